@@ -1,0 +1,162 @@
+package policy
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Kind is the kind of a policy document. The kind decides which elements a
+// document must or may contain and which size limit applies.
+//
+// The zero value is Identity.
+type Kind uint8
+
+const (
+	// Identity is a policy attached to a RAM user, group or role. Every
+	// statement needs Action or NotAction and Resource or NotResource; a
+	// Principal element is not allowed. Size limit: 6,144 characters.
+	Identity Kind = iota
+	// Trust is a resource-based policy such as a role's trust policy. Every
+	// statement needs a Principal; Resource and NotResource are optional.
+	// Size limit: 6,144 characters.
+	Trust
+	// Session is the session policy passed to AssumeRole. It has the shape
+	// of an identity policy. Size limit: 2,048 characters.
+	Session
+)
+
+// String returns "identity", "trust" or "session".
+func (k Kind) String() string {
+	switch k {
+	case Identity:
+		return "identity"
+	case Trust:
+		return "trust"
+	case Session:
+		return "session"
+	}
+	return "Kind(" + itoa(int(k)) + ")"
+}
+
+// ParseKind parses the names returned by Kind.String.
+func ParseKind(s string) (Kind, error) {
+	switch s {
+	case "identity":
+		return Identity, nil
+	case "trust":
+		return Trust, nil
+	case "session":
+		return Session, nil
+	}
+	return 0, &ParseError{Offset: -1, Err: ErrInvalid, Msg: "unknown policy kind " + quote(s)}
+}
+
+// Effect is the effect of a statement.
+//
+// The zero value is not a valid effect; parsed documents only hold Allow and
+// Deny.
+type Effect uint8
+
+const (
+	// Allow grants the matched requests unless a Deny also matches.
+	Allow Effect = 1
+	// Deny refuses the matched requests, whatever any Allow says.
+	Deny Effect = 2
+)
+
+// String returns "Allow", "Deny", or "Effect(N)" for an invalid value.
+func (e Effect) String() string {
+	switch e {
+	case Allow:
+		return "Allow"
+	case Deny:
+		return "Deny"
+	}
+	return "Effect(" + itoa(int(e)) + ")"
+}
+
+// Valid reports whether e is Allow or Deny.
+func (e Effect) Valid() bool { return e == Allow || e == Deny }
+
+// Document is a parsed, validated RAM policy document.
+//
+// A Document returned by Parse is complete and valid; callers must not modify
+// it while an evaluator compiled from it is in use (compiled evaluators copy
+// what they need, so modifying it afterwards is safe but pointless).
+type Document struct {
+	// Kind is the kind the document was parsed as. UnmarshalJSON reads it
+	// before parsing, so setting it selects the kind for json.Unmarshal.
+	Kind Kind
+	// Version is always "1".
+	Version string
+	// Statements holds at least one statement, in document order.
+	Statements []Statement
+}
+
+// Statement is one element of a document's Statement list.
+//
+// Exactly one of Action and NotAction is non-nil. In identity and session
+// documents exactly one of Resource and NotResource is non-nil; in trust
+// documents at most one is. Patterns are kept exactly as written: actions are
+// matched case-insensitively and resources case-sensitively by the evaluator.
+type Statement struct {
+	// Sid is the optional statement identifier ("" when absent).
+	Sid string
+	// Effect is Allow or Deny.
+	Effect Effect
+	// Action lists the action patterns, such as "ecs:Describe*" or "*".
+	Action []string
+	// NotAction lists action patterns the statement does not apply to.
+	NotAction []string
+	// Resource lists resource patterns, such as "acs:oss:*:*:mybucket/*".
+	Resource []string
+	// NotResource lists resource patterns the statement does not apply to.
+	NotResource []string
+	// Principal is the Principal element of a trust document (nil elsewhere).
+	Principal *Principal
+	// Condition holds one entry per (operator, key) pair, sorted by operator
+	// and then by key. It is nil when the statement has no Condition element
+	// and empty (non-nil) for "Condition": {}, which imposes no condition.
+	Condition []Condition
+}
+
+// Principal is the Principal element of a trust (resource-based) policy.
+// At least one of the lists is non-empty.
+type Principal struct {
+	// RAM lists account roots (acs:ram::<uid>:root), RAM users
+	// (acs:ram::<uid>:user/<name>) and RAM roles (acs:ram::<uid>:role/<name>).
+	RAM []string
+	// Service lists trusted cloud services, such as "ecs.aliyuncs.com".
+	Service []string
+	// Federated lists identity providers
+	// (acs:ram::<uid>:saml-provider/<name> or acs:ram::<uid>:oidc-provider/<name>).
+	Federated []string
+}
+
+// Condition is one condition of a statement: an operator applied to one key
+// with one or more values. The condition holds when any value matches (for
+// negated operators: when none matches); all conditions of a statement must
+// hold.
+type Condition struct {
+	Operator Operator
+	// Key is the condition key exactly as written, such as "acs:SourceIp".
+	Key string
+	// Values holds at least one value, in document order.
+	Values []Value
+}
+
+// Value is one condition value, kept as written and pre-parsed for the
+// operator's family. Only the field of the operator's family is set.
+type Value struct {
+	// Raw is the string as written in the document.
+	Raw string
+	// Number is set for the Numeric operators.
+	Number Number
+	// Time is set for the Date operators, in UTC; it is the instant Raw names.
+	Time time.Time
+	// Prefix is set for IpAddress and NotIpAddress. A bare address is held
+	// as a /32 or /128 prefix; host bits are masked off.
+	Prefix netip.Prefix
+	// Bool is set for the Bool operator.
+	Bool bool
+}
