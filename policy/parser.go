@@ -1,6 +1,869 @@
 package policy
 
-// Parse is being written; this placeholder keeps the package building.
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+)
+
+// Parse parses and validates one policy document. By default it reads an
+// identity policy in strict mode with the limits of DefaultLimits; see
+// WithKind, Lenient, WithLimits and WithFile.
+//
+// Parse reports the first problem it finds, scanning the document in order,
+// as a *ParseError whose Err is one of ErrSyntax, ErrDuplicateKey,
+// ErrUnknownElement, ErrMissing, ErrInvalid, ErrConflict or ErrLimit. No other
+// error is returned. On error the document is nil.
+//
+// Parse is strict: the input must be valid UTF-8 and valid JSON; member names
+// must be unique in every object and spelled exactly as the language spells
+// them; Version must be the string "1"; Effect must be "Allow" or "Deny";
+// values the language wants as strings must be JSON strings; each statement
+// needs exactly one of Action and NotAction and (in identity and session
+// documents) exactly one of Resource and NotResource; condition operators
+// come from the closed list of 21, and every condition value must parse for
+// its operator's family. Strings may not contain control characters.
 func Parse(data []byte, opts ...Option) (*Document, error) {
-	return nil, &ParseError{Offset: -1, Err: ErrSyntax, Msg: "parser not written yet"}
+	c := config{}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	c.limits = c.limits.withDefaults(c.kind)
+	p := &parser{data: data, cfg: &c}
+	doc, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+func (l Limits) withDefaults(k Kind) Limits {
+	d := DefaultLimits(k)
+	if l.MaxInputBytes > 0 {
+		d.MaxInputBytes = l.MaxInputBytes
+	}
+	if l.MaxSize > 0 {
+		d.MaxSize = l.MaxSize
+	}
+	if l.MaxStatements > 0 {
+		d.MaxStatements = l.MaxStatements
+	}
+	if l.MaxValues > 0 {
+		d.MaxValues = l.MaxValues
+	}
+	if l.MaxWildcards > 0 {
+		d.MaxWildcards = l.MaxWildcards
+	}
+	if l.MaxDepth > 0 {
+		d.MaxDepth = l.MaxDepth
+	}
+	return d
+}
+
+// pathSeg is one step of a JSON path: a member name, or an index when name
+// is empty and isIndex is set.
+type pathSeg struct {
+	name    string
+	index   int
+	isIndex bool
+}
+
+type parser struct {
+	data []byte
+	cfg  *config
+	path []pathSeg
+	err  *ParseError
+}
+
+func (p *parser) push(name string)   { p.path = append(p.path, pathSeg{name: name}) }
+func (p *parser) pushIndex(i int)    { p.path = append(p.path, pathSeg{index: i, isIndex: true}) }
+func (p *parser) pop()               { p.path = p.path[:len(p.path)-1] }
+func (p *parser) failed() bool       { return p.err != nil }
+func (p *parser) pathString() string { return renderPath(p.path) }
+
+// fail records the first error; later calls are ignored.
+func (p *parser) fail(offset int, sentinel error, msg string) {
+	if p.err != nil {
+		return
+	}
+	p.err = p.newError(p.pathString(), offset, sentinel, msg)
+}
+
+func (p *parser) newError(path string, offset int, sentinel error, msg string) *ParseError {
+	e := &ParseError{File: p.cfg.file, Path: path, Offset: offset, Err: sentinel, Msg: msg}
+	if offset >= 0 && offset <= len(p.data) {
+		e.Line, e.Column = lineCol(p.data, offset)
+	} else {
+		e.Offset = -1
+	}
+	return e
+}
+
+func lineCol(data []byte, offset int) (line, col int) {
+	before := data[:offset]
+	line = bytes.Count(before, []byte{'\n'}) + 1
+	col = offset - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+// renderPath writes a path as Statement[2].Condition.IpAddress."acs:SourceIp"[0].
+func renderPath(segs []pathSeg) string {
+	var b strings.Builder
+	for _, s := range segs {
+		if s.isIndex {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(s.index))
+			b.WriteByte(']')
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		if isIdent(s.name) {
+			b.WriteString(s.name)
+		} else {
+			b.WriteString(strconv.Quote(s.name))
+		}
+	}
+	return b.String()
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) parse() (*Document, error) {
+	lim := p.cfg.limits
+	if len(p.data) > lim.MaxInputBytes {
+		return nil, p.newError("", -1, ErrLimit, "input is "+itoa(len(p.data))+" bytes; the limit is "+itoa(lim.MaxInputBytes))
+	}
+	if !utf8.Valid(p.data) {
+		off := 0
+		for off < len(p.data) {
+			r, n := utf8.DecodeRune(p.data[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		return nil, p.newError("", off, ErrSyntax, "input is not valid UTF-8")
+	}
+	size, depthOff := scan(p.data, lim.MaxDepth)
+	if depthOff >= 0 {
+		return nil, p.newError("", depthOff, ErrLimit, "JSON nesting is deeper than "+itoa(lim.MaxDepth))
+	}
+	if !gjson.ValidBytes(p.data) {
+		off := -1
+		var v any
+		if err := json.Unmarshal(p.data, &v); err != nil {
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				off = int(se.Offset)
+				if off > 0 {
+					off-- // Offset counts the bytes read, including the bad one
+				}
+			}
+		}
+		return nil, p.newError("", off, ErrSyntax, "input is not valid JSON")
+	}
+	if size > lim.MaxSize {
+		return nil, p.newError("", -1, ErrLimit, "document is "+itoa(size)+" characters when minified; the limit for "+p.cfg.kind.String()+" policies is "+itoa(lim.MaxSize))
+	}
+	root := gjson.ParseBytes(p.data)
+	doc := p.document(root)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return doc, nil
+}
+
+// scan measures the minified length of data in characters and checks its
+// nesting depth without recursion. It returns the offset of the first
+// bracket that goes deeper than maxDepth, or -1. It works on any input; for
+// invalid JSON the size means nothing.
+func scan(data []byte, maxDepth int) (size int, depthOff int) {
+	depth := 0
+	inStr, esc := false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c >= 0x80 && c < 0xC0 {
+			continue // UTF-8 continuation byte: counted with its lead byte
+		}
+		if inStr {
+			size++
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '"':
+			inStr = true
+		case '{', '[':
+			depth++
+			if depth > maxDepth {
+				return size, i
+			}
+		case '}', ']':
+			depth--
+		}
+		size++
+	}
+	return size, -1
+}
+
+// member is one name/value pair of a JSON object.
+type member struct {
+	name  string
+	key   gjson.Result
+	value gjson.Result
+}
+
+// members returns the members of an object, failing on a duplicate name
+// (compared after unescaping, as every JSON reader sees them) or on a name
+// with control characters.
+func (p *parser) members(obj gjson.Result) []member {
+	var ms []member
+	var seen map[string]struct{}
+	obj.ForEach(func(k, v gjson.Result) bool {
+		name := k.Str
+		dup := false
+		if seen != nil {
+			_, dup = seen[name]
+		} else {
+			for i := range ms {
+				if ms[i].name == name {
+					dup = true
+					break
+				}
+			}
+		}
+		if dup {
+			p.push(name)
+			p.fail(k.Index, ErrDuplicateKey, "member "+quote(name)+" appears more than once")
+			p.pop()
+			return false
+		}
+		if hasControl(name) {
+			p.push(name)
+			p.fail(k.Index, ErrInvalid, "member name contains a control character")
+			p.pop()
+			return false
+		}
+		ms = append(ms, member{name: name, key: k, value: v})
+		if len(ms) == 9 {
+			seen = make(map[string]struct{}, 16)
+			for i := range ms {
+				seen[ms[i].name] = struct{}{}
+			}
+		} else if seen != nil {
+			seen[name] = struct{}{}
+		}
+		return true
+	})
+	return ms
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) document(root gjson.Result) *Document {
+	if !root.IsObject() {
+		p.fail(root.Index, ErrInvalid, "a policy document must be a JSON object")
+		return nil
+	}
+	ms := p.members(root)
+	if p.failed() {
+		return nil
+	}
+	var version, stmts *member
+	for i := range ms {
+		m := &ms[i]
+		switch m.name {
+		case "Version":
+			version = m
+		case "Statement":
+			stmts = m
+		default:
+			p.push(m.name)
+			p.fail(m.key.Index, ErrUnknownElement, unknownMsg(m.name, "a policy document", "Version", "Statement"))
+			p.pop()
+			return nil
+		}
+	}
+	doc := &Document{Kind: p.cfg.kind, Version: "1"}
+	if version == nil {
+		p.push("Version")
+		p.fail(root.Index, ErrMissing, `the document needs "Version": "1"`)
+		p.pop()
+		return nil
+	}
+	p.push("Version")
+	if version.value.Type != gjson.String || version.value.Str != "1" {
+		p.fail(version.value.Index, ErrInvalid, `Version must be the string "1"; got `+version.value.Raw)
+	}
+	p.pop()
+	if stmts == nil {
+		p.push("Statement")
+		p.fail(root.Index, ErrMissing, "the document needs a Statement list")
+		p.pop()
+		return nil
+	}
+	if p.failed() {
+		return nil
+	}
+	p.push("Statement")
+	defer p.pop()
+	sv := stmts.value
+	switch {
+	case sv.IsArray():
+		arr := sv.Array()
+		if len(arr) == 0 {
+			p.fail(sv.Index, ErrMissing, "Statement must list at least one statement")
+			return nil
+		}
+		if len(arr) > p.cfg.limits.MaxStatements {
+			p.fail(sv.Index, ErrLimit, itoa(len(arr))+" statements; the limit is "+itoa(p.cfg.limits.MaxStatements))
+			return nil
+		}
+		doc.Statements = make([]Statement, len(arr))
+		for i, s := range arr {
+			p.pushIndex(i)
+			p.statement(s, &doc.Statements[i])
+			p.pop()
+			if p.failed() {
+				return nil
+			}
+		}
+	case sv.IsObject() && p.cfg.lenient:
+		doc.Statements = make([]Statement, 1)
+		p.statement(sv, &doc.Statements[0])
+	case sv.IsObject():
+		p.fail(sv.Index, ErrInvalid, "Statement must be a list of statements (a single object is accepted only in lenient mode)")
+	default:
+		p.fail(sv.Index, ErrInvalid, "Statement must be a list of statements")
+	}
+	if p.failed() {
+		return nil
+	}
+	return doc
+}
+
+func unknownMsg(name, where string, known ...string) string {
+	for _, k := range known {
+		if strings.EqualFold(k, name) {
+			return quote(name) + " is not an element of " + where + "; names are case-sensitive: did you mean " + quote(k) + "?"
+		}
+	}
+	return quote(name) + " is not an element of " + where + " (expected one of " + strings.Join(known, ", ") + ")"
+}
+
+var statementElements = []string{"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "Condition"}
+
+func (p *parser) statement(v gjson.Result, st *Statement) {
+	if !v.IsObject() {
+		p.fail(v.Index, ErrInvalid, "a statement must be a JSON object")
+		return
+	}
+	ms := p.members(v)
+	if p.failed() {
+		return
+	}
+	var found [8]*member
+	for i := range ms {
+		m := &ms[i]
+		idx := slices.Index(statementElements, m.name)
+		if idx < 0 {
+			p.push(m.name)
+			p.fail(m.key.Index, ErrUnknownElement, unknownMsg(m.name, "a statement", statementElements...))
+			p.pop()
+			return
+		}
+		found[idx] = m
+	}
+	sid, effect, action, notAction, resource, notResource, principal, condition :=
+		found[0], found[1], found[2], found[3], found[4], found[5], found[6], found[7]
+
+	if sid != nil {
+		p.push("Sid")
+		if sid.value.Type != gjson.String {
+			p.fail(sid.value.Index, ErrInvalid, "Sid must be a string")
+		} else if hasControl(sid.value.Str) {
+			p.fail(sid.value.Index, ErrInvalid, "Sid contains a control character")
+		}
+		st.Sid = sid.value.Str
+		p.pop()
+		if p.failed() {
+			return
+		}
+	}
+
+	p.push("Effect")
+	switch {
+	case effect == nil:
+		p.fail(v.Index, ErrMissing, `a statement needs "Effect": "Allow" or "Deny"`)
+	case effect.value.Type == gjson.String && effect.value.Str == "Allow":
+		st.Effect = Allow
+	case effect.value.Type == gjson.String && effect.value.Str == "Deny":
+		st.Effect = Deny
+	default:
+		p.fail(effect.value.Index, ErrInvalid, `Effect must be exactly "Allow" or "Deny"; got `+effect.value.Raw)
+	}
+	p.pop()
+	if p.failed() {
+		return
+	}
+
+	switch {
+	case action != nil && notAction != nil:
+		p.push("NotAction")
+		p.fail(notAction.key.Index, ErrConflict, "a statement has either Action or NotAction, not both")
+		p.pop()
+		return
+	case action != nil:
+		st.Action = p.patterns(action, p.checkAction)
+	case notAction != nil:
+		st.NotAction = p.patterns(notAction, p.checkAction)
+	default:
+		p.push("Action")
+		p.fail(v.Index, ErrMissing, "a statement needs Action or NotAction")
+		p.pop()
+	}
+	if p.failed() {
+		return
+	}
+
+	switch {
+	case resource != nil && notResource != nil:
+		p.push("NotResource")
+		p.fail(notResource.key.Index, ErrConflict, "a statement has either Resource or NotResource, not both")
+		p.pop()
+		return
+	case resource != nil:
+		st.Resource = p.patterns(resource, p.checkResource)
+	case notResource != nil:
+		st.NotResource = p.patterns(notResource, p.checkResource)
+	case p.cfg.kind != Trust:
+		p.push("Resource")
+		p.fail(v.Index, ErrMissing, "a statement of an "+p.cfg.kind.String()+" policy needs Resource or NotResource")
+		p.pop()
+	}
+	if p.failed() {
+		return
+	}
+
+	switch {
+	case principal != nil && p.cfg.kind != Trust:
+		p.push("Principal")
+		p.fail(principal.key.Index, ErrInvalid, "Principal is allowed only in trust (resource-based) policies, not in "+p.cfg.kind.String()+" policies")
+		p.pop()
+		return
+	case principal != nil:
+		st.Principal = p.principal(principal)
+	case p.cfg.kind == Trust:
+		p.push("Principal")
+		p.fail(v.Index, ErrMissing, "a statement of a trust policy needs a Principal")
+		p.pop()
+	}
+	if p.failed() {
+		return
+	}
+
+	if condition != nil {
+		st.Condition = p.conditions(condition)
+	}
+}
+
+// stringList reads a string or a list of strings, pushing paths as it goes,
+// and calls check on each string with its offset. It returns nil after a
+// failure.
+func (p *parser) stringList(m *member, check func(s string, off int)) []string {
+	p.push(m.name)
+	defer p.pop()
+	v := m.value
+	switch {
+	case v.Type == gjson.String:
+		check(v.Str, v.Index)
+		if p.failed() {
+			return nil
+		}
+		return []string{v.Str}
+	case v.IsArray():
+		arr := v.Array()
+		if len(arr) == 0 {
+			p.fail(v.Index, ErrMissing, quote(m.name)+" must not be an empty list")
+			return nil
+		}
+		if len(arr) > p.cfg.limits.MaxValues {
+			p.fail(v.Index, ErrLimit, itoa(len(arr))+" values; the limit is "+itoa(p.cfg.limits.MaxValues))
+			return nil
+		}
+		out := make([]string, len(arr))
+		for i, e := range arr {
+			p.pushIndex(i)
+			if e.Type != gjson.String {
+				p.fail(e.Index, ErrInvalid, "expected a string; got "+jsonKind(e))
+			} else {
+				check(e.Str, e.Index)
+			}
+			p.pop()
+			if p.failed() {
+				return nil
+			}
+			out[i] = e.Str
+		}
+		return out
+	default:
+		p.fail(v.Index, ErrInvalid, "expected a string or a list of strings; got "+jsonKind(v))
+		return nil
+	}
+}
+
+func jsonKind(v gjson.Result) string {
+	switch v.Type {
+	case gjson.Null:
+		return "null"
+	case gjson.False, gjson.True:
+		return "a boolean"
+	case gjson.Number:
+		return "a number"
+	case gjson.String:
+		return "a string"
+	}
+	if v.IsArray() {
+		return "a list"
+	}
+	return "an object"
+}
+
+func (p *parser) patterns(m *member, check func(s string, off int)) []string {
+	return p.stringList(m, check)
+}
+
+func (p *parser) checkWildcards(s string, off int) bool {
+	n := strings.Count(s, "*") + strings.Count(s, "?")
+	if n > p.cfg.limits.MaxWildcards {
+		p.fail(off, ErrLimit, "pattern has "+itoa(n)+" wildcards; the limit is "+itoa(p.cfg.limits.MaxWildcards))
+		return false
+	}
+	return true
+}
+
+func (p *parser) checkAction(s string, off int) {
+	if s == "*" {
+		return
+	}
+	svc, name, ok := strings.Cut(s, ":")
+	if !ok || svc == "" || name == "" || !actionChars(svc) || !actionChars(name) {
+		p.fail(off, ErrInvalid, "an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got "+quote(s))
+		return
+	}
+	p.checkWildcards(s, off)
+}
+
+func actionChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-', c == '_', c == '.', c == '*', c == '?':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) checkResource(s string, off int) {
+	switch {
+	case s == "*":
+		return
+	case hasControl(s):
+		p.fail(off, ErrInvalid, "a resource must not contain control characters")
+	case !strings.HasPrefix(s, "acs:"):
+		p.fail(off, ErrInvalid, "a resource must be \"*\" or an ARN starting with \"acs:\"; got "+quote(s))
+	default:
+		p.checkWildcards(s, off)
+	}
+}
+
+func (p *parser) principal(m *member) *Principal {
+	p.push("Principal")
+	defer p.pop()
+	v := m.value
+	if !v.IsObject() {
+		p.fail(v.Index, ErrInvalid, "Principal must be an object with RAM, Service or Federated lists")
+		return nil
+	}
+	ms := p.members(v)
+	if p.failed() {
+		return nil
+	}
+	if len(ms) == 0 {
+		p.fail(v.Index, ErrMissing, "Principal must name at least one principal")
+		return nil
+	}
+	pr := &Principal{}
+	for i := range ms {
+		e := &ms[i]
+		switch e.name {
+		case "RAM":
+			pr.RAM = p.stringList(e, p.checkRAMPrincipal)
+		case "Service":
+			pr.Service = p.stringList(e, p.checkServicePrincipal)
+		case "Federated":
+			pr.Federated = p.stringList(e, p.checkFederatedPrincipal)
+		default:
+			p.push(e.name)
+			p.fail(e.key.Index, ErrUnknownElement, unknownMsg(e.name, "a Principal", "RAM", "Service", "Federated"))
+			p.pop()
+		}
+		if p.failed() {
+			return nil
+		}
+	}
+	return pr
+}
+
+// accountRest checks the "acs:ram::<16 digits>:" prefix and returns what follows.
+func accountRest(s string) (string, bool) {
+	const pre = "acs:ram::"
+	if !strings.HasPrefix(s, pre) || len(s) < len(pre)+17 {
+		return "", false
+	}
+	uid := s[len(pre) : len(pre)+16]
+	for i := 0; i < len(uid); i++ {
+		if uid[i] < '0' || uid[i] > '9' {
+			return "", false
+		}
+	}
+	if s[len(pre)+16] != ':' {
+		return "", false
+	}
+	return s[len(pre)+17:], true
+}
+
+func nameOK(s string, max int, extra string) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) checkRAMPrincipal(s string, off int) {
+	rest, ok := accountRest(s)
+	if ok {
+		switch {
+		case rest == "root":
+			return
+		case strings.HasPrefix(rest, "user/") && nameOK(rest[5:], 64, ".-_"):
+			return
+		case strings.HasPrefix(rest, "role/") && nameOK(rest[5:], 64, ".-"):
+			return
+		}
+	}
+	p.fail(off, ErrInvalid, "a RAM principal must be acs:ram::<16-digit account>:root, :user/<name> or :role/<name>; got "+quote(s))
+}
+
+func (p *parser) checkServicePrincipal(s string, off int) {
+	labels := strings.Split(s, ".")
+	ok := len(labels) >= 2 && len(s) <= 253
+	for _, l := range labels {
+		if !ok {
+			break
+		}
+		ok = l != "" && l[0] != '-' && l[len(l)-1] != '-' && nameOK(l, 63, "-") && strings.ToLower(l) == l
+	}
+	if !ok {
+		p.fail(off, ErrInvalid, "a Service principal must be a lower-case service domain such as \"ecs.aliyuncs.com\"; got "+quote(s))
+	}
+}
+
+func (p *parser) checkFederatedPrincipal(s string, off int) {
+	rest, ok := accountRest(s)
+	if ok {
+		switch {
+		case strings.HasPrefix(rest, "saml-provider/") && nameOK(rest[len("saml-provider/"):], 128, ".-_"):
+			return
+		case strings.HasPrefix(rest, "oidc-provider/") && nameOK(rest[len("oidc-provider/"):], 128, ".-_"):
+			return
+		}
+	}
+	p.fail(off, ErrInvalid, "a Federated principal must be acs:ram::<16-digit account>:saml-provider/<name> or :oidc-provider/<name>; got "+quote(s))
+}
+
+func (p *parser) conditions(m *member) []Condition {
+	p.push("Condition")
+	defer p.pop()
+	v := m.value
+	if !v.IsObject() {
+		p.fail(v.Index, ErrInvalid, "Condition must be an object of operators")
+		return nil
+	}
+	ops := p.members(v)
+	if p.failed() {
+		return nil
+	}
+	conds := []Condition{}
+	for i := range ops {
+		om := &ops[i]
+		p.push(om.name)
+		op, ok := ParseOperator(om.name)
+		if !ok {
+			p.fail(om.key.Index, ErrUnknownElement, unknownOperatorMsg(om.name))
+			p.pop()
+			return nil
+		}
+		if !om.value.IsObject() {
+			p.fail(om.value.Index, ErrInvalid, "an operator must map condition keys to values; got "+jsonKind(om.value))
+			p.pop()
+			return nil
+		}
+		keys := p.members(om.value)
+		if !p.failed() && len(keys) == 0 {
+			p.fail(om.value.Index, ErrMissing, "operator "+om.name+" names no condition key")
+		}
+		for k := 0; k < len(keys) && !p.failed(); k++ {
+			km := &keys[k]
+			if km.name == "" {
+				p.push(km.name)
+				p.fail(km.key.Index, ErrInvalid, "a condition key must not be empty")
+				p.pop()
+				break
+			}
+			c := Condition{Operator: op, Key: km.name}
+			raws := p.stringList(km, func(s string, off int) {})
+			if p.failed() {
+				break
+			}
+			c.Values = make([]Value, len(raws))
+			p.push(km.name)
+			for j, raw := range raws {
+				off := km.value.Index
+				if km.value.IsArray() {
+					p.pushIndex(j)
+					off = km.value.Array()[j].Index
+				}
+				val, err := parseValue(op, raw)
+				if err != nil {
+					p.fail(off, ErrInvalid, op.String()+" value "+quote(raw)+" is "+err.Error())
+				}
+				if op.Family() == FamilyString && hasControl(raw) {
+					p.fail(off, ErrInvalid, "a condition value must not contain control characters")
+				}
+				if op == StringLike || op == StringNotLike {
+					p.checkWildcards(raw, off)
+				}
+				if km.value.IsArray() {
+					p.pop()
+				}
+				c.Values[j] = val
+				if p.failed() {
+					break
+				}
+			}
+			p.pop()
+			conds = append(conds, c)
+		}
+		p.pop()
+		if p.failed() {
+			return nil
+		}
+	}
+	sortConditions(conds)
+	return conds
+}
+
+func sortConditions(conds []Condition) {
+	slices.SortFunc(conds, func(a, b Condition) int {
+		if a.Operator != b.Operator {
+			return int(a.Operator) - int(b.Operator)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+}
+
+func unknownOperatorMsg(name string) string {
+	for op := StringEquals; op <= NotIpAddress; op++ {
+		if strings.EqualFold(op.String(), name) {
+			return quote(name) + " is not a condition operator; operator names are case-sensitive: did you mean " + quote(op.String()) + "?"
+		}
+	}
+	if strings.HasSuffix(name, "IfExists") || strings.Contains(name, ":") || name == "Null" ||
+		strings.HasPrefix(name, "Arn") || strings.HasPrefix(name, "Binary") {
+		return quote(name) + " is an AWS operator that RAM does not support"
+	}
+	return quote(name) + " is not one of the 21 RAM condition operators"
+}
+
+// parseValue parses a condition value for op's family.
+func parseValue(op Operator, raw string) (Value, error) {
+	v := Value{Raw: raw}
+	var err error
+	switch op.Family() {
+	case FamilyNumeric:
+		v.Number, err = ParseNumber(raw)
+	case FamilyDate:
+		v.Time, err = ParseDate(raw)
+	case FamilyBool:
+		v.Bool, err = ParseBool(raw)
+	case FamilyIP:
+		v.Prefix, err = ParseIPValue(raw)
+	}
+	if err != nil {
+		return Value{}, err
+	}
+	return v, nil
+}
+
+// ParseValue parses raw as a condition value for operator op, as Parse does
+// for the values in a document. It is useful for building documents in code.
+func ParseValue(op Operator, raw string) (Value, error) {
+	if !op.Valid() {
+		return Value{}, &ParseError{Offset: -1, Err: ErrUnknownElement, Msg: "invalid operator"}
+	}
+	v, err := parseValue(op, raw)
+	if err != nil {
+		return Value{}, &ParseError{Offset: -1, Err: ErrInvalid, Msg: op.String() + " value " + quote(raw) + " is " + err.Error()}
+	}
+	return v, nil
 }
