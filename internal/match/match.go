@@ -1,0 +1,291 @@
+// Package match implements the wildcard patterns of the RAM policy language.
+//
+// A pattern is a string in which '*' matches any run of characters (including
+// none, and including ':' and '/') and '?' matches exactly one character. A
+// character is one UTF-8 encoded code point; a byte that is not part of a
+// valid encoding counts as one character on its own (the unit of
+// utf8.DecodeRuneInString). Every other pattern character matches itself. A
+// pattern is anchored at both ends: it must match the whole string.
+//
+// Matching never backtracks over an earlier star. The literal text before the
+// first star and after the last star is matched at the fixed positions it
+// must occupy, and each chunk between stars is matched at its leftmost
+// possible position, which is always the best choice. The cost is therefore
+// bounded by the length of the string times the length of the longest chunk
+// between two stars, however many stars the pattern has, and matching never
+// allocates.
+//
+// Patterns are compiled once (Compile) and are then immutable and safe for
+// concurrent use.
+package match
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrBadPattern is returned by Compile for a pattern that is not valid UTF-8.
+// It is the only error Compile returns.
+var ErrBadPattern = errors.New("pattern is not valid UTF-8")
+
+// Pattern is a compiled wildcard pattern. The zero value matches only the
+// empty string.
+type Pattern struct {
+	lit   string   // literal text before the first wildcard (folded when fold)
+	head  string   // after lit, up to the first '*' (starts with '?' if non-empty)
+	mids  []string // chunks between consecutive stars, empty chunks dropped
+	tail  string   // the chunk after the last star
+	star  bool     // the pattern has at least one '*'
+	fold  bool     // compare ASCII letters case-insensitively
+	tailQ bool     // tail contains '?'
+	tailN int      // characters in tail (only used when tailQ)
+	src   string   // the pattern as given
+}
+
+// Compile compiles a pattern. With fold set, ASCII letters match without
+// regard to case (A-Z and a-z only; every other byte matches exactly).
+// The only possible returned error is ErrBadPattern.
+func Compile(pattern string, fold bool) (Pattern, error) {
+	if !utf8.ValidString(pattern) {
+		return Pattern{}, ErrBadPattern
+	}
+	src := pattern
+	if fold {
+		pattern = lowerASCII(pattern)
+	}
+	p := Pattern{fold: fold, src: src}
+	w := strings.IndexAny(pattern, "*?")
+	if w < 0 {
+		p.lit = pattern
+		return p, nil
+	}
+	p.lit = pattern[:w]
+	rest := pattern[w:]
+	first := strings.IndexByte(rest, '*')
+	if first < 0 {
+		p.head = rest
+		return p, nil
+	}
+	p.star = true
+	p.head = rest[:first]
+	last := strings.LastIndexByte(rest, '*')
+	p.tail = rest[last+1:]
+	for _, c := range strings.Split(rest[first+1:last+1], "*") {
+		if c != "" {
+			p.mids = append(p.mids, c)
+		}
+	}
+	if strings.IndexByte(p.tail, '?') >= 0 {
+		p.tailQ = true
+		p.tailN = utf8.RuneCountInString(p.tail)
+	}
+	return p, nil
+}
+
+// MustCompile is like Compile but panics on error. It is meant for tests.
+func MustCompile(pattern string, fold bool) Pattern {
+	p, err := Compile(pattern, fold)
+	if err != nil {
+		panic("match: MustCompile(" + pattern + "): " + err.Error())
+	}
+	return p
+}
+
+// String returns the pattern as it was given to Compile.
+func (p *Pattern) String() string { return p.src }
+
+// Literal returns the literal text before the first wildcard, ASCII-folded
+// to lower case for a folding pattern. Every string the pattern matches
+// starts with it (after folding).
+func (p *Pattern) Literal() string { return p.lit }
+
+// Exact reports whether the pattern has no wildcard, so that it matches only
+// the string Literal (up to folding).
+func (p *Pattern) Exact() bool { return !p.star && p.head == "" }
+
+// Any reports whether the pattern matches every string, as "*" does.
+func (p *Pattern) Any() bool {
+	return p.lit == "" && p.head == "" && p.star && len(p.mids) == 0 && p.tail == ""
+}
+
+// Match reports whether the pattern matches all of s.
+func (p *Pattern) Match(s string) bool {
+	if len(s) < len(p.lit) || !equal(s[:len(p.lit)], p.lit, p.fold) {
+		return false
+	}
+	return p.MatchRest(s[len(p.lit):])
+}
+
+// MatchRest reports whether the pattern matches Literal()+rest, for a rest
+// that follows text already known to match the literal prefix.
+func (p *Pattern) MatchRest(s string) bool {
+	n, ok := chunk(p.head, s, p.fold)
+	if !ok {
+		return false
+	}
+	s = s[n:]
+	if !p.star {
+		return len(s) == 0
+	}
+	if p.tail != "" {
+		var j int
+		if !p.tailQ {
+			j = len(s) - len(p.tail)
+			if j < 0 || !equal(s[j:], p.tail, p.fold) {
+				return false
+			}
+		} else {
+			total := utf8.RuneCountInString(s)
+			if total < p.tailN {
+				return false
+			}
+			j = skipChars(s, total-p.tailN)
+			if n, ok := chunk(p.tail, s[j:], p.fold); !ok || n != len(s)-j {
+				return false
+			}
+		}
+		s = s[:j]
+	}
+	for _, m := range p.mids {
+		i, n := find(m, s, p.fold)
+		if i < 0 {
+			return false
+		}
+		s = s[i+n:]
+	}
+	return true
+}
+
+// chunk matches the star-free chunk c against the start of s and returns the
+// number of bytes it consumed.
+func chunk(c, s string, fold bool) (int, bool) {
+	i := 0
+	for k := 0; k < len(c); k++ {
+		if i >= len(s) {
+			return 0, false
+		}
+		if c[k] == '?' {
+			if s[i] < utf8.RuneSelf {
+				i++
+			} else {
+				_, sz := utf8.DecodeRuneInString(s[i:])
+				i += sz
+			}
+			continue
+		}
+		b := s[i]
+		if fold {
+			b = lower(b)
+		}
+		if b != c[k] {
+			return 0, false
+		}
+		i++
+	}
+	return i, true
+}
+
+// find returns the leftmost character boundary i of s at which the chunk c
+// matches, and the number of bytes it consumed there; i is -1 if there is
+// none.
+func find(c, s string, fold bool) (int, int) {
+	first := c[0]
+	for i := 0; i < len(s); {
+		if first != '?' {
+			// Jump to the next byte that can start a match. A literal
+			// pattern byte is never a UTF-8 continuation byte (the pattern
+			// is valid UTF-8), so the byte found is a character boundary.
+			j := indexByte(s[i:], first, fold)
+			if j < 0 {
+				return -1, 0
+			}
+			i += j
+		}
+		if n, ok := chunk(c, s[i:], fold); ok {
+			return i, n
+		}
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, sz := utf8.DecodeRuneInString(s[i:])
+			i += sz
+		}
+	}
+	return -1, 0
+}
+
+func indexByte(s string, c byte, fold bool) int {
+	if !fold || c < 'a' || c > 'z' {
+		return strings.IndexByte(s, c)
+	}
+	for i := 0; i < len(s); i++ {
+		if lower(s[i]) == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// skipChars returns the byte offset after the first n characters of s.
+func skipChars(s string, n int) int {
+	i := 0
+	for ; n > 0; n-- {
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, sz := utf8.DecodeRuneInString(s[i:])
+			i += sz
+		}
+	}
+	return i
+}
+
+// equal compares s with the pattern text t, folding s when fold is set (t is
+// already folded).
+func equal(s, t string, fold bool) bool {
+	if !fold {
+		return s == t
+	}
+	if len(s) != len(t) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if lower(s[i]) != t[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// lower folds an ASCII upper-case letter to lower case and leaves every
+// other byte alone.
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// Lower folds an ASCII upper-case letter to lower case and leaves every other
+// byte alone.
+func Lower(c byte) byte { return lower(c) }
+
+// lowerASCII returns s with ASCII letters folded to lower case, allocating
+// only when something changes.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lower(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// LowerASCII returns s with ASCII letters A-Z folded to lower case; every
+// other byte is unchanged. It allocates only when s has an upper-case letter.
+func LowerASCII(s string) string { return lowerASCII(s) }
