@@ -7,9 +7,13 @@ import (
 // MarshalJSON prints the document in canonical form: no insignificant
 // whitespace; members in the order Version, Statement and, in a statement,
 // Sid, Effect, Action/NotAction, Resource/NotResource, Principal, Condition;
-// every string-or-list element as a list; conditions grouped by operator in
-// the order of the Operator constants, keys sorted. Values are printed as
-// written (Value.Raw).
+// a string-or-list element with one entry as a plain string and with several
+// as a list; conditions grouped by operator in the order of the Operator
+// constants, keys sorted. Values are printed as written (Value.Raw), with
+// only the escapes JSON requires.
+//
+// The canonical form is never longer than the minified input it was parsed
+// from, so a document within the size limit stays within it.
 //
 // For every document p returned by Parse, Parse(MarshalJSON(p)) with the same
 // kind yields a document equal to p.
@@ -72,14 +76,19 @@ func (s *Statement) appendJSON(b []byte) []byte {
 				b = append(b, ',')
 			}
 			b = appendString(b, c.Key)
-			b = append(b, ":["...)
-			for j, v := range c.Values {
-				if j > 0 {
-					b = append(b, ',')
+			b = append(b, ':')
+			if len(c.Values) == 1 {
+				b = appendString(b, c.Values[0].Raw)
+			} else {
+				b = append(b, '[')
+				for j, v := range c.Values {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendString(b, v.Raw)
 				}
-				b = appendString(b, v.Raw)
+				b = append(b, ']')
 			}
-			b = append(b, ']')
 		}
 		if len(s.Condition) > 0 {
 			b = append(b, '}')
@@ -95,7 +104,16 @@ func appendList(b []byte, name string, list []string) []byte {
 	}
 	b = append(b, ',')
 	b = appendString(b, name)
-	b = append(b, ":["...)
+	b = append(b, ':')
+	return appendStrings(b, list)
+}
+
+// appendStrings prints one string as itself and several as a list.
+func appendStrings(b []byte, list []string) []byte {
+	if len(list) == 1 {
+		return appendString(b, list[0])
+	}
+	b = append(b, '[')
 	for i, s := range list {
 		if i > 0 {
 			b = append(b, ',')

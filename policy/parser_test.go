@@ -266,7 +266,7 @@ func TestRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	out, err := d.MarshalJSON()
 	require.NoError(t, err)
-	assert.Equal(t, `{"Version":"1","Statement":[{"Sid":"q\"\\é<>&x","Effect":"Allow","Action":["a:b"],"Resource":["acs:oss:*:*:é/*"],"Condition":{"StringEquals":{"a":["x","y"],"z":["1"]},"Bool":{"k":["True"]}}}]}`, string(out))
+	assert.Equal(t, `{"Version":"1","Statement":[{"Sid":"q\"\\é<>&x","Effect":"Allow","Action":"a:b","Resource":"acs:oss:*:*:é/*","Condition":{"StringEquals":{"a":["x","y"],"z":"1"},"Bool":{"k":"True"}}}]}`, string(out))
 	d2, err := Parse(out)
 	require.NoError(t, err)
 	assert.Equal(t, d, d2)
@@ -310,6 +310,10 @@ func TestValidate(t *testing.T) {
 	requireParseError(t, d.Validate(), ErrConflict, "Statement[0].NotAction")
 	d.Statements[0].NotAction = nil
 	d.Statements[0].Condition = []Condition{{Operator: IpAddress, Key: "acs:SourceIp", Values: []Value{{Raw: "nope"}}}}
+	// Validate checks the canonical form, which writes a single value as a
+	// string, so the path ends at the key.
+	requireParseError(t, d.Validate(), ErrInvalid, `Statement[0].Condition.IpAddress."acs:SourceIp"`)
+	d.Statements[0].Condition[0].Values = append(d.Statements[0].Condition[0].Values, Value{Raw: "10.0.0.0/8"})
 	requireParseError(t, d.Validate(), ErrInvalid, `Statement[0].Condition.IpAddress."acs:SourceIp"[0]`)
 	var nilDoc *Document
 	assert.ErrorIs(t, nilDoc.Validate(), ErrMissing)
