@@ -1,0 +1,226 @@
+// Package trie is a compact, immutable radix tree from string keys (the
+// literal prefixes of wildcard patterns) to int32 values, built once and then
+// walked along an input string to visit every value whose key is a prefix of
+// the input.
+//
+// A Trie is flat: nodes, first bytes and values live in three slices, the
+// children of a node are contiguous and sorted, and the values stored at a
+// node are a contiguous run of one slice. Walking allocates nothing; the
+// Walker is a small value kept on the caller's stack. A built Trie is
+// immutable and safe for concurrent use.
+package trie
+
+import (
+	"slices"
+	"strings"
+)
+
+// Builder collects keys and values for a Trie. The zero value is ready to
+// use.
+type Builder struct {
+	fold  bool
+	items []item
+}
+
+type item struct {
+	key   string
+	exact bool
+	val   int32
+}
+
+// NewBuilder returns a Builder. With fold set, walks fold the input's ASCII
+// letters to lower case before comparing; keys must then be given in lower
+// case already.
+func NewBuilder(fold bool) *Builder { return &Builder{fold: fold} }
+
+// Add adds val under key. An exact value is reported only when the key equals
+// the whole input; any other value is reported whenever the key is a prefix
+// of the input.
+func (b *Builder) Add(key string, exact bool, val int32) {
+	b.items = append(b.items, item{key: key, exact: exact, val: val})
+}
+
+// Len returns the number of values added.
+func (b *Builder) Len() int { return len(b.items) }
+
+// Trie is an immutable radix tree built by Builder.Build. The zero value is
+// an empty trie.
+type Trie struct {
+	fold   bool
+	nodes  []node
+	firsts []byte // firsts[i] is the first byte of nodes[i].label
+	vals   []int32
+}
+
+type node struct {
+	label         string // edge label from the parent (empty for the root)
+	cStart, cEnd  int32  // children: nodes[cStart:cEnd], sorted by first byte
+	vStart, vWild int32  // prefix values: vals[vStart:vWild]
+	vEnd          int32  // exact values: vals[vWild:vEnd]
+}
+
+// Build returns the trie of the values added so far.
+func (b *Builder) Build() *Trie {
+	t := &Trie{fold: b.fold}
+	if len(b.items) == 0 {
+		return t
+	}
+	items := slices.Clone(b.items)
+	slices.SortStableFunc(items, func(x, y item) int {
+		if c := strings.Compare(x.key, y.key); c != 0 {
+			return c
+		}
+		switch {
+		case x.exact == y.exact:
+			return 0
+		case !x.exact:
+			return -1
+		}
+		return 1
+	})
+	t.vals = make([]int32, len(items))
+	for i, it := range items {
+		t.vals[i] = it.val
+	}
+	type task struct {
+		node, lo, hi, depth int32
+	}
+	t.nodes = append(t.nodes, node{})
+	t.firsts = append(t.firsts, 0)
+	queue := []task{{0, 0, int32(len(items)), 0}}
+	for len(queue) > 0 {
+		tk := queue[0]
+		queue = queue[1:]
+		lo, hi, depth := tk.lo, tk.hi, tk.depth
+		// Items whose key ends here come first in sorted order; within
+		// them, prefix (non-exact) values sort before exact ones.
+		k := lo
+		for k < hi && int32(len(items[k].key)) == depth {
+			k++
+		}
+		w := lo
+		for w < k && !items[w].exact {
+			w++
+		}
+		n := &t.nodes[tk.node]
+		n.vStart, n.vWild, n.vEnd = lo, w, k
+		n.cStart = int32(len(t.nodes))
+		for g := k; g < hi; {
+			c := items[g].key[depth]
+			e := g + 1
+			for e < hi && items[e].key[depth] == c {
+				e++
+			}
+			a, z := items[g].key, items[e-1].key
+			l := depth + 1
+			for int(l) < len(a) && int(l) < len(z) && a[l] == z[l] {
+				l++
+			}
+			t.nodes = append(t.nodes, node{label: a[depth:l]})
+			t.firsts = append(t.firsts, c)
+			queue = append(queue, task{int32(len(t.nodes) - 1), g, e, l})
+			g = e
+		}
+		t.nodes[tk.node].cEnd = int32(len(t.nodes))
+	}
+	return t
+}
+
+// Len returns the number of values in the trie.
+func (t *Trie) Len() int { return len(t.vals) }
+
+// Nodes returns the number of nodes in the trie (for tests and sizing).
+func (t *Trie) Nodes() int { return len(t.nodes) }
+
+// Walker visits the values of a trie whose keys are prefixes of one input,
+// shortest key first. Get one from Trie.Walk and call Next until it reports
+// false.
+type Walker struct {
+	t    *Trie
+	s    string
+	pos  int
+	node int32
+	done bool
+}
+
+// Walk returns a Walker over the values whose keys are prefixes of s (and,
+// for exact values, equal to s).
+func (t *Trie) Walk(s string) Walker {
+	return Walker{t: t, s: s, done: len(t.nodes) == 0}
+}
+
+// Next returns the next non-empty group of values and the length of their
+// key, so that s[n:] is the part of the input after the key. It reports false
+// when there are no more.
+func (w *Walker) Next() (vals []int32, n int, ok bool) {
+	t := w.t
+	for !w.done {
+		nd := &t.nodes[w.node]
+		pos := w.pos
+		if pos == len(w.s) {
+			w.done = true
+			vals = t.vals[nd.vStart:nd.vEnd]
+		} else {
+			vals = t.vals[nd.vStart:nd.vWild]
+			w.advance(nd)
+		}
+		if len(vals) > 0 {
+			return vals, pos, true
+		}
+	}
+	return nil, 0, false
+}
+
+// advance moves to the child of nd that continues the input, or ends the
+// walk.
+func (w *Walker) advance(nd *node) {
+	t := w.t
+	c := w.s[w.pos]
+	if t.fold && c >= 'A' && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	lo, hi := nd.cStart, nd.cEnd
+	child := int32(-1)
+	if hi-lo <= 8 {
+		for i := lo; i < hi; i++ {
+			if t.firsts[i] == c {
+				child = i
+				break
+			}
+		}
+	} else {
+		for lo < hi {
+			m := int32(uint32(lo+hi) >> 1)
+			if t.firsts[m] < c {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		if lo < nd.cEnd && t.firsts[lo] == c {
+			child = lo
+		}
+	}
+	if child < 0 {
+		w.done = true
+		return
+	}
+	label := t.nodes[child].label
+	rest := w.s[w.pos:]
+	if len(rest) < len(label) {
+		w.done = true
+		return
+	}
+	for i := 1; i < len(label); i++ {
+		b := rest[i]
+		if t.fold && b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if b != label[i] {
+			w.done = true
+			return
+		}
+	}
+	w.node = child
+	w.pos += len(label)
+}

@@ -1,0 +1,178 @@
+package trie
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type kv struct {
+	key   string
+	exact bool
+}
+
+// collect walks t over s and returns every value with the key length it was
+// reported under.
+func collect(t *Trie, s string) (vals []int32, ns []int) {
+	w := t.Walk(s)
+	for {
+		v, n, ok := w.Next()
+		if !ok {
+			return vals, ns
+		}
+		for range v {
+			ns = append(ns, n)
+		}
+		vals = append(vals, v...)
+	}
+}
+
+// naive returns the indices of the keys that apply to s, in the order the
+// trie promises: shorter keys first.
+func naive(keys []kv, s string, fold bool) []int32 {
+	if fold {
+		s = strings.ToLower(s)
+	}
+	var out []int32
+	for i, k := range keys {
+		if k.exact && k.key == s || !k.exact && strings.HasPrefix(s, k.key) {
+			out = append(out, int32(i))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b int32) int { return len(keys[a].key) - len(keys[b].key) })
+	return out
+}
+
+func build(keys []kv, fold bool) *Trie {
+	b := NewBuilder(fold)
+	for i, k := range keys {
+		b.Add(k.key, k.exact, int32(i))
+	}
+	return b.Build()
+}
+
+func TestWalk(t *testing.T) {
+	keys := []kv{
+		{"arms:get", false},
+		{"arms:gettrace", true},
+		{"arms:", false},
+		{"", false},
+		{"arms:list", false},
+		{"xtrace:read", false},
+		{"arms:get", true},
+		{"arms:get", false},
+	}
+	tr := build(keys, true)
+	tests := []struct {
+		name  string
+		input string
+		want  []int32
+		ns    []int
+	}{
+		{"prefixes and exact", "arms:GetTrace", []int32{3, 2, 0, 7, 1}, []int{0, 5, 8, 8, 13}},
+		{"exact only at end", "arms:get", []int32{3, 2, 0, 7, 6}, []int{0, 5, 8, 8, 8}},
+		{"branch", "arms:ListX", []int32{3, 2, 4}, []int{0, 5, 9}},
+		{"partial label", "arms:ge", []int32{3, 2}, []int{0, 5}},
+		{"other branch", "XTRACE:ReadAll", []int32{3, 5}, []int{0, 11}},
+		{"only root", "cms:Get", []int32{3}, []int{0}},
+		{"empty input", "", []int32{3}, []int{0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ns := collect(tr, tc.input)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.ns, ns)
+			assert.ElementsMatch(t, naive(keys, tc.input, true), got)
+		})
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	var zero Trie
+	got, _ := collect(&zero, "abc")
+	assert.Empty(t, got)
+	tr := NewBuilder(false).Build()
+	got, _ = collect(tr, "abc")
+	assert.Empty(t, got)
+	assert.Zero(t, tr.Len())
+}
+
+func TestCaseSensitive(t *testing.T) {
+	tr := build([]kv{{"acs:oss", false}, {"acs:OSS", false}}, false)
+	got, _ := collect(tr, "acs:OSS:x")
+	assert.Equal(t, []int32{1}, got)
+}
+
+func TestWideFanOut(t *testing.T) {
+	// More than eight children under one node exercises the binary search.
+	var keys []kv
+	for c := byte(' '); c < 127; c++ {
+		keys = append(keys, kv{"k" + string(c), false}, kv{"k" + string(c) + "z", true})
+	}
+	tr := build(keys, false)
+	for i, k := range keys {
+		input := k.key
+		got, _ := collect(tr, input)
+		require.Contains(t, got, int32(i), "input %q", input)
+		assert.ElementsMatch(t, naive(keys, input, false), got, "input %q", input)
+	}
+}
+
+// TestRandom compares walks with the naive scan on generated key sets over a
+// small alphabet, where keys share many prefixes.
+func TestRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	word := func(max int) string {
+		n := r.IntN(max + 1)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abAB:"[r.IntN(5)]
+		}
+		return string(b)
+	}
+	for round := 0; round < 200; round++ {
+		fold := round%2 == 0
+		keys := make([]kv, r.IntN(30))
+		for i := range keys {
+			k := word(6)
+			if fold {
+				k = strings.ToLower(k)
+			}
+			keys[i] = kv{k, r.IntN(3) == 0}
+		}
+		tr := build(keys, fold)
+		require.Equal(t, len(keys), tr.Len())
+		for q := 0; q < 30; q++ {
+			in := word(8)
+			got, _ := collect(tr, in)
+			require.ElementsMatch(t, naive(keys, in, fold), got, "round %d keys %v input %q", round, keys, in)
+		}
+	}
+}
+
+func TestWalkNoAllocs(t *testing.T) {
+	var keys []kv
+	for i := 0; i < 1000; i++ {
+		keys = append(keys, kv{"svc" + strings.Repeat("x", i%7) + ":verb", false})
+	}
+	tr := build(keys, true)
+	allocs := testing.AllocsPerRun(100, func() {
+		w := tr.Walk("SVCxxx:Verb123")
+		n := 0
+		for {
+			v, _, ok := w.Next()
+			if !ok {
+				break
+			}
+			n += len(v)
+		}
+		if n == 0 {
+			panic("expected values")
+		}
+	})
+	assert.Zero(t, allocs)
+}
