@@ -1,0 +1,5 @@
+package principal
+
+type compiled struct{ gen uint64 }
+
+type sessionEval struct{}
