@@ -81,6 +81,11 @@ type parser struct {
 	cfg  *config
 	path []pathSeg
 	err  *ParseError
+	// listLen is the length of the list eachString is walking.
+	listLen int
+	// arena holds the members of the objects being read, innermost last;
+	// members returns a view into it and release drops a view again.
+	arena []member
 }
 
 func (p *parser) push(name string)   { p.path = append(p.path, pathSeg{name: name}) }
@@ -241,19 +246,21 @@ func scan(data []byte, maxDepth int) (size int, depthOff int) {
 
 // member is one name/value pair of a JSON object.
 type member struct {
-	name  string
-	key   gjson.Result
-	value gjson.Result
+	name   string
+	keyOff int // byte offset of the member name
+	value  gjson.Result
 }
 
 // members returns the members of an object, failing on a duplicate name
 // (compared after unescaping, as every JSON reader sees them) or on a name
-// with control characters.
+// with control characters. The result is a view into p.arena; the caller
+// passes it to release when done, innermost first.
 func (p *parser) members(obj gjson.Result) []member {
-	var ms []member
+	start := len(p.arena)
 	var seen map[string]struct{}
 	obj.ForEach(func(k, v gjson.Result) bool {
 		name := k.Str
+		ms := p.arena[start:]
 		dup := false
 		if seen != nil {
 			_, dup = seen[name]
@@ -277,18 +284,23 @@ func (p *parser) members(obj gjson.Result) []member {
 			p.pop()
 			return false
 		}
-		ms = append(ms, member{name: name, key: k, value: v})
-		if len(ms) == 9 {
-			seen = make(map[string]struct{}, 16)
-			for i := range ms {
-				seen[ms[i].name] = struct{}{}
+		p.arena = append(p.arena, member{name: name, keyOff: k.Index, value: v})
+		if n := len(p.arena) - start; n == 16 {
+			seen = make(map[string]struct{}, 32)
+			for _, m := range p.arena[start:] {
+				seen[m.name] = struct{}{}
 			}
 		} else if seen != nil {
 			seen[name] = struct{}{}
 		}
 		return true
 	})
-	return ms
+	return p.arena[start:len(p.arena):len(p.arena)]
+}
+
+// release drops the members returned by the latest call of members.
+func (p *parser) release(ms []member) {
+	p.arena = p.arena[:len(p.arena)-len(ms)]
 }
 
 func hasControl(s string) bool {
@@ -306,6 +318,7 @@ func (p *parser) document(root gjson.Result) *Document {
 		return nil
 	}
 	ms := p.members(root)
+	defer p.release(ms)
 	if p.failed() {
 		return nil
 	}
@@ -319,7 +332,7 @@ func (p *parser) document(root gjson.Result) *Document {
 			stmts = m
 		default:
 			p.push(m.name)
-			p.fail(m.key.Index, ErrUnknownElement, unknownMsg(m.name, "a policy document", "Version", "Statement"))
+			p.fail(m.keyOff, ErrUnknownElement, unknownMsg(m.name, "a policy document", "Version", "Statement"))
 			p.pop()
 			return nil
 		}
@@ -350,24 +363,24 @@ func (p *parser) document(root gjson.Result) *Document {
 	sv := stmts.value
 	switch {
 	case sv.IsArray():
-		arr := sv.Array()
-		if len(arr) == 0 {
+		n := countElements(sv)
+		if n == 0 {
 			p.fail(sv.Index, ErrMissing, "Statement must list at least one statement")
 			return nil
 		}
-		if len(arr) > p.cfg.limits.MaxStatements {
-			p.fail(sv.Index, ErrLimit, itoa(len(arr))+" statements; the limit is "+itoa(p.cfg.limits.MaxStatements))
+		if n > p.cfg.limits.MaxStatements {
+			p.fail(sv.Index, ErrLimit, itoa(n)+" statements; the limit is "+itoa(p.cfg.limits.MaxStatements))
 			return nil
 		}
-		doc.Statements = make([]Statement, len(arr))
-		for i, s := range arr {
+		doc.Statements = make([]Statement, n)
+		i := 0
+		sv.ForEach(func(_, s gjson.Result) bool {
 			p.pushIndex(i)
 			p.statement(s, &doc.Statements[i])
 			p.pop()
-			if p.failed() {
-				return nil
-			}
-		}
+			i++
+			return !p.failed()
+		})
 	case sv.IsObject() && p.cfg.lenient:
 		doc.Statements = make([]Statement, 1)
 		p.statement(sv, &doc.Statements[0])
@@ -399,6 +412,7 @@ func (p *parser) statement(v gjson.Result, st *Statement) {
 		return
 	}
 	ms := p.members(v)
+	defer p.release(ms)
 	if p.failed() {
 		return
 	}
@@ -408,7 +422,7 @@ func (p *parser) statement(v gjson.Result, st *Statement) {
 		idx := slices.Index(statementElements, m.name)
 		if idx < 0 {
 			p.push(m.name)
-			p.fail(m.key.Index, ErrUnknownElement, unknownMsg(m.name, "a statement", statementElements...))
+			p.fail(m.keyOff, ErrUnknownElement, unknownMsg(m.name, "a statement", statementElements...))
 			p.pop()
 			return
 		}
@@ -450,13 +464,13 @@ func (p *parser) statement(v gjson.Result, st *Statement) {
 	switch {
 	case action != nil && notAction != nil:
 		p.push("NotAction")
-		p.fail(notAction.key.Index, ErrConflict, "a statement has either Action or NotAction, not both")
+		p.fail(notAction.keyOff, ErrConflict, "a statement has either Action or NotAction, not both")
 		p.pop()
 		return
 	case action != nil:
-		st.Action = p.patterns(action, p.checkAction)
+		st.Action = p.stringList(action, p.checkAction)
 	case notAction != nil:
-		st.NotAction = p.patterns(notAction, p.checkAction)
+		st.NotAction = p.stringList(notAction, p.checkAction)
 	default:
 		p.push("Action")
 		p.fail(v.Index, ErrMissing, "a statement needs Action or NotAction")
@@ -469,13 +483,13 @@ func (p *parser) statement(v gjson.Result, st *Statement) {
 	switch {
 	case resource != nil && notResource != nil:
 		p.push("NotResource")
-		p.fail(notResource.key.Index, ErrConflict, "a statement has either Resource or NotResource, not both")
+		p.fail(notResource.keyOff, ErrConflict, "a statement has either Resource or NotResource, not both")
 		p.pop()
 		return
 	case resource != nil:
-		st.Resource = p.patterns(resource, p.checkResource)
+		st.Resource = p.stringList(resource, p.checkResource)
 	case notResource != nil:
-		st.NotResource = p.patterns(notResource, p.checkResource)
+		st.NotResource = p.stringList(notResource, p.checkResource)
 	case p.cfg.kind != Trust:
 		p.push("Resource")
 		p.fail(v.Index, ErrMissing, "a statement of an "+p.cfg.kind.String()+" policy needs Resource or NotResource")
@@ -488,7 +502,7 @@ func (p *parser) statement(v gjson.Result, st *Statement) {
 	switch {
 	case principal != nil && p.cfg.kind != Trust:
 		p.push("Principal")
-		p.fail(principal.key.Index, ErrInvalid, "Principal is allowed only in trust (resource-based) policies, not in "+p.cfg.kind.String()+" policies")
+		p.fail(principal.keyOff, ErrInvalid, "Principal is allowed only in trust (resource-based) policies, not in "+p.cfg.kind.String()+" policies")
 		p.pop()
 		return
 	case principal != nil:
@@ -511,44 +525,65 @@ func (p *parser) statement(v gjson.Result, st *Statement) {
 // and calls check on each string with its offset. It returns nil after a
 // failure.
 func (p *parser) stringList(m *member, check func(s string, off int)) []string {
+	var out []string
+	p.eachString(m, func(i int, s string, off int) {
+		check(s, off)
+		if out == nil {
+			out = make([]string, 0, p.listLen)
+		}
+		out = append(out, s)
+	})
+	if p.failed() {
+		return nil
+	}
+	return out
+}
+
+// countElements counts the elements of a JSON array without building them.
+func countElements(v gjson.Result) int {
+	n := 0
+	v.ForEach(func(_, _ gjson.Result) bool { n++; return true })
+	return n
+}
+
+// eachString walks a string-or-list element. It fails on an empty list, on
+// more entries than MaxValues, and on entries that are not strings; for each
+// string it calls fn with the entry's index, value and byte offset, with the
+// entry's path pushed. fn may fail; the walk stops at the first failure.
+// p.listLen holds the number of entries while fn runs.
+func (p *parser) eachString(m *member, fn func(i int, s string, off int)) {
 	p.push(m.name)
 	defer p.pop()
 	v := m.value
 	switch {
 	case v.Type == gjson.String:
-		check(v.Str, v.Index)
-		if p.failed() {
-			return nil
-		}
-		return []string{v.Str}
+		p.listLen = 1
+		fn(0, v.Str, v.Index)
 	case v.IsArray():
-		arr := v.Array()
-		if len(arr) == 0 {
+		n := countElements(v)
+		if n == 0 {
 			p.fail(v.Index, ErrMissing, quote(m.name)+" must not be an empty list")
-			return nil
+			return
 		}
-		if len(arr) > p.cfg.limits.MaxValues {
-			p.fail(v.Index, ErrLimit, itoa(len(arr))+" values; the limit is "+itoa(p.cfg.limits.MaxValues))
-			return nil
+		if n > p.cfg.limits.MaxValues {
+			p.fail(v.Index, ErrLimit, itoa(n)+" values; the limit is "+itoa(p.cfg.limits.MaxValues))
+			return
 		}
-		out := make([]string, len(arr))
-		for i, e := range arr {
+		p.listLen = n
+		i := 0
+		v.ForEach(func(_, e gjson.Result) bool {
 			p.pushIndex(i)
 			if e.Type != gjson.String {
 				p.fail(e.Index, ErrInvalid, "expected a string; got "+jsonKind(e))
 			} else {
-				check(e.Str, e.Index)
+				fn(i, e.Str, e.Index)
 			}
 			p.pop()
-			if p.failed() {
-				return nil
-			}
-			out[i] = e.Str
-		}
-		return out
+			i++
+			return !p.failed()
+		})
 	default:
 		p.fail(v.Index, ErrInvalid, "expected a string or a list of strings; got "+jsonKind(v))
-		return nil
 	}
 }
 
@@ -567,10 +602,6 @@ func jsonKind(v gjson.Result) string {
 		return "a list"
 	}
 	return "an object"
-}
-
-func (p *parser) patterns(m *member, check func(s string, off int)) []string {
-	return p.stringList(m, check)
 }
 
 func (p *parser) checkWildcards(s string, off int) bool {
@@ -629,6 +660,7 @@ func (p *parser) principal(m *member) *Principal {
 		return nil
 	}
 	ms := p.members(v)
+	defer p.release(ms)
 	if p.failed() {
 		return nil
 	}
@@ -648,7 +680,7 @@ func (p *parser) principal(m *member) *Principal {
 			pr.Federated = p.stringList(e, p.checkFederatedPrincipal)
 		default:
 			p.push(e.name)
-			p.fail(e.key.Index, ErrUnknownElement, unknownMsg(e.name, "a Principal", "RAM", "Service", "Federated"))
+			p.fail(e.keyOff, ErrUnknownElement, unknownMsg(e.name, "a Principal", "RAM", "Service", "Federated"))
 			p.pop()
 		}
 		if p.failed() {
@@ -740,6 +772,7 @@ func (p *parser) conditions(m *member) []Condition {
 		return nil
 	}
 	ops := p.members(v)
+	defer p.release(ops)
 	if p.failed() {
 		return nil
 	}
@@ -749,7 +782,7 @@ func (p *parser) conditions(m *member) []Condition {
 		p.push(om.name)
 		op, ok := ParseOperator(om.name)
 		if !ok {
-			p.fail(om.key.Index, ErrUnknownElement, unknownOperatorMsg(om.name))
+			p.fail(om.keyOff, ErrUnknownElement, unknownOperatorMsg(om.name))
 			p.pop()
 			return nil
 		}
@@ -766,44 +799,29 @@ func (p *parser) conditions(m *member) []Condition {
 			km := &keys[k]
 			if km.name == "" {
 				p.push(km.name)
-				p.fail(km.key.Index, ErrInvalid, "a condition key must not be empty")
+				p.fail(km.keyOff, ErrInvalid, "a condition key must not be empty")
 				p.pop()
 				break
 			}
 			c := Condition{Operator: op, Key: km.name}
-			raws := p.stringList(km, func(s string, off int) {})
-			if p.failed() {
-				break
-			}
-			c.Values = make([]Value, len(raws))
-			p.push(km.name)
-			for j, raw := range raws {
-				off := km.value.Index
-				if km.value.IsArray() {
-					p.pushIndex(j)
-					off = km.value.Array()[j].Index
-				}
+			p.eachString(km, func(_ int, raw string, off int) {
 				val, err := parseValue(op, raw)
-				if err != nil {
+				switch {
+				case err != nil:
 					p.fail(off, ErrInvalid, op.String()+" value "+quote(raw)+" is "+err.Error())
-				}
-				if op.Family() == FamilyString && hasControl(raw) {
+				case op.Family() == FamilyString && hasControl(raw):
 					p.fail(off, ErrInvalid, "a condition value must not contain control characters")
-				}
-				if op == StringLike || op == StringNotLike {
+				case op == StringLike || op == StringNotLike:
 					p.checkWildcards(raw, off)
 				}
-				if km.value.IsArray() {
-					p.pop()
+				if c.Values == nil {
+					c.Values = make([]Value, 0, p.listLen)
 				}
-				c.Values[j] = val
-				if p.failed() {
-					break
-				}
-			}
-			p.pop()
+				c.Values = append(c.Values, val)
+			})
 			conds = append(conds, c)
 		}
+		p.release(keys)
 		p.pop()
 		if p.failed() {
 			return nil
