@@ -1,0 +1,414 @@
+package evaluator
+
+import (
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ramauthz/ramauthz/internal/match"
+	"github.com/ramauthz/ramauthz/internal/trie"
+	"github.com/ramauthz/ramauthz/policy"
+)
+
+// Policy is one input document of an Evaluator, with the ID explanations use
+// to cite it (for example "AliyunARMSReadOnlyAccess"). IDs need not be
+// unique.
+type Policy struct {
+	ID       string
+	Document *policy.Document
+}
+
+// CompileError reports a document that Compile cannot use. Path is the JSON
+// path of the offending element inside the document, in the form policy
+// errors use ("Statement[3].Action[0]",
+// `Statement[0].Condition.IpAddress."acs:SourceIp"[1]`); it is empty when
+// the document as a whole is at fault. Err is one of policy's sentinel
+// errors: policy.ErrMissing, policy.ErrInvalid, policy.ErrConflict,
+// policy.ErrUnknownElement or policy.ErrLimit.
+type CompileError struct {
+	PolicyID string // the ID of the policy at fault
+	Index    int    // the position of that policy in Compile's arguments
+	Path     string // JSON path of the element inside the document
+	Err      error  // sentinel: what is wrong
+	Msg      string // details, for people
+}
+
+// Error formats the error as `policy "ID": PATH: sentinel: message`.
+func (e *CompileError) Error() string {
+	var b strings.Builder
+	b.WriteString("policy ")
+	b.WriteString(strconv.Quote(e.PolicyID))
+	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("error")
+	}
+	if e.Msg != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Msg)
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel error.
+func (e *CompileError) Unwrap() error { return e.Err }
+
+// Evaluator decides requests against a fixed set of policies. It is built by
+// Compile, immutable, and safe for concurrent use by any number of
+// goroutines. Evaluators are independent values: callers combine several
+// (an identity pool, a session policy, a trust policy) by deciding against
+// each, with no recompilation per request; to change a policy set, compile a
+// new Evaluator and swap it in (for example through an atomic.Pointer).
+//
+// A nil *Evaluator decides ImplicitDeny for every request.
+type Evaluator struct {
+	ids   []string
+	stmts []stmt
+	deny  index
+	allow index
+}
+
+// index finds the statements of one effect that can apply to an action.
+type index struct {
+	trie      *trie.Trie // literal action prefixes → entries
+	ents      []entry
+	notAction []int32 // statements with NotAction: always checked
+}
+
+// entry is one action pattern of one statement.
+type entry struct {
+	stmt int32
+	pat  int32 // index into stmts[stmt].actions
+}
+
+// stmt is a compiled statement.
+type stmt struct {
+	policy    int32
+	index     int32
+	sid       string
+	effect    policy.Effect
+	notAction bool
+	actions   []match.Pattern // folded; Action or NotAction patterns
+	resKind   resKind
+	resAll    bool // one of the resource patterns is "*"-like
+	resources []match.Pattern
+	principal *principals
+	conds     []cond
+}
+
+type resKind uint8
+
+const (
+	resNone resKind = iota // no Resource element (trust policies): any resource
+	resAllow               // Resource: some pattern must match
+	resExcept              // NotResource: no pattern may match
+)
+
+// principals is a compiled Principal element.
+type principals struct {
+	roots     []string // account IDs from acs:ram::<uid>:root
+	ram       []string // exact user and role ARNs
+	service   []string
+	federated []string
+}
+
+// cond is one compiled condition: an operator on one key.
+type cond struct {
+	op    policy.Operator // as written
+	pos   policy.Operator // positive form of op
+	neg   bool
+	key   string // as written
+	nkey  string // normalised for lookup
+	slot  int    // fixed Context slot, or -1
+	raws  []string
+	strs  []string
+	pats  []match.Pattern
+	nums  []policy.Number
+	times []time.Time
+	bools []bool
+	nets  []netip.Prefix
+}
+
+// Compile builds an Evaluator from policies. Zero policies is valid: the
+// evaluator then decides ImplicitDeny for every request.
+//
+// Compile does not trust its input: documents may be built in code, so it
+// re-checks what Parse guarantees (a valid Effect, exactly one of Action and
+// NotAction, Resource or NotResource as the document's kind requires,
+// non-empty patterns that are valid UTF-8, valid operators with at least one
+// value each, Principal only in trust documents) and re-parses every
+// condition value from its Raw text. The documents are not retained; later
+// changes to them do not affect the Evaluator.
+//
+// On error Compile returns nil and a *CompileError.
+func Compile(policies ...Policy) (*Evaluator, error) {
+	e := &Evaluator{ids: make([]string, len(policies))}
+	n := 0
+	for i, p := range policies {
+		e.ids[i] = p.ID
+		if p.Document != nil {
+			n += len(p.Document.Statements)
+		}
+	}
+	if n > math.MaxInt32 || len(policies) > math.MaxInt32 {
+		return nil, &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many statements"}
+	}
+	e.stmts = make([]stmt, 0, n)
+	for i, p := range policies {
+		if err := e.addPolicy(int32(i), p); err != nil {
+			err.PolicyID, err.Index = p.ID, i
+			return nil, err
+		}
+	}
+	if err := e.buildIndexes(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func errAt(path string, sentinel error, msg string) *CompileError {
+	return &CompileError{Path: path, Err: sentinel, Msg: msg}
+}
+
+func (e *Evaluator) addPolicy(pi int32, p Policy) *CompileError {
+	d := p.Document
+	switch {
+	case d == nil:
+		return errAt("", policy.ErrMissing, "the policy has no document")
+	case d.Kind > policy.Session:
+		return errAt("", policy.ErrInvalid, "unknown document kind "+d.Kind.String())
+	case d.Version != "1":
+		return errAt("Version", policy.ErrInvalid, `Version must be "1"; got `+strconv.Quote(d.Version))
+	case len(d.Statements) == 0:
+		return errAt("Statement", policy.ErrMissing, "the document has no statements")
+	}
+	for si := range d.Statements {
+		s, err := compileStatement(d.Kind, &d.Statements[si], "Statement["+strconv.Itoa(si)+"]")
+		if err != nil {
+			return err
+		}
+		s.policy, s.index = pi, int32(si)
+		e.stmts = append(e.stmts, s)
+	}
+	return nil
+}
+
+func compileStatement(kind policy.Kind, st *policy.Statement, path string) (stmt, *CompileError) {
+	s := stmt{sid: st.Sid, effect: st.Effect}
+	if !st.Effect.Valid() {
+		return s, errAt(path+".Effect", policy.ErrInvalid, "Effect must be Allow or Deny; got "+st.Effect.String())
+	}
+	var err *CompileError
+	switch {
+	case st.Action != nil && st.NotAction != nil:
+		return s, errAt(path+".NotAction", policy.ErrConflict, "a statement has either Action or NotAction, not both")
+	case st.Action != nil:
+		s.actions, _, err = compilePatterns(st.Action, true, path+".Action")
+	case st.NotAction != nil:
+		s.notAction = true
+		s.actions, _, err = compilePatterns(st.NotAction, true, path+".NotAction")
+	default:
+		return s, errAt(path+".Action", policy.ErrMissing, "a statement needs Action or NotAction")
+	}
+	if err != nil {
+		return s, err
+	}
+	switch {
+	case st.Resource != nil && st.NotResource != nil:
+		return s, errAt(path+".NotResource", policy.ErrConflict, "a statement has either Resource or NotResource, not both")
+	case st.Resource != nil:
+		s.resKind = resAllow
+		s.resources, s.resAll, err = compilePatterns(st.Resource, false, path+".Resource")
+	case st.NotResource != nil:
+		s.resKind = resExcept
+		s.resources, s.resAll, err = compilePatterns(st.NotResource, false, path+".NotResource")
+	case kind != policy.Trust:
+		return s, errAt(path+".Resource", policy.ErrMissing, "a statement of an "+kind.String()+" policy needs Resource or NotResource")
+	}
+	if err != nil {
+		return s, err
+	}
+	switch {
+	case st.Principal != nil && kind != policy.Trust:
+		return s, errAt(path+".Principal", policy.ErrInvalid, "Principal is allowed only in trust policies, not in "+kind.String()+" policies")
+	case st.Principal != nil:
+		if s.principal, err = compilePrincipal(st.Principal, path+".Principal"); err != nil {
+			return s, err
+		}
+	case kind == policy.Trust:
+		return s, errAt(path+".Principal", policy.ErrMissing, "a statement of a trust policy needs a Principal")
+	}
+	if len(st.Condition) > 0 {
+		s.conds = make([]cond, len(st.Condition))
+		for i := range st.Condition {
+			if err := compileCond(&s.conds[i], &st.Condition[i], path+".Condition"); err != nil {
+				return s, err
+			}
+		}
+	}
+	return s, nil
+}
+
+// compilePatterns compiles action (fold) or resource patterns and reports
+// whether one of them matches everything.
+func compilePatterns(list []string, fold bool, path string) ([]match.Pattern, bool, *CompileError) {
+	if len(list) == 0 {
+		return nil, false, errAt(path, policy.ErrMissing, "the list is empty")
+	}
+	out := make([]match.Pattern, len(list))
+	all := false
+	for i, s := range list {
+		if s == "" {
+			return nil, false, errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, "a pattern must not be empty")
+		}
+		p, err := match.Compile(s, fold)
+		if err != nil {
+			return nil, false, errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, "a pattern must be valid UTF-8")
+		}
+		out[i] = p
+		all = all || p.Any()
+	}
+	return out, all, nil
+}
+
+const ramPrefix = "acs:ram::"
+
+func compilePrincipal(pr *policy.Principal, path string) (*principals, *CompileError) {
+	if len(pr.RAM)+len(pr.Service)+len(pr.Federated) == 0 {
+		return nil, errAt(path, policy.ErrMissing, "Principal must name at least one principal")
+	}
+	out := &principals{}
+	check := func(list []string, name string) *CompileError {
+		for i, s := range list {
+			if s == "" {
+				return errAt(path+"."+name+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, "a principal must not be empty")
+			}
+		}
+		return nil
+	}
+	if err := check(pr.RAM, "RAM"); err != nil {
+		return nil, err
+	}
+	if err := check(pr.Service, "Service"); err != nil {
+		return nil, err
+	}
+	if err := check(pr.Federated, "Federated"); err != nil {
+		return nil, err
+	}
+	for _, s := range pr.RAM {
+		if uid, ok := strings.CutPrefix(s, ramPrefix); ok {
+			if uid, ok = strings.CutSuffix(uid, ":root"); ok && uid != "" && !strings.Contains(uid, ":") {
+				out.roots = append(out.roots, uid)
+				continue
+			}
+		}
+		out.ram = append(out.ram, s)
+	}
+	out.service = append(out.service, pr.Service...)
+	out.federated = append(out.federated, pr.Federated...)
+	return out, nil
+}
+
+func condPath(path string, c *policy.Condition) string {
+	return path + "." + c.Operator.String() + "." + strconv.Quote(c.Key)
+}
+
+func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
+	if !c.Operator.Valid() {
+		return errAt(path, policy.ErrUnknownElement, "invalid operator "+c.Operator.String())
+	}
+	path = condPath(path, c)
+	if c.Key == "" {
+		return errAt(path, policy.ErrInvalid, "a condition key must not be empty")
+	}
+	if len(c.Values) == 0 {
+		return errAt(path, policy.ErrMissing, "a condition needs at least one value")
+	}
+	op := c.Operator
+	*cd = cond{op: op, pos: op.Positive(), neg: op.Negated(), key: c.Key, nkey: normKey(c.Key)}
+	cd.slot = slotOf(cd.nkey)
+	cd.raws = make([]string, len(c.Values))
+	for i, v := range c.Values {
+		raw := v.Raw
+		cd.raws[i] = raw
+		bad := func(what string) *CompileError {
+			return errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, op.String()+" value "+strconv.Quote(raw)+" is not "+what)
+		}
+		switch op.Family() {
+		case policy.FamilyString:
+			if !utf8.ValidString(raw) {
+				return bad("valid UTF-8")
+			}
+			if cd.pos == policy.StringLike {
+				p, err := match.Compile(raw, false)
+				if err != nil {
+					return bad("valid UTF-8")
+				}
+				cd.pats = append(cd.pats, p)
+			} else {
+				cd.strs = append(cd.strs, raw)
+			}
+		case policy.FamilyNumeric:
+			n, err := policy.ParseNumber(raw)
+			if err != nil {
+				return bad("a decimal number")
+			}
+			cd.nums = append(cd.nums, n)
+		case policy.FamilyDate:
+			t, err := policy.ParseDate(raw)
+			if err != nil {
+				return bad("an ISO 8601 date-time with a time zone")
+			}
+			cd.times = append(cd.times, t)
+		case policy.FamilyBool:
+			b, err := policy.ParseBool(raw)
+			if err != nil {
+				return bad(`"true" or "false"`)
+			}
+			cd.bools = append(cd.bools, b)
+		case policy.FamilyIP:
+			p, err := policy.ParseIPValue(raw)
+			if err != nil {
+				return bad("an IP address or CIDR block")
+			}
+			cd.nets = append(cd.nets, p)
+		}
+	}
+	return nil
+}
+
+// buildIndexes files every action pattern under its literal prefix, per
+// effect. NotAction statements cannot be indexed by what they exclude and go
+// to the always-checked list.
+func (e *Evaluator) buildIndexes() *CompileError {
+	deny, allow := trie.NewBuilder(true), trie.NewBuilder(true)
+	for si := range e.stmts {
+		s := &e.stmts[si]
+		ix, b := &e.allow, allow
+		if s.effect == policy.Deny {
+			ix, b = &e.deny, deny
+		}
+		if s.notAction {
+			ix.notAction = append(ix.notAction, int32(si))
+			continue
+		}
+		for pi := range s.actions {
+			p := &s.actions[pi]
+			if len(ix.ents) >= math.MaxInt32 {
+				return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
+			}
+			b.Add(p.Literal(), p.Exact(), int32(len(ix.ents)))
+			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: int32(pi)})
+		}
+	}
+	e.deny.trie, e.allow.trie = deny.Build(), allow.Build()
+	return nil
+}

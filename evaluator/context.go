@@ -1,0 +1,200 @@
+package evaluator
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// The condition keys kept in fixed slots of a Context, in their normalised
+// (lower-case) form.
+const (
+	keyCurrentTime     = "acs:currenttime"
+	keySecureTransport = "acs:securetransport"
+	keySourceIP        = "acs:sourceip"
+	keyMFAPresent      = "acs:mfapresent"
+)
+
+const numSlots = 4
+
+// slotOf returns the fixed slot of a normalised key, or -1.
+func slotOf(k string) int {
+	switch k {
+	case keyCurrentTime:
+		return 0
+	case keySecureTransport:
+		return 1
+	case keySourceIP:
+		return 2
+	case keyMFAPresent:
+		return 3
+	}
+	return -1
+}
+
+// normKey returns the form of a condition key used for lookups. Keys that
+// start with "acs:" (in any case) name common keys, whose names are
+// case-insensitive (spec §4.7): their name is folded to lower case up to the
+// first '/', so that acs:SourceIp and acs:sourceip are one key while the
+// tag name in acs:ResourceTag/<tag> keeps its case. Every other key is
+// returned unchanged and compared exactly.
+func normKey(k string) string {
+	if len(k) < 4 || k[0]|0x20 != 'a' || k[1]|0x20 != 'c' || k[2]|0x20 != 's' || k[3] != ':' {
+		return k
+	}
+	end := strings.IndexByte(k, '/')
+	if end < 0 {
+		end = len(k)
+	}
+	upper := false
+	for i := 0; i < end; i++ {
+		if c := k[i]; c >= 'A' && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return k
+	}
+	b := []byte(k)
+	for i := 0; i < end; i++ {
+		if c := b[i]; c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// values is what a Context holds for one key: the strings as given, and
+// each string read as an IP address (the zero Addr when it is not one).
+type values struct {
+	set  bool
+	strs []string
+	ips  []netip.Addr
+}
+
+func (v *values) fill(vals []string) {
+	v.set = true
+	v.strs = append(v.strs[:0], vals...)
+	v.ips = v.ips[:0]
+	for _, s := range vals {
+		v.ips = append(v.ips, requestIP(s))
+	}
+}
+
+// requestIP reads a request value as an IP address. Values with characters
+// that cannot occur in an address (including zones, "%eth0") are rejected
+// without calling netip.ParseAddr, whose errors allocate; the call happens
+// while the context is filled, never during Decide.
+func requestIP(s string) netip.Addr {
+	if len(s) < 2 || len(s) > 45 {
+		return netip.Addr{}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':') {
+			return netip.Addr{}
+		}
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a
+}
+
+// Context holds the condition keys of one request: each key maps to one or
+// more string values, as the caller supplies them (values that do not parse
+// as the type a condition expects are kept; the comparison then is unknown,
+// see Evaluator.Decide).
+//
+// Key names that start with "acs:" are matched case-insensitively
+// (acs:sourceip and acs:SourceIp are the same key; for keys with a '/', such
+// as acs:ResourceTag/Env, only the part before the '/' is case-insensitive).
+// All other keys are matched exactly.
+//
+// Fill a Context once per request (filling may allocate); Decide and Explain
+// read it without allocating. The zero value is an empty context ready to
+// use. Reset empties it for reuse, keeping its memory. A Context must not be
+// modified while a Decide call is reading it; concurrent reads are safe.
+type Context struct {
+	slots [numSlots]values
+	other map[string]values
+}
+
+// Set replaces the values of key. Several values make a multi-valued key
+// (a condition holds when any of them satisfies it; a negated condition when
+// none does). Set with no values leaves the key present with no values, which
+// conditions treat like an absent key.
+func (c *Context) Set(key string, vals ...string) {
+	k := normKey(key)
+	if s := slotOf(k); s >= 0 {
+		c.slots[s].fill(vals)
+		return
+	}
+	if c.other == nil {
+		c.other = make(map[string]values)
+	}
+	var v values
+	v.fill(vals)
+	c.other[k] = v
+}
+
+// Get returns the values of key and reports whether the key is present.
+// The returned slice belongs to the Context and must not be modified.
+func (c *Context) Get(key string) ([]string, bool) {
+	v, ok := c.lookup(normKey(key), slotOf(normKey(key)))
+	return v.strs, ok
+}
+
+// lookup finds a normalised key, using its slot when it has one.
+func (c *Context) lookup(k string, slot int) (values, bool) {
+	if c == nil {
+		return values{}, false
+	}
+	if slot >= 0 {
+		v := c.slots[slot]
+		return v, v.set
+	}
+	v, ok := c.other[k]
+	return v, ok
+}
+
+// Reset removes every key, keeping the memory for the next request.
+func (c *Context) Reset() {
+	for i := range c.slots {
+		c.slots[i].set = false
+		c.slots[i].strs = c.slots[i].strs[:0]
+		c.slots[i].ips = c.slots[i].ips[:0]
+	}
+	clear(c.other)
+}
+
+// SetSourceIP sets acs:SourceIp to a.String(). The zero Addr is stored as
+// the string "invalid IP", which no IP condition accepts.
+func (c *Context) SetSourceIP(a netip.Addr) {
+	c.slots[2].fill([]string{a.String()})
+}
+
+// SetCurrentTime sets acs:CurrentTime to t in RFC 3339 form in UTC, with
+// fractional seconds when t has them ("2019-08-12T09:00:00Z").
+func (c *Context) SetCurrentTime(t time.Time) {
+	c.slots[0].fill([]string{t.UTC().Format(time.RFC3339Nano)})
+}
+
+// SetSecureTransport sets acs:SecureTransport to "true" or "false".
+func (c *Context) SetSecureTransport(b bool) {
+	c.slots[1].fill([]string{boolString(b)})
+}
+
+// SetMFAPresent sets acs:MFAPresent to "true" or "false".
+func (c *Context) SetMFAPresent(b bool) {
+	c.slots[3].fill([]string{boolString(b)})
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

@@ -1,0 +1,271 @@
+package evaluator
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/ramauthz/ramauthz/policy"
+)
+
+// This file holds a deliberately slow, obviously correct evaluator written
+// straight from the specification: it scans every statement, matches
+// wildcards with a table over characters, and re-reads every value. The
+// tests compare Decide and Explain with it.
+
+func refPolicies(t testing.TB, docs []string) []Policy {
+	ps := make([]Policy, len(docs))
+	for i, js := range docs {
+		ps[i] = Policy{ID: "p" + strconv.Itoa(i), Document: parseDoc(t, js)}
+	}
+	return ps
+}
+
+func refChars(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		_, n := utf8.DecodeRuneInString(s)
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	return out
+}
+
+func refFold(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c - 'A' + 'a'
+		}
+	}
+	return string(b)
+}
+
+// refMatch: does the whole pattern match the whole string? ok[i][j] says
+// whether p[i:] matches s[j:].
+func refMatch(pattern, s string, fold bool) bool {
+	if fold {
+		pattern, s = refFold(pattern), refFold(s)
+	}
+	p, t := refChars(pattern), refChars(s)
+	ok := make([][]bool, len(p)+1)
+	for i := range ok {
+		ok[i] = make([]bool, len(t)+1)
+	}
+	ok[len(p)][len(t)] = true
+	for i := len(p) - 1; i >= 0; i-- {
+		for j := len(t); j >= 0; j-- {
+			switch {
+			case p[i] == "*":
+				ok[i][j] = ok[i+1][j] || j < len(t) && ok[i][j+1]
+			case j == len(t):
+				ok[i][j] = false
+			case p[i] == "?":
+				ok[i][j] = ok[i+1][j+1]
+			default:
+				ok[i][j] = p[i] == t[j] && ok[i+1][j+1]
+			}
+		}
+	}
+	return ok[0][0]
+}
+
+func refAnyMatch(patterns []string, s string, fold bool) bool {
+	for _, p := range patterns {
+		if refMatch(p, s, fold) {
+			return true
+		}
+	}
+	return false
+}
+
+// Three truth values, spelled out.
+const (
+	refF = 0
+	refT = 1
+	refU = 2
+)
+
+// refCompare compares one request value with one policy value under the
+// positive form of op.
+func refCompare(op policy.Operator, rv, pv string) int {
+	truth := func(b bool) int {
+		if b {
+			return refT
+		}
+		return refF
+	}
+	switch op.Positive() {
+	case policy.StringEquals:
+		return truth(rv == pv)
+	case policy.StringEqualsIgnoreCase:
+		return truth(strings.EqualFold(rv, pv))
+	case policy.StringLike:
+		return truth(refMatch(pv, rv, false))
+	case policy.Bool:
+		r, err := policy.ParseBool(rv)
+		if err != nil {
+			return refU
+		}
+		p, _ := policy.ParseBool(pv)
+		return truth(r == p)
+	case policy.IpAddress:
+		a, err := netip.ParseAddr(rv)
+		if err != nil || a.Zone() != "" {
+			return refU
+		}
+		p, _ := policy.ParseIPValue(pv)
+		return truth(p.Contains(a))
+	}
+	var c int
+	switch op.Family() {
+	case policy.FamilyNumeric:
+		r, err := policy.ParseNumber(rv)
+		if err != nil {
+			return refU
+		}
+		c = r.Cmp(policy.MustParseNumber(pv))
+	case policy.FamilyDate:
+		r, err := policy.ParseDate(rv)
+		if err != nil {
+			return refU
+		}
+		p, _ := policy.ParseDate(pv)
+		c = r.Compare(p)
+	}
+	switch op.Positive() {
+	case policy.NumericEquals, policy.DateEquals:
+		return truth(c == 0)
+	case policy.NumericLessThan, policy.DateLessThan:
+		return truth(c < 0)
+	case policy.NumericLessThanEquals, policy.DateLessThanEquals:
+		return truth(c <= 0)
+	case policy.NumericGreaterThan, policy.DateGreaterThan:
+		return truth(c > 0)
+	case policy.NumericGreaterThanEquals, policy.DateGreaterThanEquals:
+		return truth(c >= 0)
+	}
+	panic("unreachable operator " + op.String())
+}
+
+func refCondition(c policy.Condition, ctx *Context) int {
+	var vals []string
+	if ctx != nil {
+		vals, _ = ctx.Get(c.Key)
+	}
+	if len(vals) == 0 {
+		if c.Operator.Negated() {
+			return refT
+		}
+		return refF
+	}
+	// Positive: OR over every (request value, policy value) pair.
+	any := refF
+	for _, rv := range vals {
+		for _, pv := range c.Values {
+			switch refCompare(c.Operator, rv, pv.Raw) {
+			case refT:
+				any = refT
+			case refU:
+				if any == refF {
+					any = refU
+				}
+			}
+		}
+	}
+	if !c.Operator.Negated() {
+		return any
+	}
+	switch any {
+	case refT:
+		return refF
+	case refF:
+		return refT
+	}
+	return refU
+}
+
+func refPrincipal(p *policy.Principal, r Principal) bool {
+	if p == nil {
+		return true
+	}
+	switch r.Type {
+	case PrincipalAccount, PrincipalUser, PrincipalRole:
+		for _, s := range p.RAM {
+			if r.AccountID != "" && s == "acs:ram::"+r.AccountID+":root" {
+				return true
+			}
+			if r.ARN != "" && s == r.ARN && !strings.HasSuffix(s, ":root") {
+				return true
+			}
+		}
+	case PrincipalService:
+		for _, s := range p.Service {
+			if s == r.ARN {
+				return true
+			}
+		}
+	case PrincipalFederated:
+		for _, s := range p.Federated {
+			if s == r.ARN {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func refApplies(st *policy.Statement, r Request) bool {
+	if st.Action != nil && !refAnyMatch(st.Action, r.Action, true) {
+		return false
+	}
+	if st.NotAction != nil && refAnyMatch(st.NotAction, r.Action, true) {
+		return false
+	}
+	if st.Resource != nil && !refAnyMatch(st.Resource, r.Resource, false) {
+		return false
+	}
+	if st.NotResource != nil && refAnyMatch(st.NotResource, r.Resource, false) {
+		return false
+	}
+	if !refPrincipal(st.Principal, r.Principal) {
+		return false
+	}
+	block := refT
+	for _, c := range st.Condition {
+		switch refCondition(c, r.Context) {
+		case refF:
+			block = refF
+		case refU:
+			if block == refT {
+				block = refU
+			}
+		}
+	}
+	if st.Effect == policy.Allow {
+		return block == refT
+	}
+	return block != refF
+}
+
+func referenceDecide(ps []Policy, r Request) Decision {
+	allowed := false
+	for _, p := range ps {
+		for i := range p.Document.Statements {
+			st := &p.Document.Statements[i]
+			if !refApplies(st, r) {
+				continue
+			}
+			if st.Effect == policy.Deny {
+				return ExplicitDeny
+			}
+			allowed = true
+		}
+	}
+	if allowed {
+		return Allow
+	}
+	return ImplicitDeny
+}

@@ -1,0 +1,85 @@
+package evaluator
+
+import "strconv"
+
+// PrincipalType says what kind of identity makes a request.
+//
+// The zero value is PrincipalNone: no principal is known, and statements
+// that have a Principal element never apply.
+type PrincipalType uint8
+
+const (
+	// PrincipalNone: the request carries no principal.
+	PrincipalNone PrincipalType = iota
+	// PrincipalAccount: an Alibaba Cloud account (root identity).
+	// AccountID "1234567890123456", ARN "acs:ram::1234567890123456:root".
+	PrincipalAccount
+	// PrincipalUser: a RAM user. ARN "acs:ram::<uid>:user/<name>".
+	PrincipalUser
+	// PrincipalRole: a role session. ARN is the role's ARN
+	// "acs:ram::<uid>:role/<name>", not the session ARN.
+	PrincipalRole
+	// PrincipalService: a cloud service. ARN is the service name, such as
+	// "ecs.aliyuncs.com"; AccountID is optional.
+	PrincipalService
+	// PrincipalFederated: an identity provider. ARN is the provider's ARN,
+	// "acs:ram::<uid>:saml-provider/<name>" or ":oidc-provider/<name>".
+	PrincipalFederated
+)
+
+// String returns "None", "Account", "User", "Role", "Service", "Federated",
+// or "PrincipalType(N)" for an unknown value.
+func (t PrincipalType) String() string {
+	switch t {
+	case PrincipalNone:
+		return "None"
+	case PrincipalAccount:
+		return "Account"
+	case PrincipalUser:
+		return "User"
+	case PrincipalRole:
+		return "Role"
+	case PrincipalService:
+		return "Service"
+	case PrincipalFederated:
+		return "Federated"
+	}
+	return "PrincipalType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// Principal is who makes a request, as trust and resource policies see it.
+// Only statements with a Principal element look at it:
+//
+//   - a RAM entry acs:ram::<uid>:root covers every Account, User and Role
+//     principal whose AccountID is <uid>;
+//   - a RAM entry naming a user or role ARN covers the Account, User or Role
+//     principal with exactly that ARN;
+//   - a Service entry covers the Service principal whose ARN is that service
+//     name;
+//   - a Federated entry covers the Federated principal whose ARN is that
+//     provider ARN.
+//
+// All comparisons are exact (case-sensitive).
+type Principal struct {
+	Type      PrincipalType
+	AccountID string
+	ARN       string
+}
+
+// Request is one authorization question: may this principal perform Action
+// on Resource, in this Context?
+type Request struct {
+	// Action is the action name, such as "arms:GetTrace". It is compared
+	// with action patterns without regard to ASCII letter case.
+	Action string
+	// Resource is the resource ARN, such as
+	// "acs:arms:cn-hangzhou:1234567890123456:dashboard/abc". It is compared
+	// case-sensitively.
+	Resource string
+	// Principal is consulted only by statements that have a Principal
+	// element.
+	Principal Principal
+	// Context holds the condition keys of the request; nil means an empty
+	// context.
+	Context *Context
+}
