@@ -107,9 +107,9 @@ type stmt struct {
 type resKind uint8
 
 const (
-	resNone resKind = iota // no Resource element (trust policies): any resource
-	resAllow               // Resource: some pattern must match
-	resExcept              // NotResource: no pattern may match
+	resNone   resKind = iota // no Resource element (trust policies): any resource
+	resAllow                 // Resource: some pattern must match
+	resExcept                // NotResource: no pattern may match
 )
 
 // principals is a compiled Principal element.
