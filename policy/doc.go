@@ -1,0 +1,53 @@
+// Package policy parses, validates and prints Alibaba Cloud RAM policy
+// documents.
+//
+// A document has a Version (always "1") and a list of statements. Each
+// statement has an Effect (Allow or Deny), Action or NotAction patterns,
+// Resource or NotResource patterns, an optional Principal (trust policies
+// only) and an optional Condition block. Parse turns JSON into a Document;
+// MarshalJSON prints it back in a canonical form.
+//
+// # Strictness
+//
+// Parse accepts exactly what RAM means and rejects everything else, because a
+// document that two readers understand differently is a security hole:
+//
+//   - the input must be valid UTF-8 and valid JSON (RFC 7159);
+//   - member names must be unique in every object (compared after JSON
+//     unescaping) and spelled exactly: "effect" is not "Effect";
+//   - unknown elements are errors;
+//   - Version must be the string "1" and Effect exactly "Allow" or "Deny";
+//   - values the language wants as strings must be JSON strings: numbers,
+//     booleans and null are errors;
+//   - a statement has exactly one of Action and NotAction, and (in identity
+//     and session documents) exactly one of Resource and NotResource;
+//   - condition operators come from a closed list of 21 names; AWS-only forms
+//     (IfExists, Null, ForAnyValue:, Arn*, Binary*) are rejected so that a typo
+//     can never silently switch a condition off;
+//   - condition values are parsed for their operator's family when the
+//     document is parsed: numbers are exact decimals, dates are RFC 3339
+//     date-times with a zone, booleans are "true" or "false" in any case, IP
+//     values are addresses or CIDR blocks (IPv4 or IPv6);
+//   - empty lists are errors; an empty Condition object is valid and imposes
+//     no condition;
+//   - strings may not contain control characters.
+//
+// Statement given as a single object instead of a list is accepted only with
+// the Lenient option.
+//
+// # Limits
+//
+// Hard limits (input bytes, the document's minified length in characters,
+// statements, values per element, wildcards per pattern, nesting depth) are
+// checked before any expensive work; see Limits and DefaultLimits. The size
+// limit is 6,144 characters for identity and trust documents and 2,048 for
+// session documents, measured on the minified JSON.
+//
+// # Errors
+//
+// Parse reports the first problem it finds as a *ParseError carrying the JSON
+// path, line, column and byte offset of the offending element and a sentinel
+// error (ErrSyntax, ErrDuplicateKey, ErrUnknownElement, ErrMissing,
+// ErrInvalid, ErrConflict or ErrLimit) for errors.Is. On error no document is
+// returned.
+package policy
