@@ -1,0 +1,103 @@
+package evaluator
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/ramauthz/ramauthz/policy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCompileErrors(t *testing.T) {
+	good := func() policy.Statement {
+		return policy.Statement{Effect: policy.Allow, Action: []string{"arms:Get*"}, Resource: []string{"*"}}
+	}
+	ipValue := condValue(t, policy.IpAddress, "10.0.0.0/8")
+	tests := []struct {
+		name     string
+		doc      *policy.Document
+		path     string
+		sentinel error
+	}{
+		{"nil document", nil, "", policy.ErrMissing},
+		{"bad version", &policy.Document{Version: "2", Statements: []policy.Statement{good()}}, "Version", policy.ErrInvalid},
+		{"no statements", &policy.Document{Version: "1"}, "Statement", policy.ErrMissing},
+		{"bad kind", &policy.Document{Kind: 7, Version: "1", Statements: []policy.Statement{good()}}, "", policy.ErrInvalid},
+		{"zero effect", stmtDoc(policy.Statement{Action: []string{"a:b"}, Resource: []string{"*"}}), "Statement[0].Effect", policy.ErrInvalid},
+		{"no action", stmtDoc(policy.Statement{Effect: policy.Allow, Resource: []string{"*"}}), "Statement[0].Action", policy.ErrMissing},
+		{"both actions", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, NotAction: []string{"c:d"}, Resource: []string{"*"}}), "Statement[0].NotAction", policy.ErrConflict},
+		{"empty action list", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{}, Resource: []string{"*"}}), "Statement[0].Action", policy.ErrMissing},
+		{"empty action pattern", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b", ""}, Resource: []string{"*"}}), "Statement[0].Action[1]", policy.ErrInvalid},
+		{"invalid UTF-8 action", stmtDoc(policy.Statement{Effect: policy.Allow, NotAction: []string{"a:\xff"}, Resource: []string{"*"}}), "Statement[0].NotAction[0]", policy.ErrInvalid},
+		{"no resource in identity", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}}), "Statement[0].Resource", policy.ErrMissing},
+		{"both resources", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, NotResource: []string{"x"}}), "Statement[0].NotResource", policy.ErrConflict},
+		{"invalid UTF-8 resource", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, NotResource: []string{"acs:\xc3"}}), "Statement[0].NotResource[0]", policy.ErrInvalid},
+		{"principal in identity", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Principal: &policy.Principal{Service: []string{"ecs.aliyuncs.com"}}}), "Statement[0].Principal", policy.ErrInvalid},
+		{"trust without principal", &policy.Document{Kind: policy.Trust, Version: "1", Statements: []policy.Statement{{Effect: policy.Allow, Action: []string{"sts:AssumeRole"}}}}, "Statement[0].Principal", policy.ErrMissing},
+		{"empty principal", &policy.Document{Kind: policy.Trust, Version: "1", Statements: []policy.Statement{{Effect: policy.Allow, Action: []string{"sts:AssumeRole"}, Principal: &policy.Principal{}}}}, "Statement[0].Principal", policy.ErrMissing},
+		{"empty principal entry", &policy.Document{Kind: policy.Trust, Version: "1", Statements: []policy.Statement{{Effect: policy.Allow, Action: []string{"sts:AssumeRole"}, Principal: &policy.Principal{Service: []string{""}}}}}, "Statement[0].Principal.Service[0]", policy.ErrInvalid},
+		{"invalid operator", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Condition: []policy.Condition{{Operator: 0, Key: "k", Values: []policy.Value{{Raw: "v"}}}}}), "Statement[0].Condition", policy.ErrUnknownElement},
+		{"no values", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Condition: []policy.Condition{{Operator: policy.StringEquals, Key: "k"}}}), `Statement[0].Condition.StringEquals."k"`, policy.ErrMissing},
+		{"empty key", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Condition: []policy.Condition{{Operator: policy.StringEquals, Values: []policy.Value{{Raw: "v"}}}}}), `Statement[0].Condition.StringEquals.""`, policy.ErrInvalid},
+		{"raw not an IP although prefix set", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Condition: []policy.Condition{{Operator: policy.IpAddress, Key: "acs:SourceIp", Values: []policy.Value{ipValue, {Raw: "abc", Prefix: ipValue.Prefix}}}}}), `Statement[0].Condition.IpAddress."acs:SourceIp"[1]`, policy.ErrInvalid},
+		{"raw not a number", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Condition: []policy.Condition{{Operator: policy.NumericLessThan, Key: "n", Values: []policy.Value{{Raw: "1e3"}}}}}), `Statement[0].Condition.NumericLessThan."n"[0]`, policy.ErrInvalid},
+		{"raw not a date", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Condition: []policy.Condition{{Operator: policy.DateLessThan, Key: "acs:CurrentTime", Values: []policy.Value{{Raw: "2019-01-01"}}}}}), `Statement[0].Condition.DateLessThan."acs:CurrentTime"[0]`, policy.ErrInvalid},
+		{"raw not a bool", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Condition: []policy.Condition{{Operator: policy.Bool, Key: "acs:MFAPresent", Values: []policy.Value{{Raw: "yes", Bool: true}}}}}), `Statement[0].Condition.Bool."acs:MFAPresent"[0]`, policy.ErrInvalid},
+		{"invalid UTF-8 like value", stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:b"}, Resource: []string{"*"}, Condition: []policy.Condition{{Operator: policy.StringLike, Key: "k", Values: []policy.Value{{Raw: "\xff*"}}}}}), `Statement[0].Condition.StringLike."k"[0]`, policy.ErrInvalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ok := Policy{ID: "fine", Document: stmtDoc(good())}
+			e, err := Compile(ok, Policy{ID: "bad", Document: tc.doc})
+			require.Error(t, err)
+			assert.Nil(t, e, "nothing half-built is returned")
+			var ce *CompileError
+			require.True(t, errors.As(err, &ce), "error type %T", err)
+			assert.Equal(t, "bad", ce.PolicyID)
+			assert.Equal(t, 1, ce.Index)
+			assert.Equal(t, tc.path, ce.Path)
+			assert.ErrorIs(t, err, tc.sentinel)
+			assert.Contains(t, err.Error(), `policy "bad"`)
+		})
+	}
+}
+
+func TestCompileEmpty(t *testing.T) {
+	e, err := Compile()
+	require.NoError(t, err)
+	assert.Equal(t, ImplicitDeny, e.Decide(Request{Action: "a:b", Resource: "*"}))
+	var nilEval *Evaluator
+	assert.Equal(t, ImplicitDeny, nilEval.Decide(Request{Action: "a:b"}))
+	assert.Equal(t, ImplicitDeny, nilEval.Explain(Request{Action: "a:b"}).Decision)
+}
+
+func TestCompileIgnoresPreparsedFields(t *testing.T) {
+	// The pre-parsed fields claim 11.0.0.0/8, Raw says 10.0.0.0/8: Raw wins.
+	wrong := condValue(t, policy.IpAddress, "11.0.0.0/8")
+	v := policy.Value{Raw: "10.0.0.0/8", Prefix: wrong.Prefix}
+	d := stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"a:*"}, Resource: []string{"*"},
+		Condition: []policy.Condition{{Operator: policy.IpAddress, Key: "acs:SourceIp", Values: []policy.Value{v}}}})
+	e, err := Compile(Policy{ID: "p", Document: d})
+	require.NoError(t, err)
+	var c Context
+	c.Set("acs:SourceIp", "10.1.1.1")
+	assert.Equal(t, Allow, e.Decide(Request{Action: "a:b", Resource: "r", Context: &c}))
+	c.Set("acs:SourceIp", "11.1.1.1")
+	assert.Equal(t, ImplicitDeny, e.Decide(Request{Action: "a:b", Resource: "r", Context: &c}))
+}
+
+func TestCompileCopiesDocument(t *testing.T) {
+	d := stmtDoc(policy.Statement{Effect: policy.Allow, Action: []string{"arms:Get*"}, Resource: []string{"*"}})
+	e, err := Compile(Policy{ID: "p", Document: d})
+	require.NoError(t, err)
+	d.Statements[0].Action[0] = "cms:*"
+	d.Statements[0].Effect = policy.Deny
+	assert.Equal(t, Allow, e.Decide(Request{Action: "arms:GetTrace", Resource: "x"}))
+}
+
+func TestCompileErrorString(t *testing.T) {
+	err := &CompileError{PolicyID: "p", Path: "Statement[0].Effect", Err: policy.ErrInvalid, Msg: "bad"}
+	assert.Equal(t, `policy "p": Statement[0].Effect: invalid value: bad`, err.Error())
+	assert.Equal(t, `policy "": error`, (&CompileError{}).Error())
+}

@@ -1,0 +1,141 @@
+package evaluator
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/ramauthz/ramauthz/policy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestContext(t *testing.T) {
+	t.Run("zero value is empty", func(t *testing.T) {
+		var c Context
+		_, ok := c.Get("acs:SourceIp")
+		assert.False(t, ok)
+		_, ok = c.Get("k")
+		assert.False(t, ok)
+	})
+	t.Run("set and get", func(t *testing.T) {
+		var c Context
+		c.Set("acs:SourceIp", "abc")
+		c.Set("k", "a", "b")
+		got, ok := c.Get("acs:sourceip")
+		require.True(t, ok)
+		assert.Equal(t, []string{"abc"}, got, "malformed values are stored")
+		got, ok = c.Get("k")
+		require.True(t, ok)
+		assert.Equal(t, []string{"a", "b"}, got)
+		_, ok = c.Get("K")
+		assert.False(t, ok, "non-acs keys are exact")
+	})
+	t.Run("acs names fold, other keys do not", func(t *testing.T) {
+		var c Context
+		c.Set("ACS:ResourceTag/Env", "prod")
+		_, ok := c.Get("acs:resourcetag/Env")
+		assert.True(t, ok)
+		_, ok = c.Get("acs:resourcetag/env")
+		assert.False(t, ok)
+		c.Set("acsx", "1")
+		_, ok = c.Get("ACSX")
+		assert.False(t, ok)
+	})
+	t.Run("set replaces and copies", func(t *testing.T) {
+		var c Context
+		vals := []string{"a", "b"}
+		c.Set("acs:TagKeys", vals...)
+		vals[0] = "changed"
+		c.Set("acs:MFAPresent", "true", "false")
+		c.Set("acs:MFAPresent", "true")
+		got, _ := c.Get("acs:TagKeys")
+		assert.Equal(t, []string{"a", "b"}, got)
+		got, _ = c.Get("acs:MFAPresent")
+		assert.Equal(t, []string{"true"}, got)
+	})
+	t.Run("reset", func(t *testing.T) {
+		var c Context
+		c.Set("acs:SourceIp", "10.0.0.1")
+		c.Set("k", "v")
+		c.Reset()
+		_, ok := c.Get("acs:SourceIp")
+		assert.False(t, ok)
+		_, ok = c.Get("k")
+		assert.False(t, ok)
+		c.Set("k", "w")
+		got, _ := c.Get("k")
+		assert.Equal(t, []string{"w"}, got)
+	})
+	t.Run("typed setters", func(t *testing.T) {
+		var c Context
+		c.SetSourceIP(netip.MustParseAddr("2001:db8::1"))
+		c.SetCurrentTime(time.Date(2019, 8, 12, 17, 0, 0, 0, time.FixedZone("CST", 8*3600)))
+		c.SetSecureTransport(true)
+		c.SetMFAPresent(false)
+		for key, want := range map[string]string{
+			"acs:SourceIp":        "2001:db8::1",
+			"acs:CurrentTime":     "2019-08-12T09:00:00Z",
+			"acs:SecureTransport": "true",
+			"acs:MFAPresent":      "false",
+		} {
+			got, ok := c.Get(key)
+			require.True(t, ok, key)
+			assert.Equal(t, []string{want}, got, key)
+		}
+		c.SetCurrentTime(time.Date(2019, 8, 12, 9, 0, 0, 500, time.UTC))
+		got, _ := c.Get("acs:CurrentTime")
+		assert.Equal(t, []string{"2019-08-12T09:00:00.0000005Z"}, got)
+		_, err := policy.ParseDate(got[0])
+		assert.NoError(t, err, "the canonical form parses back")
+	})
+	t.Run("typed setters drive conditions", func(t *testing.T) {
+		e := compileJSON(t, `{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{
+			"IpAddress":{"acs:SourceIp":"10.0.0.0/8"},
+			"DateLessThan":{"acs:CurrentTime":"2030-01-01T00:00:00Z"},
+			"Bool":{"acs:SecureTransport":"true","acs:MFAPresent":"true"}}}]}`)
+		var c Context
+		c.SetSourceIP(netip.MustParseAddr("10.2.3.4"))
+		c.SetCurrentTime(time.Date(2029, 12, 31, 23, 59, 59, 0, time.UTC))
+		c.SetSecureTransport(true)
+		c.SetMFAPresent(true)
+		r := Request{Action: "x:y", Resource: "z", Context: &c}
+		assert.Equal(t, Allow, e.Decide(r))
+		c.SetMFAPresent(false)
+		assert.Equal(t, ImplicitDeny, e.Decide(r))
+		c.SetMFAPresent(true)
+		c.SetSourceIP(netip.Addr{})
+		assert.Equal(t, ImplicitDeny, e.Decide(r), "the zero Addr is never inside a block")
+	})
+}
+
+func TestRequestIP(t *testing.T) {
+	tests := map[string]bool{
+		"10.1.2.3":        true,
+		"2001:db8::1":     true,
+		"::ffff:10.1.2.3": true,
+		"abc":             false,
+		"":                false,
+		"1.2.3":           false,
+		"fe80::1%eth0":    false,
+		"10.1.2.3/32":     false,
+		" 10.1.2.3":       false,
+	}
+	for in, want := range tests {
+		assert.Equal(t, want, requestIP(in).IsValid(), in)
+	}
+}
+
+func TestDecisionStrings(t *testing.T) {
+	for _, d := range []Decision{ImplicitDeny, Allow, ExplicitDeny} {
+		got, err := ParseDecision(d.String())
+		require.NoError(t, err)
+		assert.Equal(t, d, got)
+	}
+	assert.Equal(t, "Decision(7)", Decision(7).String())
+	assert.Equal(t, ImplicitDeny, Decision(0), "the zero value denies")
+	_, err := ParseDecision("allow")
+	assert.ErrorIs(t, err, policy.ErrInvalid)
+	var pe *policy.ParseError
+	assert.ErrorAs(t, err, &pe)
+}
