@@ -1,0 +1,281 @@
+package principal
+
+import (
+	"strings"
+
+	"github.com/ramauthz/ramauthz/evaluator"
+)
+
+// Authorizer decides requests for principals named by string. Directory
+// implements it; another store (a database-backed directory, a remote
+// service, a test double) can stand in wherever code depends only on this
+// interface.
+type Authorizer interface {
+	// Authorize decides req for principal (see Directory.Authorize).
+	Authorize(principal string, req evaluator.Request) (evaluator.Decision, error)
+}
+
+var _ Authorizer = (*Directory)(nil)
+
+// compiled is a cached evaluator, valid while the directory generation
+// equals gen.
+type compiled struct {
+	gen uint64
+	ev  *evaluator.Evaluator
+	err error
+}
+
+// sessionEval is the compiled session policy of a role session (ev is nil
+// when the session has none).
+type sessionEval struct {
+	ev *evaluator.Evaluator
+}
+
+// grant is what one decision needs, collected under the read lock.
+type grant struct {
+	rootOf  string               // account ID when the principal is an account root
+	session *evaluator.Evaluator // session policy, evaluated first (may be nil)
+	ev      *evaluator.Evaluator // identity policies
+	p       evaluator.Principal
+}
+
+// Authorize decides whether principal may perform req.Action on
+// req.Resource in req.Context. principal is one of:
+//
+//   - a RAM user ARN, acs:ram::<uid>:user/<name> (the region may also be
+//     written "*");
+//   - an AccessKeyId of a RAM user (an Inactive key gives ErrInactive);
+//   - a role session ARN, acs:ram::<uid>:role/<role>/<session> or one of
+//     its aliases (the newest session with that ARN), or a session's STS
+//     AccessKeyId;
+//   - an account root, acs:ram::<uid>:root.
+//
+// Authorize checks no secret: verify request signatures first (for example
+// with VerifyAccessKey or VerifySession).
+//
+// A user is judged by the union of the default versions of the policies
+// attached to it and to every group it belongs to (spec §6.2): an explicit
+// Deny anywhere wins, then any Allow, else ImplicitDeny. A role session is
+// judged first by its session policy, if it has one, whose non-Allow result
+// is final, and then by the role's attached policies; a session past its
+// expiry or issued before the role's RevokeSessions cut-off is denied with
+// ErrExpired. An account root is allowed every action on resources whose
+// ARN names its own account (field 4 of acs:<service>:<region>:<uid>:...)
+// and nothing else: the library models the account as not subject to RAM
+// policies (spec §6.2), and resource policies are outside the directory.
+//
+// req.Principal is set by Authorize to the principal as the evaluator sees
+// it (for a session, the role's ARN). req.Context is passed through untouched
+// and may be nil; the directory does not add acs:PrincipalARN to it.
+//
+// Unknown and deleted principals get ImplicitDeny and an error wrapping
+// ErrNotFound; a role ARN (roles act only through sessions) gets ErrInvalid.
+// Whenever the error is non-nil the decision is ImplicitDeny.
+//
+// Every mutation of the directory is seen by the next call. The compiled
+// evaluator of each identity is cached and rebuilt only after a change;
+// on a cache hit Authorize does not allocate.
+func (d *Directory) Authorize(principal string, req evaluator.Request) (evaluator.Decision, error) {
+	g, err := d.grantFor(principal)
+	if err != nil {
+		return evaluator.ImplicitDeny, err
+	}
+	return g.decide(req), nil
+}
+
+func (g *grant) decide(req evaluator.Request) evaluator.Decision {
+	if g.rootOf != "" {
+		if resourceAccount(req.Resource) == g.rootOf {
+			return evaluator.Allow
+		}
+		return evaluator.ImplicitDeny
+	}
+	req.Principal = g.p
+	if g.session != nil {
+		if dec := g.session.Decide(req); dec != evaluator.Allow {
+			return dec
+		}
+	}
+	return g.ev.Decide(req)
+}
+
+// Explain is Authorize with reasons: it returns the evaluator's explanation
+// of the deciding policy set. For a session whose session policy does not
+// allow the request, that is the session policy's explanation (policy ID
+// "session-policy"); otherwise the identity policies' one. For an account
+// root it returns only the decision. Explain is a cold path and allocates.
+func (d *Directory) Explain(principal string, req evaluator.Request) (evaluator.Explanation, error) {
+	g, err := d.grantFor(principal)
+	if err != nil {
+		return evaluator.Explanation{}, err
+	}
+	if g.rootOf != "" {
+		return evaluator.Explanation{Decision: g.decide(req)}, nil
+	}
+	req.Principal = g.p
+	if g.session != nil {
+		if x := g.session.Explain(req); x.Decision != evaluator.Allow {
+			return x, nil
+		}
+	}
+	return g.ev.Explain(req), nil
+}
+
+// resourceAccount returns the account field of an ARN
+// (acs:<service>:<region>:<account>:<relative-id>), or "".
+func resourceAccount(arn string) string {
+	if !strings.HasPrefix(arn, "acs:") {
+		return ""
+	}
+	rest := arn[4:]
+	for range 2 {
+		i := strings.IndexByte(rest, ':')
+		if i < 0 {
+			return ""
+		}
+		rest = rest[i+1:]
+	}
+	i := strings.IndexByte(rest, ':')
+	if i < 0 {
+		return ""
+	}
+	return rest[:i]
+}
+
+// grantFor resolves principal and returns what deciding for it needs,
+// building the compiled evaluator if the cached one is stale.
+func (d *Directory) grantFor(principal string) (grant, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	g, err, found := d.lookupLocked(principal)
+	if found {
+		return g, err
+	}
+	// Not in canonical form? Parse and try once more with the canonical
+	// string (this path allocates; canonical input never takes it).
+	if id, perr := Parse(principal); perr == nil {
+		if c := id.String(); c != principal {
+			if g, err, found := d.lookupLocked(c); found {
+				return g, err
+			}
+		}
+		if id.kind == KindRole && d.roles[id.String()] != nil {
+			return grant{}, errf("Authorize", principal, ErrInvalid, "a role acts only through its sessions")
+		}
+	}
+	return grant{}, errf("Authorize", principal, ErrNotFound, "unknown principal")
+}
+
+// lookupLocked finds principal among users, access keys, sessions and
+// account roots. found is false when nothing matched. Callers hold d.mu.
+func (d *Directory) lookupLocked(principal string) (g grant, err error, found bool) {
+	if u := d.users[principal]; u != nil {
+		return d.userGrant(u)
+	}
+	if k := d.keys[principal]; k != nil {
+		if k.status != Active {
+			return grant{}, errf("Authorize", principal, ErrInactive, ""), true
+		}
+		return d.userGrant(k.owner)
+	}
+	if s := d.sessKeys[principal]; s != nil {
+		return d.sessionGrant(s)
+	}
+	if s := d.sessARNs[principal]; s != nil {
+		return d.sessionGrant(s)
+	}
+	if uid, ok := rootAccount(principal); ok {
+		if a := d.accounts[uid]; a != nil {
+			return grant{rootOf: a.id}, nil, true
+		}
+	}
+	return grant{}, nil, false
+}
+
+// rootAccount extracts <uid> from a canonical acs:ram::<uid>:root.
+func rootAccount(s string) (string, bool) {
+	const pre, suf = "acs:ram::", ":root"
+	if len(s) != len(pre)+16+len(suf) || !strings.HasPrefix(s, pre) || !strings.HasSuffix(s, suf) {
+		return "", false
+	}
+	uid := s[len(pre) : len(pre)+16]
+	return uid, isAccountID(uid)
+}
+
+func (d *Directory) userGrant(u *user) (grant, error, bool) {
+	c := u.cache.Load()
+	if c == nil || c.gen != d.gen {
+		c = d.compileUser(u)
+		u.cache.Store(c)
+	}
+	if c.err != nil {
+		return grant{}, c.err, true
+	}
+	return grant{ev: c.ev, p: evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: u.acct.id, ARN: u.arn}}, nil, true
+}
+
+// policyRefs appends the evaluator inputs for the attachments of set,
+// skipping policies already in seen.
+func (d *Directory) policyRefs(out []evaluator.Policy, a *account, set *attachSet, seen map[Attachment]bool) []evaluator.Policy {
+	for _, n := range set.system {
+		if seen[Attachment{System, n}] {
+			continue
+		}
+		seen[Attachment{System, n}] = true
+		if sp, ok := systemPolicy(n); ok {
+			out = append(out, evaluator.Policy{ID: n, Document: sp.doc})
+		}
+	}
+	for _, n := range set.custom {
+		if seen[Attachment{Custom, n}] {
+			continue
+		}
+		seen[Attachment{Custom, n}] = true
+		if p := a.policies[n]; p != nil {
+			out = append(out, evaluator.Policy{ID: n, Document: p.defaultDoc().doc})
+		}
+	}
+	return out
+}
+
+func (d *Directory) compileUser(u *user) *compiled {
+	seen := map[Attachment]bool{}
+	ps := d.policyRefs(nil, u.acct, &u.att, seen)
+	for _, gn := range u.groups {
+		if g := u.acct.groups[gn]; g != nil {
+			ps = d.policyRefs(ps, u.acct, &g.att, seen)
+		}
+	}
+	return d.compile(u.arn, ps)
+}
+
+func (d *Directory) compile(subject string, ps []evaluator.Policy) *compiled {
+	ev, err := evaluator.Compile(ps...)
+	if err != nil {
+		return &compiled{gen: d.gen, err: &Error{Op: "Authorize", Subject: subject, Err: ErrInvalid,
+			Msg: "the attached policies do not compile", Cause: err}}
+	}
+	return &compiled{gen: d.gen, ev: ev}
+}
+
+func (d *Directory) roleCompiled(r *role) *compiled {
+	c := r.cache.Load()
+	if c == nil || c.gen != d.gen {
+		c = d.compile(r.arn, d.policyRefs(nil, r.acct, &r.att, map[Attachment]bool{}))
+		r.cache.Store(c)
+	}
+	return c
+}
+
+func (d *Directory) sessionGrant(s *session) (grant, error, bool) {
+	now := d.clock()
+	if !now.Before(s.expires) || s.issued.Before(s.role.revokedBefore) {
+		return grant{}, errf("Authorize", s.arn, ErrExpired, ""), true
+	}
+	c := d.roleCompiled(s.role)
+	if c.err != nil {
+		return grant{}, c.err, true
+	}
+	return grant{session: s.sess.ev, ev: c.ev,
+		p: evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: s.role.acct.id, ARN: s.role.arn}}, nil, true
+}

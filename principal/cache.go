@@ -1,5 +1,0 @@
-package principal
-
-type compiled struct{ gen uint64 }
-
-type sessionEval struct{}
