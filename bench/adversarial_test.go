@@ -30,21 +30,6 @@ const (
 	advOutEnv   = "BENCH_ADVERSARIAL_REPORT" // file the probes' results go to
 )
 
-// AdvProbe is the outcome of one engine's first adversarial decision.
-type AdvProbe struct {
-	Engine   string
-	N        int
-	CapSec   float64
-	Over     bool     // killed at the cap
-	Decision Decision // valid when !Over
-	Err      string   // the child failed to load or prepare
-	Nanos    int64    // the child's time for one decision, load excluded
-}
-
-// OK reports whether the probe answered the specification's decision
-// (ImplicitDeny) within the cap.
-func (p AdvProbe) OK() bool { return !p.Over && p.Err == "" && p.Decision == ImplicitDeny }
-
 func advCap() time.Duration {
 	if s := os.Getenv(advCapEnv); s != "" {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {

@@ -142,9 +142,6 @@ func BenchmarkDecide(b *testing.B) {
 	}
 }
 
-// CompileSize is the number of statements the compile benchmark loads.
-const CompileSize = 10000
-
 // BenchmarkCompile times building a decider for statements-10000 from each
 // engine's native source form. B/op is what the build allocates; the
 // retained-B metric is the live heap the built decider keeps.

@@ -44,7 +44,7 @@ type Loaded interface {
 
 // Engines returns every engine, ramauthz first.
 func Engines() []Engine {
-	return []Engine{Ramauthz{}, Ladon{}, Casbin{}, Cedar{}, OPA{}}
+	return []Engine{Ramauthz{}, Ladon{}, Ladon{Sized: true}, Casbin{}, Cedar{}, OPA{}}
 }
 
 // EngineByName returns the engine called name.

@@ -14,8 +14,12 @@ import (
 	"github.com/ramauthz/ramauthz/policy"
 )
 
-// Ladon is ory/ladon with its in-memory manager and its DefaultMatcher (a
-// regexp matcher behind a 512-entry LRU cache shared by the process).
+// Ladon is ory/ladon with its in-memory manager. With Sized false it uses
+// ladon's DefaultMatcher, a regexp matcher behind a 512-entry LRU cache
+// shared by the process: with more distinct patterns than that, every request
+// recompiles regular expressions. With Sized true ("ladon-sized") each loaded
+// workload gets its own NewRegexpMatcher with room for all of its patterns,
+// which is what a ladon user with a large policy set would configure.
 //
 // Translation: one ladon policy per statement. A RAM pattern with wildcards
 // becomes a ladon template whose <...> parts are regular expressions ('*' is
@@ -23,14 +27,23 @@ import (
 // both sides because ladon compares case-sensitively. Conditions use ladon's
 // CIDRCondition and StringEqualCondition; ladon has no date condition, so the
 // date test is a custom Condition, as ladon's documentation invites.
-type Ladon struct{}
+type Ladon struct {
+	// Sized gives each workload a matcher cache large enough for all of its
+	// patterns instead of ladon.DefaultMatcher.
+	Sized bool
+}
 
 // ladonSubject is the only subject of the generated policies: RAM identity
 // policies are attached to one identity, so the subject check is a literal.
 const ladonSubject = "alice"
 
-// Name returns "ladon".
-func (Ladon) Name() string { return "ladon" }
+// Name returns "ladon", or "ladon-sized" for the sized-cache variant.
+func (l Ladon) Name() string {
+	if l.Sized {
+		return "ladon-sized"
+	}
+	return "ladon"
+}
 
 // Compiler translates the statements into ladon policies; the build step
 // stores them in a new in-memory manager. Ladon compiles a policy's regular
@@ -80,14 +93,25 @@ func (l Ladon) Compiler(w *Workload) (func() (Loaded, error), error) {
 		}
 		pols = append(pols, p)
 	}
+	patterns := 0
+	for _, p := range pols {
+		patterns += len(p.Actions) + len(p.Resources) + len(p.Subjects)
+	}
+	sized := l.Sized
 	return func() (Loaded, error) {
+		var m interface {
+			Matches(p ladon.Policy, haystack []string, needle string) (bool, error)
+		} = ladon.DefaultMatcher
+		if sized {
+			m = ladon.NewRegexpMatcher(max(512, 2*patterns))
+		}
 		mgr := memory.NewMemoryManager()
 		for _, p := range pols {
 			if err := mgr.Create(context.Background(), p); err != nil {
 				return nil, err
 			}
 		}
-		return &ladonLoaded{w: &ladon.Ladon{Manager: mgr, Matcher: ladon.DefaultMatcher}}, nil
+		return &ladonLoaded{w: &ladon.Ladon{Manager: mgr, Matcher: m}}, nil
 	}, nil
 }
 

@@ -197,6 +197,9 @@ func ARMSReadOnly() *Workload {
 	}
 }
 
+// CompileSize is the number of statements the compile benchmark loads.
+const CompileSize = 10000
+
 // StatementSizes are the sizes of the statements-N workloads.
 var StatementSizes = []int{10, 100, 1000, 10000}
 
@@ -347,7 +350,8 @@ func FailClosedRequests() []Request {
 var FailClosedPeers = map[string]map[string]Decision{
 	// ladon: StringEqualCondition{"false"} does not hold for "maybe", so the
 	// Deny does not apply and the Allow does; CIDRCondition is false for "abc".
-	"ladon": {"bad-secure-transport": Allow, "bad-source-ip": ImplicitDeny},
+	"ladon":       {"bad-secure-transport": Allow, "bad-source-ip": ImplicitDeny},
+	"ladon-sized": {"bad-secure-transport": Allow, "bad-source-ip": ImplicitDeny},
 	// casbin: the Deny's string comparison is false, so the Allow wins;
 	// ipMatch panics on "abc", casbin turns the panic into an error.
 	"casbin": {"bad-secure-transport": Allow, "bad-source-ip": Failed},
