@@ -128,7 +128,7 @@ func (s *stmt) principalMatches(p *Principal) bool {
 		return true
 	}
 	switch p.Type {
-	case PrincipalAccount, PrincipalUser, PrincipalRole:
+	case PrincipalUser, PrincipalRole:
 		if p.AccountID != "" && contains(ps.roots, p.AccountID) {
 			return true
 		}

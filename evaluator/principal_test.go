@@ -23,7 +23,7 @@ func TestDecidePrincipal(t *testing.T) {
 	}{
 		{"root covers user", trust(`{"RAM":"acs:ram::` + acct + `:root"}`), user, Allow},
 		{"root covers role", trust(`{"RAM":"acs:ram::` + acct + `:root"}`), role, Allow},
-		{"root covers account", trust(`{"RAM":"acs:ram::` + acct + `:root"}`), root, Allow},
+		{"root does not cover the account itself", trust(`{"RAM":"acs:ram::` + acct + `:root"}`), root, ImplicitDeny},
 		{"root of other account", trust(`{"RAM":"acs:ram::` + other + `:root"}`), user, ImplicitDeny},
 		{"exact user", trust(`{"RAM":["acs:ram::` + acct + `:user/alice"]}`), user, Allow},
 		{"exact user other name", trust(`{"RAM":["acs:ram::` + acct + `:user/bob"]}`), user, ImplicitDeny},

@@ -192,7 +192,7 @@ func refPrincipal(p *policy.Principal, r Principal) bool {
 		return true
 	}
 	switch r.Type {
-	case PrincipalAccount, PrincipalUser, PrincipalRole:
+	case PrincipalUser, PrincipalRole:
 		for _, s := range p.RAM {
 			if r.AccountID != "" && s == "acs:ram::"+r.AccountID+":root" {
 				return true

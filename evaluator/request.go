@@ -13,6 +13,8 @@ const (
 	PrincipalNone PrincipalType = iota
 	// PrincipalAccount: an Alibaba Cloud account (root identity).
 	// AccountID "1234567890123456", ARN "acs:ram::1234567890123456:root".
+	// No Principal element entry covers it (an account cannot assume
+	// roles), so it never matches a statement with a Principal element.
 	PrincipalAccount
 	// PrincipalUser: a RAM user. ARN "acs:ram::<uid>:user/<name>".
 	PrincipalUser
@@ -50,9 +52,11 @@ func (t PrincipalType) String() string {
 // Principal is who makes a request, as trust and resource policies see it.
 // Only statements with a Principal element look at it:
 //
-//   - a RAM entry acs:ram::<uid>:root covers every Account, User and Role
-//     principal whose AccountID is <uid>;
-//   - a RAM entry naming a user or role ARN covers the Account, User or Role
+//   - a RAM entry acs:ram::<uid>:root covers every User and Role principal
+//     whose AccountID is <uid> ("all RAM users and RAM roles of that
+//     account", spec §3.3); it does not cover the Account principal itself,
+//     which cannot assume roles (spec §6.3);
+//   - a RAM entry naming a user or role ARN covers the User or Role
 //     principal with exactly that ARN;
 //   - a Service entry covers the Service principal whose ARN is that service
 //     name;
