@@ -45,3 +45,29 @@ func TestDecideNoAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentDecide shares one Evaluator and one read-only Context
+// between goroutines; run with -race.
+func TestConcurrentDecide(t *testing.T) {
+	e := compileJSON(t, conditionsPolicy, armsReadOnly)
+	c := ctx(kv{"acs:SourceIp": {"10.1.2.3"}, "acs:CurrentTime": {"2020-01-01T00:00:00Z"}, "acs:SecureTransport": {"true"}})
+	r := Request{Action: "arms:GetTrace", Resource: res, Context: c}
+	done := make(chan Decision)
+	for g := 0; g < 8; g++ {
+		go func() {
+			d := Allow
+			for i := 0; i < 200; i++ {
+				if got := e.Decide(r); got != Allow {
+					d = got
+				}
+				if e.Explain(r).Decision != Allow {
+					d = ImplicitDeny
+				}
+			}
+			done <- d
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		assert.Equal(t, Allow, <-done)
+	}
+}
