@@ -268,8 +268,7 @@ func (d *Directory) roleCompiled(r *role) *compiled {
 }
 
 func (d *Directory) sessionGrant(s *session) (grant, error, bool) {
-	now := d.clock()
-	if !now.Before(s.expires) || s.issued.Before(s.role.revokedBefore) {
+	if !s.live(d.clock()) {
 		return grant{}, errf("Authorize", s.arn, ErrExpired, ""), true
 	}
 	c := d.roleCompiled(s.role)

@@ -30,6 +30,9 @@ var (
 	ErrInactive = errors.New("access key inactive")
 	// ErrExpired: a role session has expired or was revoked.
 	ErrExpired = errors.New("session expired or revoked")
+	// ErrStale: CreateSession was given a generation that is no longer
+	// current; repeat the checks and try again.
+	ErrStale = errors.New("directory changed")
 	// ErrCredentials: a secret or security token does not match.
 	ErrCredentials = errors.New("credentials do not match")
 )

@@ -3,6 +3,7 @@ package principal
 import (
 	"errors"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/ramauthz/ramauthz/policy"
@@ -32,8 +33,9 @@ type role struct {
 	maxSession    int // seconds
 	serviceLinked bool
 	att           attachSet
-	revokedBefore time.Time  // sessions issued before this instant are revoked
-	sessions      []*session // live sessions, oldest first
+	trustCache    atomic.Pointer[compiled] // compiled trust policy
+	revokedBefore time.Time                // sessions issued before this instant are revoked
+	sessions      []*session               // live sessions, oldest first
 }
 
 // RoleSpec describes a role to create.
