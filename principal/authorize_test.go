@@ -327,6 +327,7 @@ func TestAuthorizeConcurrent(t *testing.T) {
 		dec    evaluator.Decision
 	}
 	var stop atomic.Bool
+	var observed atomic.Int64
 	var wg sync.WaitGroup
 	results := make([][]obs, 4)
 	for i := range results {
@@ -345,6 +346,7 @@ func TestAuthorizeConcurrent(t *testing.T) {
 					dec = gone
 				}
 				results[i] = append(results[i], obs{g1, g2, dec})
+				observed.Add(1)
 			}
 		}()
 	}
@@ -360,7 +362,9 @@ func TestAuthorizeConcurrent(t *testing.T) {
 		{func() error { return d.DeleteUser(uidA, "alice", Cascade) }, gone},
 		{func() error { _, err := d.CreateUser(uidA, "alice"); return err }, implicit},
 	}
-	for range 150 {
+	// Run at least 150 rounds, and more until the readers have made enough
+	// observations (they may be scheduled late on a busy machine).
+	for round := 0; round < 150 || (observed.Load() < 5000 && round < 100000); round++ {
 		for _, s := range steps {
 			require.NoError(t, s.f())
 			expected.Store(d.Generation(), s.want)
