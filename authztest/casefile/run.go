@@ -1,0 +1,226 @@
+package casefile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/policy"
+)
+
+// Result is the outcome of running one case.
+type Result struct {
+	// Case is the case that ran.
+	Case *Case
+	// Pass reports whether the outcome was the expected one.
+	Pass bool
+	// Expected and Got are the expected and actual outcomes: a decision
+	// name for decide, assume_role and session cases; "rejected" or
+	// "accepted" for invalid cases; Got is "error" when the case could not
+	// run (see Err).
+	Expected string
+	Got      string
+	// Detail explains Got: the explanation of the decision (one or more
+	// lines, as evaluator.Explanation.String), or the parser's error for an
+	// invalid case.
+	Detail string
+	// Err is set when the case could not be run: a policy in a decide case
+	// that does not parse, for instance. Pass is then false.
+	Err error
+}
+
+// Outcomes of invalid cases.
+const (
+	Rejected = "rejected"
+	Accepted = "accepted"
+)
+
+// Run runs the case and reports its outcome. It never panics on bad input:
+// problems with the case become Result.Err.
+func (c *Case) Run() Result {
+	r := Result{Case: c, Expected: c.Expect}
+	switch c.KindOf() {
+	case KindDecide:
+		c.runDecide(&r)
+	case KindAssumeRole:
+		c.runAssumeRole(&r)
+	case KindSession:
+		c.runSession(&r)
+	case KindInvalid:
+		c.runInvalid(&r)
+	default:
+		r.Err = fmt.Errorf("unknown kind %q", c.Kind)
+	}
+	if r.Err != nil {
+		r.Got, r.Pass = "error", false
+		if r.Detail == "" {
+			r.Detail = r.Err.Error()
+		}
+	}
+	return r
+}
+
+// Line renders a result as one line: "PASS name" or
+// "FAIL file: name: expected X, got Y: detail", with the detail's lines
+// joined by "; ".
+func (r Result) Line() string {
+	var b strings.Builder
+	if r.Pass {
+		b.WriteString("PASS ")
+	} else {
+		b.WriteString("FAIL ")
+	}
+	if r.Case.File != "" {
+		b.WriteString(r.Case.File)
+		b.WriteString(": ")
+	}
+	b.WriteString(r.Case.Name)
+	if r.Pass {
+		return b.String()
+	}
+	b.WriteString(": expected ")
+	b.WriteString(r.Expected)
+	b.WriteString(", got ")
+	b.WriteString(r.Got)
+	if d := OneLine(r.Detail); d != "" {
+		b.WriteString(": ")
+		b.WriteString(d)
+	}
+	return b.String()
+}
+
+// OneLine joins the non-empty, trimmed lines of s with "; ".
+func OneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ParsePolicy parses one embedded document. A document whose statements
+// have a Principal element is read as a trust policy when kind is
+// policy.Identity; name is used in errors.
+func ParsePolicy(raw json.RawMessage, kind policy.Kind, name string) (*policy.Document, error) {
+	if kind == policy.Identity && hasPrincipal(raw) {
+		kind = policy.Trust
+	}
+	return policy.Parse(raw, policy.WithKind(kind), policy.WithFile(name))
+}
+
+// hasPrincipal reports whether some statement of the document has a
+// Principal member.
+func hasPrincipal(raw json.RawMessage) bool {
+	var d struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal(raw, &d) != nil {
+		return false
+	}
+	var list []map[string]json.RawMessage
+	if json.Unmarshal(d.Statement, &list) != nil {
+		var one map[string]json.RawMessage
+		if json.Unmarshal(d.Statement, &one) != nil {
+			return false
+		}
+		list = append(list, one)
+	}
+	for _, st := range list {
+		if _, ok := st["Principal"]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// compile parses and compiles a list of embedded documents; field names the
+// list in IDs ("policies[0]").
+func compile(field string, raws []json.RawMessage, kind policy.Kind) (*evaluator.Evaluator, error) {
+	ps := make([]evaluator.Policy, len(raws))
+	for i, raw := range raws {
+		id := field + "[" + strconv.Itoa(i) + "]"
+		doc, err := ParsePolicy(raw, kind, id)
+		if err != nil {
+			return nil, err
+		}
+		ps[i] = evaluator.Policy{ID: id, Document: doc}
+	}
+	return evaluator.Compile(ps...)
+}
+
+// EvalRequest converts a case request to an evaluator request.
+func (q *Request) EvalRequest() evaluator.Request {
+	r := evaluator.Request{Action: q.Action, Resource: q.Resource}
+	if len(q.Context) > 0 {
+		r.Context = new(evaluator.Context)
+		q.Context.Fill(r.Context)
+	}
+	if p := q.Principal; p != nil {
+		r.Principal = evaluator.Principal{Type: principalTypes[p.Type], AccountID: p.AccountID, ARN: p.ARN}
+	}
+	return r
+}
+
+func (c *Case) runDecide(r *Result) {
+	ev, err := compile("policies", c.Policies, policy.Identity)
+	if err != nil {
+		r.Err = err
+		return
+	}
+	req := c.Request.EvalRequest()
+	d := ev.Decide(req)
+	x := ev.Explain(req)
+	r.Got = d.String()
+	r.Detail = x.String()
+	if x.Decision != d {
+		r.Err = fmt.Errorf("Explain decided %s but Decide decided %s", x.Decision, d)
+		return
+	}
+	r.Pass = r.Got == r.Expected
+}
+
+func (c *Case) runInvalid(r *Result) {
+	r.Expected = Rejected
+	kind, _ := policy.ParseKind(c.PolicyType) // checked by Parse
+	data := []byte(c.Policy)
+	if c.PolicyText != nil {
+		data = []byte(*c.PolicyText)
+	}
+	_, err := policy.Parse(data, policy.WithKind(kind))
+	if err == nil {
+		r.Got = Accepted
+		r.Detail = "the " + kind.String() + " policy parsed without error"
+		return
+	}
+	r.Got = Rejected
+	r.Detail = err.Error()
+	var pe *policy.ParseError
+	if !errors.As(err, &pe) {
+		r.Err = fmt.Errorf("the parser returned %T, not *policy.ParseError: %v", err, err)
+		return
+	}
+	var wrong []string
+	if c.Error != "" && !errors.Is(err, sentinels[c.Error]) {
+		wrong = append(wrong, "error "+SentinelName(err)+", want "+c.Error)
+	}
+	if c.Path != "" && pe.Path != c.Path {
+		wrong = append(wrong, "path "+strconv.Quote(pe.Path)+", want "+strconv.Quote(c.Path))
+	}
+	if len(wrong) > 0 {
+		r.Got = Rejected + " with " + strings.Join(wrong, " and ")
+		return
+	}
+	r.Pass = true
+}
+
+// isNull reports whether raw is absent or JSON null.
+func isNull(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) == 0 || bytes.Equal(t, []byte("null"))
+}
