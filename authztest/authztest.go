@@ -1,0 +1,271 @@
+// Package authztest asserts access decisions in Go tests, in one line each:
+//
+//	ev := authztest.Compile(t, myPolicyJSON)
+//	authztest.Allowed(t, ev, authztest.Req("arms:GetTrace", traceARN))
+//	authztest.Denied(t, ev, authztest.Req("arms:DeleteApp", appARN))
+//	authztest.ExplicitlyDenied(t, ev, authztest.Req("oss:GetObject", objARN, "acs:SourceIp=203.0.113.9"))
+//
+// A failing assertion reports the request, the decision it expected and the
+// decision it got, followed by the evaluator's explanation: the statements
+// that applied and the near misses.
+//
+// The assertions take a Decider: an *evaluator.Evaluator, or an identity in
+// a directory wrapped by As (for example a RAM user of a
+// *principal.Directory), so the same one-liners check a bare policy set and
+// a whole account.
+//
+// RunFiles runs case files (the format of package casefile, shared with the
+// ramauthz test command) as subtests.
+//
+// The functions only read their arguments and may be called from parallel
+// tests.
+package authztest
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ramauthz/ramauthz/authztest/casefile"
+	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/policy"
+	"github.com/ramauthz/ramauthz/policy/system"
+)
+
+// Decider decides and explains requests. *evaluator.Evaluator implements
+// it; As adapts an identity of a directory.
+type Decider interface {
+	Decide(r evaluator.Request) evaluator.Decision
+	Explain(r evaluator.Request) evaluator.Explanation
+}
+
+var _ Decider = (*evaluator.Evaluator)(nil)
+
+// Directory decides requests for identities named by string;
+// *principal.Directory implements it.
+type Directory interface {
+	Authorize(principal string, r evaluator.Request) (evaluator.Decision, error)
+	Explain(principal string, r evaluator.Request) (evaluator.Explanation, error)
+}
+
+// As returns a Decider that decides for the identity who (a user ARN, an
+// AccessKeyId, a role session ARN, an account root: whatever dir accepts).
+// When dir reports an error, such as an unknown or deleted identity, the
+// decision is ImplicitDeny and a failing assertion shows the error.
+func As(dir Directory, who string) Decider { return identity{dir, who} }
+
+type identity struct {
+	dir Directory
+	who string
+}
+
+func (i identity) Decide(r evaluator.Request) evaluator.Decision {
+	d, err := i.dir.Authorize(i.who, r)
+	if err != nil {
+		return evaluator.ImplicitDeny
+	}
+	return d
+}
+
+func (i identity) Explain(r evaluator.Request) evaluator.Explanation {
+	x, _ := i.explain(r)
+	return x
+}
+
+// explain also returns the directory's error, for failure messages.
+func (i identity) explain(r evaluator.Request) (evaluator.Explanation, error) {
+	x, err := i.dir.Explain(i.who, r)
+	if err != nil {
+		return evaluator.Explanation{Decision: evaluator.ImplicitDeny}, err
+	}
+	return x, nil
+}
+
+// Req builds a request. Each context entry is "KEY=VALUE"; repeating a key
+// makes it multi-valued. An entry without "=" sets the key with an empty
+// value.
+func Req(action, resource string, context ...string) evaluator.Request {
+	r := evaluator.Request{Action: action, Resource: resource}
+	if len(context) == 0 {
+		return r
+	}
+	values := map[string][]string{}
+	var order []string
+	for _, kv := range context {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, ok := values[k]; !ok {
+			order = append(order, k)
+		}
+		values[k] = append(values[k], v)
+	}
+	r.Context = new(evaluator.Context)
+	for _, k := range order {
+		r.Context.Set(k, values[k]...)
+	}
+	return r
+}
+
+// Allowed asserts that d allows r. It reports whether it did; on failure it
+// marks tb failed and logs the explanation.
+func Allowed(tb testing.TB, d Decider, r evaluator.Request) bool {
+	tb.Helper()
+	return expect(tb, d, r, "Allow", func(x evaluator.Decision) bool { return x == evaluator.Allow })
+}
+
+// Denied asserts that d denies r, explicitly or implicitly.
+func Denied(tb testing.TB, d Decider, r evaluator.Request) bool {
+	tb.Helper()
+	return expect(tb, d, r, "a denial", func(x evaluator.Decision) bool { return x != evaluator.Allow })
+}
+
+// ExplicitlyDenied asserts that a Deny statement refuses r.
+func ExplicitlyDenied(tb testing.TB, d Decider, r evaluator.Request) bool {
+	tb.Helper()
+	return expect(tb, d, r, "ExplicitDeny", func(x evaluator.Decision) bool { return x == evaluator.ExplicitDeny })
+}
+
+// ImplicitlyDenied asserts that no statement allows r and none denies it.
+func ImplicitlyDenied(tb testing.TB, d Decider, r evaluator.Request) bool {
+	tb.Helper()
+	return expect(tb, d, r, "ImplicitDeny", func(x evaluator.Decision) bool { return x == evaluator.ImplicitDeny })
+}
+
+func expect(tb testing.TB, d Decider, r evaluator.Request, want string, ok func(evaluator.Decision) bool) bool {
+	tb.Helper()
+	if d == nil {
+		tb.Errorf("authztest: nil Decider")
+		return false
+	}
+	got := d.Decide(r)
+	if ok(got) {
+		return true
+	}
+	var x evaluator.Explanation
+	var err error
+	if id, isID := d.(identity); isID {
+		x, err = id.explain(r)
+	} else {
+		x = d.Explain(r)
+	}
+	var b strings.Builder
+	b.WriteString("authztest: ")
+	b.WriteString(describe(r))
+	b.WriteString(": expected ")
+	b.WriteString(want)
+	b.WriteString(", got ")
+	b.WriteString(got.String())
+	if id, isID := d.(identity); isID {
+		b.WriteString(" for ")
+		b.WriteString(id.who)
+	}
+	if err != nil {
+		b.WriteString(": ")
+		b.WriteString(err.Error())
+	} else {
+		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(x.String(), "\n"))
+	}
+	tb.Errorf("%s", b.String())
+	return false
+}
+
+// describe renders a request for failure messages.
+func describe(r evaluator.Request) string {
+	s := r.Action + " on " + r.Resource
+	if r.Principal.Type != evaluator.PrincipalNone {
+		s += " by " + r.Principal.Type.String() + " " + r.Principal.ARN
+	}
+	return s
+}
+
+// Compile parses each JSON document (identity policies, or trust policies
+// when they have a Principal element) and compiles them into one
+// evaluator. The policies are named "policy[0]", "policy[1]", ... in
+// explanations. On error it stops the test with tb.Fatalf.
+func Compile(tb testing.TB, docs ...string) *evaluator.Evaluator {
+	tb.Helper()
+	ps := make([]evaluator.Policy, 0, len(docs))
+	for i, d := range docs {
+		id := "policy[" + strconv.Itoa(i) + "]"
+		doc, err := casefile.ParsePolicy([]byte(d), policy.Identity, id)
+		if err != nil {
+			tb.Fatalf("authztest: %v", err)
+			return nil
+		}
+		ps = append(ps, evaluator.Policy{ID: id, Document: doc})
+	}
+	ev, err := evaluator.Compile(ps...)
+	if err != nil {
+		tb.Fatalf("authztest: %v", err)
+		return nil
+	}
+	return ev
+}
+
+// System compiles the named shipped system policies (package policy/system)
+// into one evaluator, named after the policies in explanations. An unknown
+// name stops the test with tb.Fatalf.
+func System(tb testing.TB, names ...string) *evaluator.Evaluator {
+	tb.Helper()
+	ps := make([]evaluator.Policy, 0, len(names))
+	for _, n := range names {
+		sp, ok := system.Get(n)
+		if !ok {
+			tb.Fatalf("authztest: unknown system policy %q (shipped: %s)", n, strings.Join(system.Names(), ", "))
+			return nil
+		}
+		ps = append(ps, evaluator.Policy{ID: n, Document: sp.Document})
+	}
+	ev, err := evaluator.Compile(ps...)
+	if err != nil {
+		tb.Fatalf("authztest: %v", err)
+		return nil
+	}
+	return ev
+}
+
+// RunFiles runs every case of the case files matching the glob patterns
+// (such as "testdata/*.json"), each as a subtest named
+// "<file base name>/<case name>". A pattern that matches no file, and a file
+// that is not a valid case file, fail the test.
+func RunFiles(t *testing.T, patterns ...string) {
+	t.Helper()
+	for _, pat := range patterns {
+		files, err := filepath.Glob(pat)
+		if err != nil {
+			t.Errorf("authztest: bad pattern %q: %v", pat, err)
+			continue
+		}
+		if len(files) == 0 {
+			t.Errorf("authztest: no case file matches %q", pat)
+			continue
+		}
+		for _, f := range files {
+			cases, err := casefile.ReadFile(f)
+			if err != nil {
+				t.Errorf("authztest: %v", err)
+				continue
+			}
+			base := filepath.Base(f)
+			for i := range cases {
+				c := &cases[i]
+				t.Run(base+"/"+c.Name, func(t *testing.T) {
+					t.Helper()
+					check(t, c)
+				})
+			}
+		}
+	}
+}
+
+// check runs one case and reports a failure on tb.
+func check(tb testing.TB, c *casefile.Case) bool {
+	tb.Helper()
+	r := c.Run()
+	if r.Pass {
+		return true
+	}
+	tb.Errorf("authztest: %s case %q: expected %s, got %s\n%s", c.KindOf(), c.Name, r.Expected, r.Got, strings.TrimRight(r.Detail, "\n"))
+	return false
+}

@@ -1,0 +1,246 @@
+package authztest
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ramauthz/ramauthz/authztest/casefile"
+	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/principal"
+)
+
+// recorder is a testing.TB that records failures instead of failing.
+type recorder struct {
+	testing.TB
+	errors []string
+	fatals []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.fatals = append(r.fatals, fmt.Sprintf(format, args...))
+}
+
+var _ Directory = (*principal.Directory)(nil)
+
+const (
+	readTraces = `{"Version":"1","Statement":[
+	  {"Sid":"Read","Effect":"Allow","Action":["arms:Get*","arms:List*"],"Resource":"*"},
+	  {"Sid":"Office","Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}]}`
+	trace = "acs:arms:cn-hangzhou:1234567890123456:trace/t1"
+)
+
+func TestAssertions(t *testing.T) {
+	ev := Compile(t, readTraces)
+	inside := Req("arms:GetTrace", trace, "acs:SourceIp=10.1.2.3")
+	outside := Req("arms:GetTrace", trace, "acs:SourceIp=203.0.113.9")
+	notGranted := Req("arms:DeleteApp", trace, "acs:SourceIp=10.1.2.3")
+
+	type assertion func(testing.TB, Decider, evaluator.Request) bool
+	tests := []struct {
+		name   string
+		assert assertion
+		req    evaluator.Request
+		ok     bool
+		msg    string
+	}{
+		{"allowed-ok", Allowed, inside, true, ""},
+		{"allowed-fails-on-explicit-deny", Allowed, outside, false,
+			"authztest: arms:GetTrace on " + trace + ": expected Allow, got ExplicitDeny\n" +
+				"ExplicitDeny\n" +
+				`  applied: Allow policy "policy[0]" Statement[0] (Sid "Read")` + "\n" +
+				`  applied: Deny policy "policy[0]" Statement[1] (Sid "Office")`},
+		{"allowed-fails-on-implicit-deny", Allowed, notGranted, false,
+			"authztest: arms:DeleteApp on " + trace + ": expected Allow, got ImplicitDeny\n" +
+				"ImplicitDeny\n" +
+				`  near miss: Deny policy "policy[0]" Statement[1] (Sid "Office"): NotIpAddress "acs:SourceIp": value "10.1.2.3" matches one of "10.0.0.0/8"`},
+		{"denied-ok-explicit", Denied, outside, true, ""},
+		{"denied-ok-implicit", Denied, notGranted, true, ""},
+		{"denied-fails-on-allow", Denied, inside, false,
+			"authztest: arms:GetTrace on " + trace + ": expected a denial, got Allow\n" +
+				"Allow\n" +
+				`  applied: Allow policy "policy[0]" Statement[0] (Sid "Read")` + "\n" +
+				`  near miss: Deny policy "policy[0]" Statement[1] (Sid "Office"): NotIpAddress "acs:SourceIp": value "10.1.2.3" matches one of "10.0.0.0/8"`},
+		{"explicitly-denied-ok", ExplicitlyDenied, outside, true, ""},
+		{"explicitly-denied-fails-on-implicit", ExplicitlyDenied, notGranted, false,
+			"authztest: arms:DeleteApp on " + trace + ": expected ExplicitDeny, got ImplicitDeny\n" +
+				"ImplicitDeny\n" +
+				`  near miss: Deny policy "policy[0]" Statement[1] (Sid "Office"): NotIpAddress "acs:SourceIp": value "10.1.2.3" matches one of "10.0.0.0/8"`},
+		{"implicitly-denied-ok", ImplicitlyDenied, notGranted, true, ""},
+		{"implicitly-denied-fails-on-explicit", ImplicitlyDenied, outside, false,
+			"authztest: arms:GetTrace on " + trace + ": expected ImplicitDeny, got ExplicitDeny\n" +
+				"ExplicitDeny\n" +
+				`  applied: Allow policy "policy[0]" Statement[0] (Sid "Read")` + "\n" +
+				`  applied: Deny policy "policy[0]" Statement[1] (Sid "Office")`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			assert.Equal(t, tc.ok, tc.assert(rec, ev, tc.req))
+			if tc.ok {
+				assert.Empty(t, rec.errors)
+			} else {
+				assert.Equal(t, []string{tc.msg}, rec.errors)
+			}
+			assert.Empty(t, rec.fatals)
+		})
+	}
+	t.Run("nil-decider", func(t *testing.T) {
+		rec := &recorder{}
+		assert.False(t, Allowed(rec, nil, inside))
+		assert.Equal(t, []string{"authztest: nil Decider"}, rec.errors)
+	})
+	t.Run("principal-in-message", func(t *testing.T) {
+		trust := Compile(t, `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["ecs.aliyuncs.com"]}}]}`)
+		r := Req("sts:AssumeRole", "acs:ram::1234567890123456:role/r")
+		r.Principal = evaluator.Principal{Type: evaluator.PrincipalService, ARN: "fc.aliyuncs.com"}
+		rec := &recorder{}
+		assert.False(t, Allowed(rec, trust, r))
+		require.Len(t, rec.errors, 1)
+		assert.Contains(t, rec.errors[0], "sts:AssumeRole on acs:ram::1234567890123456:role/r by Service fc.aliyuncs.com: expected Allow, got ImplicitDeny")
+		r.Principal.ARN = "ecs.aliyuncs.com"
+		assert.True(t, Allowed(t, trust, r))
+	})
+}
+
+func TestReq(t *testing.T) {
+	r := Req("a:b", "*")
+	assert.Equal(t, evaluator.Request{Action: "a:b", Resource: "*"}, r)
+
+	r = Req("a:b", "acs:x", "acs:TagKeys=env", "k=v=w", "acs:TagKeys=team", "flag")
+	require.NotNil(t, r.Context)
+	tags, ok := r.Context.Get("acs:tagkeys")
+	assert.True(t, ok)
+	assert.Equal(t, []string{"env", "team"}, tags)
+	kv, _ := r.Context.Get("k")
+	assert.Equal(t, []string{"v=w"}, kv)
+	empty, ok := r.Context.Get("flag")
+	assert.True(t, ok)
+	assert.Equal(t, []string{""}, empty)
+}
+
+func TestCompileAndSystem(t *testing.T) {
+	t.Run("invalid-policy-is-fatal", func(t *testing.T) {
+		rec := &recorder{}
+		ev := Compile(rec, readTraces, `{"Version":"1","Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}`)
+		assert.Nil(t, ev)
+		assert.Equal(t, []string{`authztest: policy[1]:1:39: Statement[0].Effect: invalid value: Effect must be exactly "Allow" or "Deny"; got "allow"`}, rec.fatals)
+	})
+	t.Run("no-policies-denies", func(t *testing.T) {
+		ev := Compile(t)
+		ImplicitlyDenied(t, ev, Req("arms:GetTrace", trace))
+	})
+	t.Run("system", func(t *testing.T) {
+		ev := System(t, "AliyunARMSReadOnlyAccess")
+		Allowed(t, ev, Req("arms:GetTrace", trace))
+		Allowed(t, ev, Req("xtrace:GetToken", "*"))
+		ImplicitlyDenied(t, ev, Req("xtrace:SearchTrace", "*"))
+		ImplicitlyDenied(t, ev, Req("arms:DeleteApp", trace))
+	})
+	t.Run("unknown-system-is-fatal", func(t *testing.T) {
+		rec := &recorder{}
+		assert.Nil(t, System(rec, "AliyunECSFullAccess"))
+		assert.Equal(t, []string{`authztest: unknown system policy "AliyunECSFullAccess" (shipped: AliyunARMSFullAccess, AliyunARMSReadOnlyAccess, AliyunSTSAssumeRoleAccess)`}, rec.fatals)
+	})
+}
+
+// fakeDirectory answers for one known identity.
+type fakeDirectory struct {
+	who string
+	ev  *evaluator.Evaluator
+}
+
+var errUnknown = errors.New("no such identity")
+
+func (f fakeDirectory) Authorize(who string, r evaluator.Request) (evaluator.Decision, error) {
+	if who != f.who {
+		return evaluator.ImplicitDeny, errUnknown
+	}
+	return f.ev.Decide(r), nil
+}
+
+func (f fakeDirectory) Explain(who string, r evaluator.Request) (evaluator.Explanation, error) {
+	if who != f.who {
+		return evaluator.Explanation{}, errUnknown
+	}
+	return f.ev.Explain(r), nil
+}
+
+func TestAs(t *testing.T) {
+	dir := fakeDirectory{who: "alice", ev: Compile(t, readTraces)}
+	alice := As(dir, "alice")
+	Allowed(t, alice, Req("arms:ListDashboards", trace, "acs:SourceIp=10.0.0.1"))
+	ExplicitlyDenied(t, alice, Req("arms:ListDashboards", trace))
+	assert.Equal(t, evaluator.ExplicitDeny, alice.Explain(Req("arms:ListDashboards", trace)).Decision)
+
+	t.Run("failure-names-the-identity", func(t *testing.T) {
+		rec := &recorder{}
+		assert.False(t, Allowed(rec, alice, Req("arms:DeleteApp", trace, "acs:SourceIp=10.0.0.1")))
+		require.Len(t, rec.errors, 1)
+		assert.Contains(t, rec.errors[0], "arms:DeleteApp on "+trace+": expected Allow, got ImplicitDeny for alice\nImplicitDeny\n")
+	})
+	t.Run("directory-error-is-a-denial-and-is-shown", func(t *testing.T) {
+		bob := As(dir, "bob")
+		Denied(t, bob, Req("arms:GetTrace", trace, "acs:SourceIp=10.0.0.1"))
+		assert.Equal(t, evaluator.ImplicitDeny, bob.Explain(Req("arms:GetTrace", trace)).Decision)
+		rec := &recorder{}
+		assert.False(t, Allowed(rec, bob, Req("arms:GetTrace", trace, "acs:SourceIp=10.0.0.1")))
+		assert.Equal(t, []string{"authztest: arms:GetTrace on " + trace + ": expected Allow, got ImplicitDeny for bob: no such identity"}, rec.errors)
+	})
+}
+
+func TestAsPrincipalDirectory(t *testing.T) {
+	const uid = "1234567890123456"
+	dir := principal.New(principal.Config{})
+	require.NoError(t, dir.CreateAccount(uid))
+	_, err := dir.CreateUser(uid, "alice")
+	require.NoError(t, err)
+	alice, err := principal.UserID(uid, "alice")
+	require.NoError(t, err)
+	require.NoError(t, dir.AttachPolicy(alice, principal.System, "AliyunARMSReadOnlyAccess"))
+
+	who := As(dir, alice.String())
+	Allowed(t, who, Req("arms:GetTrace", trace))
+	ImplicitlyDenied(t, who, Req("arms:DeleteApp", trace))
+	Denied(t, As(dir, "acs:ram::"+uid+":user/nobody"), Req("arms:GetTrace", trace))
+}
+
+func TestCheck(t *testing.T) {
+	cases, err := casefile.ReadFile("../testdata/cli/cases/fail.json")
+	require.NoError(t, err)
+	want := map[string]string{
+		"passes":            "",
+		"wrong-expectation": "authztest: decide case \"wrong-expectation\": expected Allow, got ImplicitDeny\nImplicitDeny\n  no statement matched the action and resource",
+		"valid-document-is-not-rejected": "authztest: invalid case \"valid-document-is-not-rejected\": expected rejected, got accepted\n" +
+			"the identity policy parsed without error",
+	}
+	for i := range cases {
+		c := &cases[i]
+		msg, ok := want[c.Name]
+		if !ok {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			rec := &recorder{}
+			assert.Equal(t, msg == "", check(rec, c))
+			if msg == "" {
+				assert.Empty(t, rec.errors)
+			} else {
+				assert.Equal(t, []string{msg}, rec.errors)
+			}
+		})
+	}
+}
+
+func TestRunFiles(t *testing.T) {
+	RunFiles(t, "../testdata/cli/cases/pass.json", "../testdata/conformance/*.json")
+}

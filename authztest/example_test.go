@@ -1,0 +1,45 @@
+package authztest_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ramauthz/ramauthz/authztest"
+)
+
+// printer stands in for the *testing.T of a real test: it prints failures.
+type printer struct{ testing.TB }
+
+func (printer) Helper() {}
+
+func (printer) Errorf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+
+func (printer) Fatalf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+
+func Example() {
+	t := printer{} // in a test: the *testing.T
+	ev := authztest.Compile(t, `{"Version": "1", "Statement": [
+	  {"Effect": "Allow", "Action": "oss:GetObject", "Resource": "acs:oss:*:*:reports/*"},
+	  {"Effect": "Deny", "Action": "oss:*", "Resource": "*",
+	   "Condition": {"Bool": {"acs:SecureTransport": "false"}}}]}`)
+
+	authztest.Allowed(t, ev, authztest.Req("oss:GetObject", "acs:oss:*:1234567890123456:reports/q1.csv"))
+	authztest.ExplicitlyDenied(t, ev, authztest.Req("oss:GetObject", "acs:oss:*:1234567890123456:reports/q1.csv",
+		"acs:SecureTransport=false"))
+	// This assertion is wrong on purpose, to show a failure message.
+	authztest.Allowed(t, ev, authztest.Req("oss:PutObject", "acs:oss:*:1234567890123456:reports/q1.csv"))
+	// Output:
+	// authztest: oss:PutObject on acs:oss:*:1234567890123456:reports/q1.csv: expected Allow, got ImplicitDeny
+	// ImplicitDeny
+	//   near miss: Deny policy "policy[0]" Statement[1]: Bool "acs:SecureTransport": key absent
+}
+
+func ExampleSystem() {
+	t := printer{}
+	ev := authztest.System(t, "AliyunARMSReadOnlyAccess")
+	fmt.Println(authztest.Allowed(t, ev, authztest.Req("arms:ListDashboards", "*")))
+	fmt.Println(authztest.ImplicitlyDenied(t, ev, authztest.Req("xtrace:SearchTrace", "*")))
+	// Output:
+	// true
+	// true
+}
