@@ -146,11 +146,12 @@ func resourceAccount(arn string) string {
 // building the compiled evaluator if the cached one is stale.
 func (d *Directory) grantFor(principal string) (grant, error) {
 	d.mu.RLock()
-	defer d.mu.RUnlock()
 	g, err, found := d.lookupLocked(principal)
 	if found {
+		d.mu.RUnlock()
 		return g, err
 	}
+	defer d.mu.RUnlock()
 	// Not in canonical form? Parse and try once more with the canonical
 	// string (this path allocates; canonical input never takes it).
 	if id, perr := Parse(principal); perr == nil {
@@ -169,24 +170,32 @@ func (d *Directory) grantFor(principal string) (grant, error) {
 // lookupLocked finds principal among users, access keys, sessions and
 // account roots. found is false when nothing matched. Callers hold d.mu.
 func (d *Directory) lookupLocked(principal string) (g grant, err error, found bool) {
-	if u := d.users[principal]; u != nil {
-		return d.userGrant(u)
-	}
-	if k := d.keys[principal]; k != nil {
-		if k.status != Active {
-			return grant{}, errf("Authorize", principal, ErrInactive, ""), true
+	// Dispatch on the form first so that each call does one or two map
+	// lookups: ARNs start with "acs:", STS keys with "STS.", and anything
+	// else can only be a user's AccessKeyId.
+	switch {
+	case strings.HasPrefix(principal, "acs:"):
+		if u := d.users[principal]; u != nil {
+			return d.userGrant(u)
 		}
-		return d.userGrant(k.owner)
-	}
-	if s := d.sessKeys[principal]; s != nil {
-		return d.sessionGrant(s)
-	}
-	if s := d.sessARNs[principal]; s != nil {
-		return d.sessionGrant(s)
-	}
-	if uid, ok := rootAccount(principal); ok {
-		if a := d.accounts[uid]; a != nil {
-			return grant{rootOf: a.id}, nil, true
+		if s := d.sessARNs[principal]; s != nil {
+			return d.sessionGrant(s)
+		}
+		if uid, ok := rootAccount(principal); ok {
+			if a := d.accounts[uid]; a != nil {
+				return grant{rootOf: a.id}, nil, true
+			}
+		}
+	case strings.HasPrefix(principal, "STS."):
+		if s := d.sessKeys[principal]; s != nil {
+			return d.sessionGrant(s)
+		}
+	default:
+		if k := d.keys[principal]; k != nil {
+			if k.status != Active {
+				return grant{}, errf("Authorize", principal, ErrInactive, ""), true
+			}
+			return d.userGrant(k.owner)
 		}
 	}
 	return grant{}, nil, false
