@@ -106,6 +106,20 @@ func BenchmarkMatch(b *testing.B) {
 			b.Fatal("unexpected match")
 		}
 	})
+	// Not one of the benchmarks: the matcher's real worst case, a
+	// long chunk between two stars that almost matches at every position
+	// (cost: input length times chunk length).
+	b.Run("long-middle-chunk", func(b *testing.B) {
+		p := match.MustCompile("*"+strings.Repeat("a", 60)+"b*", false)
+		s := strings.Repeat("a", 10000)
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkBool = p.Match(s)
+		}
+		if sinkBool {
+			b.Fatal("unexpected match")
+		}
+	})
 }
 
 func BenchmarkCompile(b *testing.B) {

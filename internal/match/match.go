@@ -10,10 +10,11 @@
 // Matching never backtracks over an earlier star. The literal text before the
 // first star and after the last star is matched at the fixed positions it
 // must occupy, and each chunk between stars is matched at its leftmost
-// possible position, which is always the best choice. The cost is therefore
-// bounded by the length of the string times the length of the longest chunk
-// between two stars, however many stars the pattern has, and matching never
-// allocates.
+// possible position, which is always the best choice. Chunks without '?'
+// in case-sensitive patterns are found with the standard library's linear
+// substring search; other chunks are tried position by position, so the
+// cost is at most the length of the string times the length of the longest
+// such chunk, however many stars the pattern has. Matching never allocates.
 //
 // Patterns are compiled once (Compile) and are then immutable and safe for
 // concurrent use.
@@ -190,6 +191,11 @@ func chunk(c, s string, fold bool) (int, bool) {
 // matches, and the number of bytes it consumed there; i is -1 if there is
 // none.
 func find(c, s string, fold bool) (int, int) {
+	if !fold && strings.IndexByte(c, '?') < 0 {
+		// A plain literal: the standard library's substring search is
+		// linear. Its result is a character boundary (see below).
+		return strings.Index(s, c), len(c)
+	}
 	first := c[0]
 	for i := 0; i < len(s); {
 		if first != '?' {
