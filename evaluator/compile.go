@@ -122,19 +122,22 @@ type principals struct {
 
 // cond is one compiled condition: an operator on one key.
 type cond struct {
-	op    policy.Operator // as written
-	pos   policy.Operator // positive form of op
-	neg   bool
-	key   string // as written
-	nkey  string // normalised for lookup
-	slot  int    // fixed Context slot, or -1
-	raws  []string
-	strs  []string
-	pats  []match.Pattern
-	nums  []policy.Number
-	times []time.Time
-	bools []bool
-	nets  []netip.Prefix
+	op   policy.Operator // as written
+	pos  policy.Operator // positive form of op
+	neg  bool
+	key  string // as written
+	nkey string // normalised for lookup
+	slot int    // fixed Context slot, or -1
+	// principalARN is set for acs:PrincipalARN, which falls back to
+	// Request.Principal.ARN when the context does not set it.
+	principalARN bool
+	raws         []string
+	strs         []string
+	pats         []match.Pattern
+	nums         []policy.Number
+	times        []time.Time
+	bools        []bool
+	nets         []netip.Prefix
 }
 
 // Compile builds an Evaluator from policies. Zero policies is valid: the
@@ -335,6 +338,7 @@ func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
 	op := c.Operator
 	*cd = cond{op: op, pos: op.Positive(), neg: op.Negated(), key: c.Key, nkey: normKey(c.Key)}
 	cd.slot = slotOf(cd.nkey)
+	cd.principalARN = cd.nkey == keyPrincipalARN
 	cd.raws = make([]string, len(c.Values))
 	for i, v := range c.Values {
 		raw := v.Raw

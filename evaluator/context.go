@@ -13,6 +13,9 @@ const (
 	keySecureTransport = "acs:securetransport"
 	keySourceIP        = "acs:sourceip"
 	keyMFAPresent      = "acs:mfapresent"
+	// keyPrincipalARN is not kept in a slot: when a request's context does
+	// not set it, conditions read Request.Principal.ARN instead.
+	keyPrincipalARN = "acs:principalarn"
 )
 
 const numSlots = 4

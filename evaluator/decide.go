@@ -91,7 +91,7 @@ func (s *stmt) appliesBeyondAction(r *Request, deny bool) bool {
 	if len(s.conds) == 0 {
 		return true
 	}
-	t := s.condition(r.Context)
+	t := s.condition(r)
 	return t == triTrue || deny && t == triUnknown
 }
 
@@ -151,10 +151,10 @@ func contains(list []string, s string) bool {
 }
 
 // condition evaluates the condition block: AND over its conditions.
-func (s *stmt) condition(c *Context) tri {
+func (s *stmt) condition(r *Request) tri {
 	res := triTrue
 	for i := range s.conds {
-		switch s.conds[i].eval(c) {
+		switch s.conds[i].eval(r) {
 		case triFalse:
 			return triFalse
 		case triUnknown:
@@ -166,8 +166,17 @@ func (s *stmt) condition(c *Context) tri {
 
 // eval evaluates one condition against the request context (spec §4.1,
 // §4.3, §4.8, §4.9).
-func (cd *cond) eval(c *Context) tri {
-	v, ok := c.lookup(cd.nkey, cd.slot)
+func (cd *cond) eval(r *Request) tri {
+	v, ok := r.Context.lookup(cd.nkey, cd.slot)
+	if (!ok || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
+		// acs:PrincipalARN defaults to the ARN of the request's principal
+		// (for a role session, the role's ARN: spec §3.2).
+		t := cd.matchValue(r.Principal.ARN, netip.Addr{})
+		if cd.neg {
+			return t.not()
+		}
+		return t
+	}
 	if !ok || len(v.strs) == 0 {
 		if cd.neg {
 			return triTrue

@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -63,14 +64,14 @@ func (e *Evaluator) Explain(r Request) Explanation {
 			Path:      "Statement[" + strconv.Itoa(int(s.index)) + "]",
 		}
 		deny := s.effect == policy.Deny
-		t := s.condition(r.Context)
+		t := s.condition(&r)
 		if t == triTrue || deny && t == triUnknown {
 			x.Matched = append(x.Matched, m)
 			denied = denied || deny
 			allowed = allowed || !deny
 			continue
 		}
-		x.NearMisses = append(x.NearMisses, s.nearMiss(m, r.Context, t))
+		x.NearMisses = append(x.NearMisses, s.nearMiss(m, &r, t))
 	}
 	switch {
 	case denied:
@@ -82,20 +83,22 @@ func (e *Evaluator) Explain(r Request) Explanation {
 }
 
 // nearMiss names the first condition that made the block's value t.
-func (s *stmt) nearMiss(m Match, c *Context, t tri) NearMiss {
+func (s *stmt) nearMiss(m Match, r *Request, t tri) NearMiss {
 	for i := range s.conds {
 		cd := &s.conds[i]
-		if cd.eval(c) == t {
-			return NearMiss{Match: m, Operator: cd.op, Key: cd.key, Reason: cd.reason(c, t)}
+		if cd.eval(r) == t {
+			return NearMiss{Match: m, Operator: cd.op, Key: cd.key, Reason: cd.reason(r, t)}
 		}
 	}
 	return NearMiss{Match: m, Reason: "condition not met"}
 }
 
 // reason describes why condition cd evaluated to t.
-func (cd *cond) reason(c *Context, t tri) string {
-	v, ok := c.lookup(cd.nkey, cd.slot)
-	if !ok || len(v.strs) == 0 {
+func (cd *cond) reason(r *Request, t tri) string {
+	v, ok := r.Context.lookup(cd.nkey, cd.slot)
+	if (!ok || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
+		v = values{set: true, strs: []string{r.Principal.ARN}, ips: []netip.Addr{{}}}
+	} else if !ok || len(v.strs) == 0 {
 		return "key absent"
 	}
 	if t == triUnknown {

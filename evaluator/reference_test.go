@@ -150,10 +150,13 @@ func refCompare(op policy.Operator, rv, pv string) int {
 	panic("unreachable operator " + op.String())
 }
 
-func refCondition(c policy.Condition, ctx *Context) int {
+func refCondition(c policy.Condition, r Request) int {
 	var vals []string
-	if ctx != nil {
-		vals, _ = ctx.Get(c.Key)
+	if r.Context != nil {
+		vals, _ = r.Context.Get(c.Key)
+	}
+	if len(vals) == 0 && strings.EqualFold(c.Key, "acs:PrincipalARN") && r.Principal.ARN != "" {
+		vals = []string{r.Principal.ARN}
 	}
 	if len(vals) == 0 {
 		if c.Operator.Negated() {
@@ -235,7 +238,7 @@ func refApplies(st *policy.Statement, r Request) bool {
 	}
 	block := refT
 	for _, c := range st.Condition {
-		switch refCondition(c, r.Context) {
+		switch refCondition(c, r) {
 		case refF:
 			block = refF
 		case refU:

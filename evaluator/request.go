@@ -64,6 +64,10 @@ func (t PrincipalType) String() string {
 //     provider ARN.
 //
 // All comparisons are exact (case-sensitive).
+//
+// The principal's ARN is also the value of the condition key
+// acs:PrincipalARN whenever the request's Context does not set that key; for
+// a role session the ARN is the role's (spec §3.2).
 type Principal struct {
 	Type      PrincipalType
 	AccountID string
@@ -80,8 +84,8 @@ type Request struct {
 	// "acs:arms:cn-hangzhou:1234567890123456:dashboard/abc". It is compared
 	// case-sensitively.
 	Resource string
-	// Principal is consulted only by statements that have a Principal
-	// element.
+	// Principal is consulted by statements that have a Principal element,
+	// and its ARN by conditions on acs:PrincipalARN when Context lacks it.
 	Principal Principal
 	// Context holds the condition keys of the request; nil means an empty
 	// context.
