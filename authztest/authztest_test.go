@@ -242,5 +242,5 @@ func TestCheck(t *testing.T) {
 }
 
 func TestRunFiles(t *testing.T) {
-	RunFiles(t, "../testdata/cli/cases/pass.json", "../testdata/conformance/*.json")
+	RunFiles(t, "../testdata/cli/cases/pass.json", "../testdata/cli/cases/roles.json", "../testdata/conformance/*.json")
 }

@@ -32,10 +32,22 @@
 //	            "session_name": "..."},
 //	 "caller_policies": [<document>, ...], "context": {...}, "expect": "..."}
 //
+// The case builds a principal.Directory holding the role (with the trust
+// policy) and the caller (a RAM user or a session of a RAM role with the
+// caller policies; services and identity providers have none), and calls
+// role.STS.AssumeRole. Success is Allow; a refusal is ExplicitDeny when the
+// trust policy or the caller's policies deny explicitly, else ImplicitDeny.
+// A context key sts:ExternalId becomes AssumeRole's ExternalId.
+//
 // session: a request made by a session of a role (spec §6.2, §6.4).
 //
 //	{"kind": "session", "name": "...", "role_policies": [<document>, ...],
 //	 "session_policy": <document> | null, "request": {...}, "expect": "..."}
+//
+// The case creates a role in account 1234567890123456 with the role
+// policies, assumes it with role.STS.AssumeRole (passing the session
+// policy), and decides the request for the new session with
+// principal.Directory.Authorize.
 //
 // invalid: a document that must be rejected.
 //
@@ -371,6 +383,12 @@ func (c *Case) check() error {
 		default:
 			return fmt.Errorf("unknown caller type %q (want RamUser, RamRole, Service or Federated)", c.Caller.Type)
 		}
+		if err := c.checkCaller(); err != nil {
+			return err
+		}
+	}
+	if c.KindOf() == KindSession && c.Request.Principal != nil {
+		return errors.New(`a session case's request has no "principal": the session is the principal`)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package casefile
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -249,4 +250,99 @@ func TestSentinelName(t *testing.T) {
 		assert.Equal(t, n, SentinelName(&policy.ParseError{Err: sentinels[n]}))
 	}
 	assert.Equal(t, "", SentinelName(errors.New("other")))
+}
+
+func TestCallerFormat(t *testing.T) {
+	const head = `[{"kind":"assume_role","name":"a","role_arn":"acs:ram::1234567890123456:role/r","trust_policy":{},"expect":"Allow","caller":`
+	tests := []struct{ name, caller, extra, msg string }{
+		{"user-without-arn", `{"type":"RamUser"}`, "", `a RamUser caller needs "arn"`},
+		{"user-with-service", `{"type":"RamUser","arn":"x","service":"ecs.aliyuncs.com"}`, "", `field "service" does not belong to a RamUser caller`},
+		{"role-without-session", `{"type":"RamRole","arn":"x"}`, "", `a RamRole caller needs "session_name"`},
+		{"service-without-name", `{"type":"Service"}`, "", `a Service caller needs "service"`},
+		{"federated-with-arn", `{"type":"Federated","provider_arn":"p","arn":"x"}`, "", `field "arn" does not belong to a Federated caller`},
+		{"service-with-policies", `{"type":"Service","service":"ecs.aliyuncs.com"}`, `,"caller_policies":[]`, `a Service caller has no identity policies; remove "caller_policies"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(head+tc.caller+tc.extra+`}]`), "f.json")
+			require.Error(t, err)
+			assert.Equal(t, `f.json: case 0 ("a"): `+tc.msg, err.Error())
+		})
+	}
+	t.Run("session-request-with-principal", func(t *testing.T) {
+		_, err := Parse([]byte(`[{"kind":"session","name":"s","role_policies":[],"request":{"action":"a:b","resource":"*","principal":{"type":"User"}},"expect":"Allow"}]`), "f.json")
+		require.Error(t, err)
+		assert.Equal(t, `f.json: case 0 ("s"): a session case's request has no "principal": the session is the principal`, err.Error())
+	})
+}
+
+func TestRunRoleErrors(t *testing.T) {
+	const (
+		trustB = `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::6543210987654321:root"]}}]}`
+		role   = "acs:ram::1234567890123456:role/r"
+	)
+	user := &Caller{Type: "RamUser", ARN: "acs:ram::6543210987654321:user/dave"}
+	tests := []struct {
+		name string
+		c    Case
+		err  string // substring of Result.Err
+	}{
+		{"role-arn-is-a-user", Case{Kind: KindAssumeRole, RoleARN: "acs:ram::1234567890123456:user/r", TrustPolicy: json.RawMessage(trustB), Caller: user},
+			`role_arn "acs:ram::1234567890123456:user/r" is not a role ARN`},
+		{"trust-policy-invalid", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(allowAll), Caller: user},
+			"trust_policy: "},
+		{"caller-arn-wrong-kind", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(trustB),
+			Caller: &Caller{Type: "RamUser", ARN: "acs:ram::6543210987654321:role/dave"}}, `caller arn "acs:ram::6543210987654321:role/dave" is not a user ARN`},
+		{"caller-account-mismatch", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(trustB),
+			Caller: &Caller{Type: "RamUser", AccountID: "1111222233334444", ARN: "acs:ram::6543210987654321:user/dave"}}, "caller account_id 1111222233334444 differs"},
+		{"caller-policy-invalid", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(trustB), Caller: user,
+			CallerPolicies: []json.RawMessage{json.RawMessage(`{"Version":"1"}`)}}, "caller_policies: "},
+		{"caller-role-is-target", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(trustB),
+			Caller: &Caller{Type: "RamRole", ARN: role, SessionName: "s1"}}, "the caller's role is the role to assume"},
+		{"bad-service", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(trustB),
+			Caller: &Caller{Type: "Service", Service: "ECS"}}, `caller service "ECS" is not a service name`},
+		{"bad-provider", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(trustB),
+			Caller: &Caller{Type: "Federated", ProviderARN: "acs:ram::1234567890123456:user/x"}}, "is not a saml-provider or oidc-provider ARN"},
+		{"bad-external-id", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(trustB), Caller: user,
+			Context: Context{"sts:ExternalId": {"x"}}}, "InvalidParameter.ExternalId"},
+		{"two-external-ids", Case{Kind: KindAssumeRole, RoleARN: role, TrustPolicy: json.RawMessage(trustB), Caller: user,
+			Context: Context{"sts:ExternalId": {"ab", "cd"}}}, "takes one value"},
+		{"session-policy-invalid", Case{Kind: KindSession, RolePolicies: []json.RawMessage{json.RawMessage(allowAll)},
+			SessionPolicy: json.RawMessage(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"*"}]}`), Request: &Request{Action: "a:b", Resource: "*"}},
+			"AssumeRole: InvalidParameter.PolicyGrammar"},
+		{"role-policy-invalid", Case{Kind: KindSession, RolePolicies: []json.RawMessage{json.RawMessage(`[]`)}, Request: &Request{Action: "a:b", Resource: "*"}},
+			"role_policies: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.c
+			c.Name, c.Expect = tc.name, "Allow"
+			r := c.Run()
+			require.Error(t, r.Err)
+			assert.Contains(t, r.Err.Error(), tc.err)
+			assert.False(t, r.Pass)
+			assert.Equal(t, "error", r.Got)
+		})
+	}
+}
+
+func TestRunRoleCases(t *testing.T) {
+	cases, err := ReadFile("../../testdata/cli/cases/roles.json")
+	require.NoError(t, err)
+	kinds := map[string]int{}
+	for i := range cases {
+		c := &cases[i]
+		kinds[c.KindOf()]++
+		t.Run(c.Name, func(t *testing.T) {
+			r := c.Run()
+			require.NoError(t, r.Err)
+			assert.True(t, r.Pass, r.Line())
+			if c.KindOf() == KindAssumeRole {
+				assert.Contains(t, r.Detail, "trust policy: ")
+				assert.Contains(t, r.Detail, "caller's policies: ")
+				assert.Equal(t, r.Got != "Allow", strings.Contains(r.Detail, "AssumeRole: NoPermission: "), r.Detail)
+			}
+		})
+	}
+	assert.Equal(t, map[string]int{KindAssumeRole: 18, KindSession: 10}, kinds)
 }

@@ -23,6 +23,7 @@ const (
 	casesPass   = cliData + "cases/pass.json"
 	casesFail   = cliData + "cases/fail.json"
 	casesBad    = cliData + "cases/malformed.json"
+	casesRoles  = cliData + "cases/roles.json"
 )
 
 // ramauthz runs the command in-process.
@@ -333,6 +334,12 @@ func TestTest(t *testing.T) {
 		assert.Empty(t, errs)
 		assert.Equal(t, []string{"4 passed, 0 failed"}, lines(out))
 	})
+	t.Run("assume-role-and-session-cases", func(t *testing.T) {
+		code, out, errs := ramauthz("test", casesRoles)
+		assert.Equal(t, 0, code, out)
+		assert.Empty(t, errs)
+		assert.Equal(t, []string{"28 passed, 0 failed"}, lines(out))
+	})
 	t.Run("verbose", func(t *testing.T) {
 		code, out, _ := ramauthz("test", "--verbose", casesPass)
 		assert.Equal(t, 0, code)
@@ -367,7 +374,7 @@ func TestTest(t *testing.T) {
 		code, out, _ := ramauthz("test", cliData+"cases")
 		assert.Equal(t, 1, code)
 		ls := lines(out)
-		assert.Equal(t, "5 passed, 5 failed", ls[len(ls)-1])
+		assert.Equal(t, "33 passed, 5 failed", ls[len(ls)-1])
 		assert.Len(t, ls, 6)
 	})
 	t.Run("missing-file", func(t *testing.T) {
