@@ -478,7 +478,7 @@ func firstWord(s string) string {
 // one from an identity that is allowed, and checks that each ends the allow
 // on the very next decision.
 func TestDirectoryRevocationNeverAllows(t *testing.T) {
-	req := modelRequests[0] // ecs:DescribeInstances
+	req := modelRequests[0]                   // ecs:DescribeInstances
 	user := "acs:ram::" + acct + ":user/u0"   // P0 attached directly
 	member := "acs:ram::" + acct + ":user/u1" // P0 through group g0
 	roleID := principal.MustParse("acs:ram::" + acct + ":role/r0")
