@@ -260,6 +260,9 @@ func Parse(data []byte, file string) ([]Case, error) {
 	seen := make(map[string]int, len(raws))
 	for i, raw := range raws {
 		c := &cases[i]
+		if msg := checkStrict(raw); msg != "" {
+			return nil, &FormatError{File: file, Index: i, Name: nameOf(raw), Msg: msg}
+		}
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(c); err != nil {
