@@ -21,7 +21,7 @@ const allowAllDoc = `{"Version":"1","Statement":[{"Effect":"Allow","Action":"*",
 
 // allowAllDirectory has user u0 allowed everything, role r0 (trusting the
 // account) allowed everything, and one session of r0.
-func allowAllDirectory(t *testing.T, now *time.Time, limits principal.Limits) (*principal.Directory, principal.SessionCredentials) {
+func allowAllDirectory(t testing.TB, now *time.Time, limits principal.Limits) (*principal.Directory, principal.SessionCredentials) {
 	t.Helper()
 	dir := principal.New(principal.Config{Clock: func() time.Time { return *now }, Limits: limits})
 	require.NoError(t, dir.CreateAccount(acct))
