@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"github.com/ramauthz/ramauthz/policy"
 	"net/netip"
 	"strings"
 	"time"
@@ -69,19 +70,38 @@ func normKey(k string) string {
 }
 
 // values is what a Context holds for one key: the strings as given, and
-// each string read as an IP address (the zero Addr when it is not one).
+// each string read ahead as the typed values conditions compare, so Decide
+// does not parse them again.
 type values struct {
-	set  bool
-	strs []string
-	ips  []netip.Addr
+	set    bool
+	strs   []string
+	parsed []reqValue
+}
+
+// reqValue is one request string read as an IP address and as a date-time
+// (the zero Addr, or ok false, when it is not one).
+type reqValue struct {
+	ip     netip.Addr
+	time   time.Time
+	timeOK bool
+}
+
+// parseRequestValue reads s as every typed value it may be. It does not
+// allocate.
+func parseRequestValue(s string) reqValue {
+	v := reqValue{ip: requestIP(s)}
+	if t, err := policy.ParseDate(s); err == nil {
+		v.time, v.timeOK = t, true
+	}
+	return v
 }
 
 func (v *values) fill(vals []string) {
 	v.set = true
 	v.strs = append(v.strs[:0], vals...)
-	v.ips = v.ips[:0]
+	v.parsed = v.parsed[:0]
 	for _, s := range vals {
-		v.ips = append(v.ips, requestIP(s))
+		v.parsed = append(v.parsed, parseRequestValue(s))
 	}
 }
 
@@ -168,7 +188,7 @@ func (c *Context) Reset() {
 	for i := range c.slots {
 		c.slots[i].set = false
 		c.slots[i].strs = c.slots[i].strs[:0]
-		c.slots[i].ips = c.slots[i].ips[:0]
+		c.slots[i].parsed = c.slots[i].parsed[:0]
 	}
 	clear(c.other)
 }

@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"net/netip"
 	"strings"
 
 	"github.com/ramauthz/ramauthz/policy"
@@ -171,7 +170,8 @@ func (cd *cond) eval(r *Request) tri {
 	if (!ok || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
 		// acs:PrincipalARN defaults to the ARN of the request's principal
 		// (for a role session, the role's ARN: spec §3.2).
-		t := cd.matchValue(r.Principal.ARN, netip.Addr{})
+		pv := parseRequestValue(r.Principal.ARN)
+		t := cd.matchValue(r.Principal.ARN, &pv)
 		if cd.neg {
 			return t.not()
 		}
@@ -185,7 +185,7 @@ func (cd *cond) eval(r *Request) tri {
 	}
 	anyHit := triFalse
 	for i, rv := range v.strs {
-		switch cd.matchValue(rv, v.ips[i]) {
+		switch cd.matchValue(rv, &v.parsed[i]) {
 		case triTrue:
 			anyHit = triTrue
 		case triUnknown:
@@ -204,7 +204,7 @@ func (cd *cond) eval(r *Request) tri {
 // matchValue reports whether the request value rv satisfies the positive
 // form of the operator for any policy value; unknown when rv cannot be read
 // as the operator's type.
-func (cd *cond) matchValue(rv string, ip netip.Addr) tri {
+func (cd *cond) matchValue(rv string, pv *reqValue) tri {
 	switch cd.pos {
 	case policy.StringEquals:
 		for _, s := range cd.strs {
@@ -237,12 +237,11 @@ func (cd *cond) matchValue(rv string, ip netip.Addr) tri {
 		}
 	case policy.DateEquals, policy.DateLessThan, policy.DateLessThanEquals,
 		policy.DateGreaterThan, policy.DateGreaterThanEquals:
-		t, err := policy.ParseDate(rv)
-		if err != nil {
+		if !pv.timeOK {
 			return triUnknown
 		}
 		for _, m := range cd.times {
-			if holds(cd.pos, t.Compare(m)) {
+			if holds(cd.pos, pv.time.Compare(m)) {
 				return triTrue
 			}
 		}
@@ -257,11 +256,11 @@ func (cd *cond) matchValue(rv string, ip netip.Addr) tri {
 			}
 		}
 	case policy.IpAddress:
-		if !ip.IsValid() {
+		if !pv.ip.IsValid() {
 			return triUnknown
 		}
 		for _, p := range cd.nets {
-			if p.Contains(ip) {
+			if p.Contains(pv.ip) {
 				return triTrue
 			}
 		}

@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -97,20 +96,20 @@ func (s *stmt) nearMiss(m Match, r *Request, t tri) NearMiss {
 func (cd *cond) reason(r *Request, t tri) string {
 	v, ok := r.Context.lookup(cd.nkey, cd.slot)
 	if (!ok || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
-		v = values{set: true, strs: []string{r.Principal.ARN}, ips: []netip.Addr{{}}}
+		v = values{set: true, strs: []string{r.Principal.ARN}, parsed: []reqValue{parseRequestValue(r.Principal.ARN)}}
 	} else if !ok || len(v.strs) == 0 {
 		return "key absent"
 	}
 	if t == triUnknown {
 		for i, rv := range v.strs {
-			if cd.matchValue(rv, v.ips[i]) == triUnknown {
+			if cd.matchValue(rv, &v.parsed[i]) == triUnknown {
 				return "value " + quote(rv) + " is not " + familyNoun(cd.op.Family())
 			}
 		}
 	}
 	if cd.neg {
 		for i, rv := range v.strs {
-			if cd.matchValue(rv, v.ips[i]) == triTrue {
+			if cd.matchValue(rv, &v.parsed[i]) == triTrue {
 				return "value " + quote(rv) + " matches one of " + quoteList(cd.raws)
 			}
 		}
