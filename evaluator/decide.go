@@ -166,8 +166,8 @@ func (s *stmt) condition(r *Request) tri {
 // eval evaluates one condition against the request context (spec §4.1,
 // §4.3, §4.8, §4.9).
 func (cd *cond) eval(r *Request) tri {
-	v, ok := r.Context.lookup(cd.nkey, cd.slot)
-	if (!ok || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
+	v := r.Context.lookup(cd.nkey, cd.slot)
+	if (v == nil || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
 		// acs:PrincipalARN defaults to the ARN of the request's principal
 		// (for a role session, the role's ARN: spec §3.2).
 		pv := parseRequestValue(r.Principal.ARN)
@@ -177,7 +177,7 @@ func (cd *cond) eval(r *Request) tri {
 		}
 		return t
 	}
-	if !ok || len(v.strs) == 0 {
+	if v == nil || len(v.strs) == 0 {
 		if cd.neg {
 			return triTrue
 		}

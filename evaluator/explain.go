@@ -94,10 +94,10 @@ func (s *stmt) nearMiss(m Match, r *Request, t tri) NearMiss {
 
 // reason describes why condition cd evaluated to t.
 func (cd *cond) reason(r *Request, t tri) string {
-	v, ok := r.Context.lookup(cd.nkey, cd.slot)
-	if (!ok || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
-		v = values{set: true, strs: []string{r.Principal.ARN}, parsed: []reqValue{parseRequestValue(r.Principal.ARN)}}
-	} else if !ok || len(v.strs) == 0 {
+	v := r.Context.lookup(cd.nkey, cd.slot)
+	if (v == nil || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
+		v = &values{set: true, strs: []string{r.Principal.ARN}, parsed: []reqValue{parseRequestValue(r.Principal.ARN)}}
+	} else if v == nil || len(v.strs) == 0 {
 		return "key absent"
 	}
 	if t == triUnknown {
