@@ -66,7 +66,8 @@ type grant struct {
 //
 // req.Principal is set by Authorize to the principal as the evaluator sees
 // it (for a session, the role's ARN). req.Context is passed through untouched
-// and may be nil; the directory does not add acs:PrincipalARN to it.
+// and may be nil; conditions on acs:PrincipalARN that the context does not
+// set read that ARN (see evaluator.Principal).
 //
 // Unknown and deleted principals get ImplicitDeny and an error wrapping
 // ErrNotFound; a role ARN (roles act only through sessions) gets ErrInvalid.
