@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,17 +99,31 @@ type model struct {
 	keys     map[string]*mKey
 	def      map[string]int // policy -> default version index
 	seen     map[string]int // outcomes checked, by decision or error
+	// compiled memoizes the model's evaluators by policy set and P0
+	// version (the model's own, built from the documents, not the
+	// directory's).
+	compiled map[string]*evaluator.Evaluator
 }
 
 func (m *model) decideDocs(t *testing.T, names map[string]bool, r evaluator.Request) evaluator.Decision {
-	var ps []evaluator.Policy
-	for _, n := range slices.Sorted(mapKeys(names)) {
-		d, err := policy.Parse([]byte(modelPolicies[n][m.def[n]]))
+	sorted := slices.Sorted(mapKeys(names))
+	memo := strconv.Itoa(m.def["P0"]) + strings.Join(sorted, ",")
+	e, ok := m.compiled[memo]
+	if !ok {
+		var ps []evaluator.Policy
+		for _, n := range sorted {
+			d, err := policy.Parse([]byte(modelPolicies[n][m.def[n]]))
+			require.NoError(t, err)
+			ps = append(ps, evaluator.Policy{ID: n, Document: d})
+		}
+		var err error
+		e, err = evaluator.Compile(ps...)
 		require.NoError(t, err)
-		ps = append(ps, evaluator.Policy{ID: n, Document: d})
+		if m.compiled == nil {
+			m.compiled = map[string]*evaluator.Evaluator{}
+		}
+		m.compiled[memo] = e
 	}
-	e, err := evaluator.Compile(ps...)
-	require.NoError(t, err)
 	return e.Decide(r)
 }
 
