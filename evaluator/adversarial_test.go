@@ -309,3 +309,47 @@ func TestAdversarialCompileSizes(t *testing.T) {
 	assert.Len(t, e.deny.notAction, 1)
 	assert.Equal(t, patterns, e.allow.trie.Len()+e.deny.trie.Len())
 }
+
+// BenchmarkAdversarialLongChunk measures the one input shape whose cost is
+// not linear in the request: a pattern chunk between stars that the
+// matcher tries position by position (action chunks, which are folded, and
+// chunks with '?'), against a request that almost matches everywhere. The
+// work is the request length times the chunk length; with the parser's
+// limits a chunk can be about 6,000 characters long, so a 1 MiB request
+// costs billions of byte comparisons. Run with -benchtime 1x: the largest
+// case takes seconds.
+func BenchmarkAdversarialLongChunk(b *testing.B) {
+	const n = 64 << 10
+	for _, l := range []int{16, 256, 4096} {
+		chunk := strings.Repeat("a", l)
+		cases := []struct {
+			name string
+			st   policy.Statement
+			r    Request
+		}{
+			{"action", policy.Statement{Effect: policy.Allow, Action: []string{"s:*" + chunk + "b*"}, Resource: []string{"*"}},
+				Request{Action: "s:" + strings.Repeat("a", n), Resource: "r"}},
+			{"resource?", policy.Statement{Effect: policy.Allow, Action: []string{"*"}, Resource: []string{"acs:*" + chunk + "?b*"}},
+				Request{Action: "s:x", Resource: "acs:" + strings.Repeat("a", n)}},
+			{"StringLike?", policy.Statement{Effect: policy.Allow, Action: []string{"*"}, Resource: []string{"*"},
+				Condition: []policy.Condition{{Operator: policy.StringLike, Key: "k", Values: []policy.Value{{Raw: "*" + chunk + "?b*"}}}}},
+				Request{Action: "s:x", Resource: "r", Context: func() *Context {
+					c := &Context{}
+					c.Set("k", strings.Repeat("a", n))
+					return c
+				}()}},
+		}
+		for _, c := range cases {
+			b.Run(c.name+"/chunk="+strconv.Itoa(l), func(b *testing.B) {
+				e, err := Compile(Policy{ID: "p", Document: stmtDoc(c.st)})
+				require.NoError(b, err)
+				b.ReportAllocs()
+				for b.Loop() {
+					if e.Decide(c.r) != ImplicitDeny {
+						b.Fatal("matched")
+					}
+				}
+			})
+		}
+	}
+}
