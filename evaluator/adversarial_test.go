@@ -353,3 +353,37 @@ func BenchmarkAdversarialLongChunk(b *testing.B) {
 		}
 	}
 }
+
+// TestAdversarialPeerBugs pins the answers to inputs that broke other
+// authorization engines: policy variables are not substituted (RAM has
+// none; "${...}" is literal text, never a prefix match), and NotAction
+// excludes by pattern only, so an action nobody knows is neither granted by
+// a NotAction Deny's gap nor denied by an Allow's exclusion.
+func TestAdversarialPeerBugs(t *testing.T) {
+	vars := compileJSON(t, `{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:GetObject","Resource":"acs:oss:*:*:b/${acs:PrincipalName}/*"}]}`)
+	notRAM := compileJSON(t, `{"Version":"1","Statement":[{"Effect":"Allow","NotAction":"ram:*","Resource":"*"}]}`)
+	onlyDescribe := compileJSON(t, `{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","NotAction":"ecs:Describe*","Resource":"*"}]}`)
+	tests := []struct {
+		name string
+		e    *Evaluator
+		r    Request
+		want Decision
+	}{
+		{"variable is not a wildcard", vars, Request{Action: "oss:GetObject", Resource: "acs:oss:cn:1:b/alice/x"}, ImplicitDeny},
+		{"variable is not a prefix", vars, Request{Action: "oss:GetObject", Resource: "acs:oss:cn:1:b/$/x"}, ImplicitDeny},
+		{"variable is literal text", vars, Request{Action: "oss:GetObject", Resource: "acs:oss:cn:1:b/${acs:PrincipalName}/x"}, Allow},
+		{"unknown RAM action stays excluded", notRAM, Request{Action: "ram:NoSuchAction", Resource: "*"}, ImplicitDeny},
+		{"RAM action in another case stays excluded", notRAM, Request{Action: "RAM:CreateUser", Resource: "*"}, ImplicitDeny},
+		{"look-alike service is not RAM", notRAM, Request{Action: "ramx:CreateUser", Resource: "*"}, Allow},
+		{"empty action is not RAM", notRAM, Request{Action: "", Resource: "*"}, Allow},
+		{"unknown Describe action passes the NotAction Deny", onlyDescribe, Request{Action: "ecs:DescribeNoSuchThing", Resource: "r"}, Allow},
+		{"unknown other action is denied", onlyDescribe, Request{Action: "ecs:NoSuchAction", Resource: "r"}, ExplicitDeny},
+		{"NUL-suffixed action is another action", onlyDescribe, Request{Action: "ecs\x00:DescribeInstances", Resource: "r"}, ExplicitDeny},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.e.Decide(tc.r))
+			assert.Equal(t, tc.want, tc.e.Explain(tc.r).Decision)
+		})
+	}
+}
