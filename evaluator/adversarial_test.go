@@ -387,3 +387,55 @@ func TestAdversarialPeerBugs(t *testing.T) {
 		})
 	}
 }
+
+// TestAdversarialPolicyCorpus decides every document of the parser's
+// adversarial corpus that parses (maximum size, backtracking patterns,
+// edge numbers and dates, IPv4-mapped blocks, long value lists) against
+// hostile requests: Decide and Explain agree, the reference agrees where
+// its tables stay small, and Decide allocates nothing.
+func TestAdversarialPolicyCorpus(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(adversarialDir, "policies", "*.json"))
+	require.NoError(t, err)
+	ctxs := []*Context{nil}
+	for _, kv := range [][]string{
+		{"acs:SourceIp", "::ffff:10.1.2.3"}, {"acs:SourceIp", "10.1.2.3"}, {"acs:SourceIp", "\xff"},
+		{"acs:CurrentTime", "9999-12-31T23:59:59Z"}, {"acs:CurrentTime", "0001-01-01T00:00:00Z"},
+		{"n", "-" + strings.Repeat("9", 4000)}, {"n", "0.000000000000000000000000000001"},
+	} {
+		c := &Context{}
+		c.Set(kv[0], kv[1])
+		ctxs = append(ctxs, c)
+	}
+	actions := []string{"arms:GetTrace", "arms:" + strings.Repeat("a", 1<<20) + "b", "ARMS:" + strings.Repeat("A", 3000), "oss:Get\x00", "\xff\xfe", ""}
+	resources := []string{"*", "acs:" + strings.Repeat("a", 1<<20), "acs:oss:*:*:b/\x00", "acs:\xff"}
+	decided := 0
+	for _, f := range files {
+		if strings.Contains(f, ".reject.") {
+			continue
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			d, err := policy.Parse(data)
+			require.NoError(t, err)
+			ps := []Policy{{ID: "p", Document: d}}
+			e := mustCompile(t, ps)
+			for _, a := range actions {
+				for _, res := range resources {
+					for _, c := range ctxs {
+						r := Request{Action: a, Resource: res, Context: c}
+						got := e.Decide(r)
+						require.Equal(t, got, e.Explain(r).Decision)
+						if len(a)+len(res) <= 256 {
+							require.Equal(t, referenceDecide(ps, r), got, "%q %q", a, res)
+						}
+						decided++
+					}
+				}
+			}
+			r := Request{Action: actions[1], Resource: resources[1], Context: ctxs[1]}
+			require.Zero(t, testing.AllocsPerRun(2, func() { e.Decide(r) }))
+		})
+	}
+	require.Positive(t, decided)
+}
