@@ -9,12 +9,12 @@
 //
 // Matching never backtracks over an earlier star. The literal text before the
 // first star and after the last star is matched at the fixed positions it
-// must occupy, and each chunk between stars is matched at its leftmost
-// possible position, which is always the best choice. Chunks without '?'
-// in case-sensitive patterns are found with the standard library's linear
-// substring search; other chunks are tried position by position, so the
-// cost is at most the length of the string times the length of the longest
-// such chunk, however many stars the pattern has. Matching never allocates.
+// must occupy, and each chunk between stars is found at its leftmost
+// possible position, which is always the best choice. Each chunk search is
+// linear in the length of the string: a substring search for case-sensitive
+// literals, Knuth-Morris-Pratt for folded literals, and a bit-parallel
+// automaton for chunks with '?' (one step per character and per 64
+// characters of the chunk). Matching never allocates.
 //
 // Patterns are compiled once (Compile) and are then immutable and safe for
 // concurrent use.
@@ -33,15 +33,15 @@ var ErrBadPattern = errors.New("pattern is not valid UTF-8")
 // Pattern is a compiled wildcard pattern. The zero value matches only the
 // empty string.
 type Pattern struct {
-	lit   string   // literal text before the first wildcard (folded when fold)
-	head  string   // after lit, up to the first '*' (starts with '?' if non-empty)
-	mids  []string // chunks between consecutive stars, empty chunks dropped
-	tail  string   // the chunk after the last star
-	star  bool     // the pattern has at least one '*'
-	fold  bool     // compare ASCII letters case-insensitively
-	tailQ bool     // tail contains '?'
-	tailN int      // characters in tail (only used when tailQ)
-	src   string   // the pattern as given
+	lit   string // literal text before the first wildcard (folded when fold)
+	head  string // after lit, up to the first '*' (starts with '?' if non-empty)
+	mids  []mid  // chunks between consecutive stars, empty chunks dropped
+	tail  string // the chunk after the last star
+	star  bool   // the pattern has at least one '*'
+	fold  bool   // compare ASCII letters case-insensitively
+	tailQ bool   // tail contains '?'
+	tailN int    // characters in tail (only used when tailQ)
+	src   string // the pattern as given
 }
 
 // Compile compiles a pattern. With fold set, ASCII letters match without
@@ -74,7 +74,7 @@ func Compile(pattern string, fold bool) (Pattern, error) {
 	p.tail = rest[last+1:]
 	for _, c := range strings.Split(rest[first+1:last+1], "*") {
 		if c != "" {
-			p.mids = append(p.mids, c)
+			p.mids = append(p.mids, newMid(c, fold))
 		}
 	}
 	if strings.IndexByte(p.tail, '?') >= 0 {
@@ -148,12 +148,12 @@ func (p *Pattern) MatchRest(s string) bool {
 		}
 		s = s[:j]
 	}
-	for _, m := range p.mids {
-		i, n := find(m, s, p.fold)
-		if i < 0 {
+	for i := range p.mids {
+		end := p.mids[i].find(s, p.fold)
+		if end < 0 {
 			return false
 		}
-		s = s[i+n:]
+		s = s[end:]
 	}
 	return true
 }
@@ -185,52 +185,6 @@ func chunk(c, s string, fold bool) (int, bool) {
 		i++
 	}
 	return i, true
-}
-
-// find returns the leftmost character boundary i of s at which the chunk c
-// matches, and the number of bytes it consumed there; i is -1 if there is
-// none.
-func find(c, s string, fold bool) (int, int) {
-	if !fold && strings.IndexByte(c, '?') < 0 {
-		// A plain literal: the standard library's substring search is
-		// linear. Its result is a character boundary (see below).
-		return strings.Index(s, c), len(c)
-	}
-	first := c[0]
-	for i := 0; i < len(s); {
-		if first != '?' {
-			// Jump to the next byte that can start a match. A literal
-			// pattern byte is never a UTF-8 continuation byte (the pattern
-			// is valid UTF-8), so the byte found is a character boundary.
-			j := indexByte(s[i:], first, fold)
-			if j < 0 {
-				return -1, 0
-			}
-			i += j
-		}
-		if n, ok := chunk(c, s[i:], fold); ok {
-			return i, n
-		}
-		if s[i] < utf8.RuneSelf {
-			i++
-		} else {
-			_, sz := utf8.DecodeRuneInString(s[i:])
-			i += sz
-		}
-	}
-	return -1, 0
-}
-
-func indexByte(s string, c byte, fold bool) int {
-	if !fold || c < 'a' || c > 'z' {
-		return strings.IndexByte(s, c)
-	}
-	for i := 0; i < len(s); i++ {
-		if lower(s[i]) == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // skipChars returns the byte offset after the first n characters of s.
