@@ -1,11 +1,11 @@
 package evaluator
 
 import (
+	"github.com/ramauthz/ramauthz/internal/naive"
 	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/ramauthz/ramauthz/policy"
 )
@@ -23,16 +23,7 @@ func refPolicies(t testing.TB, docs []string) []Policy {
 	return ps
 }
 
-func refChars(s string) []string {
-	var out []string
-	for len(s) > 0 {
-		_, n := utf8.DecodeRuneInString(s)
-		out = append(out, s[:n])
-		s = s[n:]
-	}
-	return out
-}
-
+// refFold folds ASCII letters to lower case, as action matching does.
 func refFold(s string) string {
 	b := []byte(s)
 	for i, c := range b {
@@ -43,34 +34,9 @@ func refFold(s string) string {
 	return string(b)
 }
 
-// refMatch: does the whole pattern match the whole string? ok[i][j] says
-// whether p[i:] matches s[j:].
-func refMatch(pattern, s string, fold bool) bool {
-	if fold {
-		pattern, s = refFold(pattern), refFold(s)
-	}
-	p, t := refChars(pattern), refChars(s)
-	ok := make([][]bool, len(p)+1)
-	for i := range ok {
-		ok[i] = make([]bool, len(t)+1)
-	}
-	ok[len(p)][len(t)] = true
-	for i := len(p) - 1; i >= 0; i-- {
-		for j := len(t); j >= 0; j-- {
-			switch {
-			case p[i] == "*":
-				ok[i][j] = ok[i+1][j] || j < len(t) && ok[i][j+1]
-			case j == len(t):
-				ok[i][j] = false
-			case p[i] == "?":
-				ok[i][j] = ok[i+1][j+1]
-			default:
-				ok[i][j] = p[i] == t[j] && ok[i+1][j+1]
-			}
-		}
-	}
-	return ok[0][0]
-}
+// refMatch: does the whole pattern match the whole string? The table-based
+// matcher lives in internal/naive, shared with the matcher's own tests.
+func refMatch(pattern, s string, fold bool) bool { return naive.Match(pattern, s, fold) }
 
 func refAnyMatch(patterns []string, s string, fold bool) bool {
 	for _, p := range patterns {

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"github.com/ramauthz/ramauthz/internal/naive"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -9,55 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// chars splits s into the characters of the matching rules: one per UTF-8
-// code point, one per byte that is not part of a valid encoding.
-func chars(s string) []string {
-	var out []string
-	for len(s) > 0 {
-		_, n := utf8.DecodeRuneInString(s)
-		out = append(out, s[:n])
-		s = s[n:]
-	}
-	return out
-}
-
-func foldString(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 32
-		}
-	}
-	return string(b)
-}
-
-// naiveMatch is the slow reference: a dynamic-programming table over
-// characters of the pattern and of the input, straight from the definition.
-func naiveMatch(pattern, s string, fold bool) bool {
-	if fold {
-		pattern, s = foldString(pattern), foldString(s)
-	}
-	p, t := chars(pattern), chars(s)
-	// ok[i][j]: p[i:] matches t[j:].
-	ok := make([][]bool, len(p)+1)
-	for i := range ok {
-		ok[i] = make([]bool, len(t)+1)
-	}
-	ok[len(p)][len(t)] = true
-	for i := len(p) - 1; i >= 0; i-- {
-		for j := len(t); j >= 0; j-- {
-			switch p[i] {
-			case "*":
-				ok[i][j] = ok[i+1][j] || (j < len(t) && ok[i][j+1])
-			case "?":
-				ok[i][j] = j < len(t) && ok[i+1][j+1]
-			default:
-				ok[i][j] = j < len(t) && p[i] == t[j] && ok[i+1][j+1]
-			}
-		}
-	}
-	return ok[0][0]
-}
+// naiveMatch is the slow reference matcher shared with the evaluator's tests.
+func naiveMatch(pattern, s string, fold bool) bool { return naive.Match(pattern, s, fold) }
 
 func TestMatch(t *testing.T) {
 	tests := []struct {
