@@ -164,41 +164,34 @@ func (s *stmt) condition(r *Request) tri {
 }
 
 // eval evaluates one condition against the request context (spec §4.1,
-// §4.3, §4.8, §4.9).
+// §4.3, §4.8, §4.9). The positive form is computed first: OR over the
+// request's values, false for an absent key; a negated operator inverts it,
+// which makes it true for an absent key and NOR over several values.
 func (cd *cond) eval(r *Request) tri {
-	v := r.Context.lookup(cd.nkey, cd.slot)
-	if (v == nil || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
+	hit := triFalse
+	switch v := r.Context.lookup(cd.nkey, cd.slot); {
+	case v != nil && len(v.strs) > 0:
+		for i, rv := range v.strs {
+			switch cd.matchValue(rv, &v.parsed[i]) {
+			case triTrue:
+				hit = triTrue
+			case triUnknown:
+				hit = triUnknown
+			}
+			if hit == triTrue {
+				break
+			}
+		}
+	case cd.principalARN && r.Principal.ARN != "":
 		// acs:PrincipalARN defaults to the ARN of the request's principal
 		// (for a role session, the role's ARN: spec §3.2).
 		pv := parseRequestValue(r.Principal.ARN)
-		t := cd.matchValue(r.Principal.ARN, &pv)
-		if cd.neg {
-			return t.not()
-		}
-		return t
-	}
-	if v == nil || len(v.strs) == 0 {
-		if cd.neg {
-			return triTrue
-		}
-		return triFalse
-	}
-	anyHit := triFalse
-	for i, rv := range v.strs {
-		switch cd.matchValue(rv, &v.parsed[i]) {
-		case triTrue:
-			anyHit = triTrue
-		case triUnknown:
-			anyHit = triUnknown
-		}
-		if anyHit == triTrue {
-			break
-		}
+		hit = cd.matchValue(r.Principal.ARN, &pv)
 	}
 	if cd.neg {
-		return anyHit.not()
+		return hit.not()
 	}
-	return anyHit
+	return hit
 }
 
 // matchValue reports whether the request value rv satisfies the positive
