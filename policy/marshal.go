@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"unicode/utf8"
 )
 
@@ -184,17 +185,9 @@ func (d *Document) Validate(opts ...Option) error {
 	_, err := Parse(d.AppendJSON(nil), append(opts, WithKind(d.Kind))...)
 	if err != nil {
 		var pe *ParseError
-		if asParseError(err, &pe) {
+		if errors.As(err, &pe) {
 			pe.Offset, pe.Line, pe.Column = -1, 0, 0
 		}
 	}
 	return err
-}
-
-func asParseError(err error, target **ParseError) bool {
-	pe, ok := err.(*ParseError)
-	if ok {
-		*target = pe
-	}
-	return ok
 }
