@@ -1,0 +1,236 @@
+package directory
+
+import (
+	"strconv"
+
+	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/principal"
+)
+
+// Result is the answer to one authorization question: the decision and the
+// revision of the state it was decided at. It is a small value; returning
+// it does not allocate.
+type Result struct {
+	Decision evaluator.Decision
+	Revision Revision
+}
+
+// Allowed reports whether the decision is Allow.
+func (r Result) Allowed() bool { return r.Decision == evaluator.Allow }
+
+// String returns "<decision>@<revision>", such as "Allow@42".
+func (r Result) String() string {
+	return r.Decision.String() + "@" + strconv.FormatUint(uint64(r.Revision), 10)
+}
+
+// Authorize decides whether identity id may perform req.Action on
+// req.Resource in req.Context, on the current revision. id is a RAM user
+// (acs:ram::<uid>:user/<name>) or an account root (acs:ram::<uid>:root).
+// A role session is authorized by its credentials, with AuthorizeSession;
+// a user by AccessKeyId with AuthorizeAccessKey. Authorize checks no
+// signature: authenticate the request first.
+//
+// A user is judged by the default versions of the policies attached to it
+// and to every group it belongs to, as one pool (spec §6.2): any explicit
+// Deny wins, then any Allow, else ImplicitDeny. An account root is allowed
+// everything in its own account (spec §6.2, the library's decision).
+//
+// The account boundary (spec D24): the resource's owner is the account
+// field of req.Resource, or the principal's own account when the ARN names
+// none ("*" or empty, or no ARN). A request on another account's resource
+// is an ImplicitDeny: identity policies act only in their own account, and
+// the only cross-account consent the directory knows is a role's trust
+// policy, used through AssumeRole.
+//
+// req.Principal is set by Authorize (callers' values are ignored); req and
+// req.Context are not written. Errors (always with ImplicitDeny): an *Error
+// unwrapping to ErrInvalid (not a user or account ID; a session ID) or
+// ErrNotFound (unknown account or user), or ErrInvalid when the attached
+// policies do not compile. On a warm path Authorize does not allocate.
+func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
+	s := d.cur.Load()
+	switch id.Kind() {
+	case principal.KindUser:
+		a := s.account(id.Account())
+		if a == nil {
+			return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrNotFound, "no such account")
+		}
+		u := a.user(id.Name())
+		if u == nil {
+			return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrNotFound, "no such user")
+		}
+		return d.decideUser(s, a, u, req)
+	case principal.KindAccount:
+		if s.account(id.Account()) == nil {
+			return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrNotFound, "no such account")
+		}
+		if resourceOwner(req, id.Account()) == id.Account() {
+			return Result{Decision: evaluator.Allow, Revision: s.rev}, nil
+		}
+		return Result{Revision: s.rev}, nil
+	case principal.KindSession:
+		return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrInvalid,
+			"a session ARN is not a credential: use AuthorizeSession with its AccessKeyId and SecurityToken")
+	}
+	return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrInvalid, "a "+id.Kind().String()+" is not authorized directly")
+}
+
+// resourceOwner returns the account that owns req's resource (spec D24).
+func resourceOwner(req evaluator.Request, own string) string {
+	if acct := principal.ARNAccount(req.Resource); acct != "" && acct != "*" {
+		return acct
+	}
+	return own
+}
+
+// decideUser decides req for user u of account a in state s.
+func (d *Directory) decideUser(s *state, a *account, u *user, req evaluator.Request) (Result, error) {
+	res := Result{Revision: s.rev}
+	if resourceOwner(req, a.uid) != a.uid {
+		return res, nil
+	}
+	req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
+	dec, err := decideSets(req, u.att.set, a, u.groups)
+	if err != nil {
+		return res, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
+	}
+	res.Decision = dec
+	return res, nil
+}
+
+// decideSets combines the decisions of own and of the sets of groups: any
+// ExplicitDeny wins, then any Allow. Deciding each set apart is the same as
+// deciding their union, because statements never interact.
+func decideSets(req evaluator.Request, own *policySet, a *account, groups []string) (evaluator.Decision, error) {
+	dec := evaluator.ImplicitDeny
+	if own != nil {
+		ev, err := own.evaluator()
+		if err != nil {
+			return evaluator.ImplicitDeny, err
+		}
+		switch ev.Decide(req) {
+		case evaluator.ExplicitDeny:
+			return evaluator.ExplicitDeny, nil
+		case evaluator.Allow:
+			dec = evaluator.Allow
+		}
+	}
+	for _, gn := range groups {
+		g := a.group(gn)
+		if g == nil || g.att.set == nil {
+			continue
+		}
+		ev, err := g.att.set.evaluator()
+		if err != nil {
+			return evaluator.ImplicitDeny, err
+		}
+		switch ev.Decide(req) {
+		case evaluator.ExplicitDeny:
+			return evaluator.ExplicitDeny, nil
+		case evaluator.Allow:
+			dec = evaluator.Allow
+		}
+	}
+	return dec, nil
+}
+
+// Layer says which part of the evaluation decided a request.
+type Layer uint8
+
+const (
+	// LayerIdentity: the identity policies (a user's and its groups', or a
+	// session's role's).
+	LayerIdentity Layer = iota + 1
+	// LayerSessionPolicy: a session's session policy did not allow (its
+	// non-Allow is final, spec §6.2).
+	LayerSessionPolicy
+	// LayerAccountRoot: the account root's own-account rule.
+	LayerAccountRoot
+	// LayerAccountBoundary: the resource belongs to another account (D24).
+	LayerAccountBoundary
+)
+
+// String names the layer.
+func (l Layer) String() string {
+	switch l {
+	case LayerIdentity:
+		return "identity policies"
+	case LayerSessionPolicy:
+		return "session policy"
+	case LayerAccountRoot:
+		return "account root"
+	case LayerAccountBoundary:
+		return "account boundary"
+	}
+	return "Layer(" + strconv.Itoa(int(l)) + ")"
+}
+
+// Explanation is Explain's answer: the result, the layer that decided and,
+// for the policy layers, the evaluator's explanation of that layer.
+type Explanation struct {
+	Result
+	Layer  Layer
+	Detail evaluator.Explanation
+}
+
+// Explain is Authorize with reasons. It is a cold path and allocates.
+// Errors: as Authorize.
+func (d *Directory) Explain(id principal.ID, req evaluator.Request) (Explanation, error) {
+	s := d.cur.Load()
+	res, err := d.authorizeOn(s, id, req)
+	if err != nil {
+		return Explanation{Result: res}, err
+	}
+	x := Explanation{Result: res}
+	a := s.account(id.Account())
+	if resourceOwner(req, a.uid) != a.uid {
+		x.Layer = LayerAccountBoundary
+		return x, nil
+	}
+	if id.Kind() == principal.KindAccount {
+		x.Layer = LayerAccountRoot
+		return x, nil
+	}
+	u := a.user(id.Name())
+	req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
+	x.Layer = LayerIdentity
+	x.Detail, err = explainSets(req, u.att.set, a, u.groups)
+	return x, err
+}
+
+func (d *Directory) authorizeOn(s *state, id principal.ID, req evaluator.Request) (Result, error) {
+	if id.Kind() == principal.KindUser {
+		if a := s.account(id.Account()); a != nil {
+			if u := a.user(id.Name()); u != nil {
+				return d.decideUser(s, a, u, req)
+			}
+		}
+	}
+	if id.Kind() == principal.KindAccount && s.account(id.Account()) != nil {
+		if resourceOwner(req, id.Account()) == id.Account() {
+			return Result{Decision: evaluator.Allow, Revision: s.rev}, nil
+		}
+		return Result{Revision: s.rev}, nil
+	}
+	// Unknown or unsupported: Authorize on the same revision says why.
+	return Result{Revision: s.rev}, func() error { _, err := d.Authorize(id, req); return err }()
+}
+
+// explainSets compiles the union of own and the groups' sets (cold path)
+// and explains req against it.
+func explainSets(req evaluator.Request, own *policySet, a *account, groups []string) (evaluator.Explanation, error) {
+	var ps []evaluator.Policy
+	if own != nil {
+		ps = append(ps, own.policies...)
+	}
+	for _, gn := range groups {
+		if g := a.group(gn); g != nil && g.att.set != nil {
+			ps = append(ps, g.att.set.policies...)
+		}
+	}
+	ev, err := evaluator.Compile(ps...)
+	if err != nil {
+		return evaluator.Explanation{}, &Error{Op: "Explain", Subject: req.Principal.ARN, Err: ErrInvalid, Cause: err}
+	}
+	return ev.Explain(req), nil
+}
