@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ramauthz/ramauthz/policy"
+	"github.com/ramauthz/ramauthz/policy/system"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
@@ -117,6 +118,9 @@ func (d *Directory) CreateRole(id principal.ID, spec RoleSpec) (Revision, error)
 			}
 			if ref.Type != PolicyCustom && ref.Type != PolicySystem {
 				return errf(op, ref.Name, ErrInvalid, "policy type must be PolicySystem or PolicyCustom")
+			}
+			if _, ok := system.Get(ref.Name); ref.Type == PolicySystem && !ok {
+				return errf(op, ref.String(), ErrNotFound, "no such system policy")
 			}
 			if err := t.attachRef(a, id, &a.role(id.Name()).att, ref, true); err != nil && err != errNoop {
 				return err
