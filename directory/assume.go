@@ -52,8 +52,9 @@ type AssumeRoleInput struct {
 	// sts:ExternalId.
 	ExternalID string
 	// Context is the request context both policies' conditions see (nil:
-	// empty). AssumeRole decides on a copy in which sts:ExternalId and
-	// acs:PrincipalARN are set by the directory.
+	// empty). AssumeRole decides on a copy in which sts:ExternalId is the
+	// directory's (from ExternalID); acs:PrincipalARN is the caller's ARN
+	// (a session caller's role ARN) whatever Context says (spec D26).
 	Context *evaluator.Context
 }
 
@@ -191,8 +192,8 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		return fail(CodeInvalidParameter, "the caller must be a user, a role session's credentials, a service or an identity provider, not a "+in.Caller.Kind().String(), nil)
 	}
 
-	ctx := deriveContext(in.Context, in.ExternalID, p.ARN)
-	req := evaluator.Request{Action: ActionAssumeRole, Resource: r.arn, Principal: p, Context: ctx}
+	ctx := deriveContext(in.Context, in.ExternalID)
+	req := evaluator.Request{Action: ActionAssumeRole, Resource: r.arn, Principal: p, Context: ctx, PrincipalResolved: true}
 	tev, err := r.trust.evaluator()
 	if err != nil {
 		return fail(CodeNoPermission, "the role's trust policy does not compile", err)

@@ -35,15 +35,16 @@ func (r Result) String() string {
 // Deny wins, then any Allow, else ImplicitDeny. An account root is allowed
 // everything in its own account (spec §6.2, the library's decision).
 //
-// The account boundary (spec D24): the resource's owner is the account
-// field of req.Resource, or the principal's own account when the ARN names
-// none ("*" or empty, or no ARN). A request on another account's resource
+// The account boundary (spec D24): the resource's owner is
+// req.ResourceOwner when set, else the account field of req.Resource, else
+// (the ARN names none: "*", empty, or no ARN) the principal's own account. A request on another account's resource
 // is an ImplicitDeny: identity policies act only in their own account, and
 // the only cross-account consent the directory knows is a role's trust
 // policy, used through AssumeRole.
 //
-// req.Principal is set by Authorize (callers' values are ignored); req and
-// req.Context are not written. Errors (always with ImplicitDeny): an *Error
+// req.Principal is set by Authorize, with PrincipalResolved, so
+// acs:PrincipalARN is the user's ARN whatever req.Context says (spec D26);
+// req and req.Context are not written (D27). Errors (always with ImplicitDeny): an *Error
 // unwrapping to ErrInvalid (not a user or account ID; a session ID) or
 // ErrNotFound (unknown account or user), or ErrInvalid when the attached
 // policies do not compile. On a warm path Authorize does not allocate.
@@ -75,8 +76,13 @@ func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, e
 	return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrInvalid, "a "+id.Kind().String()+" is not authorized directly")
 }
 
-// resourceOwner returns the account that owns req's resource (spec D24).
+// resourceOwner returns the account that owns req's resource (spec D24):
+// req.ResourceOwner when set, else the account field of the resource ARN,
+// else own.
 func resourceOwner(req evaluator.Request, own string) string {
+	if req.ResourceOwner != "" {
+		return req.ResourceOwner
+	}
 	if acct := principal.ARNAccount(req.Resource); acct != "" && acct != "*" {
 		return acct
 	}
@@ -90,6 +96,7 @@ func (d *Directory) decideUser(s *state, a *account, u *user, req evaluator.Requ
 		return res, nil
 	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
+	req.PrincipalResolved = true
 	dec, err := decideSets(req, u.att.set, a, u.groups)
 	if err != nil {
 		return res, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
@@ -193,6 +200,7 @@ func (d *Directory) Explain(id principal.ID, req evaluator.Request) (Explanation
 	}
 	u := a.user(id.Name())
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
+	req.PrincipalResolved = true
 	x.Layer = LayerIdentity
 	x.Detail, err = explainSets(req, u.att.set, a, u.groups)
 	return x, err

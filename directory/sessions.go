@@ -142,6 +142,7 @@ func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req eval
 		return res, nil
 	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
+	req.PrincipalResolved = true
 	dec, _, err := decideSession(e, r, a, req)
 	if err != nil {
 		return res, &Error{Op: "AuthorizeSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
