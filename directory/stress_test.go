@@ -336,4 +336,3 @@ func TestConcurrentDecisionsMatchTheirRevision(t *testing.T) {
 	t.Logf("%d decisions checked over %d revisions", n, len(seen))
 	assert.Greater(t, len(seen), 1)
 }
-
