@@ -34,6 +34,8 @@ type Directory struct {
 	kek    cipher.AEAD
 	sets   interner
 	cache  *sessionCache
+	// trustSeq numbers trust-policy sets (process-local, not state).
+	trustSeq atomic.Uint64
 }
 
 // New returns an empty directory at revision 0 with one token key.

@@ -109,7 +109,7 @@ func (d *Directory) CreateRole(id principal.ID, spec RoleSpec) (Revision, error)
 			return limitErr(op, id.String(), LimitRoles, d.limits.RolesPerAccount)
 		}
 		r := &role{id: id, arn: id.String(), roleID: fmt.Sprintf("3%018d", t.uid()), description: spec.Description,
-			created: t.now, trustText: spec.TrustPolicy, trust: d.trustSet(t.uid(), doc),
+			created: t.now, trustText: spec.TrustPolicy, trust: d.trustSet(doc),
 			maxSession: spec.MaxSessionDuration}
 		putRole(a, r)
 		for _, ref := range spec.Policies {
@@ -166,7 +166,7 @@ func (d *Directory) UpdateRole(id principal.ID, u RoleUpdate) (Revision, error) 
 			if r.serviceLinked {
 				return errf(op, id.String(), ErrImmutable, "a service-linked role's trust policy is fixed")
 			}
-			nr.trustText, nr.trust = u.TrustPolicy, d.trustSet(t.uid(), doc)
+			nr.trustText, nr.trust = u.TrustPolicy, d.trustSet(doc)
 		}
 		if u.MaxSessionDuration != 0 {
 			nr.maxSession = u.MaxSessionDuration

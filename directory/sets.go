@@ -140,10 +140,11 @@ func (d *Directory) identitySet(a *account, h *holder) *policySet {
 	})
 }
 
-// trustSet returns the shared compiled trust policy of a role whose trust
-// document is doc with the unique version uid.
-func (d *Directory) trustSet(uid uint64, doc *policy.Document) *policySet {
-	return d.sets.get("T\x00"+strconv.FormatUint(uid, 10), func() *policySet {
+// trustSet returns a new set for a role's trust document doc, compiled on
+// first use. Each call gets its own key: a trust policy belongs to one
+// role.
+func (d *Directory) trustSet(doc *policy.Document) *policySet {
+	return d.sets.get("T\x00"+strconv.FormatUint(d.trustSeq.Add(1), 10), func() *policySet {
 		return &policySet{kind: policy.Trust, policies: []evaluator.Policy{{ID: "trust-policy", Document: doc}}}
 	})
 }
