@@ -49,7 +49,10 @@ func (r Result) String() string {
 // ErrNotFound (unknown account or user), or ErrInvalid when the attached
 // policies do not compile. On a warm path Authorize does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
-	s := d.cur.Load()
+	return d.authorizeOn(d.cur.Load(), id, req)
+}
+
+func (d *Directory) authorizeOn(s *state, id principal.ID, req evaluator.Request) (Result, error) {
 	switch id.Kind() {
 	case principal.KindUser:
 		a := s.account(id.Account())
@@ -204,24 +207,6 @@ func (d *Directory) Explain(id principal.ID, req evaluator.Request) (Explanation
 	x.Layer = LayerIdentity
 	x.Detail, err = explainSets(req, u.att.set, a, u.groups)
 	return x, err
-}
-
-func (d *Directory) authorizeOn(s *state, id principal.ID, req evaluator.Request) (Result, error) {
-	if id.Kind() == principal.KindUser {
-		if a := s.account(id.Account()); a != nil {
-			if u := a.user(id.Name()); u != nil {
-				return d.decideUser(s, a, u, req)
-			}
-		}
-	}
-	if id.Kind() == principal.KindAccount && s.account(id.Account()) != nil {
-		if resourceOwner(req, id.Account()) == id.Account() {
-			return Result{Decision: evaluator.Allow, Revision: s.rev}, nil
-		}
-		return Result{Revision: s.rev}, nil
-	}
-	// Unknown or unsupported: Authorize on the same revision says why.
-	return Result{Revision: s.rev}, func() error { _, err := d.Authorize(id, req); return err }()
 }
 
 // explainSets compiles the union of own and the groups' sets (cold path)

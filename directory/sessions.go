@@ -165,3 +165,38 @@ func decideSession(e *sessionEntry, r *role, a *account, req evaluator.Request) 
 	dec, err := decideSets(req, r.att.set, a, nil)
 	return dec, LayerIdentity, err
 }
+
+// ExplainSession is AuthorizeSession with reasons: the layer that decided
+// (LayerAccountBoundary, LayerSessionPolicy or LayerIdentity) and the
+// evaluator's explanation of that layer. It is a cold path and allocates.
+// Errors: as AuthorizeSession.
+func (d *Directory) ExplainSession(accessKeyID, securityToken string, req evaluator.Request) (Explanation, error) {
+	s := d.cur.Load()
+	x := Explanation{Result: Result{Revision: s.rev}}
+	e, a, r, err := d.session(s, accessKeyID, securityToken)
+	if err != nil {
+		return x, errf("ExplainSession", accessKeyID, err, "")
+	}
+	if resourceOwner(req, a.uid) != a.uid {
+		x.Layer = LayerAccountBoundary
+		return x, nil
+	}
+	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
+	req.PrincipalResolved = true
+	sp, err := e.policy()
+	if err != nil {
+		return x, &Error{Op: "ExplainSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
+	}
+	if sp != nil {
+		if sx := sp.Explain(req); sx.Decision != evaluator.Allow {
+			x.Decision, x.Layer, x.Detail = sx.Decision, LayerSessionPolicy, sx
+			return x, nil
+		}
+	}
+	x.Layer = LayerIdentity
+	if x.Detail, err = explainSets(req, r.att.set, a, nil); err != nil {
+		return x, err
+	}
+	x.Decision = x.Detail.Decision
+	return x, nil
+}

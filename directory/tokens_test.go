@@ -282,3 +282,29 @@ func FuzzSessionToken(f *testing.F) {
 		}
 	})
 }
+
+// TestExplainSessionLayers (issue 11 item 14): Explain says whether the
+// session policy, the role's policies or the account boundary decided.
+func TestExplainSessionLayers(t *testing.T) {
+	f, caller, r := sessionFixture(t)
+	out, err := f.d.AssumeRole(AssumeRoleInput{Caller: caller, Role: r, SessionName: "s-1", Policy: doc(stmt("Allow", "arms:List*", "*"))})
+	require.NoError(t, err)
+	c := creds(out)
+	for _, tc := range []struct {
+		r     evaluator.Request
+		dec   evaluator.Decision
+		layer Layer
+	}{
+		{req("arms:ListDashboards", "*"), evaluator.Allow, LayerIdentity},
+		{req("arms:CreateAlertRules", "*"), evaluator.ImplicitDeny, LayerSessionPolicy},
+		{req("arms:ListDashboards", "acs:arms:cn:" + uidB + ":x"), evaluator.ImplicitDeny, LayerAccountBoundary},
+	} {
+		x, err := f.d.ExplainSession(c.AccessKeyID, c.SecurityToken, tc.r)
+		require.NoError(t, err)
+		assert.Equal(t, tc.dec, x.Decision, tc.r.Action)
+		assert.Equal(t, tc.layer, x.Layer, tc.r.Action)
+		res, err := f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, tc.r)
+		require.NoError(t, err)
+		assert.Equal(t, res.Decision, x.Decision, "Explain agrees with Authorize")
+	}
+}
