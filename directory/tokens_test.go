@@ -297,7 +297,7 @@ func TestExplainSessionLayers(t *testing.T) {
 	}{
 		{req("arms:ListDashboards", "*"), evaluator.Allow, LayerIdentity},
 		{req("arms:CreateAlertRules", "*"), evaluator.ImplicitDeny, LayerSessionPolicy},
-		{req("arms:ListDashboards", "acs:arms:cn:" + uidB + ":x"), evaluator.ImplicitDeny, LayerAccountBoundary},
+		{req("arms:ListDashboards", "acs:arms:cn:"+uidB+":x"), evaluator.ImplicitDeny, LayerAccountBoundary},
 	} {
 		x, err := f.d.ExplainSession(c.AccessKeyID, c.SecurityToken, tc.r)
 		require.NoError(t, err)
