@@ -3,13 +3,11 @@ module github.com/ramauthz/ramauthz
 go 1.26
 
 require (
-	github.com/hashicorp/go-immutable-radix/v2 v2.1.0
 	github.com/stretchr/testify v1.12.1
 	github.com/tidwall/gjson v1.20.2
 )
 
 require (
-	github.com/hashicorp/golang-lru/v2 v2.0.0 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.3.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect

@@ -163,7 +163,7 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		p = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: ca.uid, ARN: cr.arn}
 		callerID = e.session.String()
 		identity = func(req evaluator.Request) (evaluator.Decision, error) {
-			dec, _, err := decideSession(e, cr, ca, req)
+			dec, _, err := decideSession(e, cr, ca, &req)
 			return dec, err
 		}
 	case in.Caller.Kind() == principal.KindUser:
@@ -178,7 +178,7 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		p = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: ca.uid, ARN: u.arn}
 		callerID = u.arn
 		identity = func(req evaluator.Request) (evaluator.Decision, error) {
-			return decideSets(req, u.att.set, ca, u.groups)
+			return decideSets(&req, u.att.set, ca, u.groups)
 		}
 	case in.Caller.Kind() == principal.KindService:
 		p = evaluator.Principal{Type: evaluator.PrincipalService, ARN: in.Caller.String()}

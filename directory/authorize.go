@@ -49,10 +49,10 @@ func (r Result) String() string {
 // ErrNotFound (unknown account or user), or ErrInvalid when the attached
 // policies do not compile. On a warm path Authorize does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
-	return d.authorizeOn(d.cur.Load(), id, req)
+	return d.authorizeOn(d.cur.Load(), id, &req)
 }
 
-func (d *Directory) authorizeOn(s *state, id principal.ID, req evaluator.Request) (Result, error) {
+func (d *Directory) authorizeOn(s *state, id principal.ID, req *evaluator.Request) (Result, error) {
 	switch id.Kind() {
 	case principal.KindUser:
 		a := s.account(id.Account())
@@ -82,7 +82,7 @@ func (d *Directory) authorizeOn(s *state, id principal.ID, req evaluator.Request
 // resourceOwner returns the account that owns req's resource (spec D24):
 // req.ResourceOwner when set, else the account field of the resource ARN,
 // else own.
-func resourceOwner(req evaluator.Request, own string) string {
+func resourceOwner(req *evaluator.Request, own string) string {
 	if req.ResourceOwner != "" {
 		return req.ResourceOwner
 	}
@@ -93,7 +93,7 @@ func resourceOwner(req evaluator.Request, own string) string {
 }
 
 // decideUser decides req for user u of account a in state s.
-func (d *Directory) decideUser(s *state, a *account, u *user, req evaluator.Request) (Result, error) {
+func (d *Directory) decideUser(s *state, a *account, u *user, req *evaluator.Request) (Result, error) {
 	res := Result{Revision: s.rev}
 	if resourceOwner(req, a.uid) != a.uid {
 		return res, nil
@@ -111,14 +111,14 @@ func (d *Directory) decideUser(s *state, a *account, u *user, req evaluator.Requ
 // decideSets combines the decisions of own and of the sets of groups: any
 // ExplicitDeny wins, then any Allow. Deciding each set apart is the same as
 // deciding their union, because statements never interact.
-func decideSets(req evaluator.Request, own *policySet, a *account, groups []string) (evaluator.Decision, error) {
+func decideSets(req *evaluator.Request, own *policySet, a *account, groups []string) (evaluator.Decision, error) {
 	dec := evaluator.ImplicitDeny
 	if own != nil {
 		ev, err := own.evaluator()
 		if err != nil {
 			return evaluator.ImplicitDeny, err
 		}
-		switch ev.Decide(req) {
+		switch ev.Decide(*req) {
 		case evaluator.ExplicitDeny:
 			return evaluator.ExplicitDeny, nil
 		case evaluator.Allow:
@@ -134,7 +134,7 @@ func decideSets(req evaluator.Request, own *policySet, a *account, groups []stri
 		if err != nil {
 			return evaluator.ImplicitDeny, err
 		}
-		switch ev.Decide(req) {
+		switch ev.Decide(*req) {
 		case evaluator.ExplicitDeny:
 			return evaluator.ExplicitDeny, nil
 		case evaluator.Allow:
@@ -187,13 +187,13 @@ type Explanation struct {
 // Errors: as Authorize.
 func (d *Directory) Explain(id principal.ID, req evaluator.Request) (Explanation, error) {
 	s := d.cur.Load()
-	res, err := d.authorizeOn(s, id, req)
+	res, err := d.authorizeOn(s, id, &req)
 	if err != nil {
 		return Explanation{Result: res}, err
 	}
 	x := Explanation{Result: res}
 	a := s.account(id.Account())
-	if resourceOwner(req, a.uid) != a.uid {
+	if resourceOwner(&req, a.uid) != a.uid {
 		x.Layer = LayerAccountBoundary
 		return x, nil
 	}

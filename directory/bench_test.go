@@ -3,8 +3,10 @@ package directory
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/policy"
@@ -234,3 +236,36 @@ func BenchmarkLargeDirectory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAuthorizeRatio measures raw Decide and Authorize in alternating
+// batches of 200, so machine load hits both alike, and reports the median
+// of the per-batch ratios (target ≤ 1.5) beside the medians of each.
+func BenchmarkAuthorizeRatio(b *testing.B) {
+	f, alice, r, raw := benchUser(b)
+	var rawNs, dirNs, ratios []float64
+	for b.Loop() {
+		t0 := nanotime()
+		for range 200 {
+			sinkDecision = raw.Decide(r)
+		}
+		t1 := nanotime()
+		for range 200 {
+			sinkResult, _ = f.d.Authorize(alice, r)
+		}
+		t2 := nanotime()
+		rawNs = append(rawNs, float64(t1-t0)/200)
+		dirNs = append(dirNs, float64(t2-t1)/200)
+		ratios = append(ratios, float64(t2-t1)/float64(t1-t0))
+	}
+	b.ReportMetric(median(rawNs), "raw-ns/decision")
+	b.ReportMetric(median(dirNs), "dir-ns/decision")
+	b.ReportMetric(median(ratios), "ratio")
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func nanotime() int64 { return time.Now().UnixNano() }

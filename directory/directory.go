@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	iradix "github.com/hashicorp/go-immutable-radix/v2"
+	"github.com/ramauthz/ramauthz/internal/pmap"
 )
 
 // Directory holds the identity state of any number of accounts (users,
@@ -61,7 +61,7 @@ func New(opts Options) (*Directory, error) {
 	}
 	d.kek = aead
 	d.cache = newSessionCache(opts.SessionCacheSize)
-	s := &state{accounts: iradix.New[*account](), keys: iradix.New[keyOwner](), nextUID: 1}
+	s := &state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1}
 	tk, err := d.newTokenKey(s, d.now())
 	if err != nil {
 		return nil, err
@@ -155,10 +155,10 @@ func (d *Directory) commit(op string, fn func(t *txn) error) (Revision, error) {
 	}
 	for uid, a := range t.accts {
 		if a == nil {
-			t.s.accounts, _, _ = t.s.accounts.Delete([]byte(uid))
+			t.s.accounts = t.s.accounts.Delete(uid)
 			continue
 		}
-		t.s.accounts, _, _ = t.s.accounts.Insert([]byte(uid), a)
+		t.s.accounts = t.s.accounts.Set(uid, a)
 	}
 	t.s.rev++
 	next := t.s

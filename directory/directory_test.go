@@ -284,7 +284,7 @@ func TestKeyEncryptionKey(t *testing.T) {
 	k, _, err := d.CreateAccessKey(alice)
 	require.NoError(t, err)
 	// The state holds the secret sealed, never in plaintext.
-	o, ok := d.cur.Load().keys.Get([]byte(k.ID))
+	o, ok := d.cur.Load().keys.Get(k.ID)
 	require.True(t, ok)
 	assert.NotContains(t, string(o.key.sealed), k.Secret.Reveal())
 }

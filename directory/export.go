@@ -115,8 +115,7 @@ func (d *Directory) Export() ([]byte, error) {
 		doc.TokenKeys = append(doc.TokenKeys, exportKey{ID: k.id, Sealed: base64.StdEncoding.EncodeToString(k.sealed),
 			Created: k.created, Rotated: k.rotated})
 	}
-	it := s.accounts.Root().Iterator()
-	for _, a, ok := it.Next(); ok; _, a, ok = it.Next() {
+	for _, a := range s.accounts.Sorted {
 		doc.Accounts = append(doc.Accounts, exportOne(s, a))
 	}
 	return json.MarshalIndent(doc, "", "  ")
@@ -150,8 +149,7 @@ func nonNil(s []string) []string {
 func exportOne(s *state, a *account) exportAccount {
 	out := exportAccount{ID: a.uid, Created: a.created, Policies: []exportPolicy{}, Groups: []exportGroup{},
 		Users: []exportUser{}, Roles: []exportRole{}}
-	pit := a.policies.Root().Iterator()
-	for _, p, ok := pit.Next(); ok; _, p, ok = pit.Next() {
+	for _, p := range a.policies.Sorted {
 		ep := exportPolicy{Name: p.name, Description: p.description, Created: p.created, DefaultVersion: p.defaultV,
 			NextVersion: p.nextV, Versions: []exportVersion{}}
 		for _, v := range p.versions {
@@ -159,23 +157,20 @@ func exportOne(s *state, a *account) exportAccount {
 		}
 		out.Policies = append(out.Policies, ep)
 	}
-	git := a.groups.Root().Iterator()
-	for _, g, ok := git.Next(); ok; _, g, ok = git.Next() {
+	for _, g := range a.groups.Sorted {
 		out.Groups = append(out.Groups, exportGroup{Name: g.id.Name(), Created: g.created, Members: nonNil(g.members), Policies: attached(&g.att)})
 	}
-	uit := a.users.Root().Iterator()
-	for _, u, ok := uit.Next(); ok; _, u, ok = uit.Next() {
+	for _, u := range a.users.Sorted {
 		eu := exportUser{Name: u.id.Name(), Created: u.created, Groups: nonNil(u.groups), Policies: attached(&u.att), AccessKeys: []exportAccessKey{}}
 		for _, kid := range u.keys {
-			if o, ok := s.keys.Get(b(kid)); ok {
+			if o, ok := s.keys.Get(kid); ok {
 				eu.AccessKeys = append(eu.AccessKeys, exportAccessKey{ID: kid, Sealed: base64.StdEncoding.EncodeToString(o.key.sealed),
 					Status: o.key.status.String(), Created: o.key.created})
 			}
 		}
 		out.Users = append(out.Users, eu)
 	}
-	rit := a.roles.Root().Iterator()
-	for _, r, ok := rit.Next(); ok; _, r, ok = rit.Next() {
+	for _, r := range a.roles.Sorted {
 		out.Roles = append(out.Roles, exportRole{Name: r.id.Name(), RoleID: r.roleID, Description: r.description, Created: r.created,
 			TrustPolicy: r.trustText, MaxSessionDuration: r.maxSession, ServiceLinked: r.serviceLinked,
 			Policies: attached(&r.att), RevokedBefore: r.revokedBefore})

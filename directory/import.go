@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	iradix "github.com/hashicorp/go-immutable-radix/v2"
+	"github.com/ramauthz/ramauthz/internal/pmap"
 
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/policy/system"
@@ -50,8 +50,8 @@ func (d *Directory) Import(data []byte) (Revision, error) {
 				return err
 			}
 			t.s.tokenKeys = keys
-			t.s.accounts = iradix.New[*account]()
-			t.s.keys = iradix.New[keyOwner]()
+			t.s.accounts = pmap.Map[*account]{}
+			t.s.keys = pmap.Map[keyOwner]{}
 			t.accts = map[string]*account{}
 		case "account":
 			if len(doc.Accounts) != 1 || len(doc.TokenKeys) != 0 {
@@ -60,10 +60,9 @@ func (d *Directory) Import(data []byte) (Revision, error) {
 			uid := doc.Accounts[0].ID
 			im.skipAccount = uid
 			if old := t.account(uid); old != nil {
-				it := old.users.Root().Iterator()
-				for _, u, ok := it.Next(); ok; _, u, ok = it.Next() {
+				for _, u := range old.users.Sorted {
 					for _, k := range u.keys {
-						t.s.keys, _, _ = t.s.keys.Delete([]byte(k))
+						t.s.keys = t.s.keys.Delete(k)
 					}
 				}
 			}
@@ -121,24 +120,20 @@ func (im *importer) cause(path string, err error) error {
 // collectOthers records the RoleIds, AccessKeyIds and version UIDs of the
 // accounts an account import keeps, so the imported one cannot collide.
 func (im *importer) collectOthers() {
-	it := im.t.s.accounts.Root().Iterator()
-	for k, a, ok := it.Next(); ok; k, a, ok = it.Next() {
+	for k, a := range im.t.s.accounts.Sorted {
 		if string(k) == im.skipAccount {
 			continue
 		}
-		rit := a.roles.Root().Iterator()
-		for _, r, ok := rit.Next(); ok; _, r, ok = rit.Next() {
+		for _, r := range a.roles.Sorted {
 			im.roleIDs[r.roleID] = true
 		}
-		pit := a.policies.Root().Iterator()
-		for _, p, ok := pit.Next(); ok; _, p, ok = pit.Next() {
+		for _, p := range a.policies.Sorted {
 			for _, v := range p.versions {
 				im.uids[v.uid] = true
 			}
 		}
 	}
-	kit := im.t.s.keys.Root().Iterator()
-	for k, _, ok := kit.Next(); ok; k, _, ok = kit.Next() {
+	for k, _ := range im.t.s.keys.Sorted {
 		im.keyIDs[string(k)] = true
 	}
 }
@@ -270,16 +265,13 @@ func (im *importer) account(p string, ea *exportAccount) (*account, error) {
 		}
 	}
 	// Compiled sets, now that every policy is in place.
-	git := a.groups.Root().Iterator()
-	for _, g, ok := git.Next(); ok; _, g, ok = git.Next() {
+	for _, g := range a.groups.Sorted {
 		g.att.set = im.d.identitySet(a, &g.att)
 	}
-	uit := a.users.Root().Iterator()
-	for _, u, ok := uit.Next(); ok; _, u, ok = uit.Next() {
+	for _, u := range a.users.Sorted {
 		u.att.set = im.d.identitySet(a, &u.att)
 	}
-	rit := a.roles.Root().Iterator()
-	for _, r, ok := rit.Next(); ok; _, r, ok = rit.Next() {
+	for _, r := range a.roles.Sorted {
 		r.att.set = im.d.identitySet(a, &r.att)
 	}
 	return a, nil
@@ -303,7 +295,7 @@ func (im *importer) policy(p string, a *account, ep *exportPolicy) error {
 			Msg: fmt.Sprintf("1 to %d versions", im.d.limits.VersionsPerPolicy)}
 	}
 	cp := &customPolicy{name: ep.Name, description: ep.Description, defaultV: ep.DefaultVersion, nextV: ep.NextVersion,
-		holders: iradix.New[struct{}]()}
+		holders: pmap.Map[struct{}]{}}
 	var err error
 	if cp.created, err = im.time(p+".Created", ep.Created); err != nil {
 		return err
@@ -357,7 +349,7 @@ func (im *importer) attached(p string, a *account, ea exportAttached, hk string)
 		if pol == nil || slices.Contains(ea.Custom[:j], n) {
 			return h, im.fail(p+".Custom["+strconv.Itoa(j)+"]", ErrInvalid, "unknown or repeated custom policy")
 		}
-		pol.holders, _, _ = pol.holders.Insert([]byte(hk), struct{}{}) // pol is this import's own value
+		pol.holders = pol.holders.Set(hk, struct{}{}) // pol is this import's own value
 	}
 	h.system, h.custom = slices.Clone(ea.System), slices.Clone(ea.Custom)
 	return h, nil
@@ -415,7 +407,7 @@ func (im *importer) user(p string, a *account, eu *exportUser) error {
 			return err
 		}
 		u.keys = append(u.keys, ek.ID)
-		im.t.s.keys, _, _ = im.t.s.keys.Insert([]byte(ek.ID), keyOwner{account: a.uid, key: k})
+		im.t.s.keys = im.t.s.keys.Set(ek.ID, keyOwner{account: a.uid, key: k})
 	}
 	putUser(a, u)
 	return nil

@@ -48,7 +48,7 @@ func (d *Directory) CreateAccessKey(id principal.ID) (NewAccessKey, Revision, er
 			if kid, err = randomString("LTAI", 20); err != nil {
 				return &Error{Op: op, Subject: u.arn, Err: ErrInvalid, Msg: "random source failed", Cause: err}
 			}
-			if _, taken := t.s.keys.Get(b(kid)); !taken {
+			if _, taken := t.s.keys.Get(kid); !taken {
 				break
 			}
 		}
@@ -64,7 +64,7 @@ func (d *Directory) CreateAccessKey(id principal.ID) (NewAccessKey, Revision, er
 		nu := *u
 		nu.keys = append(slices.Clip(u.keys), kid)
 		putUser(a, &nu)
-		t.s.keys, _, _ = t.s.keys.Insert([]byte(kid), keyOwner{account: a.uid, key: k})
+		t.s.keys = t.s.keys.Set(kid, keyOwner{account: a.uid, key: k})
 		out = NewAccessKey{AccessKey: k.info(u.id), Secret: Secret{secret}}
 		return nil
 	})
@@ -83,7 +83,7 @@ func (d *Directory) UpdateAccessKey(keyID string, status KeyStatus) (Revision, e
 		return 0, errf(op, keyID, ErrInvalid, "status must be KeyActive or KeyInactive")
 	}
 	return d.commit(op, func(t *txn) error {
-		o, ok := t.s.keys.Get(b(keyID))
+		o, ok := t.s.keys.Get(keyID)
 		if !ok {
 			return errf(op, keyID, ErrKeyNotFound, "")
 		}
@@ -92,7 +92,7 @@ func (d *Directory) UpdateAccessKey(keyID string, status KeyStatus) (Revision, e
 		}
 		nk := *o.key
 		nk.status = status
-		t.s.keys, _, _ = t.s.keys.Insert([]byte(keyID), keyOwner{account: o.account, key: &nk})
+		t.s.keys = t.s.keys.Set(keyID, keyOwner{account: o.account, key: &nk})
 		return nil
 	})
 }
@@ -101,7 +101,7 @@ func (d *Directory) UpdateAccessKey(keyID string, status KeyStatus) (Revision, e
 func (d *Directory) DeleteAccessKey(keyID string) (Revision, error) {
 	const op = "DeleteAccessKey"
 	return d.commit(op, func(t *txn) error {
-		o, ok := t.s.keys.Get(b(keyID))
+		o, ok := t.s.keys.Get(keyID)
 		if !ok {
 			return errf(op, keyID, ErrKeyNotFound, "")
 		}
@@ -114,14 +114,14 @@ func (d *Directory) DeleteAccessKey(keyID string) (Revision, error) {
 			nu.keys = remove(u.keys, keyID)
 			putUser(a, &nu)
 		}
-		t.s.keys, _, _ = t.s.keys.Delete([]byte(keyID))
+		t.s.keys = t.s.keys.Delete(keyID)
 		return nil
 	})
 }
 
 // activeKey finds an active access key and its owner in s.
 func activeKey(s *state, keyID string) (*account, *user, *accessKey, error) {
-	o, ok := s.keys.Get(b(keyID))
+	o, ok := s.keys.Get(keyID)
 	if !ok {
 		return nil, nil, nil, ErrKeyNotFound
 	}
@@ -166,5 +166,5 @@ func (d *Directory) AuthorizeAccessKey(keyID string, req evaluator.Request) (Res
 	if err != nil {
 		return Result{Revision: s.rev}, errf("AuthorizeAccessKey", keyID, err, "")
 	}
-	return d.decideUser(s, a, u, req)
+	return d.decideUser(s, a, u, &req)
 }

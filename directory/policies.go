@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	iradix "github.com/hashicorp/go-immutable-radix/v2"
+	"github.com/ramauthz/ramauthz/internal/pmap"
 
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/policy/system"
@@ -107,8 +107,8 @@ func (d *Directory) CreatePolicy(uid string, spec PolicySpec) (Revision, error) 
 		}
 		p := &customPolicy{name: spec.Name, description: spec.Description, created: t.now, defaultV: "v1", nextV: 2,
 			versions: []*version{{id: "v1", uid: t.uid(), text: spec.Document, doc: doc, created: t.now}},
-			holders:  iradix.New[struct{}]()}
-		a.policies, _, _ = a.policies.Insert([]byte(p.name), p)
+			holders:  pmap.Map[struct{}]{}}
+		a.policies = a.policies.Set(p.name, p)
 		return nil
 	})
 }
@@ -128,7 +128,7 @@ func (t *txn) customOf(uid, name string) (*account, *customPolicy, error) {
 	return a, p, nil
 }
 
-func putPolicy(a *account, p *customPolicy) { a.policies, _, _ = a.policies.Insert([]byte(p.name), p) }
+func putPolicy(a *account, p *customPolicy) { a.policies = a.policies.Set(p.name, p) }
 
 // CreatePolicyVersion adds a version to custom policy name of account uid
 // and returns its ID. With spec.SetAsDefault it is in force from this
@@ -251,7 +251,7 @@ func (d *Directory) DeletePolicy(uid, name string, mode DeleteMode) (Revision, e
 				return &Error{Op: op, Subject: name, Err: ErrInUse, Blockers: bl}
 			}
 		}
-		a.policies, _, _ = a.policies.Delete([]byte(name))
+		a.policies = a.policies.Delete(name)
 		for _, h := range holders {
 			t.editHolder(a, h, func(hd *holder) { *hd.list(PolicyCustom) = remove(hd.custom, name) })
 		}
@@ -262,8 +262,7 @@ func (d *Directory) DeletePolicy(uid, name string, mode DeleteMode) (Revision, e
 // holderIDs lists the identities holding p, sorted by kind and name.
 func holderIDs(a *account, p *customPolicy) []principal.ID {
 	var out []principal.ID
-	it := p.holders.Root().Iterator()
-	for k, _, ok := it.Next(); ok; k, _, ok = it.Next() {
+	for k, _ := range p.holders.Sorted {
 		name := string(k[2:])
 		var id principal.ID
 		switch k[0] {
@@ -292,7 +291,7 @@ func holderKey(id principal.ID) string {
 func (t *txn) hold(a *account, pn, hk string) {
 	if p := a.policy(pn); p != nil {
 		np := *p
-		np.holders, _, _ = p.holders.Insert([]byte(hk), struct{}{})
+		np.holders = p.holders.Set(hk, struct{}{})
 		putPolicy(a, &np)
 	}
 }
@@ -300,7 +299,7 @@ func (t *txn) hold(a *account, pn, hk string) {
 func (t *txn) unhold(a *account, pn, hk string) {
 	if p := a.policy(pn); p != nil {
 		np := *p
-		np.holders, _, _ = p.holders.Delete([]byte(hk))
+		np.holders = p.holders.Delete(hk)
 		putPolicy(a, &np)
 	}
 }

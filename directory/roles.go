@@ -51,7 +51,7 @@ type RoleInfo struct {
 	Revision      Revision
 }
 
-func putRole(a *account, r *role) { a.roles, _, _ = a.roles.Insert([]byte(r.id.Name()), r) }
+func putRole(a *account, r *role) { a.roles = a.roles.Set(r.id.Name(), r) }
 
 func checkMaxSession(op, subject string, secs int) error {
 	if secs < MinMaxSessionDuration || secs > MaxMaxSessionDuration {
@@ -201,7 +201,7 @@ func (d *Directory) DeleteRole(id principal.ID, mode DeleteMode) (Revision, erro
 		for _, pn := range r.att.custom {
 			t.unhold(a, pn, "r/"+r.id.Name())
 		}
-		a.roles, _, _ = a.roles.Delete([]byte(r.id.Name()))
+		a.roles = a.roles.Delete(r.id.Name())
 		return nil
 	})
 }
@@ -276,8 +276,7 @@ func (d *Directory) ListRoles(uid string) ([]RoleInfo, error) {
 		return nil, errf("ListRoles", uid, ErrNotFound, "no such account")
 	}
 	var out []RoleInfo
-	it := a.roles.Root().Iterator()
-	for _, r, ok := it.Next(); ok; _, r, ok = it.Next() {
+	for _, r := range a.roles.Sorted {
 		out = append(out, RoleInfo{ID: r.id, RoleID: r.roleID, Description: r.description, Created: r.created,
 			TrustPolicy: r.trustText, MaxSessionDuration: r.maxSession, ServiceLinked: r.serviceLinked,
 			Policies: r.att.refs(), RevokedBefore: r.revokedBefore, Revision: s.rev})

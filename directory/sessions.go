@@ -138,12 +138,12 @@ func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req eval
 	if err != nil {
 		return res, errf("AuthorizeSession", accessKeyID, err, "")
 	}
-	if resourceOwner(req, a.uid) != a.uid {
+	if resourceOwner(&req, a.uid) != a.uid {
 		return res, nil
 	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
 	req.PrincipalResolved = true
-	dec, _, err := decideSession(e, r, a, req)
+	dec, _, err := decideSession(e, r, a, &req)
 	if err != nil {
 		return res, &Error{Op: "AuthorizeSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
 	}
@@ -152,13 +152,13 @@ func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req eval
 }
 
 // decideSession decides for a session: its policy, then its role's.
-func decideSession(e *sessionEntry, r *role, a *account, req evaluator.Request) (evaluator.Decision, Layer, error) {
+func decideSession(e *sessionEntry, r *role, a *account, req *evaluator.Request) (evaluator.Decision, Layer, error) {
 	sp, err := e.policy()
 	if err != nil {
 		return evaluator.ImplicitDeny, LayerSessionPolicy, err
 	}
 	if sp != nil {
-		if dec := sp.Decide(req); dec != evaluator.Allow {
+		if dec := sp.Decide(*req); dec != evaluator.Allow {
 			return dec, LayerSessionPolicy, nil
 		}
 	}
@@ -177,7 +177,7 @@ func (d *Directory) ExplainSession(accessKeyID, securityToken string, req evalua
 	if err != nil {
 		return x, errf("ExplainSession", accessKeyID, err, "")
 	}
-	if resourceOwner(req, a.uid) != a.uid {
+	if resourceOwner(&req, a.uid) != a.uid {
 		x.Layer = LayerAccountBoundary
 		return x, nil
 	}

@@ -2,17 +2,16 @@ package directory
 
 import (
 	"time"
-	"unsafe"
 
-	iradix "github.com/hashicorp/go-immutable-radix/v2"
+	"github.com/ramauthz/ramauthz/internal/pmap"
 
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
 // The committed state is a tree of immutable values. A commit copies what
-// it changes (the account value, and the path of the persistent radix tree
-// down to the entity) and shares everything else with the previous state,
+// it changes (the account value, and the path of the persistent hash map
+// (internal/pmap) down to the entity) and shares everything else with the previous state,
 // so its cost follows the size of the change, not of the directory. Every
 // value reachable from a published *state is never written again; readers
 // use it without locks. The per-entity values (account, user, group, role,
@@ -21,19 +20,19 @@ import (
 
 type state struct {
 	rev       Revision
-	accounts  *iradix.Tree[*account]
-	keys      *iradix.Tree[keyOwner] // AccessKeyId → owner, for every user key
-	tokenKeys []*tokenKey            // newest first; tokenKeys[0] seals new tokens
-	nextUID   uint64                 // source of unique IDs (versions, roles, token keys)
+	accounts  pmap.Map[*account]
+	keys      pmap.Map[keyOwner] // AccessKeyId → owner, for every user key
+	tokenKeys []*tokenKey        // newest first; tokenKeys[0] seals new tokens
+	nextUID   uint64             // source of unique IDs (versions, roles, token keys)
 }
 
 type account struct {
 	uid      string
 	created  time.Time
-	users    *iradix.Tree[*user]
-	groups   *iradix.Tree[*group]
-	roles    *iradix.Tree[*role]
-	policies *iradix.Tree[*customPolicy]
+	users    pmap.Map[*user]
+	groups   pmap.Map[*group]
+	roles    pmap.Map[*role]
+	policies pmap.Map[*customPolicy]
 }
 
 // holder is the attachment list of a user, group or role, with the shared
@@ -103,8 +102,8 @@ type customPolicy struct {
 	created     time.Time
 	versions    []*version // oldest first
 	defaultV    string
-	nextV       int                    // number of the next version ID
-	holders     *iradix.Tree[struct{}] // "u/<name>", "g/<name>", "r/<name>"
+	nextV       int                // number of the next version ID
+	holders     pmap.Map[struct{}] // "u/<name>", "g/<name>", "r/<name>"
 }
 
 func (p *customPolicy) version(id string) *version {
@@ -139,31 +138,27 @@ type keyOwner struct {
 	key     *accessKey
 }
 
-// b returns the bytes of s without copying, for read-only radix lookups
-// (the trees never write through or keep a key passed to Get).
-func b(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
-
 func (s *state) account(uid string) *account {
-	a, _ := s.accounts.Get(b(uid))
+	a, _ := s.accounts.Get(uid)
 	return a
 }
 
 func (a *account) user(name string) *user {
-	u, _ := a.users.Get(b(name))
+	u, _ := a.users.Get(name)
 	return u
 }
 
 func (a *account) group(name string) *group {
-	g, _ := a.groups.Get(b(name))
+	g, _ := a.groups.Get(name)
 	return g
 }
 
 func (a *account) role(name string) *role {
-	r, _ := a.roles.Get(b(name))
+	r, _ := a.roles.Get(name)
 	return r
 }
 
 func (a *account) policy(name string) *customPolicy {
-	p, _ := a.policies.Get(b(name))
+	p, _ := a.policies.Get(name)
 	return p
 }

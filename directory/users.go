@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	iradix "github.com/hashicorp/go-immutable-radix/v2"
+	"github.com/ramauthz/ramauthz/internal/pmap"
 
 	"github.com/ramauthz/ramauthz/principal"
 )
@@ -31,8 +31,8 @@ func (d *Directory) CreateAccount(uid string) (Revision, error) {
 }
 
 func newAccount(uid string, now time.Time) *account {
-	return &account{uid: uid, created: now, users: iradix.New[*user](), groups: iradix.New[*group](),
-		roles: iradix.New[*role](), policies: iradix.New[*customPolicy]()}
+	return &account{uid: uid, created: now, users: pmap.Map[*user]{}, groups: pmap.Map[*group]{},
+		roles: pmap.Map[*role]{}, policies: pmap.Map[*customPolicy]{}}
 }
 
 // DeleteAccount removes account uid with everything it owns. Sessions of
@@ -45,10 +45,9 @@ func (d *Directory) DeleteAccount(uid string) (Revision, error) {
 		if a == nil {
 			return errf(op, uid, ErrNotFound, "no such account")
 		}
-		it := a.users.Root().Iterator()
-		for _, u, ok := it.Next(); ok; _, u, ok = it.Next() {
+		for _, u := range a.users.Sorted {
 			for _, k := range u.keys {
-				t.s.keys, _, _ = t.s.keys.Delete([]byte(k))
+				t.s.keys = t.s.keys.Delete(k)
 			}
 		}
 		if t.accts == nil {
@@ -61,12 +60,7 @@ func (d *Directory) DeleteAccount(uid string) (Revision, error) {
 
 // Accounts returns the IDs of all accounts, in ascending order.
 func (d *Directory) Accounts() []string {
-	var out []string
-	it := d.cur.Load().accounts.Root().Iterator()
-	for k, _, ok := it.Next(); ok; k, _, ok = it.Next() {
-		out = append(out, string(k))
-	}
-	return out
+	return d.cur.Load().accounts.Keys()
 }
 
 // want checks that id is valid and of kind k.
@@ -104,9 +98,9 @@ func (t *txn) userOf(op string, id principal.ID) (*account, *user, error) {
 	return a, u, nil
 }
 
-func putUser(a *account, u *user) { a.users, _, _ = a.users.Insert([]byte(u.id.Name()), u) }
+func putUser(a *account, u *user) { a.users = a.users.Set(u.id.Name(), u) }
 
-func putGroup(a *account, g *group) { a.groups, _, _ = a.groups.Insert([]byte(g.id.Name()), g) }
+func putGroup(a *account, g *group) { a.groups = a.groups.Set(g.id.Name(), g) }
 
 // CreateUser creates the RAM user id (acs:ram::<uid>:user/<name>).
 // Errors: ErrInvalid (not a user ID), ErrNotFound (account), ErrExists,
@@ -153,7 +147,7 @@ func (d *Directory) GetUser(id principal.ID) (UserInfo, error) {
 func userInfo(s *state, u *user) UserInfo {
 	inf := UserInfo{ID: u.id, Created: u.created, Groups: slices.Clone(u.groups), Policies: u.att.refs(), Revision: s.rev}
 	for _, k := range u.keys {
-		if o, ok := s.keys.Get(b(k)); ok {
+		if o, ok := s.keys.Get(k); ok {
 			inf.AccessKeys = append(inf.AccessKeys, o.key.info(u.id))
 		}
 	}
@@ -169,8 +163,7 @@ func (d *Directory) ListUsers(uid string) ([]UserInfo, error) {
 		return nil, errf("ListUsers", uid, ErrNotFound, "no such account")
 	}
 	out := make([]UserInfo, 0, a.users.Len())
-	it := a.users.Root().Iterator()
-	for _, u, ok := it.Next(); ok; _, u, ok = it.Next() {
+	for _, u := range a.users.Sorted {
 		out = append(out, userInfo(s, u))
 	}
 	return out, nil
@@ -211,9 +204,9 @@ func (d *Directory) DeleteUser(id principal.ID, mode DeleteMode) (Revision, erro
 			t.unhold(a, pn, "u/"+u.id.Name())
 		}
 		for _, k := range u.keys {
-			t.s.keys, _, _ = t.s.keys.Delete([]byte(k))
+			t.s.keys = t.s.keys.Delete(k)
 		}
-		a.users, _, _ = a.users.Delete([]byte(u.id.Name()))
+		a.users = a.users.Delete(u.id.Name())
 		return nil
 	})
 }
@@ -318,7 +311,7 @@ func (d *Directory) DeleteGroup(id principal.ID, mode DeleteMode) (Revision, err
 		for _, pn := range g.att.custom {
 			t.unhold(a, pn, "g/"+g.id.Name())
 		}
-		a.groups, _, _ = a.groups.Delete([]byte(g.id.Name()))
+		a.groups = a.groups.Delete(g.id.Name())
 		return nil
 	})
 }
