@@ -278,8 +278,8 @@ func (d *Directory) roleCompiled(r *role) *compiled {
 }
 
 func (d *Directory) sessionGrant(s *session) (grant, error, bool) {
-	if !s.live(d.clock()) {
-		return grant{}, errf("Authorize", s.arn, ErrExpired, ""), true
+	if err := d.checkLive("Authorize", s); err != nil {
+		return grant{}, err, true
 	}
 	c := d.roleCompiled(s.role)
 	if c.err != nil {

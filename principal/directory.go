@@ -62,9 +62,15 @@ func (l Limits) withDefaults() Limits {
 
 // Config configures a Directory.
 type Config struct {
-	// Clock returns the current time. The directory reads it to stamp
-	// creation times and to decide whether a role session has expired. Nil
-	// means time.Now; tests and replays inject their own.
+	// Clock returns the current time. The directory reads it, and only it
+	// (spec §13 D29), to stamp creation times, to issue role sessions and
+	// to decide whether a session has expired or was revoked. Nil means
+	// time.Now; tests and replays inject their own.
+	//
+	// A reading outside the years 0001 to 9999 (spec §13 D28) is refused:
+	// an operation that would store it fails with ErrInvalid and changes
+	// nothing, and a decision for a role session is ImplicitDeny with
+	// ErrInvalid.
 	Clock func() time.Time
 	// Limits overrides the limits of spec §5; zero fields keep the defaults.
 	Limits Limits
@@ -465,7 +471,11 @@ func (d *Directory) CreateUser(uid, name string) (UserInfo, error) {
 	if len(a.users) >= d.limits.UsersPerAccount {
 		return UserInfo{}, limitErr(op, id.String(), LimitUsers, d.limits.UsersPerAccount)
 	}
-	u := &user{acct: a, id: id, arn: id.String(), created: d.now()}
+	created, err := d.stamp(op, id.String())
+	if err != nil {
+		return UserInfo{}, err
+	}
+	u := &user{acct: a, id: id, arn: id.String(), created: created}
 	a.users[name] = u
 	d.users[u.arn] = u
 	d.changed()
@@ -587,7 +597,11 @@ func (d *Directory) CreateAccessKey(uid, name string) (NewAccessKey, error) {
 	if err != nil {
 		return NewAccessKey{}, &Error{Op: op, Subject: u.arn, Err: ErrInvalid, Msg: "random source failed", Cause: err}
 	}
-	k := &accessKey{id: id, hash: hashSecret(secret), status: Active, created: d.now(), owner: u}
+	created, err := d.stamp(op, u.arn)
+	if err != nil {
+		return NewAccessKey{}, err
+	}
+	k := &accessKey{id: id, hash: hashSecret(secret), status: Active, created: created, owner: u}
 	u.keys = append(u.keys, k)
 	d.keys[id] = k
 	d.changed()
@@ -725,7 +739,11 @@ func (d *Directory) CreateGroup(uid, name string) (GroupInfo, error) {
 	if len(a.groups) >= d.limits.GroupsPerAccount {
 		return GroupInfo{}, limitErr(op, id.String(), LimitGroups, d.limits.GroupsPerAccount)
 	}
-	g := &group{acct: a, id: id, created: d.now()}
+	created, err := d.stamp(op, id.String())
+	if err != nil {
+		return GroupInfo{}, err
+	}
+	g := &group{acct: a, id: id, created: created}
 	a.groups[name] = g
 	d.changed()
 	return g.info(), nil

@@ -145,6 +145,9 @@ func (d *Directory) CreateRole(uid string, spec RoleSpec) (RoleInfo, error) {
 		return RoleInfo{}, &Error{Op: op, Subject: spec.Name, Err: ErrInvalid, Cause: err}
 	}
 	subj := id.String()
+	if err := checkText(op, subj, "the description", spec.Description); err != nil {
+		return RoleInfo{}, err
+	}
 	if len([]rune(spec.Description)) > 1024 {
 		return RoleInfo{}, limitErr(op, subj, LimitDescription, 1024)
 	}
@@ -191,8 +194,12 @@ func (d *Directory) CreateRole(uid string, spec RoleSpec) (RoleInfo, error) {
 		}
 		*l = append(*l, p.Name)
 	}
+	created, err := d.stamp(op, subj)
+	if err != nil {
+		return RoleInfo{}, err
+	}
 	r := &role{acct: a, id: id, arn: subj, roleID: roleNum, description: spec.Description,
-		created: d.now(), trustText: spec.TrustPolicy, trust: trust, maxSession: spec.MaxSessionDuration,
+		created: created, trustText: spec.TrustPolicy, trust: trust, maxSession: spec.MaxSessionDuration,
 		serviceLinked: spec.ServiceLinked, att: att}
 	a.roles[spec.Name] = r
 	d.roles[r.arn] = r
@@ -253,6 +260,9 @@ func (d *Directory) UpdateRole(uid, name string, u RoleUpdate) (RoleInfo, error)
 		if err := checkMaxSession(op, subj, u.MaxSessionDuration); err != nil {
 			return RoleInfo{}, err
 		}
+	}
+	if err := checkText(op, subj, "the description", u.Description); err != nil {
+		return RoleInfo{}, err
 	}
 	if len([]rune(u.Description)) > 1024 {
 		return RoleInfo{}, limitErr(op, subj, LimitDescription, 1024)

@@ -61,6 +61,9 @@ func loadSession(op string, r *role, es *exportSession) (*session, error) {
 	if err != nil {
 		return nil, bad(subj, "bad caller", err)
 	}
+	if !callerKindAllowed(caller.Kind()) {
+		return nil, bad(subj, callerKindMsg(caller), nil)
+	}
 	if !validKeyID(es.AccessKeyID, "STS.") {
 		return nil, bad(es.AccessKeyID, "malformed STS access key ID", nil)
 	}
@@ -69,8 +72,19 @@ func loadSession(op string, r *role, es *exportSession) (*session, error) {
 	if !ok1 || !ok2 {
 		return nil, bad(subj, "secretSha256 and tokenSha256 must be 64 lower-case hex digits", nil)
 	}
-	if !es.Expires.After(es.Issued) {
-		return nil, bad(subj, "a session must expire after it is issued", nil)
+	if err := checkImportTime(op, subj, "issued", &es.Issued); err != nil {
+		return nil, err
+	}
+	if err := checkImportTime(op, subj, "expires", &es.Expires); err != nil {
+		return nil, err
+	}
+	// A lifetime AssumeRole could have given it: 900 seconds up to the
+	// largest MaxSessionDuration a role can have. (Not the role's current
+	// maximum: UpdateRole may have lowered it after the session was issued,
+	// and such a directory must still export and import.)
+	if life := es.Expires.Sub(es.Issued); life < MinSessionDuration*time.Second || life > MaxMaxSessionDuration*time.Second {
+		return nil, &Error{Op: op, Subject: subj, Err: ErrInvalid, Limit: LimitSessionDuration,
+			Msg: "a session must live " + itoa(MinSessionDuration) + " to " + itoa(MaxMaxSessionDuration) + " seconds"}
 	}
 	s := &session{id: id, arn: subj, role: r, assumedID: es.AssumedRoleID, caller: caller,
 		keyID: es.AccessKeyID, secretHash: sh, tokenHash: th, policyText: es.Policy,
@@ -117,9 +131,22 @@ type SessionSpec struct {
 	Caller   ID     // who assumed the role (kept for audit and export)
 	Policy   string // the session policy document, or "" for none
 	Duration int    // seconds: 900 to the role's MaxSessionDuration
-	// Issued is the current time, injected by the caller. The session
-	// expires at Issued + Duration.
-	Issued time.Time
+}
+
+// callerKindAllowed reports whether an identity of kind k may hold a role
+// session as its caller: what AssumeRole accepts (spec §6.3): RAM users,
+// role sessions (chaining), services and identity providers. Account roots,
+// groups and roles themselves cannot call AssumeRole.
+func callerKindMsg(id ID) string {
+	return "the caller " + id.String() + " cannot have assumed a role: only RAM users, role sessions, services and identity providers can"
+}
+
+func callerKindAllowed(k Kind) bool {
+	switch k {
+	case KindUser, KindSession, KindService, KindSAMLProvider, KindOIDCProvider:
+		return true
+	}
+	return false
 }
 
 // SessionCredentials is returned once, by CreateSession: the only time the
@@ -147,9 +174,12 @@ type SessionInfo struct {
 }
 
 // CreateSession records a new session of spec.Role and returns its
-// credentials. It checks the session itself (role exists, name, duration
-// within the role's maximum, session policy valid and at most 2,048
-// characters) but not whether the caller may assume the role: that is
+// credentials. The session is issued at the directory clock's current time
+// (the only clock, spec §13 D29) and expires spec.Duration seconds later.
+// It checks the session itself (role exists, name, caller of a kind that may
+// assume roles, duration within the role's maximum, session policy valid and
+// at most 2,048 characters, expiry within the year 9999) but not whether the
+// caller may assume the role: that is
 // package role's AssumeRole, which calls CreateSession only after the trust
 // and identity checks of spec §6.3.
 //
@@ -158,7 +188,9 @@ type SessionInfo struct {
 // CreateSession records nothing and fails with ErrStale, so a session is
 // never granted on a state that no longer exists.
 //
-// Errors: ErrInvalid, ErrNotFound, ErrLimit (LimitPolicyDocument), ErrStale.
+// Errors: ErrInvalid (also for a clock reading or an expiry outside the
+// years 0001 to 9999, spec §13 D28), ErrNotFound, ErrLimit
+// (LimitPolicyDocument), ErrStale.
 func (d *Directory) CreateSession(spec SessionSpec, generation uint64) (SessionCredentials, error) {
 	const op = "CreateSession"
 	id, err := SessionID(spec.Role.account, spec.Role.name, spec.Name)
@@ -169,8 +201,8 @@ func (d *Directory) CreateSession(spec SessionSpec, generation uint64) (SessionC
 	if !spec.Caller.IsValid() {
 		return SessionCredentials{}, errf(op, subj, ErrInvalid, "the caller is required")
 	}
-	if spec.Issued.IsZero() {
-		return SessionCredentials{}, errf(op, subj, ErrInvalid, "the issue time is required")
+	if !callerKindAllowed(spec.Caller.Kind()) {
+		return SessionCredentials{}, errf(op, subj, ErrInvalid, callerKindMsg(spec.Caller))
 	}
 	var sess sessionEval
 	var doc *policy.Document
@@ -208,10 +240,17 @@ func (d *Directory) CreateSession(spec SessionSpec, generation uint64) (SessionC
 			return SessionCredentials{}, &Error{Op: op, Subject: subj, Err: ErrInvalid, Msg: "random source failed", Cause: err}
 		}
 	}
-	issued := spec.Issued.UTC().Round(0)
+	issued, err := d.stamp(op, subj)
+	if err != nil {
+		return SessionCredentials{}, err
+	}
+	expires := issued.Add(time.Duration(spec.Duration) * time.Second)
+	if !inRange(expires) {
+		return SessionCredentials{}, timeErr(op, subj, "the session would expire at", expires)
+	}
 	s := &session{id: id, arn: subj, role: r, assumedID: r.roleID + ":" + spec.Name, caller: spec.Caller,
 		keyID: keyID, secretHash: hashSecret(secret), tokenHash: hashSecret(token), policyText: spec.Policy,
-		policyDoc: doc, sess: sess, issued: issued, expires: issued.Add(time.Duration(spec.Duration) * time.Second)}
+		policyDoc: doc, sess: sess, issued: issued, expires: expires}
 	r.sessions = append(r.sessions, s)
 	d.sessKeys[keyID] = s
 	d.sessARNs[subj] = s
@@ -227,6 +266,20 @@ const SessionPolicyID = "session-policy"
 func (s *session) info() SessionInfo {
 	return SessionInfo{ARN: s.id, AssumedRoleID: s.assumedID, AccessKeyID: s.keyID, Caller: s.caller,
 		Policy: s.policyText, Issued: s.issued, Expiration: s.expires}
+}
+
+// checkLive returns nil when s is live by the directory clock, ErrExpired
+// when it expired or was revoked, and ErrInvalid when the clock reads a
+// time outside the years 0001 to 9999 (which decides nothing).
+func (d *Directory) checkLive(op string, s *session) error {
+	now := d.clock()
+	if !inRange(now) {
+		return timeErr(op, s.arn, "the directory clock reads", now)
+	}
+	if !s.live(now) {
+		return errf(op, s.arn, ErrExpired, "")
+	}
+	return nil
 }
 
 // live reports whether s is neither expired nor revoked at now.
@@ -268,8 +321,8 @@ func (d *Directory) VerifySession(accessKeyID, secret, securityToken string) (ID
 	if !okSecret || !okToken {
 		return ID{}, errf(op, accessKeyID, ErrCredentials, "")
 	}
-	if !s.live(d.clock()) {
-		return ID{}, errf(op, s.arn, ErrExpired, "")
+	if err := d.checkLive(op, s); err != nil {
+		return ID{}, err
 	}
 	return s.id, nil
 }
@@ -278,13 +331,17 @@ func (d *Directory) VerifySession(accessKeyID, secret, securityToken string) (ID
 // issued before issuedBefore (spec: tokens cannot be revoked one by one,
 // but a role's older sessions can be cut off at once). The cut-off only
 // moves forward: an earlier issuedBefore than the current one is a no-op.
-// Errors: ErrInvalid, ErrNotFound.
+// Errors: ErrInvalid (also for a cut-off outside the years 0001 to 9999,
+// spec §13 D28), ErrNotFound.
 func (d *Directory) RevokeSessions(roleID ID, issuedBefore time.Time) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r, err := d.roleByID("RevokeSessions", roleID)
 	if err != nil {
 		return err
+	}
+	if !inRange(issuedBefore) {
+		return timeErr("RevokeSessions", r.arn, "the cut-off", issuedBefore)
 	}
 	t := issuedBefore.UTC().Round(0)
 	if t.After(r.revokedBefore) {
@@ -302,6 +359,9 @@ func (d *Directory) PurgeSessions() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.clock()
+	if !inRange(now) {
+		return 0 // a clock outside the years 0001 to 9999 decides nothing
+	}
 	n := 0
 	for _, r := range d.roles {
 		kept := r.sessions[:0]
@@ -386,8 +446,8 @@ func (d *Directory) Resolve(principal string) (ID, error) {
 			s = d.sessARNs[p]
 		}
 		if s != nil {
-			if !s.live(d.clock()) {
-				return ID{}, errf(op, s.arn, ErrExpired, ""), true
+			if err := d.checkLive(op, s); err != nil {
+				return ID{}, err, true
 			}
 			return s.id, nil, true
 		}

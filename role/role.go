@@ -10,7 +10,7 @@
 //
 //	sts := role.New(dir)
 //	out, err := sts.AssumeRole(role.AssumeRoleInput{Caller: daveARN, RoleARN: roleARN,
-//		RoleSessionName: "dave", Now: now})
+//		RoleSessionName: "dave"})
 //	dec, err := dir.Authorize(out.Credentials.AccessKeyID, req) // or the session ARN
 //
 // A session is authorized through the same Directory.Authorize call as a
@@ -48,8 +48,9 @@ type STS struct {
 // New returns an STS for the roles of dir.
 func New(dir *principal.Directory) *STS { return &STS{dir: dir} }
 
-// AssumeRoleInput holds AssumeRole's parameters (spec §7.2) and the two
-// inputs the real service knows by itself: who calls, and when.
+// AssumeRoleInput holds AssumeRole's parameters (spec §7.2) and the input
+// the real service knows by itself: who calls. The time comes from the
+// directory's clock only (spec §13 D29): a caller cannot date a session.
 type AssumeRoleInput struct {
 	// Caller is the identity calling AssumeRole, in any form
 	// Directory.Authorize accepts (user ARN or AccessKeyId, session ARN or
@@ -76,9 +77,6 @@ type AssumeRoleInput struct {
 	// is empty, so a caller cannot smuggle an external ID in through the
 	// context. Nil means an empty context.
 	Context *evaluator.Context
-	// Now is the current time (required): the session is issued at Now and
-	// expires DurationSeconds later.
-	Now time.Time
 }
 
 // AssumedRoleUser identifies the session AssumeRole created.
@@ -110,7 +108,7 @@ const maxAttempts = 8
 // returns the new session's identity and credentials.
 //
 // The inputs are checked first, each failure an *Error with the API's code:
-// ErrInvalidParameter (no Now), ErrInvalidRoleArn, ErrInvalidRoleSessionName,
+// ErrInvalidRoleArn, ErrInvalidRoleSessionName,
 // ErrInvalidDurationSeconds (below 900, or above the role's maximum),
 // ErrPolicySize, ErrPolicyGrammar, ErrInvalidExternalID, then
 // ErrRoleNotExist. The decision then follows spec §6.3 and D17:
@@ -133,9 +131,6 @@ const maxAttempts = 8
 // The checks and the recording of the session happen at one state of the
 // directory: if the directory changes in between, AssumeRole checks again.
 func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
-	if in.Now.IsZero() {
-		return AssumeRoleOutput{}, fail(ErrInvalidParameter, "Now (the current time) is required", nil)
-	}
 	roleID, err := principal.Parse(in.RoleARN)
 	if err != nil || roleID.Kind() != principal.KindRole {
 		return AssumeRoleOutput{}, fail(ErrInvalidRoleArn, "RoleArn must be acs:ram::<uid>:role/<name>", err)
@@ -212,7 +207,7 @@ func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 			return AssumeRoleOutput{}, fail(ErrNoPermission, "the caller's policies do not allow sts:AssumeRole on "+roleARN, nil)
 		}
 		cred, err := s.dir.CreateSession(principal.SessionSpec{Role: roleID, Name: in.RoleSessionName, Caller: caller,
-			Policy: in.Policy, Duration: duration, Issued: in.Now}, rt.Generation)
+			Policy: in.Policy, Duration: duration}, rt.Generation)
 		switch {
 		case err == nil:
 			return AssumeRoleOutput{
@@ -270,14 +265,19 @@ func validExternalID(s string) bool {
 
 // RevokeSessions ends every session of the role roleARN issued before
 // issuedBefore, from the next decision on (see Directory.RevokeSessions).
-// Errors: ErrInvalidRoleArn, ErrRoleNotExist.
+// Errors: ErrInvalidRoleArn, ErrRoleNotExist, ErrInvalidParameter (a
+// cut-off outside the years 0001 to 9999, spec §13 D28; the cause unwraps
+// to principal.ErrInvalid).
 func (s *STS) RevokeSessions(roleARN string, issuedBefore time.Time) error {
 	id, err := principal.Parse(roleARN)
 	if err != nil || id.Kind() != principal.KindRole {
 		return fail(ErrInvalidRoleArn, "RoleArn must be acs:ram::<uid>:role/<name>", err)
 	}
 	if err := s.dir.RevokeSessions(id, issuedBefore); err != nil {
-		return fail(ErrRoleNotExist, roleARN, err)
+		if errors.Is(err, principal.ErrNotFound) {
+			return fail(ErrRoleNotExist, roleARN, err)
+		}
+		return fail(ErrInvalidParameter, "", err)
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ func run(w io.Writer) error {
 
 	assume := func(who, sessionPolicy string) (role.AssumeRoleOutput, error) {
 		return sts.AssumeRole(role.AssumeRoleInput{Caller: "acs:ram::" + b + ":user/" + who, RoleARN: roleARN,
-			RoleSessionName: who + "-session", Policy: sessionPolicy, Now: now})
+			RoleSessionName: who + "-session", Policy: sessionPolicy})
 	}
 	editAlerts := evaluator.Request{Action: "arms:CreateAlertRules", Resource: "acs:arms:cn-hangzhou:" + a + ":alert/*"}
 	readTraces := evaluator.Request{Action: "arms:GetTrace", Resource: "acs:arms:cn-hangzhou:" + a + ":armsapp/checkout"}
