@@ -410,16 +410,23 @@ func (d *Directory) RoleTrust(roleID ID) (RoleTrust, error) {
 	if err != nil {
 		return RoleTrust{}, err
 	}
-	c := r.trustCache.Load()
-	if c == nil || c.gen != d.gen {
-		c = d.compile(r.arn, []evaluator.Policy{{ID: TrustPolicyID, Document: r.trust}})
-		r.trustCache.Store(c)
-	}
+	c := d.trustCompiled(r)
 	if c.err != nil {
 		return RoleTrust{}, c.err
 	}
 	return RoleTrust{Role: r.id, RoleID: r.roleID, MaxSessionDuration: r.maxSession,
 		ServiceLinked: r.serviceLinked, Trust: c.ev, Generation: d.gen}, nil
+}
+
+// trustCompiled returns r's compiled trust policy, compiling it if the
+// cached one is stale. Callers hold d.mu (read or write).
+func (d *Directory) trustCompiled(r *role) *compiled {
+	c := r.trustCache.Load()
+	if c == nil || c.gen != d.gen {
+		c = d.compile(r.arn, []evaluator.Policy{{ID: TrustPolicyID, Document: r.trust}})
+		r.trustCache.Store(c)
+	}
+	return c
 }
 
 // Resolve returns the identity principal names, resolving access keys and
