@@ -429,7 +429,10 @@ type AccessKey struct {
 }
 
 // NewAccessKey is returned once, by CreateAccessKey: the only time the
-// secret is visible. The directory keeps only its SHA-256 hash.
+// secret is visible. The directory keeps only its SHA-256 hash. Printing a
+// NewAccessKey (fmt with any verb, String, GoString, slog) shows the
+// metadata and "[REDACTED]" for the secret; read the Secret field to hand it
+// over.
 type NewAccessKey struct {
 	AccessKey
 	Secret string

@@ -151,7 +151,9 @@ func callerKindAllowed(k Kind) bool {
 
 // SessionCredentials is returned once, by CreateSession: the only time the
 // secret and the security token are visible. The directory keeps only
-// SHA-256 hashes of them.
+// SHA-256 hashes of them. Printing SessionCredentials (fmt with any verb,
+// String, GoString, slog) shows "[REDACTED]" for both; read the fields to
+// hand them over.
 type SessionCredentials struct {
 	ARN             ID     // acs:ram::<uid>:role/<role>/<session>
 	AssumedRoleID   string // <roleId>:<session>
