@@ -68,26 +68,32 @@ const actionAssumeRole = "sts:AssumeRole"
 //
 // Account boundary (spec §13 D24): identity policies act only on resources
 // of the principal's own account (a user's account; for a session, its
-// role's account). The resource's owner is the account field of req.Resource
+// role's account). The resource's owner is req.ResourceOwner when it is set
+// (compared exactly: anything but the principal's account ID is another
+// account); otherwise the account field of req.Resource
 // (acs:<service>:<region>:<account>:...); a resource that names no account
 // (the field is "*" or empty, or the resource is not an acs: ARN, such as
 // "*") belongs to the principal's own account. Any other account field,
-// including a pattern such as "1111*", is another account. A request on
+// including a pattern such as "1111*", is another account. Services that
+// act on resources whose ARNs carry no account should set ResourceOwner. A request on
 // another account's resource is allowed only when the identity policies and
 // a resource-based policy of the owner both allow it; the directory holds one
 // kind, a role's trust policy, which consents to sts:AssumeRole on that role.
 // An explicit Deny on either side is ExplicitDeny; anything else is
 // ImplicitDeny, which Explain attributes to LayerAccountBoundary.
 //
-// An account root is allowed every action on resources whose ARN names its
-// own account and nothing else (not even resources that name no account):
+// An account root is allowed every action on resources of its own account,
+// named by req.ResourceOwner or else by the ARN's account field, and
+// nothing else (not even resources that name no account):
 // the library models the account as not subject to RAM policies (spec §6.2),
 // and resource policies are outside the directory.
 //
 // req.Principal is set by Authorize to the principal as the evaluator sees
-// it (for a session, the role's ARN). req.Context is only read, never
-// written, and may be nil; conditions on acs:PrincipalARN that the context
-// does not set read that ARN (see evaluator.Principal).
+// it (for a session, the role's ARN), with req.PrincipalResolved: conditions
+// on acs:PrincipalARN read that ARN, and a value of acs:PrincipalARN in
+// req.Context (any spelling) is ignored, so a caller cannot claim another
+// identity (spec §13 D26). req.Context is only read, never written (spec
+// §13 D27), and may be nil; one Context may be shared by concurrent calls.
 //
 // Unknown and deleted principals get ImplicitDeny and an error wrapping
 // ErrNotFound; a role ARN (roles act only through sessions) gets ErrInvalid.
@@ -105,7 +111,7 @@ func (d *Directory) Authorize(principal string, req evaluator.Request) (evaluato
 	if g.rootOf != "" {
 		return g.rootDecision(req), nil
 	}
-	req.Principal = g.p
+	req.Principal, req.PrincipalResolved = g.p, true
 	if g.session != nil {
 		if dec := g.session.Decide(req); dec != evaluator.Allow {
 			return dec, nil
@@ -132,15 +138,23 @@ func (d *Directory) Authorize(principal string, req evaluator.Request) (evaluato
 // rootDecision applies the account root's rule: everything on resources
 // that name its account, nothing else.
 func (g *grant) rootDecision(req evaluator.Request) evaluator.Decision {
-	if resourceAccount(req.Resource) == g.rootOf {
+	owner := req.ResourceOwner
+	if owner == "" {
+		owner = resourceAccount(req.Resource)
+	}
+	if owner == g.rootOf {
 		return evaluator.Allow
 	}
 	return evaluator.ImplicitDeny
 }
 
 // resourceOwner returns the account that owns req's resource (spec §13
-// D24): the ARN's account field, or own when the resource names no account.
+// D24): req.ResourceOwner when set, else the ARN's account field, else own
+// when the resource names no account.
 func resourceOwner(req evaluator.Request, own string) string {
+	if req.ResourceOwner != "" {
+		return req.ResourceOwner
+	}
 	switch a := resourceAccount(req.Resource); a {
 	case "", "*":
 		return own
@@ -207,7 +221,7 @@ func (d *Directory) Explain(principal string, req evaluator.Request) (Explanatio
 		}
 		return Explanation{Explanation: evaluator.Explanation{Decision: dec}, Layer: LayerAccountRoot, Reason: reason}, nil
 	}
-	req.Principal = g.p
+	req.Principal, req.PrincipalResolved = g.p, true
 	if g.session != nil {
 		if x := g.session.Explain(req); x.Decision != evaluator.Allow {
 			return Explanation{Explanation: x, Layer: LayerSession,

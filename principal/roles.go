@@ -82,15 +82,21 @@ type RoleInfo struct {
 }
 
 // TrustDocument returns the parsed trust policy currently in force for the
-// role roleARN. Errors: ErrInvalid, ErrNotFound.
+// role roleARN. The document is the caller's own copy: changing it does not
+// change the role (spec §13 D27 in the other direction).
+// Errors: ErrInvalid, ErrNotFound.
 func (d *Directory) TrustDocument(roleARN ID) (*policy.Document, error) {
 	d.mu.RLock()
-	defer d.mu.RUnlock()
 	r, err := d.roleByID("TrustDocument", roleARN)
+	var text string
+	if err == nil {
+		text = r.trustText
+	}
+	d.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
-	return r.trust, nil
+	return parseTrust("TrustDocument", roleARN.String(), text)
 }
 
 func (r *role) info() RoleInfo {

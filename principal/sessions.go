@@ -3,6 +3,7 @@ package principal
 import (
 	"crypto/rand"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/ramauthz/ramauthz/evaluator"
@@ -393,6 +394,10 @@ type RoleTrust struct {
 	ServiceLinked      bool
 	// Trust is the compiled trust policy (policy ID "trust-policy").
 	Trust *evaluator.Evaluator
+	// ConditionKeys lists the condition keys of the trust policy, as
+	// written, each once (a fresh slice of the caller's). AssumeRole uses
+	// it to set sts:ExternalId under every spelling the policy reads.
+	ConditionKeys []string
 	// Generation is the directory generation this was read at; pass it to
 	// CreateSession.
 	Generation uint64
@@ -417,7 +422,20 @@ func (d *Directory) RoleTrust(roleID ID) (RoleTrust, error) {
 		return RoleTrust{}, c.err
 	}
 	return RoleTrust{Role: r.id, RoleID: r.roleID, MaxSessionDuration: r.maxSession,
-		ServiceLinked: r.serviceLinked, Trust: c.ev, Generation: d.gen}, nil
+		ServiceLinked: r.serviceLinked, Trust: c.ev, ConditionKeys: conditionKeys(r.trust), Generation: d.gen}, nil
+}
+
+// conditionKeys returns the distinct condition keys of doc, as written.
+func conditionKeys(doc *policy.Document) []string {
+	var out []string
+	for _, st := range doc.Statements {
+		for _, c := range st.Condition {
+			if !slices.Contains(out, c.Key) {
+				out = append(out, c.Key)
+			}
+		}
+	}
+	return out
 }
 
 // trustCompiled returns r's compiled trust policy, compiling it if the

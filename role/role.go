@@ -23,6 +23,8 @@ package role
 
 import (
 	"errors"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -72,10 +74,13 @@ type AssumeRoleInput struct {
 	// the condition key sts:ExternalId.
 	ExternalID string
 	// Context is the request context the trust policy's and the caller's
-	// conditions see (acs:SourceIp and so on). AssumeRole sets
-	// sts:ExternalId in it to ExternalID, or clears that key when ExternalID
-	// is empty, so a caller cannot smuggle an external ID in through the
-	// context. Nil means an empty context.
+	// conditions see (acs:SourceIp and so on). AssumeRole only reads it
+	// (spec §13 D27): it decides on a request-local copy in which
+	// sts:ExternalId holds ExternalID alone (absent when ExternalID is
+	// empty), whatever the Context says under that key in any spelling, so a
+	// caller cannot smuggle an external ID in (D26). acs:PrincipalARN is the
+	// resolved caller's, never the Context's. One Context may be shared by
+	// concurrent calls. Nil means an empty context.
 	Context *evaluator.Context
 }
 
@@ -157,16 +162,12 @@ func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		return AssumeRoleOutput{}, fail(ErrInvalidExternalID,
 			"ExternalId must be 2 to 1224 characters from letters, digits and _+=,.@:/-", nil)
 	}
-	ctx := in.Context
-	if ctx == nil {
-		ctx = &evaluator.Context{}
-	}
-	if in.ExternalID != "" {
-		ctx.Set(KeyExternalID, in.ExternalID)
-	} else {
-		ctx.Set(KeyExternalID) // present with no values: conditions see it as absent
-	}
 	roleARN := roleID.String()
+	ctx := contextPool.Get().(*evaluator.Context)
+	defer func() {
+		ctx.Reset()
+		contextPool.Put(ctx)
+	}()
 
 	for range maxAttempts {
 		rt, err := s.dir.RoleTrust(roleID)
@@ -188,7 +189,9 @@ func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		if err != nil {
 			return AssumeRoleOutput{}, err
 		}
-		trustDec := rt.Trust.Decide(evaluator.Request{Action: ActionAssumeRole, Resource: roleARN, Principal: p, Context: ctx})
+		deriveContext(ctx, in.Context, in.ExternalID, rt.ConditionKeys)
+		trustDec := rt.Trust.Decide(evaluator.Request{Action: ActionAssumeRole, Resource: roleARN, Principal: p,
+			PrincipalResolved: true, Context: ctx})
 		idDec := evaluator.Allow
 		if checkIdentity {
 			idDec, err = s.dir.Authorize(in.Caller, evaluator.Request{Action: ActionAssumeRole, Resource: roleARN, Context: ctx})
@@ -224,6 +227,32 @@ func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		}
 	}
 	return AssumeRoleOutput{}, fail(ErrNoPermission, "the directory kept changing; try again", principal.ErrStale)
+}
+
+// contextPool holds request-local contexts, so that deriving one from the
+// caller's context reuses memory instead of allocating per call.
+var contextPool = sync.Pool{New: func() any { return new(evaluator.Context) }}
+
+// deriveContext makes ctx the request-local context of one AssumeRole
+// check: a copy of base (which is only read), in which sts:ExternalId holds
+// externalID alone, or is absent when externalID is empty (spec §13 D26).
+// Every spelling of the key among the trust policy's condition keys is set
+// the same way, so a caller's value under another spelling is never what
+// the policy reads.
+func deriveContext(ctx, base *evaluator.Context, externalID string, trustKeys []string) {
+	ctx.CopyFrom(base)
+	set := func(key string) {
+		ctx.Delete(key)
+		if externalID != "" {
+			ctx.Set(key, externalID)
+		}
+	}
+	set(KeyExternalID)
+	for _, k := range trustKeys {
+		if k != KeyExternalID && strings.EqualFold(k, KeyExternalID) {
+			set(k)
+		}
+	}
 }
 
 // evalPrincipal maps a resolved caller to the principal trust policies see,

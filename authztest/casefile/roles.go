@@ -133,7 +133,11 @@ func (c *Case) runAssumeRole(r *Result) {
 	}
 
 	// The two sides, for the kind of denial and the explanation. AssumeRole
-	// left sts:ExternalId in ctx as the trust policy saw it.
+	// only read ctx (spec §13 D27); the trust policy saw ExternalId as
+	// sts:ExternalId, so add it here the same way.
+	if externalID != "" {
+		ctx.Set(role.KeyExternalID, externalID)
+	}
 	req := evaluator.Request{Action: role.ActionAssumeRole, Resource: roleID.String(), Context: ctx}
 	rt, err := dir.RoleTrust(roleID)
 	if err != nil {
