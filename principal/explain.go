@@ -167,3 +167,27 @@ func describePrincipal(p evaluator.Principal) string {
 	}
 	return strings.ToLower(p.Type.String()) + " " + p.ARN
 }
+
+// ExplainTrust explains the decision of role roleID's trust policy on req,
+// whose Principal is the caller as the trust policy sees it (see
+// evaluator.Principal) and whose Context is the one the trust policy reads.
+// The explanation's Layer is LayerTrust; a statement that would apply but
+// for its Principal element is a near miss whose reason names the
+// principal ("Principal does not name user acs:ram::...").
+// Errors: ErrInvalid, ErrNotFound (as RoleTrust). It allocates.
+func (d *Directory) ExplainTrust(roleID ID, req evaluator.Request) (Explanation, error) {
+	d.mu.RLock()
+	r, err := d.roleByID("ExplainTrust", roleID)
+	var c *compiled
+	if err == nil {
+		c = d.trustCompiled(r)
+	}
+	d.mu.RUnlock()
+	if err != nil {
+		return Explanation{}, err
+	}
+	if c.err != nil {
+		return Explanation{}, c.err
+	}
+	return Explanation{Explanation: explainTrust(r.trust, c.ev, req), Layer: LayerTrust}, nil
+}

@@ -136,31 +136,9 @@ const maxAttempts = 8
 // The checks and the recording of the session happen at one state of the
 // directory: if the directory changes in between, AssumeRole checks again.
 func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
-	roleID, err := principal.Parse(in.RoleARN)
-	if err != nil || roleID.Kind() != principal.KindRole {
-		return AssumeRoleOutput{}, fail(ErrInvalidRoleArn, "RoleArn must be acs:ram::<uid>:role/<name>", err)
-	}
-	if err := principal.CheckSessionName(in.RoleSessionName); err != nil {
-		return AssumeRoleOutput{}, fail(ErrInvalidRoleSessionName, "", err)
-	}
-	duration := in.DurationSeconds
-	if duration == 0 {
-		duration = principal.DefaultSessionDuration
-	}
-	if duration < principal.MinSessionDuration {
-		return AssumeRoleOutput{}, fail(ErrInvalidDurationSeconds, "DurationSeconds must be at least 900", nil)
-	}
-	if in.Policy != "" {
-		if _, err := policy.Parse([]byte(in.Policy), policy.WithKind(policy.Session)); err != nil {
-			if errors.Is(err, policy.ErrLimit) {
-				return AssumeRoleOutput{}, fail(ErrPolicySize, "the session policy exceeds 2048 characters", err)
-			}
-			return AssumeRoleOutput{}, fail(ErrPolicyGrammar, "", err)
-		}
-	}
-	if in.ExternalID != "" && !validExternalID(in.ExternalID) {
-		return AssumeRoleOutput{}, fail(ErrInvalidExternalID,
-			"ExternalId must be 2 to 1224 characters from letters, digits and _+=,.@:/-", nil)
+	roleID, duration, err := checkInput(in)
+	if err != nil {
+		return AssumeRoleOutput{}, err
 	}
 	roleARN := roleID.String()
 	ctx := contextPool.Get().(*evaluator.Context)
@@ -227,6 +205,38 @@ func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		}
 	}
 	return AssumeRoleOutput{}, fail(ErrNoPermission, "the directory kept changing; try again", principal.ErrStale)
+}
+
+// checkInput checks AssumeRole's parameters in the order of the API's error
+// codes and returns the role and the session duration in seconds.
+func checkInput(in AssumeRoleInput) (principal.ID, int, error) {
+	roleID, err := principal.Parse(in.RoleARN)
+	if err != nil || roleID.Kind() != principal.KindRole {
+		return principal.ID{}, 0, fail(ErrInvalidRoleArn, "RoleArn must be acs:ram::<uid>:role/<name>", err)
+	}
+	if err := principal.CheckSessionName(in.RoleSessionName); err != nil {
+		return principal.ID{}, 0, fail(ErrInvalidRoleSessionName, "", err)
+	}
+	duration := in.DurationSeconds
+	if duration == 0 {
+		duration = principal.DefaultSessionDuration
+	}
+	if duration < principal.MinSessionDuration {
+		return principal.ID{}, 0, fail(ErrInvalidDurationSeconds, "DurationSeconds must be at least 900", nil)
+	}
+	if in.Policy != "" {
+		if _, err := policy.Parse([]byte(in.Policy), policy.WithKind(policy.Session)); err != nil {
+			if errors.Is(err, policy.ErrLimit) {
+				return principal.ID{}, 0, fail(ErrPolicySize, "the session policy exceeds 2048 characters", err)
+			}
+			return principal.ID{}, 0, fail(ErrPolicyGrammar, "", err)
+		}
+	}
+	if in.ExternalID != "" && !validExternalID(in.ExternalID) {
+		return principal.ID{}, 0, fail(ErrInvalidExternalID,
+			"ExternalId must be 2 to 1224 characters from letters, digits and _+=,.@:/-", nil)
+	}
+	return roleID, duration, nil
 }
 
 // contextPool holds request-local contexts, so that deriving one from the
