@@ -258,24 +258,25 @@ func (d *Directory) Explain(principal string, req evaluator.Request) (Explanatio
 }
 
 // resourceAccount returns the account field of an ARN
-// (acs:<service>:<region>:<account>:<relative-id>), or "".
+// (acs:<service>:<region>:<account>:<relative-id>), or "". It is on every
+// decision's path, so it scans the bytes once instead of searching.
 func resourceAccount(arn string) string {
-	if !strings.HasPrefix(arn, "acs:") {
+	if len(arn) < 4 || arn[:4] != "acs:" {
 		return ""
 	}
-	rest := arn[4:]
-	for range 2 {
-		i := strings.IndexByte(rest, ':')
-		if i < 0 {
-			return ""
+	colons, start := 1, 0
+	for i := 4; i < len(arn); i++ {
+		if arn[i] != ':' {
+			continue
 		}
-		rest = rest[i+1:]
+		colons++
+		if colons == 3 {
+			start = i + 1
+		} else if colons == 4 {
+			return arn[start:i]
+		}
 	}
-	i := strings.IndexByte(rest, ':')
-	if i < 0 {
-		return ""
-	}
-	return rest[:i]
+	return ""
 }
 
 // grantFor resolves principal and returns what deciding for it needs,
