@@ -80,7 +80,11 @@ const actionAssumeRole = "sts:AssumeRole"
 // a resource-based policy of the owner both allow it; the directory holds one
 // kind, a role's trust policy, which consents to sts:AssumeRole on that role.
 // An explicit Deny on either side is ExplicitDeny; anything else is
-// ImplicitDeny, which Explain attributes to LayerAccountBoundary.
+// ImplicitDeny, which Explain attributes to LayerAccountBoundary (or to the
+// side that refused). The trust policy reads req.Context as given,
+// sts:ExternalId included: a service that maps an AssumeRole call onto
+// Authorize must set that key from the call's ExternalId parameter only, as
+// role.AssumeRole does.
 //
 // An account root is allowed every action on resources of its own account,
 // named by req.ResourceOwner or else by the ARN's account field, and

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -156,4 +157,32 @@ func TestRevokeSessionsCutOffOutOfRange(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidParameter)
 	assert.ErrorIs(t, err, principal.ErrInvalid)
 	assert.ErrorIs(t, f.sts.RevokeSessions(roleARN(uidA, "nope"), f.now()), ErrRoleNotExist)
+}
+
+// D28 through AssumeRole: near the end of year 9999 a session that would
+// expire after it is refused (an invalid parameter wrapping
+// principal.ErrInvalid) and nothing is recorded; a shorter one is issued,
+// and the directory still exports.
+func TestAssumeRoleNearEndOfYear9999(t *testing.T) {
+	f := newFixture(t)
+	caller := f.user(t, uidB, "dave", allowAssumeAny)
+	r := f.role(t, uidA, "ops", trust(trustRAM("Allow", root(uidB))), 0)
+	f.clk.Set(time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC))
+	_, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "late"})
+	assert.ErrorIs(t, err, ErrInvalidParameter)
+	assert.ErrorIs(t, err, principal.ErrInvalid)
+	sessions, err := f.dir.ListSessions(id(r))
+	require.NoError(t, err)
+	assert.Empty(t, sessions)
+	out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "late", DurationSeconds: 900})
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(9999, 12, 31, 23, 15, 0, 0, time.UTC), out.Credentials.Expiration)
+	_, err = f.dir.Export()
+	assert.NoError(t, err)
+	// A clock past 9999 issues nothing.
+	f.clk.Set(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
+	_, err = f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "later", DurationSeconds: 900})
+	assert.ErrorIs(t, err, principal.ErrInvalid)
+	_, err = f.dir.Export()
+	assert.NoError(t, err)
 }
