@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/policy"
 )
 
 // D26, issue 11 item 3: in Authorize and Explain, acs:PrincipalARN is the
@@ -100,4 +101,43 @@ func TestResourceOwnerWins(t *testing.T) {
 			assert.Equal(t, tc.want, requireExplained(t, d, tc.who, tc.r).Decision)
 		})
 	}
+}
+
+// D27 audit: the directory's API leaves the caller's values as they were
+// (slices in specs, import bytes, requests) and hands out copies of its own
+// state (a trust document the caller may change freely).
+func TestAPIDoesNotWriteCallerValues(t *testing.T) {
+	d, _ := newDir(t, uidA)
+	_, err := d.CreatePolicy(uidA, "P", "", docAllow("ecs:*", "*"))
+	require.NoError(t, err)
+	atts := []Attachment{{Custom, "P"}, {System, "AliyunARMSReadOnlyAccess"}, {Custom, "P"}}
+	spec := RoleSpec{Name: "r", TrustPolicy: trustRoot(uidA), Policies: atts}
+	_, err = d.CreateRole(uidA, spec)
+	require.NoError(t, err)
+	assert.Equal(t, []Attachment{{Custom, "P"}, {System, "AliyunARMSReadOnlyAccess"}, {Custom, "P"}}, atts)
+	assert.Zero(t, spec.MaxSessionDuration, "the default is not written back")
+
+	roleID := MustParse("acs:ram::" + uidA + ":role/r")
+	doc, err := d.TrustDocument(roleID)
+	require.NoError(t, err)
+	doc.Statements[0].Effect = policy.Deny
+	doc.Statements = nil
+	again, err := d.TrustDocument(roleID)
+	require.NoError(t, err)
+	require.Len(t, again.Statements, 1, "TrustDocument returned the directory's own document")
+
+	data, err := d.Export()
+	require.NoError(t, err)
+	orig := string(data)
+	other, _ := newDir(t)
+	require.NoError(t, other.Import(data))
+	assert.Equal(t, orig, string(data))
+
+	ctx := &evaluator.Context{}
+	ctx.Set("acs:SourceIp", "10.0.0.1")
+	r := evaluator.Request{Action: "ecs:Stop", Resource: "*", Context: ctx}
+	before := r
+	_, _ = d.Authorize("acs:ram::"+uidA+":root", r)
+	_, _ = d.Explain("acs:ram::"+uidA+":user/none", r)
+	assert.Equal(t, before, r)
 }
