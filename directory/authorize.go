@@ -2,6 +2,7 @@ package directory
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
@@ -33,50 +34,58 @@ func (r Result) String() string {
 // A user is judged by the default versions of the policies attached to it
 // and to every group it belongs to, as one pool (spec §6.2): any explicit
 // Deny wins, then any Allow, else ImplicitDeny. An account root is allowed
-// everything in its own account (spec §6.2, the library's decision).
+// everything in its own account and nothing elsewhere (spec §6.2, the
+// library's decision).
 //
 // The account boundary (spec D24): the resource's owner is
 // req.ResourceOwner when set, else the account field of req.Resource, else
-// (the ARN names none: "*", empty, or no ARN) the principal's own account. A request on another account's resource
-// is an ImplicitDeny: identity policies act only in their own account, and
-// the only cross-account consent the directory knows is a role's trust
-// policy, used through AssumeRole.
+// (the ARN names none: "*", empty, or no ARN) the principal's own account.
+// On another account's resource the identity policies alone never allow:
+// the owner must consent through a resource-based policy, and the only one
+// the directory holds is a role's trust policy, for sts:AssumeRole on that
+// role. An explicit Deny of either side wins; without consent the answer
+// is ImplicitDeny, which Explain attributes to LayerAccountBoundary.
 //
 // req.Principal is set by Authorize, with PrincipalResolved, so
 // acs:PrincipalARN is the user's ARN whatever req.Context says (spec D26);
-// req and req.Context are not written (D27). Errors (always with ImplicitDeny): an *Error
-// unwrapping to ErrInvalid (not a user or account ID; a session ID) or
-// ErrNotFound (unknown account or user), or ErrInvalid when the attached
-// policies do not compile. On a warm path Authorize does not allocate.
+// req and req.Context are not written (D27). Errors (always with
+// ImplicitDeny): an *Error unwrapping to ErrInvalid (not a user or account
+// ID; a session ID) or ErrNotFound (unknown account or user), or
+// ErrInvalid when the attached policies do not compile. A warm decision
+// does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
-	return d.authorizeOn(d.cur.Load(), id, &req)
+	res, _, err := d.authorizeOn(d.cur.Load(), id, &req)
+	return res, err
 }
 
-func (d *Directory) authorizeOn(s *state, id principal.ID, req *evaluator.Request) (Result, error) {
+// authorizeOn decides on s and says which layer decided.
+func (d *Directory) authorizeOn(s *state, id principal.ID, req *evaluator.Request) (Result, Layer, error) {
+	res := Result{Revision: s.rev}
 	switch id.Kind() {
 	case principal.KindUser:
 		a := s.account(id.Account())
 		if a == nil {
-			return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrNotFound, "no such account")
+			return res, 0, errf("Authorize", id.String(), ErrNotFound, "no such account")
 		}
 		u := a.user(id.Name())
 		if u == nil {
-			return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrNotFound, "no such user")
+			return res, 0, errf("Authorize", id.String(), ErrNotFound, "no such user")
 		}
 		return d.decideUser(s, a, u, req)
 	case principal.KindAccount:
 		if s.account(id.Account()) == nil {
-			return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrNotFound, "no such account")
+			return res, 0, errf("Authorize", id.String(), ErrNotFound, "no such account")
 		}
-		if resourceOwner(req, id.Account()) == id.Account() {
-			return Result{Decision: evaluator.Allow, Revision: s.rev}, nil
+		if resourceOwner(req, id.Account()) != id.Account() {
+			return res, LayerAccountBoundary, nil
 		}
-		return Result{Revision: s.rev}, nil
+		res.Decision = evaluator.Allow
+		return res, LayerAccountRoot, nil
 	case principal.KindSession:
-		return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrInvalid,
+		return res, 0, errf("Authorize", id.String(), ErrInvalid,
 			"a session ARN is not a credential: use AuthorizeSession with its AccessKeyId and SecurityToken")
 	}
-	return Result{Revision: s.rev}, errf("Authorize", id.String(), ErrInvalid, "a "+id.Kind().String()+" is not authorized directly")
+	return res, 0, errf("Authorize", id.String(), ErrInvalid, "a "+id.Kind().String()+" is not authorized directly")
 }
 
 // resourceOwner returns the account that owns req's resource (spec D24):
@@ -93,19 +102,65 @@ func resourceOwner(req *evaluator.Request, own string) string {
 }
 
 // decideUser decides req for user u of account a in state s.
-func (d *Directory) decideUser(s *state, a *account, u *user, req *evaluator.Request) (Result, error) {
+func (d *Directory) decideUser(s *state, a *account, u *user, req *evaluator.Request) (Result, Layer, error) {
 	res := Result{Revision: s.rev}
-	if resourceOwner(req, a.uid) != a.uid {
-		return res, nil
-	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
 	req.PrincipalResolved = true
 	dec, err := decideSets(req, u.att.set, a, u.groups)
 	if err != nil {
-		return res, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
+		return res, 0, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
+	}
+	layer := LayerIdentity
+	if owner := resourceOwner(req, a.uid); owner != a.uid {
+		dec, layer = d.crossAccount(s, owner, req, dec, LayerIdentity)
 	}
 	res.Decision = dec
-	return res, nil
+	return res, layer, nil
+}
+
+// crossAccount combines the identity decision dec (made by layer) of a
+// request on owner's resource with owner's consent (spec D24): an explicit
+// Deny on either side wins, an Allow needs both, anything else is the
+// account boundary's ImplicitDeny.
+func (d *Directory) crossAccount(s *state, owner string, req *evaluator.Request, dec evaluator.Decision, layer Layer) (evaluator.Decision, Layer) {
+	if dec == evaluator.ExplicitDeny {
+		return dec, layer
+	}
+	consent := resourceConsent(s, owner, req)
+	switch {
+	case consent == evaluator.ExplicitDeny:
+		return evaluator.ExplicitDeny, LayerTrustPolicy
+	case consent == evaluator.Allow && dec == evaluator.Allow:
+		return evaluator.Allow, layer
+	}
+	return evaluator.ImplicitDeny, LayerAccountBoundary
+}
+
+// resourceConsent is the decision of owner's resource-based policy on req:
+// the trust policy of owner's role for sts:AssumeRole on that role, and
+// ImplicitDeny for everything else (no other resource policies are held).
+// It runs only for cross-account requests and may allocate.
+func resourceConsent(s *state, owner string, req *evaluator.Request) evaluator.Decision {
+	if !strings.EqualFold(req.Action, ActionAssumeRole) {
+		return evaluator.ImplicitDeny
+	}
+	id, err := principal.Parse(req.Resource)
+	if err != nil || id.Kind() != principal.KindRole || id.Account() != owner {
+		return evaluator.ImplicitDeny
+	}
+	a := s.account(owner)
+	if a == nil {
+		return evaluator.ImplicitDeny
+	}
+	r := a.role(id.Name())
+	if r == nil {
+		return evaluator.ImplicitDeny
+	}
+	ev, err := r.trust.evaluator()
+	if err != nil {
+		return evaluator.ImplicitDeny
+	}
+	return ev.Decide(*req)
 }
 
 // decideSets combines the decisions of own and of the sets of groups: any
@@ -156,8 +211,12 @@ const (
 	LayerSessionPolicy
 	// LayerAccountRoot: the account root's own-account rule.
 	LayerAccountRoot
-	// LayerAccountBoundary: the resource belongs to another account (D24).
+	// LayerAccountBoundary: the resource belongs to another account whose
+	// resource-based policies do not consent (D24).
 	LayerAccountBoundary
+	// LayerTrustPolicy: a role's trust policy (the owner's consent to a
+	// cross-account sts:AssumeRole) denied explicitly.
+	LayerTrustPolicy
 )
 
 // String names the layer.
@@ -171,6 +230,8 @@ func (l Layer) String() string {
 		return "account root"
 	case LayerAccountBoundary:
 		return "account boundary"
+	case LayerTrustPolicy:
+		return "trust policy"
 	}
 	return "Layer(" + strconv.Itoa(int(l)) + ")"
 }
@@ -183,28 +244,18 @@ type Explanation struct {
 	Detail evaluator.Explanation
 }
 
-// Explain is Authorize with reasons. It is a cold path and allocates.
-// Errors: as Authorize.
+// Explain is Authorize with reasons: the result, the layer that decided
+// and, for LayerIdentity, the evaluator's explanation of the user's pool of
+// policies. It is a cold path and allocates. Errors: as Authorize.
 func (d *Directory) Explain(id principal.ID, req evaluator.Request) (Explanation, error) {
 	s := d.cur.Load()
-	res, err := d.authorizeOn(s, id, &req)
-	if err != nil {
-		return Explanation{Result: res}, err
+	res, layer, err := d.authorizeOn(s, id, &req)
+	x := Explanation{Result: res, Layer: layer}
+	if err != nil || layer != LayerIdentity {
+		return x, err
 	}
-	x := Explanation{Result: res}
 	a := s.account(id.Account())
-	if resourceOwner(&req, a.uid) != a.uid {
-		x.Layer = LayerAccountBoundary
-		return x, nil
-	}
-	if id.Kind() == principal.KindAccount {
-		x.Layer = LayerAccountRoot
-		return x, nil
-	}
 	u := a.user(id.Name())
-	req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
-	req.PrincipalResolved = true
-	x.Layer = LayerIdentity
 	x.Detail, err = explainSets(req, u.att.set, a, u.groups)
 	return x, err
 }

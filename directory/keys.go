@@ -166,5 +166,6 @@ func (d *Directory) AuthorizeAccessKey(keyID string, req evaluator.Request) (Res
 	if err != nil {
 		return Result{Revision: s.rev}, errf("AuthorizeAccessKey", keyID, err, "")
 	}
-	return d.decideUser(s, a, u, &req)
+	res, _, err := d.decideUser(s, a, u, &req)
+	return res, err
 }

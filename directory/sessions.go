@@ -138,14 +138,14 @@ func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req eval
 	if err != nil {
 		return res, errf("AuthorizeSession", accessKeyID, err, "")
 	}
-	if resourceOwner(&req, a.uid) != a.uid {
-		return res, nil
-	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
 	req.PrincipalResolved = true
-	dec, _, err := decideSession(e, r, a, &req)
+	dec, layer, err := decideSession(e, r, a, &req)
 	if err != nil {
 		return res, &Error{Op: "AuthorizeSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
+	}
+	if owner := resourceOwner(&req, a.uid); owner != a.uid {
+		dec, _ = d.crossAccount(s, owner, &req, dec, layer)
 	}
 	res.Decision = dec
 	return res, nil
@@ -167,9 +167,10 @@ func decideSession(e *sessionEntry, r *role, a *account, req *evaluator.Request)
 }
 
 // ExplainSession is AuthorizeSession with reasons: the layer that decided
-// (LayerAccountBoundary, LayerSessionPolicy or LayerIdentity) and the
-// evaluator's explanation of that layer. It is a cold path and allocates.
-// Errors: as AuthorizeSession.
+// (LayerSessionPolicy, LayerIdentity, LayerAccountBoundary or
+// LayerTrustPolicy) and, for the first two, the evaluator's explanation of
+// that layer. It is a cold path and allocates. Errors: as
+// AuthorizeSession.
 func (d *Directory) ExplainSession(accessKeyID, securityToken string, req evaluator.Request) (Explanation, error) {
 	s := d.cur.Load()
 	x := Explanation{Result: Result{Revision: s.rev}}
@@ -177,26 +178,24 @@ func (d *Directory) ExplainSession(accessKeyID, securityToken string, req evalua
 	if err != nil {
 		return x, errf("ExplainSession", accessKeyID, err, "")
 	}
-	if resourceOwner(&req, a.uid) != a.uid {
-		x.Layer = LayerAccountBoundary
-		return x, nil
-	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
 	req.PrincipalResolved = true
-	sp, err := e.policy()
+	dec, layer, err := decideSession(e, r, a, &req)
 	if err != nil {
 		return x, &Error{Op: "ExplainSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
 	}
-	if sp != nil {
-		if sx := sp.Explain(req); sx.Decision != evaluator.Allow {
-			x.Decision, x.Layer, x.Detail = sx.Decision, LayerSessionPolicy, sx
-			return x, nil
+	if owner := resourceOwner(&req, a.uid); owner != a.uid {
+		dec, layer = d.crossAccount(s, owner, &req, dec, layer)
+	}
+	x.Decision, x.Layer = dec, layer
+	switch layer {
+	case LayerSessionPolicy:
+		sp, _ := e.policy()
+		x.Detail = sp.Explain(req)
+	case LayerIdentity:
+		if x.Detail, err = explainSets(req, r.att.set, a, nil); err != nil {
+			return x, err
 		}
 	}
-	x.Layer = LayerIdentity
-	if x.Detail, err = explainSets(req, r.att.set, a, nil); err != nil {
-		return x, err
-	}
-	x.Decision = x.Detail.Decision
 	return x, nil
 }
