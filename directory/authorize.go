@@ -54,7 +54,16 @@ func (r Result) String() string {
 // ErrInvalid when the attached policies do not compile. A warm decision
 // does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
-	res, _, err := d.authorizeOn(d.cur.Load(), id, &req)
+	s := d.cur.Load()
+	if id.Kind() == principal.KindUser { // the hot path, kept short
+		if a := s.account(id.Account()); a != nil {
+			if u := a.user(id.Name()); u != nil {
+				res, _, err := d.decideUser(s, a, u, &req)
+				return res, err
+			}
+		}
+	}
+	res, _, err := d.authorizeOn(s, id, &req)
 	return res, err
 }
 
@@ -103,19 +112,26 @@ func resourceOwner(req *evaluator.Request, own string) string {
 
 // decideUser decides req for user u of account a in state s.
 func (d *Directory) decideUser(s *state, a *account, u *user, req *evaluator.Request) (Result, Layer, error) {
-	res := Result{Revision: s.rev}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
 	req.PrincipalResolved = true
+	if owner := resourceOwner(req, a.uid); owner != a.uid {
+		return d.decideUserCross(s, a, u, owner, req)
+	}
 	dec, err := decideSets(req, u.att.set, a, u.groups)
 	if err != nil {
-		return res, 0, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
+		return Result{Revision: s.rev}, 0, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
 	}
-	layer := LayerIdentity
-	if owner := resourceOwner(req, a.uid); owner != a.uid {
-		dec, layer = d.crossAccount(s, owner, req, dec, LayerIdentity)
+	return Result{Decision: dec, Revision: s.rev}, LayerIdentity, nil
+}
+
+// decideUserCross is decideUser for another account's resource.
+func (d *Directory) decideUserCross(s *state, a *account, u *user, owner string, req *evaluator.Request) (Result, Layer, error) {
+	dec, err := decideSets(req, u.att.set, a, u.groups)
+	if err != nil {
+		return Result{Revision: s.rev}, 0, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
 	}
-	res.Decision = dec
-	return res, layer, nil
+	dec, layer := d.crossAccount(s, owner, req, dec, LayerIdentity)
+	return Result{Decision: dec, Revision: s.rev}, layer, nil
 }
 
 // crossAccount combines the identity decision dec (made by layer) of a
