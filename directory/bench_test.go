@@ -152,7 +152,7 @@ func BenchmarkAssumeRole(b *testing.B) {
 // accounts×500 custom policies: every user in one group and holding one
 // custom policy, every group holding two.
 func largeDirectory(b *testing.B, accounts int) (*Directory, []string) {
-	d, err := New(Options{})
+	d, err := New(Options{Limits: Limits{UsersPerAccount: 5001}}) // room for the benchmark's own user
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -206,9 +206,23 @@ func BenchmarkLargeDirectory(b *testing.B) {
 			before := liveHeap()
 			d, uids := largeDirectory(b, accounts)
 			heap := liveHeap() - before
+			// Decide once for every user: every shared set is compiled.
+			for _, uid := range uids {
+				for u := range 5000 {
+					r := req("oss:GetObject", "acs:oss:*:"+uid+":bucket-7/k")
+					if _, err := d.Authorize(userID(uid, "u"+strconv.Itoa(u)), r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			warm := liveHeap() - before
 			last := uids[len(uids)-1]
 			b.Run("CreateUser+DeleteUser", func(b *testing.B) {
-				b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+				defer func() {
+					b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+					b.ReportMetric(float64(warm)/(1<<20), "warm-heap-MiB")
+					b.ReportMetric(float64(d.sets.live()), "compiled-sets")
+				}()
 				b.ReportAllocs()
 				for b.Loop() {
 					id := userID(last, "new")
