@@ -163,7 +163,7 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		p = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: ca.uid, ARN: cr.arn}
 		callerID = e.session.String()
 		identity = func(req evaluator.Request) (evaluator.Decision, error) {
-			dec, _, err := decideSession(e, cr, ca, &req)
+			dec, _, err := d.decideSession(e, cr, ca, &req)
 			return dec, err
 		}
 	case in.Caller.Kind() == principal.KindUser:

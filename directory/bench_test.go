@@ -126,11 +126,25 @@ func BenchmarkAuthorizeSession(b *testing.B) {
 			sinkResult, _ = f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, armsReq)
 		}
 	})
+	// A token not cached whose session policy another session compiled.
 	b.Run("uncached", func(b *testing.B) {
 		b.ReportAllocs()
 		slot := f.d.cache.slot(c.AccessKeyID)
 		for b.Loop() {
 			slot.Store(nil)
+			sinkResult, _ = f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, armsReq)
+		}
+	})
+	// A token not cached with a session policy never seen: parse and
+	// compile it too.
+	b.Run("uncached-new-policy", func(b *testing.B) {
+		b.ReportAllocs()
+		slot := f.d.cache.slot(c.AccessKeyID)
+		for b.Loop() {
+			slot.Store(nil)
+			for i := range f.d.sessionPolicies.slots {
+				f.d.sessionPolicies.slots[i].Store(nil)
+			}
 			sinkResult, _ = f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, armsReq)
 		}
 	})
@@ -283,3 +297,42 @@ func median(xs []float64) float64 {
 }
 
 func nanotime() int64 { return time.Now().UnixNano() }
+
+// BenchmarkAuthorizeSessionRatio: cached session decisions against raw
+// Decide of the session policy then the role's policies, interleaved as in
+// BenchmarkAuthorizeRatio (target ≤ 2).
+func BenchmarkAuthorizeSessionRatio(b *testing.B) {
+	f, caller, role := sessionFixture(b)
+	sessionDoc := doc(stmt("Allow", "arms:*", "*"))
+	out, err := f.d.AssumeRole(AssumeRoleInput{Caller: caller, Role: role, SessionName: "s-1", Policy: sessionDoc})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := creds(out)
+	sp, _ := system.Get("AliyunARMSFullAccess")
+	rawRole := must(evaluator.Compile(evaluator.Policy{ID: "AliyunARMSFullAccess", Document: sp.Document}))
+	rawSession := must(evaluator.Compile(evaluator.Policy{ID: "session", Document: must(policy.Parse([]byte(sessionDoc), policy.WithKind(policy.Session)))}))
+	var rawNs, dirNs, ratios []float64
+	for b.Loop() {
+		t0 := nanotime()
+		for range 200 {
+			if sinkDecision = rawSession.Decide(armsReq); sinkDecision == evaluator.Allow {
+				sinkDecision = rawRole.Decide(armsReq)
+			}
+		}
+		t1 := nanotime()
+		for range 200 {
+			sinkResult, _ = f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, armsReq)
+		}
+		t2 := nanotime()
+		rawNs = append(rawNs, float64(t1-t0)/200)
+		dirNs = append(dirNs, float64(t2-t1)/200)
+		ratios = append(ratios, float64(t2-t1)/float64(t1-t0))
+	}
+	if sinkResult.Decision != evaluator.Allow {
+		b.Fatal("want Allow")
+	}
+	b.ReportMetric(median(rawNs), "raw-ns/decision")
+	b.ReportMetric(median(dirNs), "dir-ns/decision")
+	b.ReportMetric(median(ratios), "ratio")
+}

@@ -34,6 +34,8 @@ type Directory struct {
 	kek    cipher.AEAD
 	sets   interner
 	cache  *sessionCache
+	// sessionPolicies shares compiled session policies between sessions.
+	sessionPolicies *policyCache
 	// trustSeq numbers trust-policy sets (process-local, not state).
 	trustSeq atomic.Uint64
 }
@@ -61,6 +63,7 @@ func New(opts Options) (*Directory, error) {
 	}
 	d.kek = aead
 	d.cache = newSessionCache(opts.SessionCacheSize)
+	d.sessionPolicies = newPolicyCache(opts.SessionCacheSize)
 	s := &state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1}
 	tk, err := d.newTokenKey(s, d.now())
 	if err != nil {

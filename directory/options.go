@@ -63,10 +63,12 @@ type Options struct {
 	// Applications that persist exports supply their own key (from a KMS
 	// or a secret store). Any other length is an error from New.
 	KeyEncryptionKey []byte
-	// SessionCacheSize is the number of compiled session policies kept
-	// (a direct-mapped cache keyed by SecurityToken); 0 means 4,096. It
-	// bounds the memory a flood of AssumeRole calls with large session
-	// policies can hold.
+	// SessionCacheSize is the number of opened SecurityTokens kept (keyed
+	// by AccessKeyId) and, separately, of compiled session policies kept
+	// (keyed by the policy's text, so sessions with one session policy
+	// share one compiled copy); 0 means 1,024 each. Both caches are fixed
+	// arrays of slots, so this bounds the memory a flood of AssumeRole
+	// calls with large session policies can hold.
 	SessionCacheSize int
 }
 

@@ -45,8 +45,9 @@ type sessionEntry struct {
 }
 
 // policy returns the compiled session policy (nil when the session has
-// none), compiling it on first use.
-func (e *sessionEntry) policy() (*evaluator.Evaluator, error) {
+// none), compiling it on first use; sessions with the same session policy
+// text share one compiled copy through the directory's policy cache.
+func (e *sessionEntry) policy(d *Directory) (*evaluator.Evaluator, error) {
 	if p := e.pol.Load(); p != nil {
 		return p.ev, p.err
 	}
@@ -57,15 +58,46 @@ func (e *sessionEntry) policy() (*evaluator.Evaluator, error) {
 	}
 	p := &compiledSet{}
 	if e.c.policy != "" {
-		doc, err := policy.Parse([]byte(e.c.policy), policy.WithKind(policy.Session))
-		if err == nil {
-			p.ev, p.err = evaluator.Compile(evaluator.Policy{ID: "session-policy", Document: doc})
-		} else {
-			p.err = err
-		}
+		p = d.sessionPolicies.get(e.c.policy)
 	}
 	e.pol.Store(p)
 	return p.ev, p.err
+}
+
+// policyCache keeps compiled session policies by their text, in a fixed
+// array of slots like sessionCache: bounded, lock-free.
+type policyCache struct {
+	seed  maphash.Seed
+	slots []atomic.Pointer[cachedPolicy]
+}
+
+type cachedPolicy struct {
+	text string
+	c    *compiledSet
+}
+
+func newPolicyCache(n int) *policyCache {
+	if n <= 0 {
+		n = defaultSessionCacheSize
+	}
+	return &policyCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[cachedPolicy], n)}
+}
+
+// get returns the compiled session policy text, compiling it on a miss.
+func (pc *policyCache) get(text string) *compiledSet {
+	slot := &pc.slots[maphash.String(pc.seed, text)%uint64(len(pc.slots))]
+	if cp := slot.Load(); cp != nil && cp.text == text {
+		return cp.c
+	}
+	c := &compiledSet{}
+	doc, err := policy.Parse([]byte(text), policy.WithKind(policy.Session))
+	if err == nil {
+		c.ev, c.err = evaluator.Compile(evaluator.Policy{ID: "session-policy", Document: doc})
+	} else {
+		c.err = err
+	}
+	slot.Store(&cachedPolicy{text: text, c: c})
+	return c
 }
 
 // session verifies accessKeyID and token against s and returns the opened
@@ -140,7 +172,7 @@ func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req eval
 	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
 	req.PrincipalResolved = true
-	dec, layer, err := decideSession(e, r, a, &req)
+	dec, layer, err := d.decideSession(e, r, a, &req)
 	if err != nil {
 		return res, &Error{Op: "AuthorizeSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
 	}
@@ -152,8 +184,8 @@ func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req eval
 }
 
 // decideSession decides for a session: its policy, then its role's.
-func decideSession(e *sessionEntry, r *role, a *account, req *evaluator.Request) (evaluator.Decision, Layer, error) {
-	sp, err := e.policy()
+func (d *Directory) decideSession(e *sessionEntry, r *role, a *account, req *evaluator.Request) (evaluator.Decision, Layer, error) {
+	sp, err := e.policy(d)
 	if err != nil {
 		return evaluator.ImplicitDeny, LayerSessionPolicy, err
 	}
@@ -180,7 +212,7 @@ func (d *Directory) ExplainSession(accessKeyID, securityToken string, req evalua
 	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
 	req.PrincipalResolved = true
-	dec, layer, err := decideSession(e, r, a, &req)
+	dec, layer, err := d.decideSession(e, r, a, &req)
 	if err != nil {
 		return x, &Error{Op: "ExplainSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
 	}
@@ -190,7 +222,7 @@ func (d *Directory) ExplainSession(accessKeyID, securityToken string, req evalua
 	x.Decision, x.Layer = dec, layer
 	switch layer {
 	case LayerSessionPolicy:
-		sp, _ := e.policy()
+		sp, _ := e.policy(d)
 		x.Detail = sp.Explain(req)
 	case LayerIdentity:
 		if x.Detail, err = explainSets(req, r.att.set, a, nil); err != nil {
