@@ -1,7 +1,7 @@
 // Command http-middleware runs a small net/http service whose middleware
 // authorizes every route the way RAM would: it resolves the caller from an
 // AccessKey pair, maps the route to a RAM action and resource ARN, fills the
-// request context (source IP, HTTPS, time) and asks a principal.Directory.
+// request context (source IP, HTTPS, time) and asks a directory.Directory.
 // A denied request gets 403 with a short reason; a caller it cannot
 // identify gets 401.
 //
@@ -13,6 +13,7 @@
 package main
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 )
@@ -38,7 +40,7 @@ func main() {
 
 // service is the HTTP API: trace apps and their traces.
 type service struct {
-	dir *principal.Directory
+	dir *directory.Directory
 	now func() time.Time
 }
 
@@ -74,9 +76,9 @@ func (s *service) authorize(action string, resource func(*http.Request) string, 
 			return
 		}
 		req := evaluator.Request{Action: action, Resource: resource(r), Context: s.context(r)}
-		d, err := s.dir.Authorize(who, req)
-		if err != nil || d != evaluator.Allow {
-			http.Error(w, "forbidden: "+s.reason(who, req, d, err), http.StatusForbidden)
+		res, err := s.dir.Authorize(who, req)
+		if err != nil || !res.Allowed() {
+			http.Error(w, "forbidden: "+s.reason(who, req, res.Decision, err), http.StatusForbidden)
 			return
 		}
 		next(w, r)
@@ -84,25 +86,26 @@ func (s *service) authorize(action string, resource func(*http.Request) string, 
 }
 
 // caller verifies "Authorization: ACS <AccessKeyId>:<AccessKeySecret>" and
-// returns the user's ARN. (Real Alibaba Cloud APIs sign requests instead of
-// sending the secret; the directory's job is the same either way.)
-func (s *service) caller(r *http.Request) (string, error) {
+// returns the user. (Real Alibaba Cloud APIs sign requests instead of
+// sending the secret; the directory hands out the unsealed secret, through
+// AccessKeySecret, for verifying either.)
+func (s *service) caller(r *http.Request) (principal.ID, error) {
 	cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "ACS ")
 	if !ok {
-		return "", errors.New("no ACS credentials")
+		return principal.ID{}, errors.New("no ACS credentials")
 	}
 	keyID, secret, ok := strings.Cut(cred, ":")
 	if !ok {
-		return "", errors.New("credentials must be AccessKeyId:AccessKeySecret")
+		return principal.ID{}, errors.New("credentials must be AccessKeyId:AccessKeySecret")
 	}
-	id, err := s.dir.VerifyAccessKey(keyID, secret)
+	id, want, err := s.dir.AccessKeySecret(keyID)
 	switch {
-	case errors.Is(err, principal.ErrInactive):
-		return "", errors.New("access key is inactive")
-	case err != nil:
-		return "", errors.New("unknown access key or wrong secret")
+	case errors.Is(err, directory.ErrKeyInactive):
+		return principal.ID{}, errors.New("access key is inactive")
+	case err != nil || subtle.ConstantTimeCompare([]byte(secret), []byte(want)) != 1:
+		return principal.ID{}, errors.New("unknown access key or wrong secret")
 	}
-	return id.String(), nil
+	return id, nil
 }
 
 // context fills the common condition keys from the HTTP request.
@@ -117,7 +120,7 @@ func (s *service) context(r *http.Request) *evaluator.Context {
 }
 
 // reason says briefly why a request was refused.
-func (s *service) reason(who string, req evaluator.Request, d evaluator.Decision, err error) string {
+func (s *service) reason(who principal.ID, req evaluator.Request, d evaluator.Decision, err error) string {
 	what := req.Action + " on " + req.Resource
 	if err != nil {
 		return what + ": " + err.Error()
@@ -126,7 +129,7 @@ func (s *service) reason(who string, req evaluator.Request, d evaluator.Decision
 	if err != nil || d == evaluator.ImplicitDeny {
 		return what + ": no policy allows it"
 	}
-	for _, m := range x.Matched {
+	for _, m := range x.Detail.Matched {
 		if m.Effect.String() == "Deny" {
 			return fmt.Sprintf("%s: denied by policy %s %s", what, m.PolicyID, m.Path)
 		}
@@ -135,40 +138,44 @@ func (s *service) reason(who string, req evaluator.Request, d evaluator.Decision
 }
 
 // setup builds the account: two users, their policies and access keys.
-func setup(dir *principal.Directory) (reader, operator principal.NewAccessKey, err error) {
-	if err = dir.CreateAccount(account); err != nil {
+func setup(dir *directory.Directory) (reader, operator directory.NewAccessKey, err error) {
+	if _, err = dir.CreateAccount(account); err != nil {
 		return
 	}
+	user := func(name string) principal.ID { return principal.MustParse("acs:ram::" + account + ":user/" + name) }
 	for _, name := range []string{"oncall", "operator"} {
-		if _, err = dir.CreateUser(account, name); err != nil {
+		if _, err = dir.CreateUser(user(name)); err != nil {
 			return
 		}
 	}
-	user := func(name string) principal.ID { return principal.MustParse("acs:ram::" + account + ":user/" + name) }
-	if err = dir.AttachPolicy(user("oncall"), principal.System, "AliyunARMSReadOnlyAccess"); err != nil {
+	if _, err = dir.AttachPolicy(user("oncall"), directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunARMSReadOnlyAccess"}); err != nil {
 		return
 	}
-	if err = dir.AttachPolicy(user("operator"), principal.System, "AliyunARMSFullAccess"); err != nil {
+	if _, err = dir.AttachPolicy(user("operator"), directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunARMSFullAccess"}); err != nil {
 		return
 	}
 	const protect = `{"Version": "1", "Statement": [{"Effect": "Deny", "Action": "arms:Delete*",
 	  "Resource": "acs:arms:*:*:armsapp/prod-*"}]}`
-	if _, err = dir.CreatePolicy(account, "ProtectProduction", "nobody deletes production apps", protect); err != nil {
+	if _, err = dir.CreatePolicy(account, directory.PolicySpec{Name: "ProtectProduction",
+		Description: "nobody deletes production apps", Document: protect}); err != nil {
 		return
 	}
-	if err = dir.AttachPolicy(user("operator"), principal.Custom, "ProtectProduction"); err != nil {
+	if _, err = dir.AttachPolicy(user("operator"), directory.PolicyRef{Type: directory.PolicyCustom, Name: "ProtectProduction"}); err != nil {
 		return
 	}
-	if reader, err = dir.CreateAccessKey(account, "oncall"); err != nil {
+	if reader, _, err = dir.CreateAccessKey(user("oncall")); err != nil {
 		return
 	}
-	operator, err = dir.CreateAccessKey(account, "operator")
+	operator, _, err = dir.CreateAccessKey(user("operator"))
 	return
 }
 
 func run(w io.Writer) error {
 	clock := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
-	dir := principal.New(principal.Config{Clock: clock})
+	dir, err := directory.New(directory.Options{Clock: clock})
+	if err != nil {
+		return err
+	}
 	reader, operator, err := setup(dir)
 	if err != nil {
 		return err
@@ -177,7 +184,7 @@ func run(w io.Writer) error {
 	srv := httptest.NewServer(s.handler())
 	defer srv.Close()
 
-	creds := func(k principal.NewAccessKey) string { return "ACS " + k.ID + ":" + k.Secret }
+	creds := func(k directory.NewAccessKey) string { return "ACS " + k.ID + ":" + k.Secret.Reveal() }
 	calls := []struct{ who, auth, method, path string }{
 		{"oncall", creds(reader), "GET", "/apps"},
 		{"oncall", creds(reader), "GET", "/apps/checkout/traces/t-42"},

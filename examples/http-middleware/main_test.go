@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
@@ -38,10 +39,11 @@ func TestRun(t *testing.T) {
 
 // newService builds the demo account and returns the service and the
 // on-call engineer's key.
-func newService(t *testing.T) (*service, principal.NewAccessKey) {
+func newService(t *testing.T) (*service, directory.NewAccessKey) {
 	t.Helper()
 	clock := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
-	dir := principal.New(principal.Config{Clock: clock})
+	dir, err := directory.New(directory.Options{Clock: clock})
+	require.NoError(t, err)
 	reader, _, err := setup(dir)
 	require.NoError(t, err)
 	return &service{dir: dir, now: clock}, reader
@@ -64,9 +66,10 @@ func TestMiddleware(t *testing.T) {
 	})
 	t.Run("inactive-key", func(t *testing.T) {
 		s, key := newService(t)
-		require.NoError(t, s.dir.UpdateAccessKey(account, "oncall", key.ID, principal.Inactive))
+		_, err := s.dir.UpdateAccessKey(key.ID, directory.KeyInactive)
+		require.NoError(t, err)
 		req := httptest.NewRequest("GET", "/apps", nil)
-		req.Header.Set("Authorization", "ACS "+key.ID+":"+key.Secret)
+		req.Header.Set("Authorization", "ACS "+key.ID+":"+key.Secret.Reveal())
 		code, body := serve(s, req)
 		assert.Equal(t, http.StatusUnauthorized, code)
 		assert.Equal(t, "unauthorized: access key is inactive", body)
@@ -80,11 +83,12 @@ func TestMiddleware(t *testing.T) {
 	// policies can require HTTPS and an office network.
 	t.Run("context-keys-reach-policies", func(t *testing.T) {
 		s, key := newService(t)
-		_, err := s.dir.CreatePolicy(account, "OfficeHTTPS", "", `{"Version": "1", "Statement": [
+		_, err := s.dir.CreatePolicy(account, directory.PolicySpec{Name: "OfficeHTTPS", Document: `{"Version": "1", "Statement": [
 		  {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"acs:SecureTransport": "false"}}},
-		  {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}]}`)
+		  {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}]}`})
 		require.NoError(t, err)
-		require.NoError(t, s.dir.AttachPolicy(principal.MustParse("acs:ram::"+account+":user/oncall"), principal.Custom, "OfficeHTTPS"))
+		_, err = s.dir.AttachPolicy(principal.MustParse("acs:ram::"+account+":user/oncall"), directory.PolicyRef{Type: directory.PolicyCustom, Name: "OfficeHTTPS"})
+		require.NoError(t, err)
 		get := func(remote string, https bool) (int, string) {
 			req := httptest.NewRequest("GET", "/apps/checkout/traces/t-1", nil)
 			req.RemoteAddr = remote
@@ -93,7 +97,7 @@ func TestMiddleware(t *testing.T) {
 			} else {
 				req.TLS = nil
 			}
-			req.Header.Set("Authorization", "ACS "+key.ID+":"+key.Secret)
+			req.Header.Set("Authorization", "ACS "+key.ID+":"+key.Secret.Reveal())
 			return serve(s, req)
 		}
 		code, body := get("10.1.2.3:5555", true)
