@@ -55,9 +55,18 @@ func (r Result) String() string {
 // does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
 	s := d.cur.Load()
-	if id.Kind() == principal.KindUser { // the hot path, kept short
+	if id.Kind() == principal.KindUser { // the hot path, kept short and in this frame
 		if a := s.account(id.Account()); a != nil {
 			if u := a.user(id.Name()); u != nil {
+				req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
+				req.PrincipalResolved = true
+				if resourceOwner(&req, a.uid) == a.uid {
+					dec, err := decideSets(&req, u.att.set, a, u.groups)
+					if err != nil {
+						return Result{Revision: s.rev}, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
+					}
+					return Result{Decision: dec, Revision: s.rev}, nil
+				}
 				res, _, err := d.decideUser(s, a, u, &req)
 				return res, err
 			}
