@@ -101,6 +101,74 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 	fail := func(code, msg string, cause error) (AssumeRoleOutput, error) {
 		return AssumeRoleOutput{}, &AssumeRoleError{Code: code, Msg: msg, Cause: cause}
 	}
+	c, err := d.prepareAssume(in)
+	if err != nil {
+		return AssumeRoleOutput{}, err
+	}
+	s, a, r := c.s, c.a, c.r
+	tev, err := r.trust.evaluator()
+	if err != nil {
+		return fail(CodeNoPermission, "the role's trust policy does not compile", err)
+	}
+	trust := tev.Decide(c.req)
+	idDec := evaluator.Allow
+	if c.identity != nil {
+		if idDec, err = c.identity(c.req); err != nil {
+			return fail(CodeNoPermission, "the caller's policies do not compile", err)
+		}
+	}
+	refuse := func(side Side, explicit bool) (AssumeRoleOutput, error) {
+		return AssumeRoleOutput{}, &AssumeRoleError{Code: CodeNoPermission, Side: side, Explicit: explicit,
+			Msg: "caller " + c.callerID + ", role " + r.arn}
+	}
+	switch {
+	case trust == evaluator.ExplicitDeny:
+		return refuse(SideTrust, true)
+	case idDec == evaluator.ExplicitDeny:
+		return refuse(SideIdentity, true)
+	case trust != evaluator.Allow:
+		return refuse(SideTrust, false)
+	case idDec != evaluator.Allow:
+		return refuse(SideIdentity, false)
+	}
+
+	kid, err := randomString("STS.", 24)
+	if err != nil {
+		return fail(CodeInvalidParameter, "random source failed", err)
+	}
+	secret, err := randomString("", 32)
+	if err != nil {
+		return fail(CodeInvalidParameter, "random source failed", err)
+	}
+	cl := &claims{accessKeyID: kid, account: a.uid, roleName: r.id.Name(), roleID: r.roleID, sessionName: in.SessionName,
+		caller: c.callerID, issued: c.now, expires: c.expires, policy: in.Policy, secret: secret}
+	token, err := sealToken(s.tokenKeys[0], cl)
+	if err != nil {
+		return fail(CodeInvalidParameter, "random source failed", err)
+	}
+	sid, _ := principal.SessionID(a.uid, r.id.Name(), in.SessionName)
+	return AssumeRoleOutput{Session: sid, AssumedRoleID: r.roleID + ":" + in.SessionName, Revision: s.rev,
+		Credentials: Credentials{AccessKeyID: kid, AccessKeySecret: Secret{secret}, SecurityToken: Secret{token}, Expiration: c.expires}}, nil
+}
+
+// assumeCall is one AssumeRole decision being made, on snapshot s.
+type assumeCall struct {
+	s               *state
+	a               *account
+	r               *role
+	now, expires    time.Time
+	callerID        string
+	req             evaluator.Request
+	identity        func(evaluator.Request) (evaluator.Decision, error)    // nil: not consulted
+	explainIdentity func(evaluator.Request) (evaluator.Explanation, error) // nil: not consulted
+}
+
+// prepareAssume checks in and resolves the role and the caller on the
+// current snapshot. Errors: as AssumeRole, except the refusals.
+func (d *Directory) prepareAssume(in AssumeRoleInput) (*assumeCall, error) {
+	fail := func(code, msg string, cause error) (*assumeCall, error) {
+		return nil, &AssumeRoleError{Code: code, Msg: msg, Cause: cause}
+	}
 	if in.Role.Kind() != principal.KindRole {
 		return fail(CodeInvalidRoleArn, "the role must be acs:ram::<uid>:role/<name>", nil)
 	}
@@ -146,11 +214,8 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 
 	// The caller, as the trust policy sees it, and how to decide its
 	// identity side.
-	var (
-		p        evaluator.Principal
-		identity func(evaluator.Request) (evaluator.Decision, error)
-		callerID string
-	)
+	c := &assumeCall{s: s, a: a, r: r, now: now, expires: expires}
+	var p evaluator.Principal
 	switch {
 	case in.CallerSession.AccessKeyID != "" || in.CallerSession.SecurityToken != "":
 		if in.Caller.IsValid() {
@@ -161,10 +226,20 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 			return fail(CodeNoPermission, "the calling session's credentials are not valid", err)
 		}
 		p = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: ca.uid, ARN: cr.arn}
-		callerID = e.session.String()
-		identity = func(req evaluator.Request) (evaluator.Decision, error) {
+		c.callerID = e.session.String()
+		c.identity = func(req evaluator.Request) (evaluator.Decision, error) {
 			dec, _, err := d.decideSession(e, cr, ca, &req)
 			return dec, err
+		}
+		c.explainIdentity = func(req evaluator.Request) (evaluator.Explanation, error) {
+			if sp, err := e.policy(d); err != nil {
+				return evaluator.Explanation{}, err
+			} else if sp != nil {
+				if x := sp.Explain(req); x.Decision != evaluator.Allow {
+					return x, nil
+				}
+			}
+			return explainSets(req, cr.att.set, ca, nil)
 		}
 	case in.Caller.Kind() == principal.KindUser:
 		ca := s.account(in.Caller.Account())
@@ -176,16 +251,19 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 			return fail(CodeNoPermission, "the caller does not exist", errf("AssumeRole", in.Caller.String(), ErrNotFound, "no such user"))
 		}
 		p = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: ca.uid, ARN: u.arn}
-		callerID = u.arn
-		identity = func(req evaluator.Request) (evaluator.Decision, error) {
+		c.callerID = u.arn
+		c.identity = func(req evaluator.Request) (evaluator.Decision, error) {
 			return decideSets(&req, u.att.set, ca, u.groups)
+		}
+		c.explainIdentity = func(req evaluator.Request) (evaluator.Explanation, error) {
+			return explainSets(req, u.att.set, ca, u.groups)
 		}
 	case in.Caller.Kind() == principal.KindService:
 		p = evaluator.Principal{Type: evaluator.PrincipalService, ARN: in.Caller.String()}
-		callerID = p.ARN
+		c.callerID = p.ARN
 	case in.Caller.Kind() == principal.KindSAMLProvider || in.Caller.Kind() == principal.KindOIDCProvider:
 		p = evaluator.Principal{Type: evaluator.PrincipalFederated, AccountID: in.Caller.Account(), ARN: in.Caller.String()}
-		callerID = p.ARN
+		c.callerID = p.ARN
 	case in.Caller.Kind() == principal.KindAccount:
 		return fail(CodeNoPermission, "an account root cannot assume roles; use a RAM user or role", nil)
 	default:
@@ -193,50 +271,64 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 	}
 
 	ctx := deriveContext(in.Context, in.ExternalID)
-	req := evaluator.Request{Action: ActionAssumeRole, Resource: r.arn, Principal: p, Context: ctx, PrincipalResolved: true}
-	tev, err := r.trust.evaluator()
+	c.req = evaluator.Request{Action: ActionAssumeRole, Resource: r.arn, Principal: p, Context: ctx, PrincipalResolved: true}
+	return c, nil
+}
+
+// AssumeRoleExplanation is ExplainAssumeRole's answer: the decision
+// AssumeRole makes for the same input, the refusing side, and each side's
+// own explanation.
+type AssumeRoleExplanation struct {
+	Result
+	// Side and Explicit are as in *AssumeRoleError (Side 0 on Allow).
+	Side     Side
+	Explicit bool
+	// Trust explains the role's trust policy for the caller.
+	Trust evaluator.Explanation
+	// Identity explains the caller's identity policies (for a session
+	// caller: its session policy when that did not allow, else its role's
+	// policies); IdentityConsulted is false for service and federated
+	// callers, which have none (spec §6.3).
+	Identity          evaluator.Explanation
+	IdentityConsulted bool
+}
+
+// ExplainAssumeRole decides in as AssumeRole does, on one revision, and
+// explains both sides; it issues no credentials. It is a cold path and
+// allocates. Errors: AssumeRole's, except that its refusals come back as
+// the explanation (Decision, Side, Explicit) with a nil error.
+func (d *Directory) ExplainAssumeRole(in AssumeRoleInput) (AssumeRoleExplanation, error) {
+	c, err := d.prepareAssume(in)
 	if err != nil {
-		return fail(CodeNoPermission, "the role's trust policy does not compile", err)
+		return AssumeRoleExplanation{}, err
 	}
-	trust := tev.Decide(req)
-	idDec := evaluator.Allow
-	if identity != nil {
-		if idDec, err = identity(req); err != nil {
-			return fail(CodeNoPermission, "the caller's policies do not compile", err)
+	x := AssumeRoleExplanation{Result: Result{Revision: c.s.rev}}
+	tev, err := c.r.trust.evaluator()
+	if err != nil {
+		return x, &AssumeRoleError{Code: CodeNoPermission, Msg: "the role's trust policy does not compile", Cause: err}
+	}
+	x.Trust = tev.Explain(c.req)
+	x.Identity.Decision = evaluator.Allow
+	if c.explainIdentity != nil {
+		x.IdentityConsulted = true
+		if x.Identity, err = c.explainIdentity(c.req); err != nil {
+			return x, &AssumeRoleError{Code: CodeNoPermission, Msg: "the caller's policies do not compile", Cause: err}
 		}
 	}
-	refuse := func(side Side, explicit bool) (AssumeRoleOutput, error) {
-		return AssumeRoleOutput{}, &AssumeRoleError{Code: CodeNoPermission, Side: side, Explicit: explicit,
-			Msg: "caller " + callerID + ", role " + r.arn}
-	}
+	t, i := x.Trust.Decision, x.Identity.Decision
 	switch {
-	case trust == evaluator.ExplicitDeny:
-		return refuse(SideTrust, true)
-	case idDec == evaluator.ExplicitDeny:
-		return refuse(SideIdentity, true)
-	case trust != evaluator.Allow:
-		return refuse(SideTrust, false)
-	case idDec != evaluator.Allow:
-		return refuse(SideIdentity, false)
+	case t == evaluator.ExplicitDeny:
+		x.Decision, x.Side, x.Explicit = evaluator.ExplicitDeny, SideTrust, true
+	case i == evaluator.ExplicitDeny:
+		x.Decision, x.Side, x.Explicit = evaluator.ExplicitDeny, SideIdentity, true
+	case t != evaluator.Allow:
+		x.Decision, x.Side = evaluator.ImplicitDeny, SideTrust
+	case i != evaluator.Allow:
+		x.Decision, x.Side = evaluator.ImplicitDeny, SideIdentity
+	default:
+		x.Decision = evaluator.Allow
 	}
-
-	kid, err := randomString("STS.", 24)
-	if err != nil {
-		return fail(CodeInvalidParameter, "random source failed", err)
-	}
-	secret, err := randomString("", 32)
-	if err != nil {
-		return fail(CodeInvalidParameter, "random source failed", err)
-	}
-	c := &claims{accessKeyID: kid, account: a.uid, roleName: r.id.Name(), roleID: r.roleID, sessionName: in.SessionName,
-		caller: callerID, issued: now, expires: expires, policy: in.Policy, secret: secret}
-	token, err := sealToken(s.tokenKeys[0], c)
-	if err != nil {
-		return fail(CodeInvalidParameter, "random source failed", err)
-	}
-	sid, _ := principal.SessionID(a.uid, r.id.Name(), in.SessionName)
-	return AssumeRoleOutput{Session: sid, AssumedRoleID: r.roleID + ":" + in.SessionName, Revision: s.rev,
-		Credentials: Credentials{AccessKeyID: kid, AccessKeySecret: Secret{secret}, SecurityToken: Secret{token}, Expiration: expires}}, nil
+	return x, nil
 }
 
 // validExternalID checks AssumeRole's ExternalId: 2 to 1,224 characters

@@ -78,7 +78,22 @@ func TestAssumeRoleDecision(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := f.d.AssumeRole(AssumeRoleInput{Caller: tc.caller, Role: tc.role, SessionName: "s-1"})
+			in := AssumeRoleInput{Caller: tc.caller, Role: tc.role, SessionName: "s-1"}
+			out, err := f.d.AssumeRole(in)
+			// ExplainAssumeRole agrees: same decision, same side.
+			if x, xerr := f.d.ExplainAssumeRole(in); tc.want != other {
+				require.NoError(t, xerr)
+				var are *AssumeRoleError
+				if errors.As(err, &are) {
+					assert.Equal(t, are.Side, x.Side)
+					assert.Equal(t, are.Explicit, x.Explicit)
+					assert.NotEqual(t, evaluator.Allow, x.Decision)
+					assert.Equal(t, are.Explicit, x.Decision == evaluator.ExplicitDeny)
+				} else {
+					assert.Equal(t, evaluator.Allow, x.Decision)
+				}
+				assert.Equal(t, tc.caller.Kind() == principal.KindUser, x.IdentityConsulted)
+			}
 			switch tc.want {
 			case ok:
 				require.NoError(t, err)
