@@ -336,3 +336,29 @@ func BenchmarkAuthorizeSessionRatio(b *testing.B) {
 	b.ReportMetric(median(dirNs), "dir-ns/decision")
 	b.ReportMetric(median(ratios), "ratio")
 }
+
+// BenchmarkAuthorizeUnrelatedRatio: a commit in another account before
+// every single decision; each decision (the first after its commit) and a
+// raw Decide are timed alike, one at a time, and the medians compared.
+func BenchmarkAuthorizeUnrelatedRatio(b *testing.B) {
+	f, alice, r, raw := benchUser(b)
+	var rawNs, dirNs []float64
+	i := 0
+	for b.Loop() {
+		u := userID(uidB, "u"+strconv.Itoa(i%1000))
+		if _, err := f.d.CreateUser(u); err != nil {
+			_, _ = f.d.DeleteUser(u, DeleteCascade)
+		}
+		i++
+		t0 := nanotime()
+		sinkResult, _ = f.d.Authorize(alice, r)
+		t1 := nanotime()
+		sinkDecision = raw.Decide(r)
+		t2 := nanotime()
+		dirNs = append(dirNs, float64(t1-t0))
+		rawNs = append(rawNs, float64(t2-t1))
+	}
+	b.ReportMetric(median(rawNs), "raw-ns/decision")
+	b.ReportMetric(median(dirNs), "dir-ns/decision")
+	b.ReportMetric(median(dirNs)/median(rawNs), "ratio")
+}
