@@ -303,3 +303,20 @@ func explainSets(req evaluator.Request, own *policySet, a *account, groups []str
 	}
 	return ev.Explain(req), nil
 }
+
+// String renders the explanation for people: the evaluator's explanation of
+// the deciding policy layer (when a policy layer decided), then the line
+// "decided by: <layer>".
+func (x Explanation) String() string {
+	var s string
+	switch x.Layer {
+	case LayerIdentity, LayerSessionPolicy:
+		s = strings.TrimRight(x.Detail.String(), "\n") + "\n"
+	default:
+		s = x.Decision.String() + "\n"
+	}
+	if x.Layer != 0 {
+		s += "  decided by: " + x.Layer.String() + "\n"
+	}
+	return s
+}
