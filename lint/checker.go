@@ -87,8 +87,7 @@ func (c *checker) statementView(i int, v gjson.Result, st *policy.Statement) stm
 	}
 	cond.value.ForEach(func(opKey, keys gjson.Result) bool {
 		opName := opKey.Str
-		base, ifExists := strings.CutSuffix(opName, "IfExists")
-		op, _ := policy.ParseOperator(base)
+		op, ifExists, _ := policy.ParseOperatorName(opName)
 		keys.ForEach(func(k, vals gjson.Result) bool {
 			cv := condView{opName: opName, op: op, ifExists: ifExists, key: k.Str, keyRes: k,
 				path: sv.path + ".Condition." + pathKey(opName) + "." + pathKey(k.Str)}
@@ -102,7 +101,7 @@ func (c *checker) statementView(i int, v gjson.Result, st *policy.Statement) stm
 			} else {
 				cv.values = append(cv.values, valueView{raw: vals.Str, res: vals, path: cv.path})
 			}
-			cv.parsed = parsedValues(st, op, k.Str, len(cv.values))
+			cv.parsed = parsedValues(st, op, ifExists, k.Str, len(cv.values))
 			sv.conds = append(sv.conds, cv)
 			return true
 		})
@@ -115,9 +114,9 @@ func (c *checker) statementView(i int, v gjson.Result, st *policy.Statement) stm
 // It returns nil when the parsed document has no entry with the same
 // operator, key and number of values (which the parser's guarantees rule
 // out; the checks that need parsed values then skip the condition).
-func parsedValues(st *policy.Statement, op policy.Operator, key string, n int) []policy.Value {
+func parsedValues(st *policy.Statement, op policy.Operator, ifExists bool, key string, n int) []policy.Value {
 	for _, pc := range st.Condition {
-		if pc.Operator == op && pc.Key == key && len(pc.Values) == n {
+		if pc.Operator == op && pc.IfExists == ifExists && pc.Key == key && len(pc.Values) == n {
 			return pc.Values
 		}
 	}

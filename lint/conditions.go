@@ -31,7 +31,7 @@ func (c *checker) checkConditions(sv *stmtView) {
 				c.add(TypeMismatch, quote(kk.name)+" holds "+kk.family.String()+" values but "+cv.opName+" compares them as "+fam.String()+"; use a "+kk.family.String()+" operator", cv.path, cv.keyRes)
 			}
 		}
-		norm := normKey(cv.key)
+		norm := policy.CanonicalKey(cv.key)
 		if prev, ok := families[norm]; ok && prev != fam {
 			c.add(TypeMismatch, "the key "+quote(cv.key)+" is compared as "+prev.String()+" and as "+fam.String()+" in one statement; a key has one type", cv.path, cv.keyRes)
 		}
@@ -104,7 +104,7 @@ func (c *checker) checkIPValues(cv *condView) {
 // checkExpired reports a date condition on acs:CurrentTime whose every
 // value is already in the past at Options.Now.
 func (c *checker) checkExpired(sv *stmtView, cv *condView) {
-	if c.opts.Now.IsZero() || normKey(cv.key) != "acs:currenttime" || len(cv.parsed) != len(cv.values) {
+	if c.opts.Now.IsZero() || policy.CanonicalKey(cv.key) != "acs:currenttime" || len(cv.parsed) != len(cv.values) {
 		return
 	}
 	for _, v := range cv.parsed {
@@ -172,20 +172,4 @@ func (c *checker) valueCovers(cv *condView, j, i int) bool {
 		return b.Prefix.Bits() <= a.Prefix.Bits() && b.Prefix.Contains(a.Prefix.Addr())
 	}
 	return false
-}
-
-// normKey is the D23 form of a key name: ASCII lower case before the first
-// '/', exact after it.
-func normKey(k string) string {
-	head, tail, ok := strings.Cut(k, "/")
-	head = strings.Map(func(r rune) rune {
-		if r >= 'A' && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, head)
-	if ok {
-		return head + "/" + tail
-	}
-	return head
 }

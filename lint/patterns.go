@@ -100,28 +100,40 @@ func matches(p, s string, fold bool) bool {
 }
 
 // covers reports that every string matching a also matches b. It is sound
-// but not complete: it answers true only for these shapes, which are the
-// ones people write:
-//   - b is "*";
-//   - a and b are equal (ignoring case with fold);
-//   - a is a literal that b matches;
-//   - b is a literal prefix followed by a single '*', and a's text before
-//     its first wildcard starts with that prefix.
+// but not complete: it answers true when b matches a read as a string in
+// which a's '*' is a symbol only a '*' of b can absorb and a's '?' is a
+// symbol that a '?' or a '*' of b can absorb. Every string a matches is then
+// matched by b. Patterns where inclusion holds for subtler reasons (b's
+// literal text spread over several of a's stars) answer false, so a check
+// that reports redundancy or shadowing only does so when it is certain.
 func covers(b, a string, fold bool) bool {
-	switch {
-	case b == "*":
+	if b == "*" || equalFold(a, b, fold) {
 		return true
-	case equalFold(a, b, fold):
-		return true
-	case !hasWildcard(a):
-		return intersects(b, a, fold)
 	}
-	prefix, ok := strings.CutSuffix(b, "*")
-	if !ok || hasWildcard(prefix) {
-		return false
+	rb, ra := []rune(b), []rune(a)
+	n, m := len(rb), len(ra)
+	// ok[i][j]: b[i:] covers a[j:].
+	ok := make([][]bool, n+1)
+	for i := range ok {
+		ok[i] = make([]bool, m+1)
 	}
-	lit := a[:strings.IndexAny(a, "*?")]
-	return len(lit) >= len(prefix) && equalFold(lit[:len(prefix)], prefix, fold)
+	ok[n][m] = true
+	for i := n; i >= 0; i-- {
+		for j := m; j >= 0; j-- {
+			if i == n {
+				continue // ok[n][m] set above; b exhausted with a left: false
+			}
+			switch rb[i] {
+			case '*':
+				ok[i][j] = ok[i+1][j] || j < m && ok[i][j+1]
+			case '?':
+				ok[i][j] = j < m && ra[j] != '*' && ok[i+1][j+1]
+			default:
+				ok[i][j] = j < m && ra[j] != '*' && ra[j] != '?' && charsMeet(rb[i], ra[j], fold) && ok[i+1][j+1]
+			}
+		}
+	}
+	return ok[0][0]
 }
 
 // coversAll reports that every string matching one of as matches one of bs,

@@ -43,7 +43,7 @@ func (c *checker) checkUnsatisfiable(sv *stmtView) {
 		if !cv.op.Valid() || cv.ifExists || len(cv.parsed) != len(cv.values) {
 			continue
 		}
-		switch normKey(cv.key) {
+		switch policy.CanonicalKey(cv.key) {
 		case "acs:currenttime":
 			if cv.op.Family() == policy.FamilyDate {
 				dates = append(dates, cv)

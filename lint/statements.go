@@ -270,7 +270,7 @@ func sameConditions(a, b *policy.Statement) bool {
 	}
 	for i := range a.Condition {
 		x, y := a.Condition[i], b.Condition[i]
-		if x.Operator != y.Operator || x.Key != y.Key || len(x.Values) != len(y.Values) {
+		if x.Operator != y.Operator || x.IfExists != y.IfExists || x.Key != y.Key || len(x.Values) != len(y.Values) {
 			return false
 		}
 		for k := range x.Values {
@@ -314,7 +314,7 @@ func (c *checker) checkSensitive(sv *stmtView) {
 // requiresTrue reports whether the statement has Bool key = "true" (only).
 func (c *checker) requiresTrue(st *policy.Statement, key string) bool {
 	for _, cond := range st.Condition {
-		if cond.Operator == policy.Bool && equalFold(cond.Key, key, true) {
+		if cond.Operator == policy.Bool && !cond.IfExists && equalFold(cond.Key, key, true) {
 			return !slices.ContainsFunc(cond.Values, func(v policy.Value) bool { return !v.Bool })
 		}
 	}

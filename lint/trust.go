@@ -43,7 +43,7 @@ func (c *checker) checkTrust(sv *stmtView) {
 // StringEquals (any spelling of the key, spec D23).
 func (c *checker) hasExternalID(st *policy.Statement) bool {
 	for _, cond := range st.Condition {
-		if (cond.Operator == policy.StringEquals || cond.Operator == policy.StringEqualsIgnoreCase) && normKey(cond.Key) == "sts:externalid" {
+		if (cond.Operator == policy.StringEquals || cond.Operator == policy.StringEqualsIgnoreCase) && !cond.IfExists && policy.CanonicalKey(cond.Key) == "sts:externalid" {
 			return true
 		}
 	}
