@@ -44,7 +44,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{validateCmd, evalCmd, testCmd}
+	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd}
 }
 
 func lookup(name string) *command {
