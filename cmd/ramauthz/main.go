@@ -5,6 +5,7 @@
 //	ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
 //	              [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
 //	ramauthz test [--json] [--verbose] FILE|DIR...
+//	ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
 //	ramauthz help [COMMAND]
 //
 // Exit codes: 0 when every file is valid, the request is allowed, or every
@@ -63,12 +64,14 @@ Usage:
   ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
                 [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
   ramauthz test [--json] [--verbose] FILE|DIR...
+  ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
   ramauthz help [COMMAND]
 
 Commands:
   validate  check policy documents; one line per problem
   eval      decide one request against policy files or system policies
   test      run case files (decide, assume_role, session and invalid cases)
+  lint      find mistakes in policy documents (ERROR ... SUGGESTION findings)
   help      show this text, or the details of one command
 
 Exit codes:
