@@ -171,3 +171,37 @@ func render(fs []lint.Finding) string {
 	}
 	return b.String()
 }
+
+// TestDocsCoverEveryCode checks docs/lint.md: a section with the code's
+// anchor for every code, showing the corpus's bad and good documents
+// verbatim, so the page and the linter cannot drift apart.
+func TestDocsCoverEveryCode(t *testing.T) {
+	page, err := os.ReadFile("../docs/lint.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ci := range lint.Codes() {
+		anchor := `<a id="` + ci.Code.DocAnchor() + `"></a>`
+		i := bytes.Index(page, []byte(anchor))
+		if i < 0 {
+			t.Errorf("docs/lint.md has no section %s", anchor)
+			continue
+		}
+		section := page[i:]
+		if j := bytes.Index(section[len(anchor):], []byte(`<a id="`)); j >= 0 {
+			section = section[:len(anchor)+j]
+		}
+		if !bytes.Contains(section, []byte("**"+ci.Severity.String()+".**")) {
+			t.Errorf("%s: the section does not state severity %s", ci.Code, ci.Severity)
+		}
+		for _, name := range []string{"bad.json", "good.json"} {
+			ex, err := os.ReadFile(filepath.Join("../testdata/lint", string(ci.Code), name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(section, bytes.TrimRight(ex, "\n")) {
+				t.Errorf("%s: the section does not show testdata's %s", ci.Code, name)
+			}
+		}
+	}
+}
