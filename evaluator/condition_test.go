@@ -2,6 +2,9 @@ package evaluator
 
 import (
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // withCond returns an Allow (or Deny) arms:* statement with one condition.
@@ -29,7 +32,7 @@ func TestDecideConditions(t *testing.T) {
 		{"StringEquals case-sensitive", allowIf("StringEquals", "k", `"v"`), a, res, kv{"k": {"V"}}, ImplicitDeny},
 		{"StringEquals OR over policy values", allowIf("StringEquals", "k", `["x","v"]`), a, res, kv{"k": {"v"}}, Allow},
 		{"StringEquals absent key", allowIf("StringEquals", "k", `"v"`), a, res, nil, ImplicitDeny},
-		{"StringEquals key name exact", allowIf("StringEquals", "k", `"v"`), a, res, kv{"K": {"v"}}, ImplicitDeny},
+		{"StringEquals key name folds (D23)", allowIf("StringEquals", "k", `"v"`), a, res, kv{"K": {"v"}}, Allow},
 		{"StringEquals literal star", allowIf("StringEquals", "k", `"a*"`), a, res, kv{"k": {"abc"}}, ImplicitDeny},
 		{"StringNotEquals hit", allowIf("StringNotEquals", "k", `"v"`), a, res, kv{"k": {"w"}}, Allow},
 		{"StringNotEquals miss", allowIf("StringNotEquals", "k", `"v"`), a, res, kv{"k": {"v"}}, ImplicitDeny},
@@ -111,4 +114,25 @@ func TestDecideConditions(t *testing.T) {
 		{"deny true AND unknown applies", []string{allow(`"*"`, `"*"`), `{"Version":"1","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"},"Bool":{"acs:SecureTransport":"false"}}}]}`}, a, res, kv{"acs:SourceIp": {"abc"}, "acs:SecureTransport": {"false"}}, ExplicitDeny},
 		{"empty Condition is no-op", []string{`{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{}}]}`}, a, res, nil, Allow},
 	})
+}
+
+// TestKeyNameCaseD23 is the issue's repro for spec §13 D23: a Deny on
+// StringLike {"oss:prefix": "secret/*"} must fire for a request carrying
+// oss:Prefix=secret/2024/ (it was an Allow when only acs: keys folded), in
+// Decide, Explain and the reference; Explain cites the key as written in
+// the policy.
+func TestKeyNameCaseD23(t *testing.T) {
+	docs := denyIf("StringLike", "oss:prefix", `"secret/*"`)
+	e := compileJSON(t, docs...)
+	r := Request{Action: "arms:GetTrace", Resource: res, Context: ctx(kv{"oss:Prefix": {"secret/2024/"}})}
+	assert.Equal(t, ExplicitDeny, e.Decide(r))
+	assert.Equal(t, ExplicitDeny, e.Explain(r).Decision)
+	assert.Equal(t, ExplicitDeny, referenceDecide(refPolicies(t, docs), r))
+
+	r.Context = ctx(kv{"OSS:PREFIX": {"public/"}})
+	x := e.Explain(r)
+	assert.Equal(t, Allow, x.Decision)
+	require.Len(t, x.NearMisses, 1)
+	assert.Equal(t, "oss:prefix", x.NearMisses[0].Key)
+	assert.Equal(t, `no value of "public/" matches "secret/*"`, x.NearMisses[0].Reason, "the key was found under another case")
 }

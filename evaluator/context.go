@@ -3,7 +3,6 @@ package evaluator
 import (
 	"github.com/ramauthz/ramauthz/policy"
 	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -36,38 +35,12 @@ func slotOf(k string) int {
 	return -1
 }
 
-// normKey returns the form of a condition key used for lookups. Keys that
-// start with "acs:" (in any case) name common keys, whose names are
-// case-insensitive (spec §4.7): their name is folded to lower case up to the
-// first '/', so that acs:SourceIp and acs:sourceip are one key while the
-// tag name in acs:ResourceTag/<tag> keeps its case. Every other key is
-// returned unchanged and compared exactly.
-func normKey(k string) string {
-	if len(k) < 4 || k[0]|0x20 != 'a' || k[1]|0x20 != 'c' || k[2]|0x20 != 's' || k[3] != ':' {
-		return k
-	}
-	end := strings.IndexByte(k, '/')
-	if end < 0 {
-		end = len(k)
-	}
-	upper := false
-	for i := 0; i < end; i++ {
-		if c := k[i]; c >= 'A' && c <= 'Z' {
-			upper = true
-			break
-		}
-	}
-	if !upper {
-		return k
-	}
-	b := []byte(k)
-	for i := 0; i < end; i++ {
-		if c := b[i]; c >= 'A' && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	return string(b)
-}
+// normKey returns the form of a condition key used for lookups, by compile
+// and by Context alike: policy.CanonicalKey, which folds ASCII case before
+// the first '/' for every key (spec §13 D23), so acs:SourceIp and
+// acs:sourceip, oss:Prefix and oss:prefix are one key, while the tag name
+// in acs:ResourceTag/<tag> keeps its case.
+func normKey(k string) string { return policy.CanonicalKey(k) }
 
 // values is what a Context holds for one key: the strings as given, and
 // each string read ahead as the typed values conditions compare, so Decide
@@ -131,10 +104,11 @@ func requestIP(s string) netip.Addr {
 // as the type a condition expects are kept; the comparison then is unknown,
 // see Evaluator.Decide).
 //
-// Key names that start with "acs:" are matched case-insensitively
-// (acs:sourceip and acs:SourceIp are the same key; for keys with a '/', such
-// as acs:ResourceTag/Env, only the part before the '/' is case-insensitive).
-// All other keys are matched exactly.
+// Key names are matched without regard to ASCII case before the first '/'
+// (spec §13 D23, policy.CanonicalKey): acs:sourceip and acs:SourceIp are the
+// same key, as are oss:prefix and oss:Prefix; for keys with a '/', such as
+// acs:ResourceTag/Env, the part from the '/' on is exact. Setting a key that
+// is the same as an earlier one under this rule replaces it.
 //
 // Fill a Context once per request (filling may allocate); Decide and Explain
 // read it without allocating. The zero value is an empty context ready to

@@ -26,7 +26,7 @@ func (s *bytesSource) pick(list []string) string { return list[s.next()%len(list
 var (
 	actionPieces   = []string{"arms", "ARMS", "cms", ":", "Get", "get", "Trace", "*", "?", "*", "é", "x", "a"}
 	resourcePieces = []string{"acs:", "arms", ":", "*", "?", "/", "dash", "Dash", "é", "1", "*"}
-	condKeys       = []string{"acs:SourceIp", "ACS:sourceip", "k", "acs:CurrentTime", "n", "acs:SecureTransport"}
+	condKeys       = []string{"acs:SourceIp", "ACS:sourceip", "k", "K", "acs:CurrentTime", "n", "acs:SecureTransport"}
 	familyValues   = map[policy.Family][]string{
 		policy.FamilyString:  {"a", "A", "a*", "?b", "é", "", "10.1.2.3"},
 		policy.FamilyNumeric: {"0", "20", "100", "-1.5", "100.0"},

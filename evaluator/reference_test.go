@@ -121,7 +121,7 @@ func refCondition(c policy.Condition, r Request) int {
 	if r.Context != nil {
 		vals, _ = r.Context.Get(c.Key)
 	}
-	if len(vals) == 0 && strings.EqualFold(c.Key, "acs:PrincipalARN") && r.Principal.ARN != "" {
+	if len(vals) == 0 && refFold(c.Key) == "acs:principalarn" && r.Principal.ARN != "" {
 		vals = []string{r.Principal.ARN}
 	}
 	if len(vals) == 0 {
