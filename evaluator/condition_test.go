@@ -83,7 +83,11 @@ func TestDecideConditions(t *testing.T) {
 		{"IpAddress outside", allowIf("IpAddress", "acs:SourceIp", `"10.0.0.0/8"`), a, res, kv{"acs:SourceIp": {"11.0.0.1"}}, ImplicitDeny},
 		{"IpAddress bare address", allowIf("IpAddress", "acs:SourceIp", `["192.168.0.0/16","172.16.215.218"]`), a, res, kv{"acs:SourceIp": {"172.16.215.218"}}, Allow},
 		{"IpAddress v6", allowIf("IpAddress", "acs:SourceIp", `"2001:db8::/32"`), a, res, kv{"acs:SourceIp": {"2001:db8::1"}}, Allow},
-		{"IpAddress no cross-family", allowIf("IpAddress", "acs:SourceIp", `"0.0.0.0/0"`), a, res, kv{"acs:SourceIp": {"::ffff:10.1.2.3"}}, ImplicitDeny},
+		// Spec §13 D25 supersedes §4.5 here: a mapped request is its IPv4
+		// address.
+		{"IpAddress mapped request is IPv4 (D25)", allowIf("IpAddress", "acs:SourceIp", `"0.0.0.0/0"`), a, res, kv{"acs:SourceIp": {"::ffff:10.1.2.3"}}, Allow},
+		{"IpAddress no cross-family", allowIf("IpAddress", "acs:SourceIp", `"0.0.0.0/0"`), a, res, kv{"acs:SourceIp": {"2001:db8::1"}}, ImplicitDeny},
+		{"IpAddress no cross-family v6 block", allowIf("IpAddress", "acs:SourceIp", `"::/0"`), a, res, kv{"acs:SourceIp": {"10.1.2.3"}}, ImplicitDeny},
 		{"IpAddress malformed allow", allowIf("IpAddress", "acs:SourceIp", `"10.0.0.0/8"`), a, res, kv{"acs:SourceIp": {"abc"}}, ImplicitDeny},
 		{"IpAddress zoned request is unknown", denyIf("IpAddress", "acs:SourceIp", `"fe80::/10"`), a, res, kv{"acs:SourceIp": {"fe80::1%eth0"}}, ExplicitDeny},
 		{"NotIpAddress outside", denyIf("NotIpAddress", "acs:SourceIp", `"10.0.0.0/8"`), a, res, kv{"acs:SourceIp": {"8.8.8.8"}}, ExplicitDeny},

@@ -96,7 +96,9 @@ func requestIP(s string) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
-	return a
+	// Spec §13 D25: an IPv4-mapped address (::ffff:a.b.c.d, in any
+	// spelling) is compared as the IPv4 address it maps.
+	return a.Unmap()
 }
 
 // Context holds the condition keys of one request: each key maps to one or
@@ -174,10 +176,12 @@ func (c *Context) Reset() {
 	clear(c.other)
 }
 
-// SetSourceIP sets acs:SourceIp to a.String(). The zero Addr is stored as
-// the string "invalid IP", which no IP condition accepts.
+// SetSourceIP sets acs:SourceIp to a.Unmap().String(): an IPv4-mapped
+// address (::ffff:203.0.113.7) is stored as the IPv4 address it maps
+// (203.0.113.7; spec §13 D25). The zero Addr is stored as the string
+// "invalid IP", which no IP condition accepts.
 func (c *Context) SetSourceIP(a netip.Addr) {
-	c.slots[2].fill([]string{a.String()})
+	c.slots[2].fill([]string{a.Unmap().String()})
 }
 
 // SetCurrentTime sets acs:CurrentTime to t in RFC 3339 form in UTC, with

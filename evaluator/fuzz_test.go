@@ -32,10 +32,10 @@ var (
 		policy.FamilyNumeric: {"0", "20", "100", "-1.5", "100.0"},
 		policy.FamilyDate:    {"2019-08-12T17:00:00+08:00", "2019-08-12T09:00:00Z", "2030-01-01T00:00:00Z"},
 		policy.FamilyBool:    {"true", "false", "TRUE"},
-		policy.FamilyIP:      {"10.0.0.0/8", "10.1.2.3", "2001:db8::/32", "0.0.0.0/0"},
+		policy.FamilyIP:      {"10.0.0.0/8", "10.1.2.3", "2001:db8::/32", "0.0.0.0/0", "::ffff:10.0.0.0/104", "::/0"},
 	}
 	requestValues = []string{"a", "A", "abc", "é", "20", "100", "1e3", "-1.5", "2019-08-12T09:00:00Z",
-		"2019-08-12T17:00:00+08:00", "yesterday", "true", "False", "maybe", "10.1.2.3", "11.0.0.1", "2001:db8::1", "::ffff:10.1.2.3"}
+		"2019-08-12T17:00:00+08:00", "yesterday", "true", "False", "maybe", "10.1.2.3", "11.0.0.1", "2001:db8::1", "::ffff:10.1.2.3", "0:0:0:0:0:ffff:b00:1"}
 )
 
 func (s *bytesSource) pattern(pieces []string) string {
