@@ -300,6 +300,7 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 	top := 0         // bitmap form: d[top:] is zero
 	still := false   // bitmap form: the last step changed nothing
 	prev := rune(-3) // the character of the last step
+	steps := 0       // bitmap steps taken
 	last := int32(sa.units - 1)
 	lastWord, lastBit := last/64, uint64(1)<<(last%64)
 	for i := 0; i < len(s); {
@@ -369,29 +370,33 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 		}
 		// state = (state<<1 | 1) & m over the words that can be non-zero,
 		// from the top down so that each word still sees its lower
-		// neighbour's old value.
+		// neighbour's old value. Changes are tracked only for a repeated
+		// character (what a skip needs), and the bits counted every 16th
+		// step (what a return to the list form needs), to keep the loop
+		// lean for requests that change character at every step.
 		n := min(top+1, len(d))
+		track := r == prev
 		var changed uint64
-		ones := 0
-		for w := n - 1; w > 0; w-- {
-			old := d[w]
-			x := (old<<1 | d[w-1]>>63) & m[w]
-			d[w] = x
-			changed |= old ^ x
-			ones += bits.OnesCount64(x)
+		if track {
+			for w := n - 1; w > 0; w-- {
+				old := d[w]
+				d[w] = (old<<1 | d[w-1]>>63) & m[w]
+				changed |= old ^ d[w]
+			}
+			old := d[0]
+			d[0] = (old<<1 | 1) & m[0]
+			changed |= old ^ d[0]
+		} else {
+			for w := n - 1; w > 0; w-- {
+				d[w] = (d[w]<<1 | d[w-1]>>63) & m[w]
+			}
+			d[0] = (d[0]<<1 | 1) & m[0]
 		}
-		old := d[0]
-		d[0] = (old<<1 | 1) & m[0]
-		changed |= old ^ d[0]
-		ones += bits.OnesCount64(d[0])
 		top = n
 		for _, q := range hits[:nh] {
 			w, b := q>>6, uint64(1)<<(q&63)
-			if d[w]&b == 0 {
-				changed |= b
-				ones++
-				d[w] |= b
-			}
+			changed |= ^d[w] & b
+			d[w] |= b
 			top = max(top, int(w)+1)
 		}
 		for top > 0 && d[top-1] == 0 {
@@ -400,7 +405,14 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 		if d[lastWord]&lastBit != 0 {
 			return i
 		}
-		still, prev = changed == 0, r
+		still, prev = track && changed == 0, r
+		if steps++; steps%16 != 0 {
+			continue
+		}
+		ones := 0
+		for _, x := range d[:top] {
+			ones += bits.OnesCount64(x)
+		}
 		// Back to the list form when few bits are left.
 		if ones <= maxSparse/2 {
 			nl = 0
