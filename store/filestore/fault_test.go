@@ -275,3 +275,46 @@ func TestFailingCompaction(t *testing.T) {
 func clearFaults(f *faultFS) {
 	f.diskFull, f.syncFails, f.renameFails, f.syncDirFails, f.truncateFails = false, false, false, false, false
 }
+
+// TestFailingGroupCommit: concurrent commits grouped into one write all fail together on a full
+// disk, none is visible, and all succeed once the disk recovers.
+func TestFailingGroupCommit(t *testing.T) {
+	dir := t.TempDir()
+	fsys := &faultFS{}
+	s, err := open(dir, Options{}, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	commitAll := func() []error {
+		errs := make([]error, 16)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				acct := "acct-" + string(rune('a'+i))
+				_, errs[i] = s.Commit(ctx, store.Batch{Account: acct, Ops: []store.Op{{Key: store.Key{Account: acct, Kind: "user", Name: "u"}, Value: []byte("v")}}})
+			}()
+		}
+		wg.Wait()
+		return errs
+	}
+	fsys.set(func(f *faultFS) { f.diskFull = true })
+	for i, err := range commitAll() {
+		if !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("commit %d on a full disk = %v, want ErrUnavailable", i, err)
+		}
+	}
+	checkModel(t, s, storetest.NewModel())
+	fsys.set(clearFaults)
+	for i, err := range commitAll() {
+		if err != nil {
+			t.Fatalf("commit %d after the disk recovered: %v", i, err)
+		}
+	}
+	if h, _ := s.Head(ctx); h.Rev != 16 {
+		t.Fatalf("head %d after 16 commits", h.Rev)
+	}
+}
