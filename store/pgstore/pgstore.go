@@ -101,7 +101,9 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	lctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(1)
-	go s.listen(lctx, cfg.ConnConfig.Copy())
+	lcfg := cfg.ConnConfig.Copy()
+	lcfg.RuntimeParams["application_name"] = "ramauthz-listen-" + schema
+	go s.listen(lctx, lcfg)
 	return s, nil
 }
 
@@ -259,29 +261,45 @@ func (s *Store) Commit(ctx context.Context, b store.Batch) (store.Revision, erro
 	}
 	var rev store.Revision
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// The counter row first: its lock serializes commits, so the account revision read
-		// next is current and revisions commit in order.
-		var r, acct int64
-		if err := tx.QueryRow(ctx, s.q.bump).Scan(&r); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, s.q.accountRev, b.Account).Scan(&acct); err != nil {
-			return err
-		}
-		if store.Revision(acct) != b.Expected {
-			return &store.ConflictError{Account: b.Account, Expected: b.Expected, Actual: store.Revision(acct)}
-		}
+		// One round trip for the whole batch. The counter row first: its lock, held to the
+		// end of the transaction, serializes commits, and every later statement (each with a
+		// fresh READ COMMITTED snapshot) sees every earlier commit. The account row is then
+		// checked and moved in one upsert, which works on the row's latest version.
 		batch := &pgx.Batch{}
-		batch.Queue(s.q.setAccount, b.Account, r)
+		batch.Queue(s.q.bump)
+		batch.Queue(s.q.setAccount, b.Account, int64(b.Expected))
 		if len(delKinds) > 0 {
 			batch.Queue(s.q.deleteEntities, b.Account, delKinds, delNames)
 		}
 		if len(putKinds) > 0 {
-			batch.Queue(s.q.putEntities, b.Account, putKinds, putNames, putVals, r)
+			batch.Queue(s.q.putEntities, b.Account, putKinds, putNames, putVals)
 		}
-		batch.Queue(s.q.insertChange, r, b.Account, int64(b.Expected), b.Actor, b.Reason, b.RequestID, kinds, names, vals)
-		batch.Queue(`SELECT pg_notify($1, $2)`, s.channel, strconv.FormatInt(r, 10))
-		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		batch.Queue(s.q.insertChange, b.Account, int64(b.Expected), b.Actor, b.Reason, b.RequestID, kinds, names, vals)
+		batch.Queue(s.q.notify, s.channel)
+		res := tx.SendBatch(ctx, batch)
+		var r int64
+		if err := res.QueryRow().Scan(&r); err != nil {
+			res.Close()
+			return err
+		}
+		var inserted bool
+		err := res.QueryRow().Scan(&inserted)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows): // the row exists at another revision
+			res.Close()
+			var actual int64
+			if err := tx.QueryRow(ctx, s.q.accountRev, b.Account).Scan(&actual); err != nil {
+				return err
+			}
+			return &store.ConflictError{Account: b.Account, Expected: b.Expected, Actual: store.Revision(actual)}
+		case err != nil:
+			res.Close()
+			return err
+		case inserted && b.Expected != 0: // a new account, but the batch expected one
+			res.Close()
+			return &store.ConflictError{Account: b.Account, Expected: b.Expected, Actual: 0}
+		}
+		if err := res.Close(); err != nil {
 			return err
 		}
 		rev = store.Revision(r)

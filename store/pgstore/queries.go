@@ -8,7 +8,7 @@ type queries struct {
 	initMeta, head, headForUpdate, bump        string
 	accountRev, setAccount, accounts, entities string
 	deleteEntities, putEntities, insertChange  string
-	changes, compact, setCompacted             string
+	changes, compact, setCompacted, notify     string
 }
 
 func newQueries(schema string) queries {
@@ -49,18 +49,24 @@ func newQueries(schema string) queries {
 		headForUpdate: q(`SELECT epoch, rev, compacted FROM $S.ramauthz_meta WHERE id = 1 FOR UPDATE`),
 		bump:          q(`UPDATE $S.ramauthz_meta SET rev = rev + 1 WHERE id = 1 RETURNING rev`),
 		accountRev:    q(`SELECT coalesce((SELECT rev FROM $S.ramauthz_account WHERE id = $1), 0)`),
-		setAccount: q(`INSERT INTO $S.ramauthz_account (id, rev) VALUES ($1, $2)
-			ON CONFLICT (id) DO UPDATE SET rev = EXCLUDED.rev`),
+		// Moves the account to the new revision if it is at $2; no row when it is not; a new
+		// row (inserted = true) when the account did not exist.
+		setAccount: q(`INSERT INTO $S.ramauthz_account AS a (id, rev)
+			VALUES ($1, (SELECT rev FROM $S.ramauthz_meta WHERE id = 1))
+			ON CONFLICT (id) DO UPDATE SET rev = EXCLUDED.rev WHERE a.rev = $2
+			RETURNING (xmax = 0) AS inserted`),
 		accounts: q(`SELECT id, rev FROM $S.ramauthz_account ORDER BY id`),
 		entities: q(`SELECT account, kind, name, value, mod_rev FROM $S.ramauthz_entity ORDER BY account, kind, name`),
 		deleteEntities: q(`DELETE FROM $S.ramauthz_entity e USING unnest($2::text[], $3::text[]) AS d(kind, name)
 			WHERE e.account = $1 AND e.kind = d.kind AND e.name = d.name`),
 		putEntities: q(`INSERT INTO $S.ramauthz_entity (account, kind, name, value, mod_rev)
-			SELECT $1, k, n, v, $5 FROM unnest($2::text[], $3::text[], $4::bytea[]) AS p(k, n, v)
+			SELECT $1, k, n, v, (SELECT rev FROM $S.ramauthz_meta WHERE id = 1)
+			FROM unnest($2::text[], $3::text[], $4::bytea[]) AS p(k, n, v)
 			ON CONFLICT (account, kind, name) DO UPDATE SET value = EXCLUDED.value, mod_rev = EXCLUDED.mod_rev`),
 		insertChange: q(`INSERT INTO $S.ramauthz_change
 			(rev, account, expected, actor, reason, request_id, kinds, names, vals, committed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp())`),
+			VALUES ((SELECT rev FROM $S.ramauthz_meta WHERE id = 1), $1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp())`),
+		notify: q(`SELECT pg_notify($1, (SELECT rev FROM $S.ramauthz_meta WHERE id = 1)::text)`),
 		changes: q(`SELECT rev, account, expected, actor, reason, request_id, kinds, names, vals, committed_at
 			FROM $S.ramauthz_change WHERE rev > $1 ORDER BY rev LIMIT $2`),
 		compact:      q(`DELETE FROM $S.ramauthz_change WHERE rev <= $1`),
