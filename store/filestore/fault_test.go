@@ -98,12 +98,12 @@ func commitRandom(t *testing.T, s store.Backend, r *rand.Rand, m *storetest.Mode
 
 // commitSmall is commitRandom with at most 3 ops of at most 8 bytes: short records for the
 // byte-by-byte damage tests.
-func commitSmall(t *testing.T, s store.Backend, r *rand.Rand, m *storetest.Model, account string) error {
+func commitSmall(t testing.TB, s store.Backend, r *rand.Rand, m *storetest.Model, account string) error {
 	t.Helper()
 	return commitBatch(t, s, m, storetest.RandomBatch(r, m, account, 3, 8))
 }
 
-func commitBatch(t *testing.T, s store.Backend, m *storetest.Model, b store.Batch) error {
+func commitBatch(t testing.TB, s store.Backend, m *storetest.Model, b store.Batch) error {
 	t.Helper()
 	rev, err := s.Commit(context.Background(), b)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/ramauthz/ramauthz/store/storetest"
 )
 
-func mustOpen(t *testing.T, dir string) *Store {
+func mustOpen(t testing.TB, dir string) *Store {
 	t.Helper()
 	s, err := Open(dir, Options{})
 	if err != nil {

@@ -21,7 +21,7 @@ type fixture struct {
 	offsets []int64            // offsets[i] = start of the record of revision i+1; last = log length
 }
 
-func newFixture(t *testing.T, n int) *fixture {
+func newFixture(t testing.TB, n int) *fixture {
 	t.Helper()
 	f := &fixture{dir: scratchDir(t)}
 	s := mustOpen(t, f.dir)
@@ -72,7 +72,7 @@ func files(t *testing.T, dir string) map[string][]byte {
 // scratchDir returns a new empty directory, on tmpfs (/dev/shm) when there is one: the
 // byte-by-byte damage tests open hundreds of stores, and what they check is the recovery logic,
 // not the disk's fsync, which under load costs tens of milliseconds per call.
-func scratchDir(t *testing.T) string {
+func scratchDir(t testing.TB) string {
 	t.Helper()
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
 		dir, err := os.MkdirTemp("/dev/shm", "filestore-test-")
