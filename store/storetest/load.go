@@ -1,0 +1,274 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ramauthz/ramauthz/store"
+)
+
+// increment is a read-modify-write loop as the directory runs it: read the account's revision
+// and the counter, commit counter+1 guarded by the revision, retry on conflict.
+func increment(ctx context.Context, b store.Backend, account string) (conflicts int, err error) {
+	key := store.Key{Account: account, Kind: "counter", Name: "c"}
+	for {
+		s, err := b.Snapshot(ctx)
+		if err != nil {
+			return conflicts, err
+		}
+		var rev store.Revision
+		for _, a := range s.Accounts {
+			if a.Account == account {
+				rev = a.Rev
+			}
+		}
+		n := 0
+		for _, e := range s.Entries {
+			if e.Key == key {
+				fmt.Sscanf(string(e.Value), "%d", &n)
+			}
+		}
+		_, err = b.Commit(ctx, store.Batch{Account: account, Expected: rev, Ops: []store.Op{{Key: key, Value: fmt.Appendf(nil, "%d", n+1)}}})
+		if errors.Is(err, store.ErrConflict) {
+			conflicts++
+			continue
+		}
+		return conflicts, err
+	}
+}
+
+func runIncrements(t *testing.T, b store.Backend, writers, each int, accountOf func(w int) string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	conflicts := make([]int, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				n, err := increment(context.Background(), b, accountOf(w))
+				conflicts[w] += n
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	m := replay(t, b, 7)
+	check(t, b, m)
+	want := map[string]int{}
+	for w := range writers {
+		want[accountOf(w)] += each
+	}
+	total := 0
+	for account, n := range want {
+		e := m.Entries[store.Key{Account: account, Kind: "counter", Name: "c"}]
+		if string(e.Value) != fmt.Sprint(n) {
+			t.Errorf("account %s counter = %q after %d increments: updates lost", account, e.Value, n)
+		}
+		total += n
+	}
+	if m.Rev != store.Revision(total) {
+		t.Errorf("head = %d after %d successful commits", m.Rev, total)
+	}
+}
+
+func testConcurrentOneAccount(t *testing.T, h Harness) {
+	b := open(t, h)
+	runIncrements(t, b, 8, 25, func(int) string { return "shared" })
+}
+
+func testConcurrentManyAccounts(t *testing.T, h Harness) {
+	b := open(t, h)
+	runIncrements(t, b, 8, 25, func(w int) string { return fmt.Sprintf("acct-%d", w%4) })
+}
+
+func testSnapshotUnderLoad(t *testing.T, h Harness) {
+	b := open(t, h)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 9))
+			for i := 0; ctx.Err() == nil && i < 150; i++ {
+				// Each writer owns an account, so its own model tells it the Expected revision.
+				s, err := b.Snapshot(ctx)
+				if err != nil {
+					return
+				}
+				batch := RandomBatch(r, ModelOf(s), fmt.Sprintf("w%d", w), 4, 32)
+				if _, err := b.Commit(ctx, batch); err != nil && ctx.Err() == nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+			}
+		}()
+	}
+	var snaps []store.Snapshot
+	for range 30 {
+		s, err := b.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, s)
+		time.Sleep(time.Millisecond)
+	}
+	wg.Wait()
+	cancel()
+	// Every snapshot equals the feed replayed to its revision: no torn batch, no missing write.
+	m := NewModel()
+	all, err := b.Changes(context.Background(), 0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[store.Revision]*Model{0: m.Clone()}
+	for _, c := range all {
+		if err := m.Apply(c); err != nil {
+			t.Fatal(err)
+		}
+		at[c.Rev] = m.Clone()
+	}
+	for _, s := range snaps {
+		want, ok := at[s.Rev]
+		if !ok {
+			t.Fatalf("snapshot at revision %d beyond the feed's %d", s.Rev, m.Rev)
+		}
+		if d := want.Diff(s); d != "" {
+			t.Fatalf("snapshot at revision %d: %s", s.Rev, d)
+		}
+	}
+}
+
+func testNotify(t *testing.T, h Harness) {
+	b := open(t, h)
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := b.Notify(ctx)
+	rev := mustCommit(t, b, store.Batch{Account: "a", Ops: []store.Op{put("a", "user", "x", "1")}})
+	// A hint is best-effort, but a backend that never notifies within seconds of a commit on an
+	// idle machine is broken.
+	select {
+	case got, ok := <-ch:
+		if !ok {
+			t.Fatal("notify channel closed while ctx is live")
+		}
+		if got > rev {
+			t.Fatalf("hint %d beyond the committed head %d", got, rev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification within 10s of a commit")
+	}
+	cancel()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				goto closed
+			}
+		case <-deadline:
+			t.Fatal("notify channel not closed after its context was canceled")
+		}
+	}
+closed:
+	// Another subscriber is closed by Close.
+	ch2 := b.Notify(context.Background())
+	b.Close()
+	deadline = time.After(10 * time.Second)
+	for {
+		select {
+		case _, ok := <-ch2:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("notify channel not closed by Close")
+		}
+	}
+}
+
+// silent hides a backend's notifications: its Notify channel never fires.
+type silent struct{ store.Backend }
+
+func (silent) Notify(ctx context.Context) <-chan store.Revision {
+	ch := make(chan store.Revision)
+	context.AfterFunc(ctx, func() { close(ch) })
+	return ch
+}
+
+func testSilentNotify(t *testing.T, h Harness) {
+	b := open(t, h)
+	reader := silent{b}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := reader.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	follower := ModelOf(s)
+	done := make(chan error, 1)
+	go func() { // the writer
+		m := follower.Clone()
+		r := rand.New(rand.NewPCG(7, 8))
+		for range 40 {
+			batch := RandomBatch(r, m, "a", 3, 16)
+			rev, err := b.Commit(ctx, batch)
+			if err != nil {
+				done <- err
+				return
+			}
+			m.Apply(store.Change{Rev: rev, Batch: batch})
+		}
+		done <- nil
+	}()
+	hints := reader.Notify(ctx)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	writerDone := false
+	for {
+		select {
+		case <-hints:
+			t.Fatal("the silenced Notify fired")
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			writerDone = true
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("reader stuck at revision %d", follower.Rev)
+		}
+		cs, err := reader.Changes(ctx, follower.Rev, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			if err := follower.Apply(c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if writerDone {
+			hd, err := reader.Head(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if follower.Rev == hd.Rev {
+				check(t, b, follower)
+				return
+			}
+		}
+	}
+}
