@@ -14,6 +14,13 @@
 // and changes nothing: the log is cut back to its last good length, the store keeps serving the
 // previous revision, and the next Commit, once the disk accepts writes again, succeeds.
 //
+// # Memory
+//
+// Snapshot, Changes and Head are served from memory: the store holds the state and the retained
+// feed (every change after the compaction point) there, and reads the files only in Open. The
+// feed grows with every commit until Compact discards it; an application calls Compact (for
+// example daily, keeping the changes its slowest reader may still need).
+//
 // # Files
 //
 // The directory (created with permission 0700) holds LOCK, snapshot-G and log-G (0600), where

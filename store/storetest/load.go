@@ -272,3 +272,108 @@ func testSilentNotify(t *testing.T, h Harness) {
 		}
 	}
 }
+
+// testFollowersConverge: several readers share one backend, as replicas (or directories in one
+// process) would: each loads a snapshot, then follows the feed on every hint and on a poll
+// tick; revisions never go backwards on a reader, and every reader ends at the head with the
+// writer's state.
+func testFollowersConverge(t *testing.T, h Harness) {
+	b := open(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const followers = 4
+	writersDone := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 31))
+			m := NewModel() // this writer's account only: its revision is all Expected needs
+			for range 30 {
+				batch := RandomBatch(r, m, fmt.Sprintf("acct-%d", w), 4, 24)
+				rev, err := b.Commit(ctx, batch)
+				if err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+				m.Accounts[batch.Account] = rev
+				for _, op := range batch.Ops {
+					if op.IsDelete() {
+						delete(m.Entries, op.Key)
+					} else {
+						m.Entries[op.Key] = store.Entry{Key: op.Key, Value: op.Value, ModRev: rev}
+					}
+				}
+			}
+		}()
+	}
+	results := make([]*Model, followers)
+	var fg sync.WaitGroup
+	for f := range followers {
+		fg.Add(1)
+		go func() {
+			defer fg.Done()
+			hints, done := b.Notify(ctx), writersDone
+			s, err := b.Snapshot(ctx)
+			if err != nil {
+				t.Errorf("follower %d: %v", f, err)
+				return
+			}
+			m := ModelOf(s)
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			finishing := false
+			for {
+				select {
+				case <-hints:
+				case <-tick.C:
+				case <-done:
+					finishing, done = true, nil
+				case <-ctx.Done():
+					t.Errorf("follower %d stuck at revision %d", f, m.Rev)
+					return
+				}
+				for {
+					cs, err := b.Changes(ctx, m.Rev, 7)
+					if err != nil {
+						t.Errorf("follower %d: %v", f, err)
+						return
+					}
+					if len(cs) == 0 {
+						break
+					}
+					for _, c := range cs {
+						if err := m.Apply(c); err != nil { // also: revisions only move forward
+							t.Errorf("follower %d: %v", f, err)
+							return
+						}
+					}
+				}
+				if finishing {
+					hd, err := b.Head(ctx)
+					if err != nil {
+						t.Errorf("follower %d: %v", f, err)
+						return
+					}
+					if m.Rev == hd.Rev {
+						results[f] = m
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(writersDone)
+	fg.Wait()
+	if t.Failed() {
+		return
+	}
+	for f, m := range results {
+		if m.Rev != 90 {
+			t.Fatalf("follower %d ended at revision %d, want 90", f, m.Rev)
+		}
+		check(t, b, m)
+	}
+}

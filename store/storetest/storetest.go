@@ -1,7 +1,7 @@
 // Package storetest is the conformance suite every store.Backend runs: atomic batches,
 // validation, optimistic concurrency under concurrent writers, a contiguous feed, compaction and
 // ErrCompacted, notifications (including a reader that converges by polling when none ever
-// arrives), snapshot consistency under load, copies in and out, close semantics, and, for durable
+// arrives), several readers following one backend to the same state, snapshot consistency under load, copies in and out, close semantics, and, for durable
 // backends, a reopen that changes nothing.
 //
 // A backend's tests call Run with a Harness:
@@ -51,6 +51,7 @@ func Run(t *testing.T, h Harness) {
 		{"Compaction", testCompaction},
 		{"Notify", testNotify},
 		{"SilentNotifyPollingConverges", testSilentNotify},
+		{"FollowersConverge", testFollowersConverge},
 		{"Copies", testCopies},
 		{"CanceledContext", testCanceled},
 		{"Close", testClose},
