@@ -123,7 +123,7 @@ func writeBigStore(b *testing.B, dir string, compacted bool) int64 {
 		}
 		buf := encodeLogHeader(snap.Epoch, 1)
 		for _, c := range st.Retained() {
-			buf = appendRecord(buf, &c)
+			buf = appendRecord(buf, &c, c.Rev)
 		}
 		if err := os.WriteFile(filepath.Join(dir, logName(1)), buf, 0o600); err != nil {
 			b.Fatal(err)

@@ -17,7 +17,8 @@ import (
 // before (uint32), then records.
 // Record    = frameMagic (4 bytes) | payload length (uint32) | CRC-32C of the length's 4 bytes
 // and the payload (uint32) | payload. The CRC covers the length so a damaged length is caught.
-// Payload   = format version 1 | rev | At (varint Unix nanoseconds) | account | expected |
+// Payload   = format version 1 | rev | group (the first revision written by the same write and
+// fsync: group commit) | At (varint Unix nanoseconds) | account | expected |
 // actor | reason | request id | op count | ops, each kind | name | value (empty: delete).
 // Snapshot  = snapMagic (16 bytes) | epoch (16) | generation | rev | compacted | account count |
 // (account, rev)... | entry count | (account, kind, name, value, modrev)... | CRC-32C of
@@ -69,14 +70,16 @@ func decodeLogHeader(b []byte) (epoch store.Epoch, gen uint64, ok bool) {
 	return epoch, binary.LittleEndian.Uint64(b[32:40]), true
 }
 
-// appendRecord appends c's framed record to b.
-func appendRecord(b []byte, c *store.Change) []byte {
+// appendRecord appends c's framed record to b; group is the first revision of the records
+// written and fsynced together with it.
+func appendRecord(b []byte, c *store.Change, group store.Revision) []byte {
 	start := len(b)
 	b = append(b, frameMagic...)
 	b = append(b, 0, 0, 0, 0, 0, 0, 0, 0) // length and CRC, filled below
 	p := len(b)
 	b = append(b, payloadVersion)
 	b = binary.AppendUvarint(b, uint64(c.Rev))
+	b = binary.AppendUvarint(b, uint64(group))
 	b = binary.AppendVarint(b, c.At.UnixNano())
 	bt := &c.Batch
 	b = appendString(b, bt.Account)
@@ -195,6 +198,17 @@ func (d *decoder) fixed(n int) []byte {
 	return v
 }
 
+// recordGroup returns the revision and group of an intact record's payload.
+func recordGroup(p []byte) (rev, group store.Revision, ok bool) {
+	d := decoder{b: p}
+	if v := d.fixed(1); d.err != nil || v[0] != payloadVersion {
+		return 0, 0, false
+	}
+	rev = store.Revision(d.uvarint())
+	group = store.Revision(d.uvarint())
+	return rev, group, d.err == nil
+}
+
 func decodeRecord(d *decoder, p []byte) (store.Change, error) {
 	d.b, d.err = p, nil
 	if v := d.fixed(1); d.err == nil && v[0] != payloadVersion {
@@ -202,6 +216,9 @@ func decodeRecord(d *decoder, p []byte) (store.Change, error) {
 	}
 	var c store.Change
 	c.Rev = store.Revision(d.uvarint())
+	if group := store.Revision(d.uvarint()); d.err == nil && (group > c.Rev || group == 0) {
+		return store.Change{}, errors.New("record's group follows it")
+	}
 	c.At = time.Unix(0, d.varint()).UTC()
 	c.Batch.Account = d.interned(&d.lastAccount)
 	c.Batch.Expected = store.Revision(d.uvarint())

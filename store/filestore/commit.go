@@ -142,14 +142,19 @@ func (s *Store) commitGroup(group []*request) {
 func (s *Store) append(changes []store.Change) error {
 	path := filepath.Join(s.dir, logName(s.gen))
 	if s.dirty {
+		// A failed write left bytes past the intact prefix: cut them off durably before new
+		// records take their place, so that a crash can never bring them back.
 		if err := s.log.Truncate(s.logSize); err != nil {
 			return unavailable("truncate", path, err)
+		}
+		if err := s.log.Sync(); err != nil {
+			return unavailable("fsync", path, err)
 		}
 		s.dirty = false
 	}
 	s.buf = s.buf[:0]
 	for i := range changes {
-		s.buf = appendRecord(s.buf, &changes[i])
+		s.buf = appendRecord(s.buf, &changes[i], changes[0].Rev)
 	}
 	if _, err := s.log.WriteAt(s.buf, s.logSize); err != nil {
 		s.cutBack()
@@ -169,7 +174,8 @@ func (s *Store) append(changes []store.Change) error {
 }
 
 func (s *Store) cutBack() {
-	if err := s.log.Truncate(s.logSize); err != nil {
-		s.dirty = true
+	s.dirty = true
+	if err := s.log.Truncate(s.logSize); err == nil && s.log.Sync() == nil {
+		s.dirty = false
 	}
 }

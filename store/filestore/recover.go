@@ -129,8 +129,8 @@ func (s *Store) recover(opts Options) error {
 	for pos < int64(len(lb)) {
 		payload, n, ok := frameAt(lb[pos:])
 		if !ok {
-			if !opts.TruncateCorrupt && intactAfter(lb[pos+1:]) {
-				return &CorruptError{Path: logPath, Offset: pos, Reason: "damaged record followed by intact ones"}
+			if !opts.TruncateCorrupt && laterGroupAfter(lb[pos+1:], st.Head().Rev+1) {
+				return &CorruptError{Path: logPath, Offset: pos, Reason: "damaged record followed by intact records of later writes"}
 			}
 			break
 		}
@@ -193,16 +193,23 @@ func (s *Store) recover(opts Options) error {
 	return nil
 }
 
-// intactAfter reports whether b holds an intact record anywhere.
-func intactAfter(b []byte) bool {
+// laterGroupAfter reports whether b holds an intact record of a write later than the one that
+// wrote revision next (the damaged record's). Such a record proves that the damaged record's
+// write had been fsynced, so the damage is not a torn tail: records are written and fsynced in
+// groups, a group is written only after the previous one was fsynced, and only the last group
+// can be torn by a crash, possibly with its later records intact and earlier ones not (pages
+// reach the disk in any order).
+func laterGroupAfter(b []byte, next store.Revision) bool {
 	for i := 0; i+frameHeaderLen <= len(b); i++ {
 		j := indexMagic(b[i:])
 		if j < 0 {
 			return false
 		}
 		i += j
-		if _, _, ok := frameAt(b[i:]); ok {
-			return true
+		if p, _, ok := frameAt(b[i:]); ok {
+			if _, group, ok := recordGroup(p); !ok || group > next {
+				return true // an intact frame of another shape is not a torn tail either
+			}
 		}
 	}
 	return false
@@ -281,7 +288,7 @@ func (s *Store) writeGeneration(gen uint64, st *state.State, compacted store.Rev
 	b := encodeLogHeader(snap.Epoch, gen)
 	for _, c := range st.Retained() {
 		if c.Rev > snap.Compacted {
-			b = appendRecord(b, &c)
+			b = appendRecord(b, &c, c.Rev)
 		}
 	}
 	lf, err := s.fs.OpenFile(logPath, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
