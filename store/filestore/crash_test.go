@@ -31,8 +31,13 @@ const (
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashDirEnv); dir != "" {
 		seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
-		crashChild(dir, seed)
-		os.Exit(3) // crashChild only returns on error
+		if v := os.Getenv(crashGroupEnv); v != "" {
+			upTo, _ := strconv.ParseUint(v, 10, 64)
+			crashGroupChild(dir, seed, store.Revision(upTo))
+		} else {
+			crashChild(dir, seed)
+		}
+		os.Exit(3) // the children only return on error
 	}
 	os.Exit(m.Run())
 }
