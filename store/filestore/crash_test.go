@@ -3,6 +3,7 @@ package filestore
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -113,7 +114,7 @@ func TestKillNine(t *testing.T) {
 	r := rand.New(rand.NewPCG(seed, 1))
 	m := storetest.NewModel()                      // the verified state at the store's head
 	var batches = map[store.Revision]store.Batch{} // every revision's batch, for the feed check
-	var totalAcked, inFlightLanded, killedInRecovery int
+	var totalAcked, inFlightLanded, killedInRecovery, lockChecks int
 	for cycle := range cycles {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed+uint64(cycle), 10))
@@ -156,6 +157,14 @@ func TestKillNine(t *testing.T) {
 				}
 			case <-timer:
 				break wait
+			}
+		}
+		if ready && (lockChecks == 0 || cycle%10 == 0) {
+			lockChecks++
+			// While the child holds the store, another process cannot open it.
+			var le *LockedError
+			if _, err := Open(dir, Options{}); !errors.As(err, &le) || le.PID != cmd.Process.Pid {
+				t.Fatalf("cycle %d: Open while the child (pid %d) holds the store = %v, want *LockedError naming it", cycle, cmd.Process.Pid, err)
 			}
 		}
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -216,8 +225,8 @@ func TestKillNine(t *testing.T) {
 	}
 	t.Logf("%d cycles: %d acknowledged commits, all recovered; the commit in flight landed %d times; %d kills before the child was ready; final revision %d",
 		cycles, totalAcked, inFlightLanded, killedInRecovery, m.Rev)
-	if totalAcked == 0 {
-		t.Fatal("no commit was acknowledged in any cycle: the test exercised nothing")
+	if totalAcked == 0 || lockChecks == 0 {
+		t.Fatalf("%d commits acknowledged, %d lock checks: the test exercised nothing", totalAcked, lockChecks)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,7 +91,7 @@ func (s *Store) recover(opts Options) error {
 		}
 		return s.create()
 	}
-	gen := slicesMax(snaps)
+	gen := slices.Max(snaps)
 	snapPath := filepath.Join(s.dir, snapshotName(gen))
 	sb, err := s.fs.ReadFile(snapPath)
 	if err != nil {
@@ -224,14 +225,6 @@ func exists(entries []os.DirEntry, name string) bool {
 		}
 	}
 	return false
-}
-
-func slicesMax(v []uint64) uint64 {
-	m := v[0]
-	for _, x := range v[1:] {
-		m = max(m, x)
-	}
-	return m
 }
 
 func (s *Store) removeAll(names []string) error {
