@@ -115,3 +115,28 @@ func TestOpenRejectsBadInput(t *testing.T) {
 		t.Errorf("Open(nothing listening) = %v, want ErrUnavailable", err)
 	}
 }
+
+// TestRecreatedDatabaseIsANewEpoch: a schema dropped and created again is another history: a
+// reader comparing epochs from Head knows its revisions mean nothing there and reloads.
+func TestRecreatedDatabaseIsANewEpoch(t *testing.T) {
+	schema := newSchema(t)
+	ctx := context.Background()
+	s := openSchema(t, schema)
+	if _, err := s.Commit(ctx, store.Batch{Account: "a", Ops: []store.Op{{Key: store.Key{Account: "a", Kind: "user", Name: "x"}, Value: []byte("v")}}}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Head(ctx)
+	s.Close()
+	if _, err := pool(t).Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	s = openSchema(t, schema)
+	defer s.Close()
+	after, err := s.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Epoch == before.Epoch || after.Rev != 0 {
+		t.Fatalf("re-created store: head %+v, before %+v; want a new epoch at revision 0", after, before)
+	}
+}
