@@ -176,21 +176,26 @@ type Snapshot struct {
 // caller; values passed in are not retained or modified.
 type Backend interface {
 	// Snapshot returns the whole state at one revision, consistent with the feed: applying
-	// Changes(s.Rev, ...) to it yields every later state.
+	// Changes(s.Rev, ...) to it yields every later state. It fails with ErrUnavailable,
+	// ErrCorrupt, ErrClosed or the context's error.
 	Snapshot(ctx context.Context) (Snapshot, error)
 
 	// Commit applies b atomically if b.Account is still at revision b.Expected and returns the
 	// new revision, which is also the account's new revision. It fails with a *ConflictError
 	// (ErrConflict) when the account moved on, a *BatchError (ErrInvalid) when b breaks the
 	// rules of Batch, ErrUnavailable when the backend could not make the batch durable,
-	// ErrClosed after Close, or the context's error; a failed Commit changes nothing, and
-	// when it returns ErrUnavailable or a context error the outcome is decided by the store:
-	// read Head or the feed to learn whether the batch landed.
+	// ErrClosed after Close, or the context's error. A batch is committed whole or not at
+	// all. After ErrConflict, ErrInvalid or ErrClosed nothing changed. After ErrUnavailable or
+	// a context error a remote backend may not know the outcome (the connection broke during
+	// the database's COMMIT): read the feed to learn whether the batch landed. The in-process
+	// backends (memstore, filestore) change nothing on any failure.
 	Commit(ctx context.Context, b Batch) (Revision, error)
 
 	// Changes returns up to limit changes with revisions after+1, after+2, ... in order (limit
-	// <= 0 means DefaultChangesLimit). It returns an empty slice when after >= Head.Rev, and a
-	// *CompactedError (ErrCompacted) when after < Head.Compacted.
+	// <= 0 means DefaultChangesLimit). A page shorter than limit does not mean the end of the
+	// feed (commits may land meanwhile); only an empty page says the reader is at the head
+	// as of the call. It fails with a *CompactedError (ErrCompacted) when after <
+	// Head.Compacted, with ErrUnavailable, ErrCorrupt, ErrClosed or the context's error.
 	Changes(ctx context.Context, after Revision, limit int) ([]Change, error)
 
 	// Notify returns a channel that receives a revision (a lower bound of the head) after new
@@ -199,7 +204,8 @@ type Backend interface {
 	Notify(ctx context.Context) <-chan Revision
 
 	// Head returns the store's epoch, revision and compaction point as of a moment during the
-	// call (linearizable: it reflects every Commit that returned before Head was called).
+	// call (linearizable: it reflects every Commit that returned before Head was called). It
+	// fails with ErrUnavailable, ErrCorrupt, ErrClosed or the context's error.
 	Head(ctx context.Context) (Head, error)
 
 	// Close releases the backend. Later calls fail with ErrClosed; Notify channels are closed.
