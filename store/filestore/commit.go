@@ -12,6 +12,7 @@ import (
 // request is one queued Commit.
 type request struct {
 	batch    store.Batch
+	size     int // bytes of keys and values, to bound a group's write
 	rev      store.Revision
 	err      error
 	wake     chan struct{} // closed when the request is finished or promoted to leader
@@ -19,8 +20,12 @@ type request struct {
 	promoted bool
 }
 
-// maxGroup bounds the batches one write carries.
-const maxGroup = 256
+// A group carries at most maxGroup batches and, beyond its first batch, at most maxGroupBytes
+// of keys and values, so that one write's buffer stays small.
+const (
+	maxGroup      = 256
+	maxGroupBytes = 8 << 20
+)
 
 // Commit implements store.Backend: it returns once the batch's record is in the log and the
 // log is fsynced. Concurrent commits are grouped: one write and one fsync make a whole group
@@ -37,6 +42,9 @@ func (s *Store) Commit(ctx context.Context, b store.Batch) (store.Revision, erro
 		return 0, err
 	}
 	req := &request{batch: b.Clone(), wake: make(chan struct{})}
+	for _, op := range b.Ops {
+		req.size += len(op.Key.Kind) + len(op.Key.Name) + len(op.Value)
+	}
 	s.qmu.Lock()
 	if s.qclosed {
 		s.qmu.Unlock()
@@ -61,7 +69,11 @@ func (s *Store) Commit(ctx context.Context, b store.Batch) (store.Revision, erro
 func (s *Store) lead(own *request) {
 	for !own.finished {
 		s.qmu.Lock()
-		n := min(len(s.queue), maxGroup)
+		n, bytes := 1, s.queue[0].size
+		for n < min(len(s.queue), maxGroup) && bytes+s.queue[n].size <= maxGroupBytes {
+			bytes += s.queue[n].size
+			n++
+		}
 		group := slices.Clone(s.queue[:n])
 		s.queue = slices.Delete(s.queue, 0, n)
 		s.qmu.Unlock()
