@@ -45,6 +45,13 @@
 // ErrCorrupt (stored data failed a check; returned by constructors), ErrLocked (another process
 // holds the store). A failed Commit changes nothing.
 //
+// # Following a store
+//
+// A Follower keeps a consumer's Replica current with a backend: it loads a Snapshot, applies
+// the feed on every notification, on a poll interval and on demand (Sync, for read-your-writes),
+// refuses gaps, reloads after compaction or an epoch change, backs off after errors, and
+// reports in Status when it last confirmed the store's head (for fail-closed staleness).
+//
 // The backends are store/memstore (in process), store/filestore (a durable directory on disk)
 // and the module store/pgstore (PostgreSQL); store/storetest checks that a backend keeps this
 // contract.

@@ -377,3 +377,87 @@ func testFollowersConverge(t *testing.T, h Harness) {
 		check(t, b, m)
 	}
 }
+
+// modelReplica is a store.Replica over a Model.
+type modelReplica struct {
+	mu sync.Mutex
+	m  *Model
+}
+
+func (r *modelReplica) Load(s store.Snapshot) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.m = ModelOf(s)
+	return nil
+}
+
+func (r *modelReplica) Apply(cs []store.Change) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	next := r.m.Clone()
+	for _, c := range cs {
+		if err := next.Apply(c); err != nil {
+			return err
+		}
+	}
+	r.m = next
+	return nil
+}
+
+// testFollower: store.Follower's Run keeps replicas of the backend current under concurrent
+// writers (notifications and a short poll), and each ends confirmed at the head with the
+// writers' state.
+func testFollower(t *testing.T, h Harness) {
+	b := open(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var reps []*modelReplica
+	var fs []*store.Follower
+	runs := make(chan error, 3)
+	for range 3 {
+		rep := &modelReplica{}
+		f := store.NewFollower(b, rep, store.FollowerOptions{PollInterval: 50 * time.Millisecond})
+		reps, fs = append(reps, rep), append(fs, f)
+		go func() { runs <- f.Run(ctx) }()
+	}
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 41))
+			m := NewModel()
+			for range 20 {
+				batch := RandomBatch(r, m, fmt.Sprintf("f%d", w), 3, 16)
+				rev, err := b.Commit(ctx, batch)
+				if err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+				m.Accounts[batch.Account] = rev
+			}
+		}()
+	}
+	wg.Wait()
+	hd, err := b.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range fs {
+		for st := f.Status(); st.Applied != hd.Rev || st.ConfirmedAt.IsZero(); st = f.Status() {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("follower %d: %+v, head %d", i, st, hd.Rev)
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+		reps[i].mu.Lock()
+		m := reps[i].m.Clone()
+		reps[i].mu.Unlock()
+		check(t, b, m)
+	}
+	cancel()
+	for range fs {
+		<-runs
+	}
+}

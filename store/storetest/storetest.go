@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"Notify", testNotify},
 		{"SilentNotifyPollingConverges", testSilentNotify},
 		{"FollowersConverge", testFollowersConverge},
+		{"Follower", testFollower},
 		{"Copies", testCopies},
 		{"CanceledContext", testCanceled},
 		{"Close", testClose},
