@@ -39,10 +39,10 @@ type FollowerOptions struct {
 type FollowerStatus struct {
 	Epoch   Epoch
 	Applied Revision // the revision the Replica holds
-	// ConfirmedAt is the start of the last read that found the store's head equal to
-	// Applied: the replica was current at that moment at least. Zero until the first
-	// confirmation. A consumer that requires freshness (fail closed on staleness) compares it
-	// with its clock.
+	// ConfirmedAt is a time before which every committed change is in the Replica: the start
+	// of the last round's head read, whose revision the Replica has since reached. Zero until
+	// the first good round. A consumer that must not serve stale decisions (fail closed)
+	// compares it with its clock.
 	ConfirmedAt time.Time
 	// Err is the last round's error (nil after a good round).
 	Err error
@@ -91,8 +91,8 @@ func NewFollower(b Backend, r Replica, opts FollowerOptions) *Follower {
 // Status returns where the Follower stands (one atomic load).
 func (f *Follower) Status() FollowerStatus { return *f.status.Load() }
 
-// Sync runs one round now: it reads the store until the Replica holds the head as of the
-// round's last read, and returns the status. It fails with the backend's errors
+// Sync runs one round now: it reads the store's head and applies the feed up to it, so that
+// the Replica holds every change committed before the call, and returns the status. It fails with the backend's errors
 // (ErrUnavailable, ErrClosed, ...), the Replica's errors, an error unwrapping to ErrCorrupt
 // when the backend returned changes that do not follow the applied revision, or ctx's error;
 // the Replica then keeps the last state it was given.
@@ -106,13 +106,16 @@ func (f *Follower) Sync(ctx context.Context) (FollowerStatus, error) {
 	return st, err
 }
 
-// round catches up; the caller holds f.mu.
+// round catches up; the caller holds f.mu. It reads the head at t0, applies the feed up to
+// that head (never chasing later commits, so a round ends on a busy store), and then confirms
+// t0: every change committed before t0 is in the Replica.
 func (f *Follower) round(ctx context.Context) error {
 	if !f.loaded {
 		if err := f.reload(ctx); err != nil {
 			return err
 		}
 	}
+restart:
 	for {
 		t0 := f.opts.Now()
 		h, err := f.b.Head(ctx)
@@ -123,49 +126,49 @@ func (f *Follower) round(ctx context.Context) error {
 			if err := f.reload(ctx); err != nil {
 				return err
 			}
-			continue
-		}
-		if h.Rev == f.applied {
-			st := f.Status()
-			st.ConfirmedAt = t0
-			f.status.Store(&st)
-			return nil
+			continue restart
 		}
 		if h.Rev < f.applied {
 			return fmt.Errorf("store: head %d of epoch %v is behind the applied revision %d: %w", h.Rev, h.Epoch, f.applied, ErrCorrupt)
 		}
-		cs, err := f.b.Changes(ctx, f.applied, f.opts.PageSize)
-		if errors.Is(err, ErrCompacted) {
-			if err := f.reload(ctx); err != nil {
+		for f.applied < h.Rev {
+			cs, err := f.b.Changes(ctx, f.applied, f.opts.PageSize)
+			if errors.Is(err, ErrCompacted) {
+				if err := f.reload(ctx); err != nil {
+					return err
+				}
+				continue restart
+			}
+			if err != nil {
 				return err
 			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		// The changes were read between two heads of the same epoch: epochs are never
-		// reused, so they belong to this history.
-		h2, err := f.b.Head(ctx)
-		if err != nil {
-			return err
-		}
-		if h2.Epoch != f.epoch {
-			continue // the next pass reloads
-		}
-		if len(cs) == 0 {
-			continue // committed meanwhile by a page boundary; read again
-		}
-		for i, c := range cs {
-			if c.Rev != f.applied+Revision(i)+1 {
-				return fmt.Errorf("store: feed returned revision %d where %d follows %d: %w", c.Rev, f.applied+Revision(i)+1, f.applied, ErrCorrupt)
+			// The changes were read between two heads of one epoch; epochs are never reused, so
+			// the changes belong to this history.
+			h2, err := f.b.Head(ctx)
+			if err != nil {
+				return err
 			}
+			if h2.Epoch != f.epoch {
+				continue restart // which reloads
+			}
+			if len(cs) == 0 {
+				return fmt.Errorf("store: feed ends at revision %d, before the head %d: %w", f.applied, h.Rev, ErrCorrupt)
+			}
+			for i, c := range cs {
+				if c.Rev != f.applied+Revision(i)+1 {
+					return fmt.Errorf("store: feed returned revision %d where %d follows %d: %w", c.Rev, f.applied+Revision(i)+1, f.applied, ErrCorrupt)
+				}
+			}
+			if err := f.r.Apply(cs); err != nil {
+				return err
+			}
+			f.applied = cs[len(cs)-1].Rev
+			f.publish()
 		}
-		if err := f.r.Apply(cs); err != nil {
-			return err
-		}
-		f.applied = cs[len(cs)-1].Rev
-		f.publish()
+		st := f.Status()
+		st.ConfirmedAt = t0
+		f.status.Store(&st)
+		return nil
 	}
 }
 
