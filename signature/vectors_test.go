@@ -42,7 +42,6 @@ const docV1StringToSign = "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegio
 
 const docV1Signature = "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
 
-
 func TestDocumentVectorV3(t *testing.T) {
 	q, ok := parseParams("ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai", nil)
 	require.True(t, ok)
