@@ -2,7 +2,7 @@ package signature
 
 import (
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -95,9 +95,8 @@ func parseParams(raw string, into params) (params, bool) {
 
 // sortedCopy returns ps sorted by key (keys are unique).
 func sortedCopy(ps params) params {
-	s := make(params, len(ps))
-	copy(s, ps)
-	sort.Slice(s, func(i, j int) bool { return s[i].key < s[j].key })
+	s := slices.Clone(ps)
+	slices.SortFunc(s, func(a, b param) int { return strings.Compare(a.key, b.key) })
 	return s
 }
 

@@ -132,11 +132,38 @@ func signV3(secret string, canonicalRequest []byte) [sha256.Size]byte {
 	var sts [len(AlgorithmV3) + 1 + 2*sha256.Size]byte
 	copy(sts[:], AlgorithmV3+"\n")
 	hex.Encode(sts[len(AlgorithmV3)+1:], h[:])
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(sts[:])
-	var out [sha256.Size]byte
-	m.Sum(out[:0])
-	return out
+	return hmacSHA256(secret, sts[:])
+}
+
+// hmacSHA256 is RFC 2104 HMAC with SHA-256, computed on the stack for the
+// short messages signing uses (crypto/hmac allocates its state).
+func hmacSHA256(secret string, msg []byte) [sha256.Size]byte {
+	const block = 64
+	var key [block]byte
+	if len(secret) > block {
+		k := sha256.Sum256([]byte(secret))
+		copy(key[:], k[:])
+	} else {
+		copy(key[:], secret)
+	}
+	var buf [block + 2*sha256.Size + len(AlgorithmV3) + 1]byte
+	if len(msg) > len(buf)-block {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(msg)
+		var out [sha256.Size]byte
+		m.Sum(out[:0])
+		return out
+	}
+	for i := range key {
+		buf[i] = key[i] ^ 0x36
+	}
+	n := copy(buf[block:], msg)
+	inner := sha256.Sum256(buf[:block+n])
+	for i := range key {
+		buf[i] = key[i] ^ 0x5c
+	}
+	copy(buf[block:], inner[:])
+	return sha256.Sum256(buf[:block+sha256.Size])
 }
 
 // SignV1 returns the parameters of an RPC request signed with signature V1

@@ -239,11 +239,14 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 		if name == "host" {
 			return r.Host
 		}
-		return r.Header.Get(name)
+		if vs := headerValues(r.Header, name); len(vs) > 0 {
+			return vs[0]
+		}
+		return ""
 	}
 	signedSet := func(name string) bool {
 		for _, s := range a.signed {
-			if s == name {
+			if len(s) == len(name) && strings.EqualFold(s, name) {
 				return true
 			}
 		}
@@ -261,19 +264,18 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 			}
 			continue
 		}
-		if vs := r.Header.Values(name); len(vs) != 1 {
+		if vs := headerValues(r.Header, name); len(vs) != 1 {
 			return nil, refuse(ErrIncomplete, "the signed header "+name+" must appear exactly once")
 		}
 	}
 	// Every x-acs-* header and content-type must be signed: an unsigned one
 	// could change what the request does.
 	for name := range r.Header {
-		l := strings.ToLower(name)
-		if (strings.HasPrefix(l, "x-acs-") || l == "content-type") && !signedSet(l) {
-			return nil, refuse(ErrUnsignedHeader, l+" is not in SignedHeaders")
+		if (hasPrefixFold(name, "x-acs-") || strings.EqualFold(name, "content-type")) && !signedSet(name) {
+			return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
 		}
 	}
-	if id := r.Header.Get(HeaderAccessKeyID); id != "" && id != a.keyID {
+	if id := header(HeaderAccessKeyID); id != "" && id != a.keyID {
 		return nil, refuse(ErrIncomplete, HeaderAccessKeyID+" differs from the Credential")
 	}
 	ts, e := parseTime(header(HeaderDate))
@@ -316,6 +318,11 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 	return v.finish(r, id)
 }
 
+// v1Headers pairs the x-acs-* headers darabonba sends unsigned with V1 with
+// the signed parameter each must agree with.
+var v1Headers = [...][2]string{{HeaderAction, "Action"}, {HeaderVersion, "Version"},
+	{HeaderSecurityToken, "SecurityToken"}, {HeaderAccessKeyID, "AccessKeyId"}}
+
 func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 	ps, ok := parseParams(r.URL.RawQuery, nil)
 	if !ok {
@@ -349,10 +356,9 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 	}
 	// The x-acs-* headers are not signed in V1; the ones with a meaning
 	// must agree with the signed parameters (Middleware drops them all).
-	for h, p := range map[string]string{HeaderAction: "Action", HeaderVersion: "Version",
-		HeaderSecurityToken: "SecurityToken", HeaderAccessKeyID: "AccessKeyId"} {
-		if vs := r.Header.Values(h); len(vs) > 1 || len(vs) == 1 && vs[0] != get(p) {
-			return nil, refuse(ErrUnsignedHeader, h+" differs from the signed "+p)
+	for _, hp := range v1Headers {
+		if vs := headerValues(r.Header, hp[0]); len(vs) > 1 || len(vs) == 1 && vs[0] != get(hp[1]) {
+			return nil, refuse(ErrUnsignedHeader, hp[0]+" differs from the signed "+hp[1])
 		}
 	}
 	ts, e := parseTime(get("Timestamp"))
@@ -419,6 +425,32 @@ func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
 		id.SecureTransport = strings.EqualFold(r.Header.Get(v.cfg.ProtoHeader), "https")
 	}
 	return id, nil
+}
+
+// canonicalKeys maps the lower-case header names requests usually sign to
+// their net/http spelling, so looking them up does not allocate.
+var canonicalKeys = map[string]string{}
+
+func init() {
+	for _, n := range []string{"content-type", HeaderDate, HeaderNonce, HeaderContentSHA256, HeaderSecurityToken,
+		HeaderAction, HeaderVersion, HeaderAccessKeyID, "x-acs-credentials-provider", "x-acs-content-md5"} {
+		canonicalKeys[n] = http.CanonicalHeaderKey(n)
+	}
+}
+
+// headerValues returns the values of the header named lower (lower case).
+func headerValues(h http.Header, lower string) []string {
+	key, ok := canonicalKeys[lower]
+	if !ok {
+		key = http.CanonicalHeaderKey(lower)
+	}
+	return h[key]
+}
+
+// hasPrefixFold reports whether s starts with the lower-case prefix,
+// ignoring ASCII case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func parseTime(s string) (time.Time, *Error) {
