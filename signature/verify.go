@@ -124,8 +124,10 @@ type Identity struct {
 	// Action and APIVersion are x-acs-action and x-acs-version (V3) or the
 	// Action and Version parameters (V1); "" when absent.
 	Action, APIVersion string
-	// Params are the signed parameters: the query (V3), or the query and
-	// the form body together (V1), without Signature. A fresh map.
+	// Params are the signed parameters: the query and, for an
+	// application/x-www-form-urlencoded body, the form's parameters (a
+	// parameter may not appear in both), without V1's Signature. A fresh
+	// map.
 	Params url.Values
 	// Body is the body as read and verified (V3: its SHA-256 was signed;
 	// V1: empty or the form that Params holds).
@@ -311,6 +313,12 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 	hex.Encode(hexSum[:], sum[:])
 	if string(hexSum[:]) != payloadHash {
 		return nil, refuse(ErrBodyHash, "")
+	}
+	// A signed form body carries parameters too (its hash was signed).
+	if mt, _, err := mime.ParseMediaType(header("content-type")); err == nil && mt == "application/x-www-form-urlencoded" {
+		if query, ok = parseParams(string(body), query); !ok {
+			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
+		}
 	}
 	id := &Identity{Principal: who, AccessKeyID: a.keyID, SecurityToken: token, Version: V3,
 		Action: header(HeaderAction), APIVersion: header(HeaderVersion), Params: query.values(),
