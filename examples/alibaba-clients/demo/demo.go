@@ -67,16 +67,24 @@ func NewWorld(clock func() time.Time) (*World, error) {
 		func() error { _, err := d.CreateUser(AccountA, "oncall"); return err },
 		func() error { _, err := d.CreateUser(AccountA, "operator"); return err },
 		func() error { _, err := d.CreateUser(AccountB, "dave"); return err },
-		func() error { return d.AttachPolicy(user(AccountA, "oncall"), principal.System, "AliyunARMSReadOnlyAccess") },
-		func() error { return d.AttachPolicy(user(AccountA, "operator"), principal.System, "AliyunARMSFullAccess") },
+		func() error {
+			return d.AttachPolicy(user(AccountA, "oncall"), principal.System, "AliyunARMSReadOnlyAccess")
+		},
+		func() error {
+			return d.AttachPolicy(user(AccountA, "operator"), principal.System, "AliyunARMSFullAccess")
+		},
 		func() error { _, err := d.CreatePolicy(AccountA, "ProtectProduction", "", protect); return err },
 		func() error { return d.AttachPolicy(user(AccountA, "operator"), principal.Custom, "ProtectProduction") },
-		func() error { return d.AttachPolicy(user(AccountB, "dave"), principal.System, "AliyunSTSAssumeRoleAccess") },
+		func() error {
+			return d.AttachPolicy(user(AccountB, "dave"), principal.System, "AliyunSTSAssumeRoleAccess")
+		},
 		func() error {
 			_, err := d.CreateRole(AccountA, principal.RoleSpec{Name: RoleName, TrustPolicy: trust})
 			return err
 		},
-		func() error { return d.AttachPolicy(principal.MustParse(w.RoleARN), principal.System, "AliyunARMSFullAccess") },
+		func() error {
+			return d.AttachPolicy(principal.MustParse(w.RoleARN), principal.System, "AliyunARMSFullAccess")
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
