@@ -134,4 +134,3 @@ func TestSignerMatchesSDKV1(t *testing.T) {
 		require.Equal(t, want, signed.Get("Signature"), "case %d: %v", i, params)
 	}
 }
-
