@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -458,4 +460,38 @@ func TestNewConfig(t *testing.T) {
 	assert.Error(t, err)
 	_, err = New(Config{Credentials: &MemoryCredentials{}, MaxSkew: -1})
 	assert.Error(t, err)
+}
+
+// TestConcurrentReplay sends every signed request from several goroutines
+// at once: each is accepted exactly once.
+func TestConcurrentReplay(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	const n, copies = 50, 4
+	reqs := make([][]*http.Request, n)
+	for i := range reqs {
+		r := httptest.NewRequest("GET", "http://h/?i="+time.Duration(i).String(), nil)
+		require.NoError(t, SignV3(r, nil, aliceKey, t0, "concurrent-"+time.Duration(i).String()))
+		for range copies {
+			reqs[i] = append(reqs[i], r.Clone(r.Context()))
+		}
+	}
+	accepted := make([]atomic.Int32, n)
+	var wg sync.WaitGroup
+	for c := range copies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range n {
+				if _, err := v.Verify(reqs[i][c]); err == nil {
+					accepted[i].Add(1)
+				} else if !errors.Is(err, ErrNonceUsed) {
+					t.Errorf("request %d: %v", i, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range accepted {
+		assert.Equal(t, int32(1), accepted[i].Load(), "request %d", i)
+	}
 }
