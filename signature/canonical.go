@@ -57,8 +57,10 @@ func (ps params) get(key string) (string, bool) {
 // values returns the parameters as url.Values (a fresh map the caller owns).
 func (ps params) values() url.Values {
 	v := make(url.Values, len(ps))
-	for _, p := range ps {
-		v[p.key] = []string{p.value}
+	backing := make([]string, len(ps)) // one allocation for all the one-value slices
+	for i, p := range ps {
+		backing[i] = p.value
+		v[p.key] = backing[i : i+1 : i+1]
 	}
 	return v
 }
@@ -70,6 +72,9 @@ func (ps params) values() url.Values {
 // the request with url.ParseQuery or Request.FormValue sees exactly the
 // values that were signed.
 func parseParams(raw string, into params) (params, bool) {
+	if into == nil {
+		into = make(params, 0, strings.Count(raw, "&")+1)
+	}
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
@@ -117,6 +122,13 @@ func appendCanonicalParams(b []byte, ps params, skip string) []byte {
 		b = appendPercentEncoded(b, p.value)
 	}
 	return b
+}
+
+// isForm reports whether a Content-Type value is
+// application/x-www-form-urlencoded, with or without parameters.
+func isForm(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded")
 }
 
 // canonicalURI returns V3's canonical URI of an escaped path: each segment

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io"
-	"mime"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -315,7 +314,7 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 		return nil, refuse(ErrBodyHash, "")
 	}
 	// A signed form body carries parameters too (its hash was signed).
-	if mt, _, err := mime.ParseMediaType(header("content-type")); err == nil && mt == "application/x-www-form-urlencoded" {
+	if isForm(header("content-type")) {
 		if query, ok = parseParams(string(body), query); !ok {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
@@ -337,8 +336,7 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
 	if len(body) > 0 {
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || mt != "application/x-www-form-urlencoded" {
+		if !isForm(r.Header.Get("Content-Type")) {
 			return nil, refuse(ErrIncomplete, "a V1 request's body must be an application/x-www-form-urlencoded form")
 		}
 		if ps, ok = parseParams(string(body), ps); !ok {
