@@ -6,6 +6,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -64,14 +66,17 @@ type Verifier struct {
 	nonces *nonceCache
 }
 
-// New returns a Verifier. Errors: ErrUnavailable when cfg.Credentials is
-// nil, or a limit is negative.
+// ErrConfig: New was given an unusable Config.
+var ErrConfig = errors.New("signature: invalid verifier configuration")
+
+// New returns a Verifier. Errors: an error wrapping ErrConfig when
+// cfg.Credentials is nil or a limit is negative.
 func New(cfg Config) (*Verifier, error) {
 	if cfg.Credentials == nil {
-		return nil, refuse(ErrUnavailable, "Config.Credentials is required")
+		return nil, fmt.Errorf("%w: Config.Credentials is required", ErrConfig)
 	}
 	if cfg.MaxSkew < 0 || cfg.MaxNonces < 0 || cfg.MaxBodyBytes < 0 {
-		return nil, refuse(ErrUnavailable, "limits must not be negative")
+		return nil, fmt.Errorf("%w: limits must not be negative", ErrConfig)
 	}
 	if cfg.MaxSkew == 0 {
 		cfg.MaxSkew = DefaultMaxSkew

@@ -457,9 +457,9 @@ func TestSourceIPAndTransport(t *testing.T) {
 
 func TestNewConfig(t *testing.T) {
 	_, err := New(Config{})
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, ErrConfig)
 	_, err = New(Config{Credentials: &MemoryCredentials{}, MaxSkew: -1})
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, ErrConfig)
 }
 
 // TestConcurrentReplay sends every signed request from several goroutines
@@ -494,4 +494,27 @@ func TestConcurrentReplay(t *testing.T) {
 	for i := range accepted {
 		assert.Equal(t, int32(1), accepted[i].Load(), "request %d", i)
 	}
+}
+
+// failing is a credential source whose backend is down.
+type failing struct{}
+
+func (failing) AccessKeySecret(string) (principal.ID, string, error) {
+	return principal.ID{}, "", errors.New("connection refused")
+}
+func (failing) SessionCredential(string, string) (principal.ID, string, error) {
+	return principal.ID{}, "", errors.New("connection refused")
+}
+
+func TestSourceFailureRefuses(t *testing.T) {
+	v, err := New(Config{Credentials: failing{}, Clock: func() time.Time { return t0 }})
+	require.NoError(t, err)
+	_, err = v.Verify(v3Request(t, aliceKey, t0, ""))
+	assertCode(t, err, ErrUnavailable, "ServiceUnavailable")
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 503, e.HTTPStatus())
+	assert.NotContains(t, e.ErrorMessage(), "connection refused", "the backend's error is not shown to the caller")
+	_, err = v.Verify(v1Request(t, stsKey, t0, nil))
+	assertCode(t, err, ErrUnavailable, "ServiceUnavailable")
 }
