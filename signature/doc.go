@@ -32,6 +32,11 @@
 // returns names the RAM user or role session for Directory.Authorize and
 // fills acs:SourceIp, acs:SecureTransport and acs:CurrentTime.
 //
+// V1 signs neither the host nor the path, so a V1 request can be replayed,
+// within the time window, to another service that shares the AccessKey and
+// has its own nonce cache; V3 signs both, and Config.Hosts makes a service
+// refuse V3 requests signed for another host. Prefer V3, the SDKs' default.
+//
 // Refusals are *Error values unwrapping to this package's sentinels and
 // carrying Alibaba Cloud's error codes (SignatureDoesNotMatch,
 // InvalidAccessKeyId.NotFound, InvalidTimeStamp.Expired, SignatureNonceUsed,

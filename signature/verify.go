@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +53,12 @@ type Config struct {
 	// the connection (Request.RemoteAddr), the only safe choice without a
 	// proxy that overwrites these headers.
 	ProxyHeaders []string
+	// Hosts, when set, are the host names (with the port, if clients send
+	// one) a V3 request must be signed for: a request signed for another
+	// service that shares the AccessKey is refused with ErrSignatureMismatch
+	// instead of running here. V1 does not sign the host; see the package
+	// documentation.
+	Hosts []string
 	// ProtoHeader names a header set by a trusted proxy saying the
 	// client's scheme ("X-Forwarded-Proto": "https"). Empty means
 	// acs:SecureTransport is true only for a TLS connection.
@@ -88,6 +95,7 @@ func New(cfg Config) (*Verifier, error) {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	cfg.ProxyHeaders = append([]string(nil), cfg.ProxyHeaders...)
+	cfg.Hosts = append([]string(nil), cfg.Hosts...)
 	now := cfg.Clock
 	if now == nil {
 		now = time.Now
@@ -160,6 +168,9 @@ type Identity struct {
 // only for a request that passed everything else. Every error is an *Error
 // that unwraps to one of those sentinels.
 func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
+	if len(r.Header["Authorization"]) > 1 {
+		return nil, refuse(ErrIncomplete, "more than one Authorization header")
+	}
 	body, err := v.readBody(r)
 	if err != nil {
 		return nil, err
@@ -267,6 +278,9 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 		if name == "host" {
 			if r.Host == "" {
 				return nil, refuse(ErrIncomplete, "the signed header host is missing")
+			}
+			if len(v.cfg.Hosts) > 0 && !slices.ContainsFunc(v.cfg.Hosts, func(h string) bool { return strings.EqualFold(h, r.Host) }) {
+				return nil, refuse(ErrSignatureMismatch, "the request was signed for host "+r.Host)
 			}
 			continue
 		}

@@ -518,3 +518,19 @@ func TestSourceFailureRefuses(t *testing.T) {
 	_, err = v.Verify(v1Request(t, stsKey, t0, nil))
 	assertCode(t, err, ErrUnavailable, "ServiceUnavailable")
 }
+
+func TestHostsAndAuthorization(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{Hosts: []string{"ARMS.cn-hangzhou.example.com"}})
+	_, err := v.Verify(v3Request(t, aliceKey, t0, ""))
+	require.NoError(t, err, "host names compare without case")
+
+	r := httptest.NewRequest("GET", "http://other.example.com/", nil)
+	require.NoError(t, SignV3(r, nil, aliceKey, t0, "for-another-service"))
+	_, err = v.Verify(r)
+	assertCode(t, err, ErrSignatureMismatch, "SignatureDoesNotMatch")
+
+	r = v3Request(t, aliceKey, t0, "")
+	r.Header.Add("Authorization", "ACS3-HMAC-SHA256 Credential=x,SignedHeaders=host,Signature=00")
+	_, err = v.Verify(r)
+	assertCode(t, err, ErrIncomplete, "IncompleteSignature")
+}
