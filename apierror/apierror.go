@@ -109,6 +109,10 @@ type Denial struct {
 	Explanation evaluator.Explanation
 	// Encoded is the sealed diagnostic message (Seal), or "" for none.
 	Encoded string
+	// PolicyType, when set, is AccessDeniedDetail.PolicyType as is (for
+	// example PolicyTypeSession when a directory says its session layer
+	// decided); "" derives it from Explanation.
+	PolicyType string
 }
 
 // DeniedResponse builds the 403 body of a refusal.
@@ -137,6 +141,9 @@ func DeniedResponse(d Denial, requestID, hostID string) Response {
 				det.PolicyType = PolicyTypeSession
 			}
 		}
+	}
+	if d.PolicyType != "" {
+		det.PolicyType = d.PolicyType
 	}
 	msg := "You are not authorized to do this action. You should be authorized by RAM."
 	return Response{RequestID: requestID, HostID: hostID, Code: code, Message: msg, AccessDeniedDetail: det}

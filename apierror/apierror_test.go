@@ -44,6 +44,9 @@ func TestDeniedResponseImplicitUser(t *testing.T) {
 	r := DeniedResponse(Denial{Code: CodeForbiddenRAM, Action: "arms:DeleteTraceApp",
 		Principal: principal.MustParse("acs:ram::1234567890123456:user/alice")}, "R", "H")
 	assert.Equal(t, "Forbidden.RAM", r.Code)
+	s := DeniedResponse(Denial{Action: "a:b", Principal: principal.MustParse("acs:ram::1234567890123456:role/ops/bob"),
+		PolicyType: PolicyTypeSession}, "R", "H")
+	assert.Equal(t, "SessionPolicy", s.AccessDeniedDetail.PolicyType, "an implicit deny by the session policy, as the directory says")
 	assert.Equal(t, &AccessDeniedDetail{AuthAction: "arms:DeleteTraceApp", AuthPrincipalType: "SubUser",
 		AuthPrincipalOwnerID: "1234567890123456", AuthPrincipalDisplayName: "alice", NoPermissionType: "ImplicitDeny",
 		PolicyType: "AccountLevelIdentityBasedPolicy"}, r.AccessDeniedDetail)

@@ -48,16 +48,20 @@ func (k DiagnosticKey) String() string { return hex.EncodeToString(k[:]) }
 // Diagnostic is what an encoded diagnostic message says: who was refused
 // what, when, and which statements decided.
 type Diagnostic struct {
-	Principal  string    `json:"principal"` // ARN of the refused identity
-	Action     string    `json:"action"`
-	Resource   string    `json:"resource"`
-	Decision   string    `json:"decision"`             // ImplicitDeny or ExplicitDeny
-	Statements []string  `json:"statements,omitempty"` // "Deny policy P Statement[0] (Sid S)", in order
-	NearMisses []string  `json:"nearMisses,omitempty"` // statements a condition stopped
-	Time       time.Time `json:"time"`
+	Principal  string   `json:"principal"` // ARN of the refused identity
+	Action     string   `json:"action"`
+	Resource   string   `json:"resource"`
+	Decision   string   `json:"decision"`             // ImplicitDeny or ExplicitDeny
+	Statements []string `json:"statements,omitempty"` // "Deny policy P Statement[0] (Sid S)", in order
+	NearMisses []string `json:"nearMisses,omitempty"` // statements a condition stopped
+	// Reason says in one line why, when the deciding layer has no
+	// statements of its own (principal.Explanation.Reason), or is "".
+	Reason string    `json:"reason,omitempty"`
+	Time   time.Time `json:"time"`
 }
 
-// NewDiagnostic describes a refusal from its explanation.
+// NewDiagnostic describes a refusal from its explanation (the statements;
+// set Reason from a directory's explanation when it has one).
 func NewDiagnostic(principalARN, action, resource string, x evaluator.Explanation, at time.Time) Diagnostic {
 	d := Diagnostic{Principal: principalARN, Action: action, Resource: resource, Decision: x.Decision.String(), Time: at.UTC()}
 	for _, m := range x.Matched {

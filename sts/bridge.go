@@ -116,7 +116,7 @@ func (b *Bridge) SessionCredential(accessKeyID, securityToken string) (principal
 func (b *Bridge) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 	out, err := b.sts.AssumeRole(role.AssumeRoleInput{Caller: in.Caller.AccessKeyID, RoleARN: in.RoleArn,
 		RoleSessionName: in.RoleSessionName, DurationSeconds: in.DurationSeconds, Policy: in.Policy,
-		ExternalID: in.ExternalID, Context: in.Context, Now: in.Caller.Now})
+		ExternalID: in.ExternalID, Context: in.Context})
 	if err != nil {
 		return AssumeRoleOutput{}, err
 	}

@@ -101,10 +101,15 @@ func (s *service) authorize(action string, resource func(*http.Request) string, 
 		if err != nil || d != evaluator.Allow {
 			x, xerr := s.dir.Explain(id.AccessKeyID, req)
 			if xerr != nil {
-				x = evaluator.Explanation{Decision: evaluator.ImplicitDeny}
+				x.Decision = evaluator.ImplicitDeny
 			}
-			d := apierror.Denial{Action: action, Principal: id.Principal, Explanation: x}
-			d.Encoded, _ = apierror.Seal(s.diagKey, account, apierror.NewDiagnostic(id.Principal.String(), action, req.Resource, x, id.Now))
+			d := apierror.Denial{Action: action, Principal: id.Principal, Explanation: x.Explanation}
+			if x.Layer == principal.LayerSession {
+				d.PolicyType = apierror.PolicyTypeSession
+			}
+			diag := apierror.NewDiagnostic(id.Principal.String(), action, req.Resource, x.Explanation, id.Now)
+			diag.Reason = x.Reason
+			d.Encoded, _ = apierror.Seal(s.diagKey, account, diag)
 			apierror.WriteDenied(w, r, d, apierror.NewRequestID(), hostID)
 			return
 		}

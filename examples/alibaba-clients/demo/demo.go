@@ -186,11 +186,15 @@ func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 func (w *World) deny(rw http.ResponseWriter, r *http.Request, reqID string, id *signature.Identity, req evaluator.Request) {
 	x, err := w.Dir.Explain(id.AccessKeyID, req)
 	if err != nil {
-		x = evaluator.Explanation{Decision: evaluator.ImplicitDeny}
+		x.Decision = evaluator.ImplicitDeny
 	}
-	d := apierror.Denial{Code: apierror.CodeForbiddenRAM, Action: req.Action, Principal: id.Principal, Explanation: x}
+	d := apierror.Denial{Code: apierror.CodeForbiddenRAM, Action: req.Action, Principal: id.Principal, Explanation: x.Explanation}
+	if x.Layer == principal.LayerSession {
+		d.PolicyType = apierror.PolicyTypeSession
+	}
 	if key, ok := w.DiagnosticKeys[id.Principal.Account()]; ok {
-		diag := apierror.NewDiagnostic(id.Principal.String(), req.Action, req.Resource, x, id.Now)
+		diag := apierror.NewDiagnostic(id.Principal.String(), req.Action, req.Resource, x.Explanation, id.Now)
+		diag.Reason = x.Reason
 		d.Encoded, _ = apierror.Seal(key, id.Principal.Account(), diag) // on failure, the detail has no message
 	}
 	apierror.WriteDenied(rw, r, d, reqID, HostID)
