@@ -107,7 +107,7 @@ func TestSignerMatchesSDKV3(t *testing.T) {
 		id, err := v.Verify(hr)
 		require.NoError(t, err, "case %d", i)
 		for k := range query {
-			require.Equal(t, query.Get(k), id.Params.Get(k))
+			require.Equal(t, query.Get(k), id.Param(k))
 		}
 	}
 }

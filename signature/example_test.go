@@ -24,7 +24,7 @@ func Example() {
 		now, "4f3c1b2a-example-nonce")
 
 	id, err := v.Verify(r)
-	fmt.Println(id.Principal, id.Action, id.Params.Get("RegionId"), err)
+	fmt.Println(id.Principal, id.Action, id.Param("RegionId"), err)
 
 	// The same request again is a replay.
 	_, err = v.Verify(r)

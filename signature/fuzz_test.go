@@ -54,8 +54,8 @@ func FuzzVerifyV3(f *testing.F) {
 			return
 		}
 		want, _ := url.ParseQuery(fuzzV3Query + "&Page=1") // the query and the signed form body
-		if !reflect.DeepEqual(id.Params, want) {
-			t.Fatalf("accepted other parameters: %v, signed %v", id.Params, want)
+		if !reflect.DeepEqual(id.Params(), want) {
+			t.Fatalf("accepted other parameters: %v, signed %v", id.Params(), want)
 		}
 		if string(id.Body) != "Page=1" {
 			t.Fatalf("accepted another body: %q", id.Body)
@@ -102,8 +102,8 @@ func FuzzVerifyV1(f *testing.F) {
 			}
 			return
 		}
-		if id.Params.Get("AppName") != "check out" || id.Action != "ListTraceApps" || id.Params.Get("RegionId") != "cn-hangzhou" {
-			t.Fatalf("accepted other values: %v", id.Params)
+		if id.Param("AppName") != "check out" || id.Action != "ListTraceApps" || id.Param("RegionId") != "cn-hangzhou" {
+			t.Fatalf("accepted other values: %v", id.Params())
 		}
 		if a := r.Header.Get("x-acs-action"); a != "" && a != "ListTraceApps" {
 			t.Fatalf("accepted a disagreeing x-acs-action %q", a)
@@ -117,8 +117,8 @@ func FuzzVerifyV1(f *testing.F) {
 				if k == "Signature" {
 					continue
 				}
-				if len(vs) != 1 || id.Params.Get(k) != vs[0] {
-					t.Fatalf("parameter %s=%q reaches the handler but %q was signed", k, vs, id.Params.Get(k))
+				if len(vs) != 1 || id.Param(k) != vs[0] {
+					t.Fatalf("parameter %s=%q reaches the handler but %q was signed", k, vs, id.Param(k))
 				}
 			}
 		}

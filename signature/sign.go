@@ -82,13 +82,15 @@ func SignV3(r *http.Request, body []byte, k Key, now time.Time, nonce string) er
 	if !ok || !ok2 {
 		return refuse(ErrIncomplete, "the query or path does not decode")
 	}
-	hdr := func(name string) string {
+	vals := make([]string, len(names))
+	for i, name := range names {
 		if name == "host" {
-			return host
+			vals[i] = host
+		} else {
+			vals[i] = r.Header.Get(name)
 		}
-		return r.Header.Get(name)
 	}
-	cr := canonicalRequestV3(nil, r.Method, uri, query, names, hdr, hex.EncodeToString(sum[:]))
+	cr := canonicalRequestV3(nil, r.Method, uri, query, names, vals, hex.EncodeToString(sum[:]))
 	mac := signV3(k.AccessKeySecret, cr)
 	r.Header.Set("Authorization", AlgorithmV3+" Credential="+k.AccessKeyID+",SignedHeaders="+
 		strings.Join(names, ";")+",Signature="+hex.EncodeToString(mac[:]))
@@ -100,18 +102,19 @@ func SignV3(r *http.Request, body []byte, k Key, now time.Time, nonce string) er
 //	Method \n CanonicalURI \n CanonicalQueryString \n CanonicalHeaders \n SignedHeaders \n HashedRequestPayload
 //
 // where CanonicalHeaders is "name:trimmed value\n" for each signed header in
-// order. signed must be sorted, lower-case, without repeats.
-func canonicalRequestV3(b []byte, method, uri string, query params, signed []string, header func(string) string, payloadHash string) []byte {
+// order (values[i] is the value of signed[i]). signed must be sorted,
+// lower-case, without repeats.
+func canonicalRequestV3(b []byte, method, uri string, query params, signed, values []string, payloadHash string) []byte {
 	b = append(b, method...)
 	b = append(b, '\n')
 	b = append(b, uri...)
 	b = append(b, '\n')
 	b = appendCanonicalParams(b, query, "")
 	b = append(b, '\n')
-	for _, name := range signed {
+	for i, name := range signed {
 		b = append(b, name...)
 		b = append(b, ':')
-		b = append(b, strings.TrimSpace(header(name))...)
+		b = append(b, strings.TrimSpace(values[i])...)
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')

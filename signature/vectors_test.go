@@ -50,7 +50,11 @@ func TestDocumentVectorV3(t *testing.T) {
 		"x-acs-date":           "2023-10-26T09:01:01Z", "x-acs-signature-nonce": "d410180a5abf7fe235dd9b74aca91fc0",
 		"x-acs-version": "2014-05-26"}
 	names := []string{"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"}
-	cr := canonicalRequestV3(nil, "POST", "/", q, names, func(s string) string { return h[s] }, h["x-acs-content-sha256"])
+	vals := make([]string, len(names))
+	for i, n := range names {
+		vals[i] = h[n]
+	}
+	cr := canonicalRequestV3(nil, "POST", "/", q, names, vals, h["x-acs-content-sha256"])
 	assert.Equal(t, docV3Canonical, string(cr))
 	mac := signV3("YourAccessKeySecret", cr)
 	assert.Equal(t, docV3Signature, hex.EncodeToString(mac[:]))
@@ -74,7 +78,7 @@ func TestDocumentVectorV3(t *testing.T) {
 	assert.Equal(t, owner, id.Principal)
 	assert.Equal(t, "RunInstances", id.Action)
 	assert.Equal(t, "2014-05-26", id.APIVersion)
-	assert.Equal(t, "cn-shanghai", id.Params.Get("RegionId"))
+	assert.Equal(t, "cn-shanghai", id.Param("RegionId"))
 }
 
 func TestDocumentVectorV1(t *testing.T) {
@@ -99,7 +103,7 @@ func TestDocumentVectorV1(t *testing.T) {
 	assert.Equal(t, owner, id.Principal)
 	assert.Equal(t, V1, id.Version)
 	assert.Equal(t, "DescribeRegions", id.Action)
-	assert.Empty(t, id.Params.Get("Signature"), "Signature is not a signed parameter")
+	assert.Empty(t, id.Param("Signature"), "Signature is not a signed parameter")
 
 	// SignV1 produces the same signature from the same inputs.
 	vals := ps.values()

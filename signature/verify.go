@@ -136,11 +136,6 @@ type Identity struct {
 	// Action and APIVersion are x-acs-action and x-acs-version (V3) or the
 	// Action and Version parameters (V1); "" when absent.
 	Action, APIVersion string
-	// Params are the signed parameters: the query and, for an
-	// application/x-www-form-urlencoded body, the form's parameters (a
-	// parameter may not appear in both), without V1's Signature. A fresh
-	// map.
-	Params url.Values
 	// Body is the body as read and verified (V3: its SHA-256 was signed;
 	// V1: empty or the form that Params holds).
 	Body []byte
@@ -151,7 +146,23 @@ type Identity struct {
 	// whether it came over HTTPS (see Config.ProxyHeaders, ProtoHeader).
 	SourceIP        netip.Addr
 	SecureTransport bool
+
+	// params are the signed parameters (Param, Params).
+	params params
 }
+
+// Param returns the value of a signed parameter, or "". The signed
+// parameters are the query's and, for an application/x-www-form-urlencoded
+// body, the form's (a parameter may not appear in both), without V1's
+// Signature.
+func (id *Identity) Param(key string) string {
+	v, _ := id.params.get(key)
+	return v
+}
+
+// Params returns the signed parameters (see Param) as a new map the caller
+// owns.
+func (id *Identity) Params() url.Values { return id.params.values() }
 
 // Verify checks r's signature and returns the verified identity. It reads
 // r.Body to the end (at most Config.MaxBodyBytes) and closes it; the bytes
@@ -196,85 +207,104 @@ func (v *Verifier) readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// MaxSignedHeaders bounds the names in SignedHeaders.
+const MaxSignedHeaders = 32
+
 // authorization is a parsed V3 Authorization header.
 type authorization struct {
 	keyID     string
-	signed    []string
 	signature [sha256.Size]byte
+	signed    [MaxSignedHeaders]string // the first n returned by parseAuthorization
+
 }
 
 // parseAuthorization parses
-// "ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<a;b;c>,Signature=<hex>".
-func parseAuthorization(h string) (authorization, *Error) {
-	var a authorization
+// "ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<a;b;c>,Signature=<hex>"
+// into a, and returns the number of signed header names.
+func parseAuthorization(h string, a *authorization) (int, *Error) {
 	rest, ok := strings.CutPrefix(h, AlgorithmV3+" ")
 	if !ok {
-		return a, refuse(ErrIncomplete, "the algorithm must be "+AlgorithmV3)
+		return 0, refuse(ErrIncomplete, "the algorithm must be "+AlgorithmV3)
 	}
 	var haveCred, haveSigned, haveSig bool
-	for _, part := range strings.Split(rest, ",") {
+	count := 0
+	for rest != "" {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 		switch {
 		case !ok:
-			return a, refuse(ErrIncomplete, "Authorization: expected key=value")
+			return 0, refuse(ErrIncomplete, "Authorization: expected key=value")
 		case k == "Credential" && !haveCred:
 			a.keyID, haveCred = val, true
 		case k == "SignedHeaders" && !haveSigned:
-			a.signed, haveSigned = strings.Split(val, ";"), true
+			n := 0
+			for val != "" {
+				if n == MaxSignedHeaders {
+					return 0, refuse(ErrIncomplete, "more than 32 SignedHeaders")
+				}
+				a.signed[n], val, _ = strings.Cut(val, ";")
+				n++
+			}
+			count, haveSigned = n, true
 		case k == "Signature" && !haveSig:
 			if len(val) != 2*sha256.Size {
-				return a, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
+				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
 			}
 			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil {
-				return a, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
+				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
 			}
 			haveSig = true
 		default:
-			return a, refuse(ErrIncomplete, "Authorization: unexpected or repeated "+k)
+			return 0, refuse(ErrIncomplete, "Authorization: unexpected or repeated "+k)
 		}
 	}
 	if !haveCred || !haveSigned || !haveSig || a.keyID == "" || len(a.keyID) > MaxKeyIDLength {
-		return a, refuse(ErrIncomplete, "Authorization needs Credential, SignedHeaders and Signature")
+		return 0, refuse(ErrIncomplete, "Authorization needs Credential, SignedHeaders and Signature")
 	}
-	for i, name := range a.signed {
+	for i, name := range a.signed[:count] {
 		if name == "" || name != strings.ToLower(name) || (i > 0 && a.signed[i-1] >= name) {
-			return a, refuse(ErrIncomplete, "SignedHeaders must be lower-case, sorted and without repeats")
+			return 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case, sorted and without repeats")
 		}
 	}
-	return a, nil
+	return count, nil
+}
+
+// signedValue returns the value of the signed header name (lower case),
+// "" when it is not signed; vals[i] is the value of signed[i].
+func signedValue(signed, vals []string, name string) string {
+	for i, s := range signed {
+		if s == name {
+			return vals[i]
+		}
+	}
+	return ""
+}
+
+// isSigned reports whether name (any case) is among the signed headers.
+func isSigned(signed []string, name string) bool {
+	for _, s := range signed {
+		if len(s) == len(name) && strings.EqualFold(s, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // required V3 headers: each must be present and signed.
 var requiredV3 = [...]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA256}
 
 func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
-	a, e := parseAuthorization(r.Header.Get("Authorization"))
+	var a authorization
+	n, e := parseAuthorization(r.Header.Get("Authorization"), &a)
 	if e != nil {
 		return nil, e
 	}
-	header := func(name string) string {
-		if name == "host" {
-			return r.Host
-		}
-		if vs := headerValues(r.Header, name); len(vs) > 0 {
-			return vs[0]
-		}
-		return ""
-	}
-	signedSet := func(name string) bool {
-		for _, s := range a.signed {
-			if len(s) == len(name) && strings.EqualFold(s, name) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, name := range requiredV3 {
-		if !signedSet(name) {
-			return nil, refuse(ErrIncomplete, name+" must be signed")
-		}
-	}
-	for _, name := range a.signed {
+	signed := a.signed[:n]
+	// The value of each signed header, looked up once.
+	var valsBuf [16]string
+	vals := valsBuf[:0]
+	for _, name := range signed {
 		if name == "host" {
 			if r.Host == "" {
 				return nil, refuse(ErrIncomplete, "the signed header host is missing")
@@ -282,16 +312,25 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 			if len(v.cfg.Hosts) > 0 && !slices.ContainsFunc(v.cfg.Hosts, func(h string) bool { return strings.EqualFold(h, r.Host) }) {
 				return nil, refuse(ErrSignatureMismatch, "the request was signed for host "+r.Host)
 			}
+			vals = append(vals, r.Host)
 			continue
 		}
-		if vs := headerValues(r.Header, name); len(vs) != 1 {
+		vs := headerValues(r.Header, name)
+		if len(vs) != 1 {
 			return nil, refuse(ErrIncomplete, "the signed header "+name+" must appear exactly once")
+		}
+		vals = append(vals, vs[0])
+	}
+	header := func(name string) string { return signedValue(signed, vals, name) }
+	for _, name := range requiredV3 {
+		if !isSigned(signed, name) {
+			return nil, refuse(ErrIncomplete, name+" must be signed")
 		}
 	}
 	// Every x-acs-* header and content-type must be signed: an unsigned one
 	// could change what the request does.
 	for name := range r.Header {
-		if (hasPrefixFold(name, "x-acs-") || strings.EqualFold(name, "content-type")) && !signedSet(name) {
+		if (hasPrefixFold(name, "x-acs-") || strings.EqualFold(name, "content-type")) && !isSigned(signed, name) {
 			return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
 		}
 	}
@@ -321,7 +360,7 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 	}
 	payloadHash := header(HeaderContentSHA256)
 	var buf [1024]byte
-	cr := canonicalRequestV3(buf[:0], r.Method, uri, query, a.signed, header, payloadHash)
+	cr := canonicalRequestV3(buf[:0], r.Method, uri, query, signed, vals, payloadHash)
 	want := signV3(secret, cr)
 	if subtle.ConstantTimeCompare(want[:], a.signature[:]) != 1 {
 		return nil, refuse(ErrSignatureMismatch, "")
@@ -339,7 +378,7 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 		}
 	}
 	id := &Identity{Principal: who, AccessKeyID: a.keyID, SecurityToken: token, Version: V3,
-		Action: header(HeaderAction), APIVersion: header(HeaderVersion), Params: query.values(),
+		Action: header(HeaderAction), APIVersion: header(HeaderVersion), params: query,
 		Body: body, Time: ts, Nonce: nonce}
 	return v.finish(r, id)
 }
@@ -404,10 +443,9 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 	if !hmac.Equal(want[:], sig[:20]) {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
-	params := ps.values()
-	delete(params, "Signature")
+	signed := slices.DeleteFunc(ps, func(p param) bool { return p.key == "Signature" })
 	id := &Identity{Principal: who, AccessKeyID: keyID, SecurityToken: token, Version: V1,
-		Action: get("Action"), APIVersion: get("Version"), Params: params, Body: body, Time: ts, Nonce: nonce}
+		Action: get("Action"), APIVersion: get("Version"), params: signed, Body: body, Time: ts, Nonce: nonce}
 	return v.finish(r, id)
 }
 
@@ -452,21 +490,29 @@ func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
 	return id, nil
 }
 
-// canonicalKeys maps the lower-case header names requests usually sign to
-// their net/http spelling, so looking them up does not allocate.
-var canonicalKeys = map[string]string{}
-
-func init() {
-	for _, n := range []string{"content-type", HeaderDate, HeaderNonce, HeaderContentSHA256, HeaderSecurityToken,
-		HeaderAction, HeaderVersion, HeaderAccessKeyID, "x-acs-credentials-provider", "x-acs-content-md5"} {
-		canonicalKeys[n] = http.CanonicalHeaderKey(n)
-	}
-}
-
-// headerValues returns the values of the header named lower (lower case).
+// headerValues returns the values of the header named lower (lower case),
+// spelling the names requests usually sign the way net/http stores them
+// without allocating.
 func headerValues(h http.Header, lower string) []string {
-	key, ok := canonicalKeys[lower]
-	if !ok {
+	var key string
+	switch lower {
+	case "content-type":
+		key = "Content-Type"
+	case HeaderDate:
+		key = "X-Acs-Date"
+	case HeaderNonce:
+		key = "X-Acs-Signature-Nonce"
+	case HeaderContentSHA256:
+		key = "X-Acs-Content-Sha256"
+	case HeaderSecurityToken:
+		key = "X-Acs-Security-Token"
+	case HeaderAction:
+		key = "X-Acs-Action"
+	case HeaderVersion:
+		key = "X-Acs-Version"
+	case HeaderAccessKeyID:
+		key = "X-Acs-Accesskey-Id"
+	default:
 		key = http.CanonicalHeaderKey(lower)
 	}
 	return h[key]
@@ -478,10 +524,29 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
+// parseTime reads exactly yyyy-MM-ddTHH:mm:ssZ (TimeFormat) as UTC.
 func parseTime(s string) (time.Time, *Error) {
-	t, err := time.Parse(TimeFormat, s)
-	if err != nil || len(s) != len(TimeFormat) {
-		return time.Time{}, refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)")
+	bad := refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)")
+	if len(s) != len(TimeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return time.Time{}, bad
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, bad
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+	if t.Day() != d { // February 30 and the like
+		return time.Time{}, bad
 	}
 	return t, nil
 }

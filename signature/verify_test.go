@@ -103,8 +103,8 @@ func TestVerifyV3(t *testing.T) {
 	assert.Equal(t, V3, id.Version)
 	assert.Equal(t, "ListTraceApps", id.Action)
 	assert.Equal(t, "2019-08-08", id.APIVersion)
-	assert.Equal(t, "a b", id.Params.Get("Name"), "'+' in a query is a space, as the SDKs send it")
-	assert.Equal(t, "x+y", id.Params.Get("Tag"))
+	assert.Equal(t, "a b", id.Param("Name"), "'+' in a query is a space, as the SDKs send it")
+	assert.Equal(t, "x+y", id.Param("Tag"))
 	assert.Equal(t, "Page=1&Filter=a+b", string(id.Body))
 	assert.Equal(t, netip.MustParseAddr("203.0.113.9"), id.SourceIP)
 	assert.False(t, id.SecureTransport)
@@ -119,10 +119,10 @@ func TestVerifyV1(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, alice, id.Principal)
 	assert.Equal(t, V1, id.Version)
-	assert.Equal(t, "check out*~", id.Params.Get("AppName"), "body parameters are signed and returned")
-	assert.Equal(t, "a+b", id.Params.Get("Tags.1"))
-	assert.Equal(t, "cn-hangzhou", id.Params.Get("RegionId"))
-	assert.NotContains(t, id.Params, "Signature")
+	assert.Equal(t, "check out*~", id.Param("AppName"), "body parameters are signed and returned")
+	assert.Equal(t, "a+b", id.Param("Tags.1"))
+	assert.Equal(t, "cn-hangzhou", id.Param("RegionId"))
+	assert.NotContains(t, id.Params(), "Signature")
 }
 
 func TestVerifySession(t *testing.T) {
@@ -302,7 +302,7 @@ func TestSignedSetIsExecuted(t *testing.T) {
 		r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "Name=a+b", "Name=a%20b", 1)
 		id, err := v.Verify(r)
 		require.NoError(t, err)
-		assert.Equal(t, "a b", id.Params.Get("Name"))
+		assert.Equal(t, "a b", id.Param("Name"))
 	})
 	t.Run("literal plus is not a space", func(t *testing.T) {
 		r := v3Request(t, aliceKey, t0, "")
@@ -532,5 +532,31 @@ func TestHostsAndAuthorization(t *testing.T) {
 	r = v3Request(t, aliceKey, t0, "")
 	r.Header.Add("Authorization", "ACS3-HMAC-SHA256 Credential=x,SignedHeaders=host,Signature=00")
 	_, err = v.Verify(r)
+	assertCode(t, err, ErrIncomplete, "IncompleteSignature")
+}
+
+func TestParseTime(t *testing.T) {
+	got, err := parseTime("2024-02-29T23:59:59Z")
+	require.Nil(t, err)
+	assert.Equal(t, time.Date(2024, 2, 29, 23, 59, 59, 0, time.UTC), got)
+	for _, s := range []string{"", "2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z",
+		"2026-03-02T24:00:00Z", "2026-03-02T10:60:00Z", "2026-03-02T10:00:60Z", "2026-03-02 10:00:00Z",
+		"2026-03-02T10:00:00+00:00", "2026-03-02T10:00:00.5Z", "2026-3-02T10:00:00Z", "+026-03-02T10:00:00Z",
+		"2026-03-02T10:00:0aZ", "2026-03-32T10:00:00Z"} {
+		_, err := parseTime(s)
+		assert.NotNil(t, err, s)
+	}
+}
+
+func TestTooManySignedHeaders(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	r := v3Request(t, aliceKey, t0, "")
+	names := make([]string, MaxSignedHeaders+1)
+	for i := range names {
+		names[i] = "x-acs-h" + time.Duration(100+i).String()
+	}
+	r.Header.Set("Authorization", "ACS3-HMAC-SHA256 Credential="+aliceKey.AccessKeyID+",SignedHeaders="+
+		strings.Join(names, ";")+",Signature="+strings.Repeat("0", 64))
+	_, err := v.Verify(r)
 	assertCode(t, err, ErrIncomplete, "IncompleteSignature")
 }

@@ -101,7 +101,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, CodeInvalidVersion, "Specified parameter Version is not valid.")
 		return
 	}
-	p := id.Params
+	p := id.Params() // a few lookups; the map is the handler's own
 	in := AssumeRoleInput{Caller: id, RoleArn: p.Get("RoleArn"), RoleSessionName: p.Get("RoleSessionName"),
 		Policy: p.Get("Policy"), ExternalID: p.Get("ExternalId"), Context: id.Context()}
 	for _, name := range []string{"RoleArn", "RoleSessionName"} {

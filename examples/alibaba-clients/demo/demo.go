@@ -143,11 +143,11 @@ func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
 		return
 	}
-	region := id.Params.Get("RegionId")
+	region := id.Param("RegionId")
 	if region == "" {
 		region = Region
 	}
-	app := id.Params.Get("AppName")
+	app := id.Param("AppName")
 	resource := "acs:arms:" + region + ":" + AccountA + ":armsapp/" + app
 	var data any
 	switch id.Action {
@@ -155,7 +155,7 @@ func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		resource = "acs:arms:" + region + ":" + AccountA + ":armsapp/*"
 		data = Apps
 	case "GetTrace":
-		data = map[string]string{"AppName": app, "TraceId": id.Params.Get("TraceId")}
+		data = map[string]string{"AppName": app, "TraceId": id.Param("TraceId")}
 	case "DeleteTraceApp":
 		data = map[string]string{"Deleted": app}
 	default:
