@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The fuzzers start from a request signed with the key and replace parts of
@@ -139,4 +140,24 @@ func validName(s string) bool {
 
 func validValue(s string) bool {
 	return !strings.ContainsAny(s, "\r\n\x00") && strings.TrimSpace(s) == s
+}
+
+// FuzzParseTime checks the hand-written timestamp reader against
+// time.Parse with TimeFormat (restricted to exactly 20 bytes: time.Parse
+// also takes fractional seconds the format does not name).
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2026-03-02T10:00:00Z", "2024-02-29T23:59:59Z", "2023-02-29T00:00:00Z", "0000-01-01T00:00:00Z", "2026-03-02T10:00:0aZ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseTime(s)
+		want, werr := time.Parse(TimeFormat, s)
+		ok := werr == nil && len(s) == len(TimeFormat)
+		if (err == nil) != ok {
+			t.Fatalf("%q: parseTime error %v, time.Parse error %v", s, err, werr)
+		}
+		if ok && !got.Equal(want) {
+			t.Fatalf("%q: %v, time.Parse %v", s, got, want)
+		}
+	})
 }
