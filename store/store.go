@@ -42,7 +42,8 @@
 // Every method reports its failures as errors that unwrap (errors.Is) to one of the sentinels
 // below, or to the context's error: ErrConflict, ErrCompacted, ErrInvalid, ErrClosed,
 // ErrUnavailable (the backend could not read or write; the underlying error is wrapped too),
-// ErrCorrupt (stored data failed a check; returned by constructors), ErrLocked (another process
+// ErrCorrupt (stored or returned data failed a check: a damaged file, a malformed row, a feed
+// with a gap), ErrLocked (another process
 // holds the store). A failed Commit changes nothing.
 //
 // # Following a store
