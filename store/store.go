@@ -43,8 +43,8 @@
 // below, or to the context's error: ErrConflict, ErrCompacted, ErrInvalid, ErrClosed,
 // ErrUnavailable (the backend could not read or write; the underlying error is wrapped too),
 // ErrCorrupt (stored or returned data failed a check: a damaged file, a malformed row, a feed
-// with a gap), ErrLocked (another process
-// holds the store). A failed Commit changes nothing.
+// with a gap), ErrLocked (another process holds the store). A batch is committed whole or not
+// at all.
 //
 // # Following a store
 //
