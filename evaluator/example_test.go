@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/policy"
@@ -92,7 +93,7 @@ func ExampleContext() {
 	var c evaluator.Context
 	c.Set("acs:SourceIp", "10.1.2.3")
 	c.Set("acs:TagKeys", "env", "team") // a multi-valued key
-	ip, _ := c.Get("ACS:SOURCEIP")      // acs: key names are case-insensitive
+	ip, _ := c.Get("ACS:SOURCEIP")      // key names ignore ASCII case before the first '/'
 	tags, _ := c.Get("acs:TagKeys")
 	fmt.Println(ip, tags)
 	c.Reset()
@@ -103,6 +104,31 @@ func ExampleContext() {
 	// false
 }
 
+// A time window written with the IfExists operators (spec §13 D22): the
+// conditions hold inside the window and when the request carries no time at
+// all; outside the window, Explain names the operator as written.
+func ExampleEvaluator_Explain_ifExists() {
+	doc, _ := policy.Parse([]byte(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:*","Resource":"*",
+		"Condition":{"DateGreaterThanIfExists":{"acs:CurrentTime":"2026-03-31T09:00:00+08:00"},
+		             "DateLessThanIfExists":{"acs:CurrentTime":"2026-03-31T18:00:00+08:00"}}}]}`))
+	e, _ := evaluator.Compile(evaluator.Policy{ID: "office-hours", Document: doc})
+	r := evaluator.Request{Action: "ecs:StartInstance", Resource: "acs:ecs:cn-hangzhou:1234567890123456:instance/i-1"}
+	fmt.Println(e.Decide(r)) // no acs:CurrentTime: the IfExists conditions hold
+
+	var c evaluator.Context
+	c.SetCurrentTime(time.Date(2026, 3, 31, 2, 0, 0, 0, time.UTC)) // 10:00 in Beijing
+	r.Context = &c
+	fmt.Println(e.Decide(r))
+
+	c.SetCurrentTime(time.Date(2026, 3, 31, 11, 0, 0, 0, time.UTC)) // 19:00 in Beijing
+	x := e.Explain(r)
+	fmt.Println(x.Decision, x.NearMisses[0].OperatorName())
+	// Output:
+	// Allow
+	// Allow
+	// ImplicitDeny DateLessThanIfExists
+}
+
 func ExampleParseDecision() {
 	d, err := evaluator.ParseDecision("ExplicitDeny")
 	fmt.Println(d, err)
@@ -111,4 +137,39 @@ func ExampleParseDecision() {
 	// Output:
 	// ExplicitDeny <nil>
 	// true
+}
+
+// A shared base context (filled once, read by every request) and a
+// request-local view derived from it: CopyFrom reuses the local context's
+// memory, so the copy allocates nothing once the context has grown, and the
+// base is never written.
+func ExampleContext_CopyFrom() {
+	doc, err := policy.Parse([]byte(`{"Version": "1", "Statement": [
+		{"Effect": "Allow", "Action": "oss:GetObject", "Resource": "*",
+		 "Condition": {"StringEquals": {"oss:Prefix": "public/"}, "IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}]}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e, err := evaluator.Compile(evaluator.Policy{ID: "public-reads", Document: doc})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var base evaluator.Context
+	base.SetSourceIP(netip.MustParseAddr("10.1.2.3"))
+
+	var local evaluator.Context // one per goroutine, reused across requests
+	for _, prefix := range []string{"public/", "private/"} {
+		local.CopyFrom(&base)
+		local.Set("oss:Prefix", prefix)
+		r := evaluator.Request{Action: "oss:GetObject", Resource: "acs:oss:*:*:bucket/" + prefix + "a", Context: &local}
+		fmt.Println(prefix, e.Decide(r))
+	}
+	_, ok := base.Get("oss:Prefix")
+	fmt.Println("base has oss:Prefix:", ok)
+	// Output:
+	// public/ Allow
+	// private/ ImplicitDeny
+	// base has oss:Prefix: false
 }
