@@ -250,3 +250,27 @@ func TestSharedContextConcurrent(t *testing.T) {
 	assert.Equal(t, int64(goroutines*each/2), refused.Load())
 	assert.Equal(t, want, base, "the shared context is unchanged")
 }
+
+// TestExternalIDCannotBeClaimedInAnySpelling: D26 with D23, issue 11 item
+// 3 — sts:ExternalId comes only from AssumeRole's input, whatever spelling
+// the trust policy and the caller's context use (carried over from role).
+func TestExternalIDCannotBeClaimedInAnySpelling(t *testing.T) {
+	for _, policyKey := range []string{"sts:ExternalId", "sts:externalid", "STS:EXTERNALID"} {
+		t.Run(policyKey, func(t *testing.T) {
+			f := newFixture(t)
+			caller := f.user(t, uidB, "vendor", allowAssumeAny)
+			r := f.role(t, uidA, "vendor-role", doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["`+rootARN(uidB)+`"]},`+
+				`"Condition":{"StringEquals":{"`+policyKey+`":"abc-123"}}}`), 0)
+			for _, ctxKey := range []string{"sts:ExternalId", "sts:externalid", "STS:EXTERNALID", policyKey} {
+				ctx := &evaluator.Context{}
+				ctx.Set(ctxKey, "abc-123")
+				_, err := f.d.AssumeRole(AssumeRoleInput{Caller: caller, Role: r, SessionName: "vendor", Context: ctx})
+				requireRefusal(t, err, SideTrust, false)
+				_, err = f.d.AssumeRole(AssumeRoleInput{Caller: caller, Role: r, SessionName: "vendor", ExternalID: "abc-124", Context: ctx})
+				requireRefusal(t, err, SideTrust, false)
+			}
+			_, err := f.d.AssumeRole(AssumeRoleInput{Caller: caller, Role: r, SessionName: "vendor", ExternalID: "abc-123"})
+			require.NoError(t, err)
+		})
+	}
+}
