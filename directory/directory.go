@@ -1,15 +1,19 @@
 package directory
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ramauthz/ramauthz/internal/pmap"
+	"github.com/ramauthz/ramauthz/store"
 )
 
 // Directory holds the identity state of any number of accounts (users,
@@ -38,32 +42,28 @@ type Directory struct {
 	sessionPolicies *policyCache
 	// trustSeq numbers trust-policy sets (process-local, not state).
 	trustSeq atomic.Uint64
+
+	// On a store (Open): the backend, the follower that keeps cur current
+	// with its feed, pubMu (serialises publishing between the writer and
+	// the follower; taken after mu, never before), and the follower's stop.
+	backend  store.Backend
+	follower *store.Follower
+	pubMu    sync.Mutex
+	stop     context.CancelFunc
+	done     chan struct{}
+	opts     Options
 }
 
-// New returns an empty directory at revision 0 with one token key.
+// New returns an empty directory at revision 0 with one token key, held
+// in memory only (it lives and dies with the process; use Open for a
+// directory kept in a store). Its revisions count its own commits.
 // Errors: ErrInvalid when Options.KeyEncryptionKey is not 32 bytes long,
 // or when the system's random source fails.
 func New(opts Options) (*Directory, error) {
-	d := &Directory{clock: opts.Clock, limits: opts.Limits.withDefaults()}
-	if d.clock == nil {
-		d.clock = time.Now
-	}
-	kek := opts.KeyEncryptionKey
-	if kek == nil {
-		kek = make([]byte, 32)
-		if _, err := rand.Read(kek); err != nil {
-			return nil, &Error{Op: "New", Err: ErrInvalid, Msg: "random source failed", Cause: err}
-		}
-	} else if len(kek) != 32 {
-		return nil, errf("New", "", ErrInvalid, "KeyEncryptionKey must be 32 bytes (AES-256)")
-	}
-	aead, err := newAEAD(kek)
+	d, err := newDirectory("New", opts)
 	if err != nil {
-		return nil, &Error{Op: "New", Err: ErrInvalid, Cause: err}
+		return nil, err
 	}
-	d.kek = aead
-	d.cache = newSessionCache(opts.SessionCacheSize)
-	d.sessionPolicies = newPolicyCache(opts.SessionCacheSize)
 	s := &state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1}
 	tk, err := d.newTokenKey(s, d.now())
 	if err != nil {
@@ -71,6 +71,31 @@ func New(opts Options) (*Directory, error) {
 	}
 	s.tokenKeys = []*tokenKey{tk}
 	d.cur.Store(s)
+	return d, nil
+}
+
+// newDirectory sets up everything but the state.
+func newDirectory(op string, opts Options) (*Directory, error) {
+	d := &Directory{clock: opts.Clock, limits: opts.Limits.withDefaults(), opts: opts}
+	if d.clock == nil {
+		d.clock = time.Now
+	}
+	kek := opts.KeyEncryptionKey
+	if kek == nil {
+		kek = make([]byte, 32)
+		if _, err := rand.Read(kek); err != nil {
+			return nil, &Error{Op: op, Err: ErrInvalid, Msg: "random source failed", Cause: err}
+		}
+	} else if len(kek) != 32 {
+		return nil, errf(op, "", ErrInvalid, "KeyEncryptionKey must be 32 bytes (AES-256)")
+	}
+	aead, err := newAEAD(kek)
+	if err != nil {
+		return nil, &Error{Op: op, Err: ErrInvalid, Cause: err}
+	}
+	d.kek = aead
+	d.cache = newSessionCache(opts.SessionCacheSize)
+	d.sessionPolicies = newPolicyCache(opts.SessionCacheSize)
 	return d, nil
 }
 
@@ -139,23 +164,54 @@ type txn struct {
 	now   time.Time
 	s     state
 	accts map[string]*account // accounts copied by this commit
+	// all says the commit may have replaced any account (a directory-wide
+	// Import): the store diff then compares every account.
+	all bool
+	// buried lists the tombstones this commit added, for the store.
+	buried []burial
+}
+
+// burial is one tombstone added by a commit: the account it is stored
+// under, its kind (kindDeadKey or kindDeadRole) and the ID.
+type burial struct {
+	account, kind, id string
 }
 
 // commit runs fn on a copy of the current state and publishes the result
-// as the next revision, or publishes nothing when fn fails.
+// as the next revision, or publishes nothing when fn fails. On a store
+// (Open) the change is committed to the store before it is published.
 func (d *Directory) commit(op string, fn func(t *txn) error) (Revision, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	t := &txn{d: d, op: op, now: d.now(), s: *d.cur.Load()}
-	if !inRange(t.now) {
-		return 0, errf(op, "", ErrInvalid, "the directory's clock reads "+t.now.String()+", outside the years 0001-9999")
+	if d.backend != nil {
+		return d.commitStore(op, fn)
 	}
-	if err := fn(t); err != nil {
+	t, err := d.run(op, fn, d.cur.Load())
+	if err != nil {
 		if err == errNoop {
 			return t.s.rev, nil
 		}
 		return 0, err
 	}
+	t.fold()
+	t.s.rev++
+	t.stamp(t.s.rev)
+	next := t.s
+	d.cur.Store(&next)
+	return next.rev, nil
+}
+
+// run runs fn on a copy of base.
+func (d *Directory) run(op string, fn func(t *txn) error, base *state) (*txn, error) {
+	t := &txn{d: d, op: op, now: d.now(), s: *base}
+	if !inRange(t.now) {
+		return t, errf(op, "", ErrInvalid, "the directory's clock reads "+t.now.String()+", outside the years 0001-9999")
+	}
+	return t, fn(t)
+}
+
+// fold puts the accounts the commit copied into its state.
+func (t *txn) fold() {
 	for uid, a := range t.accts {
 		if a == nil {
 			t.s.accounts = t.s.accounts.Delete(uid)
@@ -163,10 +219,59 @@ func (d *Directory) commit(op string, fn func(t *txn) error) (Revision, error) {
 		}
 		t.s.accounts = t.s.accounts.Set(uid, a)
 	}
-	t.s.rev++
-	next := t.s
-	d.cur.Store(&next)
-	return next.rev, nil
+}
+
+// stamp records rev as the revision of every account the commit touched.
+func (t *txn) stamp(rev Revision) {
+	for uid := range t.accts {
+		t.s.acctRevs = t.s.acctRevs.Set(uid, rev)
+	}
+}
+
+// bury records a tombstone: id (an AccessKeyId for kindDeadKey, a RoleId
+// for kindDeadRole) of account uid was deleted now.
+func (t *txn) bury(uid, kind, id string) {
+	k := deadKey(kind, id)
+	if _, ok := t.s.dead.Get(k); ok {
+		return
+	}
+	t.s.dead = t.s.dead.Set(k, t.now)
+	t.buried = append(t.buried, burial{uid, kind, id})
+}
+
+// newRoleID draws a RoleId: "3" and 18 random digits, not used by a role
+// this directory holds or held. Random (not a counter) so that writers on
+// different accounts of one store cannot hand out the same RoleId.
+func (t *txn) newRoleID() string {
+	for {
+		var b [8]byte
+		_, _ = rand.Read(b[:]) // never fails on supported platforms (Go 1.24+)
+		id := fmt.Sprintf("3%018d", binary.BigEndian.Uint64(b[:])%1_000_000_000_000_000_000)
+		if _, dead := t.s.dead.Get(deadKey(kindDeadRole, id)); !dead && !t.roleIDUsed(id) {
+			return id
+		}
+	}
+}
+
+func (t *txn) roleIDUsed(id string) bool {
+	for _, a := range t.s.accounts.All {
+		for _, r := range a.roles.All {
+			if r.roleID == id {
+				return true
+			}
+		}
+	}
+	for _, a := range t.accts {
+		if a == nil {
+			continue
+		}
+		for _, r := range a.roles.All {
+			if r.roleID == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // account returns account uid as this commit sees it (nil if absent).

@@ -50,6 +50,20 @@ var (
 	// ErrNoPermission: AssumeRole was refused by the role's trust policy or
 	// by the caller's identity policies (see *AssumeRoleError).
 	ErrNoPermission = errors.New("no permission")
+
+	// ErrConflict: a directory opened on a store (Open) lost the race for
+	// an account to another writer on every retry; nothing changed. The
+	// store's *store.ConflictError is the Cause.
+	ErrConflict = errors.New("conflicting concurrent change")
+	// ErrUnavailable: a directory opened on a store could not commit to
+	// or read from it; the store's error (unwrapping to store.ErrUnavailable,
+	// store.ErrClosed, ...) is the Cause. The previous revision keeps
+	// serving.
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrOutdated: Import was given an export taken at a revision older
+	// than the state it would replace; ImportOptions.Force imports it
+	// anyway (revocations still survive).
+	ErrOutdated = errors.New("export older than the current state")
 )
 
 // LimitName names a limit of spec §5 in Error.Limit.

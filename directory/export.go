@@ -112,8 +112,7 @@ func (d *Directory) Export() ([]byte, error) {
 	doc := exportDoc{Format: ExportFormat, Version: ExportVersion, Scope: "directory", Revision: uint64(s.rev),
 		NextUID: s.nextUID, TokenKeys: []exportKey{}, Accounts: []exportAccount{}}
 	for _, k := range s.tokenKeys {
-		doc.TokenKeys = append(doc.TokenKeys, exportKey{ID: k.id, Sealed: base64.StdEncoding.EncodeToString(k.sealed),
-			Created: k.created, Rotated: k.rotated})
+		doc.TokenKeys = append(doc.TokenKeys, exportTokenKeyOf(k))
 	}
 	for _, a := range s.accounts.Sorted {
 		doc.Accounts = append(doc.Accounts, exportOne(s, a))
@@ -150,32 +149,55 @@ func exportOne(s *state, a *account) exportAccount {
 	out := exportAccount{ID: a.uid, Created: a.created, Policies: []exportPolicy{}, Groups: []exportGroup{},
 		Users: []exportUser{}, Roles: []exportRole{}}
 	for _, p := range a.policies.Sorted {
-		ep := exportPolicy{Name: p.name, Description: p.description, Created: p.created, DefaultVersion: p.defaultV,
-			NextVersion: p.nextV, Versions: []exportVersion{}}
-		for _, v := range p.versions {
-			ep.Versions = append(ep.Versions, exportVersion{ID: v.id, UID: v.uid, Document: v.text, Created: v.created})
-		}
-		out.Policies = append(out.Policies, ep)
+		out.Policies = append(out.Policies, exportPolicyOf(p))
 	}
 	for _, g := range a.groups.Sorted {
-		out.Groups = append(out.Groups, exportGroup{Name: g.id.Name(), Created: g.created, Members: nonNil(g.members), Policies: attached(&g.att)})
+		out.Groups = append(out.Groups, exportGroupOf(g))
 	}
 	for _, u := range a.users.Sorted {
-		eu := exportUser{Name: u.id.Name(), Created: u.created, Groups: nonNil(u.groups), Policies: attached(&u.att), AccessKeys: []exportAccessKey{}}
-		for _, kid := range u.keys {
-			if o, ok := s.keys.Get(kid); ok {
-				eu.AccessKeys = append(eu.AccessKeys, exportAccessKey{ID: kid, Sealed: base64.StdEncoding.EncodeToString(o.key.sealed),
-					Status: o.key.status.String(), Created: o.key.created})
-			}
-		}
-		out.Users = append(out.Users, eu)
+		out.Users = append(out.Users, exportUserOf(s, u))
 	}
 	for _, r := range a.roles.Sorted {
-		out.Roles = append(out.Roles, exportRole{Name: r.id.Name(), RoleID: r.roleID, Description: r.description, Created: r.created,
-			TrustPolicy: r.trustText, MaxSessionDuration: r.maxSession, ServiceLinked: r.serviceLinked,
-			Policies: attached(&r.att), RevokedBefore: r.revokedBefore})
+		out.Roles = append(out.Roles, exportRoleOf(r))
 	}
 	return out
+}
+
+// The per-entity parts of an export: also the values a store holds (one
+// per entity, see store.go).
+
+func exportPolicyOf(p *customPolicy) exportPolicy {
+	ep := exportPolicy{Name: p.name, Description: p.description, Created: p.created, DefaultVersion: p.defaultV,
+		NextVersion: p.nextV, Versions: []exportVersion{}}
+	for _, v := range p.versions {
+		ep.Versions = append(ep.Versions, exportVersion{ID: v.id, UID: v.uid, Document: v.text, Created: v.created})
+	}
+	return ep
+}
+
+func exportGroupOf(g *group) exportGroup {
+	return exportGroup{Name: g.id.Name(), Created: g.created, Members: nonNil(g.members), Policies: attached(&g.att)}
+}
+
+func exportUserOf(s *state, u *user) exportUser {
+	eu := exportUser{Name: u.id.Name(), Created: u.created, Groups: nonNil(u.groups), Policies: attached(&u.att), AccessKeys: []exportAccessKey{}}
+	for _, kid := range u.keys {
+		if o, ok := s.keys.Get(kid); ok {
+			eu.AccessKeys = append(eu.AccessKeys, exportAccessKey{ID: kid, Sealed: base64.StdEncoding.EncodeToString(o.key.sealed),
+				Status: o.key.status.String(), Created: o.key.created})
+		}
+	}
+	return eu
+}
+
+func exportRoleOf(r *role) exportRole {
+	return exportRole{Name: r.id.Name(), RoleID: r.roleID, Description: r.description, Created: r.created,
+		TrustPolicy: r.trustText, MaxSessionDuration: r.maxSession, ServiceLinked: r.serviceLinked,
+		Policies: attached(&r.att), RevokedBefore: r.revokedBefore}
+}
+
+func exportTokenKeyOf(k *tokenKey) exportKey {
+	return exportKey{ID: k.id, Sealed: base64.StdEncoding.EncodeToString(k.sealed), Created: k.created, Rotated: k.rotated}
 }
 
 // readExport decodes data strictly. Errors: *Error (ErrInvalid) whose Cause

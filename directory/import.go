@@ -16,11 +16,36 @@ import (
 	"github.com/ramauthz/ramauthz/principal"
 )
 
-// Import reads a document written by Export or ExportAccount and makes it
-// the state of the next revision (revisions never go back: the imported
+// ImportOptions configure ImportWith.
+type ImportOptions struct {
+	// Force imports a document taken at a revision older than the state
+	// it replaces (ErrOutdated otherwise). Revocations survive even then.
+	Force bool
+}
+
+// Import is ImportWith with the zero ImportOptions: an outdated export is
+// refused with ErrOutdated.
+func (d *Directory) Import(data []byte) (Revision, error) {
+	return d.ImportWith(data, ImportOptions{})
+}
+
+// ImportWith reads a document written by Export or ExportAccount and makes
+// it the state of the next revision (revisions never go back: the imported
 // state gets the current revision plus one). A document of scope
 // "directory" replaces everything, token keys included; one of scope
 // "account" replaces (or adds) that one account and keeps the rest.
+//
+// A restore never undoes a revocation. The document's Revision is the
+// revision it was taken at: a document older than what it replaces (for
+// scope "account", the last revision that changed the account; for scope
+// "directory", the current revision of a directory holding any account) is
+// refused with ErrOutdated unless opts.Force is set. Even when forced, or
+// when the document is newer, access keys deleted from this directory are
+// not revived (they are left out of the imported users), a role's
+// RevokeSessions cut-off only moves forward (the later of the document's
+// and the current one, by RoleId), and a role deleted since the export
+// refuses every session issued before its deletion. Keys and roles the
+// import removes count as deleted from then on.
 //
 // Import checks everything the live API checks, and reports the first
 // problem with its place in the document (Error.Subject, such as
@@ -32,19 +57,32 @@ import (
 // memberships agreeing on both sides, attachments naming existing
 // policies, unique AccessKeyIds and RoleIds, and that every sealed secret
 // opens under this directory's key-encryption key (ErrSealed otherwise).
-// On any error nothing changes. Errors: ErrInvalid, ErrLimit, ErrSealed.
-func (d *Directory) Import(data []byte) (Revision, error) {
+// On any error nothing changes. Errors: ErrInvalid, ErrLimit, ErrSealed,
+// ErrOutdated; on a store (Open) also ErrConflict and ErrUnavailable. On a
+// store, a document of scope "directory" is committed one account per
+// batch: when a batch fails, the accounts committed before it stay.
+func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error) {
 	doc, err := readExport(data)
 	if err != nil {
 		return 0, err
 	}
 	return d.commit("Import", func(t *txn) error {
-		im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{}}
+		im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{},
+			restore: true, cutoffs: map[string]time.Time{}}
 		if doc.NextUID > t.s.nextUID {
 			t.s.nextUID = doc.NextUID
 		}
+		old := t.s // the state the import replaces
+		for _, a := range old.accounts.All {
+			for _, r := range a.roles.All {
+				im.cutoffs[r.roleID] = r.revokedBefore
+			}
+		}
 		switch doc.Scope {
 		case "directory":
+			if !opts.Force && old.accounts.Len() > 0 && Revision(doc.Revision) < old.rev {
+				return errf("Import", "Revision", ErrOutdated, fmt.Sprintf("the export was taken at revision %d; the directory is at %d (ImportOptions.Force imports it anyway)", doc.Revision, old.rev))
+			}
 			keys, err := im.tokenKeys(doc.TokenKeys)
 			if err != nil {
 				return err
@@ -53,11 +91,15 @@ func (d *Directory) Import(data []byte) (Revision, error) {
 			t.s.accounts = pmap.Map[*account]{}
 			t.s.keys = pmap.Map[keyOwner]{}
 			t.accts = map[string]*account{}
+			t.all = true
 		case "account":
 			if len(doc.Accounts) != 1 || len(doc.TokenKeys) != 0 {
 				return im.fail("Accounts", ErrInvalid, "an account document holds one account and no token keys")
 			}
 			uid := doc.Accounts[0].ID
+			if rev, _ := old.acctRevs.Get(uid); !opts.Force && old.account(uid) != nil && Revision(doc.Revision) < rev {
+				return errf("Import", uid, ErrOutdated, fmt.Sprintf("the export was taken at revision %d; the account changed at revision %d (ImportOptions.Force imports it anyway)", doc.Revision, rev))
+			}
 			im.skipAccount = uid
 			if old := t.account(uid); old != nil {
 				for _, u := range old.users.Sorted {
@@ -91,8 +133,36 @@ func (d *Directory) Import(data []byte) (Revision, error) {
 				t.s.nextUID = u + 1
 			}
 		}
+		// What the import removed counts as deleted from now on.
+		for uid, a := range old.accounts.Sorted {
+			if doc.Scope == "account" && uid != im.skipAccount {
+				continue
+			}
+			na := t.accts[uid]
+			for _, u := range a.users.Sorted {
+				for _, k := range u.keys {
+					if _, ok := t.s.keys.Get(k); !ok {
+						t.bury(uid, kindDeadKey, k)
+					}
+				}
+			}
+			for _, r := range a.roles.Sorted {
+				if na == nil || !hasRoleID(na, r.roleID) {
+					t.bury(uid, kindDeadRole, r.roleID)
+				}
+			}
+		}
 		return nil
 	})
+}
+
+func hasRoleID(a *account, id string) bool {
+	for _, r := range a.roles.All {
+		if r.roleID == id {
+			return true
+		}
+	}
+	return false
 }
 
 type importer struct {
@@ -102,6 +172,28 @@ type importer struct {
 	uids        map[uint64]bool
 	roleIDs     map[string]bool
 	keyIDs      map[string]bool
+	// restore is set for Import (not for loading a store): tombstoned
+	// AccessKeys are dropped and RevokeSessions cut-offs only move forward.
+	restore bool
+	// cutoffs maps a RoleId to the cut-off the current state holds for it.
+	cutoffs map[string]time.Time
+	// docs and trusts reuse what an account being rebuilt already parsed:
+	// identity documents by text, trust sets by text.
+	docs   map[string]*policy.Document
+	trusts map[string]*policySet
+}
+
+// reuse lets the importer take parsed documents from old.
+func (im *importer) reuse(old *account) {
+	im.docs, im.trusts = map[string]*policy.Document{}, map[string]*policySet{}
+	for _, p := range old.policies.All {
+		for _, v := range p.versions {
+			im.docs[v.text] = v.doc
+		}
+	}
+	for _, r := range old.roles.All {
+		im.trusts[r.trustText] = r.trust
+	}
 }
 
 func (im *importer) fail(path string, sentinel error, msg string) error {
@@ -312,9 +404,11 @@ func (im *importer) policy(p string, a *account, ep *exportPolicy) error {
 			return im.fail(vp+".UID", ErrInvalid, "version UIDs are unique and non-zero")
 		}
 		im.uids[ev.UID] = true
-		doc, err := parseDocument("Import", vp, ev.Document, policy.Identity)
-		if err != nil {
-			return im.cause(vp+".Document", err)
+		doc := im.docs[ev.Document]
+		if doc == nil {
+			if doc, err = parseDocument("Import", vp, ev.Document, policy.Identity); err != nil {
+				return im.cause(vp+".Document", err)
+			}
 		}
 		v := &version{id: ev.ID, uid: ev.UID, text: ev.Document, doc: doc}
 		if v.created, err = im.time(vp+".Created", ev.Created); err != nil {
@@ -383,6 +477,9 @@ func (im *importer) user(p string, a *account, eu *exportUser) error {
 	}
 	for j, ek := range eu.AccessKeys {
 		kp := p + ".AccessKeys[" + strconv.Itoa(j) + "]"
+		if _, dead := im.t.s.dead.Get(deadKey(kindDeadKey, ek.ID)); dead && im.restore {
+			continue // deleted since the export: never revived
+		}
 		if !strings.HasPrefix(ek.ID, "LTAI") || len(ek.ID) > 128 || im.keyIDs[ek.ID] {
 			return im.fail(kp+".ID", ErrInvalid, "AccessKeyIds start with LTAI and are unique")
 		}
@@ -431,17 +528,32 @@ func (im *importer) role(p string, a *account, er *exportRole) error {
 	if err := checkDescription("Import", p, er.Description); err != nil {
 		return im.cause(p+".Description", err)
 	}
-	doc, err := parseDocument("Import", p, er.TrustPolicy, policy.Trust)
-	if err != nil {
-		return im.cause(p+".TrustPolicy", err)
+	trust := im.trusts[er.TrustPolicy]
+	if trust == nil {
+		doc, err := parseDocument("Import", p, er.TrustPolicy, policy.Trust)
+		if err != nil {
+			return im.cause(p+".TrustPolicy", err)
+		}
+		trust = im.d.trustSet(doc)
 	}
 	r := &role{id: id, arn: id.String(), roleID: er.RoleID, description: er.Description, trustText: er.TrustPolicy,
-		trust: im.d.trustSet(doc), maxSession: er.MaxSessionDuration, serviceLinked: er.ServiceLinked}
+		trust: trust, maxSession: er.MaxSessionDuration, serviceLinked: er.ServiceLinked}
 	if r.created, err = im.time(p+".Created", er.Created); err != nil {
 		return err
 	}
 	if r.revokedBefore, err = im.time(p+".RevokedBefore", er.RevokedBefore); err != nil {
 		return err
+	}
+	if im.restore {
+		// A restore never undoes a revocation: a cut-off only moves
+		// forward, and a role deleted since the export refuses every
+		// session issued before its deletion.
+		if c := im.cutoffs[r.roleID]; c.After(r.revokedBefore) {
+			r.revokedBefore = c
+		}
+		if at, dead := im.t.s.dead.Get(deadKey(kindDeadRole, r.roleID)); dead && at.After(r.revokedBefore) {
+			r.revokedBefore = at
+		}
 	}
 	if r.att, err = im.attached(p+".Policies", a, er.Policies, holderKey(id)); err != nil {
 		return err

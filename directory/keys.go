@@ -115,6 +115,7 @@ func (d *Directory) DeleteAccessKey(keyID string) (Revision, error) {
 			putUser(a, &nu)
 		}
 		t.s.keys = t.s.keys.Delete(keyID)
+		t.bury(o.account, kindDeadKey, keyID)
 		return nil
 	})
 }

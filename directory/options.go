@@ -3,6 +3,8 @@ package directory
 import (
 	"strconv"
 	"time"
+
+	"github.com/ramauthz/ramauthz/store"
 )
 
 // Limits are the limits of spec §5 the directory enforces. A zero field
@@ -70,13 +72,29 @@ type Options struct {
 	// arrays of slots, so this bounds the memory a flood of AssumeRole
 	// calls with large session policies can hold.
 	SessionCacheSize int
+
+	// The options below apply to a directory opened on a store (Open).
+
+	// PollInterval is how often the directory reads the store's feed
+	// without a notification (default 1 s): the bound on how late another
+	// writer's change arrives when every notification is lost.
+	PollInterval time.Duration
+	// CommitTimeout bounds one mutation's work against the store, retries
+	// included (default 30 s).
+	CommitTimeout time.Duration
+	// Actor is recorded as store.Batch.Actor with every commit (optional).
+	Actor string
 }
 
 // Revision numbers the committed states of a directory: 0 is the empty
 // directory New returns, and every successful mutation adds 1, in commit
 // order. Every mutation returns the revision it produced, and every
 // authorization result carries the revision it was decided at.
-type Revision uint64
+//
+// It is the store's revision (store.Revision): a directory opened on a
+// store (Open) reports the store's revision, so a decision's revision
+// names the stored state it was made on, on every replica alike.
+type Revision = store.Revision
 
 // DeleteMode selects how a delete treats what still depends on the entity.
 type DeleteMode uint8

@@ -108,7 +108,7 @@ func (d *Directory) CreateRole(id principal.ID, spec RoleSpec) (Revision, error)
 		if a.roles.Len() >= d.limits.RolesPerAccount {
 			return limitErr(op, id.String(), LimitRoles, d.limits.RolesPerAccount)
 		}
-		r := &role{id: id, arn: id.String(), roleID: fmt.Sprintf("3%018d", t.uid()), description: spec.Description,
+		r := &role{id: id, arn: id.String(), roleID: t.newRoleID(), description: spec.Description,
 			created: t.now, trustText: spec.TrustPolicy, trust: d.trustSet(doc),
 			maxSession: spec.MaxSessionDuration}
 		putRole(a, r)
@@ -202,6 +202,7 @@ func (d *Directory) DeleteRole(id principal.ID, mode DeleteMode) (Revision, erro
 			t.unhold(a, pn, "r/"+r.id.Name())
 		}
 		a.roles = a.roles.Delete(r.id.Name())
+		t.bury(a.uid, kindDeadRole, r.roleID)
 		return nil
 	})
 }

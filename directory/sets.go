@@ -124,7 +124,7 @@ func (d *Directory) identitySet(a *account, h *holder) *policySet {
 			continue
 		}
 		v := p.defaultVersion()
-		items = append(items, item{"C" + strconv.FormatUint(v.uid, 10), evaluator.Policy{ID: n, Document: v.doc}})
+		items = append(items, item{"C" + a.uid + "/" + strconv.FormatUint(v.uid, 10), evaluator.Policy{ID: n, Document: v.doc}})
 	}
 	slices.SortFunc(items, func(x, y item) int { return strings.Compare(x.part, y.part) })
 	for _, it := range items {

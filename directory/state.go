@@ -23,7 +23,16 @@ type state struct {
 	accounts  pmap.Map[*account]
 	keys      pmap.Map[keyOwner] // AccessKeyId → owner, for every user key
 	tokenKeys []*tokenKey        // newest first; tokenKeys[0] seals new tokens
-	nextUID   uint64             // source of unique IDs (versions, roles, token keys)
+	nextUID   uint64             // source of unique IDs (versions, token keys)
+	// dead holds the tombstones of revocations that no restore may undo:
+	// "k/<AccessKeyId>" for every deleted access key and "r/<RoleId>" for
+	// every deleted role, each with the time of deletion. Entries are never
+	// removed.
+	dead pmap.Map[time.Time]
+	// acctRevs is the revision of the last commit that changed each account
+	// (on a store, the store's account revision: the guard of the next
+	// batch). Kept after an account is deleted.
+	acctRevs pmap.Map[Revision]
 }
 
 type account struct {

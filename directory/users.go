@@ -48,7 +48,11 @@ func (d *Directory) DeleteAccount(uid string) (Revision, error) {
 		for _, u := range a.users.Sorted {
 			for _, k := range u.keys {
 				t.s.keys = t.s.keys.Delete(k)
+				t.bury(uid, kindDeadKey, k)
 			}
+		}
+		for _, r := range a.roles.Sorted {
+			t.bury(uid, kindDeadRole, r.roleID)
 		}
 		if t.accts == nil {
 			t.accts = map[string]*account{}
@@ -205,6 +209,7 @@ func (d *Directory) DeleteUser(id principal.ID, mode DeleteMode) (Revision, erro
 		}
 		for _, k := range u.keys {
 			t.s.keys = t.s.keys.Delete(k)
+			t.bury(a.uid, kindDeadKey, k)
 		}
 		a.users = a.users.Delete(u.id.Name())
 		return nil

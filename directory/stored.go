@@ -1,0 +1,473 @@
+package directory
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/ramauthz/ramauthz/internal/pmap"
+	"github.com/ramauthz/ramauthz/internal/strictjson"
+	"github.com/ramauthz/ramauthz/store"
+)
+
+// How the state lies in a store (Open): one store.Key per entity, so a
+// commit writes only the entities it changed.
+//
+//	Account  Kind       Name         Value (JSON, the export's shape)
+//	<uid>    account    meta         {"Created": ...}: the account exists
+//	<uid>    user       <name>       the user with its sealed access keys
+//	<uid>    group      <name>       the group with its members
+//	<uid>    policy     <name>       the custom policy with its versions
+//	<uid>    role       <name>       the role with its trust policy and cut-off
+//	<uid>    deadkey    <KeyId>      {"At": ...}: a deleted AccessKey (kept forever)
+//	<uid>    deadrole   <RoleId>     {"At": ...}: a deleted role (kept forever)
+//	directory tokenkey  <ID>         a token key, sealed
+//
+// Secrets and token keys are stored sealed under the key-encryption key,
+// exactly as in an export. The store's account revision of <uid> guards
+// every batch on that account; the pseudo-account "directory" (not a
+// 16-digit ID, so never a RAM account) holds what is shared by all.
+const (
+	dirAccount   = "directory"
+	kindMeta     = "account"
+	kindUser     = "user"
+	kindGroup    = "group"
+	kindPolicy   = "policy"
+	kindRole     = "role"
+	kindDeadKey  = "deadkey"
+	kindDeadRole = "deadrole"
+	kindTokenKey = "tokenkey"
+	metaName     = "meta"
+)
+
+type storedMeta struct {
+	Created time.Time `json:"Created,required"`
+}
+
+type storedDeath struct {
+	At time.Time `json:"At,required"`
+}
+
+// deadKey is the key of a tombstone in state.dead.
+func deadKey(kind, id string) string {
+	if kind == kindDeadKey {
+		return "k/" + id
+	}
+	return "r/" + id
+}
+
+// opSink collects the ops of a commit, per account.
+type opSink struct {
+	order []string
+	ops   map[string][]store.Op
+	err   error
+}
+
+func (o *opSink) put(acct, kind, name string, v any) {
+	var b []byte
+	if v != nil {
+		var err error
+		if b, err = json.Marshal(v); err != nil && o.err == nil {
+			o.err = err
+		}
+	}
+	o.raw(acct, kind, name, b)
+}
+
+func (o *opSink) raw(acct, kind, name string, b []byte) {
+	if o.ops == nil {
+		o.ops = map[string][]store.Op{}
+	}
+	if _, ok := o.ops[acct]; !ok {
+		o.order = append(o.order, acct)
+	}
+	o.ops[acct] = append(o.ops[acct], store.Op{Key: store.Key{Account: acct, Kind: kind, Name: name}, Value: b})
+}
+
+// batches turns the difference between base and next (the state t built)
+// into store batches, one per account, each guarded by the account's
+// revision in base.
+func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
+	var sink opSink
+	touched := map[string]bool{}
+	for uid := range t.accts {
+		touched[uid] = true
+	}
+	if t.all {
+		for uid := range base.accounts.All {
+			touched[uid] = true
+		}
+		for uid := range next.accounts.All {
+			touched[uid] = true
+		}
+	}
+	for _, uid := range slices.Sorted(maps.Keys(touched)) {
+		diffAccount(&sink, base, next, base.account(uid), next.account(uid), uid)
+	}
+	for _, b := range t.buried {
+		at, _ := next.dead.Get(deadKey(b.kind, b.id))
+		sink.put(b.account, b.kind, b.id, storedDeath{At: at})
+	}
+	oldKeys := map[uint32]*tokenKey{}
+	for _, k := range base.tokenKeys {
+		oldKeys[k.id] = k
+	}
+	for _, k := range next.tokenKeys {
+		if oldKeys[k.id] != k {
+			sink.put(dirAccount, kindTokenKey, strconv.FormatUint(uint64(k.id), 10), exportTokenKeyOf(k))
+		}
+		delete(oldKeys, k.id)
+	}
+	for _, id := range slices.Sorted(maps.Keys(oldKeys)) {
+		sink.raw(dirAccount, kindTokenKey, strconv.FormatUint(uint64(id), 10), nil)
+	}
+	if sink.err != nil {
+		return nil, sink.err
+	}
+	var out []store.Batch
+	for _, acct := range sink.order {
+		exp, _ := base.acctRevs.Get(acct)
+		out = append(out, store.Batch{Account: acct, Expected: exp, Ops: sink.ops[acct], Actor: d.opts.Actor, Reason: t.op})
+	}
+	return out, nil
+}
+
+// diffAccount writes the entities of account uid that differ between old
+// (in base) and nw (in next); nil means absent.
+func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string) {
+	if nw == nil {
+		if old == nil {
+			return
+		}
+		sink.raw(uid, kindMeta, metaName, nil)
+		for n := range old.users.All {
+			sink.raw(uid, kindUser, n, nil)
+		}
+		for n := range old.groups.All {
+			sink.raw(uid, kindGroup, n, nil)
+		}
+		for n := range old.policies.All {
+			sink.raw(uid, kindPolicy, n, nil)
+		}
+		for n := range old.roles.All {
+			sink.raw(uid, kindRole, n, nil)
+		}
+		return
+	}
+	if old == nil || !old.created.Equal(nw.created) {
+		sink.put(uid, kindMeta, metaName, storedMeta{Created: nw.created})
+	}
+	if old == nil {
+		old = &account{}
+	}
+	for n, u := range nw.users.Sorted {
+		if ou := old.user(n); ou != u || keysMoved(base, next, u) {
+			sink.put(uid, kindUser, n, exportUserOf(next, u))
+		}
+	}
+	for n := range old.users.Sorted {
+		if nw.user(n) == nil {
+			sink.raw(uid, kindUser, n, nil)
+		}
+	}
+	for n, g := range nw.groups.Sorted {
+		if old.group(n) != g {
+			sink.put(uid, kindGroup, n, exportGroupOf(g))
+		}
+	}
+	for n := range old.groups.Sorted {
+		if nw.group(n) == nil {
+			sink.raw(uid, kindGroup, n, nil)
+		}
+	}
+	for n, r := range nw.roles.Sorted {
+		if old.role(n) != r {
+			sink.put(uid, kindRole, n, exportRoleOf(r))
+		}
+	}
+	for n := range old.roles.Sorted {
+		if nw.role(n) == nil {
+			sink.raw(uid, kindRole, n, nil)
+		}
+	}
+	for n, p := range nw.policies.Sorted {
+		op := old.policy(n)
+		if op == p {
+			continue
+		}
+		// An attachment copies the policy (its holder index) without
+		// changing what is stored: write only a real change.
+		nb, _ := json.Marshal(exportPolicyOf(p))
+		if op != nil {
+			if ob, _ := json.Marshal(exportPolicyOf(op)); string(ob) == string(nb) {
+				continue
+			}
+		}
+		sink.raw(uid, kindPolicy, n, nb)
+	}
+	for n := range old.policies.Sorted {
+		if nw.policy(n) == nil {
+			sink.raw(uid, kindPolicy, n, nil)
+		}
+	}
+}
+
+// keysMoved reports whether any access key of u changed between base and
+// next (a status change copies the key, not the user).
+func keysMoved(base, next *state, u *user) bool {
+	for _, kid := range u.keys {
+		b, _ := base.keys.Get(kid)
+		n, _ := next.keys.Get(kid)
+		if b.key != n.key {
+			return true
+		}
+	}
+	return false
+}
+
+// overlay is one account's stored entities, decoded, while a batch or a
+// snapshot is applied to it.
+type overlay struct {
+	uid      string
+	meta     *storedMeta
+	policies map[string]exportPolicy
+	groups   map[string]exportGroup
+	users    map[string]exportUser
+	roles    map[string]exportRole
+}
+
+func newOverlay(uid string) *overlay {
+	return &overlay{uid: uid, policies: map[string]exportPolicy{}, groups: map[string]exportGroup{},
+		users: map[string]exportUser{}, roles: map[string]exportRole{}}
+}
+
+func (o *overlay) from(ea exportAccount) {
+	o.meta = &storedMeta{Created: ea.Created}
+	for _, p := range ea.Policies {
+		o.policies[p.Name] = p
+	}
+	for _, g := range ea.Groups {
+		o.groups[g.Name] = g
+	}
+	for _, u := range ea.Users {
+		o.users[u.Name] = u
+	}
+	for _, r := range ea.Roles {
+		o.roles[r.Name] = r
+	}
+}
+
+// put applies one stored write (value nil: a delete) to o.
+func (o *overlay) put(kind, name string, value []byte) error {
+	del := len(value) == 0
+	switch kind {
+	case kindMeta:
+		if del {
+			o.meta = nil
+			return nil
+		}
+		var m storedMeta
+		if err := strictjson.Unmarshal(value, &m); err != nil {
+			return err
+		}
+		o.meta = &m
+	case kindUser:
+		return decodeInto(o.users, name, value)
+	case kindGroup:
+		return decodeInto(o.groups, name, value)
+	case kindPolicy:
+		return decodeInto(o.policies, name, value)
+	case kindRole:
+		return decodeInto(o.roles, name, value)
+	default:
+		return errf("Open", o.uid+"/"+kind+"/"+name, ErrInvalid, "unknown kind of stored entity")
+	}
+	return nil
+}
+
+func decodeInto[V any](m map[string]V, name string, value []byte) error {
+	if len(value) == 0 {
+		delete(m, name)
+		return nil
+	}
+	var v V
+	if err := strictjson.Unmarshal(value, &v); err != nil {
+		return err
+	}
+	m[name] = v
+	return nil
+}
+
+func sortedValues[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+func (o *overlay) account() exportAccount {
+	return exportAccount{ID: o.uid, Created: o.meta.Created, Policies: sortedValues(o.policies),
+		Groups: sortedValues(o.groups), Users: sortedValues(o.users), Roles: sortedValues(o.roles)}
+}
+
+// storedError wraps a failure to rebuild the state from stored entities.
+func storedError(where string, err error) error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
+	return &Error{Op: "Open", Subject: where, Err: ErrInvalid, Msg: "stored entity does not decode", Cause: err}
+}
+
+// build turns the overlay into account a of t.s (or removes it when its
+// meta entity is gone), replacing the access keys of the old account.
+func (d *Directory) build(t *txn, o *overlay, old *account) error {
+	if old != nil {
+		for _, u := range old.users.All {
+			for _, k := range u.keys {
+				t.s.keys = t.s.keys.Delete(k)
+			}
+		}
+	}
+	if o.meta == nil {
+		t.s.accounts = t.s.accounts.Delete(o.uid)
+		return nil
+	}
+	im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{}}
+	if old != nil {
+		im.reuse(old)
+	}
+	ea := o.account()
+	a, err := im.account("store "+o.uid, &ea)
+	if err != nil {
+		return err
+	}
+	t.s.accounts = t.s.accounts.Set(o.uid, a)
+	for u := range im.uids {
+		if u >= t.s.nextUID {
+			t.s.nextUID = u + 1
+		}
+	}
+	return nil
+}
+
+// applyTokenKeys applies token-key writes to t.s.tokenKeys.
+func (d *Directory) applyTokenKeys(t *txn, ops []store.Op) error {
+	m := map[uint32]exportKey{}
+	for _, k := range t.s.tokenKeys {
+		m[k.id] = exportTokenKeyOf(k)
+	}
+	for _, op := range ops {
+		if op.Key.Kind != kindTokenKey {
+			return errf("Open", dirAccount+"/"+op.Key.Kind, ErrInvalid, "unknown kind of stored entity")
+		}
+		id, err := strconv.ParseUint(op.Key.Name, 10, 32)
+		if err != nil {
+			return storedError(dirAccount+"/"+op.Key.Name, err)
+		}
+		if op.IsDelete() {
+			delete(m, uint32(id))
+			continue
+		}
+		var k exportKey
+		if err := strictjson.Unmarshal(op.Value, &k); err != nil {
+			return storedError(dirAccount+"/"+op.Key.Name, err)
+		}
+		m[uint32(id)] = k
+	}
+	// Newest first: the sealing key (not rotated), then by ID, descending
+	// (IDs grow with creation).
+	ids := slices.Sorted(maps.Keys(m))
+	var eks []exportKey
+	for _, id := range ids {
+		if m[id].Rotated.IsZero() {
+			eks = append(eks, m[id])
+		}
+	}
+	for i := len(ids) - 1; i >= 0; i-- {
+		if !m[ids[i]].Rotated.IsZero() {
+			eks = append(eks, m[ids[i]])
+		}
+	}
+	if len(eks) == 0 {
+		t.s.tokenKeys = nil
+		return nil
+	}
+	im := &importer{d: d, t: t}
+	keys, err := im.tokenKeys(eks)
+	if err != nil {
+		return err
+	}
+	t.s.tokenKeys = keys
+	for _, k := range keys {
+		if uint64(k.id) >= t.s.nextUID {
+			t.s.nextUID = uint64(k.id) + 1
+		}
+	}
+	return nil
+}
+
+// applyBatch applies one committed batch to t.s.
+func (d *Directory) applyBatch(t *txn, b *store.Batch) error {
+	var keyOps []store.Op
+	var o *overlay
+	old := t.s.account(b.Account)
+	for _, op := range b.Ops {
+		switch op.Key.Kind {
+		case kindTokenKey:
+			keyOps = append(keyOps, op)
+			continue
+		case kindDeadKey, kindDeadRole:
+			var dth storedDeath
+			if err := strictjson.Unmarshal(op.Value, &dth); err != nil {
+				return storedError(b.Account+"/"+op.Key.Kind+"/"+op.Key.Name, err)
+			}
+			t.s.dead = t.s.dead.Set(deadKey(op.Key.Kind, op.Key.Name), dth.At)
+			continue
+		}
+		if o == nil {
+			o = newOverlay(b.Account)
+			if old != nil {
+				o.from(exportOne(&t.s, old))
+			}
+		}
+		if err := o.put(op.Key.Kind, op.Key.Name, op.Value); err != nil {
+			return storedError(b.Account+"/"+op.Key.Kind+"/"+op.Key.Name, err)
+		}
+	}
+	if keyOps != nil {
+		if err := d.applyTokenKeys(t, keyOps); err != nil {
+			return err
+		}
+	}
+	if o != nil {
+		return d.build(t, o, old)
+	}
+	return nil
+}
+
+// loadSnapshot builds a whole state from a store snapshot.
+func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
+	t := &txn{d: d, op: "Open", s: state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1, rev: snap.Rev}}
+	for _, ar := range snap.Accounts {
+		t.s.acctRevs = t.s.acctRevs.Set(ar.Account, ar.Rev)
+	}
+	es := snap.Entries
+	for i := 0; i < len(es); {
+		j := i
+		for j < len(es) && es[j].Key.Account == es[i].Key.Account {
+			j++
+		}
+		b := store.Batch{Account: es[i].Key.Account}
+		for _, e := range es[i:j] {
+			b.Ops = append(b.Ops, store.Op{Key: e.Key, Value: e.Value})
+		}
+		if err := d.applyBatch(t, &b); err != nil {
+			return nil, err
+		}
+		i = j
+	}
+	return &t.s, nil
+}
