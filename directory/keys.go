@@ -90,6 +90,11 @@ func (d *Directory) UpdateAccessKey(keyID string, status KeyStatus) (Revision, e
 		if o.key.status == status {
 			return errNoop
 		}
+		// The owner's account changes with its key (on a store, the
+		// account's revision guards the write).
+		if _, err := t.writable(o.account); err != nil {
+			return err
+		}
 		nk := *o.key
 		nk.status = status
 		t.s.keys = t.s.keys.Set(keyID, keyOwner{account: o.account, key: &nk})

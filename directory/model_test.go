@@ -244,7 +244,11 @@ var (
 // newModelDirectory creates the account, its policies, and the first
 // incarnation of every user, group and role.
 func newModelDirectory(t *testing.T, clock func() time.Time) (*Directory, *model) {
-	dir := MustNew(Options{Clock: clock})
+	return seedModel(t, MustNew(Options{Clock: clock}), clock)
+}
+
+// seedModel fills an empty dir as newModelDirectory does.
+func seedModel(t *testing.T, dir *Directory, clock func() time.Time) (*Directory, *model) {
 	for _, a := range []string{acct, uidB} {
 		_, err := dir.CreateAccount(a)
 		require.NoError(t, err)
