@@ -181,6 +181,16 @@ type importer struct {
 	// identity documents by text, trust sets by text.
 	docs   map[string]*policy.Document
 	trusts map[string]*policySet
+	// tok lets the maps this import builds grow in place (pmap.SetIn): they
+	// are new, or t's own copies, and nobody reads them before the commit.
+	tok *pmap.Token
+}
+
+func (im *importer) token() *pmap.Token {
+	if im.tok == nil {
+		im.tok = pmap.NewToken()
+	}
+	return im.tok
 }
 
 // reuse lets the importer take parsed documents from old.
@@ -324,7 +334,7 @@ func (im *importer) account(p string, ea *exportAccount) (*account, error) {
 		if g.att, err = im.attached(gp+".Policies", a, eg.Policies, holderKey(id)); err != nil {
 			return nil, err
 		}
-		putGroup(a, g)
+		a.groups = a.groups.SetIn(im.token(), g.id.Name(), g)
 	}
 	for i := range ea.Users {
 		if err := im.user(p+".Users["+strconv.Itoa(i)+"]", a, &ea.Users[i]); err != nil {
@@ -419,7 +429,7 @@ func (im *importer) policy(p string, a *account, ep *exportPolicy) error {
 	if cp.version(cp.defaultV) == nil {
 		return im.fail(p+".DefaultVersion", ErrInvalid, "the default version is not among the versions")
 	}
-	putPolicy(a, cp)
+	a.policies = a.policies.SetIn(im.token(), cp.name, cp)
 	return nil
 }
 
@@ -443,7 +453,7 @@ func (im *importer) attached(p string, a *account, ea exportAttached, hk string)
 		if pol == nil || slices.Contains(ea.Custom[:j], n) {
 			return h, im.fail(p+".Custom["+strconv.Itoa(j)+"]", ErrInvalid, "unknown or repeated custom policy")
 		}
-		pol.holders = pol.holders.Set(hk, struct{}{}) // pol is this import's own value
+		pol.holders = pol.holders.SetIn(im.token(), hk, struct{}{}) // pol is this import's own value
 	}
 	h.system, h.custom = slices.Clone(ea.System), slices.Clone(ea.Custom)
 	return h, nil
@@ -504,9 +514,9 @@ func (im *importer) user(p string, a *account, eu *exportUser) error {
 			return err
 		}
 		u.keys = append(u.keys, ek.ID)
-		im.t.s.keys = im.t.s.keys.Set(ek.ID, keyOwner{account: a.uid, key: k})
+		im.t.s.keys = im.t.s.keys.SetIn(im.token(), ek.ID, keyOwner{account: a.uid, key: k})
 	}
-	putUser(a, u)
+	a.users = a.users.SetIn(im.token(), u.id.Name(), u)
 	return nil
 }
 
@@ -558,6 +568,6 @@ func (im *importer) role(p string, a *account, er *exportRole) error {
 	if r.att, err = im.attached(p+".Policies", a, er.Policies, holderKey(id)); err != nil {
 		return err
 	}
-	putRole(a, r)
+	a.roles = a.roles.SetIn(im.token(), r.id.Name(), r)
 	return nil
 }

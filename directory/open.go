@@ -205,6 +205,7 @@ func (r replica) Apply(cs []store.Change) error {
 	defer d.pubMu.Unlock()
 	cur := d.cur.Load()
 	t := &txn{d: d, op: "Sync", s: *cur}
+	tok := pmap.NewToken()
 	for i := range cs {
 		c := &cs[i]
 		if c.Rev <= t.s.rev {
@@ -213,11 +214,11 @@ func (r replica) Apply(cs []store.Change) error {
 		if c.Rev != t.s.rev+1 {
 			return &Error{Op: "Sync", Err: ErrInvalid, Msg: fmt.Sprintf("change %d does not follow revision %d", c.Rev, t.s.rev)}
 		}
-		if err := d.applyBatch(t, &c.Batch); err != nil {
+		if err := d.applyBatch(t, &c.Batch, tok); err != nil {
 			return err
 		}
 		t.s.rev = c.Rev
-		t.s.acctRevs = t.s.acctRevs.Set(c.Batch.Account, c.Rev)
+		t.s.acctRevs = t.s.acctRevs.SetIn(tok, c.Batch.Account, c.Rev)
 	}
 	if t.s.rev != cur.rev {
 		next := t.s

@@ -1,10 +1,14 @@
 package directory
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"maps"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ramauthz/ramauthz/internal/pmap"
@@ -293,10 +297,26 @@ func decodeInto[V any](m map[string]V, name string, value []byte) error {
 		return nil
 	}
 	var v V
-	if err := strictjson.Unmarshal(value, &v); err != nil {
+	if err := decodeStored(value, &v); err != nil {
 		return err
 	}
 	m[name] = v
+	return nil
+}
+
+// decodeStored decodes one stored entity. The store holds what this
+// package wrote, so the standard decoder (unknown members refused) is
+// enough here and about twice as fast as the strict reader exports need;
+// every value is then checked by the importer as an export's would be.
+func decodeStored(value []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(value))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the stored value")
+	}
 	return nil
 }
 
@@ -323,7 +343,7 @@ func storedError(where string, err error) error {
 
 // build turns the overlay into account a of t.s (or removes it when its
 // meta entity is gone), replacing the access keys of the old account.
-func (d *Directory) build(t *txn, o *overlay, old *account) error {
+func (d *Directory) build(t *txn, o *overlay, old *account, tok *pmap.Token) error {
 	if old != nil {
 		for _, u := range old.users.All {
 			for _, k := range u.keys {
@@ -335,7 +355,7 @@ func (d *Directory) build(t *txn, o *overlay, old *account) error {
 		t.s.accounts = t.s.accounts.Delete(o.uid)
 		return nil
 	}
-	im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{}}
+	im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{}, tok: tok}
 	if old != nil {
 		im.reuse(old)
 	}
@@ -344,7 +364,7 @@ func (d *Directory) build(t *txn, o *overlay, old *account) error {
 	if err != nil {
 		return err
 	}
-	t.s.accounts = t.s.accounts.Set(o.uid, a)
+	t.s.accounts = t.s.accounts.SetIn(tok, o.uid, a)
 	for u := range im.uids {
 		if u >= t.s.nextUID {
 			t.s.nextUID = u + 1
@@ -410,7 +430,8 @@ func (d *Directory) applyTokenKeys(t *txn, ops []store.Op) error {
 }
 
 // applyBatch applies one committed batch to t.s.
-func (d *Directory) applyBatch(t *txn, b *store.Batch) error {
+// tok is the build's pmap token: t's maps grow in place.
+func (d *Directory) applyBatch(t *txn, b *store.Batch, tok *pmap.Token) error {
 	var keyOps []store.Op
 	var o *overlay
 	old := t.s.account(b.Account)
@@ -424,7 +445,7 @@ func (d *Directory) applyBatch(t *txn, b *store.Batch) error {
 			if err := strictjson.Unmarshal(op.Value, &dth); err != nil {
 				return storedError(b.Account+"/"+op.Key.Kind+"/"+op.Key.Name, err)
 			}
-			t.s.dead = t.s.dead.Set(deadKey(op.Key.Kind, op.Key.Name), dth.At)
+			t.s.dead = t.s.dead.SetIn(tok, deadKey(op.Key.Kind, op.Key.Name), dth.At)
 			continue
 		}
 		if o == nil {
@@ -443,31 +464,81 @@ func (d *Directory) applyBatch(t *txn, b *store.Batch) error {
 		}
 	}
 	if o != nil {
-		return d.build(t, o, old)
+		return d.build(t, o, old, tok)
 	}
 	return nil
 }
 
-// loadSnapshot builds a whole state from a store snapshot.
+// loadSnapshot builds a whole state from a store snapshot. The entities
+// of each account are decoded in parallel (GOMAXPROCS workers); the state
+// is then built one account after the other.
 func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 	t := &txn{d: d, op: "Open", s: state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1, rev: snap.Rev}}
+	tok := pmap.NewToken()
 	for _, ar := range snap.Accounts {
-		t.s.acctRevs = t.s.acctRevs.Set(ar.Account, ar.Rev)
+		t.s.acctRevs = t.s.acctRevs.SetIn(tok, ar.Account, ar.Rev)
 	}
+	type group struct {
+		es   []store.Entry
+		o    *overlay
+		rest store.Batch // token keys and tombstones, applied in order
+		err  error
+	}
+	var groups []*group
 	es := snap.Entries
 	for i := 0; i < len(es); {
 		j := i
 		for j < len(es) && es[j].Key.Account == es[i].Key.Account {
 			j++
 		}
-		b := store.Batch{Account: es[i].Key.Account}
-		for _, e := range es[i:j] {
-			b.Ops = append(b.Ops, store.Op{Key: e.Key, Value: e.Value})
-		}
-		if err := d.applyBatch(t, &b); err != nil {
-			return nil, err
-		}
+		groups = append(groups, &group{es: es[i:j]})
 		i = j
+	}
+	work := make(chan *group)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(groups))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for g := range work {
+				acct := g.es[0].Key.Account
+				g.rest.Account = acct
+				for _, e := range g.es {
+					switch e.Key.Kind {
+					case kindTokenKey, kindDeadKey, kindDeadRole:
+						g.rest.Ops = append(g.rest.Ops, store.Op{Key: e.Key, Value: e.Value})
+						continue
+					}
+					if g.o == nil {
+						g.o = newOverlay(acct)
+					}
+					if err := g.o.put(e.Key.Kind, e.Key.Name, e.Value); err != nil {
+						g.err = storedError(acct+"/"+e.Key.Kind+"/"+e.Key.Name, err)
+						break
+					}
+				}
+			}
+		}()
+	}
+	for _, g := range groups {
+		work <- g
+	}
+	close(work)
+	wg.Wait()
+	for _, g := range groups {
+		if g.err != nil {
+			return nil, g.err
+		}
+		if len(g.rest.Ops) > 0 {
+			if err := d.applyBatch(t, &g.rest, tok); err != nil {
+				return nil, err
+			}
+		}
+		if g.o != nil {
+			if err := d.build(t, g.o, nil, tok); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return &t.s, nil
 }

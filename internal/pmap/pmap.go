@@ -29,6 +29,7 @@ type Map[V any] struct {
 type node[V any] struct {
 	bitmap  uint32
 	entries []entry[V]
+	edit    *Token // the builder that created this node (SetIn), or nil
 }
 
 type entry[V any] struct {
@@ -135,6 +136,73 @@ func set[V any](n *node[V], shift uint, e entry[V]) (*node[V], bool) {
 		child, _ = set(child, shift+5, e)
 		*old = entry[V]{child: child}
 		return c, true
+	}
+}
+
+// Token names one bulk build of a map (SetIn). Make one with NewToken.
+type Token struct{ _ byte }
+
+// NewToken returns a Token for one build.
+func NewToken() *Token { return new(Token) }
+
+// SetIn is Set for building a map with many keys: the nodes that SetIn
+// created under tok are updated in place instead of copied again, so n
+// SetIns cost O(n) nodes instead of O(n log32 n). Nodes made by Set, or
+// under another token, are copied as Set does, so m and every map derived
+// from it before the build stay unchanged. The intermediate results of
+// SetIn with one tok share their nodes: keep only the last one, and stop
+// using tok before the map is handed to readers (one goroutine per tok).
+func (m Map[V]) SetIn(tok *Token, key string, v V) Map[V] {
+	if m.seed == nil {
+		s := maphash.MakeSeed()
+		m.seed = &s
+	}
+	root, added := setIn(m.root, 0, entry[V]{key: key, hash: m.hash(key), val: v}, tok)
+	m.root = root
+	if added {
+		m.n++
+	}
+	return m
+}
+
+func setIn[V any](n *node[V], shift uint, e entry[V], tok *Token) (*node[V], bool) {
+	switch {
+	case n == nil:
+		n = &node[V]{edit: tok}
+	case n.edit != tok:
+		n = &node[V]{bitmap: n.bitmap, entries: slices.Clone(n.entries), edit: tok}
+	}
+	if shift > maxShift {
+		for i := range n.entries {
+			if n.entries[i].key == e.key {
+				n.entries[i] = e
+				return n, false
+			}
+		}
+		n.entries = append(n.entries, e)
+		return n, true
+	}
+	bit := uint32(1) << ((e.hash >> shift) & 31)
+	idx := bits.OnesCount32(n.bitmap & (bit - 1))
+	if n.bitmap&bit == 0 {
+		n.bitmap |= bit
+		n.entries = slices.Insert(n.entries, idx, e)
+		return n, true
+	}
+	old := &n.entries[idx]
+	switch {
+	case old.child != nil:
+		child, added := setIn(old.child, shift+5, e, tok)
+		old.child = child
+		return n, added
+	case old.key == e.key:
+		*old = e
+		return n, false
+	default:
+		child, _ := setIn[V](nil, shift+5, *old, tok)
+		child, _ = setIn(child, shift+5, e, tok)
+		*old = entry[V]{child: child}
+		return n, true
 	}
 }
 

@@ -123,3 +123,66 @@ func BenchmarkGet(b *testing.B) {
 		})
 	}
 }
+
+// TestSetInAgainstBuiltinMap builds on a persistent map with SetIn, in
+// rounds with a fresh token each (as the directory's loader does), and
+// checks each result against a Go map and that the maps from before every
+// round are unchanged.
+func TestSetInAgainstBuiltinMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var m Map[int]
+	ref := map[string]int{}
+	for i := range 500 {
+		k := "k" + strconv.Itoa(r.IntN(2000))
+		m = m.Set(k, i)
+		ref[k] = i
+	}
+	type snap struct {
+		m   Map[int]
+		ref map[string]int
+	}
+	var snaps []snap
+	for round := range 6 {
+		c := map[string]int{}
+		for k, v := range ref {
+			c[k] = v
+		}
+		snaps = append(snaps, snap{m, c})
+		tok := NewToken()
+		for i := range 3000 {
+			k := "k" + strconv.Itoa(r.IntN(6000))
+			v := round*10000 + i
+			m = m.SetIn(tok, k, v)
+			ref[k] = v
+		}
+		if round%2 == 1 { // persistent edits between builds
+			for i := range 200 {
+				k := "k" + strconv.Itoa(r.IntN(6000))
+				m = m.Delete(k)
+				delete(ref, k)
+				_ = i
+			}
+		}
+	}
+	snaps = append(snaps, snap{m, ref})
+	for i, s := range snaps {
+		if s.m.Len() != len(s.ref) {
+			t.Fatalf("snapshot %d: Len %d, want %d", i, s.m.Len(), len(s.ref))
+		}
+		n := 0
+		for k, v := range s.m.All {
+			if want, ok := s.ref[k]; !ok || want != v {
+				t.Fatalf("snapshot %d: All gave %q=%v, want %v (present %v)", i, k, v, want, ok)
+			}
+			n++
+		}
+		if n != len(s.ref) {
+			t.Fatalf("snapshot %d: All gave %d keys, want %d", i, n, len(s.ref))
+		}
+		for k, v := range s.ref {
+			if got, ok := s.m.Get(k); !ok || got != v {
+				t.Fatalf("snapshot %d: Get(%q) = %v, %v; want %v", i, k, got, ok, v)
+			}
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package directory
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/store/filestore"
+	"github.com/ramauthz/ramauthz/store/memstore"
+)
+
+// openedUser is benchUser's alice in a directory kept in a file store,
+// closed and reopened: decisions come from the loaded state.
+func openedUser(tb testing.TB) (*Directory, evaluator.Request) {
+	path := tb.TempDir()
+	fs, err := filestore.Open(path, filestore.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := Open(context.Background(), fs, Options{KeyEncryptionKey: testKEK})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &fixture{d: d}
+	if _, err := d.CreateAccount(uidA); err != nil {
+		tb.Fatal(err)
+	}
+	alice := f.user(tb, uidA, "alice", benchCustom)
+	if _, err := d.AttachPolicy(alice, sys("AliyunARMSReadOnlyAccess")); err != nil {
+		tb.Fatal(err)
+	}
+	_ = d.Close()
+	_ = fs.Close()
+	fs, err = filestore.Open(path, filestore.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err = Open(context.Background(), fs, Options{KeyEncryptionKey: testKEK})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = d.Close(); _ = fs.Close() })
+	r := req("oss:GetObject", "acs:oss:*:"+uidA+":b/public/k")
+	if res, err := d.Authorize(userID(uidA, "alice"), r); err != nil || res.Decision != evaluator.Allow {
+		tb.Fatalf("want Allow, got %v %v", res, err)
+	}
+	return d, r
+}
+
+// TestAuthorizeOpenedAllocs: a decision on a directory opened from a store
+// allocates nothing, as on one from New.
+func TestAuthorizeOpenedAllocs(t *testing.T) {
+	d, r := openedUser(t)
+	alice := userID(uidA, "alice")
+	if n := testing.AllocsPerRun(200, func() { sinkResult, _ = d.Authorize(alice, r) }); n != 0 {
+		t.Fatalf("Authorize on an opened directory: %v allocs per run, want 0", n)
+	}
+}
+
+// BenchmarkAuthorizeOpened times Authorize on a directory opened from a
+// file store against the same user in a directory from New.
+func BenchmarkAuthorizeOpened(b *testing.B) {
+	f, alice, r, _ := benchUser(b)
+	d, _ := openedUser(b)
+	b.Run("new", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkResult, _ = f.d.Authorize(alice, r)
+		}
+	})
+	b.Run("opened", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkResult, _ = d.Authorize(alice, r)
+		}
+	})
+}
+
+// bigStore fills a file store with users users, groups groups and
+// policies custom policies spread over accounts of at most 5,000 users
+// (every user in one group, holding one custom policy and one access key),
+// through an Import on a directory opened on it.
+func bigStore(b *testing.B, path string, users, groups, policies int) {
+	const perAccount = 5000
+	accounts := (users + perAccount - 1) / perAccount
+	mem := MustNew(Options{KeyEncryptionKey: testKEK})
+	for a := range accounts {
+		uid := strconv.Itoa(1000000000000000 + a)
+		must(mem.CreateAccount(uid))
+		np, ng := policies/accounts, groups/accounts
+		for p := range np {
+			must(mem.CreatePolicy(uid, PolicySpec{Name: "p" + strconv.Itoa(p),
+				Document: doc(stmt("Allow", "oss:Get*", "acs:oss:*:*:bucket-"+strconv.Itoa(p)+"/*"))}))
+		}
+		for g := range ng {
+			must(mem.CreateGroup(groupID(uid, "g"+strconv.Itoa(g))))
+		}
+		for u := range perAccount {
+			if a*perAccount+u >= users {
+				break
+			}
+			id := userID(uid, "u"+strconv.Itoa(u))
+			must(mem.CreateUser(id))
+			must(mem.AddUserToGroup(id, groupID(uid, "g"+strconv.Itoa(u%ng))))
+			must(mem.AttachPolicy(id, custom("p"+strconv.Itoa(u%np))))
+			if _, _, err := mem.CreateAccessKey(id); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	exp, err := mem.Export()
+	if err != nil {
+		b.Fatal(err)
+	}
+	fs, err := filestore.Open(path, filestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := Open(context.Background(), fs, Options{KeyEncryptionKey: testKEK})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := d.Import(exp); err != nil {
+		b.Fatal(err)
+	}
+	_ = d.Close()
+	_ = fs.Close()
+}
+
+// BenchmarkOpenLarge opens (file store recovery, snapshot, decode, build)
+// a directory of 100,000 users, 1,000 groups and 10,000 custom policies
+// (target ≤ 2 s per open) and reports the size on disk.
+func BenchmarkOpenLarge(b *testing.B) {
+	path := b.TempDir()
+	bigStore(b, path, 100000, 1000, 10000)
+	var size int64
+	_ = filepath.Walk(path, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			size += fi.Size()
+		}
+		return nil
+	})
+	b.ReportMetric(float64(size)/(1<<20), "MiB-on-disk")
+	b.ResetTimer()
+	for b.Loop() {
+		fs, err := filestore.Open(path, filestore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := Open(context.Background(), fs, Options{KeyEncryptionKey: testKEK})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if n := len(d.Accounts()); n != 20 {
+			b.Fatalf("%d accounts", n)
+		}
+		_ = d.Close()
+		_ = fs.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkCommitOpened times one mutation (attach and detach alternately)
+// committed through a memstore and a file store (fsync), against New.
+func BenchmarkCommitOpened(b *testing.B) {
+	run := func(b *testing.B, d *Directory) {
+		must(d.CreateAccount(uidA))
+		id := userID(uidA, "alice")
+		must(d.CreateUser(id))
+		must(d.CreatePolicy(uidA, PolicySpec{Name: "P", Document: benchCustom}))
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			var err error
+			if i%2 == 0 {
+				_, err = d.AttachPolicy(id, custom("P"))
+			} else {
+				_, err = d.DetachPolicy(id, custom("P"))
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	}
+	b.Run("new", func(b *testing.B) { run(b, MustNew(Options{})) })
+	b.Run("memstore", func(b *testing.B) {
+		ms := memstore.New()
+		defer ms.Close()
+		d, err := Open(context.Background(), ms, Options{KeyEncryptionKey: testKEK})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer d.Close()
+		run(b, d)
+	})
+	b.Run("filestore", func(b *testing.B) {
+		fs, err := filestore.Open(b.TempDir(), filestore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer fs.Close()
+		d, err := Open(context.Background(), fs, Options{KeyEncryptionKey: testKEK})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer d.Close()
+		run(b, d)
+	})
+}
