@@ -7,6 +7,10 @@
 //	ramauthz test [--json] [--verbose] FILE|DIR...
 //	ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
 //	ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
+//	ramauthz authorize (--store DIR | --export FILE) --key-file FILE (--principal ARN | --access-key-id ID)
+//	                   --action ACTION --resource ARN [--context KEY=VALUE]... [--explain] [--json]
+//	ramauthz export --store DIR --key-file FILE [--account UID] [--out FILE]
+//	ramauthz import --store DIR --key-file FILE [--force] FILE
 //	ramauthz help [COMMAND]
 //
 // Exit codes: 0 when every file is valid, the request is allowed, or every
@@ -46,7 +50,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd, decodeDiagnosticCmd}
+	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd, decodeDiagnosticCmd, authorizeCmd, exportCmd, importCmd}
 }
 
 func lookup(name string) *command {
@@ -67,6 +71,11 @@ Usage:
   ramauthz test [--json] [--verbose] FILE|DIR...
   ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
   ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
+  ramauthz authorize (--store DIR | --export FILE) --key-file FILE
+                (--principal ARN | --access-key-id ID) --action ACTION --resource ARN
+                [--context KEY=VALUE]... [--explain] [--json]
+  ramauthz export --store DIR --key-file FILE [--account UID] [--out FILE]
+  ramauthz import --store DIR --key-file FILE [--force] FILE
   ramauthz help [COMMAND]
 
 Commands:
@@ -75,6 +84,9 @@ Commands:
   test               run case files (decide, assume_role, session and invalid cases)
   lint               find mistakes in policy documents (ERROR ... SUGGESTION findings)
   decode-diagnostic  read the EncodedDiagnosticMessage of an access-denied error
+  authorize          decide for an identity of a file store or an export (read only)
+  export             write a file store's directory as an export document
+  import             load an export document into a file store
   help               show this text, or the details of one command
 
 Exit codes:
