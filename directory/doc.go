@@ -16,10 +16,10 @@
 // and returns the current revision with a nil error.
 //
 // Readers never lock: the state is an immutable snapshot published through
-// an atomic pointer. A commit copies only what it changes (persistent radix
-// trees from github.com/hashicorp/go-immutable-radix/v2), so its cost
-// follows the change, not the size of the directory, and every decision is
-// made on one revision, which its Result names.
+// an atomic pointer. A commit copies only what it changes (persistent hash
+// array mapped tries, package internal/pmap), so its cost follows the
+// change, not the size of the directory, and every decision is made on one
+// revision, which its Result names.
 //
 // # Decisions
 //
@@ -59,17 +59,33 @@
 //
 // # Persistence
 //
+// New returns a directory held in memory only. Open returns one kept in a
+// store.Backend (store/memstore, store/filestore on disk, or the
+// PostgreSQL module store/pgstore): each entity (user with its sealed
+// keys, group, custom policy, role, token key) is one stored value, every
+// mutation commits the entities it changed in one batch guarded by the
+// account's store revision before it becomes visible, a conflict with
+// another writer is retried on fresh state (no update is lost), and other
+// directories on the same store follow its feed. The directory's Revision
+// is the store's, so a Result names the stored state it was decided on.
+// Close stops following the store; Sync catches up on demand.
+//
 // Export, ExportAccount and Import write and read one versioned JSON
-// document (secrets sealed) with the strict JSON reader; Import checks
-// everything the live API checks.
+// document (secrets sealed, the revision it was taken at inside) with the
+// strict JSON reader; Import checks everything the live API checks. A
+// restore never undoes a revocation: an export older than what it replaces
+// is refused unless forced (ImportWith), and even then deleted access keys
+// stay deleted, deleted roles refuse the sessions issued before their
+// deletion, and RevokeSessions cut-offs only move forward.
 //
 // # Errors
 //
 // Errors are *Error values (operation, subject, sentinel, limit, blockers,
 // cause) unwrapping to ErrInvalid, ErrNotFound, ErrExists, ErrInUse,
 // ErrLimit, ErrImmutable, ErrSealed, ErrKeyNotFound, ErrKeyInactive,
-// ErrTokenMalformed, ErrTokenExpired, ErrTokenRevoked or
-// ErrTokenKeyMismatch; AssumeRole's refusals are *AssumeRoleError values
+// ErrTokenMalformed, ErrTokenExpired, ErrTokenRevoked,
+// ErrTokenKeyMismatch, ErrOutdated, or (on a store) ErrConflict and
+// ErrUnavailable; AssumeRole's refusals are *AssumeRoleError values
 // with the STS error code, the refusing Side and whether it was explicit.
 // Every error on a decision path comes with ImplicitDeny.
 //
