@@ -40,8 +40,8 @@ var (
 	// window (Config.MaxSkew) from the verifier's clock. "InvalidTimeStamp.Expired", 400.
 	ErrTimestampExpired = errors.New("timestamp outside the allowed window")
 	// ErrNonceUsed: the AccessKey already sent this nonce within the window,
-	// or the nonce is older than what the bounded nonce cache can still
-	// tell apart (see Config.MaxNonces). "SignatureNonceUsed", 400.
+	// or the request is no later than one the bounded nonce cache had to
+	// forget for this AccessKey (see Config.MaxNonces). "SignatureNonceUsed", 400.
 	ErrNonceUsed = errors.New("signature nonce already used")
 	// ErrTokenExpired: the security token's session expired or was revoked
 	// (RevokeSessions, role deleted). Credential providers refresh on

@@ -42,7 +42,13 @@ type Config struct {
 	// Alibaba Cloud's gateways allow).
 	MaxSkew time.Duration
 	// MaxNonces bounds the nonce cache (entries); 0 means DefaultMaxNonces.
-	// Each entry costs about 100 bytes plus the AccessKeyId and nonce.
+	// Each entry costs about 100 bytes plus the nonce, each AccessKeyId
+	// with entries about 200 bytes more. When the cache is full, the
+	// AccessKeyId holding the most entries loses its oldest one and its
+	// requests signed at or before that second are refused with
+	// ErrNonceUsed from then on: a key that floods the cache only hurts
+	// itself (other keys are affected only when more than MaxNonces
+	// AccessKeyIds need such a record at once).
 	MaxNonces int
 	// MaxBodyBytes bounds the body Verify reads; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
