@@ -12,8 +12,9 @@ var (
 	// ErrIncomplete: the request is not a well-formed signed request: a
 	// required header or parameter is missing or repeated, the Authorization
 	// header does not parse, the algorithm or signature version is not one
-	// this package verifies, the query does not decode, or a V1 POST carries
-	// a body that is not a form. "IncompleteSignature", 400.
+	// this package verifies, the query does not decode, a V1 POST carries
+	// a body that is not a form, or a V1 request is sent to a path outside
+	// Config.V1Paths. "IncompleteSignature", 400.
 	ErrIncomplete = errors.New("incomplete or malformed signature")
 	// ErrUnsignedHeader: a V3 request carries an x-acs-* header (or
 	// content-type) that SignedHeaders does not cover, or a V1 request

@@ -65,6 +65,13 @@ type Config struct {
 	// instead of running here. V1 does not sign the host; see the package
 	// documentation.
 	Hosts []string
+	// V1Paths are the escaped paths at which V1 (RPC) requests are
+	// accepted; empty means "/" only, where Alibaba Cloud's RPC APIs and
+	// every SDK send them. A V1 signature covers neither the path nor the
+	// host, so a service that routes by path must not let a V1 request
+	// choose the route: a V1 request at any other path is refused with
+	// ErrIncomplete before its credentials are looked up.
+	V1Paths []string
 	// ProtoHeader names a header set by a trusted proxy saying the
 	// client's scheme ("X-Forwarded-Proto": "https"). Empty means
 	// acs:SecureTransport is true only for a TLS connection.
@@ -102,6 +109,11 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	cfg.ProxyHeaders = append([]string(nil), cfg.ProxyHeaders...)
 	cfg.Hosts = append([]string(nil), cfg.Hosts...)
+	if len(cfg.V1Paths) == 0 {
+		cfg.V1Paths = []string{"/"}
+	} else {
+		cfg.V1Paths = append([]string(nil), cfg.V1Paths...)
+	}
 	now := cfg.Clock
 	if now == nil {
 		now = time.Now
@@ -395,6 +407,14 @@ var v1Headers = [...][2]string{{HeaderAction, "Action"}, {HeaderVersion, "Versio
 	{HeaderSecurityToken, "SecurityToken"}, {HeaderAccessKeyID, "AccessKeyId"}}
 
 func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if !slices.Contains(v.cfg.V1Paths, path) {
+		return nil, refuse(ErrIncomplete, "a V1 signature does not cover the path; V1 requests are accepted only at "+
+			strings.Join(v.cfg.V1Paths, ", "))
+	}
 	ps, ok := parseParams(r.URL.RawQuery, nil)
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")

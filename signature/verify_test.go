@@ -560,3 +560,34 @@ func TestTooManySignedHeaders(t *testing.T) {
 	_, err := v.Verify(r)
 	assertCode(t, err, ErrIncomplete, "IncompleteSignature")
 }
+
+// TestV1PathNotSigned: a V1 signature covers neither the path nor the host,
+// so a V1 request signed for one route ran on any other path of a
+// path-routed service (a signed "list" replayed, or sent by a confused
+// client, as DELETE /apps/prod-shop). V1 is accepted only at Config.V1Paths
+// ("/" unless configured).
+func TestV1PathNotSigned(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	at := func(path string) *http.Request {
+		signed, err := SignV1("DELETE", url.Values{"Action": {"DeleteTraceApp"}}, aliceKey, t0, nextNonce())
+		require.NoError(t, err)
+		return httptest.NewRequest("DELETE", "http://h"+path+"?"+signed.Encode(), nil)
+	}
+	for _, path := range []string{"/apps/prod-shop", "//", "/%2F", "/apps/../"} {
+		_, err := v.Verify(at(path))
+		assertCode(t, err, ErrIncomplete, "IncompleteSignature")
+	}
+	_, err := v.Verify(at("/"))
+	assert.NoError(t, err)
+	r := at("/")
+	r.URL.Path, r.URL.RawPath = "", ""
+	_, err = v.Verify(r)
+	assert.NoError(t, err, "an empty path is /")
+
+	// A service that mounts its RPC endpoint elsewhere says so.
+	v2, _, _ := newTestVerifier(t, Config{V1Paths: []string{"/rpc/"}})
+	_, err = v2.Verify(at("/rpc/"))
+	assert.NoError(t, err)
+	_, err = v2.Verify(at("/"))
+	assertCode(t, err, ErrIncomplete, "IncompleteSignature")
+}
