@@ -140,9 +140,11 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, reqID string, i
 		if strings.Contains(re.Msg, "explicitly den") {
 			d.Explanation.Decision = evaluator.ExplicitDeny
 		}
-		resp := apierror.DeniedResponse(d, reqID, h.HostID)
-		resp.Message = "You are not authorized to do this action. You should be authorized by RAM: " + re.Msg
-		apierror.Write(w, r, http.StatusForbidden, resp)
+		// The message stays RAM's generic one: role.Error's says whose
+		// policy refused (the role's trust policy, in the role's account,
+		// or the caller's own), which a caller of another account must not
+		// learn about the role's account.
+		apierror.Write(w, r, http.StatusForbidden, apierror.DeniedResponse(d, reqID, h.HostID))
 		return
 	case role.ErrRoleNotExist.Code:
 		status = http.StatusNotFound

@@ -177,3 +177,27 @@ func TestAssumeRoleRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusalDoesNotSayWhosePolicy: the 403 message used to carry
+// role.Error's text ("the role's trust policy does not allow acs:ram::B:user/dave"
+// versus "the caller's policies do not allow ..."), telling a caller of
+// account B how account A's trust policy treats it. Both refusals now read
+// the same.
+func TestRefusalDoesNotSayWhosePolicy(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.dir.CreateRole(acctA, principal.RoleSpec{Name: "internal", TrustPolicy: `{"Version":"1","Statement":[
+	  {"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + acctA + `:root"]}}]}`})
+	require.NoError(t, err)
+	message := func(k principal.NewAccessKey, roleARN string) string {
+		code, body := f.call(t, key(k), url.Values{"RoleArn": {roleARN}, "RoleSessionName": {"xx"}}, "JSON")
+		require.Equal(t, http.StatusForbidden, code, string(body))
+		var resp struct{ Code, Message string }
+		require.NoError(t, json.Unmarshal(body, &resp))
+		assert.NotContains(t, resp.Message, "trust")
+		assert.NotContains(t, resp.Message, acctA)
+		return resp.Message
+	}
+	byTrust := message(f.dave, "acs:ram::"+acctA+":role/internal")
+	byCaller := message(f.mallory, f.roleARN)
+	assert.Equal(t, byCaller, byTrust)
+}
