@@ -269,8 +269,10 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 			if len(val) != 2*sha256.Size {
 				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
 			}
-			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil {
-				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
+			// Lower-case only, as every signer writes it, so one signature
+			// has one spelling.
+			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil || strings.ToLower(val) != val {
+				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 lower-case hex digits")
 			}
 			haveSig = true
 		default:
@@ -456,7 +458,9 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 		return nil, e
 	}
 	var sig [21]byte // base64 of 20 bytes is 28 characters, which could decode to 21
-	if n, err := base64.StdEncoding.Decode(sig[:], []byte(sigText)); len(sigText) != 28 || err != nil || n != 20 {
+	// Strict: unused bits of the last character must be zero, so one
+	// signature has one spelling.
+	if n, err := base64.StdEncoding.Strict().Decode(sig[:], []byte(sigText)); len(sigText) != 28 || err != nil || n != 20 {
 		return nil, refuse(ErrSignatureMismatch, "the signature must be 28 base64 characters")
 	}
 	token := get("SecurityToken")

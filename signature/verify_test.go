@@ -591,3 +591,33 @@ func TestV1PathNotSigned(t *testing.T) {
 	_, err = v2.Verify(at("/"))
 	assertCode(t, err, ErrIncomplete, "IncompleteSignature")
 }
+
+// TestSignatureHasOneSpelling: upper-case hex (V3) and base64 with non-zero
+// unused bits in its last character (V1) decode to the same MAC, so one
+// signed request had several accepted spellings of its signature, and a
+// relay could alter it without the key (a log or cache keyed on the
+// signature would see two requests). Only the signer's spelling passes.
+func TestSignatureHasOneSpelling(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	t.Run("V3", func(t *testing.T) {
+		r := v3Request(t, aliceKey, t0, "")
+		auth := r.Header.Get("Authorization")
+		i := strings.Index(auth, "Signature=") + len("Signature=")
+		r.Header.Set("Authorization", auth[:i]+strings.ToUpper(auth[i:]))
+		_, err := v.Verify(r)
+		assertCode(t, err, ErrSignatureMismatch, "SignatureDoesNotMatch")
+	})
+	t.Run("V1", func(t *testing.T) {
+		r := v1Request(t, aliceKey, t0, nil)
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		require.NoError(t, err)
+		sig := q.Get("Signature")
+		require.Len(t, sig, 28)
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+		last := strings.IndexByte(alphabet, sig[26]) // 160 bits end 2 bits into the 27th character
+		q.Set("Signature", sig[:26]+string(alphabet[last^1])+sig[27:])
+		r.URL.RawQuery = q.Encode()
+		_, err = v.Verify(r)
+		assertCode(t, err, ErrSignatureMismatch, "SignatureDoesNotMatch")
+	})
+}
