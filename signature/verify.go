@@ -183,38 +183,48 @@ func (id *Identity) Param(key string) string {
 func (id *Identity) Params() url.Values { return id.params.values() }
 
 // Verify checks r's signature and returns the verified identity. It reads
-// r.Body to the end (at most Config.MaxBodyBytes) and closes it; the bytes
-// are in Identity.Body. It does not modify r otherwise.
+// r.Body (at most Config.MaxBodyBytes; the bytes are in Identity.Body) and
+// closes it; it does not modify r otherwise. A V3 body is read only after
+// the signature has been checked, so a caller without a key cannot make
+// the server read or hold it; a V1 body holds signed parameters and is read
+// first (keep MaxBodyBytes small on a V1 endpoint).
 //
 // A request carrying an Authorization header starting with "ACS3-" is
-// verified as V3, any other request as V1. The checks, in order: the
-// request's form (ErrIncomplete, ErrUnsignedHeader, ErrBodyTooLarge), the
-// timestamp's format (ErrTimestampFormat), the credentials (ErrKeyNotFound,
-// ErrKeyInactive, ErrTokenMalformed, ErrTokenMismatch, ErrTokenExpired,
-// ErrUnavailable), the signature (ErrSignatureMismatch, compared in
-// constant time), the body hash (ErrBodyHash), the time window
-// (ErrTimestampExpired) and last the nonce (ErrNonceUsed), which is recorded
-// only for a request that passed everything else. Every error is an *Error
-// that unwraps to one of those sentinels.
+// verified as V3, any other request as V1. The checks, in order: a
+// declared Content-Length above MaxBodyBytes (ErrBodyTooLarge), the
+// request's form (ErrIncomplete, ErrUnsignedHeader; V1: ErrBodyTooLarge),
+// the timestamp's format (ErrTimestampFormat), the credentials
+// (ErrKeyNotFound, ErrKeyInactive, ErrTokenMalformed, ErrTokenMismatch,
+// ErrTokenExpired, ErrUnavailable), the signature (ErrSignatureMismatch,
+// compared in constant time), V3's body (ErrBodyTooLarge, ErrIncomplete if
+// it cannot be read, ErrBodyHash), the time window (ErrTimestampExpired)
+// and last the nonce (ErrNonceUsed), which is recorded only for a request
+// that passed everything else. Every error is an *Error that unwraps to one
+// of those sentinels.
 func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
+	if r.Body != nil {
+		defer r.Body.Close()
+	}
 	if len(r.Header["Authorization"]) > 1 {
 		return nil, refuse(ErrIncomplete, "more than one Authorization header")
+	}
+	if r.ContentLength > v.cfg.MaxBodyBytes {
+		return nil, refuse(ErrBodyTooLarge, "")
+	}
+	if strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") {
+		return v.verifyV3(r)
 	}
 	body, err := v.readBody(r)
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") {
-		return v.verifyV3(r, body)
-	}
 	return v.verifyV1(r, body)
 }
 
-func (v *Verifier) readBody(r *http.Request) ([]byte, error) {
+func (v *Verifier) readBody(r *http.Request) ([]byte, *Error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	defer r.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(r.Body, v.cfg.MaxBodyBytes+1))
 	if err != nil {
 		return nil, refuse(ErrIncomplete, "the body cannot be read")
@@ -314,7 +324,10 @@ func isSigned(signed []string, name string) bool {
 // required V3 headers: each must be present and signed.
 var requiredV3 = [...]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA256}
 
-func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
+// verifyV3 reads the body only once the signature has been checked: the
+// signature covers the body's declared hash, so a caller without the key
+// cannot make the server read (and hold) a large body.
+func (v *Verifier) verifyV3(r *http.Request) (*Identity, error) {
 	var a authorization
 	n, e := parseAuthorization(r.Header.Get("Authorization"), &a)
 	if e != nil {
@@ -384,6 +397,10 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 	want := signV3(secret, cr)
 	if subtle.ConstantTimeCompare(want[:], a.signature[:]) != 1 {
 		return nil, refuse(ErrSignatureMismatch, "")
+	}
+	body, e := v.readBody(r)
+	if e != nil {
+		return nil, e
 	}
 	sum := sha256.Sum256(body)
 	var hexSum [2 * sha256.Size]byte

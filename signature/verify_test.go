@@ -2,6 +2,7 @@ package signature
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -620,4 +621,54 @@ func TestSignatureHasOneSpelling(t *testing.T) {
 		_, err = v.Verify(r)
 		assertCode(t, err, ErrSignatureMismatch, "SignatureDoesNotMatch")
 	})
+}
+
+// countingBody counts the bytes read from it.
+type countingBody struct {
+	n, size int
+	closed  bool
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	if b.n >= b.size {
+		return 0, io.EOF
+	}
+	k := min(len(p), b.size-b.n)
+	b.n += k
+	return k, nil
+}
+
+func (b *countingBody) Close() error { b.closed = true; return nil }
+
+// TestBodyReadOnlyAfterSignature: Verify read the body (up to MaxBodyBytes)
+// before anything else, so anyone, without a key, made the server read and
+// hold up to 8 MiB per request. A V3 body is now read only once the
+// signature over its hash is checked, a declared Content-Length above the
+// limit is refused without reading, and the body is closed either way.
+func TestBodyReadOnlyAfterSignature(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{MaxBodyBytes: 1 << 20})
+	wrongSecret := aliceKey
+	wrongSecret.AccessKeySecret = "guessed"
+
+	r := v3Request(t, wrongSecret, t0, "")
+	body := &countingBody{size: 1 << 20}
+	r.Body, r.ContentLength = body, -1 // chunked: no length declared
+	_, err := v.Verify(r)
+	assertCode(t, err, ErrSignatureMismatch, "SignatureDoesNotMatch")
+	assert.Zero(t, body.n, "bytes read for a request whose signature failed")
+	assert.True(t, body.closed)
+
+	r = v3Request(t, aliceKey, t0, "")
+	body = &countingBody{size: 1}
+	r.Body, r.ContentLength = body, 1<<20+1
+	_, err = v.Verify(r)
+	assertCode(t, err, ErrBodyTooLarge, "RequestEntityTooLarge")
+	assert.Zero(t, body.n)
+	assert.True(t, body.closed)
+
+	// A correctly signed body still is read, checked and handed over.
+	r = v3Request(t, aliceKey, t0, "Page=1")
+	id, err := v.Verify(r)
+	require.NoError(t, err)
+	assert.Equal(t, "Page=1", string(id.Body))
 }
