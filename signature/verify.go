@@ -73,8 +73,10 @@ type Config struct {
 	// ErrIncomplete before its credentials are looked up.
 	V1Paths []string
 	// ProtoHeader names a header set by a trusted proxy saying the
-	// client's scheme ("X-Forwarded-Proto": "https"). Empty means
-	// acs:SecureTransport is true only for a TLS connection.
+	// client's scheme ("X-Forwarded-Proto": "https"); like ProxyHeaders,
+	// its right-most entry counts (a client's own value comes before the
+	// proxy's). Empty means acs:SecureTransport is true only for a TLS
+	// connection.
 	ProtoHeader string
 }
 
@@ -532,7 +534,7 @@ func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
 	id.SourceIP = v.sourceIP(r)
 	id.SecureTransport = r.TLS != nil
 	if v.cfg.ProtoHeader != "" {
-		id.SecureTransport = strings.EqualFold(r.Header.Get(v.cfg.ProtoHeader), "https")
+		id.SecureTransport = strings.EqualFold(rightMost(r.Header.Values(v.cfg.ProtoHeader)), "https")
 	}
 	return id, nil
 }
@@ -598,6 +600,20 @@ func parseTime(s string) (time.Time, *Error) {
 	return t, nil
 }
 
+// rightMost returns the last comma-separated entry of the last value of a
+// header a proxy appends to, trimmed: the one the trusted proxy wrote, not
+// what the client sent before it. "" when there is none.
+func rightMost(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	last := values[len(values)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.TrimSpace(last)
+}
+
 // sourceIP returns the client address: from the first configured proxy
 // header present (its right-most entry), else from the connection.
 func (v *Verifier) sourceIP(r *http.Request) netip.Addr {
@@ -606,11 +622,7 @@ func (v *Verifier) sourceIP(r *http.Request) netip.Addr {
 		if len(vs) == 0 {
 			continue
 		}
-		last := vs[len(vs)-1]
-		if i := strings.LastIndexByte(last, ','); i >= 0 {
-			last = last[i+1:]
-		}
-		a, err := netip.ParseAddr(strings.TrimSpace(last))
+		a, err := netip.ParseAddr(rightMost(vs))
 		if err != nil {
 			return netip.Addr{}
 		}

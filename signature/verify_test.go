@@ -672,3 +672,28 @@ func TestBodyReadOnlyAfterSignature(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Page=1", string(id.Body))
 }
+
+// TestProtoHeaderRightMost: acs:SecureTransport came from the first
+// X-Forwarded-Proto value, so behind a proxy that appends (as it does to
+// X-Forwarded-For, whose right-most entry counts) a client sending its own
+// "X-Forwarded-Proto: https" over plain HTTP satisfied a policy requiring
+// HTTPS.
+func TestProtoHeaderRightMost(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{ProxyHeaders: []string{"X-Forwarded-For"}, ProtoHeader: "X-Forwarded-Proto"})
+	for _, tc := range []struct {
+		values []string
+		want   bool
+	}{
+		{[]string{"https", "http"}, false},
+		{[]string{"https, http"}, false},
+		{[]string{"http", "https"}, true},
+		{[]string{"http, HTTPS "}, true},
+		{nil, false},
+	} {
+		r := v3Request(t, aliceKey, t0, "")
+		r.Header["X-Forwarded-Proto"] = tc.values
+		id, err := v.Verify(r)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, id.SecureTransport, "%q", tc.values)
+	}
+}
