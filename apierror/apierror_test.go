@@ -1,9 +1,12 @@
 package apierror
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -120,9 +123,28 @@ func TestSealOpen(t *testing.T) {
 		_, err := Open(tc.k, tc.account, tc.msg)
 		assert.ErrorIs(t, err, ErrDiagnostic, name)
 	}
-	pk, err := ParseDiagnosticKey(k.String())
+	pk, err := ParseDiagnosticKey(k.Hex())
 	require.NoError(t, err)
 	assert.Equal(t, k, pk)
 	_, err = ParseDiagnosticKey("zz")
 	assert.ErrorIs(t, err, ErrDiagnostic)
+}
+
+// TestDiagnosticKeyNotPrinted: a DiagnosticKey printed its 64 hex digits
+// from String, so logging a configuration that held one (or the demo's
+// map of keys) gave away every account's diagnostics.
+func TestDiagnosticKeyNotPrinted(t *testing.T) {
+	k, err := NewDiagnosticKey()
+	require.NoError(t, err)
+	secret := k.Hex()
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "key", k)
+	for _, s := range []string{fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s %x %X %q", k, k, k, k, k, k, k),
+		fmt.Sprint(map[string]DiagnosticKey{"a": k}), fmt.Sprintf("%+v", struct{ K DiagnosticKey }{k}), logged.String()} {
+		assert.NotContains(t, strings.ToLower(s), secret)
+		assert.Contains(t, s, "[REDACTED]")
+	}
+	pk, err := ParseDiagnosticKey(secret)
+	require.NoError(t, err)
+	assert.Equal(t, k, pk)
 }

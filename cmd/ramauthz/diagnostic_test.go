@@ -21,7 +21,7 @@ func TestDecodeDiagnostic(t *testing.T) {
 	const acct = "1234567890123456"
 	key, err := apierror.NewDiagnosticKey()
 	require.NoError(t, err)
-	keyFile := writeFile(t, "key", key.String()+"\n")
+	keyFile := writeFile(t, "key", key.Hex()+"\n")
 	x := evaluator.Explanation{Decision: evaluator.ExplicitDeny, Matched: []evaluator.Match{
 		{PolicyID: "ProtectProduction", Path: "Statement[0]", Sid: "NoProdDelete", Effect: policy.Deny}}}
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -48,7 +48,7 @@ func TestDecodeDiagnostic(t *testing.T) {
 
 	// Sealed for another account, another key, or altered: exit 1.
 	other, _ := apierror.NewDiagnosticKey()
-	otherFile := writeFile(t, "other", other.String())
+	otherFile := writeFile(t, "other", other.Hex())
 	for name, args := range map[string][]string{
 		"account": {"--key-file", keyFile, "--account", "6543210987654321", msg},
 		"key":     {"--key-file", otherFile, "--account", acct, msg},
@@ -86,7 +86,7 @@ func TestDecodeDiagnosticHostileInputs(t *testing.T) {
 	const acct = "1234567890123456"
 	key, err := apierror.NewDiagnosticKey()
 	require.NoError(t, err)
-	keyFile := writeFile(t, "key", key.String())
+	keyFile := writeFile(t, "key", key.Hex())
 	x := evaluator.Explanation{Decision: evaluator.ImplicitDeny}
 	evil := "acs:arms:cn-hangzhou:" + acct + ":armsapp/x\x1b]0;pwned\x07\x1b[2J"
 	msg, err := apierror.Seal(key, acct, apierror.NewDiagnostic("acs:ram::"+acct+":user/mallory", "arms:GetTrace", evil, x, time.Unix(0, 0)))
@@ -107,7 +107,7 @@ func TestDecodeDiagnosticHostileInputs(t *testing.T) {
 	assert.Equal(t, exitUsage, run([]string{"decode-diagnostic", "--key-file", keyFile, "--account", acct, "-"}, &out, &errOut))
 
 	// Key files: too long, not regular.
-	long := writeFile(t, "long", key.String()+strings.Repeat(" ", 8<<10))
+	long := writeFile(t, "long", key.Hex()+strings.Repeat(" ", 8<<10))
 	for name, file := range map[string]string{"long": long, "directory": t.TempDir(), "device": "/dev/zero"} {
 		errOut.Reset()
 		assert.Equal(t, exitUsage, run([]string{"decode-diagnostic", "--key-file", file, "--account", acct, msg}, &out, &errOut), name)
