@@ -148,3 +148,27 @@ func TestDiagnosticKeyNotPrinted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, k, pk)
 }
+
+// TestSealedMessageHasOneSpelling: Open decoded base64 leniently, so a
+// sealed message whose last character had non-zero unused bits opened as
+// well as the one Seal wrote: anyone could make new "valid" messages
+// without the key (same content, different text).
+func TestSealedMessageHasOneSpelling(t *testing.T) {
+	k, err := NewDiagnosticKey()
+	require.NoError(t, err)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range 3 {
+		enc, err := Seal(k, "1234567890123456", Diagnostic{Action: "arms:" + strings.Repeat("x", i)})
+		require.NoError(t, err)
+		_, err = Open(k, "1234567890123456", enc)
+		require.NoError(t, err)
+		body := strings.TrimRight(enc, "=")
+		if len(body) == len(enc) {
+			continue // no unused bits
+		}
+		last := strings.IndexByte(alphabet, body[len(body)-1])
+		respelled := body[:len(body)-1] + string(alphabet[last^1]) + enc[len(body):]
+		_, err = Open(k, "1234567890123456", respelled)
+		assert.ErrorIs(t, err, ErrDiagnostic, "padding %d", len(enc)-len(body))
+	}
+}

@@ -131,7 +131,7 @@ func Seal(k DiagnosticKey, accountID string, d Diagnostic) (string, error) {
 // DecodeDiagnosticMessage does for the account's administrator.
 // Errors: ErrDiagnostic.
 func Open(k DiagnosticKey, accountID, encoded string) (Diagnostic, error) {
-	raw, err := base64.StdEncoding.DecodeString(encoded)
+	raw, err := base64.StdEncoding.Strict().DecodeString(encoded) // one spelling per message
 	aead, gerr := newGCM(k)
 	if err != nil || gerr != nil || len(raw) < 1+aead.NonceSize()+aead.Overhead() || raw[0] != diagnosticVersion {
 		return Diagnostic{}, ErrDiagnostic
