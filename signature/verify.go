@@ -204,6 +204,9 @@ func (id *Identity) Params() url.Values { return id.params.values() }
 // that passed everything else. Every error is an *Error that unwraps to one
 // of those sentinels.
 func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
+	if r == nil || r.URL == nil {
+		return nil, refuse(ErrIncomplete, "no request, or a request without a URL")
+	}
 	if r.Body != nil {
 		defer r.Body.Close()
 	}

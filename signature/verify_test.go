@@ -697,3 +697,21 @@ func TestProtoHeaderRightMost(t *testing.T) {
 		assert.Equal(t, tc.want, id.SecureTransport, "%q", tc.values)
 	}
 }
+
+// TestVerifyBareRequests: a hand-built request without a URL (or none at
+// all) panicked with a nil dereference; it is an ErrIncomplete refusal.
+func TestVerifyBareRequests(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	signed := v3Request(t, aliceKey, t0, "")
+	for name, r := range map[string]*http.Request{
+		"nil":            nil,
+		"empty":          {},
+		"no URL, signed": {Method: "POST", Header: signed.Header, Host: signed.Host},
+		"no header":      {Method: "GET", URL: &url.URL{Path: "/"}},
+	} {
+		assert.NotPanics(t, func() {
+			_, err := v.Verify(r)
+			assertCode(t, err, ErrIncomplete, "IncompleteSignature")
+		}, name)
+	}
+}
