@@ -172,3 +172,14 @@ func TestSealedMessageHasOneSpelling(t *testing.T) {
 		assert.ErrorIs(t, err, ErrDiagnostic, "padding %d", len(enc)-len(body))
 	}
 }
+
+// TestWriteWithoutURL: Write read r.URL without checking it, so a refusal
+// of a hand-built request without a URL panicked.
+func TestWriteWithoutURL(t *testing.T) {
+	rec := httptest.NewRecorder()
+	assert.NotPanics(t, func() {
+		WriteError(rec, &http.Request{}, errors.New("x"), "id", "host")
+	})
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"Code":"InternalError"`)
+}
