@@ -17,8 +17,9 @@
 //
 // STS credentials carry their security token in x-acs-security-token (V3)
 // or SecurityToken (V1). Secrets come from a Credentials source: the
-// in-memory MemoryCredentials, sts.Bridge over a principal.Directory, or a
-// directory that keeps sealed secrets.
+// in-memory MemoryCredentials, or DirectoryCredentials over a
+// *directory.Directory, which keeps secrets sealed and maps its refusals to
+// this package's sentinels.
 //
 // A Verifier compares signatures in constant time, accepts a request only
 // within a time window of its clock (15 minutes by default, either way),

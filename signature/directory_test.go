@@ -1,0 +1,108 @@
+package signature
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ramauthz/ramauthz/directory"
+	"github.com/ramauthz/ramauthz/principal"
+)
+
+// TestDirectoryCredentials: every way a directory refuses a key or a
+// session comes out as the API code a client acts on (credential providers
+// refresh only on InvalidSecurityToken.Expired, so a revoked session must
+// read as expired), and good credentials come back with their owner and
+// secret.
+func TestDirectoryCredentials(t *testing.T) {
+	const a, b = "1111111111111111", "2222222222222222"
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	d := directory.MustNew(directory.Options{Clock: func() time.Time { return now }})
+	for _, uid := range []string{a, b} {
+		_, err := d.CreateAccount(uid)
+		require.NoError(t, err)
+	}
+	dave := principal.MustParse("acs:ram::" + b + ":user/dave")
+	_, err := d.CreateUser(dave)
+	require.NoError(t, err)
+	_, err = d.AttachPolicy(dave, directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunSTSAssumeRoleAccess"})
+	require.NoError(t, err)
+	ops := principal.MustParse("acs:ram::" + a + ":role/ops")
+	_, err = d.CreateRole(ops, directory.RoleSpec{TrustPolicy: `{"Version":"1","Statement":[{"Effect":"Allow",
+	  "Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + b + `:root"]}}]}`})
+	require.NoError(t, err)
+	active, _, err := d.CreateAccessKey(dave)
+	require.NoError(t, err)
+	inactive, _, err := d.CreateAccessKey(dave)
+	require.NoError(t, err)
+	_, err = d.UpdateAccessKey(inactive.ID, directory.KeyInactive)
+	require.NoError(t, err)
+	assume := func(name string) directory.Credentials {
+		out, err := d.AssumeRole(directory.AssumeRoleInput{Caller: dave, Role: ops, SessionName: name, DurationSeconds: 900})
+		require.NoError(t, err)
+		return out.Credentials
+	}
+	c := DirectoryCredentials{Directory: d}
+
+	owner, secret, err := c.AccessKeySecret(active.ID)
+	require.NoError(t, err)
+	assert.Equal(t, dave, owner)
+	assert.Equal(t, active.Secret.Reveal(), secret)
+	s1, s2 := assume("one"), assume("two")
+	sess, secret, err := c.SessionCredential(s1.AccessKeyID, s1.SecurityToken.Reveal())
+	require.NoError(t, err)
+	assert.Equal(t, "acs:ram::"+a+":role/ops/one", sess.String())
+	assert.Equal(t, s1.AccessKeySecret.Reveal(), secret)
+
+	check := func(name string, err error, sentinel, dirSentinel error, code string) {
+		t.Helper()
+		require.Error(t, err, name)
+		assert.ErrorIs(t, err, sentinel, name)
+		if dirSentinel != nil {
+			assert.ErrorIs(t, err, dirSentinel, name)
+		}
+		assert.Equal(t, code, sourceError(err).Code, name)
+	}
+	_, _, err = c.AccessKeySecret("LTAInosuchkey0000000000000")
+	check("unknown key", err, ErrKeyNotFound, directory.ErrKeyNotFound, "InvalidAccessKeyId.NotFound")
+	_, _, err = c.AccessKeySecret(inactive.ID)
+	check("inactive key", err, ErrKeyInactive, directory.ErrKeyInactive, "InvalidAccessKeyId.Inactive")
+	_, _, err = c.SessionCredential(s1.AccessKeyID, s1.SecurityToken.Reveal()[:40])
+	check("truncated token", err, ErrTokenMalformed, directory.ErrTokenMalformed, "InvalidSecurityToken.Malformed")
+	_, _, err = c.SessionCredential(s2.AccessKeyID, s1.SecurityToken.Reveal())
+	check("another session's token", err, ErrTokenMismatch, directory.ErrTokenKeyMismatch, "InvalidSecurityToken.MismatchWithAccessKey")
+
+	now = now.Add(time.Second)
+	_, err = d.RevokeSessions(ops, now)
+	require.NoError(t, err)
+	_, _, err = c.SessionCredential(s1.AccessKeyID, s1.SecurityToken.Reveal())
+	check("revoked session", err, ErrTokenExpired, directory.ErrTokenRevoked, "InvalidSecurityToken.Expired")
+
+	s3 := assume("three")
+	now = now.Add(15 * time.Minute)
+	_, _, err = c.SessionCredential(s3.AccessKeyID, s3.SecurityToken.Reveal())
+	check("expired session", err, ErrTokenExpired, directory.ErrTokenExpired, "InvalidSecurityToken.Expired")
+
+	s4 := assume("four")
+	_, err = d.DeleteRole(ops, directory.DeleteCascade)
+	require.NoError(t, err)
+	_, _, err = c.SessionCredential(s4.AccessKeyID, s4.SecurityToken.Reveal())
+	check("deleted role", err, ErrTokenExpired, directory.ErrTokenRevoked, "InvalidSecurityToken.Expired")
+
+	_, err = d.DeleteAccessKey(active.ID)
+	require.NoError(t, err)
+	_, _, err = c.AccessKeySecret(active.ID)
+	check("deleted key", err, ErrKeyNotFound, directory.ErrKeyNotFound, "InvalidAccessKeyId.NotFound")
+
+	// Without a directory the lookup is the service's failure, not the
+	// caller's (and never a code that makes a client refresh).
+	var none DirectoryCredentials
+	_, _, err = none.AccessKeySecret(active.ID)
+	check("nil directory", err, ErrUnavailable, nil, "ServiceUnavailable")
+	_, _, err = none.SessionCredential(s1.AccessKeyID, s1.SecurityToken.Reveal())
+	check("nil directory", err, ErrUnavailable, nil, "ServiceUnavailable")
+	assert.False(t, errors.Is(err, ErrTokenExpired))
+}
