@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/ramauthz/ramauthz/directory"
+	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
@@ -38,7 +39,7 @@ type DirectoryCredentials struct {
 var _ Credentials = DirectoryCredentials{}
 
 // errNoDirectory is the cause of ErrUnavailable for a nil Directory.
-var errNoDirectory = errors.New("signature: DirectoryCredentials.Directory is nil")
+var errNoDirectory = errors.New("signature: DirectoryCredentials has no Directory (or no Identity)")
 
 // directoryErrors maps the directory's sentinels to this package's.
 var directoryErrors = [...]struct{ from, to error }{
@@ -91,4 +92,37 @@ func (c DirectoryCredentials) SessionCredential(accessKeyID, securityToken strin
 		return principal.ID{}, "", fromDirectory(err)
 	}
 	return id, secret, nil
+}
+
+// Authorize decides req with the directory for the identity Verify
+// returned: a RAM user by its ID (directory.Directory.Authorize), a role
+// session by its credentials, AccessKeyId and SecurityToken
+// (directory.Directory.AuthorizeSession). Set req.Context from
+// id.Context() first to give policies the request's keys. A nil id or
+// Directory is an ImplicitDeny with ErrUnavailable.
+// Errors (with ImplicitDeny): those of the directory call.
+func (c DirectoryCredentials) Authorize(id *Identity, req evaluator.Request) (directory.Result, error) {
+	switch {
+	case c.Directory == nil || id == nil:
+		return directory.Result{Decision: evaluator.ImplicitDeny}, errors.Join(ErrUnavailable, errNoDirectory)
+	case id.SecurityToken != "":
+		return c.Directory.AuthorizeSession(id.AccessKeyID, id.SecurityToken, req)
+	}
+	return c.Directory.Authorize(id.Principal, req)
+}
+
+// Explain is Authorize with reasons (directory.Directory.Explain or
+// ExplainSession): the layer that decided and, for the policy layers, the
+// evaluator's explanation. It is a cold path, for refusals.
+// Errors: as Authorize.
+func (c DirectoryCredentials) Explain(id *Identity, req evaluator.Request) (directory.Explanation, error) {
+	switch {
+	case c.Directory == nil || id == nil:
+		var x directory.Explanation
+		x.Decision = evaluator.ImplicitDeny
+		return x, errors.Join(ErrUnavailable, errNoDirectory)
+	case id.SecurityToken != "":
+		return c.Directory.ExplainSession(id.AccessKeyID, id.SecurityToken, req)
+	}
+	return c.Directory.Explain(id.Principal, req)
 }
