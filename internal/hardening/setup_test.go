@@ -16,6 +16,11 @@ import (
 // Fixtures on package directory, the identity state every consumer now
 // uses.
 
+const acct = "1234567890123456"
+
+// trustRoot trusts the account acct (its root and the users it allows).
+const trustRoot = `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::` + acct + `:root"}}]}`
+
 const allowAllDoc = `{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 
 // allowAll is the custom policy "All" (allowAllDoc).
