@@ -75,7 +75,7 @@ type Diagnostic struct {
 	Statements []string `json:"statements,omitempty"` // "Deny policy P Statement[0] (Sid S)", in order
 	NearMisses []string `json:"nearMisses,omitempty"` // statements a condition stopped
 	// Reason says in one line why, when the deciding layer has no
-	// statements of its own (principal.Explanation.Reason), or is "".
+	// statements of its own (such as the account boundary), or is "".
 	Reason string    `json:"reason,omitempty"`
 	Time   time.Time `json:"time"`
 }
