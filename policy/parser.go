@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/ramauthz/ramauthz/principal"
 )
 
 // Parse parses and validates one policy document. By default it reads an
@@ -690,77 +692,32 @@ func (p *parser) principal(m *member) *Principal {
 	return pr
 }
 
-// accountRest checks the "acs:ram::<16 digits>:" prefix and returns what follows.
-func accountRest(s string) (string, bool) {
-	const pre = "acs:ram::"
-	if !strings.HasPrefix(s, pre) || len(s) < len(pre)+17 {
-		return "", false
-	}
-	uid := s[len(pre) : len(pre)+16]
-	for i := 0; i < len(uid); i++ {
-		if uid[i] < '0' || uid[i] > '9' {
-			return "", false
-		}
-	}
-	if s[len(pre)+16] != ':' {
-		return "", false
-	}
-	return s[len(pre)+17:], true
-}
-
-func nameOK(s string, max int, extra string) bool {
-	if len(s) == 0 || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0) {
-			return false
-		}
-	}
-	return true
+// principalOfKind reports whether s is an identifier of one of kinds in
+// its canonical spelling, by package principal's grammar (spec §3.2): the
+// one grammar of identifiers, so a trust policy names exactly what Parse
+// reads. Aliases that Parse accepts on input (acs:sts assumed-role ARNs, a
+// "*" region) are not a trust policy's spelling and are refused.
+func principalOfKind(s string, kinds ...principal.Kind) bool {
+	id, err := principal.Parse(s)
+	return err == nil && slices.Contains(kinds, id.Kind()) && id.String() == s
 }
 
 func (p *parser) checkRAMPrincipal(s string, off int) {
-	rest, ok := accountRest(s)
-	if ok {
-		switch {
-		case rest == "root":
-			return
-		case strings.HasPrefix(rest, "user/") && nameOK(rest[5:], 64, ".-_"):
-			return
-		case strings.HasPrefix(rest, "role/") && nameOK(rest[5:], 64, ".-"):
-			return
-		}
+	if !principalOfKind(s, principal.KindAccount, principal.KindUser, principal.KindRole) {
+		p.fail(off, ErrInvalid, "a RAM principal must be acs:ram::<16-digit account>:root, :user/<name> or :role/<name>; got "+quote(s))
 	}
-	p.fail(off, ErrInvalid, "a RAM principal must be acs:ram::<16-digit account>:root, :user/<name> or :role/<name>; got "+quote(s))
 }
 
 func (p *parser) checkServicePrincipal(s string, off int) {
-	labels := strings.Split(s, ".")
-	ok := len(labels) >= 2 && len(s) <= 253
-	for _, l := range labels {
-		if !ok {
-			break
-		}
-		ok = l != "" && l[0] != '-' && l[len(l)-1] != '-' && nameOK(l, 63, "-") && strings.ToLower(l) == l
-	}
-	if !ok {
+	if !principalOfKind(s, principal.KindService) {
 		p.fail(off, ErrInvalid, "a Service principal must be a lower-case service domain such as \"ecs.aliyuncs.com\"; got "+quote(s))
 	}
 }
 
 func (p *parser) checkFederatedPrincipal(s string, off int) {
-	rest, ok := accountRest(s)
-	if ok {
-		switch {
-		case strings.HasPrefix(rest, "saml-provider/") && nameOK(rest[len("saml-provider/"):], 128, ".-_"):
-			return
-		case strings.HasPrefix(rest, "oidc-provider/") && nameOK(rest[len("oidc-provider/"):], 128, ".-_"):
-			return
-		}
+	if !principalOfKind(s, principal.KindSAMLProvider, principal.KindOIDCProvider) {
+		p.fail(off, ErrInvalid, "a Federated principal must be acs:ram::<16-digit account>:saml-provider/<name> or :oidc-provider/<name>; got "+quote(s))
 	}
-	p.fail(off, ErrInvalid, "a Federated principal must be acs:ram::<16-digit account>:saml-provider/<name> or :oidc-provider/<name>; got "+quote(s))
 }
 
 func (p *parser) conditions(m *member) []Condition {
