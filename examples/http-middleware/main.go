@@ -49,10 +49,6 @@ type service struct {
 	dir      *directory.Directory
 	creds    signature.DirectoryCredentials
 	verifier *signature.Verifier
-	// diagKey seals the explanation of each refusal into the response's
-	// EncodedDiagnosticMessage: only the account's administrator, who holds
-	// the key, reads which statement denied (apierror.Open).
-	diagKey apierror.DiagnosticKey
 }
 
 // newService returns the service over dir. The verifier takes the secrets
@@ -65,11 +61,7 @@ func newService(dir *directory.Directory, now func() time.Time) (*service, error
 	if err != nil {
 		return nil, err
 	}
-	k, err := apierror.NewDiagnosticKey()
-	if err != nil {
-		return nil, err
-	}
-	return &service{dir: dir, creds: creds, verifier: v, diagKey: k}, nil
+	return &service{dir: dir, creds: creds, verifier: v}, nil
 }
 
 // appARN is the resource of routes that name an app.
@@ -115,7 +107,14 @@ func (s *service) authorize(action string, resource func(*http.Request) string, 
 			if x.Layer != directory.LayerIdentity && x.Layer != directory.LayerSessionPolicy && x.Layer != 0 {
 				diag.Reason = "decided by the " + x.Layer.String()
 			}
-			d.Encoded, _ = apierror.Seal(s.diagKey, account, diag)
+			// The explanation goes sealed into the response's
+			// EncodedDiagnosticMessage: only the account's administrator
+			// reads which statement denied (Directory.DecodeDiagnosticMessage,
+			// RAM's DecodeDiagnosticMessage). On failure the detail has no
+			// message.
+			if b, err := json.Marshal(diag); err == nil {
+				d.Encoded, _ = s.dir.EncodeDiagnosticMessage(id.Principal.Account(), b)
+			}
 			apierror.WriteDenied(w, r, d, apierror.NewRequestID(), hostID)
 			return
 		}

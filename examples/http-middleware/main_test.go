@@ -74,8 +74,10 @@ func why(t *testing.T, s *service, req *http.Request) string {
 	var e apierror.Response
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &e))
 	require.NotNil(t, e.AccessDeniedDetail, rec.Body.String())
-	d, err := apierror.Open(s.diagKey, account, e.AccessDeniedDetail.EncodedDiagnosticMessage)
+	text, err := s.dir.DecodeDiagnosticMessage(account, e.AccessDeniedDetail.EncodedDiagnosticMessage)
 	require.NoError(t, err)
+	var d apierror.Diagnostic
+	require.NoError(t, json.Unmarshal([]byte(text), &d))
 	return d.Decision + ": " + strings.Join(d.Statements, "; ")
 }
 
