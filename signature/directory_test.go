@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ramauthz/ramauthz/directory"
+	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
@@ -105,4 +106,64 @@ func TestDirectoryCredentials(t *testing.T) {
 	_, _, err = none.SessionCredential(s1.AccessKeyID, s1.SecurityToken.Reveal())
 	check("nil directory", err, ErrUnavailable, nil, "ServiceUnavailable")
 	assert.False(t, errors.Is(err, ErrTokenExpired))
+}
+
+// TestDirectoryCredentialsAuthorize: the verified identity decides as what
+// it is: a RAM user by its ID, a role session by its credentials (its
+// role's policies, not the user's who assumed it); without a directory or
+// an identity the answer is ImplicitDeny with ErrUnavailable.
+func TestDirectoryCredentialsAuthorize(t *testing.T) {
+	const a = "1111111111111111"
+	d := directory.MustNew(directory.Options{})
+	_, err := d.CreateAccount(a)
+	require.NoError(t, err)
+	alice := principal.MustParse("acs:ram::" + a + ":user/alice")
+	_, err = d.CreateUser(alice)
+	require.NoError(t, err)
+	_, err = d.AttachPolicy(alice, directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunSTSAssumeRoleAccess"})
+	require.NoError(t, err)
+	ops := principal.MustParse("acs:ram::" + a + ":role/ops")
+	_, err = d.CreateRole(ops, directory.RoleSpec{TrustPolicy: `{"Version":"1","Statement":[{"Effect":"Allow",
+	  "Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + a + `:root"]}}]}`,
+		Policies: []directory.PolicyRef{{Type: directory.PolicySystem, Name: "AliyunARMSReadOnlyAccess"}}})
+	require.NoError(t, err)
+	out, err := d.AssumeRole(directory.AssumeRoleInput{Caller: alice, Role: ops, SessionName: "alice"})
+	require.NoError(t, err)
+	c := DirectoryCredentials{Directory: d}
+	read := evaluator.Request{Action: "arms:ListDashboards", Resource: "acs:arms:cn-hangzhou:" + a + ":dashboard/x"}
+	assume := evaluator.Request{Action: "sts:AssumeRole", Resource: ops.String()}
+
+	user := &Identity{Principal: alice, AccessKeyID: "LTAIunused"}
+	session := &Identity{Principal: out.Session, AccessKeyID: out.Credentials.AccessKeyID,
+		SecurityToken: out.Credentials.SecurityToken.Reveal()}
+	for _, tc := range []struct {
+		who  *Identity
+		req  evaluator.Request
+		want evaluator.Decision
+	}{
+		{user, assume, evaluator.Allow}, {user, read, evaluator.ImplicitDeny},
+		{session, read, evaluator.Allow}, {session, assume, evaluator.ImplicitDeny},
+	} {
+		res, err := c.Authorize(tc.who, tc.req)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, res.Decision, "%v %s", tc.who.Principal, tc.req.Action)
+		x, err := c.Explain(tc.who, tc.req)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, x.Decision)
+	}
+	forged := *session
+	forged.SecurityToken = forged.SecurityToken[:20]
+	res, err := c.Authorize(&forged, read)
+	assert.ErrorIs(t, err, directory.ErrTokenMalformed)
+	assert.Equal(t, evaluator.ImplicitDeny, res.Decision)
+
+	res, err = DirectoryCredentials{}.Authorize(user, read)
+	assert.ErrorIs(t, err, ErrUnavailable)
+	assert.Equal(t, evaluator.ImplicitDeny, res.Decision)
+	res, err = c.Authorize(nil, read)
+	assert.ErrorIs(t, err, ErrUnavailable)
+	assert.Equal(t, evaluator.ImplicitDeny, res.Decision)
+	x, err := c.Explain(nil, read)
+	assert.ErrorIs(t, err, ErrUnavailable)
+	assert.Equal(t, evaluator.ImplicitDeny, x.Decision)
 }
