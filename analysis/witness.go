@@ -1,0 +1,63 @@
+package analysis
+
+import (
+	"strings"
+
+	"github.com/ramauthz/ramauthz/evaluator"
+)
+
+// point turns a box found by the search into a request: one atom per
+// variable, chosen to be readable. For the action and the resource it
+// first tries the patterns of hint (the statement responsible) with their
+// wildcards filled in, keeping an instance that falls in the box.
+func (q *query) point(b box, hint *stmt) (evaluator.Request, []KeyValues) {
+	var r evaluator.Request
+	r.Action = q.pickString(q.vars[varAction], b[varAction], hint, true)
+	r.Resource = q.pickString(q.vars[varResource], b[varResource], hint, false)
+	r.Principal = q.vars[varPrincipal].atoms[b[varPrincipal].first()].principal
+	var kvs []KeyValues
+	ctx := &evaluator.Context{}
+	for _, v := range q.vars[varKey:] {
+		a := &v.atoms[b[v.indexOf()].first()]
+		if a.vals == nil {
+			continue
+		}
+		ctx.Set(v.name, a.vals...)
+		kvs = append(kvs, KeyValues{Key: v.name, Values: append([]string(nil), a.vals...)})
+	}
+	r.Context = ctx
+	return r, kvs
+}
+
+func (v *variable) indexOf() int { return v.pos }
+
+func (q *query) pickString(v *variable, set bitset, hint *stmt, action bool) string {
+	if hint != nil {
+		var pats []string
+		if action && !hint.notAction {
+			pats = hint.rawActs
+		}
+		if !action && hint.resKind == resAllow {
+			pats = hint.resources
+		}
+		for _, p := range pats {
+			for _, fill := range []string{"z", "x", "q", ""} {
+				s := instantiate(p, fill)
+				if i, ok := v.index[vecKey(v.vector(s))]; ok && set.has(i) {
+					return s
+				}
+			}
+		}
+	}
+	return v.atoms[set.first()].value
+}
+
+// instantiate fills a pattern's wildcards: each '*' and '?' becomes fill
+// ('?' becomes "z" when fill is empty).
+func instantiate(p, fill string) string {
+	q := fill
+	if q == "" {
+		q = "z"
+	}
+	return strings.NewReplacer("*", fill, "?", q).Replace(p)
+}
