@@ -80,11 +80,11 @@ type atom struct {
 // query holds everything one question needs: the sets, the variables and
 // their atoms, the budgets and the statistics.
 type query struct {
-	ctx   context.Context
-	lim   Limits
-	u     Universe
-	stats Stats
-	vars  []*variable
+	ctx     context.Context
+	lim     Limits
+	u       Universe
+	stats   Stats
+	vars    []*variable
 	keyOf   map[*cond]int // condition → variable index
 	condPos map[*cond]int // condition → position in its variable's conds
 	boxes   map[*stmt]box
