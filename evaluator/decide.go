@@ -164,9 +164,10 @@ func (s *stmt) condition(r *Request) tri {
 }
 
 // eval evaluates one condition against the request context (spec §4.1,
-// §4.3, §4.8, §4.9). The positive form is computed first: OR over the
-// request's values, false for an absent key; a negated operator inverts it,
-// which makes it true for an absent key and NOR over several values.
+// §4.3, §4.8, §4.9, §13 D22). The positive form is computed first: OR over
+// the request's values, false for an absent key; a negated operator inverts
+// it, which makes it true for an absent key and NOR over several values. An
+// IfExists condition on an absent key is true, whatever its operator.
 func (cd *cond) eval(r *Request) tri {
 	hit := triFalse
 	switch v := r.Context.lookup(cd.nkey, cd.slot); {
@@ -187,6 +188,8 @@ func (cd *cond) eval(r *Request) tri {
 		// (for a role session, the role's ARN: spec §3.2).
 		pv := parseRequestValue(r.Principal.ARN)
 		hit = cd.matchValue(r.Principal.ARN, &pv)
+	case cd.ifExists:
+		return triTrue
 	}
 	if cd.neg {
 		return hit.not()

@@ -77,8 +77,11 @@ func genPolicies(t testing.TB, s *bytesSource) []Policy {
 				st.Resource = s.patterns(resourcePieces)
 			}
 			for c := 0; c < s.next()%3; c++ {
-				op := policy.Operator(1 + s.next()%21)
-				cond := policy.Condition{Operator: op, Key: s.pick(condKeys)}
+				// 42 operator names: the 21 operators and their IfExists
+				// forms (spec §13 D22).
+				n := s.next() % 42
+				op := policy.Operator(1 + n%21)
+				cond := policy.Condition{Operator: op, IfExists: n >= 21, Key: s.pick(condKeys)}
 				for v := 0; v < 1+s.next()%2; v++ {
 					raw := s.pick(familyValues[op.Family()])
 					val, err := policy.ParseValue(op, raw)

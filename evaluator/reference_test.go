@@ -125,7 +125,7 @@ func refCondition(c policy.Condition, r Request) int {
 		vals = []string{r.Principal.ARN}
 	}
 	if len(vals) == 0 {
-		if c.Operator.Negated() {
+		if c.IfExists || c.Operator.Negated() {
 			return refT
 		}
 		return refF

@@ -129,6 +129,18 @@ func TestOperators(t *testing.T) {
 		_, ok := ParseOperator(name)
 		assert.False(t, ok, name)
 	}
+	for _, name := range []string{"stringequals", "StringEqualsifexists", "IfExists", "NullIfExists", "ForAnyValue:StringEqualsIfExists", "StringEqualsIfExistsIfExists", "ArnLikeIfExists", ""} {
+		_, _, ok := ParseOperatorName(name)
+		assert.False(t, ok, name)
+	}
+	for _, op := range Operators() {
+		got, ifExists, ok := ParseOperatorName(op.String())
+		assert.True(t, ok && got == op && !ifExists, op.String())
+		got, ifExists, ok = ParseOperatorName(op.String() + "IfExists")
+		assert.True(t, ok && got == op && ifExists, op.String()+"IfExists")
+		assert.Equal(t, op.String()+"IfExists", Condition{Operator: op, IfExists: true}.OperatorName())
+		assert.Equal(t, op.String(), Condition{Operator: op}.OperatorName())
+	}
 	assert.False(t, Operator(0).Valid())
 	assert.Equal(t, "Operator(0)", Operator(0).String())
 	assert.Equal(t, Family(0), Operator(99).Family())
