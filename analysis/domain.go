@@ -119,6 +119,9 @@ func (q *query) spendState(v string, blame func() StatementRef) bool {
 	return true
 }
 
+// sameKey reports whether two condition key names name one key, asking the
+// evaluator's Context itself, so that the analysis groups keys exactly as
+// Decide looks them up (spec §4.7, §13 D23).
 func sameKey(a, b string) bool {
 	var c evaluator.Context
 	c.Set(a, "x")

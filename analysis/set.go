@@ -182,11 +182,15 @@ func newStmt(ps *policy.Statement, kind policy.Kind) (stmt, error) {
 		for _, v := range c.Values {
 			cd.vals = append(cd.vals, v.Raw)
 		}
+		// The whole condition (operator, IfExists, key, values) goes into
+		// the probes, so whatever the evaluator reads, they read.
+		cc := c
+		cc.Values = vals
 		probe := func(e policy.Effect) (*evaluator.Evaluator, error) {
 			return evaluator.Compile(evaluator.Policy{ID: "condition", Document: &policy.Document{
 				Version: "1",
 				Statements: []policy.Statement{{Effect: e, Action: []string{"*"}, Resource: []string{"*"},
-					Condition: []policy.Condition{{Operator: c.Operator, Key: c.Key, Values: vals}}}},
+					Condition: []policy.Condition{cc}}},
 			}})
 		}
 		var err error
