@@ -59,3 +59,8 @@ func checkReasons(t *testing.T, res Result, left, right *Set) {
 		}
 	}
 }
+
+func mustPat(p string, fold bool) *matchPattern {
+	m := matchMust(p, fold)
+	return &m
+}
