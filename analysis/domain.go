@@ -263,9 +263,7 @@ func (q *query) stringVar(name string, kind varKind, pats []string, fold bool, a
 	}
 	var cands []string
 	if kind == varAction && len(q.u.Actions) > 0 {
-		for _, a := range q.u.Actions {
-			cands = append(cands, match.LowerASCII(a))
-		}
+		cands = append(cands, q.u.Actions...) // as written: Decide folds them
 	} else {
 		as := make([]*nfa, len(pats))
 		for i, p := range pats {

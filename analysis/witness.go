@@ -32,7 +32,7 @@ func (q *query) point(b box, hint *stmt) (evaluator.Request, []KeyValues) {
 func (v *variable) indexOf() int { return v.pos }
 
 func (q *query) pickString(v *variable, set bitset, hint *stmt, action bool) string {
-	if hint != nil {
+	if hint != nil && !(action && len(q.u.Actions) > 0) {
 		var pats []string
 		if action && !hint.notAction {
 			pats = hint.rawActs
