@@ -216,7 +216,7 @@ func explore(as []*nfa, sigma []rune, spend func() bool) (words []string, vecs [
 		return v
 	}
 	seen := map[string]bool{key(start): true}
-	seenVec := map[string]bool{}
+	seenVec := map[string]int{}
 	queue := []node{{start, ""}}
 	if !spend() {
 		return nil, nil, false
@@ -225,10 +225,12 @@ func explore(as []*nfa, sigma []rune, spend func() bool) (words []string, vecs [
 		n := queue[0]
 		queue = queue[1:]
 		v := vecOf(n.state)
-		if k := key(v); !seenVec[k] {
-			seenVec[k] = true
+		if i, ok := seenVec[key(v)]; !ok {
+			seenVec[key(v)] = len(words)
 			words = append(words, n.word)
 			vecs = append(vecs, v)
+		} else if words[i] == "" {
+			words[i] = n.word // the empty string is a poor witness
 		}
 		for _, c := range sigma {
 			next := make([]uint64, width)
