@@ -91,6 +91,8 @@ type query struct {
 	// patIdx maps an action or resource pattern to its vector position.
 	actIdx, resIdx map[string]int
 	prinIdx        map[*stmt]int
+	// the question's own patterns, for readable witnesses
+	hintActs, hintRes []string
 	// the statement whose box is being searched, for budget errors
 	current StatementRef
 	failErr error

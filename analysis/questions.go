@@ -123,6 +123,7 @@ func Compare(ctx context.Context, a, b *Set, u Universe, l Limits) (rel Relation
 // a check that a request lies in it.
 func (q *query) region(actions, resources []string) (box, func(evaluator.Request) bool) {
 	b := q.fullBox()
+	q.hintActs, q.hintRes = actions, resources
 	var aps, rps []match.Pattern
 	if len(actions) > 0 {
 		var idx []int

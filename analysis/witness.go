@@ -32,14 +32,22 @@ func (q *query) point(b box, hint *stmt) (evaluator.Request, []KeyValues) {
 func (v *variable) indexOf() int { return v.pos }
 
 func (q *query) pickString(v *variable, set bitset, hint *stmt, action bool) string {
-	if hint != nil && !(action && len(q.u.Actions) > 0) {
-		var pats []string
+	var pats []string
+	if hint != nil {
 		if action && !hint.notAction {
 			pats = hint.rawActs
 		}
 		if !action && hint.resKind == resAllow {
 			pats = hint.resources
 		}
+	}
+	// Then the question's own patterns.
+	if action {
+		pats = append(pats[:len(pats):len(pats)], q.hintActs...)
+	} else {
+		pats = append(pats[:len(pats):len(pats)], q.hintRes...)
+	}
+	if !(action && len(q.u.Actions) > 0) {
 		for _, p := range pats {
 			for _, fill := range []string{"z", "x", "q", ""} {
 				s := instantiate(p, fill)
