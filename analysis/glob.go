@@ -1,8 +1,8 @@
 package analysis
 
 import (
+	"math/bits"
 	"slices"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -176,9 +176,14 @@ func freshRune(used map[rune]bool, prefer string) rune {
 
 // explore runs the automata in lock step from the empty string, breadth
 // first, and returns the shortest string for every distinct combination of
-// accepting automata (the combination as a bit vector). Each product state
-// visited costs one unit of budget; spend reports false when the budget is
-// gone, and explore then returns ok false.
+// accepting automata (the combination as a bit vector; the empty string is
+// replaced by a longer one of the same combination when there is one). Each
+// product state visited costs one unit of budget; spend reports false when
+// the budget is gone, and explore then returns ok false.
+//
+// The automata run bit-parallel (Shift-And): a state set is a bit vector
+// of positions, and one step is a shift of the positions whose token takes
+// the character, plus the star positions, which stay.
 func explore(as []*nfa, sigma []rune, spend func() bool) (words []string, vecs [][]uint64, ok bool) {
 	if len(as) == 0 {
 		return []string{""}, [][]uint64{nil}, true
@@ -188,76 +193,194 @@ func explore(as []*nfa, sigma []rune, spend func() bool) (words []string, vecs [
 		off[i+1] = off[i] + a.words
 	}
 	width := off[len(as)]
-	type node struct {
-		state []uint64
-		word  string
+	// masks[sym][off..]: positions whose token accepts sym; star: star
+	// positions.
+	masks := make([][]uint64, len(sigma))
+	for si, c := range sigma {
+		m := make([]uint64, width)
+		for i, a := range as {
+			for ti, t := range a.toks {
+				if t.kind == tokAny || t.kind == tokStar || t.kind == tokLit && slices.Contains(t.runes, c) {
+					put(m[off[i]:], ti)
+				}
+			}
+		}
+		masks[si] = m
+	}
+	star := make([]uint64, width)
+	accept := make([]int, len(as)) // bit index of each automaton's accepting state
+	for i, a := range as {
+		for ti, t := range a.toks {
+			if t.kind == tokStar {
+				put(star[off[i]:], ti)
+			}
+		}
+		accept[i] = len(a.toks)
+	}
+	// shift moves every position of one automaton's segment up by one
+	// (within the segment: the top position never carries out, since the
+	// accepting state has no token).
+	stepInto := func(dst, src []uint64, m []uint64) {
+		for i := range as {
+			lo, hi := off[i], off[i+1]
+			if hi-lo == 1 {
+				// One word: the common case, without carries.
+				x := src[lo]
+				if x == 0 {
+					dst[lo] = 0
+					continue
+				}
+				y := (x&m[lo])<<1 | x&star[lo]
+				dst[lo] = y | (y&star[lo])<<1
+				continue
+			}
+			var carry uint64
+			for w := lo; w < hi; w++ {
+				x := src[w] & m[w]
+				nx := x<<1 | carry
+				carry = x >> 63
+				dst[w] = nx | src[w]&star[w]
+			}
+			// closure: a star position also enables the next one.
+			carry = 0
+			for w := lo; w < hi; w++ {
+				x := dst[w] & star[w]
+				dst[w] |= x<<1 | carry
+				carry = x >> 63
+			}
+		}
+	}
+	var states []uint64 // arena: state k is states[k*width:(k+1)*width]
+	var parent []int32
+	var via []int32
+	index := map[string]int32{}
+	keyBuf := make([]byte, width*8)
+	keyOf := func(s []uint64) []byte {
+		for i, w := range s {
+			for k := 0; k < 8; k++ {
+				keyBuf[i*8+k] = byte(w >> (8 * k))
+			}
+		}
+		return keyBuf
+	}
+	add := func(s []uint64, from, sym int32) {
+		index[string(keyOf(s))] = int32(len(parent))
+		states = append(states, s...)
+		parent = append(parent, from)
+		via = append(via, sym)
+	}
+	word := func(k int32) string {
+		var rs []rune
+		for ; parent[k] >= 0; k = parent[k] {
+			rs = append(rs, sigma[via[k]])
+		}
+		slices.Reverse(rs)
+		return string(rs)
 	}
 	start := make([]uint64, width)
 	for i, a := range as {
-		a.start(start[off[i]:off[i+1]])
+		put(start[off[i]:], 0)
+		_ = a
 	}
-	key := func(s []uint64) string {
-		var b strings.Builder
-		for _, w := range s {
-			for k := 0; k < 8; k++ {
-				b.WriteByte(byte(w >> (8 * k)))
-			}
+	// closure of the start state
+	for i := range as {
+		var carry uint64
+		for w := off[i]; w < off[i+1]; w++ {
+			x := start[w] & star[w]
+			start[w] |= x<<1 | carry
+			carry = x >> 63
 		}
-		return b.String()
 	}
-	vw := (len(as) + 63) / 64
-	vecOf := func(s []uint64) []uint64 {
-		v := make([]uint64, vw)
-		for i, a := range as {
-			if a.accepts(s[off[i]:off[i+1]]) {
-				put(v, i)
-			}
-		}
-		return v
-	}
-	seen := map[string]bool{key(start): true}
-	seenVec := map[string]int{}
-	queue := []node{{start, ""}}
 	if !spend() {
 		return nil, nil, false
 	}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		v := vecOf(n.state)
-		if i, ok := seenVec[key(v)]; !ok {
-			seenVec[key(v)] = len(words)
-			words = append(words, n.word)
-			vecs = append(vecs, v)
-		} else if words[i] == "" {
-			words[i] = n.word // the empty string is a poor witness
-		}
-		for _, c := range sigma {
-			next := make([]uint64, width)
-			live := false
-			for i, a := range as {
-				src := n.state[off[i]:off[i+1]]
-				if isZero(src) {
-					continue
+	add(start, -1, -1)
+	vw := (len(as) + 63) / 64
+	vecIndex := map[string]int{}
+	var repl []int32 // state of each recorded word
+	next := make([]uint64, width)
+	vec := make([]uint64, vw)
+	litSyms := make([][][]int32, len(as))
+	for i, a := range as {
+		litSyms[i] = make([][]int32, len(a.toks))
+		for ti, t := range a.toks {
+			for _, r := range t.runes {
+				if si, found := slices.BinarySearch(sigma[:len(sigma)-1], r); found {
+					litSyms[i][ti] = append(litSyms[i][ti], int32(si))
 				}
-				a.step(next[off[i]:off[i+1]], src, c)
-				live = true
 			}
-			if !live {
+		}
+	}
+	mark := make([]bool, len(sigma))
+	var syms []int32
+	for k := 0; k < len(parent); k++ {
+		cur := states[k*width : (k+1)*width]
+		clear(vec)
+		for i := range as {
+			if has(cur[off[i]:], accept[i]) {
+				put(vec, i)
+			}
+		}
+		vk := string(keyOfVec(vec))
+		if j, seen := vecIndex[vk]; !seen {
+			vecIndex[vk] = len(vecs)
+			vecs = append(vecs, slices.Clone(vec))
+			repl = append(repl, int32(k))
+		} else if parent[repl[j]] < 0 {
+			repl[j] = int32(k) // the empty string is a poor witness
+		}
+		if isZero(cur) {
+			continue
+		}
+		// Only the characters some live literal position names behave
+		// differently from the fresh character (the last of sigma).
+		syms = syms[:0]
+		for i := range as {
+			for w := off[i]; w < off[i+1]; w++ {
+				for x := cur[w]; x != 0; x &= x - 1 {
+					ti := (w-off[i])*64 + bits.TrailingZeros64(x)
+					if ti < len(litSyms[i]) {
+						for _, si := range litSyms[i][ti] {
+							if !mark[si] {
+								mark[si] = true
+								syms = append(syms, si)
+							}
+						}
+					}
+				}
+			}
+		}
+		slices.Sort(syms)
+		for _, si := range syms {
+			mark[si] = false
+		}
+		syms = append(syms, int32(len(sigma)-1))
+		for _, si := range syms {
+			stepInto(next, cur, masks[si])
+			if _, seen := index[string(keyOf(next))]; seen {
 				continue
 			}
-			k := key(next)
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
 			if !spend() {
 				return nil, nil, false
 			}
-			queue = append(queue, node{next, n.word + string(c)})
+			add(next, int32(k), int32(si))
+			cur = states[k*width : (k+1)*width] // the arena may have moved
 		}
 	}
+	for _, k := range repl {
+		words = append(words, word(k))
+	}
 	return words, vecs, true
+}
+
+func keyOfVec(v []uint64) []byte {
+	b := make([]byte, len(v)*8)
+	for i, w := range v {
+		for k := 0; k < 8; k++ {
+			b[i*8+k] = byte(w >> (8 * k))
+		}
+	}
+	return b
 }
 
 func isZero(s []uint64) bool {
