@@ -272,7 +272,11 @@ func (q *query) stringVar(name string, kind varKind, pats []string, fold bool, a
 			as[i] = globNFA(p)
 		}
 		blame := func() StatementRef { return blameStmt(all, kind, as, pats) }
-		words, vecs, ok := explore(as, alphabet(as, "zyxwvqjk"), func() bool { return q.spendState(name, blame) })
+		colons := 1
+		if kind == varResource {
+			colons = 2
+		}
+		words, vecs, ok := exploreGrouped(pats, as, colons, func() bool { return q.spendState(name, blame) })
 		if !ok {
 			return nil, q.failErr
 		}
@@ -543,7 +547,7 @@ func (q *query) candidates(name string, fam policy.Family, conds []*cond) ([]str
 				}
 			}
 		}
-		words, _, ok := explore(as, alphabet(as, "zyxwvqjk"), func() bool { return q.spendState(name, nil) })
+		words, _, ok := explore(as, alphabet(as, "zyxwvqjk"), "", func() bool { return q.spendState(name, nil) })
 		if !ok {
 			return nil, q.failErr
 		}

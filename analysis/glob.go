@@ -3,6 +3,7 @@ package analysis
 import (
 	"math/bits"
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -184,9 +185,9 @@ func freshRune(used map[rune]bool, prefer string) rune {
 // The automata run bit-parallel (Shift-And): a state set is a bit vector
 // of positions, and one step is a shift of the positions whose token takes
 // the character, plus the star positions, which stay.
-func explore(as []*nfa, sigma []rune, spend func() bool) (words []string, vecs [][]uint64, ok bool) {
+func explore(as []*nfa, sigma []rune, prefix string, spend func() bool) (words []string, vecs [][]uint64, ok bool) {
 	if len(as) == 0 {
-		return []string{""}, [][]uint64{nil}, true
+		return []string{prefix}, [][]uint64{nil}, true
 	}
 	off := make([]int, len(as)+1)
 	for i, a := range as {
@@ -278,9 +279,8 @@ func explore(as []*nfa, sigma []rune, spend func() bool) (words []string, vecs [
 		return string(rs)
 	}
 	start := make([]uint64, width)
-	for i, a := range as {
+	for i := range as {
 		put(start[off[i]:], 0)
-		_ = a
 	}
 	// closure of the start state
 	for i := range as {
@@ -290,6 +290,16 @@ func explore(as []*nfa, sigma []rune, spend func() bool) (words []string, vecs [
 			start[w] |= x<<1 | carry
 			carry = x >> 63
 		}
+	}
+	// Read the prefix: every word found starts with it.
+	for _, r := range prefix {
+		si, found := slices.BinarySearch(sigma[:len(sigma)-1], r)
+		if !found {
+			si = len(sigma) - 1
+		}
+		tmp := make([]uint64, width)
+		stepInto(tmp, start, masks[si])
+		start = tmp
 	}
 	if !spend() {
 		return nil, nil, false
@@ -368,7 +378,7 @@ func explore(as []*nfa, sigma []rune, spend func() bool) (words []string, vecs [
 		}
 	}
 	for _, k := range repl {
-		words = append(words, word(k))
+		words = append(words, prefix+word(k))
 	}
 	return words, vecs, true
 }
@@ -390,4 +400,106 @@ func isZero(s []uint64) bool {
 		}
 	}
 	return true
+}
+
+// exploreGrouped is explore for many patterns of the form
+// "<literal prefix up to the k-th ':'>…", as actions ("svc:…", k = 1) and
+// resources ("acs:svc:…", k = 2) are written. Two such prefixes that differ
+// can never both start one string, so the patterns split into groups by
+// that prefix: strings starting with a group's prefix meet only that group
+// and the patterns without such a prefix (the rest); strings starting with
+// no group's prefix meet only the rest. Each group is explored on its own,
+// which keeps the product of automata small. The answer is the same as
+// explore's over all patterns, up to which witness represents a class.
+func exploreGrouped(pats []string, as []*nfa, colons int, spend func() bool) ([]string, [][]uint64, bool) {
+	var keys []string
+	groups := map[string][]int{}
+	var rest []int
+	for i, p := range pats {
+		lit := p
+		if j := strings.IndexAny(p, "*?"); j >= 0 {
+			lit = p[:j]
+		}
+		end, n := -1, 0
+		for j := 0; j < len(lit); j++ {
+			if lit[j] == ':' {
+				n++
+				if n == colons {
+					end = j + 1
+					break
+				}
+			}
+		}
+		if end < 0 {
+			rest = append(rest, i)
+			continue
+		}
+		k := lit[:end]
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	vw := (len(as) + 63) / 64
+	var words []string
+	var vecs [][]uint64
+	seen := map[string]int{}
+	record := func(ws []string, vs [][]uint64, idx []int, limit int) {
+		for j, w := range ws {
+			full := make([]uint64, vw)
+			for b, i := range idx[:limit] {
+				if has(vs[j], b) {
+					put(full, i)
+				}
+			}
+			k := string(keyOfVec(full))
+			if at, ok := seen[k]; !ok {
+				seen[k] = len(words)
+				words = append(words, w)
+				vecs = append(vecs, full)
+			} else if words[at] == "" {
+				words[at] = w
+			}
+		}
+	}
+	sub := func(idx []int, extra []*nfa) []*nfa {
+		out := make([]*nfa, 0, len(idx)+len(extra))
+		for _, i := range idx {
+			out = append(out, as[i])
+		}
+		return append(out, extra...)
+	}
+	// Strings that start with no group's prefix: the rest, plus one
+	// automaton per prefix whose words are dropped.
+	var blockers []*nfa
+	for _, k := range keys {
+		blockers = append(blockers, globNFA(k+"*"))
+	}
+	subAs := sub(rest, blockers)
+	ws, vs, ok := explore(subAs, alphabet(subAs, "zyxwvqjk"), "", spend)
+	if !ok {
+		return nil, nil, false
+	}
+	var keepW []string
+	var keepV [][]uint64
+	for j := range ws {
+		blocked := false
+		for b := len(rest); b < len(subAs); b++ {
+			blocked = blocked || has(vs[j], b)
+		}
+		if !blocked {
+			keepW, keepV = append(keepW, ws[j]), append(keepV, vs[j])
+		}
+	}
+	record(keepW, keepV, rest, len(rest))
+	for _, k := range keys {
+		idx := append(slices.Clone(groups[k]), rest...)
+		subAs := sub(idx, nil)
+		ws, vs, ok := explore(subAs, alphabet(subAs, "zyxwvqjk"), k, spend)
+		if !ok {
+			return nil, nil, false
+		}
+		record(ws, vs, idx, len(idx))
+	}
+	return words, vecs, true
 }

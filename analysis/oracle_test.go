@@ -72,14 +72,14 @@ func (g *caseGen) statement() policy.Statement {
 		st.Effect = policy.Deny
 	}
 	if g.r.IntN(5) == 0 {
-		st.NotAction = g.list("aB*?")
+		st.NotAction = g.list("aB:*?")
 	} else {
-		st.Action = g.list("aB*?*")
+		st.Action = g.list("aB:*?*")
 	}
 	if g.r.IntN(5) == 0 {
-		st.NotResource = g.list("a/*?")
+		st.NotResource = g.list("a/:*?")
 	} else {
-		st.Resource = g.list("a/*?*")
+		st.Resource = g.list("a:/*?*")
 	}
 	for n := g.r.IntN(3); n > 0; n-- {
 		ki := g.r.IntN(len(g.fams))
@@ -149,9 +149,9 @@ func (g *caseGen) universe(f func(evaluator.Request)) {
 		}
 		return out
 	}
-	actions := strs("abz", 3) // the patterns' letters plus a fresh one
+	actions := strs("ab:z", 3) // the patterns' letters plus a fresh one
 	actions = append(actions, "A", "B", "AB", "aB")
-	resources := strs("a/z", 3)
+	resources := strs("a/:z", 3)
 	keyVals := make([][][]string, len(g.fams))
 	for ki, fi := range g.fams {
 		p := families[fi].probe
@@ -160,7 +160,7 @@ func (g *caseGen) universe(f func(evaluator.Request)) {
 			vals = append(vals, []string{p[i]})
 		}
 		for i := range p {
-			for j := i + 1; j < len(p); j++ {
+			for j := i + 1; j < len(p) && j < 7; j++ { // lists of two
 				vals = append(vals, []string{p[i], p[j]})
 			}
 		}
@@ -211,7 +211,7 @@ func oracleCase(t *testing.T, seed uint64) (verdicts [3]Verdict) {
 	}
 	o, oj, _ := g.set(t, base)
 	res := NoNewAccess(bg, n, o, Universe{}, Limits{})
-	ang := AccessNotGranted(bg, n, []string{"a*"}, []string{"*a"}, Universe{}, Limits{})
+	ang := AccessNotGranted(bg, n, []string{"a:*"}, []string{"a?"}, Universe{}, Limits{})
 	aa := AlwaysAllows(bg, n, []string{"a?"}, []string{"a*"}, nil, Universe{}, Limits{})
 	desc := func() string { return fmt.Sprintf("seed %d\nN=%s\nO=%s", seed, nj, oj) }
 	for _, x := range []Result{res, ang, aa} {
@@ -221,7 +221,7 @@ func oracleCase(t *testing.T, seed uint64) (verdicts [3]Verdict) {
 	}
 	checkReasons(t, res, n, o)
 	var found, foundANG, foundAA *evaluator.Request
-	aPat, rPat := mustPat("a*", true), mustPat("*a", false)
+	aPat, rPat := mustPat("a:*", true), mustPat("a?", false)
 	aaA, aaR := mustPat("a?", true), mustPat("a*", false)
 	g.universe(func(q evaluator.Request) {
 		dn := n.Decide(q)
