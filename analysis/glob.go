@@ -83,42 +83,6 @@ func newNFA(toks []token) *nfa {
 func has(set []uint64, i int) bool { return set[i>>6]&(1<<(uint(i)&63)) != 0 }
 func put(set []uint64, i int)      { set[i>>6] |= 1 << (uint(i) & 63) }
 
-// close adds the states reachable through stars (a star may match nothing).
-func (a *nfa) close(set []uint64) {
-	for i, t := range a.toks {
-		if t.kind == tokStar && has(set, i) {
-			put(set, i+1)
-		}
-	}
-}
-
-func (a *nfa) start(set []uint64) {
-	put(set, 0)
-	a.close(set)
-}
-
-// step writes into dst the states reached from src on character c.
-func (a *nfa) step(dst, src []uint64, c rune) {
-	for i, t := range a.toks {
-		if !has(src, i) {
-			continue
-		}
-		switch t.kind {
-		case tokStar:
-			put(dst, i)
-		case tokAny:
-			put(dst, i+1)
-		case tokLit:
-			if slices.Contains(t.runes, c) {
-				put(dst, i+1)
-			}
-		}
-	}
-	a.close(dst)
-}
-
-func (a *nfa) accepts(set []uint64) bool { return has(set, len(a.toks)) }
-
 // cost is a rough measure of how many states the automaton may have: the
 // '?' and literal positions after the first star.
 func (a *nfa) cost() int {
