@@ -3,7 +3,6 @@ package evaluator
 import (
 	"github.com/ramauthz/ramauthz/policy"
 	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -36,38 +35,12 @@ func slotOf(k string) int {
 	return -1
 }
 
-// normKey returns the form of a condition key used for lookups. Keys that
-// start with "acs:" (in any case) name common keys, whose names are
-// case-insensitive (spec §4.7): their name is folded to lower case up to the
-// first '/', so that acs:SourceIp and acs:sourceip are one key while the
-// tag name in acs:ResourceTag/<tag> keeps its case. Every other key is
-// returned unchanged and compared exactly.
-func normKey(k string) string {
-	if len(k) < 4 || k[0]|0x20 != 'a' || k[1]|0x20 != 'c' || k[2]|0x20 != 's' || k[3] != ':' {
-		return k
-	}
-	end := strings.IndexByte(k, '/')
-	if end < 0 {
-		end = len(k)
-	}
-	upper := false
-	for i := 0; i < end; i++ {
-		if c := k[i]; c >= 'A' && c <= 'Z' {
-			upper = true
-			break
-		}
-	}
-	if !upper {
-		return k
-	}
-	b := []byte(k)
-	for i := 0; i < end; i++ {
-		if c := b[i]; c >= 'A' && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	return string(b)
-}
+// normKey returns the form of a condition key used for lookups, by compile
+// and by Context alike: policy.CanonicalKey, which folds ASCII case before
+// the first '/' for every key (spec §13 D23), so acs:SourceIp and
+// acs:sourceip, oss:Prefix and oss:prefix are one key, while the tag name
+// in acs:ResourceTag/<tag> keeps its case.
+func normKey(k string) string { return policy.CanonicalKey(k) }
 
 // values is what a Context holds for one key: the strings as given, and
 // each string read ahead as the typed values conditions compare, so Decide
@@ -123,7 +96,9 @@ func requestIP(s string) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
-	return a
+	// Spec §13 D25: an IPv4-mapped address (::ffff:a.b.c.d, in any
+	// spelling) is compared as the IPv4 address it maps.
+	return a.Unmap()
 }
 
 // Context holds the condition keys of one request: each key maps to one or
@@ -131,10 +106,11 @@ func requestIP(s string) netip.Addr {
 // as the type a condition expects are kept; the comparison then is unknown,
 // see Evaluator.Decide).
 //
-// Key names that start with "acs:" are matched case-insensitively
-// (acs:sourceip and acs:SourceIp are the same key; for keys with a '/', such
-// as acs:ResourceTag/Env, only the part before the '/' is case-insensitive).
-// All other keys are matched exactly.
+// Key names are matched without regard to ASCII case before the first '/'
+// (spec §13 D23, policy.CanonicalKey): acs:sourceip and acs:SourceIp are the
+// same key, as are oss:prefix and oss:Prefix; for keys with a '/', such as
+// acs:ResourceTag/Env, the part from the '/' on is exact. Setting a key that
+// is the same as an earlier one under this rule replaces it.
 //
 // Fill a Context once per request (filling may allocate); Decide and Explain
 // read it without allocating. The zero value is an empty context ready to
@@ -200,10 +176,12 @@ func (c *Context) Reset() {
 	clear(c.other)
 }
 
-// SetSourceIP sets acs:SourceIp to a.String(). The zero Addr is stored as
-// the string "invalid IP", which no IP condition accepts.
+// SetSourceIP sets acs:SourceIp to a.Unmap().String(): an IPv4-mapped
+// address (::ffff:203.0.113.7) is stored as the IPv4 address it maps
+// (203.0.113.7; spec §13 D25). The zero Addr is stored as the string
+// "invalid IP", which no IP condition accepts.
 func (c *Context) SetSourceIP(a netip.Addr) {
-	c.slots[2].fill([]string{a.String()})
+	c.slots[2].fill([]string{a.Unmap().String()})
 }
 
 // SetCurrentTime sets acs:CurrentTime to t in RFC 3339 form in UTC, with
