@@ -118,7 +118,7 @@ func (q *query) decide() bool {
 // that overlaps b, every solution takes, in some variable d where b is not
 // inside C, an atom of b_d outside C_d; the search tries each such d.
 func (q *query) escape(b box, avoid []box) (box, bool) {
-	if !q.decide() {
+	if !q.decide() || b.empty() {
 		return nil, false
 	}
 	var rel []box
