@@ -379,6 +379,12 @@ func (q *query) principalVar(all []*stmt) (*variable, error) {
 			cands = append(cands, evaluator.Principal{Type: evaluator.PrincipalFederated, ARN: f})
 		}
 	}
+	// Principals whose ARN names their own account come first, so that
+	// witnesses are consistent principals whenever one will do; the others
+	// remain, since Decide accepts them.
+	slices.SortStableFunc(cands, func(a, b evaluator.Principal) int {
+		return consistencyRank(a) - consistencyRank(b)
+	})
 	v.index = map[string]int{}
 	for _, p := range cands {
 		if !q.spendState("principal", nil) {
@@ -398,6 +404,16 @@ func (q *query) principalVar(all []*stmt) (*variable, error) {
 		v.atoms = append(v.atoms, atom{principal: p, vec: vec})
 	}
 	return v, nil
+}
+
+func consistencyRank(p evaluator.Principal) int {
+	switch p.Type {
+	case evaluator.PrincipalUser, evaluator.PrincipalRole, evaluator.PrincipalAccount:
+		if !strings.HasPrefix(p.ARN, "acs:ram::"+p.AccountID+":") {
+			return 1
+		}
+	}
+	return 0
 }
 
 // probe reads the truth value of a condition for a request context.

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -186,6 +187,16 @@ func TestMixedKeyTypeIsUnknown(t *testing.T) {
 	res := NoNewAccess(bg, p, nil, Universe{}, Limits{})
 	var me *MixedKeyTypeError
 	if res.Verdict != VerdictUnknown || !errors.As(res.Err, &me) || !errors.Is(res.Err, ErrUnsupported) {
+		t.Fatalf("%v %v", res.Verdict, res.Err)
+	}
+}
+
+func TestContextDeadlineIsABackstop(t *testing.T) {
+	a := jsonSet(t, `{"Version":"1","Statement":[{"Effect":"Allow","Action":"svc:*a??????????????","Resource":"*"}]}`)
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	res := NoNewAccess(ctx, a, nil, Universe{}, Limits{})
+	if res.Verdict != VerdictUnknown || !errors.Is(res.Err, context.Canceled) {
 		t.Fatalf("%v %v", res.Verdict, res.Err)
 	}
 }
