@@ -5,8 +5,10 @@ import (
 	"math/big"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/internal/match"
@@ -93,6 +95,8 @@ type query struct {
 	prinIdx        map[*stmt]int
 	// the question's own patterns, for readable witnesses
 	hintActs, hintRes []string
+	// every action and resource pattern of the sets, as written
+	rawActs, rawRes []string
 	// the statement whose box is being searched, for budget errors
 	current StatementRef
 	failErr error
@@ -172,6 +176,8 @@ func newQuery(ctx context.Context, sets []*Set, u Universe, l Limits, extraActio
 		for _, a := range st.actions {
 			addAct(a)
 		}
+		q.rawActs = append(q.rawActs, st.rawActs...)
+		q.rawRes = append(q.rawRes, st.resources...)
 	}
 	for _, a := range extraActions {
 		addAct(match.LowerASCII(a))
@@ -557,6 +563,12 @@ func (q *query) candidates(name string, fam policy.Family, conds []*cond) ([]str
 				case policy.StringLike:
 					as = append(as, globNFA(raw))
 				case policy.StringEqualsIgnoreCase:
+					if strings.ContainsRune(raw, utf8.RuneError) {
+						// strings.EqualFold reads an invalid byte of a
+						// request as U+FFFD, which the matcher does not:
+						// such a byte is a class of its own.
+						return nil, &UnsupportedError{Msg: "StringEqualsIgnoreCase value with U+FFFD on key " + strconv.Quote(name)}
+					}
 					as = append(as, literalNFA(raw, true))
 				default:
 					as = append(as, literalNFA(raw, false))

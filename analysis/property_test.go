@@ -3,6 +3,8 @@ package analysis
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -198,5 +200,69 @@ func TestContextDeadlineIsABackstop(t *testing.T) {
 	res := NoNewAccess(ctx, a, nil, Universe{}, Limits{})
 	if res.Verdict != VerdictUnknown || !errors.Is(res.Err, context.Canceled) {
 		t.Fatalf("%v %v", res.Verdict, res.Err)
+	}
+}
+
+func TestUnionWithAllowsAndDenies(t *testing.T) {
+	p := jsonSet(t, `{"Version":"1","Statement":[{"Effect":"Allow","Action":"arms:*","Resource":"*"}]}`)
+	withAllow := jsonSet(t, `{"Version":"1","Statement":[{"Effect":"Allow","Action":"arms:*","Resource":"*"},
+ {"Effect":"Allow","Action":"cms:*","Resource":"*"}]}`)
+	withDeny := jsonSet(t, `{"Version":"1","Statement":[{"Effect":"Allow","Action":"arms:*","Resource":"*"},
+ {"Effect":"Deny","Action":"arms:Delete*","Resource":"*"}]}`)
+	// P ⊆ P ∪ Q when Q has no Deny ...
+	if res := NoNewAccess(bg, p, withAllow, Universe{}, Limits{}); res.Verdict != VerdictHolds {
+		t.Fatalf("P ⊆ P∪Q: %v", res.Verdict)
+	}
+	// ... and not when Q has one: the witness is a denied delete.
+	res := NoNewAccess(bg, p, withDeny, Universe{}, Limits{})
+	if res.Verdict != VerdictFails || res.Reasons[0].Witness.Action != "arms:Deletez" || res.Reasons[0].Right.String() != "ExplicitDeny" {
+		t.Fatalf("P ⊆ P∪Deny: %v %+v", res.Verdict, res.Reasons)
+	}
+}
+
+func TestMonotoneEdits(t *testing.T) {
+	for seed := uint64(1); seed <= 30; seed++ {
+		r := rand.New(rand.NewPCG(seed, 7))
+		g := &caseGen{r: r, fams: []int{r.IntN(len(families))}}
+		p, _, stmts := g.set(t, nil)
+		compile := func(ss []policy.Statement) *Set {
+			s, err := Compile(evaluator.Policy{ID: "x", Document: &policy.Document{Version: "1", Statements: ss}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		// Adding an Allow never shrinks.
+		extra := g.statement()
+		extra.Effect = policy.Allow
+		bigger := compile(append(slices.Clone(stmts), extra))
+		if res := NoNewAccess(bg, p, bigger, Universe{}, Limits{}); res.Verdict != VerdictHolds {
+			t.Fatalf("seed %d: adding an Allow shrank: %v %+v", seed, res.Verdict, res.Reasons)
+		}
+		// Adding a condition to an Allow, or NotAction entries to an Allow
+		// with NotAction, never enlarges.
+		for i, st := range stmts {
+			if st.Effect != policy.Allow {
+				continue
+			}
+			edited := slices.Clone(stmts)
+			c := g.statement()
+			if len(c.Condition) > 0 {
+				nc, dup := c.Condition[0], false
+				for _, o := range st.Condition {
+					dup = dup || o.Operator == nc.Operator && o.IfExists == nc.IfExists && strings.EqualFold(o.Key, nc.Key)
+				}
+				if !dup {
+					edited[i].Condition = append(slices.Clone(st.Condition), nc)
+				}
+			}
+			if st.NotAction != nil {
+				edited[i].NotAction = append(slices.Clone(st.NotAction), "a?")
+			}
+			e := compile(edited)
+			if res := NoNewAccess(bg, e, p, Universe{}, Limits{}); res.Verdict != VerdictHolds {
+				t.Fatalf("seed %d: narrowing statement %d enlarged: %v %+v", seed, i, res.Verdict, res.Reasons)
+			}
+		}
 	}
 }

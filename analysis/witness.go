@@ -3,6 +3,8 @@ package analysis
 import (
 	"strings"
 
+	"github.com/ramauthz/ramauthz/internal/match"
+
 	"github.com/ramauthz/ramauthz/evaluator"
 )
 
@@ -47,14 +49,44 @@ func (q *query) pickString(v *variable, set bitset, hint *stmt, action bool) str
 	} else {
 		pats = append(pats[:len(pats):len(pats)], q.hintRes...)
 	}
-	if !(action && len(q.u.Actions) > 0) {
-		for _, p := range pats {
-			for _, fill := range []string{"z", "x", "q", ""} {
-				s := instantiate(p, fill)
-				if i, ok := v.index[vecKey(v.vector(s))]; ok && set.has(i) {
-					return s
-				}
+	if action && len(q.u.Actions) > 0 {
+		return v.atoms[set.first()].value // catalogue names are readable
+	}
+	try := func(p string) (string, bool) {
+		for _, fill := range []string{"z", "x", "q", ""} {
+			s := instantiate(p, fill)
+			if i, ok := v.index[vecKey(v.vector(s))]; ok && set.has(i) {
+				return s, true
 			}
+		}
+		return "", false
+	}
+	for _, p := range pats {
+		if s, ok := try(p); ok {
+			return s
+		}
+	}
+	// Then any pattern of the sets that could have produced the atom's
+	// word (its literal prefix starts the word).
+	word := v.atoms[set.first()].value
+	all := q.rawRes
+	if action {
+		all = q.rawActs
+		word = match.LowerASCII(word)
+	}
+	for _, p := range all {
+		lit := p
+		if j := strings.IndexAny(p, "*?"); j >= 0 {
+			lit = p[:j]
+		}
+		if action {
+			lit = match.LowerASCII(lit)
+		}
+		if !strings.HasPrefix(word, lit) {
+			continue
+		}
+		if s, ok := try(p); ok {
+			return s
 		}
 	}
 	return v.atoms[set.first()].value
