@@ -3,10 +3,10 @@ package analysis
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"math/rand/v2"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ramauthz/ramauthz/evaluator"
