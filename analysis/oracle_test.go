@@ -299,8 +299,11 @@ func TestOracleRandomSets(t *testing.T) {
 	// 60 cases by default (20 with -short); FuzzAnalysisOracle explores
 	// further.
 	n := 60
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 20
+	}
+	if testing.Short() && raceEnabled {
+		n = 8
 	}
 	var counts [3][3]int
 	for seed := uint64(1); seed <= uint64(n); seed++ {
