@@ -47,6 +47,41 @@
 // identical answers and identical Stats. A context deadline is honoured as
 // a backstop only.
 //
+// # Questions
+//
+//   - NoNewAccess(newer, older): is everything newer allows also allowed
+//     by older? Reasons name newer's granting statements.
+//   - Compare(a, b): Equivalent, LessPermissive, MorePermissive or
+//     Incomparable, with both directions' results.
+//   - AccessNotGranted(s, actions, resources): can s ever allow any of
+//     these?
+//   - AlwaysAllows(s, actions, resources, fixed): does s allow all of them,
+//     with some keys pinned?
+//   - NeverApplies(s, statement) and ShadowedByDeny(s, statement): the
+//     per-statement questions a linter asks (unsatisfiable conditions,
+//     Allows that a Deny always overrides, what an Allow with NotAction or
+//     NotResource grants).
+//
+// # Universe
+//
+// The zero Universe is every request Decide accepts: any action and
+// resource string, any principal, and every condition key absent,
+// single-valued or multi-valued. A Fails may therefore name an action that
+// does not exist ("arms:z") or a list value a service never sends; it still
+// means exactly what Decide would do. Universe.Actions (a catalogue),
+// ARNShape, Keys (single-valued or pinned keys) and Now narrow it.
+//
+// # Limits of this version
+//
+// A condition key compared with operators of two families (StringEquals
+// and NumericLessThan on one key) gives Unknown (*MixedKeyTypeError).
+// Conditions on acs:PrincipalARN in a set that also has Principal elements
+// give Unknown (the key defaults to the principal's ARN, which ties two
+// variables together), and so do StringEqualsIgnoreCase values containing
+// U+FFFD. Everything else (the 21 operators and their IfExists forms,
+// NotAction, NotResource, Principal, absent and multi-valued keys,
+// unparseable request values, IPv4-mapped addresses) is decided exactly.
+//
 // # Concurrency
 //
 // A Set is immutable after Compile and safe for concurrent use; the
