@@ -415,4 +415,3 @@ func consistencyRank(p evaluator.Principal) int {
 	}
 	return 0
 }
-
