@@ -185,6 +185,17 @@ func explore(as []*nfa, sigma []rune, prefix string, spend func() bool) (words [
 	// shift moves every position of one automaton's segment up by one
 	// (within the segment: the top position never carries out, since the
 	// accepting state has no token).
+	// tail[i] is the position of automaton i's trailing star, or -1. Once
+	// that star is reached the automaton accepts whatever follows, so its
+	// state collapses to the star and the accepting position: states that
+	// differ only in positions that no longer matter become one.
+	tail := make([]int, len(as))
+	for i, a := range as {
+		tail[i] = -1
+		if n := len(a.toks); n > 0 && a.toks[n-1].kind == tokStar {
+			tail[i] = n - 1
+		}
+	}
 	stepInto := func(dst, src []uint64, m []uint64) {
 		for i := range as {
 			lo, hi := off[i], off[i+1]
@@ -196,7 +207,11 @@ func explore(as []*nfa, sigma []rune, prefix string, spend func() bool) (words [
 					continue
 				}
 				y := (x&m[lo])<<1 | x&star[lo]
-				dst[lo] = y | (y&star[lo])<<1
+				y |= (y & star[lo]) << 1
+				if t := tail[i]; t >= 0 && y&(1<<uint(t)) != 0 {
+					y = 3 << uint(t) // accepts every continuation
+				}
+				dst[lo] = y
 				continue
 			}
 			var carry uint64
@@ -212,6 +227,11 @@ func explore(as []*nfa, sigma []rune, prefix string, spend func() bool) (words [
 				x := dst[w] & star[w]
 				dst[w] |= x<<1 | carry
 				carry = x >> 63
+			}
+			if t := tail[i]; t >= 0 && has(dst[lo:hi], t) {
+				clear(dst[lo:hi])
+				put(dst[lo:hi], t)
+				put(dst[lo:hi], t+1)
 			}
 		}
 	}
