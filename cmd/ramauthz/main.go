@@ -86,6 +86,8 @@ Exit codes:
   1  a file is invalid / the request is denied / a case failed
   2  usage error (unknown command or flag, missing argument), or an input
      that eval cannot use (unreadable or invalid policy, unknown system policy)
+  diff, check-not-granted, check-always-allows: 0 the property holds,
+     1 it fails (witnesses printed), 2 unknown (reason printed) or usage
 
 Flags may come before or after file names; "--flag" and "-flag" are the same.
 Every command accepts --json for machine-readable output; "ramauthz help
