@@ -130,3 +130,26 @@ func TestStatsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// Sets are shared read-only by concurrent questions (run with -race).
+func TestConcurrentQuestions(t *testing.T) {
+	full, ro := systemSet(t, "AliyunARMSFullAccess"), systemSet(t, "AliyunARMSReadOnlyAccess")
+	want := NoNewAccess(bg, full, ro, Universe{}, Limits{})
+	done := make(chan Result, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			if i%2 == 0 {
+				done <- NoNewAccess(bg, full, ro, Universe{}, Limits{})
+			} else {
+				AccessNotGranted(bg, ro, []string{"arms:Delete*"}, nil, Universe{}, Limits{})
+				done <- NoNewAccess(bg, full, ro, Universe{}, Limits{})
+			}
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		got := <-done
+		if got.Verdict != want.Verdict || !reflect.DeepEqual(got.Stats, want.Stats) || len(got.Reasons) != len(want.Reasons) {
+			t.Fatalf("concurrent run differs: %v %+v", got.Verdict, got.Stats)
+		}
+	}
+}

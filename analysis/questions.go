@@ -38,7 +38,9 @@ func (q *query) finish(reasons []Reason) Result {
 // (Reason.Right says which). Unknown: Result.Err wraps ErrBudget
 // (*BudgetError naming the statement), ErrUnsupported
 // (*MixedKeyTypeError, *UnsupportedError), ErrInternal (*InternalError), or
-// is ctx's error. A nil set allows nothing.
+// is ctx's error. When a budget runs out after some reasons were found, the
+// answer is still Fails with those reasons (each is a confirmed witness). A
+// nil set allows nothing.
 func NoNewAccess(ctx context.Context, newer, older *Set, u Universe, l Limits) Result {
 	q, err := newQuery(ctx, []*Set{newer, older}, u, l, nil, nil)
 	if err != nil {
