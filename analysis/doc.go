@@ -57,10 +57,11 @@
 //     these?
 //   - AlwaysAllows(s, actions, resources, fixed): does s allow all of them,
 //     with some keys pinned?
-//   - NeverApplies(s, statement) and ShadowedByDeny(s, statement): the
-//     per-statement questions a linter asks (unsatisfiable conditions,
-//     Allows that a Deny always overrides, what an Allow with NotAction or
-//     NotResource grants).
+//   - NeverApplies(s, statement), ConditionNeverHolds(s, statement) and
+//     ShadowedByDeny(s, statement): the per-statement questions a linter
+//     asks (dead statements, unsatisfiable conditions, Allows that a Deny
+//     always overrides, what an Allow with NotAction or NotResource
+//     grants). Set.Statements lists the statements to ask about.
 //
 // # Universe
 //

@@ -51,6 +51,46 @@ func NeverApplies(ctx context.Context, s *Set, ref StatementRef, u Universe, l L
 	return q.finish([]Reason{{Statement: st.ref, Witness: req, Context: kvs, Left: want, Right: evaluator.ImplicitDeny}})
 }
 
+// ConditionNeverHolds is NeverApplies restricted to the Condition element:
+// it reports whether the statement's conditions can never hold (for an
+// Allow: be true; for a Deny: be true or unknown) for any request of the
+// Universe, whatever its action, resource and principal. This is lint's
+// unsatisfiable-condition check. A statement without conditions Fails.
+// Results are as for NeverApplies; the witness's action and resource are
+// chosen to match the statement as well when they can, and Left is the
+// statement's decision for it.
+func ConditionNeverHolds(ctx context.Context, s *Set, ref StatementRef, u Universe, l Limits) Result {
+	st := s.stmtAt(ref)
+	if st == nil {
+		return stmtMissing(ref)
+	}
+	q, err := newQuery(ctx, []*Set{s}, u, l, nil, nil)
+	if err != nil {
+		return unknown(q, err)
+	}
+	b := q.box(st)
+	for d := varAction; d <= varPrincipal; d++ {
+		if b[d].empty() {
+			b = append(box(nil), b...)
+			b[d] = q.vars[d].full
+		}
+	}
+	if b.empty() {
+		return q.finish(nil)
+	}
+	req, kvs := q.point(b, st)
+	// Confirm with the condition probes: every condition of the statement
+	// has the truth value its effect needs.
+	for ci := range st.conds {
+		c := &st.conds[ci]
+		t := c.probe(req.Context)
+		if t == triFalse || t == triUnknown && st.ref.Effect == policy.Allow {
+			return unknown(q, &InternalError{Msg: "condition witness for " + ref.String() + " not confirmed", Witness: req})
+		}
+	}
+	return q.finish([]Reason{{Statement: st.ref, Witness: req, Context: kvs, Left: st.self.Decide(req), Right: evaluator.ImplicitDeny}})
+}
+
 // ShadowedByDeny reports whether every request the Allow statement ref
 // applies to is refused by a Deny statement of s (of any layer), so that
 // the statement never takes effect.

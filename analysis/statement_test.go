@@ -3,6 +3,8 @@ package analysis
 import (
 	"strings"
 	"testing"
+
+	"github.com/ramauthz/ramauthz/evaluator"
 )
 
 func TestNeverApplies(t *testing.T) {
@@ -50,5 +52,31 @@ func TestShadowedByDeny(t *testing.T) {
 	}
 	if res := ShadowedByDeny(bg, s, refs[2], Universe{}, Limits{}); res.Verdict != VerdictUnknown {
 		t.Errorf("a Deny ref: %v", res.Verdict)
+	}
+}
+
+func TestConditionNeverHolds(t *testing.T) {
+	s := jsonSet(t, `{"Version":"1","Statement":[
+ {"Effect":"Allow","NotAction":"*","Resource":"*","Condition":{"Bool":{"acs:MFAPresent":"true"}}},
+ {"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericLessThan":{"k:n":"5"},"NumericGreaterThan":{"k:n":"10"}}},
+ {"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericLessThan":{"k:n":"5"},"NumericGreaterThan":{"k:n":"10"}}}]}`)
+	refs := s.Statements()
+	single := Universe{Keys: map[string]KeySpec{"k:n": {SingleValued: true}}}
+	// The first statement never applies (NotAction "*"), but its
+	// condition can hold.
+	if res := NeverApplies(bg, s, refs[0], single, Limits{}); res.Verdict != VerdictHolds {
+		t.Errorf("NeverApplies: %v", res.Verdict)
+	}
+	if res := ConditionNeverHolds(bg, s, refs[0], single, Limits{}); res.Verdict != VerdictFails {
+		t.Errorf("ConditionNeverHolds: %v %v", res.Verdict, res.Err)
+	}
+	if res := ConditionNeverHolds(bg, s, refs[1], single, Limits{}); res.Verdict != VerdictHolds {
+		t.Errorf("contradiction in an Allow: %v %+v", res.Verdict, res.Reasons)
+	}
+	// In a Deny an unparseable value makes both conditions unknown, and
+	// the Deny applies (spec §4.9): satisfiable.
+	res := ConditionNeverHolds(bg, s, refs[2], single, Limits{})
+	if res.Verdict != VerdictFails || res.Reasons[0].Left != evaluator.ExplicitDeny {
+		t.Errorf("Deny: %v %+v", res.Verdict, res.Reasons)
 	}
 }
