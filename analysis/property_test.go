@@ -266,3 +266,18 @@ func TestMonotoneEdits(t *testing.T) {
 		}
 	}
 }
+
+// A witness the confirmation refuses makes the answer Unknown with
+// ErrInternal (fail closed), never Fails.
+func TestUnconfirmedWitnessFailsClosed(t *testing.T) {
+	full, ro := systemSet(t, "AliyunARMSFullAccess"), systemSet(t, "AliyunARMSReadOnlyAccess")
+	q, err := newQuery(bg, []*Set{full, ro}, Universe{}, Limits{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := q.newAccess(full, ro, q.fullBox(), func(evaluator.Request) bool { return false })
+	var ie *InternalError
+	if res.Verdict != VerdictUnknown || !errors.As(res.Err, &ie) || !errors.Is(res.Err, ErrInternal) || ie.Witness.Action == "" {
+		t.Fatalf("%v %v", res.Verdict, res.Err)
+	}
+}
