@@ -32,11 +32,12 @@ func (c *cond) probe(ctx *evaluator.Context) tri {
 // every combination of classes a list of values can form.
 func (q *query) keyVar(name string, conds []*cond) (*variable, error) {
 	v := &variable{name: name, kind: varKey, conds: conds}
-	spec, hasSpec := KeySpec{}, false
+	// The Universe's entry for this key; of two spellings of one key, the
+	// one that sorts first (so answers never depend on map order).
+	spec, hasSpec, specName := KeySpec{}, false, ""
 	for k, s := range q.u.Keys {
-		if sameKey(k, name) {
-			spec, hasSpec = s, true
-			break
+		if sameKey(k, name) && (!hasSpec || k < specName) {
+			spec, hasSpec, specName = s, true, k
 		}
 	}
 	if !hasSpec && !q.u.Now.IsZero() && sameKey(name, "acs:CurrentTime") {
