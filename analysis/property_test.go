@@ -215,7 +215,8 @@ func TestUnionWithAllowsAndDenies(t *testing.T) {
 	}
 	// ... and not when Q has one: the witness is a denied delete.
 	res := NoNewAccess(bg, p, withDeny, Universe{}, Limits{})
-	if res.Verdict != VerdictFails || res.Reasons[0].Witness.Action != "arms:Deletez" || res.Reasons[0].Right.String() != "ExplicitDeny" {
+	if res.Verdict != VerdictFails || res.Reasons[0].Witness.Action != "arms:Deletez" || res.Reasons[0].Right.String() != "ExplicitDeny" ||
+		res.Reasons[0].DeniedBy.Index != 1 || res.Reasons[0].DeniedBy.Effect != policy.Deny {
 		t.Fatalf("P ⊆ P∪Deny: %v %+v", res.Verdict, res.Reasons)
 	}
 }

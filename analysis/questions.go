@@ -94,7 +94,7 @@ func (q *query) newAccess(n, o *Set, region box, check func(evaluator.Request) b
 		if left != evaluator.Allow || right == evaluator.Allow || (check != nil && !check(req)) {
 			return unknown(q, &InternalError{Msg: "witness for " + st.ref.String() + " not confirmed by Decide (left " + left.String() + ", right " + right.String() + ")", Witness: req})
 		}
-		reasons = append(reasons, Reason{Statement: st.ref, Witness: req, Context: kvs, Left: left, Right: right})
+		reasons = append(reasons, Reason{Statement: st.ref, Witness: req, Context: kvs, Left: left, Right: right, DeniedBy: o.denier(req)})
 	}
 	return q.finish(reasons)
 }
@@ -240,7 +240,7 @@ func AlwaysAllows(ctx context.Context, s *Set, actions, resources []string, fixe
 			q.failErr = &InternalError{Msg: "witness for " + ref.String() + " not confirmed by Decide (" + d.String() + ")", Witness: req}
 			return false
 		}
-		reasons = append(reasons, Reason{Statement: ref, Witness: req, Context: kvs, Left: d, Right: evaluator.ImplicitDeny})
+		reasons = append(reasons, Reason{Statement: ref, Witness: req, Context: kvs, Left: d, Right: evaluator.ImplicitDeny, DeniedBy: StatementRef{Index: -1}})
 		return true
 	}
 	if s != nil {

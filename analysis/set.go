@@ -279,3 +279,26 @@ func (s *Set) stmtAt(r StatementRef) *stmt {
 	}
 	return nil
 }
+
+// denier returns the first Deny statement of s that applies to r, in layer
+// order, as Explain reports it; Index is -1 when none does.
+func (s *Set) denier(r evaluator.Request) StatementRef {
+	if s != nil {
+		for li, l := range s.layers {
+			if l.ev.Decide(r) != evaluator.ExplicitDeny {
+				continue
+			}
+			for _, m := range l.ev.Explain(r).Matched {
+				if m.Effect != policy.Deny {
+					continue
+				}
+				for _, st := range s.layers[li].stmts {
+					if st.ref.Policy == m.PolicyID && st.ref.Index == m.Statement {
+						return st.ref
+					}
+				}
+			}
+		}
+	}
+	return StatementRef{Index: -1}
+}

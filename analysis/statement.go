@@ -48,7 +48,7 @@ func NeverApplies(ctx context.Context, s *Set, ref StatementRef, u Universe, l L
 	if d := st.self.Decide(req); d != want {
 		return unknown(q, &InternalError{Msg: "witness for " + ref.String() + " not confirmed (" + d.String() + ")", Witness: req})
 	}
-	return q.finish([]Reason{{Statement: st.ref, Witness: req, Context: kvs, Left: want, Right: evaluator.ImplicitDeny}})
+	return q.finish([]Reason{{Statement: st.ref, Witness: req, Context: kvs, Left: want, Right: evaluator.ImplicitDeny, DeniedBy: StatementRef{Index: -1}}})
 }
 
 // ConditionNeverHolds is NeverApplies restricted to the Condition element:
@@ -88,7 +88,7 @@ func ConditionNeverHolds(ctx context.Context, s *Set, ref StatementRef, u Univer
 			return unknown(q, &InternalError{Msg: "condition witness for " + ref.String() + " not confirmed", Witness: req})
 		}
 	}
-	return q.finish([]Reason{{Statement: st.ref, Witness: req, Context: kvs, Left: st.self.Decide(req), Right: evaluator.ImplicitDeny}})
+	return q.finish([]Reason{{Statement: st.ref, Witness: req, Context: kvs, Left: st.self.Decide(req), Right: evaluator.ImplicitDeny, DeniedBy: StatementRef{Index: -1}}})
 }
 
 // ShadowedByDeny reports whether every request the Allow statement ref
@@ -126,5 +126,5 @@ func ShadowedByDeny(ctx context.Context, s *Set, ref StatementRef, u Universe, l
 			return unknown(q, &InternalError{Msg: "witness for " + ref.String() + " is denied", Witness: req})
 		}
 	}
-	return q.finish([]Reason{{Statement: st.ref, Witness: req, Context: kvs, Left: evaluator.Allow, Right: s.Decide(req)}})
+	return q.finish([]Reason{{Statement: st.ref, Witness: req, Context: kvs, Left: evaluator.Allow, Right: s.Decide(req), DeniedBy: StatementRef{Index: -1}}})
 }

@@ -255,6 +255,10 @@ type Reason struct {
 	Context []KeyValues
 	Left    evaluator.Decision
 	Right   evaluator.Decision
+	// DeniedBy is, when Right is ExplicitDeny, the first Deny statement of
+	// the right-hand set that applies to the witness; otherwise Index is
+	// -1.
+	DeniedBy StatementRef
 }
 
 // VariableStats reports the atoms found for one request variable.

@@ -49,11 +49,15 @@ JSON output (--json):
                 "witness": {"action": A, "resource": R,
                             "context": {KEY: [VALUES]},
                             "principal": {"type": T, "account_id": ID, "arn": ARN}},
-                "left": DECISION, "right": DECISION}],
+                "left": DECISION, "right": DECISION,
+                "denied_by": {"policy": ID, "statement": N, "sid": SID,
+                              "effect": "Deny", "path": P}}],  (diff, when
+                                                 OLD denies explicitly)
    "stats": {"states": N, "decisions": N,
              "atoms": [{"variable": V, "atoms": N}]}}
 "reasons" is always a list (empty unless Fails); "context" and
-"principal" appear only when the witness has them.
+"principal" appear only when the witness has them, "sid" only when the
+statement has one, and "effect" only when a statement is named.
 `
 
 var diffCmd = &command{
@@ -127,6 +131,7 @@ type jsonReason struct {
 	Witness   jsonWitness `json:"witness"`
 	Left      string      `json:"left"`
 	Right     string      `json:"right"`
+	DeniedBy  *jsonMatch  `json:"denied_by,omitempty"`
 }
 
 type jsonAtoms struct {
@@ -311,6 +316,9 @@ func jsonResult(cmd string, res analysis.Result) analysisOutput {
 		if r.Statement.Valid() {
 			jr.Effect = r.Statement.Effect.String()
 		}
+		if d := r.DeniedBy; d.Valid() {
+			jr.DeniedBy = &jsonMatch{Policy: d.Policy, Statement: d.Index, Sid: d.Sid, Effect: d.Effect.String(), Path: d.Path()}
+		}
 		if len(r.Context) > 0 {
 			jr.Witness.Context = map[string][]string{}
 			for _, kv := range r.Context {
@@ -357,7 +365,11 @@ func printResult(w io.Writer, c *command, res analysis.Result) {
 		}
 		switch c {
 		case diffCmd:
-			fmt.Fprintf(w, "    NEW: %s, OLD: %s\n", r.Left, r.Right)
+			fmt.Fprintf(w, "    NEW: %s, OLD: %s", r.Left, r.Right)
+			if r.DeniedBy.Valid() {
+				fmt.Fprintf(w, " (%s)", r.DeniedBy)
+			}
+			fmt.Fprintln(w)
 		default:
 			fmt.Fprintf(w, "    decision: %s\n", r.Left)
 		}

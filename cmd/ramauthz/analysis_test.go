@@ -116,3 +116,19 @@ func TestAnalysisHelpAndUsage(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.NotEmpty(t, errOut)
 }
+
+func TestDiffExplicitDeny(t *testing.T) {
+	old := writeFile(t, "old.json", `{"Version":"1","Statement":[{"Effect":"Allow","Action":"arms:*","Resource":"*"},
+ {"Sid":"NoDeletes","Effect":"Deny","Action":"arms:Delete*","Resource":"*"}]}`)
+	newer := writeFile(t, "new.json", `{"Version":"1","Statement":[{"Effect":"Allow","Action":"arms:*","Resource":"*"}]}`)
+	code, out, _ := ramauthz("diff", old, newer)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, out, `action "arms:Deletez"`)
+	assert.Contains(t, out, `NEW: Allow, OLD: ExplicitDeny (policy "`+old+`" Statement[1] (Sid "NoDeletes"))`)
+	code, out, _ = ramauthz("diff", old, newer, "--json")
+	assert.Equal(t, exitFail, code)
+	r := decode(t, out)["reasons"].([]any)[0].(map[string]any)
+	assert.Equal(t, map[string]any{"policy": old, "statement": float64(1), "sid": "NoDeletes", "effect": "Deny", "path": "Statement[1]"}, r["denied_by"])
+	code, _, _ = ramauthz("diff", newer, old)
+	assert.Equal(t, exitOK, code)
+}
