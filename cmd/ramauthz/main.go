@@ -5,6 +5,8 @@
 //	ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
 //	              [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
 //	ramauthz test [--json] [--verbose] FILE|DIR...
+//	ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
+//	ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
 //	ramauthz help [COMMAND]
 //
 // Exit codes: 0 when every file is valid, the request is allowed, or every
@@ -44,7 +46,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{validateCmd, evalCmd, testCmd, diffCmd, checkNotGrantedCmd, checkAlwaysAllowsCmd}
+	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd, decodeDiagnosticCmd, diffCmd, checkNotGrantedCmd, checkAlwaysAllowsCmd}
 }
 
 func lookup(name string) *command {
@@ -63,6 +65,8 @@ Usage:
   ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
                 [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
   ramauthz test [--json] [--verbose] FILE|DIR...
+  ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
+  ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
   ramauthz diff OLD NEW [--catalogue FILE] [--json]
   ramauthz check-not-granted POLICY... --action PATTERN... [--resource PATTERN]... [--json]
   ramauthz check-always-allows POLICY... --action PATTERN... [--resource PATTERN]...
@@ -70,16 +74,15 @@ Usage:
   ramauthz help [COMMAND]
 
 Commands:
-  validate  check policy documents; one line per problem
-  eval      decide one request against policy files or system policies
-  test      run case files (decide, assume_role, session and invalid cases)
-  diff      new access a policy change grants, with witnesses
-            (exit 0 none, 1 some, 2 unknown)
-  check-not-granted    prove policies never allow some actions (0 proved,
-            1 refuted with witnesses, 2 unknown)
-  check-always-allows  prove policies allow every request of a kind (0, 1, 2
-            as above)
-  help      show this text, or the details of one command
+  validate             check policy documents; one line per problem
+  eval                 decide one request against policy files or system policies
+  test                 run case files (decide, assume_role, session and invalid cases)
+  lint                 find mistakes in policy documents (ERROR ... SUGGESTION findings)
+  decode-diagnostic    read the EncodedDiagnosticMessage of an access-denied error
+  diff                 new access a policy change grants, with witnesses
+  check-not-granted    prove policies never allow some actions
+  check-always-allows  prove policies allow every request of a kind
+  help                 show this text, or the details of one command
 
 Exit codes:
   0  every file is valid / the request is allowed / every case passed

@@ -162,6 +162,29 @@ type shiftAnd struct {
 	unit []rune
 }
 
+// indexFirst returns the offset in s of the first character the chunk's
+// first unit accepts, or -1. The offset is a character boundary: a literal
+// is valid UTF-8, and its encoding cannot start inside another character.
+func (sa *shiftAnd) indexFirst(s string, fold bool) int {
+	r := sa.unit[0]
+	switch {
+	case r == unitAny:
+		if len(s) == 0 {
+			return -1
+		}
+		return 0
+	case fold && r >= 'a' && r <= 'z':
+		lo, up := strings.IndexByte(s, byte(r)), strings.IndexByte(s, byte(r)-('a'-'A'))
+		if lo < 0 || up >= 0 && up < lo {
+			return up
+		}
+		return lo
+	case r < utf8.RuneSelf:
+		return strings.IndexByte(s, byte(r))
+	}
+	return strings.IndexRune(s, r)
+}
+
 // unitAny stands for a '?' unit in shiftAnd.unit. An invalid byte of the
 // string is read as -1, which no literal unit equals.
 const unitAny rune = -2
@@ -289,8 +312,9 @@ func (sa *shiftAnd) sparseLimit() int { return min(maxSparse, 2*sa.words) }
 // With fold set, ASCII letters of s are folded (the chunk is folded
 // already).
 //
-// The state is kept in one of two forms. While at most sparseLimit bits are
-// set (few partial matches, the usual case even for a request built to
+// While no partial match is alive, findEnd jumps to the next character
+// the first unit accepts with a substring search. The state is kept in one
+// of two forms. While at most sparseLimit bits are set (few partial matches, the usual case even for a request built to
 // repeat the chunk), it is a list of those bits and a step costs one unit
 // comparison per bit. Otherwise it is a bitmap over the words that can be
 // non-zero, and a step costs one operation per such word plus the
@@ -313,6 +337,15 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 	last := int32(sa.units - 1)
 	lastWord, lastBit := last/64, uint64(1)<<(last%64)
 	for i := 0; i < len(s); {
+		if !dense && nl == 0 {
+			// No partial match is alive: jump to the next character the
+			// first unit accepts (a substring search), or give up.
+			k := sa.indexFirst(s[i:], fold)
+			if k < 0 {
+				return -1
+			}
+			i += k
+		}
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
