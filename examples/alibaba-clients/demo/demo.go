@@ -137,7 +137,7 @@ func (w *World) API() http.Handler {
 // The grammar of the parameters pasted into a resource ARN.
 var (
 	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-	appPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	appPattern    = regexp.MustCompile(`^[^:/*?\x00-\x1f\x7f]{1,64}$`)
 )
 
 func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
@@ -164,7 +164,7 @@ func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "InvalidParameter", "RegionId is not a region ID such as cn-hangzhou.")
 		return
 	case app != "" && !appPattern.MatchString(app):
-		fail(http.StatusBadRequest, "InvalidParameter", "AppName must be 1 to 64 letters, digits, '-', '_' or '.'.")
+		fail(http.StatusBadRequest, "InvalidParameter", "AppName must be 1 to 64 characters without ':', '/', '*', '?' or control characters.")
 		return
 	}
 	resource := "acs:arms:" + region + ":" + AccountA + ":armsapp/" + app
