@@ -715,3 +715,18 @@ func TestVerifyBareRequests(t *testing.T) {
 		}, name)
 	}
 }
+
+// TestMemoryCredentialsReplacedSession: AddSession replacing a session
+// left its old token mapped to the key, so the old token with its own key
+// was answered "belongs to another AccessKey" (MismatchWithAccessKey), a
+// false statement, instead of "not issued" (Malformed).
+func TestMemoryCredentialsReplacedSession(t *testing.T) {
+	m := &MemoryCredentials{Clock: func() time.Time { return t0 }}
+	m.AddSession("STS.k", "s1", "token-1", oncall, t0.Add(time.Hour))
+	m.AddSession("STS.k", "s2", "token-2", oncall, t0.Add(time.Hour))
+	_, _, err := m.SessionCredential("STS.k", "token-1")
+	assert.ErrorIs(t, err, ErrTokenMalformed)
+	_, secret, err := m.SessionCredential("STS.k", "token-2")
+	require.NoError(t, err)
+	assert.Equal(t, "s2", secret)
+}
