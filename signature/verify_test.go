@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -729,4 +730,39 @@ func TestMemoryCredentialsReplacedSession(t *testing.T) {
 	_, secret, err := m.SessionCredential("STS.k", "token-2")
 	require.NoError(t, err)
 	assert.Equal(t, "s2", secret)
+}
+
+// TestV1MethodAndVersionPinned: a V1 request correctly signed (HMAC-SHA1)
+// over parameters that claim another SignatureMethod or SignatureVersion,
+// or omit them, is refused: nothing downgrades or reinterprets the
+// signature (held; pinned by this test).
+func TestV1MethodAndVersionPinned(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	for i, mutate := range []func(url.Values){
+		nil, // the control: re-signed as is, accepted
+		func(q url.Values) { q.Set("SignatureMethod", "HMAC-SHA256") },
+		func(q url.Values) { q.Set("SignatureMethod", "hmac-sha1") },
+		func(q url.Values) { q.Set("SignatureVersion", "2.0") },
+		func(q url.Values) { q.Del("SignatureMethod") },
+		func(q url.Values) { q.Del("SignatureVersion") },
+	} {
+		q, err := SignV1("GET", url.Values{"Action": {"X"}}, aliceKey, t0, "pinned-"+string(rune('a'+i)))
+		require.NoError(t, err)
+		q.Del("Signature")
+		if mutate != nil {
+			mutate(q)
+		}
+		var ps params
+		for k := range q {
+			ps = append(ps, param{k, q.Get(k)})
+		}
+		mac := signV1(aliceKey.AccessKeySecret, stringToSignV1(nil, "GET", ps))
+		q.Set("Signature", base64.StdEncoding.EncodeToString(mac[:]))
+		_, err = v.Verify(httptest.NewRequest("GET", "http://h/?"+q.Encode(), nil))
+		if mutate == nil {
+			require.NoError(t, err)
+			continue
+		}
+		assertCode(t, err, ErrIncomplete, "IncompleteSignature")
+	}
 }
