@@ -28,14 +28,34 @@ const (
 // slotKeys lists the key of each fixed slot.
 var slotKeys = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
 
-// slotOf returns the fixed slot of a normalised key, or -1.
+// slotOf returns the fixed slot of key k, or -1. k may be in any letter
+// case (the slot keys have no '/', so their whole name folds). The four
+// slot keys have four different lengths, so one comparison decides.
 func slotOf(k string) int {
-	for i, s := range slotKeys {
-		if k == s {
-			return i
+	i := -1
+	switch len(k) {
+	case len(keyCurrentTime):
+		i = slotCurrentTime
+	case len(keySecureTransport):
+		i = slotSecureTransport
+	case len(keySourceIP):
+		i = slotSourceIP
+	case len(keyMFAPresent):
+		i = slotMFAPresent
+	default:
+		return -1
+	}
+	key := slotKeys[i]
+	for j := 0; j < len(k); j++ {
+		c := k[j]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != key[j] {
+			return -1
 		}
 	}
-	return -1
+	return i
 }
 
 // foldEnd returns how many leading bytes of key k are compared without
@@ -186,8 +206,7 @@ func (c *Context) Set(key string, vals ...string) {
 // a key set by SetSourceIP or SetCurrentTime it is a new slice holding the
 // value's string form.
 func (c *Context) Get(key string) ([]string, bool) {
-	var buf [64]byte
-	v := c.find(appendNormKey(buf[:0], key))
+	v := c.find(key)
 	if v == nil {
 		return nil, false
 	}
@@ -206,13 +225,12 @@ func (c *Context) Get(key string) ([]string, bool) {
 // Delete removes key (and any spelling of it that Context treats as the
 // same key). Deleting an absent key does nothing.
 func (c *Context) Delete(key string) {
-	var buf [64]byte
-	nk := appendNormKey(buf[:0], key)
-	if s := slotOf(string(nk)); s >= 0 {
+	if s := slotOf(key); s >= 0 {
 		c.slots[s].clear()
 		return
 	}
-	i := c.position(nk)
+	var buf [64]byte
+	i := c.position(appendNormKey(buf[:0], key))
 	if i < 0 || i >= c.n {
 		return
 	}
@@ -321,18 +339,19 @@ func (c *Context) lookup(k string, slot int) *values {
 	return nil
 }
 
-// find is lookup for a key normalised into a byte slice.
-func (c *Context) find(nk []byte) *values {
+// find is lookup for a key in any spelling.
+func (c *Context) find(key string) *values {
 	if c == nil {
 		return nil
 	}
-	if s := slotOf(string(nk)); s >= 0 {
+	if s := slotOf(key); s >= 0 {
 		if v := &c.slots[s]; v.set {
 			return v
 		}
 		return nil
 	}
-	if i := c.position(nk); i >= 0 && i < c.n {
+	var buf [64]byte
+	if i := c.position(appendNormKey(buf[:0], key)); i >= 0 && i < c.n {
 		return &c.ents[i].v
 	}
 	return nil
@@ -372,17 +391,14 @@ func (c *Context) positionKey(nk string) int {
 
 // storage returns the values of key for writing, adding the key if absent.
 func (c *Context) storage(key string) *values {
+	if s := slotOf(key); s >= 0 {
+		return &c.slots[s]
+	}
 	if isNormKey(key) {
-		if s := slotOf(key); s >= 0 {
-			return &c.slots[s]
-		}
 		return c.add(key)
 	}
 	var buf [64]byte
 	nk := appendNormKey(buf[:0], key)
-	if s := slotOf(string(nk)); s >= 0 {
-		return &c.slots[s]
-	}
 	if i := c.position(nk); i >= 0 {
 		return c.revive(i)
 	}

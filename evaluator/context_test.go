@@ -176,3 +176,41 @@ func TestRequestIPAgreesWithNetip(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(20, func() { _ = requestIP(s) }), s)
 	}
 }
+
+// TestParseRequestValueAgreesWithParsers checks that the read-ahead, which
+// runs each parser only on values that can start its type, reads every
+// value exactly as running all four parsers would.
+func TestParseRequestValueAgreesWithParsers(t *testing.T) {
+	full := func(s string) reqValue {
+		v := reqValue{ip: requestIP(s)}
+		if tm, err := policy.ParseDate(s); err == nil {
+			v.time, v.flags = tm, v.flags|valTime
+		}
+		if n, err := policy.ParseNumber(s); err == nil {
+			v.num, v.flags = n, v.flags|valNum
+		}
+		if b, err := policy.ParseBool(s); err == nil {
+			v.flags |= valBool
+			if b {
+				v.flags |= valTrue
+			}
+		}
+		return v
+	}
+	seeds := []string{"", "0", "-1", "+2.5", "20", "1.5e3", "TRUE", "False", "t", "fals", "10.1.2.3", "::1", "abc",
+		"2019-08-12T17:00:00+08:00", "2019-08-12t09:00:00z", "2019-08-12", "ffff::", "Fe80::1", "deadbeef", "9999-12-31T23:59:59.999999999Z"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "0123456789-+.:TZtruefalsTRUEFALSabcdef "
+	for i := 0; i < 100000; i++ {
+		b := make([]byte, rng.IntN(26))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		seeds = append(seeds, string(b))
+	}
+	for _, s := range seeds {
+		if got, want := parseRequestValue(s), full(s); got != want {
+			t.Fatalf("parseRequestValue(%q) = %+v, want %+v", s, got, want)
+		}
+	}
+}

@@ -31,18 +31,37 @@ const (
 
 // parseRequestValue reads s as every typed value it may be. It does not
 // allocate.
+//
+// Each parser runs only on values whose first bytes can begin its type (a
+// date starts with four digits and a '-', a number with a digit or a sign,
+// a bool with t or f, an address with a hex digit or ':'), so most values
+// are read by at most two parsers.
 func parseRequestValue(s string) reqValue {
-	v := reqValue{ip: requestIP(s)}
-	if t, err := policy.ParseDate(s); err == nil {
-		v.time, v.flags = t, v.flags|valTime
+	var v reqValue
+	if s == "" {
+		return v
 	}
-	if n, err := policy.ParseNumber(s); err == nil {
-		v.num, v.flags = n, v.flags|valNum
+	c := s[0]
+	digit := c >= '0' && c <= '9'
+	if digit || c == ':' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
+		v.ip = requestIP(s)
 	}
-	if b, err := policy.ParseBool(s); err == nil {
-		v.flags |= valBool
-		if b {
-			v.flags |= valTrue
+	if digit && len(s) >= len("2006-01-02T15:04:05Z") && s[4] == '-' {
+		if t, err := policy.ParseDate(s); err == nil {
+			v.time, v.flags = t, v.flags|valTime
+		}
+	}
+	if digit || c == '-' || c == '+' {
+		if n, err := policy.ParseNumber(s); err == nil {
+			v.num, v.flags = n, v.flags|valNum
+		}
+	}
+	if len(s) <= 5 && (c|0x20 == 't' || c|0x20 == 'f') {
+		if b, err := policy.ParseBool(s); err == nil {
+			v.flags |= valBool
+			if b {
+				v.flags |= valTrue
+			}
 		}
 	}
 	return v
