@@ -122,12 +122,13 @@ type principals struct {
 
 // cond is one compiled condition: an operator on one key.
 type cond struct {
-	op   policy.Operator // as written
-	pos  policy.Operator // positive form of op
-	neg  bool
-	key  string // as written
-	nkey string // normalised for lookup
-	slot int    // fixed Context slot, or -1
+	op       policy.Operator // as written, without IfExists
+	pos      policy.Operator // positive form of op
+	neg      bool
+	ifExists bool   // the IfExists form: an absent key makes the condition true
+	key      string // as written
+	nkey     string // normalised for lookup
+	slot     int    // fixed Context slot, or -1
 	// principalARN is set for acs:PrincipalARN, which falls back to
 	// Request.Principal.ARN when the context does not set it.
 	principalARN bool
@@ -321,7 +322,7 @@ func compilePrincipal(pr *policy.Principal, path string) (*principals, *CompileE
 }
 
 func condPath(path string, c *policy.Condition) string {
-	return path + "." + c.Operator.String() + "." + strconv.Quote(c.Key)
+	return path + "." + c.OperatorName() + "." + strconv.Quote(c.Key)
 }
 
 func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
@@ -336,7 +337,7 @@ func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
 		return errAt(path, policy.ErrMissing, "a condition needs at least one value")
 	}
 	op := c.Operator
-	*cd = cond{op: op, pos: op.Positive(), neg: op.Negated(), key: c.Key, nkey: normKey(c.Key)}
+	*cd = cond{op: op, pos: op.Positive(), neg: op.Negated(), ifExists: c.IfExists, key: c.Key, nkey: normKey(c.Key)}
 	cd.slot = slotOf(cd.nkey)
 	cd.principalARN = cd.nkey == keyPrincipalARN
 	cd.raws = make([]string, len(c.Values))
@@ -344,7 +345,7 @@ func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
 		raw := v.Raw
 		cd.raws[i] = raw
 		bad := func(what string) *CompileError {
-			return errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, op.String()+" value "+strconv.Quote(raw)+" is not "+what)
+			return errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, c.OperatorName()+" value "+strconv.Quote(raw)+" is not "+what)
 		}
 		switch op.Family() {
 		case policy.FamilyString:

@@ -68,7 +68,9 @@ func parseRequestValue(s string) reqValue {
 }
 
 // requestIP reads a request value as an IP address; the zero Addr when it
-// is not one (zoned addresses, "fe80::1%eth0", are not). netip.ParseAddr
+// is not one (zoned addresses, "fe80::1%eth0", are not). An IPv4-mapped
+// address (::ffff:a.b.c.d, in any spelling) is read as the IPv4 address it
+// maps (spec §13 D25). netip.ParseAddr
 // allocates an error for every value it refuses, and most request values
 // are not addresses, so requestIP reads IPv4 itself and calls ParseAddr
 // only for values that have the shape of an IPv6 address (ipv6Shaped);
@@ -85,7 +87,7 @@ func requestIP(s string) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
-	return a
+	return a.Unmap()
 }
 
 // parseIPv4 reads dotted-decimal IPv4 as netip.ParseAddr does: four
@@ -170,15 +172,15 @@ func ipv6Shaped(s string) bool {
 	return groups == 8
 }
 
-// ipValue is the value SetSourceIP stores for a: the address itself, read
-// as requestIP would read a.String(). A zoned address is not an address for
+// ipValue is the value SetSourceIP stores for a: the address, unmapped,
+// read as requestIP would read a.String(). A zoned address is not an address for
 // conditions; its string form is kept (ok false) since text cannot rebuild
 // it from an invalid ip.
 func ipValue(a netip.Addr) (v reqValue, ok bool) {
 	if !a.IsValid() || a.Zone() != "" {
 		return reqValue{}, false
 	}
-	return reqValue{ip: a, flags: valText}, true
+	return reqValue{ip: a.Unmap(), flags: valText}, true
 }
 
 // timeValue is the value SetCurrentTime stores for t: the instant in UTC,
