@@ -77,7 +77,21 @@ func parseRequestValue(s string) reqValue {
 // filling a context then never allocates for a value that is not an
 // address.
 func requestIP(s string) netip.Addr {
-	if a, ok := parseIPv4(s); ok {
+	if len(s) < 2 || len(s) > 45 {
+		return netip.Addr{}
+	}
+	colon := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ':':
+			colon = true
+		case c >= '0' && c <= '9' || c == '.' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F':
+		default:
+			return netip.Addr{}
+		}
+	}
+	if !colon {
+		a, _ := parseIPv4(s)
 		return a
 	}
 	if !ipv6Shaped(s) {
@@ -120,8 +134,9 @@ func parseIPv4(s string) (netip.Addr, bool) {
 	return netip.AddrFrom4(ip), true
 }
 
-// ipv6Shaped reports whether s is made of colon-separated groups of one to
-// four hex digits, with at most one "::", eight groups without it or at
+// ipv6Shaped reports whether s (made only of hex digits, '.' and ':', with
+// at least one ':') is made of colon-separated groups of one to four hex
+// digits, with at most one "::", eight groups without it or at
 // most seven with it, and optionally a dotted IPv4 tail in place of the
 // last two groups. Every address netip.ParseAddr accepts without a zone
 // has this shape (TestRequestIPAgreesWithNetip checks it).
