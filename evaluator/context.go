@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ramauthz/ramauthz/policy"
@@ -27,8 +28,12 @@ const (
 	numSlots
 )
 
-// slotKeys lists the key of each fixed slot.
-var slotKeys = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
+// slotKeys lists the key of each fixed slot; slotSpellings the spelling
+// Alibaba's documents use, which slotOf tries before folding.
+var (
+	slotKeys      = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
+	slotSpellings = [numSlots]string{"acs:CurrentTime", "acs:SecureTransport", "acs:SourceIp", "acs:MFAPresent"}
+)
 
 // slotOf returns the fixed slot of key k, or -1. k may be in any letter
 // case (the slot keys have no '/', so their whole name folds). The four
@@ -48,6 +53,9 @@ func slotOf(k string) int {
 		return -1
 	}
 	key := slotKeys[i]
+	if k == key || k == slotSpellings[i] {
+		return i
+	}
 	for j := 0; j < len(k); j++ {
 		c := k[j]
 		if c >= 'A' && c <= 'Z' {
@@ -89,9 +97,9 @@ type values struct {
 func (v *values) setStrings(ss []string) {
 	v.set = true
 	v.strs = append(v.strs[:0], ss...)
-	v.vals = v.vals[:0]
-	for _, s := range ss {
-		v.vals = append(v.vals, parseRequestValue(s))
+	v.vals = slices.Grow(v.vals[:0], len(ss))[:len(ss)]
+	for i, s := range ss {
+		v.vals[i].read(s)
 	}
 }
 

@@ -38,8 +38,15 @@ const (
 // are read by at most two parsers.
 func parseRequestValue(s string) reqValue {
 	var v reqValue
+	v.read(s)
+	return v
+}
+
+// read sets v to s read ahead (parseRequestValue), in place.
+func (v *reqValue) read(s string) {
+	*v = reqValue{}
 	if s == "" {
-		return v
+		return
 	}
 	c := s[0]
 	digit := c >= '0' && c <= '9'
@@ -64,7 +71,6 @@ func parseRequestValue(s string) reqValue {
 			}
 		}
 	}
-	return v
 }
 
 // requestIP reads a request value as an IP address; the zero Addr when it
