@@ -2,8 +2,12 @@ package policy
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tidwall/gjson"
 )
 
 // scanReference is the byte-at-a-time state machine scan replaced: kept to
@@ -68,5 +72,29 @@ func TestScanAgreesWithReference(t *testing.T) {
 				t.Fatalf("scan(%q, %d) = %d, %d; reference %d, %d", in, depth, gs, gd, ws, wd)
 			}
 		}
+	}
+}
+
+// countElements reads the raw text; check it against walking the array.
+func TestCountElementsAgreesWithWalk(t *testing.T) {
+	walk := func(v gjson.Result) int {
+		n := 0
+		v.ForEach(func(_, _ gjson.Result) bool { n++; return true })
+		return n
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	elems := []string{`1`, `"a"`, `"a,b"`, `"\""`, `"\\"`, `[]`, `[1,2]`, `{}`, `{"a":[1,",",{}]}`, `null`, `"]"`, ` "x" `, "\n[\n]\n"}
+	for i := 0; i < 20000; i++ {
+		var parts []string
+		for j := rng.IntN(6); j > 0; j-- {
+			parts = append(parts, elems[rng.IntN(len(elems))])
+		}
+		js := "[" + strings.Join(parts, ",") + "]"
+		if rng.IntN(4) == 0 {
+			js = " [ " + strings.Join(parts, " , ") + " ] "
+		}
+		require.True(t, gjson.Valid(js), js)
+		v := gjson.Parse(js)
+		require.Equal(t, walk(v), countElements(v), js)
 	}
 }
