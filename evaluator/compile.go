@@ -27,7 +27,7 @@ type Policy struct {
 // `Statement[0].Condition.IpAddress."acs:SourceIp"[1]`); it is empty when
 // the document as a whole is at fault. Err is one of policy's sentinel
 // errors: policy.ErrMissing, policy.ErrInvalid, policy.ErrConflict,
-// policy.ErrUnknownElement or policy.ErrLimit.
+// policy.ErrDuplicateKey, policy.ErrUnknownElement or policy.ErrLimit.
 type CompileError struct {
 	PolicyID string // the ID of the policy at fault
 	Index    int    // the position of that policy in Compile's arguments
@@ -148,7 +148,8 @@ type cond struct {
 // re-checks what Parse guarantees (a valid Effect, exactly one of Action and
 // NotAction, Resource or NotResource as the document's kind requires,
 // non-empty patterns that are valid UTF-8, valid operators with at least one
-// value each, Principal only in trust documents) and re-parses every
+// value each, no key twice under one operator (policy.CanonicalKey),
+// Principal only in trust documents) and re-parses every
 // condition value from its Raw text. The documents are not retained; later
 // changes to them do not affect the Evaluator.
 //
@@ -308,13 +309,51 @@ func (b *builder) compileStatement(kind policy.Kind, st *policy.Statement, path 
 	}
 	if len(st.Condition) > 0 {
 		s.conds = b.condSlots(len(st.Condition))
+		var seen map[condName]bool
 		for i := range st.Condition {
-			if err := compileCond(&s.conds[i], &st.Condition[i], path); err != nil {
+			cd := &s.conds[i]
+			if err := compileCond(cd, &st.Condition[i], path); err != nil {
 				return s, err
+			}
+			// One operator block names each key once, under
+			// policy.CanonicalKey (spec §13 D23), as Parse checks; a
+			// document built in code with twins could not be printed.
+			name := condName{cd.op, cd.ifExists, cd.nkey}
+			dup := false
+			if seen != nil {
+				dup = seen[name]
+			} else {
+				for j := range i {
+					if c := &s.conds[j]; c.op == cd.op && c.ifExists == cd.ifExists && c.nkey == cd.nkey {
+						dup = true
+					}
+				}
+			}
+			if dup {
+				return s, errAt(condPath(path.at(".Condition"), &st.Condition[i]), policy.ErrDuplicateKey,
+					"key "+strconv.Quote(cd.key)+" appears twice under "+st.Condition[i].OperatorName()+" (key names ignore ASCII case before the first '/')")
+			}
+			if i == 16 {
+				seen = make(map[condName]bool, len(st.Condition))
+				for j := range i {
+					c := &s.conds[j]
+					seen[condName{c.op, c.ifExists, c.nkey}] = true
+				}
+			}
+			if seen != nil {
+				seen[name] = true
 			}
 		}
 	}
 	return s, nil
+}
+
+// condName identifies a condition within its statement: the operator as
+// written and the canonical key.
+type condName struct {
+	op       policy.Operator
+	ifExists bool
+	nkey     string
 }
 
 // compilePatterns compiles action (fold) or resource patterns and reports

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/ramauthz/ramauthz/policy"
@@ -90,7 +91,13 @@ func genPolicies(t testing.TB, s *bytesSource) []Policy {
 					}
 					cond.Values = append(cond.Values, val)
 				}
-				st.Condition = append(st.Condition, cond)
+				// One operator block names a key once (spec §13 D23):
+				// a twin is not a valid document.
+				if !slices.ContainsFunc(st.Condition, func(c policy.Condition) bool {
+					return c.Operator == cond.Operator && c.IfExists == cond.IfExists && policy.CanonicalKey(c.Key) == policy.CanonicalKey(cond.Key)
+				}) {
+					st.Condition = append(st.Condition, cond)
+				}
 			}
 			d.Statements = append(d.Statements, st)
 		}

@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -183,4 +184,36 @@ func TestIfExistsDecideNoAllocs(t *testing.T) {
 	r := Request{Action: "ecs:Start", Resource: res, Context: c}
 	require.Equal(t, Allow, e.Decide(r))
 	assert.Zero(t, testing.AllocsPerRun(200, func() { _ = e.Decide(r) }))
+}
+
+// TestCompileRejectsConditionKeyTwins: a document built in code with two
+// conditions of one operator (as written) on keys equal under
+// policy.CanonicalKey is refused like Parse refuses it (spec §13 D23); the
+// plain and IfExists forms are different operators.
+func TestCompileRejectsConditionKeyTwins(t *testing.T) {
+	v := policy.Value{Raw: "secret/*"}
+	build := func(conds ...policy.Condition) error {
+		_, err := Compile(Policy{ID: "p", Document: stmtDoc(policy.Statement{Effect: policy.Deny, Action: []string{"*"}, Resource: []string{"*"}, Condition: conds})})
+		return err
+	}
+	err := build(policy.Condition{Operator: policy.StringLike, Key: "oss:Prefix", Values: []policy.Value{v}},
+		policy.Condition{Operator: policy.StringLike, Key: "oss:prefix", Values: []policy.Value{v}})
+	var ce *CompileError
+	require.ErrorAs(t, err, &ce)
+	assert.ErrorIs(t, err, policy.ErrDuplicateKey)
+	assert.Equal(t, `Statement[0].Condition.StringLike."oss:prefix"`, ce.Path)
+
+	require.NoError(t, build(policy.Condition{Operator: policy.StringLike, Key: "oss:Prefix", Values: []policy.Value{v}},
+		policy.Condition{Operator: policy.StringLike, IfExists: true, Key: "oss:prefix", Values: []policy.Value{v}}))
+
+	// Many conditions (the map path): the twin is found after the 16th.
+	var many []policy.Condition
+	for i := range 40 {
+		many = append(many, policy.Condition{Operator: policy.StringEquals, Key: "k" + strconv.Itoa(i), Values: []policy.Value{v}})
+	}
+	require.NoError(t, build(many...))
+	many = append(many, policy.Condition{Operator: policy.StringEquals, Key: "K3", Values: []policy.Value{v}})
+	err = build(many...)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, `Statement[0].Condition.StringEquals."K3"`, ce.Path)
 }
