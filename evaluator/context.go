@@ -283,12 +283,12 @@ func (c *Context) SetCurrentTime(t time.Time) {
 
 // SetSecureTransport sets acs:SecureTransport to "true" or "false".
 func (c *Context) SetSecureTransport(b bool) {
-	c.slots[slotSecureTransport].setStrings([]string{boolString(b)})
+	c.slots[slotSecureTransport].setOne(boolString(b), boolValue(b))
 }
 
 // SetMFAPresent sets acs:MFAPresent to "true" or "false".
 func (c *Context) SetMFAPresent(b bool) {
-	c.slots[slotMFAPresent].setStrings([]string{boolString(b)})
+	c.slots[slotMFAPresent].setOne(boolString(b), boolValue(b))
 }
 
 // lookup finds a normalised key for Decide, using its slot when it has one.

@@ -228,3 +228,10 @@ func TestParseRequestValueAgreesWithParsers(t *testing.T) {
 		}
 	}
 }
+
+// The typed bool setters store exactly what Set would read from the string.
+func TestBoolValueMatchesParse(t *testing.T) {
+	for _, b := range []bool{true, false} {
+		assert.Equal(t, parseRequestValue(boolString(b)), boolValue(b))
+	}
+}

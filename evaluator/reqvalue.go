@@ -235,6 +235,15 @@ func (v *values) text(i int) string {
 	return string(v.vals[i].appendText(buf[:0]))
 }
 
+// boolValue is "true" or "false" read ahead, as parseRequestValue reads
+// boolString(b).
+func boolValue(b bool) reqValue {
+	if b {
+		return reqValue{flags: valBool | valTrue}
+	}
+	return reqValue{flags: valBool}
+}
+
 func boolString(b bool) string {
 	if b {
 		return "true"
