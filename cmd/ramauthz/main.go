@@ -5,6 +5,7 @@
 //	ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
 //	              [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
 //	ramauthz test [--json] [--verbose] FILE|DIR...
+//	ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
 //	ramauthz help [COMMAND]
 //
 // Exit codes: 0 when every file is valid, the request is allowed, or every
@@ -44,7 +45,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{validateCmd, evalCmd, testCmd}
+	commands = []*command{validateCmd, evalCmd, testCmd, decodeDiagnosticCmd}
 }
 
 func lookup(name string) *command {
@@ -63,13 +64,15 @@ Usage:
   ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
                 [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
   ramauthz test [--json] [--verbose] FILE|DIR...
+  ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
   ramauthz help [COMMAND]
 
 Commands:
-  validate  check policy documents; one line per problem
-  eval      decide one request against policy files or system policies
-  test      run case files (decide, assume_role, session and invalid cases)
-  help      show this text, or the details of one command
+  validate           check policy documents; one line per problem
+  eval               decide one request against policy files or system policies
+  test               run case files (decide, assume_role, session and invalid cases)
+  decode-diagnostic  read the EncodedDiagnosticMessage of an access-denied error
+  help               show this text, or the details of one command
 
 Exit codes:
   0  every file is valid / the request is allowed / every case passed
