@@ -68,21 +68,14 @@ func slotOf(k string) int {
 	return i
 }
 
-// normKey returns the form of a condition key used for lookups, by compile
-// and by Context alike: policy.CanonicalKey, which folds ASCII case before
-// the first '/' for every key (spec §13 D23), so acs:SourceIp and
-// acs:sourceip, oss:Prefix and oss:prefix are one key, while the tag name
-// in acs:ResourceTag/<tag> keeps its case.
-func normKey(k string) string { return policy.CanonicalKey(k) }
-
-// appendNormKey appends normKey(k) to b (policy.AppendCanonicalKey).
+// The condition-key rule (spec §13 D23: ASCII case ignored before the first
+// '/', for every key) lives in package policy, which the parser's duplicate
+// check also uses; these are the evaluator's names for it. normKey is the
+// form compile and Context use for lookups; isNormKey and appendNormKey
+// let Context normalise without allocating.
+func normKey(k string) string                 { return policy.CanonicalKey(k) }
+func isNormKey(k string) bool                 { return policy.IsCanonicalKey(k) }
 func appendNormKey(b []byte, k string) []byte { return policy.AppendCanonicalKey(b, k) }
-
-// isNormKey reports whether normKey(k) is k, without allocating.
-func isNormKey(k string) bool {
-	var buf [64]byte
-	return string(appendNormKey(buf[:0], k)) == k
-}
 
 // values is what a Context holds for one key: the strings as given and each
 // string read ahead as the typed values conditions compare (reqValue). For

@@ -1,7 +1,5 @@
 package policy
 
-import "strings"
-
 // CanonicalKey returns the form of a condition key name under which two
 // names are the same key (spec §13 D23): ASCII letters before the first '/'
 // are folded to lower case, and everything from the first '/' on (the tag
@@ -11,41 +9,36 @@ import "strings"
 // two. Only ASCII folds; other characters compare exactly.
 //
 // The rule applies to every key, whatever its prefix. CanonicalKey returns
-// k itself (without allocating) when k is already canonical.
+// k itself (without allocating) when k is already canonical; see also
+// IsCanonicalKey and AppendCanonicalKey, which never allocate beyond b.
 func CanonicalKey(k string) string {
-	end := strings.IndexByte(k, '/')
-	if end < 0 {
-		end = len(k)
-	}
-	i := 0
-	for i < end && !(k[i] >= 'A' && k[i] <= 'Z') {
-		i++
-	}
-	if i == end {
+	if IsCanonicalKey(k) {
 		return k
 	}
-	b := []byte(k)
-	for ; i < end; i++ {
-		if c := b[i]; c >= 'A' && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
+	return string(AppendCanonicalKey(make([]byte, 0, len(k)), k))
+}
+
+// IsCanonicalKey reports whether CanonicalKey(k) == k: no ASCII upper-case
+// letter before the first '/'.
+func IsCanonicalKey(k string) bool {
+	for i := 0; i < len(k) && k[i] != '/'; i++ {
+		if c := k[i]; c >= 'A' && c <= 'Z' {
+			return false
 		}
 	}
-	return string(b)
+	return true
 }
 
 // AppendCanonicalKey appends CanonicalKey(k) to b and returns the extended
-// buffer, for callers that must not allocate a string per key.
+// buffer.
 func AppendCanonicalKey(b []byte, k string) []byte {
-	end := strings.IndexByte(k, '/')
-	if end < 0 {
-		end = len(k)
-	}
-	for i := 0; i < end; i++ {
+	i := 0
+	for ; i < len(k) && k[i] != '/'; i++ {
 		c := k[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		b = append(b, c)
 	}
-	return append(b, k[end:]...)
+	return append(b, k[i:]...)
 }

@@ -115,13 +115,14 @@ func kmpFind(c string, t []int32, s string) int {
 // fall back to the position-by-position search.
 const maxShiftAndWords = 128
 
-// heavyOccurrences is the number of occurrences above which a character of
-// a '?' chunk gets a dense mask (one bit per unit). Characters that occur
-// less often keep only the list of their positions, so the automaton's size
-// is linear in the chunk: at most units/heavyOccurrences characters are
-// heavy, and their masks take at most units*words/8 bytes (4 KiB for 512
-// units, 64 KiB for the longest chunk of a 6,144-character document). A
-// light step reads at most heavyOccurrences positions.
+// heavyOccurrences caps the number of occurrences above which a character
+// of a '?' chunk gets a dense mask (one bit per unit): a character is heavy
+// when it occurs more than min(heavyOccurrences, words) times. Characters
+// that occur less often keep only the list of their positions, so the
+// automaton's size is linear in the chunk: at most units/min(64, words)
+// characters are heavy, and their masks take at most 8 bytes a unit (and
+// at most units*words/8 bytes). A light step reads at most as many positions
+// as a dense step reads words, and at most heavyOccurrences.
 const heavyOccurrences = 64
 
 // shiftAnd is a bit-parallel automaton for one chunk with '?'. Bit j of the
@@ -159,6 +160,29 @@ type shiftAnd struct {
 	// unit holds each unit's character (unitAny for '?'), for the steps
 	// of a state with few bits.
 	unit []rune
+}
+
+// indexFirst returns the offset in s of the first character the chunk's
+// first unit accepts, or -1. The offset is a character boundary: a literal
+// is valid UTF-8, and its encoding cannot start inside another character.
+func (sa *shiftAnd) indexFirst(s string, fold bool) int {
+	r := sa.unit[0]
+	switch {
+	case r == unitAny:
+		if len(s) == 0 {
+			return -1
+		}
+		return 0
+	case fold && r >= 'a' && r <= 'z':
+		lo, up := strings.IndexByte(s, byte(r)), strings.IndexByte(s, byte(r)-('a'-'A'))
+		if lo < 0 || up >= 0 && up < lo {
+			return up
+		}
+		return lo
+	case r < utf8.RuneSelf:
+		return strings.IndexByte(s, byte(r))
+	}
+	return strings.IndexRune(s, r)
 }
 
 // unitAny stands for a '?' unit in shiftAnd.unit. An invalid byte of the
@@ -229,8 +253,9 @@ func newShiftAnd(c string) *shiftAnd {
 	// Lay out the position lists and the heavy masks.
 	sa.chars = make([]charUnits, len(counts))
 	light := 0
+	heavy := int32(min(heavyOccurrences, sa.words))
 	for i, n := range counts {
-		if n > heavyOccurrences {
+		if n > heavy {
 			m := make([]uint64, sa.words)
 			copy(m, sa.any)
 			sa.chars[i] = charUnits{mask: int32(len(sa.masks))}
@@ -273,16 +298,23 @@ func (sa *shiftAnd) charOf(r rune) int {
 	return int(sa.other[i].char)
 }
 
-// maxSparse is the number of set state bits up to which findEnd keeps the
-// state as a list of bits instead of a bitmap.
+// maxSparse is the most set state bits findEnd keeps as a list of bits
+// instead of a bitmap. For a chunk of few words the list pays off only
+// while it is shorter than twice the words (sparseLimit).
 const maxSparse = 64
+
+// sparseLimit returns how many set bits the list form holds for this
+// chunk: a step costs about one operation per listed bit in that form and
+// one per word in the bitmap form.
+func (sa *shiftAnd) sparseLimit() int { return min(maxSparse, 2*sa.words) }
 
 // findEnd returns the offset just after the leftmost match in s, or -1.
 // With fold set, ASCII letters of s are folded (the chunk is folded
 // already).
 //
-// The state is kept in one of two forms. While at most maxSparse bits are
-// set (few partial matches, the usual case even for a request built to
+// While no partial match is alive, findEnd jumps to the next character
+// the first unit accepts with a substring search. The state is kept in one
+// of two forms. While at most sparseLimit bits are set (few partial matches, the usual case even for a request built to
 // repeat the chunk), it is a list of those bits and a step costs one unit
 // comparison per bit. Otherwise it is a bitmap over the words that can be
 // non-zero, and a step costs one operation per such word plus the
@@ -293,6 +325,7 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 	var state [maxShiftAndWords]uint64
 	var hits [heavyOccurrences]int32
 	var bufA, bufB [maxSparse + 1]int32
+	limit := sa.sparseLimit()
 	list, next := bufA[:], bufB[:]
 	d := state[:sa.words]
 	nl := 0          // sparse form: the set bits are list[:nl]
@@ -304,6 +337,15 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 	last := int32(sa.units - 1)
 	lastWord, lastBit := last/64, uint64(1)<<(last%64)
 	for i := 0; i < len(s); {
+		if !dense && nl == 0 {
+			// No partial match is alive: jump to the next character the
+			// first unit accepts (a substring search), or give up.
+			k := sa.indexFirst(s[i:], fold)
+			if k < 0 {
+				return -1
+			}
+			i += k
+		}
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
@@ -335,7 +377,7 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 			if nl > 0 && list[nl-1] == last {
 				return i
 			}
-			if nl <= maxSparse {
+			if nl <= limit {
 				continue
 			}
 			// Too many partial matches: switch to the bitmap.
@@ -414,7 +456,7 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 			ones += bits.OnesCount64(x)
 		}
 		// Back to the list form when few bits are left.
-		if ones <= maxSparse/2 {
+		if ones <= limit/2 {
 			nl = 0
 			for w, x := range d[:top] {
 				for x != 0 {

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
@@ -187,4 +188,48 @@ func (sa *shiftAnd) size() int {
 		n += 8 * cap(m)
 	}
 	return n
+}
+
+// FuzzQuestionChunk checks the shift-and automaton of multi-word '?'
+// chunks (which FuzzMatch's 64-byte patterns never reach) against the
+// reference: the chunk is the fuzzer's unit string repeated to at least 130
+// units, and the subject is drawn from the chunk's own characters (plus one
+// it lacks and an invalid byte), so that partial matches pile up and the
+// state moves between its list and bitmap forms.
+func FuzzQuestionChunk(f *testing.F) {
+	f.Add("ab?", []byte{0, 1, 0, 1, 0, 1, 2, 3}, 40, false)
+	f.Add("a?a", []byte{0, 0, 0, 0, 0, 0, 0, 0, 1, 0}, 200, true)
+	f.Add("日本?語", []byte{3, 1, 2, 0, 4, 5}, 90, false)
+	f.Fuzz(func(t *testing.T, unit string, picks []byte, reps int, fold bool) {
+		if !utf8.ValidString(unit) || unit == "" || strings.ContainsRune(unit, '*') || len(unit) > 16 || len(picks) > 2000 {
+			return
+		}
+		if !strings.Contains(unit, "?") {
+			unit += "?"
+		}
+		n := utf8.RuneCountInString(unit)
+		count := max(130/n+1, min(max(reps, 0), 600/n))
+		chunk := strings.Repeat(unit, count)
+		var alphabet []string
+		for _, r := range unit {
+			if r != '?' {
+				alphabet = append(alphabet, string(r))
+			}
+		}
+		alphabet = append(alphabet, "Z", "\xff")
+		var b strings.Builder
+		for _, p := range picks {
+			b.WriteString(alphabet[int(p)%len(alphabet)])
+		}
+		pattern := "*" + chunk + "*"
+		p, err := Compile(pattern, fold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{b.String(), b.String() + strings.ReplaceAll(chunk, "?", "Z")} {
+			if got, want := p.Match(s), naiveMatch(pattern, s, fold); got != want {
+				t.Fatalf("Match(%q, %q, fold=%v) = %v, reference says %v", pattern, s, fold, got, want)
+			}
+		}
+	})
 }
