@@ -143,6 +143,9 @@ const indexMin = 8
 // as many keys and values as a request needs, filling it again with the
 // same keys allocates nothing (a key name with upper-case letters in its
 // case-insensitive part costs one allocation the first time it is seen).
+// Its memory is bounded by the most keys and values it has held at once:
+// a key seen before is reused, and a new key takes over the storage of one
+// that is no longer set. Lookups scan up to 8 keys and use an index above.
 //
 // A Context is not safe for concurrent modification. Any number of
 // goroutines may read one Context (Decide, Explain, Get, Clone, and CopyFrom
