@@ -8,6 +8,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/ramauthz/ramauthz/evaluator"
@@ -19,8 +22,12 @@ import (
 var ErrDiagnostic = errors.New("invalid diagnostic message")
 
 // DiagnosticKey is an account's AES-256 key for diagnostic messages. Only
-// the account's administrator should hold it.
+// the account's administrator should hold it. Printing a key (fmt with any
+// verb, String, GoString, slog) shows "[REDACTED]", so a logged
+// configuration does not give it away; Hex writes it out on purpose.
 type DiagnosticKey [32]byte
+
+const redacted = "[REDACTED]"
 
 // NewDiagnosticKey returns a random key.
 func NewDiagnosticKey() (DiagnosticKey, error) {
@@ -29,7 +36,7 @@ func NewDiagnosticKey() (DiagnosticKey, error) {
 	return k, err
 }
 
-// ParseDiagnosticKey reads a key written as 64 hex digits (String's form).
+// ParseDiagnosticKey reads a key written as 64 hex digits (Hex's form).
 // Errors: ErrDiagnostic.
 func ParseDiagnosticKey(s string) (DiagnosticKey, error) {
 	var k DiagnosticKey
@@ -42,8 +49,21 @@ func ParseDiagnosticKey(s string) (DiagnosticKey, error) {
 	return k, nil
 }
 
-// String returns the key as 64 lower-case hex digits.
-func (k DiagnosticKey) String() string { return hex.EncodeToString(k[:]) }
+// Hex returns the key as 64 lower-case hex digits, the form of the
+// administrator's key file (ParseDiagnosticKey, ramauthz decode-diagnostic).
+func (k DiagnosticKey) Hex() string { return hex.EncodeToString(k[:]) }
+
+// String returns "[REDACTED]"; use Hex to write the key out.
+func (k DiagnosticKey) String() string { return redacted }
+
+// GoString returns "[REDACTED]".
+func (k DiagnosticKey) GoString() string { return redacted }
+
+// Format prints "[REDACTED]" for every verb (%x included).
+func (k DiagnosticKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
+
+// LogValue logs "[REDACTED]".
+func (k DiagnosticKey) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Diagnostic is what an encoded diagnostic message says: who was refused
 // what, when, and which statements decided.
@@ -111,7 +131,7 @@ func Seal(k DiagnosticKey, accountID string, d Diagnostic) (string, error) {
 // DecodeDiagnosticMessage does for the account's administrator.
 // Errors: ErrDiagnostic.
 func Open(k DiagnosticKey, accountID, encoded string) (Diagnostic, error) {
-	raw, err := base64.StdEncoding.DecodeString(encoded)
+	raw, err := base64.StdEncoding.Strict().DecodeString(encoded) // one spelling per message
 	aead, gerr := newGCM(k)
 	if err != nil || gerr != nil || len(raw) < 1+aead.NonceSize()+aead.Overhead() || raw[0] != diagnosticVersion {
 		return Diagnostic{}, ErrDiagnostic

@@ -2,6 +2,7 @@ package sts
 
 import (
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/ramauthz/ramauthz/principal"
@@ -23,15 +24,27 @@ import (
 // directory that keeps secrets sealed (issue 13) replaces it with a direct
 // adapter.
 //
+// The sessions it remembers are forgotten once the directory says they are
+// over (expired, revoked, or their role deleted): AssumeRole sweeps them
+// whenever the number remembered has doubled since the last sweep, so the
+// memory a Bridge holds follows the live sessions, not every session ever
+// issued.
+//
 // Bridge is safe for concurrent use.
 type Bridge struct {
 	dir *principal.Directory
 	sts *role.STS
 
-	mu      sync.RWMutex
-	secrets map[string]string // AccessKeyId -> secret
-	tokens  map[string]string // SecurityToken -> AccessKeyId
+	mu       sync.RWMutex
+	secrets  map[string]string // AccessKeyId -> secret
+	tokens   map[string]string // SecurityToken -> AccessKeyId, one per remembered session
+	sweepAt  int               // sweep when len(tokens) reaches it
+	sweeping bool
 }
+
+// minSweep is the number of remembered sessions below which AssumeRole does
+// not sweep.
+const minSweep = 1024
 
 var (
 	_ signature.Credentials = (*Bridge)(nil)
@@ -40,7 +53,7 @@ var (
 
 // NewBridge returns a Bridge over dir, assuming roles with role.New(dir).
 func NewBridge(dir *principal.Directory) *Bridge {
-	return &Bridge{dir: dir, sts: role.New(dir), secrets: map[string]string{}, tokens: map[string]string{}}
+	return &Bridge{dir: dir, sts: role.New(dir), secrets: map[string]string{}, tokens: map[string]string{}, sweepAt: minSweep}
 }
 
 // RememberAccessKey records the secret of a key just created with
@@ -79,8 +92,9 @@ func (b *Bridge) AccessKeySecret(accessKeyID string) (principal.ID, string, erro
 }
 
 // SessionCredential implements signature.Credentials. A session the
-// directory no longer has (its role was deleted) is expired, so credential
-// providers fetch new credentials.
+// directory no longer has (its role was deleted), and an STS AccessKeyId
+// with a token this Bridge does not remember (a session it swept, or never
+// issued), are expired, so credential providers fetch new credentials.
 // Errors: signature.ErrKeyNotFound, ErrTokenMalformed, ErrTokenMismatch,
 // ErrTokenExpired, or the directory's error.
 func (b *Bridge) SessionCredential(accessKeyID, securityToken string) (principal.ID, string, error) {
@@ -91,6 +105,11 @@ func (b *Bridge) SessionCredential(accessKeyID, securityToken string) (principal
 	switch {
 	case issued && owner != accessKeyID:
 		return principal.ID{}, "", signature.ErrTokenMismatch
+	case !known && !issued && strings.HasPrefix(accessKeyID, "STS."):
+		// A session this Bridge forgot because it was over (or one it
+		// never issued: the two look the same once swept). Expired makes a
+		// credential provider fetch new credentials.
+		return principal.ID{}, "", signature.ErrTokenExpired
 	case !known:
 		return principal.ID{}, "", signature.ErrKeyNotFound
 	case !issued:
@@ -124,7 +143,48 @@ func (b *Bridge) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 	b.mu.Lock()
 	b.secrets[c.AccessKeyID] = c.AccessKeySecret
 	b.tokens[c.SecurityToken] = c.AccessKeyID
+	sweep := len(b.tokens) >= b.sweepAt && !b.sweeping
+	if sweep {
+		b.sweeping = true
+	}
 	b.mu.Unlock()
+	if sweep {
+		b.sweep()
+	}
 	return AssumeRoleOutput{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken,
 		Expiration: c.Expiration, Arn: out.AssumedRoleUser.ARN.String(), AssumedRoleID: out.AssumedRoleUser.AssumedRoleID}, nil
+}
+
+// sweep forgets the remembered sessions the directory says are over. The
+// directory is asked outside the lock, so lookups go on meanwhile.
+func (b *Bridge) sweep() {
+	type session struct{ id, secret, token string }
+	b.mu.RLock()
+	all := make([]session, 0, len(b.tokens))
+	for token, id := range b.tokens {
+		all = append(all, session{id, b.secrets[id], token})
+	}
+	b.mu.RUnlock()
+	var over []session
+	for _, s := range all {
+		_, err := b.dir.VerifySession(s.id, s.secret, s.token)
+		if errors.Is(err, principal.ErrExpired) || errors.Is(err, principal.ErrNotFound) {
+			over = append(over, s)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range over {
+		delete(b.tokens, s.token)
+		delete(b.secrets, s.id)
+	}
+	b.sweepAt = max(minSweep, 2*len(b.tokens))
+	b.sweeping = false
+}
+
+// sessions returns the number of remembered sessions.
+func (b *Bridge) sessions() int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.tokens)
 }

@@ -68,7 +68,9 @@ type AssumeRoler interface {
 }
 
 // Handler is the STS endpoint. Set its fields before serving; it is then
-// safe for concurrent use.
+// safe for concurrent use. Credential providers send AssumeRole signed with
+// V1 to the path "/" of the endpoint, the only path a Verifier accepts V1
+// at unless its Config.V1Paths says otherwise; serve the handler there.
 type Handler struct {
 	Verifier *signature.Verifier
 	Roles    AssumeRoler
@@ -140,14 +142,36 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, reqID string, i
 		if strings.Contains(re.Msg, "explicitly den") {
 			d.Explanation.Decision = evaluator.ExplicitDeny
 		}
-		resp := apierror.DeniedResponse(d, reqID, h.HostID)
-		resp.Message = "You are not authorized to do this action. You should be authorized by RAM: " + re.Msg
-		apierror.Write(w, r, http.StatusForbidden, resp)
+		// The message stays RAM's generic one: role.Error's says whose
+		// policy refused (the role's trust policy, in the role's account,
+		// or the caller's own), which a caller of another account must not
+		// learn about the role's account.
+		apierror.Write(w, r, http.StatusForbidden, apierror.DeniedResponse(d, reqID, h.HostID))
 		return
 	case role.ErrRoleNotExist.Code:
 		status = http.StatusNotFound
 	}
-	apierror.Write(w, r, status, apierror.Response{RequestID: reqID, HostID: h.HostID, Code: re.Code, Message: re.Error()})
+	apierror.Write(w, r, status, apierror.Response{RequestID: reqID, HostID: h.HostID, Code: re.Code, Message: refusalMessage(re)})
+}
+
+// refusalMessage is what a caller reads about a refusal: the code and the
+// message, and the cause only where it is about the caller's own input (its
+// session policy, session name, ...). Other causes (the role's trust policy
+// that does not compile, the directory's own errors) describe the role's
+// account or the service, not the caller's request.
+func refusalMessage(re *role.Error) string {
+	msg := re.Code
+	if re.Msg != "" {
+		msg += ": " + re.Msg
+	}
+	switch {
+	case re.Cause == nil:
+	case errors.Is(re, role.ErrPolicyGrammar), errors.Is(re, role.ErrPolicySize), errors.Is(re, role.ErrInvalidRoleArn),
+		errors.Is(re, role.ErrInvalidRoleSessionName), errors.Is(re, role.ErrInvalidExternalID),
+		errors.Is(re, role.ErrInvalidDurationSeconds):
+		msg += ": " + re.Cause.Error()
+	}
+	return msg
 }
 
 type credentialsJSON struct {

@@ -3,6 +3,7 @@ package sts
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ramauthz/ramauthz/principal"
+	"github.com/ramauthz/ramauthz/role"
 	"github.com/ramauthz/ramauthz/signature"
 )
 
@@ -175,5 +177,63 @@ func TestAssumeRoleRefusals(t *testing.T) {
 				assert.Equal(t, "mallory", resp.AccessDeniedDetail["AuthPrincipalDisplayName"])
 			}
 		})
+	}
+}
+
+// TestRefusalDoesNotSayWhosePolicy: the 403 message used to carry
+// role.Error's text ("the role's trust policy does not allow acs:ram::B:user/dave"
+// versus "the caller's policies do not allow ..."), telling a caller of
+// account B how account A's trust policy treats it. Both refusals now read
+// the same.
+func TestRefusalDoesNotSayWhosePolicy(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.dir.CreateRole(acctA, principal.RoleSpec{Name: "internal", TrustPolicy: `{"Version":"1","Statement":[
+	  {"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + acctA + `:root"]}}]}`})
+	require.NoError(t, err)
+	message := func(k principal.NewAccessKey, roleARN string) string {
+		code, body := f.call(t, key(k), url.Values{"RoleArn": {roleARN}, "RoleSessionName": {"xx"}}, "JSON")
+		require.Equal(t, http.StatusForbidden, code, string(body))
+		var resp struct{ Code, Message string }
+		require.NoError(t, json.Unmarshal(body, &resp))
+		assert.NotContains(t, resp.Message, "trust")
+		assert.NotContains(t, resp.Message, acctA)
+		return resp.Message
+	}
+	byTrust := message(f.dave, "acs:ram::"+acctA+":role/internal")
+	byCaller := message(f.mallory, f.roleARN)
+	assert.Equal(t, byCaller, byTrust)
+}
+
+type fakeRoles struct{ err error }
+
+func (f fakeRoles) AssumeRole(AssumeRoleInput) (AssumeRoleOutput, error) {
+	return AssumeRoleOutput{}, f.err
+}
+
+// TestRefusalCauseShownOnlyForCallerInput: the message of a non-403
+// refusal was role.Error's full text, cause included, so a caller read the
+// compile error of the role's trust policy (account A's) or the
+// directory's own error. The cause is now shown only when it is about the
+// caller's own input, such as its session policy.
+func TestRefusalCauseShownOnlyForCallerInput(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		err  *role.Error
+		want string
+	}{
+		{&role.Error{Code: role.ErrInvalidParameter.Code, Msg: "the role's trust policy cannot be used",
+			Cause: errors.New("Statement[0].Condition: acs:SourceVpc vpc-a-secret")},
+			"InvalidParameter: the role's trust policy cannot be used"},
+		{&role.Error{Code: role.ErrInvalidParameter.Code, Cause: errors.New("directory internals")}, "InvalidParameter"},
+		{&role.Error{Code: role.ErrPolicyGrammar.Code, Cause: errors.New("Statement[0]: Effect must be Allow or Deny")},
+			"InvalidParameter.PolicyGrammar: Statement[0]: Effect must be Allow or Deny"},
+	} {
+		f.handler.Roles = fakeRoles{tc.err}
+		code, body := f.call(t, key(f.dave), url.Values{"RoleArn": {f.roleARN}, "RoleSessionName": {"dd"}}, "JSON")
+		assert.Equal(t, http.StatusBadRequest, code)
+		var resp struct{ Code, Message string }
+		require.NoError(t, json.Unmarshal(body, &resp))
+		assert.Equal(t, tc.err.Code, resp.Code)
+		assert.Equal(t, tc.want, resp.Message)
 	}
 }

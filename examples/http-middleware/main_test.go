@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ramauthz/ramauthz/apierror"
 	"github.com/ramauthz/ramauthz/principal"
+	"github.com/ramauthz/ramauthz/signature"
 	"github.com/ramauthz/ramauthz/sts"
 )
 
@@ -115,6 +117,17 @@ func TestMiddleware(t *testing.T) {
 		code, body := serve(s, req)
 		assert.Equal(t, http.StatusBadRequest, code)
 		assert.Equal(t, "SignatureDoesNotMatch", body)
+	})
+	// A V1 signature covers neither path nor host: a V1-signed request
+	// must not pick a route (it ran DELETE /apps/staging-shop before).
+	t.Run("V1 cannot choose the route", func(t *testing.T) {
+		s, key := testService(t)
+		q, err := signature.SignV1("DELETE", url.Values{"Action": {"ListTraceApps"}},
+			signature.Key{AccessKeyID: key.ID, AccessKeySecret: key.Secret}, now, "v1-route")
+		require.NoError(t, err)
+		code, body := serve(s, httptest.NewRequest("DELETE", "http://apps.example.com/apps/staging-shop?"+q.Encode(), nil))
+		assert.Equal(t, http.StatusBadRequest, code)
+		assert.Equal(t, "IncompleteSignature", body)
 	})
 	t.Run("unknown-route", func(t *testing.T) {
 		s, _ := testService(t)
