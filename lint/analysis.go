@@ -15,7 +15,7 @@ import (
 // Unknown, and lint then falls back to its syntactic check, which only
 // reports what it can prove. This keeps a 6,144-character policy near a
 // millisecond of engine work whatever its shape.
-var analysisBudget = analysis.Limits{States: 1 << 13, Decisions: 1 << 10}
+var analysisBudget = analysis.Limits{States: 1 << 16, Decisions: 1 << 12}
 
 // lintUniverse says which requests the semantic checks range over: every
 // request Decide accepts, except that the common keys a request carries at
@@ -29,39 +29,50 @@ var lintUniverse = analysis.Universe{Keys: map[string]analysis.KeySpec{
 	"acs:PrincipalARN":    {SingleValued: true},
 }}
 
+// maxShadowSet is the most statements (the Allow and the Deny statements
+// that may meet it) a shadowing question is asked about; a larger group
+// gets the syntactic check only, which keeps linting a full-size document
+// within milliseconds.
+const maxShadowSet = 6
+
 // semantic runs the checks backed by the analysis engine: statements that
 // can never apply (UNSATISFIABLE_CONDITION) and Allow statements that a Deny
-// always overrides (STATEMENT_SHADOWED_BY_DENY). It returns, per statement,
-// whether the engine decided each question, so the syntactic fallbacks run
-// only where it did not.
+// always overrides (STATEMENT_SHADOWED_BY_DENY). Each question is asked
+// about the smallest set that decides it: the statement alone for the
+// first, the Allow with the Deny statements that may meet it for the
+// second. It returns, per statement, whether the engine decided each
+// question, so the syntactic fallbacks run only where it did not.
 func (c *checker) semantic() (deadDecided, shadowDecided []bool) {
 	deadDecided = make([]bool, len(c.stmts))
 	shadowDecided = make([]bool, len(c.stmts))
-	set, err := analysis.Compile(evaluator.Policy{ID: "linted", Document: c.doc})
-	if err != nil {
-		return deadDecided, shadowDecided
-	}
-	refs := set.Statements()
 	ctx := context.Background()
-	dead := make([]bool, len(c.stmts))
 	left := analysisBudget
-	ask := func(q func(analysis.Limits) analysis.Result) analysis.Result {
-		r := q(left)
+	ask := func(stmts []policy.Statement, q func(*analysis.Set, analysis.StatementRef, analysis.Limits) analysis.Result) analysis.Verdict {
+		if left.States < 64 || left.Decisions < 8 {
+			return analysis.VerdictUnknown
+		}
+		doc := &policy.Document{Kind: c.doc.Kind, Version: c.doc.Version, Statements: stmts}
+		set, err := analysis.Compile(evaluator.Policy{ID: "linted", Document: doc})
+		if err != nil {
+			return analysis.VerdictUnknown
+		}
+		r := q(set, set.Statements()[0], left)
 		left.States -= max(r.Stats.States, 1)
 		left.Decisions -= max(r.Stats.Decisions, 1)
-		return r
+		return r.Verdict
 	}
-	spent := func() bool { return left.States < 64 || left.Decisions < 8 }
+	dead := make([]bool, len(c.stmts))
 	for i := range c.stmts {
 		sv := &c.stmts[i]
 		// Conditions on different keys constrain independent variables,
 		// and one condition alone can always hold, so only a statement with
 		// two conditions on one key can be dead.
-		if i >= len(refs) || !sharesKey(sv.st) || spent() {
+		if !sharesKey(sv.st) {
 			continue
 		}
-		r := ask(func(l analysis.Limits) analysis.Result { return analysis.NeverApplies(ctx, set, refs[i], lintUniverse, l) })
-		switch r.Verdict {
+		switch ask([]policy.Statement{*sv.st}, func(set *analysis.Set, ref analysis.StatementRef, l analysis.Limits) analysis.Result {
+			return analysis.NeverApplies(ctx, set, ref, lintUniverse, l)
+		}) {
 		case analysis.VerdictHolds:
 			deadDecided[i], dead[i] = true, true
 			sev, what := Error, "the statement grants nothing"
@@ -76,12 +87,21 @@ func (c *checker) semantic() (deadDecided, shadowDecided []bool) {
 	}
 	for i := range c.stmts {
 		sv := &c.stmts[i]
-		if i >= len(refs) || sv.st.Effect != policy.Allow || dead[i] || !c.denyMayOverlap(sv) || spent() {
-			shadowDecided[i] = i < len(refs) && dead[i]
+		if sv.st.Effect != policy.Allow || dead[i] {
+			shadowDecided[i] = dead[i]
 			continue
 		}
-		r := ask(func(l analysis.Limits) analysis.Result { return analysis.ShadowedByDeny(ctx, set, refs[i], lintUniverse, l) })
-		switch r.Verdict {
+		group := append([]policy.Statement{*sv.st}, c.overlappingDenies(sv)...)
+		if len(group) == 1 {
+			shadowDecided[i] = true // no Deny can meet it
+			continue
+		}
+		if len(group) > maxShadowSet {
+			continue
+		}
+		switch ask(group, func(set *analysis.Set, ref analysis.StatementRef, l analysis.Limits) analysis.Result {
+			return analysis.ShadowedByDeny(ctx, set, ref, lintUniverse, l)
+		}) {
 		case analysis.VerdictHolds:
 			shadowDecided[i] = true
 			c.add(StatementShadowedByDeny, "this Allow never takes effect: every request it allows is denied by a Deny statement of the document; remove it or narrow the Deny", sv.path, sv.raw)
@@ -104,22 +124,27 @@ func sharesKey(st *policy.Statement) bool {
 	return false
 }
 
-// denyMayOverlap reports whether some Deny statement of the document may
-// apply to an action the Allow sv grants: only then can sv be shadowed.
-func (c *checker) denyMayOverlap(sv *stmtView) bool {
+// overlappingDenies returns the Deny statements of the document that may
+// apply to an action the Allow sv grants: only they can shadow it.
+func (c *checker) overlappingDenies(sv *stmtView) []policy.Statement {
+	var out []policy.Statement
 	for i := range c.stmts {
 		d := c.stmts[i].st
 		if d.Effect != policy.Deny {
 			continue
 		}
-		if d.Action == nil || sv.st.Action == nil {
-			return true // NotAction on either side: assume they meet
+		if d.Action == nil || sv.st.Action == nil || anyActionsMeet(sv.st.Action, d.Action) {
+			out = append(out, *d) // NotAction on either side: assume they meet
 		}
-		for _, a := range sv.st.Action {
-			for _, b := range d.Action {
-				if actionsIntersect(a, b) {
-					return true
-				}
+	}
+	return out
+}
+
+func anyActionsMeet(as, bs []string) bool {
+	for _, a := range as {
+		for _, b := range bs {
+			if actionsIntersect(a, b) {
+				return true
 			}
 		}
 	}

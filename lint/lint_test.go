@@ -228,3 +228,22 @@ func TestSemanticChecks(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckSemantic lints a small document on which both questions of
+// the analysis engine run (a statement with two conditions on one key, and
+// Allows that Deny statements meet).
+func BenchmarkCheckSemantic(b *testing.B) {
+	data := []byte(`{"Version":"1","Statement":[
+{"Effect":"Allow","Action":["ecs:Describe*","ecs:Start*"],"Resource":"acs:ecs:*:*:instance/*","Condition":{"DateGreaterThan":{"acs:CurrentTime":"2026-01-01T00:00:00Z"},"DateLessThan":{"acs:CurrentTime":"2027-01-01T00:00:00Z"}}},
+{"Effect":"Allow","Action":"ecs:DescribeInstances","Resource":"acs:ecs:*:*:instance/i-1"},
+{"Effect":"Deny","Action":"ecs:Start*","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"203.0.113.0/24"}}},
+{"Effect":"Deny","NotAction":"ram:*","Resource":"acs:ecs:*:*:instance/i-1"}]}`)
+	fs := lint.Check(data, lint.Options{})
+	if !slices.ContainsFunc(fs, func(f lint.Finding) bool { return f.Code == lint.StatementShadowedByDeny }) {
+		b.Fatalf("the engine did not find the shadowed Allow: %v", fs)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		lint.Check(data, lint.Options{})
+	}
+}
