@@ -115,3 +115,33 @@ func TestNonceCacheNeverAcceptsTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestNonceCacheFoldsKeyRecords: when more AccessKeyIds than MaxNonces need
+// a floor, the records of keys without entries fold into one floor shared
+// by every key: a forgotten request still is not accepted again, and the
+// key records stay bounded.
+func TestNonceCacheFoldsKeyRecords(t *testing.T) {
+	c := newNonceCache(2)
+	exp := t0.Add(-time.Hour)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	require.True(t, c.record("k1", "n", at(1), exp))
+	require.True(t, c.record("k2", "n", at(2), exp))
+	require.True(t, c.record("k3", "n", at(3), exp)) // forgets one of k1, k2; three key records fold
+	assert.LessOrEqual(t, len(c.keys), 2)
+	assert.False(t, c.record("k1", "n", at(1), exp), "forgotten, not accepted again")
+	assert.False(t, c.record("k2", "n", at(2), exp), "remembered or forgotten, not accepted again")
+	assert.False(t, c.record("k9", "x", at(1), exp), "the shared floor's price")
+	assert.True(t, c.record("k9", "x", at(4), exp))
+
+	// Records whose floor no request inside the window can reach are
+	// dropped first, without raising the shared floor.
+	c = newNonceCache(2)
+	empty := func(id string, floor int) *keyNonces {
+		return &keyNonces{id: id, seen: map[string]struct{}{}, floor: at(floor).Unix(), index: -1}
+	}
+	c.keys = map[string]*keyNonces{"old": empty("old", 1), "b": empty("b", 20), "c": empty("c", 30)}
+	c.fold(at(10).Unix())
+	assert.Len(t, c.keys, 2)
+	assert.NotContains(t, c.keys, "old")
+	assert.Equal(t, int64(minFloor), c.floor)
+}

@@ -68,7 +68,9 @@ type AssumeRoler interface {
 }
 
 // Handler is the STS endpoint. Set its fields before serving; it is then
-// safe for concurrent use.
+// safe for concurrent use. Credential providers send AssumeRole signed with
+// V1 to the path "/" of the endpoint, the only path a Verifier accepts V1
+// at unless its Config.V1Paths says otherwise; serve the handler there.
 type Handler struct {
 	Verifier *signature.Verifier
 	Roles    AssumeRoler

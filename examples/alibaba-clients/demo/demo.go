@@ -16,6 +16,7 @@ package demo
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/ramauthz/ramauthz/apierror"
@@ -139,6 +140,12 @@ func (w *World) API() http.Handler {
 	return w.Verifier.Middleware(HostID, http.HandlerFunc(w.serveAPI))
 }
 
+// The grammar of the parameters pasted into a resource ARN.
+var (
+	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	appPattern    = regexp.MustCompile(`^[^:/*?\x00-\x1f\x7f]{1,64}$`)
+)
+
 func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	id, _ := signature.FromContext(r.Context())
 	reqID := apierror.NewRequestID()
@@ -154,6 +161,18 @@ func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		region = Region
 	}
 	app := id.Param("AppName")
+	// The ARN is built from the caller's parameters, so each must fit its
+	// field: a RegionId carrying ':' would move another account into the
+	// ARN's account field (and the account boundary with it), an AppName
+	// carrying '*' or '/' would name other resources.
+	switch {
+	case !regionPattern.MatchString(region):
+		fail(http.StatusBadRequest, "InvalidParameter", "RegionId is not a region ID such as cn-hangzhou.")
+		return
+	case app != "" && !appPattern.MatchString(app):
+		fail(http.StatusBadRequest, "InvalidParameter", "AppName must be 1 to 64 characters without ':', '/', '*', '?' or control characters.")
+		return
+	}
 	resource := "acs:arms:" + region + ":" + AccountA + ":armsapp/" + app
 	var data any
 	switch id.Action {
