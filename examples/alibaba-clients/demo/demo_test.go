@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/principal"
 	"github.com/ramauthz/ramauthz/signature"
 )
@@ -19,13 +20,13 @@ var injectNow = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 // call signs an RPC call as k (V1, every parameter in the query) and
 // returns the status and body.
-func callAPI(t *testing.T, w *World, k principal.NewAccessKey, nonce string, params url.Values) (int, string) {
+func callAPI(t *testing.T, w *World, k directory.NewAccessKey, nonce string, params url.Values) (int, string) {
 	t.Helper()
 	all := url.Values{"Action": {"DeleteTraceApp"}, "Version": {APIVersion}}
 	for key, v := range params {
 		all[key] = v
 	}
-	q, err := signature.SignV1("POST", all, signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret}, injectNow, nonce)
+	q, err := signature.SignV1("POST", all, signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret.Reveal()}, injectNow, nonce)
 	require.NoError(t, err)
 	rec := httptest.NewRecorder()
 	w.API().ServeHTTP(rec, httptest.NewRequest("POST", "http://arms.example.com/?"+q.Encode(), nil))
@@ -43,7 +44,9 @@ func callAPI(t *testing.T, w *World, k principal.NewAccessKey, nonce string, par
 func TestResourceARNInjection(t *testing.T) {
 	w, err := NewWorld(func() time.Time { return injectNow })
 	require.NoError(t, err)
-	require.NoError(t, w.Dir.AttachPolicy(principal.MustParse("acs:ram::"+AccountB+":user/dave"), principal.System, "AliyunARMSFullAccess"))
+	_, err = w.Dir.AttachPolicy(principal.MustParse("acs:ram::"+AccountB+":user/dave"),
+		directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunARMSFullAccess"})
+	require.NoError(t, err)
 	code, body := callAPI(t, w, w.Dave, "n0", url.Values{"AppName": {"prod-shop"}})
 	assert.Equal(t, 403, code, "B's user on A's app: %s", body)
 	for i, p := range []url.Values{
