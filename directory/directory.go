@@ -42,6 +42,9 @@ type Directory struct {
 	sessionPolicies *policyCache
 	// trustSeq numbers trust-policy sets (process-local, not state).
 	trustSeq atomic.Uint64
+	// diagnostic derives the accounts' diagnostic-message keys (see
+	// diagnostic.go); it comes from the key-encryption key.
+	diagnostic [32]byte
 
 	// On a store (Open): the backend, the follower that keeps cur current
 	// with its feed, pubMu (serialises publishing between the writer and
@@ -94,6 +97,7 @@ func newDirectory(op string, opts Options) (*Directory, error) {
 		return nil, &Error{Op: op, Err: ErrInvalid, Cause: err}
 	}
 	d.kek = aead
+	d.diagnostic = diagnosticRoot(kek)
 	d.cache = newSessionCache(opts.SessionCacheSize)
 	d.sessionPolicies = newPolicyCache(opts.SessionCacheSize)
 	return d, nil

@@ -17,9 +17,10 @@
 //
 // Readers never lock: the state is an immutable snapshot published through
 // an atomic pointer. A commit copies only what it changes (persistent hash
-// array mapped tries, package internal/pmap), so its cost follows the
-// change, not the size of the directory, and every decision is made on one
-// revision, which its Result names.
+// array mapped tries of the internal package pmap, which share every node
+// off the changed path), so its cost follows the change, not the size of
+// the directory, and every decision is made on one revision, which its
+// Result names.
 //
 // # Decisions
 //

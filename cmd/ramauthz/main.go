@@ -50,7 +50,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd, decodeDiagnosticCmd, authorizeCmd, exportCmd, importCmd}
+	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd, decodeDiagnosticCmd, diffCmd, checkNotGrantedCmd, checkAlwaysAllowsCmd, authorizeCmd, exportCmd, importCmd}
 }
 
 func lookup(name string) *command {
@@ -71,6 +71,10 @@ Usage:
   ramauthz test [--json] [--verbose] FILE|DIR...
   ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
   ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
+  ramauthz diff OLD NEW [--catalogue FILE] [--json]
+  ramauthz check-not-granted POLICY... --action PATTERN... [--resource PATTERN]... [--json]
+  ramauthz check-always-allows POLICY... --action PATTERN... [--resource PATTERN]...
+                [--context KEY=VALUE]... [--json]
   ramauthz authorize (--store DIR | --export FILE) --key-file FILE
                 (--principal ARN | --access-key-id ID) --action ACTION --resource ARN
                 [--context KEY=VALUE]... [--explain] [--json]
@@ -79,21 +83,26 @@ Usage:
   ramauthz help [COMMAND]
 
 Commands:
-  validate           check policy documents; one line per problem
-  eval               decide one request against policy files or system policies
-  test               run case files (decide, assume_role, session and invalid cases)
-  lint               find mistakes in policy documents (ERROR ... SUGGESTION findings)
-  decode-diagnostic  read the EncodedDiagnosticMessage of an access-denied error
-  authorize          decide for an identity of a file store or an export (read only)
-  export             write a file store's directory as an export document
-  import             load an export document into a file store
-  help               show this text, or the details of one command
+  validate             check policy documents; one line per problem
+  eval                 decide one request against policy files or system policies
+  test                 run case files (decide, assume_role, session and invalid cases)
+  lint                 find mistakes in policy documents (ERROR ... SUGGESTION findings)
+  decode-diagnostic    read the EncodedDiagnosticMessage of an access-denied error
+  diff                 new access a policy change grants, with witnesses
+  check-not-granted    prove policies never allow some actions
+  check-always-allows  prove policies allow every request of a kind
+  authorize            decide for an identity of a file store or an export (read only)
+  export               write a file store's directory as an export document
+  import               load an export document into a file store
+  help                 show this text, or the details of one command
 
 Exit codes:
   0  every file is valid / the request is allowed / every case passed
   1  a file is invalid / the request is denied / a case failed
   2  usage error (unknown command or flag, missing argument), or an input
      that eval cannot use (unreadable or invalid policy, unknown system policy)
+  diff, check-not-granted, check-always-allows: 0 the property holds,
+     1 it fails (witnesses printed), 2 unknown (reason printed) or usage
 
 Flags may come before or after file names; "--flag" and "-flag" are the same.
 Every command accepts --json for machine-readable output; "ramauthz help
