@@ -195,6 +195,9 @@ func (d *Directory) prepareAssume(in AssumeRoleInput) (*assumeCall, error) {
 	}
 
 	s := d.cur.Load()
+	if s.stale != nil {
+		return nil, s.stale
+	}
 	now := d.now()
 	a := s.account(in.Role.Account())
 	var r *role

@@ -55,6 +55,9 @@ func (r Result) String() string {
 // does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
 	s := d.cur.Load()
+	if s.stale != nil {
+		return Result{Revision: s.rev}, s.stale
+	}
 	if id.Kind() == principal.KindUser { // the hot path, kept short and in this frame
 		if a := s.account(id.Account()); a != nil {
 			if u := a.user(id.Name()); u != nil {
@@ -274,6 +277,9 @@ type Explanation struct {
 // policies. It is a cold path and allocates. Errors: as Authorize.
 func (d *Directory) Explain(id principal.ID, req evaluator.Request) (Explanation, error) {
 	s := d.cur.Load()
+	if s.stale != nil {
+		return Explanation{Result: Result{Revision: s.rev}}, s.stale
+	}
 	res, layer, err := d.authorizeOn(s, id, &req)
 	x := Explanation{Result: res, Layer: layer}
 	if err != nil || layer != LayerIdentity {

@@ -64,6 +64,11 @@ var (
 	// than the state it would replace; ImportOptions.Force imports it
 	// anyway (revocations still survive).
 	ErrOutdated = errors.New("export older than the current state")
+	// ErrStale: a directory on a store refuses to decide because it has not
+	// confirmed the store's head within Options.MaxStaleness, or because
+	// it has not reached the revision AuthorizeAtLeast asked for. Every
+	// such refusal comes with ImplicitDeny.
+	ErrStale = errors.New("replica is stale")
 )
 
 // LimitName names a limit of spec §5 in Error.Limit.

@@ -168,6 +168,9 @@ func (d *Directory) AccessKeySecret(id string) (owner principal.ID, secret strin
 // ErrKeyInactive, or those of Authorize.
 func (d *Directory) AuthorizeAccessKey(keyID string, req evaluator.Request) (Result, error) {
 	s := d.cur.Load()
+	if s.stale != nil {
+		return Result{Revision: s.rev}, s.stale
+	}
 	a, u, _, err := activeKey(s, keyID)
 	if err != nil {
 		return Result{Revision: s.rev}, errf("AuthorizeAccessKey", keyID, err, "")

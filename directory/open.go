@@ -53,6 +53,12 @@ func Open(ctx context.Context, backend store.Backend, opts Options) (*Directory,
 	if d.opts.CommitTimeout <= 0 {
 		d.opts.CommitTimeout = 30 * time.Second
 	}
+	if d.opts.MaxStaleness <= 0 {
+		d.opts.MaxStaleness = 30 * time.Second
+	}
+	if d.opts.AtLeastWait <= 0 {
+		d.opts.AtLeastWait = time.Second
+	}
 	d.backend = backend
 	d.cur.Store(&state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1})
 	d.follower = store.NewFollower(backend, replica{d}, store.FollowerOptions{PollInterval: d.opts.PollInterval, Now: d.clock})
@@ -79,6 +85,9 @@ func Open(ctx context.Context, backend store.Backend, opts Options) (*Directory,
 	d.stop, d.done = cancel, make(chan struct{})
 	go func() {
 		defer close(d.done)
+		if !d.opts.AllowStale {
+			go d.watch(runCtx)
+		}
 		_ = d.follower.Run(runCtx) // returns runCtx's error at Close
 	}()
 	return d, nil
@@ -109,6 +118,7 @@ func (d *Directory) Sync(ctx context.Context) (Revision, error) {
 	if _, err := d.follower.Sync(ctx); err != nil {
 		return d.Revision(), &Error{Op: "Sync", Err: ErrUnavailable, Cause: err}
 	}
+	d.checkStale()
 	return d.Revision(), nil
 }
 

@@ -84,6 +84,23 @@ type Options struct {
 	CommitTimeout time.Duration
 	// Actor is recorded as store.Batch.Actor with every commit (optional).
 	Actor string
+	// MaxStaleness is how long a directory on a store keeps deciding
+	// without confirming the store's head (default 30 s). Past it, every
+	// decision (Authorize, AuthorizeAccessKey, AuthorizeSession, AssumeRole
+	// and their Explain forms) is ImplicitDeny with an *Error unwrapping to
+	// ErrStale, until the directory catches up. The check runs every
+	// MaxStaleness/10 (10 ms to 1 s), so the bound is: after a commit at
+	// store time T, no directory decides on the state before it later than
+	// T + MaxStaleness + MaxStaleness/10 (by the directory's clock).
+	MaxStaleness time.Duration
+	// AllowStale turns the staleness check off: the directory keeps
+	// deciding on the last state it holds however old. An explicit opt-in
+	// for services that prefer availability to freshness.
+	AllowStale bool
+	// AtLeastWait bounds how long AuthorizeAtLeast waits for the
+	// directory to reach the asked revision (default 1 s; the caller's
+	// context may end it sooner).
+	AtLeastWait time.Duration
 }
 
 // Revision numbers the committed states of a directory: 0 is the empty

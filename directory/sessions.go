@@ -166,6 +166,9 @@ func (d *Directory) SessionCredential(accessKeyID, securityToken string) (sessio
 func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
 	s := d.cur.Load()
 	res := Result{Revision: s.rev}
+	if s.stale != nil {
+		return res, s.stale
+	}
 	e, a, r, err := d.session(s, accessKeyID, securityToken)
 	if err != nil {
 		return res, errf("AuthorizeSession", accessKeyID, err, "")
@@ -206,6 +209,9 @@ func (d *Directory) decideSession(e *sessionEntry, r *role, a *account, req *eva
 func (d *Directory) ExplainSession(accessKeyID, securityToken string, req evaluator.Request) (Explanation, error) {
 	s := d.cur.Load()
 	x := Explanation{Result: Result{Revision: s.rev}}
+	if s.stale != nil {
+		return x, s.stale
+	}
 	e, a, r, err := d.session(s, accessKeyID, securityToken)
 	if err != nil {
 		return x, errf("ExplainSession", accessKeyID, err, "")

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/ramauthz/ramauthz/internal/pmap"
+	"github.com/ramauthz/ramauthz/store"
 
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/principal"
@@ -33,6 +34,11 @@ type state struct {
 	// (on a store, the store's account revision: the guard of the next
 	// batch). Kept after an account is deleted.
 	acctRevs pmap.Map[Revision]
+	// epoch is the store's history this state belongs to (zero for New).
+	epoch store.Epoch
+	// stale is set (to the error every decision returns) while a directory
+	// on a store has not confirmed the store's head within MaxStaleness.
+	stale *Error
 }
 
 type account struct {

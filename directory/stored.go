@@ -473,7 +473,7 @@ func (d *Directory) applyBatch(t *txn, b *store.Batch, tok *pmap.Token) error {
 // of each account are decoded in parallel (GOMAXPROCS workers); the state
 // is then built one account after the other.
 func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
-	t := &txn{d: d, op: "Open", s: state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1, rev: snap.Rev}}
+	t := &txn{d: d, op: "Open", s: state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1, rev: snap.Rev, epoch: snap.Epoch}}
 	tok := pmap.NewToken()
 	for _, ar := range snap.Accounts {
 		t.s.acctRevs = t.s.acctRevs.SetIn(tok, ar.Account, ar.Rev)
