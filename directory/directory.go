@@ -55,6 +55,7 @@ type Directory struct {
 	stop     context.CancelFunc
 	done     chan struct{}
 	opts     Options
+	beats    chan struct{} // heartbeat requests (nil without ReplicaID)
 }
 
 // New returns an empty directory at revision 0 with one token key, held

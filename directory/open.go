@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ramauthz/ramauthz/internal/pmap"
@@ -59,6 +60,15 @@ func Open(ctx context.Context, backend store.Backend, opts Options) (*Directory,
 	if d.opts.AtLeastWait <= 0 {
 		d.opts.AtLeastWait = time.Second
 	}
+	if d.opts.HeartbeatInterval <= 0 {
+		d.opts.HeartbeatInterval = time.Second
+	}
+	if d.opts.ReplicaID != "" {
+		if !validReplicaID(d.opts.ReplicaID) {
+			return nil, errf("Open", d.opts.ReplicaID, ErrInvalid, "ReplicaID: 1 to 200 letters, digits, '.', '-' or '_'")
+		}
+		d.beats = make(chan struct{}, 1)
+	}
 	d.backend = backend
 	d.cur.Store(&state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1})
 	d.follower = store.NewFollower(backend, replica{d}, store.FollowerOptions{PollInterval: d.opts.PollInterval, Now: d.clock})
@@ -87,6 +97,11 @@ func Open(ctx context.Context, backend store.Backend, opts Options) (*Directory,
 		defer close(d.done)
 		if !d.opts.AllowStale {
 			go d.watch(runCtx)
+		}
+		if d.beats != nil {
+			hbDone := make(chan struct{})
+			go func() { defer close(hbDone); d.heartbeats(runCtx) }()
+			defer func() { <-hbDone }()
 		}
 		_ = d.follower.Run(runCtx) // returns runCtx's error at Close
 	}()
@@ -189,6 +204,7 @@ func (d *Directory) publishOwn(base *state, t *txn, acct string, rev Revision) b
 	t.s.acctRevs = t.s.acctRevs.Set(acct, rev)
 	next := t.s
 	d.cur.Store(&next)
+	d.beat()
 	return true
 }
 
@@ -204,6 +220,7 @@ func (r replica) Load(snap store.Snapshot) error {
 	r.d.pubMu.Lock()
 	defer r.d.pubMu.Unlock()
 	r.d.cur.Store(s)
+	r.d.beat()
 	return nil
 }
 
@@ -216,6 +233,7 @@ func (r replica) Apply(cs []store.Change) error {
 	cur := d.cur.Load()
 	t := &txn{d: d, op: "Sync", s: *cur}
 	tok := pmap.NewToken()
+	news := false
 	for i := range cs {
 		c := &cs[i]
 		if c.Rev <= t.s.rev {
@@ -227,12 +245,16 @@ func (r replica) Apply(cs []store.Change) error {
 		if err := d.applyBatch(t, &c.Batch, tok); err != nil {
 			return err
 		}
+		news = news || !strings.HasPrefix(c.Batch.Account, replicaPrefix)
 		t.s.rev = c.Rev
 		t.s.acctRevs = t.s.acctRevs.SetIn(tok, c.Batch.Account, c.Rev)
 	}
 	if t.s.rev != cur.rev {
 		next := t.s
 		d.cur.Store(&next)
+	}
+	if news {
+		d.beat()
 	}
 	return nil
 }

@@ -101,6 +101,17 @@ type Options struct {
 	// directory to reach the asked revision (default 1 s; the caller's
 	// context may end it sooner).
 	AtLeastWait time.Duration
+	// ReplicaID names this directory among the replicas of one store
+	// (1 to 200 characters of letters, digits, '.', '-', '_'). When set,
+	// the directory records heartbeats in the store (its applied revision
+	// and when it last confirmed the store's head) every HeartbeatInterval
+	// and after each change it applies, so that WaitReplicated can tell
+	// when every replica has a revision. Each heartbeat is a store commit
+	// (a revision of its own). Empty: no heartbeats.
+	ReplicaID string
+	// HeartbeatInterval is how often a replica with a ReplicaID records a
+	// heartbeat without news (default 1 s).
+	HeartbeatInterval time.Duration
 }
 
 // Revision numbers the committed states of a directory: 0 is the empty

@@ -39,6 +39,8 @@ type state struct {
 	// stale is set (to the error every decision returns) while a directory
 	// on a store has not confirmed the store's head within MaxStaleness.
 	stale *Error
+	// replicas holds the heartbeats recorded in the store, by replica ID.
+	replicas pmap.Map[Heartbeat]
 }
 
 type account struct {

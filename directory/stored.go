@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -432,6 +433,9 @@ func (d *Directory) applyTokenKeys(t *txn, ops []store.Op) error {
 // applyBatch applies one committed batch to t.s.
 // tok is the build's pmap token: t's maps grow in place.
 func (d *Directory) applyBatch(t *txn, b *store.Batch, tok *pmap.Token) error {
+	if strings.HasPrefix(b.Account, replicaPrefix) {
+		return applyHeartbeat(t, b)
+	}
 	var keyOps []store.Op
 	var o *overlay
 	old := t.s.account(b.Account)
@@ -505,7 +509,7 @@ func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 				g.rest.Account = acct
 				for _, e := range g.es {
 					switch e.Key.Kind {
-					case kindTokenKey, kindDeadKey, kindDeadRole:
+					case kindTokenKey, kindDeadKey, kindDeadRole, kindHeartbeat:
 						g.rest.Ops = append(g.rest.Ops, store.Op{Key: e.Key, Value: e.Value})
 						continue
 					}
