@@ -122,7 +122,7 @@ func TestAuthorizeAtLeast(t *testing.T) {
 	ms := memstore.New()
 	defer ms.Close()
 	quiet := &cutoff{Backend: ms}
-	opts := Options{Clock: clk.Now, KeyEncryptionKey: testKEK, PollInterval: time.Hour}
+	opts := Options{Clock: clk.Now, KeyEncryptionKey: testKEK, PollInterval: time.Hour, AtLeastWait: 50 * time.Millisecond}
 	writer, err := Open(context.Background(), ms, opts)
 	require.NoError(t, err)
 	defer writer.Close()
@@ -130,6 +130,7 @@ func TestAuthorizeAtLeast(t *testing.T) {
 	require.NoError(t, err)
 	defer replica.Close()
 
+	quiet.down.Store(true) // the replica cannot read the store for now
 	f := &fixture{d: writer, clk: clk}
 	_, err = writer.CreateAccount(uidA)
 	require.NoError(t, err)
@@ -140,7 +141,12 @@ func TestAuthorizeAtLeast(t *testing.T) {
 	res, err := replica.Authorize(alice, r)
 	require.ErrorIs(t, err, ErrNotFound, "the replica has not seen alice yet")
 	require.Less(t, res.Revision, tok.Revision)
+	res, err = replica.AuthorizeAtLeast(context.Background(), tok, alice, r)
+	require.ErrorIs(t, err, ErrStale, "it cannot reach the token's revision")
+	require.Equal(t, evaluator.ImplicitDeny, res.Decision)
+	require.Contains(t, err.Error(), "behind the asked")
 
+	quiet.down.Store(false)
 	res, err = replica.AuthorizeAtLeast(context.Background(), tok, alice, r)
 	require.NoError(t, err)
 	require.Equal(t, evaluator.Allow, res.Decision)

@@ -91,6 +91,16 @@ func Open(ctx context.Context, backend store.Backend, opts Options) (*Directory,
 			return nil, err
 		}
 	}
+	if d.beats != nil {
+		// The first heartbeat before Open returns: from then on the replica
+		// counts in WaitReplicated.
+		if err := d.writeHeartbeat(ctx, false); err != nil {
+			return nil, &Error{Op: "Open", Err: ErrUnavailable, Msg: "cannot record the first heartbeat", Cause: err}
+		}
+		if _, err := d.follower.Sync(ctx); err != nil {
+			return nil, &Error{Op: "Open", Err: ErrUnavailable, Cause: err}
+		}
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	d.stop, d.done = cancel, make(chan struct{})
 	go func() {
