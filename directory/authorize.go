@@ -54,6 +54,14 @@ func (r Result) String() string {
 // ErrInvalid when the attached policies do not compile. A warm decision
 // does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
+	res, err := d.authorize(id, req)
+	if d.log != nil && d.log.wants(res.Decision) {
+		d.logAuthorize(id, &req, res, err)
+	}
+	return res, err
+}
+
+func (d *Directory) authorize(id principal.ID, req evaluator.Request) (Result, error) {
 	s := d.cur.Load()
 	if s.stale != nil {
 		return Result{Revision: s.rev}, s.stale

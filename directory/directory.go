@@ -56,6 +56,7 @@ type Directory struct {
 	done     chan struct{}
 	opts     Options
 	beats    chan struct{} // heartbeat requests (nil without ReplicaID)
+	log      *decisionLog  // nil: no decision log
 }
 
 // New returns an empty directory at revision 0 with one token key, held
@@ -101,6 +102,7 @@ func newDirectory(op string, opts Options) (*Directory, error) {
 	d.diagnostic = diagnosticRoot(kek)
 	d.cache = newSessionCache(opts.SessionCacheSize)
 	d.sessionPolicies = newPolicyCache(opts.SessionCacheSize)
+	d.log = newDecisionLog(opts.DecisionLog, opts.ReplicaID)
 	return d, nil
 }
 

@@ -167,6 +167,14 @@ func (d *Directory) AccessKeySecret(id string) (owner principal.ID, secret strin
 // AccessKeySecret). Errors (with ImplicitDeny): ErrKeyNotFound,
 // ErrKeyInactive, or those of Authorize.
 func (d *Directory) AuthorizeAccessKey(keyID string, req evaluator.Request) (Result, error) {
+	res, err := d.authorizeAccessKey(keyID, req)
+	if d.log != nil && d.log.wants(res.Decision) {
+		d.logAccessKey(keyID, &req, res, err)
+	}
+	return res, err
+}
+
+func (d *Directory) authorizeAccessKey(keyID string, req evaluator.Request) (Result, error) {
 	s := d.cur.Load()
 	if s.stale != nil {
 		return Result{Revision: s.rev}, s.stale

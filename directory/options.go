@@ -112,6 +112,9 @@ type Options struct {
 	// HeartbeatInterval is how often a replica with a ReplicaID records a
 	// heartbeat without news (default 1 s).
 	HeartbeatInterval time.Duration
+	// DecisionLog sends a record of decisions to a slog.Handler (see
+	// DecisionLog); the zero value logs nothing.
+	DecisionLog DecisionLog
 }
 
 // Revision numbers the committed states of a directory: 0 is the empty

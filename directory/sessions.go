@@ -164,6 +164,14 @@ func (d *Directory) SessionCredential(accessKeyID, securityToken string) (sessio
 // (with ImplicitDeny): those of SessionCredential, or ErrInvalid when a
 // policy does not compile.
 func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
+	res, err := d.authorizeSession(accessKeyID, securityToken, req)
+	if d.log != nil && d.log.wants(res.Decision) {
+		d.logSession(accessKeyID, securityToken, &req, res, err)
+	}
+	return res, err
+}
+
+func (d *Directory) authorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
 	s := d.cur.Load()
 	res := Result{Revision: s.rev}
 	if s.stale != nil {
