@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/store/filestore"
@@ -211,4 +212,52 @@ func BenchmarkCommitOpened(b *testing.B) {
 		defer d.Close()
 		run(b, d)
 	})
+}
+
+// BenchmarkReplicaApply times how long a replica takes to apply one change
+// (an attachment) to an account of 5,000 users: the replica rebuilds the
+// changed account from its stored entities.
+func BenchmarkReplicaApply(b *testing.B) {
+	ms := memstore.New()
+	defer ms.Close()
+	opts := Options{KeyEncryptionKey: testKEK, PollInterval: time.Hour}
+	w, err := Open(context.Background(), ms, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	mem := MustNew(Options{KeyEncryptionKey: testKEK})
+	must(mem.CreateAccount(uidA))
+	must(mem.CreatePolicy(uidA, PolicySpec{Name: "P", Document: benchCustom}))
+	must(mem.CreateGroup(groupID(uidA, "g")))
+	for u := range 5000 {
+		id := userID(uidA, "u"+strconv.Itoa(u))
+		must(mem.CreateUser(id))
+		must(mem.AttachPolicy(id, custom("P")))
+		if _, _, err := mem.CreateAccessKey(id); err != nil {
+			b.Fatal(err)
+		}
+	}
+	exp := must(mem.Export())
+	must(w.Import(exp))
+	r, err := Open(context.Background(), &cutoff{Backend: ms}, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	alice := userID(uidA, "u1")
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		if i%2 == 0 {
+			must(w.AddUserToGroup(alice, groupID(uidA, "g")))
+		} else {
+			must(w.RemoveUserFromGroup(alice, groupID(uidA, "g")))
+		}
+		i++
+		b.StartTimer()
+		if _, err := r.Sync(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -345,13 +345,25 @@ func storedError(where string, err error) error {
 // build turns the overlay into account a of t.s (or removes it when its
 // meta entity is gone), replacing the access keys of the old account.
 func (d *Directory) build(t *txn, o *overlay, old *account, tok *pmap.Token) error {
+	// The old account's keys: those the rebuilt account does not set
+	// again are removed afterwards (one Delete per removed key, not per key).
+	var oldKeys []keyOwner
 	if old != nil {
 		for _, u := range old.users.All {
 			for _, k := range u.keys {
-				t.s.keys = t.s.keys.Delete(k)
+				if ko, ok := t.s.keys.Get(k); ok {
+					oldKeys = append(oldKeys, ko)
+				}
 			}
 		}
 	}
+	defer func() {
+		for _, ko := range oldKeys {
+			if cur, ok := t.s.keys.Get(ko.key.id); ok && cur.key == ko.key {
+				t.s.keys = t.s.keys.Delete(ko.key.id)
+			}
+		}
+	}()
 	if o.meta == nil {
 		t.s.accounts = t.s.accounts.Delete(o.uid)
 		return nil
