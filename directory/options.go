@@ -52,7 +52,9 @@ type Options struct {
 	// Clock is the directory's one clock (spec D29): it stamps creation
 	// times and session issue times, and decides expiry and revocation.
 	// Nil means time.Now. A clock reading outside the years 0001–9999
-	// makes AssumeRole fail with ErrInvalid (spec D28).
+	// makes AssumeRole fail with ErrInvalid (spec D28). A directory on a
+	// store (Open) also reads it from its background goroutines, so it
+	// must be safe for concurrent use.
 	Clock func() time.Time
 	// Limits override the limits of spec §5; zero fields keep the
 	// defaults.

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ramauthz/ramauthz/directory"
@@ -88,7 +89,7 @@ type keys struct {
 	session    directory.Credentials
 }
 
-func setUp(d *directory.Directory, clock *time.Time) (keys, error) {
+func setUp(d *directory.Directory, clock *atomic.Int64) (keys, error) {
 	var k keys
 	steps := []func() error{
 		func() error { _, err := d.CreateAccount(a); return err },
@@ -158,7 +159,7 @@ func setUp(d *directory.Directory, clock *time.Time) (keys, error) {
 		},
 		func() error { _, err := d.DeleteAccessKey(k.dan); return err },
 		func() error {
-			*clock = clock.Add(time.Minute)
+			clock.Add(int64(time.Minute))
 			_, err := d.RevokeAllSessions(principal.MustParse("acs:ram::" + a + ":role/oncall"))
 			return err
 		},
@@ -203,8 +204,11 @@ func table(w io.Writer, d *directory.Directory, k keys) {
 }
 
 func run(w io.Writer, folder string) error {
-	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
+	// A fixed clock keeps the output stable; the directory reads it from
+	// its background goroutines too, so it is read atomically.
+	var now atomic.Int64
+	now.Store(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
 	// The key-encryption key comes from a KMS or a secret store in a real
 	// service; it must be the same at every start.
 	kek := make([]byte, 32)
