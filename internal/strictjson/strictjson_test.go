@@ -470,3 +470,42 @@ func TestValid(t *testing.T) {
 	assert.ErrorIs(t, Valid([]byte(strings.Repeat(`{"a":`, MaxDepth+1)+"1"+strings.Repeat("}", MaxDepth+1))), ErrLimit)
 	assert.NoError(t, Valid([]byte(strings.Repeat(`{"a":`, MaxDepth)+"1"+strings.Repeat("}", MaxDepth))))
 }
+
+func TestRaw(t *testing.T) {
+	in := "[\n {\"name\": \"a\"},\n {\"name\": \"b\", \"Name\": \"c\"},\n 7,\n {\"name\": \"d\"}\n]"
+	var raws []Raw
+	require.NoError(t, Unmarshal([]byte(in), &raws), "a list of Raw checks only the syntax")
+	require.Len(t, raws, 4)
+	assert.Equal(t, `{"name": "b", "Name": "c"}`, string(raws[1].Bytes()))
+	assert.Equal(t, strings.Index(in, `{"name": "b"`), raws[1].Offset())
+	assert.Equal(t, "$[1]", raws[1].Path())
+	assert.Equal(t, KindObject, raws[1].Kind())
+	assert.Equal(t, KindNumber, raws[2].Kind())
+
+	var names []string
+	var errs []*Error
+	for _, r := range raws {
+		var u user
+		if err := r.Unmarshal(&u); err != nil {
+			var e *Error
+			require.True(t, errors.As(err, &e))
+			errs = append(errs, e)
+			continue
+		}
+		names = append(names, u.Name)
+	}
+	assert.Equal(t, []string{"a", "d"}, names, "the good elements are read past the bad ones")
+	require.Len(t, errs, 2)
+	assert.ErrorIs(t, errs[0], ErrDuplicateMember)
+	assert.Equal(t, "$[1].Name", errs[0].Path)
+	assert.Equal(t, 3, errs[0].Line, "positions are in the whole input")
+	assert.Equal(t, 16, errs[0].Column)
+	assert.ErrorIs(t, errs[1], ErrType)
+	assert.Equal(t, "$[2]", errs[1].Path)
+	assert.Equal(t, 4, errs[1].Line)
+
+	var zero Raw
+	assert.Nil(t, zero.Bytes())
+	assert.Equal(t, -1, zero.Offset())
+	assert.ErrorIs(t, zero.Unmarshal(new(any)), ErrUnsupported)
+}
