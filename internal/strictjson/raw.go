@@ -55,6 +55,15 @@ func (r Raw) Offset() int {
 	return r.start
 }
 
+// LineColumn returns the 1-based line and byte column of the value in the
+// input (0, 0 for the zero Raw).
+func (r Raw) LineColumn() (line, column int) {
+	if r.input == nil {
+		return 0, 0
+	}
+	return LineColumn(r.input, r.start)
+}
+
 // Path returns the JSON path of the value in the input, such as $[3] (""
 // for the zero Raw).
 func (r Raw) Path() string {

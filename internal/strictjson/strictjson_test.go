@@ -303,6 +303,9 @@ type ctx map[string][]string
 func (c *ctx) UnmarshalStrictJSON(d *Decoder) error {
 	out := ctx{}
 	err := d.Object(prefixKeys{}.MemberKey, func(name string, d *Decoder) error {
+		if name == "reserved" {
+			return d.FailName(ErrUnknownMember, "reserved")
+		}
 		var v stringOrList
 		if err := d.Decode(&v); err != nil {
 			return err
@@ -337,6 +340,9 @@ func TestUnmarshaler(t *testing.T) {
 	assert.Equal(t, 16, e.Offset)
 	err = Unmarshal([]byte(`{"context":[]}`), &v)
 	requireError(t, err, ErrType, `$.context`)
+	err = Unmarshal([]byte(`{"context":{"reserved":"x"}}`), &v)
+	e = requireError(t, err, ErrUnknownMember, `$.context.reserved`)
+	assert.Equal(t, 12, e.Offset, "FailName points at the member name")
 	// Elements of a list read through a hook keep their own types.
 	err = Unmarshal([]byte(`{"list":[{"a":1}]}`), &v)
 	requireError(t, err, ErrType, `$.list[0]`)

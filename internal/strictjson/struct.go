@@ -125,7 +125,7 @@ func (s *state) object(v reflect.Value) *Error {
 	e := s.members(Fold, func(name string, nameOff int) *Error {
 		i, ok := info.byName[name]
 		if !ok {
-			msg := "no member " + strconv.Quote(name) + " here"
+			msg := "no field is named " + strconv.Quote(name)
 			if j, near := info.byFold[Fold(name)]; near {
 				msg += "; did you mean " + strconv.Quote(info.fields[j].name) + "? (names must match exactly)"
 			}
