@@ -43,14 +43,16 @@ const (
 // problems with the case become Result.Err.
 func (c *Case) Run() Result {
 	r := Result{Case: c, Expected: c.Expect}
-	switch c.KindOf() {
-	case KindDecide:
+	switch {
+	case c.Err != nil:
+		r.Err = c.Err
+	case c.KindOf() == KindDecide:
 		c.runDecide(&r)
-	case KindAssumeRole:
+	case c.KindOf() == KindAssumeRole:
 		c.runAssumeRole(&r)
-	case KindSession:
+	case c.KindOf() == KindSession:
 		c.runSession(&r)
-	case KindInvalid:
+	case c.KindOf() == KindInvalid:
 		c.runInvalid(&r)
 	default:
 		r.Err = fmt.Errorf("unknown kind %q", c.Kind)
@@ -66,8 +68,13 @@ func (c *Case) Run() Result {
 
 // Line renders a result as one line: "PASS name" or
 // "FAIL file: name: expected X, got Y: detail", with the detail's lines
-// joined by "; ".
+// joined by "; ". A case that could not be read is
+// "FAIL file:line:col: case N ("name"): message" (its FormatError).
 func (r Result) Line() string {
+	var fe *FormatError
+	if r.Case.Err != nil && errors.As(r.Case.Err, &fe) {
+		return "FAIL " + fe.Error()
+	}
 	var b strings.Builder
 	if r.Pass {
 		b.WriteString("PASS ")
@@ -78,7 +85,12 @@ func (r Result) Line() string {
 		b.WriteString(r.Case.File)
 		b.WriteString(": ")
 	}
-	b.WriteString(r.Case.Name)
+	if r.Case.Name != "" {
+		b.WriteString(r.Case.Name)
+	} else {
+		b.WriteString("case ")
+		b.WriteString(strconv.Itoa(r.Case.Index))
+	}
 	if r.Pass {
 		return b.String()
 	}

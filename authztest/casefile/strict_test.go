@@ -2,6 +2,8 @@ package casefile
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,6 +19,18 @@ func TestParseRejectsAmbiguousCases(t *testing.T) {
 		"duplicate context key":    `[{"name":"x","policies":[` + pol + `],"request":{"action":"a:b","resource":"*","context":{"k":"1","k":"2"}},"expect":"Allow"}]`,
 		"upper-case field":         `[{"name":"x","policies":[` + pol + `],` + req + `,"Expect":"Allow"}]`,
 		"upper-case request field": `[{"name":"x","policies":[` + pol + `],"request":{"Action":"a:b","resource":"*"},"expect":"Allow"}]`,
+		// Issue 11 item 8: encoding/json folds "ſ" (U+017F) to "s", so the
+		// hidden second member used to win.
+		"long s twin of request":  `[{"name":"x","policies":[` + pol + `],` + req + `,"requeſt":{"action":"a:b","resource":"x"},"expect":"Allow"}]`,
+		"long s twin of policies": `[{"name":"x","policies":[` + pol + `],"policieſ":[],` + req + `,"expect":"Allow"}]`,
+		"kelvin twin of kind":     `[{"kind":"decide","\u212aind":"invalid","name":"x","policies":[` + pol + `],` + req + `,"expect":"Allow"}]`,
+		"case twin of expect":     `[{"name":"x","policies":[` + pol + `],` + req + `,"expect":"Allow","EXPECT":"ImplicitDeny"}]`,
+		"context acs twins":       `[{"name":"x","policies":[` + pol + `],"request":{"action":"a:b","resource":"*","context":{"acs:SourceIp":"10.0.0.1","acs:sourceip":"192.0.2.1"}},"expect":"Allow"}]`,
+		"assume_role context twins": `[{"kind":"assume_role","name":"a","role_arn":"acs:ram::1234567890123456:role/r","trust_policy":{},"expect":"Allow",` +
+			`"caller":{"type":"RamUser","arn":"acs:ram::1234567890123456:user/u"},"context":{"acs:MFAPresent":"true","ACS:MFAPRESENT":"false"}}]`,
+		"lone surrogate":  `[{"name":"x\ud800","policies":[` + pol + `],` + req + `,"expect":"Allow"}]`,
+		"trailing data":   `[{"name":"x","policies":[` + pol + `],` + req + `,"expect":"Allow"}] []`,
+		"two top objects": `[] {}`,
 	}
 	for name, in := range bad {
 		t.Run(name, func(t *testing.T) {
@@ -27,9 +41,59 @@ func TestParseRejectsAmbiguousCases(t *testing.T) {
 			assert.ErrorIs(t, err, ErrFormat)
 		})
 	}
-	good := `[{"name":"x","policies":[` + pol + `],"request":{"action":"a:b","resource":"*","context":{"acs:SourceIp":"10.0.0.1"}},"expect":"Allow"},
+	good := `[{"name":"x","policies":[` + pol + `],"request":{"action":"a:b","resource":"*","context":{"acs:SourceIp":"10.0.0.1","acs:ResourceTag/env":"a","acs:ResourceTag/Env":"b"}},"expect":"Allow"},
 	  {"kind":"invalid","name":"dup-in-policy","policy_type":"identity","policy":{"Version":"1","Version":"1","Statement":[]}}]`
 	cases, err := Parse([]byte(good), "f.json")
-	require.NoError(t, err, "condition keys keep their case; invalid policies may hold duplicates")
-	assert.Len(t, cases, 2)
+	require.NoError(t, err, "condition keys keep their case, tag keys after '/' are exact; invalid policies may hold duplicates")
+	require.Len(t, cases, 2)
+	assert.Equal(t, []string{"b"}, cases[0].Request.Context["acs:ResourceTag/Env"])
+}
+
+// TestParseContextTwinPosition checks that a context twin is reported at
+// the second key's value, with both spellings named.
+func TestParseContextTwinPosition(t *testing.T) {
+	in := "[\n {\"name\": \"x\", \"policies\": [],\n  \"request\": {\"action\": \"a:b\", \"resource\": \"*\",\n   \"context\": {\"acs:SourceIp\": \"10.0.0.1\",\n               \"acs:sourceIP\": \"192.0.2.1\"}},\n  \"expect\": \"Allow\"}\n]"
+	_, err := Parse([]byte(in), "f.json")
+	var fe *FormatError
+	require.True(t, errors.As(err, &fe), "error: %v", err)
+	assert.Equal(t, 5, fe.Line)
+	assert.Equal(t, 16, fe.Column, "the second spelling of the key")
+	assert.Equal(t, `request.context["acs:sourceIP"]`, fe.Path)
+	assert.Equal(t, `f.json:5:16: case 0 ("x"): request.context["acs:sourceIP"]: duplicate member name: context key "acs:sourceIP" is the same key as "acs:SourceIp" (key names ignore case before the first '/')`, err.Error())
+}
+
+// TestParseKeepsGoodCases checks issue 11 item 15: a bad case fails on its
+// own, and the cases around it are still returned and run.
+func TestParseKeepsGoodCases(t *testing.T) {
+	const pol = `{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	in := `[
+ {"name":"first","policies":[` + pol + `],"request":{"action":"a:b","resource":"*"},"expect":"Allow"},
+ {"name":"bad","policies":[` + pol + `],"request":{"action":"a:b","resource":"*"},"expect":"Allow","expect":"ImplicitDeny"},
+ {"name":"bad-kind","kind":"nope"},
+ 7,
+ {"name":"first","policies":[` + pol + `],"request":{"action":"a:b","resource":"*"},"expect":"Allow"},
+ {"name":"last","policies":[` + pol + `],"request":{"action":"a:b","resource":"*"},"expect":"ImplicitDeny"}
+]`
+	cases, err := Parse([]byte(in), "f.json")
+	require.Error(t, err)
+	require.Len(t, cases, 6)
+	lineOf := strings.Split(in, "\n")
+	col := func(line int, text string) string { // column of text's first occurrence in a line
+		return strconv.Itoa(line) + ":" + strconv.Itoa(strings.Index(lineOf[line-1], text)+1)
+	}
+	var lines []string
+	for _, c := range cases {
+		lines = append(lines, c.Run().Line())
+	}
+	assert.Equal(t, []string{
+		`PASS f.json: first`,
+		`FAIL f.json:` + col(3, `"expect":"ImplicitDeny"`) + `: case 1 ("bad"): expect: duplicate member name: member "expect" appears more than once`,
+		`FAIL f.json:` + col(4, `"nope"`) + `: case 2 ("bad-kind"): unknown kind "nope" (want decide, assume_role, session or invalid)`,
+		`FAIL f.json:5:2: case 3: a case must be a JSON object; got a number`,
+		`FAIL f.json:6:2: case 4 ("first"): the name is already used by case 0`,
+		`FAIL f.json: last: expected ImplicitDeny, got Allow: Allow; applied: Allow policy "policies[0]" Statement[0]`,
+	}, lines)
+	// The error lists the four bad cases, one per line.
+	assert.Equal(t, 4, strings.Count(err.Error(), "\n")+1)
+	assert.ErrorIs(t, err, ErrFormat)
 }
