@@ -20,6 +20,9 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/ramauthz/ramauthz/internal/fileinput"
+	"github.com/ramauthz/ramauthz/policy"
 )
 
 // Exit codes.
@@ -157,4 +160,15 @@ func (l *listFlag) Set(s string) error {
 func usageError(stderr io.Writer, cmd, msg string) int {
 	fmt.Fprintf(stderr, "ramauthz %s: %s\nRun \"ramauthz help %s\" for usage.\n", cmd, msg, cmd)
 	return exitUsage
+}
+
+// maxPolicyBytes is the most a policy file given to validate or eval may
+// hold: the parser's input limit (policy.DefaultLimits, 1 MiB).
+var maxPolicyBytes = policy.DefaultLimits(policy.Identity).MaxInputBytes
+
+// readPolicyFile reads a policy document the command was pointed at. It
+// refuses directories, named pipes and devices without blocking, and reads
+// at most maxPolicyBytes+1 bytes (see internal/fileinput).
+func readPolicyFile(name string) ([]byte, error) {
+	return fileinput.Read(name, maxPolicyBytes)
 }
