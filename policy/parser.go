@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/ramauthz/ramauthz/internal/strictjson"
 )
 
 // Parse parses and validates one policy document. By default it reads an
@@ -28,7 +30,9 @@ import (
 // needs exactly one of Action and NotAction and (in identity and session
 // documents) exactly one of Resource and NotResource; condition operators
 // come from the closed list of 21, and every condition value must parse for
-// its operator's family. Strings may not contain control characters.
+// its operator's family. Strings (member names included) may not contain
+// control characters, nor \u escapes of lone UTF-16 surrogates (ErrInvalid,
+// at the escape).
 func Parse(data []byte, opts ...Option) (*Document, error) {
 	c := config{}
 	for _, o := range opts {
@@ -37,7 +41,7 @@ func Parse(data []byte, opts ...Option) (*Document, error) {
 		}
 	}
 	c.limits = c.limits.withDefaults(c.kind)
-	p := &parser{data: data, cfg: &c}
+	p := &parser{data: data, cfg: &c, lone: -1}
 	doc, err := p.parse()
 	if err != nil {
 		return nil, err
@@ -86,6 +90,17 @@ type parser struct {
 	// arena holds the members of the objects being read, innermost last;
 	// members returns a view into it and release drops a view again.
 	arena []member
+	// lone is the offset of the first escaped lone UTF-16 surrogate in
+	// data, or -1.
+	lone int
+}
+
+const loneMsg = "a string contains an escaped lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair), which encodes no character"
+
+// holdsLone reports whether the raw JSON token at off holds the first
+// escaped lone surrogate.
+func (p *parser) holdsLone(off int, raw string) bool {
+	return p.lone >= off && p.lone < off+len(raw)
 }
 
 func (p *parser) push(name string)   { p.path = append(p.path, pathSeg{name: name}) }
@@ -191,11 +206,20 @@ func (p *parser) parse() (*Document, error) {
 		}
 		return nil, p.newError("", off, ErrSyntax, "input is not valid JSON")
 	}
+	// gjson and encoding/json read an escaped lone surrogate as U+FFFD,
+	// readers built on UTF-16 strings keep it: two readers, two documents
+	// (RFC 7493 §2.1 forbids it). The walk rejects the string holding the
+	// first one, with its path, as it rejects control characters.
+	p.lone = strictjson.LoneSurrogate(p.data)
 	if size > lim.MaxSize {
 		return nil, p.newError("", -1, ErrLimit, "document is "+itoa(size)+" characters when minified; the limit for "+p.cfg.kind.String()+" policies is "+itoa(lim.MaxSize))
 	}
 	root := gjson.ParseBytes(p.data)
 	doc := p.document(root)
+	if p.err == nil && p.lone >= 0 {
+		// A lone surrogate in a string the walk did not check on its own.
+		p.fail(p.lone, ErrInvalid, loneMsg)
+	}
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -281,6 +305,12 @@ func (p *parser) members(obj gjson.Result) []member {
 		if hasControl(name) {
 			p.push(name)
 			p.fail(k.Index, ErrInvalid, "member name contains a control character")
+			p.pop()
+			return false
+		}
+		if p.lone >= 0 && (p.holdsLone(k.Index, k.Raw) || v.Type == gjson.String && p.holdsLone(v.Index, v.Raw)) {
+			p.push(name)
+			p.fail(p.lone, ErrInvalid, loneMsg)
 			p.pop()
 			return false
 		}
@@ -575,6 +605,8 @@ func (p *parser) eachString(m *member, fn func(i int, s string, off int)) {
 			p.pushIndex(i)
 			if e.Type != gjson.String {
 				p.fail(e.Index, ErrInvalid, "expected a string; got "+jsonKind(e))
+			} else if p.lone >= 0 && p.holdsLone(e.Index, e.Raw) {
+				p.fail(p.lone, ErrInvalid, loneMsg)
 			} else {
 				fn(i, e.Str, e.Index)
 			}

@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"bytes"
 	"unicode/utf8"
 )
 
@@ -30,9 +31,11 @@ func Valid(data []byte) error {
 // a string every backslash starts an escape.
 func LoneSurrogate(data []byte) int {
 	for i := 0; i < len(data); i++ {
-		if data[i] != '\\' {
-			continue
+		j := bytes.IndexByte(data[i:], '\\')
+		if j < 0 {
+			return -1
 		}
+		i += j
 		if i+1 >= len(data) || data[i+1] != 'u' {
 			i++ // a two-byte escape; skip the escaped byte
 			continue
