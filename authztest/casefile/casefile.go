@@ -190,6 +190,8 @@ type Case struct {
 	// Err is set, to a *FormatError, when Parse could not read the case;
 	// Run then fails the case with it.
 	Err error `json:"-"`
+	// src is the case in its file, to place errors found later.
+	src strictjson.Raw
 }
 
 // Request is the request of a decide or session case.
@@ -287,7 +289,7 @@ func Parse(data []byte, file string) ([]Case, error) {
 	for i, raw := range raws {
 		c := &cases[i]
 		fe := readCase(raw, c)
-		c.File, c.Index = file, i
+		c.File, c.Index, c.src = file, i, raw
 		if fe == nil {
 			if j, dup := seen[c.Name]; dup {
 				fe = caseError(raw, "the name is already used by case "+strconv.Itoa(j))
@@ -350,10 +352,19 @@ func (e *fieldError) Error() string { return e.msg }
 
 func fieldErr(path, msg string) error { return &fieldError{path: path, msg: msg} }
 
-// member returns the value at path ("request.principal.type") inside the
-// object raw, or the deepest object on the way that exists.
+// member returns the value at path ("request.principal.type",
+// "policies[2]") inside the object raw, or the deepest value on the way
+// that exists.
 func member(raw strictjson.Raw, path string) strictjson.Raw {
-	for _, name := range strings.Split(path, ".") {
+	for _, step := range strings.Split(path, ".") {
+		name, index, hasIndex := step, 0, false
+		if open := strings.IndexByte(step, '['); open > 0 && strings.HasSuffix(step, "]") {
+			n, err := strconv.Atoi(step[open+1 : len(step)-1])
+			if err != nil {
+				return raw
+			}
+			name, index, hasIndex = step[:open], n, true
+		}
 		var members map[string]strictjson.Raw
 		if raw.Unmarshal(&members) != nil {
 			return raw
@@ -363,6 +374,13 @@ func member(raw strictjson.Raw, path string) strictjson.Raw {
 			return raw
 		}
 		raw = m
+		if hasIndex {
+			var elems []strictjson.Raw
+			if raw.Unmarshal(&elems) != nil || index >= len(elems) {
+				return raw
+			}
+			raw = elems[index]
+		}
 	}
 	return raw
 }

@@ -58,6 +58,9 @@ func (c *Case) Run() Result {
 		r.Err = fmt.Errorf("unknown kind %q", c.Kind)
 	}
 	if r.Err != nil {
+		if c.Err == nil {
+			r.Err = c.placePolicyError(r.Err)
+		}
 		r.Got, r.Pass = "error", false
 		if r.Detail == "" {
 			r.Detail = r.Err.Error()
@@ -164,6 +167,65 @@ func compile(field string, raws []json.RawMessage, kind policy.Kind) (*evaluator
 		ps[i] = evaluator.Policy{ID: id, Document: doc}
 	}
 	return evaluator.Compile(ps...)
+}
+
+// embedded lists the policy documents of a case with their field paths
+// and kinds, in the order the case is run.
+func (c *Case) embedded() (paths []string, docs []json.RawMessage, kinds []policy.Kind) {
+	add := func(path string, doc json.RawMessage, k policy.Kind) {
+		if !isNull(doc) {
+			paths, docs, kinds = append(paths, path), append(docs, doc), append(kinds, k)
+		}
+	}
+	list := func(field string, raws []json.RawMessage) {
+		for i, d := range raws {
+			add(field+"["+strconv.Itoa(i)+"]", d, policy.Identity)
+		}
+	}
+	list("policies", c.Policies)
+	add("trust_policy", c.TrustPolicy, policy.Trust)
+	list("caller_policies", c.CallerPolicies)
+	list("role_policies", c.RolePolicies)
+	add("session_policy", c.SessionPolicy, policy.Session)
+	return paths, docs, kinds
+}
+
+// placePolicyError turns a policy parse error found while running the case
+// into one positioned in the case file: FILE:LINE:COL: FIELD.PATH: ...
+// where FIELD names the embedded document (policies[1], trust_policy...).
+// It finds the document by parsing the case's documents again and taking
+// the first that fails the same way. Other errors come back as they are.
+func (c *Case) placePolicyError(err error) error {
+	var pe *policy.ParseError
+	if !errors.As(err, &pe) || c.src.Offset() < 0 {
+		return err
+	}
+	paths, docs, kinds := c.embedded()
+	for i, doc := range docs {
+		_, e := ParsePolicy(doc, kinds[i], "")
+		var again *policy.ParseError
+		if !errors.As(e, &again) || again.Offset != pe.Offset || again.Path != pe.Path || again.Msg != pe.Msg || again.Err != pe.Err {
+			continue
+		}
+		docRaw := member(c.src, paths[i])
+		if docRaw.Offset() < 0 {
+			return err
+		}
+		out := *pe
+		out.File = c.File
+		out.Path = paths[i]
+		if pe.Path != "" {
+			out.Path += "." + pe.Path
+		}
+		out.Offset, out.Line, out.Column = docRaw.Offset(), 0, 0
+		if pe.Offset >= 0 {
+			out.Offset, out.Line, out.Column = docRaw.At(pe.Offset)
+		} else {
+			_, out.Line, out.Column = docRaw.At(0)
+		}
+		return &out
+	}
+	return err
 }
 
 // EvalRequest converts a case request to an evaluator request.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ramauthz/ramauthz/policy"
 )
 
 func TestParseRejectsAmbiguousCases(t *testing.T) {
@@ -96,4 +98,37 @@ func TestParseKeepsGoodCases(t *testing.T) {
 	// The error lists the four bad cases, one per line.
 	assert.Equal(t, 4, strings.Count(err.Error(), "\n")+1)
 	assert.ErrorIs(t, err, ErrFormat)
+}
+
+// TestRunPlacesPolicyErrors checks that a policy that does not parse, found
+// when a case runs, is reported at its place in the case file
+// (FILE:LINE:COL: FIELD.PATH), for every kind of embedded document.
+func TestRunPlacesPolicyErrors(t *testing.T) {
+	const good = `{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	const bad = `{"Version":"1","Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}`
+	in := `[
+{"name":"d","policies":[` + good + `,
+   ` + bad + `],"request":{"action":"a:b","resource":"*"},"expect":"Allow"},
+{"kind":"session","name":"s","role_policies":[` + good + `],
+   "session_policy":` + bad + `,"request":{"action":"a:b","resource":"*"},"expect":"Allow"},
+{"kind":"session","name":"r","role_policies":[` + good + `,
+   ` + bad + `],"request":{"action":"a:b","resource":"*"},"expect":"Allow"}
+]`
+	cases, err := Parse([]byte(in), "f.json")
+	require.NoError(t, err)
+	col := strconv.Itoa(len(`   `+bad[:strings.Index(bad, `"allow"`)]) + 1)
+	want := map[string]string{
+		"d": "f.json:3:" + col + ": policies[1].Statement[0].Effect: invalid value",
+		"s": "f.json:5:" + strconv.Itoa(len(`   "session_policy":`+bad[:strings.Index(bad, `"allow"`)])+1) + ": session_policy.Statement[0].Effect: invalid value",
+		"r": "f.json:7:" + col + ": role_policies[1].Statement[0].Effect: invalid value",
+	}
+	for i := range cases {
+		r := cases[i].Run()
+		assert.False(t, r.Pass)
+		assert.Equal(t, "error", r.Got)
+		var pe *policy.ParseError
+		require.True(t, errors.As(r.Err, &pe), "%s: %v", cases[i].Name, r.Err)
+		assert.ErrorIs(t, r.Err, policy.ErrInvalid)
+		assert.True(t, strings.HasPrefix(r.Err.Error(), want[cases[i].Name]), "%s: got %v, want %s", cases[i].Name, r.Err, want[cases[i].Name])
+	}
 }

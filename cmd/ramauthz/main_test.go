@@ -358,7 +358,7 @@ func TestTest(t *testing.T) {
 			"FAIL " + casesFail + ": wrong-expectation: expected Allow, got ImplicitDeny: ImplicitDeny; no statement matched the action and resource",
 			"FAIL " + casesFail + ": valid-document-is-not-rejected: expected rejected, got accepted: the identity policy parsed without error",
 			"FAIL " + casesFail + `: rejected-for-another-reason: expected rejected, got rejected with error ErrInvalid, want ErrDuplicateKey: 1:43: Statement[0].Effect: invalid value: Effect must be exactly "Allow" or "Deny"; got "allow"`,
-			"FAIL " + casesFail + `: policy-does-not-parse: expected Allow, got error: policies[0]:1:13: Version: invalid value: Version must be the string "1"; got "2"`,
+			"FAIL " + casesFail + `: policy-does-not-parse: expected Allow, got error: ` + casesFail + `:16:29: policies[0].Version: invalid value: Version must be the string "1"; got "2"`,
 			"1 passed, 4 failed",
 		}, lines(out))
 	})

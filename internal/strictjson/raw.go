@@ -64,6 +64,19 @@ func (r Raw) LineColumn() (line, column int) {
 	return LineColumn(r.input, r.start)
 }
 
+// At returns the byte offset in the input, and the 1-based line and byte
+// column, of the byte delta bytes into the value: where a problem that a
+// later reader of Bytes found at offset delta lies in the whole input. A
+// delta outside the value, and the zero Raw, give -1, 0, 0.
+func (r Raw) At(delta int) (offset, line, column int) {
+	if r.input == nil || delta < 0 || delta > r.end-r.start {
+		return -1, 0, 0
+	}
+	offset = r.start + delta
+	line, column = LineColumn(r.input, offset)
+	return offset, line, column
+}
+
 // Path returns the JSON path of the value in the input, such as $[3] (""
 // for the zero Raw).
 func (r Raw) Path() string {

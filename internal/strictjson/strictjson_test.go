@@ -510,6 +510,13 @@ func TestRaw(t *testing.T) {
 	assert.Equal(t, "$[2]", errs[1].Path)
 	assert.Equal(t, 4, errs[1].Line)
 
+	off, line, col := raws[1].At(len(`{"name": "b", `))
+	assert.Equal(t, strings.Index(in, `"Name"`), off)
+	assert.Equal(t, 3, line)
+	assert.Equal(t, 16, col)
+	off, _, _ = raws[1].At(1000)
+	assert.Equal(t, -1, off)
+
 	var zero Raw
 	assert.Nil(t, zero.Bytes())
 	assert.Equal(t, -1, zero.Offset())
