@@ -60,8 +60,18 @@
 //
 // Policies embedded in a case are parsed from their exact bytes with
 // policy.Parse, so everything the parser rejects in a file it rejects in a
-// case too. The case file itself is read with unknown fields rejected, so a
-// misspelt field cannot silently turn a case into one that always passes.
+// case too; a policy error found when a case runs is reported at its place
+// in the file (FILE:LINE:COL: policies[1].Statement[0].Effect: ...).
+//
+// The case file itself is read strictly (internal/strictjson), so that no
+// reader can see a different case than the one that runs: member names are
+// matched exactly, two members whose names are equal under Unicode case
+// folding ("request" and "requeſt") are an error rather than one silently
+// winning, unknown members are errors, nothing may follow the array, and a
+// context may not name one condition key twice under the evaluator's key
+// rule (spec §13 D23: acs:SourceIp and acs:sourceip). Every error carries
+// the file, line and column. A case that cannot be read fails on its own
+// (Case.Err) and does not hide the other cases of its file.
 //
 // Cases are independent values; Run may be called from several goroutines on
 // different cases.
