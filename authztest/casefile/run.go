@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/internal/strictjson"
 	"github.com/ramauthz/ramauthz/policy"
 )
 
@@ -130,29 +131,39 @@ func ParsePolicy(raw json.RawMessage, kind policy.Kind, name string) (*policy.Do
 }
 
 // hasPrincipal reports whether some statement of the document has a
-// Principal member.
+// Principal member. Names are matched exactly, as the policy parser matches
+// them; a document this cannot read is left to the parser to reject.
 func hasPrincipal(raw json.RawMessage) bool {
-	var d struct {
-		Statement json.RawMessage
-	}
-	if json.Unmarshal(raw, &d) != nil {
+	var doc exactMembers
+	if strictjson.Unmarshal(raw, &doc) != nil {
 		return false
 	}
-	var list []map[string]json.RawMessage
-	if json.Unmarshal(d.Statement, &list) != nil {
-		var one map[string]json.RawMessage
-		if json.Unmarshal(d.Statement, &one) != nil {
+	st, ok := doc["Statement"]
+	if !ok {
+		return false
+	}
+	var list []exactMembers
+	if st.Unmarshal(&list) != nil {
+		var one exactMembers
+		if st.Unmarshal(&one) != nil {
 			return false
 		}
 		list = append(list, one)
 	}
-	for _, st := range list {
-		if _, ok := st["Principal"]; ok {
+	for _, m := range list {
+		if _, ok := m["Principal"]; ok {
 			return true
 		}
 	}
 	return false
 }
+
+// exactMembers is an object's members kept unread, with names compared
+// exactly (the policy parser has its own duplicate rules).
+type exactMembers map[string]strictjson.Raw
+
+// MemberKey makes only identical names duplicates.
+func (exactMembers) MemberKey(name string) string { return name }
 
 // compile parses and compiles a list of embedded documents; field names the
 // list in IDs ("policies[0]").
