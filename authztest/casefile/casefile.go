@@ -81,6 +81,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -240,10 +242,13 @@ type Caller struct {
 // single value may be written as a string, several as a list of strings.
 type Context map[string][]string
 
-// Fill sets every key of c on ctx.
+// Fill sets every key of c on ctx, in sorted key order, so that the result
+// does not depend on map order even for a Context built in code with two
+// spellings of one key (see Twin; Parse refuses such contexts): the key
+// that sorts last then wins.
 func (c Context) Fill(ctx *evaluator.Context) {
-	for k, v := range c {
-		ctx.Set(k, v...)
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		ctx.Set(k, c[k]...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/policy"
 )
 
@@ -130,5 +131,21 @@ func TestRunPlacesPolicyErrors(t *testing.T) {
 		require.True(t, errors.As(r.Err, &pe), "%s: %v", cases[i].Name, r.Err)
 		assert.ErrorIs(t, r.Err, policy.ErrInvalid)
 		assert.True(t, strings.HasPrefix(r.Err.Error(), want[cases[i].Name]), "%s: got %v, want %s", cases[i].Name, r.Err, want[cases[i].Name])
+	}
+}
+
+// TestContextFillDeterministic checks that a Context built in code with two
+// spellings of one key fills an evaluator context the same way every time
+// (the case-file reader refuses such contexts; see Twin).
+func TestContextFillDeterministic(t *testing.T) {
+	c := Context{"acs:SourceIp": {"10.0.0.1"}, "acs:sourceip": {"203.0.113.7"}}
+	assert.Equal(t, "acs:sourceip", c.Twin("acs:SourceIp"))
+	assert.Equal(t, "", Context{"acs:ResourceTag/Env": {"a"}}.Twin("acs:ResourceTag/env"), "tag keys after '/' are exact")
+	for range 50 {
+		var ctx evaluator.Context
+		c.Fill(&ctx)
+		v, ok := ctx.Get("acs:SourceIp")
+		require.True(t, ok)
+		assert.Equal(t, []string{"203.0.113.7"}, v, "the key that sorts last wins")
 	}
 }
