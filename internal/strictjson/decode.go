@@ -29,7 +29,9 @@ import (
 //     with their own unmarshal method (it sets the first three to nil); a
 //     string, number, bool, array or struct target refuses it (ErrType);
 //   - a map or slice target is replaced by a new one, never filled in
-//     place; a struct keeps the fields the object does not mention;
+//     place, and so is an empty interface (with map[string]any, []any,
+//     string, float64, bool or nil, whatever it held); a struct keeps the
+//     fields the object does not mention;
 //   - an array target needs exactly its length of elements;
 //   - the ",string" tag option, non-string map keys, channels, functions
 //     and non-empty interfaces are ErrUnsupported.
