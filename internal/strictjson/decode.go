@@ -73,7 +73,9 @@ func typeName(rv reflect.Value) string {
 // Keyer is implemented by map types whose member names are compared by an
 // equivalence of their own. MemberKey returns the key of a name: two
 // members of one object whose keys are equal are duplicates
-// (ErrDuplicateMember). A map without the method uses Fold.
+// (ErrDuplicateMember). A map without the method uses Fold. MemberKey is
+// called on an empty map (or a pointer to a nil map), never on the map
+// being filled.
 type Keyer interface {
 	MemberKey(name string) string
 }
@@ -617,8 +619,8 @@ func (s *state) mapValue(v reflect.Value) *Error {
 		return s.fail(start, ErrUnsupported, "map keys must be strings, not "+t.Key().String())
 	}
 	key := Fold
-	if t.Implements(keyerType) {
-		key = reflect.Zero(t).Interface().(Keyer).MemberKey
+	if reflect.PointerTo(t).Implements(keyerType) { // value or pointer receiver
+		key = reflect.New(t).Interface().(Keyer).MemberKey
 	}
 	m := reflect.MakeMap(t)
 	elem := reflect.New(t.Elem()).Elem()

@@ -261,7 +261,16 @@ func (prefixKeys) MemberKey(name string) string {
 	return strings.ToLower(before) + "/" + after
 }
 
+// ptrKeys implements Keyer with a pointer receiver.
+type ptrKeys map[string]int
+
+func (*ptrKeys) MemberKey(name string) string { return name }
+
 func TestKeyer(t *testing.T) {
+	var pk ptrKeys
+	require.NoError(t, Unmarshal([]byte(`{"a":1,"A":2}`), &pk), "a pointer receiver counts too")
+	assert.Equal(t, ptrKeys{"a": 1, "A": 2}, pk)
+
 	var e exactKeys
 	require.NoError(t, Unmarshal([]byte(`{"a":1,"A":2}`), &e))
 	assert.Equal(t, exactKeys{"a": 1, "A": 2}, e)
