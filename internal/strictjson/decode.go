@@ -109,6 +109,9 @@ type state struct {
 	data []byte
 	pos  int
 	path []seg
+	// names holds the member names of the objects being read, innermost
+	// last, for duplicate checks under Fold.
+	names []string
 }
 
 func (s *state) pushName(name string) { s.path = append(s.path, seg{name: name, index: -1}) }
@@ -525,7 +528,7 @@ func (s *state) generic() (any, *Error) {
 		return list, e
 	}
 	m := map[string]any{}
-	e := s.members(Fold, func(name string, _ int) *Error {
+	e := s.members(nil, func(name string, _ int) *Error {
 		g, e := s.generic()
 		m[name] = g
 		return e
@@ -555,31 +558,69 @@ func (s *state) elements(fn func(i int) *Error) *Error {
 }
 
 // members walks the object at s.pos, rejecting a name whose key (under
-// key) repeats an earlier one, and calling fn at each member's value with
-// the name pushed on the path. nameOff is the offset of the member name.
+// key; nil means Fold) repeats an earlier one, and calling fn at each
+// member's value with the name pushed on the path. nameOff is the offset of
+// the member name. Under Fold, small objects are checked by comparing the
+// names themselves (foldEqual), which allocates nothing.
 func (s *state) members(key func(string) string, fn func(name string, nameOff int) *Error) *Error {
 	s.pos = skipSpace(s.data, s.pos+1)
 	if s.data[s.pos] == '}' {
 		s.pos = skipSpace(s.data, s.pos+1)
 		return nil
 	}
-	seen := map[string]string{}
+	start := len(s.names)
+	defer func() { s.names = s.names[:start] }()
+	var seen map[string]string // key -> first name, for custom keys and large objects
 	for {
 		nameOff := s.pos
 		name := s.readString()
 		s.pos = skipSpace(s.data, s.pos+1) // the ':'
-		k := key(name)
-		if first, dup := seen[k]; dup {
+		var first string
+		var dup bool
+		switch {
+		case key != nil:
+			if seen == nil {
+				seen = map[string]string{}
+			}
+			k := key(name)
+			if first, dup = seen[k]; !dup {
+				seen[k] = name
+			}
+		case seen != nil:
+			k := Fold(name)
+			if first, dup = seen[k]; !dup {
+				seen[k] = name
+			}
+		default:
+			for _, n := range s.names[start:] {
+				if foldEqual(n, name) {
+					first, dup = n, true
+					break
+				}
+			}
+			if !dup {
+				s.names = append(s.names, name)
+				if len(s.names)-start > 16 {
+					seen = make(map[string]string, 32)
+					for _, n := range s.names[start:] {
+						seen[Fold(n)] = n
+					}
+				}
+			}
+		}
+		if dup {
 			msg := "member " + strconv.Quote(name) + " appears more than once"
-			if first != name {
+			switch {
+			case first != name && key == nil:
 				msg = "member " + strconv.Quote(name) + " repeats " + strconv.Quote(first) + " (the names are equal when case is ignored, so readers disagree on which one counts)"
+			case first != name:
+				msg = "member " + strconv.Quote(name) + " repeats " + strconv.Quote(first) + " (the two names are one member here)"
 			}
 			s.pushName(name)
 			e := s.fail(nameOff, ErrDuplicateMember, msg)
 			s.pop()
 			return e
 		}
-		seen[k] = name
 		s.pushName(name)
 		e := fn(name, nameOff)
 		s.pop()
@@ -601,7 +642,7 @@ func (s *state) checkMembers() *Error {
 	walk = func() *Error {
 		switch s.kind() {
 		case KindObject:
-			return s.members(Fold, func(string, int) *Error { return walk() })
+			return s.members(nil, func(string, int) *Error { return walk() })
 		case KindArray:
 			return s.elements(func(int) *Error { return walk() })
 		}
@@ -618,7 +659,7 @@ func (s *state) mapValue(v reflect.Value) *Error {
 		s.skipValue()
 		return s.fail(start, ErrUnsupported, "map keys must be strings, not "+t.Key().String())
 	}
-	key := Fold
+	var key func(string) string                     // nil: Fold
 	if reflect.PointerTo(t).Implements(keyerType) { // value or pointer receiver
 		key = reflect.New(t).Interface().(Keyer).MemberKey
 	}
@@ -640,10 +681,13 @@ func (s *state) mapValue(v reflect.Value) *Error {
 }
 
 func (s *state) sliceValue(v reflect.Value) *Error {
-	t := v.Type()
-	out := reflect.MakeSlice(t, 0, 0)
+	out := reflect.New(v.Type()).Elem() // addressable, so it can grow in place
+	out.Set(reflect.MakeSlice(v.Type(), 0, 0))
 	e := s.elements(func(i int) *Error {
-		out = reflect.Append(out, reflect.Zero(t.Elem()))
+		if i == out.Cap() {
+			out.Grow(max(4, i))
+		}
+		out.SetLen(i + 1)
 		return s.value(out.Index(i))
 	})
 	if e != nil {

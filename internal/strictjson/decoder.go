@@ -60,9 +60,6 @@ func (d *Decoder) Object(key func(name string) string, fn func(name string, d *D
 	if k := s.kind(); k != KindObject {
 		return s.wrongType(s.pos, k, "an object")
 	}
-	if key == nil {
-		key = Fold
-	}
 	if e := s.members(key, func(name string, nameOff int) *Error {
 		return s.callWith(func(c *Decoder) error {
 			c.nameOff = nameOff

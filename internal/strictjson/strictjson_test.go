@@ -3,6 +3,7 @@ package strictjson
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,12 +240,16 @@ func TestFold(t *testing.T) {
 	for _, group := range same {
 		for _, s := range group {
 			assert.Equal(t, Fold(group[0]), Fold(s), "%q and %q", group[0], s)
+			assert.True(t, foldEqual(group[0], s), "%q and %q", group[0], s)
 		}
 	}
 	differ := [][2]string{{"a", "b"}, {"policies", "policy"}, {"ss", "ß"}, {"a/b", "a/c"}, {"ｐ", "p"}}
 	for _, p := range differ {
 		assert.NotEqual(t, Fold(p[0]), Fold(p[1]), "%q and %q", p[0], p[1])
+		assert.False(t, foldEqual(p[0], p[1]), "%q and %q", p[0], p[1])
 	}
+	assert.False(t, foldEqual("ab", "a"))
+	assert.False(t, foldEqual("", "a"))
 }
 
 // exactKeys is a map whose member names are compared exactly.
@@ -265,6 +270,22 @@ func (prefixKeys) MemberKey(name string) string {
 type ptrKeys map[string]int
 
 func (*ptrKeys) MemberKey(name string) string { return name }
+
+// TestLargeObjectDuplicates checks the duplicate rule past the size where
+// names are kept in a map instead of compared one by one.
+func TestLargeObjectDuplicates(t *testing.T) {
+	var members []string
+	for i := range 40 {
+		members = append(members, `"key`+strconv.Itoa(i)+`":1`)
+	}
+	var m map[string]int
+	require.NoError(t, Unmarshal([]byte("{"+strings.Join(members, ",")+"}"), &m))
+	assert.Len(t, m, 40)
+	for twin, path := range map[string]string{`"KEY3"`: "$.KEY3", `"key39"`: "$.key39", `"keY0"`: "$.keY0", `"\u004bEY17"`: "$.KEY17", `"\u212aey5"`: "$[\"\u212aey5\"]"} {
+		in := "{" + strings.Join(members, ",") + "," + twin + ":2}"
+		requireError(t, Unmarshal([]byte(in), &m), ErrDuplicateMember, path)
+	}
+}
 
 func TestKeyer(t *testing.T) {
 	var pk ptrKeys

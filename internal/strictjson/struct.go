@@ -122,7 +122,7 @@ func (s *state) object(v reflect.Value) *Error {
 	if len(info.fields) > 0 {
 		seen = make([]bool, len(info.fields))
 	}
-	e := s.members(Fold, func(name string, nameOff int) *Error {
+	e := s.members(nil, func(name string, nameOff int) *Error {
 		i, ok := info.byName[name]
 		if !ok {
 			msg := "no field is named " + strconv.Quote(name)
