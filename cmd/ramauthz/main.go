@@ -8,9 +8,10 @@
 //	ramauthz help [COMMAND]
 //
 // Exit codes: 0 when every file is valid, the request is allowed, or every
-// case passed; 1 when a file is invalid, the request is denied, or a case
-// failed; 2 for usage errors and inputs eval cannot use. Run "ramauthz help"
-// for the details of every flag and of the --json output.
+// case passed; 1 when a file is invalid, the request is denied, a case
+// failed or no case was found; 2 for usage errors and inputs eval cannot
+// use. Run "ramauthz help" for the details of every flag and of the --json
+// output.
 package main
 
 import (
@@ -76,9 +77,14 @@ Commands:
 
 Exit codes:
   0  every file is valid / the request is allowed / every case passed
-  1  a file is invalid / the request is denied / a case failed
-  2  usage error (unknown command or flag, missing argument), or an input
+  1  a file is invalid or unreadable / the request is denied / a case failed
+     or no case was found
+  2  usage error (unknown command or flag, missing argument, malformed
+     --action or --resource, two spellings of one --context key), or an input
      that eval cannot use (unreadable or invalid policy, unknown system policy)
+
+Files are read only when they are regular files (not directories, named
+pipes or devices) of at most 1 MiB (policies) or 16 MiB (case files).
 
 Flags may come before or after file names; "--flag" and "-flag" are the same.
 Every command accepts --json for machine-readable output; "ramauthz help
