@@ -25,7 +25,7 @@ func Valid(data []byte) error {
 
 // LoneSurrogate returns the byte offset of the first \u escape in data
 // that encodes a UTF-16 surrogate without its partner (a high surrogate
-// D800–DBFF not followed by an escaped low surrogate DC00–DDFF, or a low
+// D800–DBFF not followed by an escaped low surrogate DC00–DFFF, or a low
 // surrogate with no high one before it), or -1 when there is none. data
 // must be valid JSON: outside strings a backslash is not expected, and in
 // a string every backslash starts an escape.
