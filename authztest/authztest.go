@@ -12,7 +12,9 @@
 // The assertions take a Decider: an *evaluator.Evaluator, or an identity in
 // a directory wrapped by As (for example a RAM user of a
 // *principal.Directory), so the same one-liners check a bare policy set and
-// a whole account.
+// a whole account. An identity the directory does not know fails every
+// assertion, negative ones included, unless As is given AllowUnknown: a
+// typo in a revocation test cannot pass as a denial.
 //
 // RunFiles runs case files (the format of package casefile, shared with the
 // ramauthz test command) as subtests.
@@ -22,6 +24,7 @@
 package authztest
 
 import (
+	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,6 +34,7 @@ import (
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/policy/system"
+	"github.com/ramauthz/ramauthz/principal"
 )
 
 // Decider decides and explains requests. *evaluator.Evaluator implements
@@ -46,18 +50,43 @@ var _ Decider = (*evaluator.Evaluator)(nil)
 // *principal.Directory implements it.
 type Directory interface {
 	Authorize(principal string, r evaluator.Request) (evaluator.Decision, error)
-	Explain(principal string, r evaluator.Request) (evaluator.Explanation, error)
+	Explain(principal string, r evaluator.Request) (principal.Explanation, error)
 }
+
+// AsOption changes how As treats its identity.
+type AsOption func(*identity)
+
+// AllowUnknown lets the identity of As be one the directory does not know
+// (unknown, misspelled, deleted, malformed): the directory's error then
+// counts as ImplicitDeny, so Denied and ImplicitlyDenied pass. Use it for
+// tests that assert a deleted identity is refused; without it such an
+// identity fails every assertion (see As).
+func AllowUnknown() AsOption { return func(i *identity) { i.allowUnknown = true } }
 
 // As returns a Decider that decides for the identity who (a user ARN, an
 // AccessKeyId, a role session ARN, an account root: whatever dir accepts).
-// When dir reports an error, such as an unknown or deleted identity, the
-// decision is ImplicitDeny and a failing assertion shows the error.
-func As(dir Directory, who string) Decider { return identity{dir, who} }
+//
+// An identity the directory does not know fails every assertion, Denied
+// and ImplicitlyDenied included, so a misspelled name cannot make a
+// negative test pass vacuously. "Does not know" is any error from dir
+// other than principal.ErrInactive and principal.ErrExpired, which say the
+// identity exists and is refused (an Inactive AccessKey, an expired or
+// revoked session): those count as ImplicitDeny. With AllowUnknown, every
+// error counts as ImplicitDeny. A failing assertion shows the error.
+//
+// Used as a plain Decider (Decide, Explain), any error gives ImplicitDeny.
+func As(dir Directory, who string, opts ...AsOption) Decider {
+	i := identity{dir: dir, who: who}
+	for _, o := range opts {
+		o(&i)
+	}
+	return i
+}
 
 type identity struct {
-	dir Directory
-	who string
+	dir          Directory
+	who          string
+	allowUnknown bool
 }
 
 func (i identity) Decide(r evaluator.Request) evaluator.Decision {
@@ -70,16 +99,22 @@ func (i identity) Decide(r evaluator.Request) evaluator.Decision {
 
 func (i identity) Explain(r evaluator.Request) evaluator.Explanation {
 	x, _ := i.explain(r)
-	return x
+	return x.Explanation
 }
 
 // explain also returns the directory's error, for failure messages.
-func (i identity) explain(r evaluator.Request) (evaluator.Explanation, error) {
+func (i identity) explain(r evaluator.Request) (principal.Explanation, error) {
 	x, err := i.dir.Explain(i.who, r)
 	if err != nil {
-		return evaluator.Explanation{Decision: evaluator.ImplicitDeny}, err
+		return principal.Explanation{Explanation: evaluator.Explanation{Decision: evaluator.ImplicitDeny}}, err
 	}
 	return x, nil
+}
+
+// unknown reports whether err says the directory does not know the
+// identity (as opposed to knowing it and refusing it).
+func (i identity) unknown(err error) bool {
+	return err != nil && !i.allowUnknown && !errors.Is(err, principal.ErrInactive) && !errors.Is(err, principal.ErrExpired)
 }
 
 // Req builds a request. Each context entry is "KEY=VALUE"; repeating a key
@@ -137,17 +172,36 @@ func expect(tb testing.TB, d Decider, r evaluator.Request, want string, ok func(
 		tb.Errorf("authztest: nil Decider")
 		return false
 	}
-	got := d.Decide(r)
+	id, isID := d.(identity)
+	if !isID {
+		got := d.Decide(r)
+		if ok(got) {
+			return true
+		}
+		report(tb, r, want, got, "", d.Explain(r).String(), nil)
+		return false
+	}
+	got, err := id.dir.Authorize(id.who, r)
+	if err != nil {
+		got = evaluator.ImplicitDeny
+		if id.unknown(err) {
+			tb.Errorf("authztest: %s: expected %s for %s, but the directory does not know that identity: %v\n"+
+				"(an unknown identity fails every assertion; pass authztest.AllowUnknown() to As to assert on one)",
+				describe(r), want, id.who, err)
+			return false
+		}
+	}
 	if ok(got) {
 		return true
 	}
-	var x evaluator.Explanation
-	var err error
-	if id, isID := d.(identity); isID {
-		x, err = id.explain(r)
-	} else {
-		x = d.Explain(r)
-	}
+	x, xerr := id.explain(r)
+	report(tb, r, want, got, id.who, x.String(), xerr)
+	return false
+}
+
+// report writes a failed assertion's message.
+func report(tb testing.TB, r evaluator.Request, want string, got evaluator.Decision, who, explanation string, err error) {
+	tb.Helper()
 	var b strings.Builder
 	b.WriteString("authztest: ")
 	b.WriteString(describe(r))
@@ -155,19 +209,18 @@ func expect(tb testing.TB, d Decider, r evaluator.Request, want string, ok func(
 	b.WriteString(want)
 	b.WriteString(", got ")
 	b.WriteString(got.String())
-	if id, isID := d.(identity); isID {
+	if who != "" {
 		b.WriteString(" for ")
-		b.WriteString(id.who)
+		b.WriteString(who)
 	}
 	if err != nil {
 		b.WriteString(": ")
 		b.WriteString(err.Error())
 	} else {
 		b.WriteString("\n")
-		b.WriteString(strings.TrimRight(x.String(), "\n"))
+		b.WriteString(strings.TrimRight(explanation, "\n"))
 	}
 	tb.Errorf("%s", b.String())
-	return false
 }
 
 // describe renders a request for failure messages.

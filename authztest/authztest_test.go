@@ -168,11 +168,11 @@ func (f fakeDirectory) Authorize(who string, r evaluator.Request) (evaluator.Dec
 	return f.ev.Decide(r), nil
 }
 
-func (f fakeDirectory) Explain(who string, r evaluator.Request) (evaluator.Explanation, error) {
+func (f fakeDirectory) Explain(who string, r evaluator.Request) (principal.Explanation, error) {
 	if who != f.who {
-		return evaluator.Explanation{}, errUnknown
+		return principal.Explanation{}, errUnknown
 	}
-	return f.ev.Explain(r), nil
+	return principal.Explanation{Explanation: f.ev.Explain(r)}, nil
 }
 
 func TestAs(t *testing.T) {
@@ -189,7 +189,7 @@ func TestAs(t *testing.T) {
 		assert.Contains(t, rec.errors[0], "arms:DeleteApp on "+trace+": expected Allow, got ImplicitDeny for alice\nImplicitDeny\n")
 	})
 	t.Run("directory-error-is-a-denial-and-is-shown", func(t *testing.T) {
-		bob := As(dir, "bob")
+		bob := As(dir, "bob", AllowUnknown())
 		Denied(t, bob, Req("arms:GetTrace", trace, "acs:SourceIp=10.0.0.1"))
 		assert.Equal(t, evaluator.ImplicitDeny, bob.Explain(Req("arms:GetTrace", trace)).Decision)
 		rec := &recorder{}
@@ -211,7 +211,58 @@ func TestAsPrincipalDirectory(t *testing.T) {
 	who := As(dir, alice.String())
 	Allowed(t, who, Req("arms:GetTrace", trace))
 	ImplicitlyDenied(t, who, Req("arms:DeleteApp", trace))
-	Denied(t, As(dir, "acs:ram::"+uid+":user/nobody"), Req("arms:GetTrace", trace))
+	Denied(t, As(dir, "acs:ram::"+uid+":user/nobody", AllowUnknown()), Req("arms:GetTrace", trace))
+}
+
+// Issue 11 item 13: a negative assertion on an identity the directory does
+// not know (misspelled, unknown, malformed) fails unless the test opts in
+// with AllowUnknown. Before, Denied passed for any typo.
+func TestAsUnknownIdentityFailsEveryAssertion(t *testing.T) {
+	const uid = "1234567890123456"
+	dir := principal.New(principal.Config{})
+	require.NoError(t, dir.CreateAccount(uid))
+	_, err := dir.CreateUser(uid, "ecs-ops")
+	require.NoError(t, err)
+	r := Req("ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+uid+":instance/i-1")
+	Denied(t, As(dir, "acs:ram::"+uid+":user/ecs-ops"), r) // known: a real denial passes
+
+	type assertion func(testing.TB, Decider, evaluator.Request) bool
+	for _, who := range []string{
+		"acs:ram::" + uid + ":user/ecs-opp", // misspelled
+		"acs:ram::9999999999999999:user/ecs-ops",
+		"acs:ram::" + uid + ":user/",
+		"LTAInosuchkey000000000",
+		"",
+	} {
+		for name, a := range map[string]assertion{"Denied": Denied, "ImplicitlyDenied": ImplicitlyDenied,
+			"ExplicitlyDenied": ExplicitlyDenied, "Allowed": Allowed} {
+			rec := &recorder{}
+			assert.False(t, a(rec, As(dir, who), r), "%s %q", name, who)
+			require.Len(t, rec.errors, 1)
+			assert.Contains(t, rec.errors[0], "the directory does not know that identity")
+			assert.Contains(t, rec.errors[0], "AllowUnknown")
+
+			rec = &recorder{}
+			want := name == "Denied" || name == "ImplicitlyDenied"
+			assert.Equal(t, want, a(rec, As(dir, who, AllowUnknown()), r), "%s %q with AllowUnknown", name, who)
+		}
+	}
+}
+
+// An identity that exists but is refused (an Inactive AccessKey, a revoked
+// or expired session) is a real denial, not an unknown identity.
+func TestAsKnownButRefusedIdentityIsDenied(t *testing.T) {
+	const uid = "1234567890123456"
+	dir := principal.New(principal.Config{})
+	require.NoError(t, dir.CreateAccount(uid))
+	_, err := dir.CreateUser(uid, "alice")
+	require.NoError(t, err)
+	require.NoError(t, dir.AttachPolicy(principal.MustParse("acs:ram::"+uid+":user/alice"), principal.System, "AliyunARMSReadOnlyAccess"))
+	key, err := dir.CreateAccessKey(uid, "alice")
+	require.NoError(t, err)
+	Allowed(t, As(dir, key.ID), Req("arms:GetTrace", trace))
+	require.NoError(t, dir.UpdateAccessKey(uid, "alice", key.ID, principal.Inactive))
+	ImplicitlyDenied(t, As(dir, key.ID), Req("arms:GetTrace", trace))
 }
 
 func TestCheck(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ramauthz/ramauthz/authztest"
+	"github.com/ramauthz/ramauthz/principal"
 )
 
 // printer stands in for the *testing.T of a real test: it prints failures.
@@ -41,5 +42,28 @@ func ExampleSystem() {
 	fmt.Println(authztest.ImplicitlyDenied(t, ev, authztest.Req("xtrace:SearchTrace", "*")))
 	// Output:
 	// true
+	// true
+}
+
+// A negative assertion on an identity the directory does not know fails,
+// so a typo cannot pass as a denial; AllowUnknown opts in for tests of
+// deleted identities.
+func ExampleAllowUnknown() {
+	t := printer{}
+	const uid = "1234567890123456"
+	dir := principal.New(principal.Config{})
+	_ = dir.CreateAccount(uid)
+	_, _ = dir.CreateUser(uid, "ecs-ops")
+	del := authztest.Req("ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+uid+":instance/i-1")
+
+	fmt.Println(authztest.Denied(t, authztest.As(dir, "acs:ram::"+uid+":user/ecs-ops"), del))
+	fmt.Println(authztest.Denied(t, authztest.As(dir, "acs:ram::"+uid+":user/ecs-opp"), del)) // typo
+	_ = dir.DeleteUser(uid, "ecs-ops", principal.Cascade)
+	fmt.Println(authztest.Denied(t, authztest.As(dir, "acs:ram::"+uid+":user/ecs-ops", authztest.AllowUnknown()), del))
+	// Output:
+	// true
+	// authztest: ecs:DeleteInstance on acs:ecs:cn-hangzhou:1234567890123456:instance/i-1: expected a denial for acs:ram::1234567890123456:user/ecs-opp, but the directory does not know that identity: Authorize acs:ram::1234567890123456:user/ecs-opp: not found: unknown principal
+	// (an unknown identity fails every assertion; pass authztest.AllowUnknown() to As to assert on one)
+	// false
 	// true
 }

@@ -1,9 +1,7 @@
 package evaluator
 
 import (
-	"github.com/ramauthz/ramauthz/policy"
 	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -19,112 +17,125 @@ const (
 	keyPrincipalARN = "acs:principalarn"
 )
 
-const numSlots = 4
+const (
+	slotCurrentTime = iota
+	slotSecureTransport
+	slotSourceIP
+	slotMFAPresent
+	numSlots
+)
+
+// slotKeys lists the key of each fixed slot.
+var slotKeys = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
 
 // slotOf returns the fixed slot of a normalised key, or -1.
 func slotOf(k string) int {
-	switch k {
-	case keyCurrentTime:
-		return 0
-	case keySecureTransport:
-		return 1
-	case keySourceIP:
-		return 2
-	case keyMFAPresent:
-		return 3
+	for i, s := range slotKeys {
+		if k == s {
+			return i
+		}
 	}
 	return -1
 }
 
-// normKey returns the form of a condition key used for lookups. Keys that
-// start with "acs:" (in any case) name common keys, whose names are
-// case-insensitive (spec §4.7): their name is folded to lower case up to the
-// first '/', so that acs:SourceIp and acs:sourceip are one key while the
-// tag name in acs:ResourceTag/<tag> keeps its case. Every other key is
-// returned unchanged and compared exactly.
-func normKey(k string) string {
+// foldEnd returns how many leading bytes of key k are compared without
+// regard to ASCII case (spec §4.7): for keys that start with "acs:" (in any
+// case), the name up to the first '/', so that acs:SourceIp and acs:sourceip
+// are one key while the tag name in acs:ResourceTag/<tag> keeps its case;
+// for every other key, none.
+func foldEnd(k string) int {
 	if len(k) < 4 || k[0]|0x20 != 'a' || k[1]|0x20 != 'c' || k[2]|0x20 != 's' || k[3] != ':' {
-		return k
+		return 0
 	}
-	end := strings.IndexByte(k, '/')
-	if end < 0 {
-		end = len(k)
+	for i := 0; i < len(k); i++ {
+		if k[i] == '/' {
+			return i
+		}
 	}
-	upper := false
+	return len(k)
+}
+
+// isNormKey reports whether k is already in the form normKey returns.
+func isNormKey(k string) bool {
+	end := foldEnd(k)
 	for i := 0; i < end; i++ {
 		if c := k[i]; c >= 'A' && c <= 'Z' {
-			upper = true
-			break
+			return false
 		}
 	}
-	if !upper {
+	return true
+}
+
+// appendNormKey appends the normalised form of k to b.
+func appendNormKey(b []byte, k string) []byte {
+	end := foldEnd(k)
+	for i := 0; i < end; i++ {
+		c := k[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return append(b, k[end:]...)
+}
+
+// normKey returns the form of a condition key used for lookups: its
+// case-insensitive part (foldEnd) in lower case. It allocates only when k
+// has upper-case letters in that part.
+func normKey(k string) string {
+	if isNormKey(k) {
 		return k
 	}
-	b := []byte(k)
-	for i := 0; i < end; i++ {
-		if c := b[i]; c >= 'A' && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	return string(b)
+	return string(appendNormKey(make([]byte, 0, len(k)), k))
 }
 
-// values is what a Context holds for one key: the strings as given, and
-// each string read ahead as the typed values conditions compare, so Decide
-// does not parse them again.
+// values is what a Context holds for one key: the strings as given and each
+// string read ahead as the typed values conditions compare (reqValue). For
+// a value from a typed setter (valText), strs holds "" and the string form
+// is made on demand.
 type values struct {
-	set    bool
-	strs   []string
-	parsed []reqValue
+	set  bool
+	strs []string
+	vals []reqValue
 }
 
-// reqValue is one request string read as an IP address and as a date-time
-// (the zero Addr, or ok false, when it is not one).
-type reqValue struct {
-	ip     netip.Addr
-	time   time.Time
-	timeOK bool
-}
-
-// parseRequestValue reads s as every typed value it may be. It does not
-// allocate.
-func parseRequestValue(s string) reqValue {
-	v := reqValue{ip: requestIP(s)}
-	if t, err := policy.ParseDate(s); err == nil {
-		v.time, v.timeOK = t, true
-	}
-	return v
-}
-
-func (v *values) fill(vals []string) {
+func (v *values) setStrings(ss []string) {
 	v.set = true
-	v.strs = append(v.strs[:0], vals...)
-	v.parsed = v.parsed[:0]
-	for _, s := range vals {
-		v.parsed = append(v.parsed, parseRequestValue(s))
+	v.strs = append(v.strs[:0], ss...)
+	v.vals = v.vals[:0]
+	for _, s := range ss {
+		v.vals = append(v.vals, parseRequestValue(s))
 	}
 }
 
-// requestIP reads a request value as an IP address. Values with characters
-// that cannot occur in an address (including zones, "%eth0") are rejected
-// without calling netip.ParseAddr, whose errors allocate; the call happens
-// while the context is filled, never during Decide.
-func requestIP(s string) netip.Addr {
-	if len(s) < 2 || len(s) > 45 {
-		return netip.Addr{}
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':') {
-			return netip.Addr{}
-		}
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Addr{}
-	}
-	return a
+// setOne makes v the single value rv with string form s.
+func (v *values) setOne(s string, rv reqValue) {
+	v.set = true
+	v.strs = append(v.strs[:0], s)
+	v.vals = append(v.vals[:0], rv)
 }
+
+func (v *values) clear() {
+	v.set = false
+	v.strs = v.strs[:0]
+	v.vals = v.vals[:0]
+}
+
+func (v *values) copyFrom(src *values) {
+	v.set = src.set
+	v.strs = append(v.strs[:0], src.strs...)
+	v.vals = append(v.vals[:0], src.vals...)
+}
+
+// ctxEntry is one key outside the fixed slots.
+type ctxEntry struct {
+	key string // normalised
+	v   values
+}
+
+// indexMin is the number of entries above which a Context keeps a map from
+// key to entry; below it a linear scan is faster.
+const indexMin = 8
 
 // Context holds the condition keys of one request: each key maps to one or
 // more string values, as the caller supplies them (values that do not parse
@@ -136,47 +147,156 @@ func requestIP(s string) netip.Addr {
 // as acs:ResourceTag/Env, only the part before the '/' is case-insensitive).
 // All other keys are matched exactly.
 //
-// Fill a Context once per request (filling may allocate); Decide and Explain
-// read it without allocating. The zero value is an empty context ready to
-// use. Reset empties it for reuse, keeping its memory. A Context must not be
-// modified while a Decide call is reading it; concurrent reads are safe.
+// Filling reads every value ahead as an IP address, a date-time, a number
+// and a bool, so Decide and Explain never parse; Decide reads the context
+// without allocating. The zero value is an empty context ready to use. Reset
+// empties it for reuse and keeps its memory: once a reused Context has held
+// as many keys and values as a request needs, filling it again with the
+// same keys allocates nothing (a key name with upper-case letters in its
+// case-insensitive part costs one allocation the first time it is seen).
+//
+// A Context is not safe for concurrent modification. Any number of
+// goroutines may read one Context (Decide, Explain, Get, Clone, and CopyFrom
+// with it as the source) while nobody modifies it; the evaluator never
+// writes into a Context it is given (spec §13 D27). To add request-local
+// keys to a shared base context, copy it into a Context of the request's own
+// (CopyFrom reuses the destination's memory) and set the keys there.
 type Context struct {
 	slots [numSlots]values
-	other map[string]*values
+	// ents[:n] are the keys outside the slots; ents[n:] are spare entries
+	// whose key names and memory are reused when those keys come back.
+	ents []ctxEntry
+	n    int
+	// index maps the key of every entry (live or spare) to its position,
+	// once len(ents) exceeds indexMin.
+	index map[string]int
 }
 
 // Set replaces the values of key. Several values make a multi-valued key
 // (a condition holds when any of them satisfies it; a negated condition when
 // none does). Set with no values leaves the key present with no values, which
-// conditions treat like an absent key.
+// conditions treat like an absent key. The Context keeps its own copy of
+// vals; the strings themselves are shared (Go strings are immutable).
 func (c *Context) Set(key string, vals ...string) {
-	k := normKey(key)
-	if s := slotOf(k); s >= 0 {
-		c.slots[s].fill(vals)
-		return
-	}
-	if c.other == nil {
-		c.other = make(map[string]*values)
-	}
-	v := new(values)
-	v.fill(vals)
-	c.other[k] = v
+	c.storage(key).setStrings(vals)
 }
 
 // Get returns the values of key and reports whether the key is present.
-// The returned slice belongs to the Context and must not be modified.
+// The returned slice belongs to the Context and must not be modified; for
+// a key set by SetSourceIP or SetCurrentTime it is a new slice holding the
+// value's string form.
 func (c *Context) Get(key string) ([]string, bool) {
-	k := normKey(key)
-	v := c.lookup(k, slotOf(k))
+	var buf [64]byte
+	v := c.find(appendNormKey(buf[:0], key))
 	if v == nil {
 		return nil, false
+	}
+	for i := range v.vals {
+		if v.vals[i].flags&valText != 0 {
+			out := make([]string, len(v.vals))
+			for j := range out {
+				out[j] = v.text(j)
+			}
+			return out, true
+		}
 	}
 	return v.strs, true
 }
 
-// lookup finds a normalised key, using its slot when it has one. It returns
-// nil for an absent key. It returns a pointer, not a copy: Decide calls it
-// for every condition, and copying the struct showed up in profiles.
+// Delete removes key (and any spelling of it that Context treats as the
+// same key). Deleting an absent key does nothing.
+func (c *Context) Delete(key string) {
+	var buf [64]byte
+	nk := appendNormKey(buf[:0], key)
+	if s := slotOf(string(nk)); s >= 0 {
+		c.slots[s].clear()
+		return
+	}
+	i := c.position(nk)
+	if i < 0 || i >= c.n {
+		return
+	}
+	c.ents[i].v.clear()
+	c.swap(i, c.n-1)
+	c.n--
+}
+
+// Reset removes every key, keeping the memory for the next request.
+func (c *Context) Reset() {
+	for i := range c.slots {
+		c.slots[i].clear()
+	}
+	for i := 0; i < c.n; i++ {
+		c.ents[i].v.clear()
+	}
+	c.n = 0
+}
+
+// Clone returns a deep copy of c: the copy shares no memory that either
+// context writes to, so each can change without affecting the other. A nil
+// c clones to an empty Context.
+func (c *Context) Clone() *Context {
+	out := &Context{}
+	out.CopyFrom(c)
+	return out
+}
+
+// CopyFrom makes c hold exactly the keys and values of src, reusing c's
+// memory: once c has held as many keys and values as src, CopyFrom
+// allocates nothing. src is only read (it may be shared with concurrent
+// readers); a nil src empties c. Afterwards c and src share no memory that
+// either writes to. Copying a context onto itself does nothing.
+func (c *Context) CopyFrom(src *Context) {
+	if c == src {
+		return
+	}
+	c.Reset()
+	if src == nil {
+		return
+	}
+	for i := range c.slots {
+		c.slots[i].copyFrom(&src.slots[i])
+	}
+	for i := 0; i < src.n; i++ {
+		e := &src.ents[i]
+		c.add(e.key).copyFrom(&e.v)
+	}
+}
+
+// SetSourceIP sets acs:SourceIp to the address a, whose string form (for
+// Get, string operators and Explain) is a.String(). It allocates nothing.
+// The zero Addr is stored as the string "invalid IP", and an address with a
+// zone as its string form; no IP condition accepts either.
+func (c *Context) SetSourceIP(a netip.Addr) {
+	v, ok := ipValue(a)
+	if !ok {
+		c.slots[slotSourceIP].setStrings([]string{a.String()})
+		return
+	}
+	c.slots[slotSourceIP].setOne("", v)
+}
+
+// SetCurrentTime sets acs:CurrentTime to the instant t, whose string form
+// is t in RFC 3339 in UTC with fractional seconds when t has them
+// ("2019-08-12T09:00:00Z"). It allocates nothing. Instants outside the
+// years 0000 to 9999 cannot be compared as dates (the comparison is
+// unknown, like any value that is not a date).
+func (c *Context) SetCurrentTime(t time.Time) {
+	c.slots[slotCurrentTime].setOne("", timeValue(t))
+}
+
+// SetSecureTransport sets acs:SecureTransport to "true" or "false".
+func (c *Context) SetSecureTransport(b bool) {
+	c.slots[slotSecureTransport].setStrings([]string{boolString(b)})
+}
+
+// SetMFAPresent sets acs:MFAPresent to "true" or "false".
+func (c *Context) SetMFAPresent(b bool) {
+	c.slots[slotMFAPresent].setStrings([]string{boolString(b)})
+}
+
+// lookup finds a normalised key for Decide, using its slot when it has one.
+// It returns nil for an absent key, and never writes to c.
 func (c *Context) lookup(k string, slot int) *values {
 	if c == nil {
 		return nil
@@ -187,44 +307,144 @@ func (c *Context) lookup(k string, slot int) *values {
 		}
 		return nil
 	}
-	return c.other[k]
-}
-
-// Reset removes every key, keeping the memory for the next request.
-func (c *Context) Reset() {
-	for i := range c.slots {
-		c.slots[i].set = false
-		c.slots[i].strs = c.slots[i].strs[:0]
-		c.slots[i].parsed = c.slots[i].parsed[:0]
+	if c.index != nil {
+		if i, ok := c.index[k]; ok && i < c.n {
+			return &c.ents[i].v
+		}
+		return nil
 	}
-	clear(c.other)
-}
-
-// SetSourceIP sets acs:SourceIp to a.String(). The zero Addr is stored as
-// the string "invalid IP", which no IP condition accepts.
-func (c *Context) SetSourceIP(a netip.Addr) {
-	c.slots[2].fill([]string{a.String()})
-}
-
-// SetCurrentTime sets acs:CurrentTime to t in RFC 3339 form in UTC, with
-// fractional seconds when t has them ("2019-08-12T09:00:00Z").
-func (c *Context) SetCurrentTime(t time.Time) {
-	c.slots[0].fill([]string{t.UTC().Format(time.RFC3339Nano)})
-}
-
-// SetSecureTransport sets acs:SecureTransport to "true" or "false".
-func (c *Context) SetSecureTransport(b bool) {
-	c.slots[1].fill([]string{boolString(b)})
-}
-
-// SetMFAPresent sets acs:MFAPresent to "true" or "false".
-func (c *Context) SetMFAPresent(b bool) {
-	c.slots[3].fill([]string{boolString(b)})
-}
-
-func boolString(b bool) string {
-	if b {
-		return "true"
+	for i := 0; i < c.n; i++ {
+		if c.ents[i].key == k {
+			return &c.ents[i].v
+		}
 	}
-	return "false"
+	return nil
+}
+
+// find is lookup for a key normalised into a byte slice.
+func (c *Context) find(nk []byte) *values {
+	if c == nil {
+		return nil
+	}
+	if s := slotOf(string(nk)); s >= 0 {
+		if v := &c.slots[s]; v.set {
+			return v
+		}
+		return nil
+	}
+	if i := c.position(nk); i >= 0 && i < c.n {
+		return &c.ents[i].v
+	}
+	return nil
+}
+
+// position returns the position in ents (live or spare) of the normalised
+// key nk, or -1. positionKey is the same for a key held as a string.
+func (c *Context) position(nk []byte) int {
+	if c.index != nil {
+		if i, ok := c.index[string(nk)]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range c.ents {
+		if c.ents[i].key == string(nk) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *Context) positionKey(nk string) int {
+	if c.index != nil {
+		if i, ok := c.index[nk]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range c.ents {
+		if c.ents[i].key == nk {
+			return i
+		}
+	}
+	return -1
+}
+
+// storage returns the values of key for writing, adding the key if absent.
+func (c *Context) storage(key string) *values {
+	if isNormKey(key) {
+		if s := slotOf(key); s >= 0 {
+			return &c.slots[s]
+		}
+		return c.add(key)
+	}
+	var buf [64]byte
+	nk := appendNormKey(buf[:0], key)
+	if s := slotOf(string(nk)); s >= 0 {
+		return &c.slots[s]
+	}
+	if i := c.position(nk); i >= 0 {
+		return c.revive(i)
+	}
+	return c.addNew(string(nk))
+}
+
+// add returns the values of the normalised key nk, making it live: a live
+// entry is returned as it is, a spare one with that key is moved among the
+// live ones, and otherwise the key takes the first spare entry (forgetting
+// that spare's key) or a new one.
+func (c *Context) add(nk string) *values {
+	if i := c.positionKey(nk); i >= 0 {
+		return c.revive(i)
+	}
+	return c.addNew(nk)
+}
+
+// addNew adds the normalised key nk, which c does not hold, and returns its
+// empty values.
+func (c *Context) addNew(nk string) *values {
+	if c.n == len(c.ents) {
+		c.ents = append(c.ents, ctxEntry{})
+		if len(c.ents) > indexMin {
+			if c.index == nil {
+				c.index = make(map[string]int, 2*len(c.ents))
+				for i := range c.ents[:c.n] {
+					c.index[c.ents[i].key] = i
+				}
+			}
+		}
+	} else if c.index != nil {
+		delete(c.index, c.ents[c.n].key)
+	}
+	e := &c.ents[c.n]
+	e.key = nk
+	e.v.clear()
+	if c.index != nil {
+		c.index[nk] = c.n
+	}
+	c.n++
+	return &e.v
+}
+
+// revive makes entry i live (moving a spare entry to the end of the live
+// ones) and returns its values.
+func (c *Context) revive(i int) *values {
+	if i >= c.n {
+		c.swap(i, c.n)
+		i = c.n
+		c.n++
+	}
+	return &c.ents[i].v
+}
+
+// swap exchanges entries i and j, keeping the index right.
+func (c *Context) swap(i, j int) {
+	if i == j {
+		return
+	}
+	c.ents[i], c.ents[j] = c.ents[j], c.ents[i]
+	if c.index != nil {
+		c.index[c.ents[i].key] = i
+		c.index[c.ents[j].key] = j
+	}
 }

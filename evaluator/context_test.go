@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
@@ -138,4 +139,40 @@ func TestDecisionStrings(t *testing.T) {
 	assert.ErrorIs(t, err, policy.ErrInvalid)
 	var pe *policy.ParseError
 	assert.ErrorAs(t, err, &pe)
+}
+
+// TestRequestIPAgreesWithNetip checks requestIP, which reads IPv4 itself
+// and screens IPv6 before calling netip.ParseAddr, against ParseAddr on
+// random strings over the characters of addresses, and checks that it
+// allocates for none of the values that are not addresses.
+func TestRequestIPAgreesWithNetip(t *testing.T) {
+	ref := func(s string) netip.Addr {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return netip.Addr{}
+		}
+		return a
+	}
+	seeds := []string{"10.1.2.3", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3",
+		"::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1::2::3",
+		"::ffff:10.1.2.3", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4", "::1.2.3.4", ":1.2.3.4", "1:2:3:4:5::1.2.3.4",
+		"12345::", ":::", ":1::", "1:", ":1", "fe80::1%eth0", "20", "abc", "deadbeef", "2020-01-01T00:00:00Z", "true", "a:b"}
+	for _, s := range seeds {
+		assert.Equal(t, ref(s), requestIP(s), s)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "0123456789abcdefABCDEF:.:.::%"
+	for i := 0; i < 200000; i++ {
+		b := make([]byte, 1+rng.IntN(20))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		s := string(b)
+		if got, want := requestIP(s), ref(s); got != want {
+			t.Fatalf("requestIP(%q) = %v, netip says %v", s, got, want)
+		}
+	}
+	for _, s := range []string{"20", "abc", "deadbeef", "1.2.3", "a:b", "true", "2020-01-01T00:00:00Z", "acs:ram::1:user/x", "1:2:3:4:5:6:7:8:9"} {
+		assert.Zero(t, testing.AllocsPerRun(20, func() { _ = requestIP(s) }), s)
+	}
 }

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/ramauthz/ramauthz/policy"
 )
@@ -45,29 +46,64 @@ func (e *Evaluator) Decide(r Request) Decision {
 	if e == nil {
 		return ImplicitDeny
 	}
-	if e.deny.applies(e, &r, true) {
+	q := query{r: &r}
+	if e.deny.applies(e, &q, true) {
 		return ExplicitDeny
 	}
-	if e.allow.applies(e, &r, false) {
+	if e.allow.applies(e, &q, false) {
 		return Allow
 	}
 	return ImplicitDeny
 }
 
-// applies reports whether any statement of the index applies to r.
-func (ix *index) applies(e *Evaluator, r *Request, deny bool) bool {
+// query is the state of one decision: the request and the values of
+// acs:PrincipalARN taken from Request.Principal, worked out at most once
+// per decision. It lives on Decide's stack.
+type query struct {
+	r       *Request
+	arnDone bool
+	arnStr  [1]string
+	arnVal  [1]reqValue
+}
+
+// keyValues returns the request's values for the key of cd as parallel
+// slices of strings and read-ahead values; both are empty for an absent key.
+//
+// acs:PrincipalARN comes from Request.Principal.ARN when the request says
+// the principal was resolved by the caller (the Context's value, in any
+// spelling, is then ignored: spec §13 D26), and otherwise when the Context
+// does not set it (spec §3.2).
+func (q *query) keyValues(cd *cond) ([]string, []reqValue) {
+	r := q.r
+	if !cd.principalARN || !r.PrincipalResolved {
+		if v := r.Context.lookup(cd.nkey, cd.slot); v != nil && len(v.vals) > 0 {
+			return v.strs, v.vals
+		}
+	}
+	if !cd.principalARN || r.Principal.ARN == "" {
+		return nil, nil
+	}
+	if !q.arnDone {
+		q.arnStr[0], q.arnVal[0], q.arnDone = r.Principal.ARN, parseRequestValue(r.Principal.ARN), true
+	}
+	return q.arnStr[:], q.arnVal[:]
+}
+
+// applies reports whether any statement of the index applies to q.
+func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
+	action := q.r.Action
 	if ix.trie != nil {
-		w := ix.trie.Walk(r.Action)
+		w := ix.trie.Walk(action)
 		for {
 			vals, n, ok := w.Next()
 			if !ok {
 				break
 			}
-			rest := r.Action[n:]
+			rest := action[n:]
 			for _, v := range vals {
 				en := &ix.ents[v]
 				s := &e.stmts[en.stmt]
-				if s.actions[en.pat].MatchRest(rest) && s.appliesBeyondAction(r, deny) {
+				if s.actions[en.pat].MatchRest(rest) && s.appliesBeyondAction(q, deny) {
 					return true
 				}
 			}
@@ -75,7 +111,7 @@ func (ix *index) applies(e *Evaluator, r *Request, deny bool) bool {
 	}
 	for _, si := range ix.notAction {
 		s := &e.stmts[si]
-		if s.actionMatches(r.Action) && s.appliesBeyondAction(r, deny) {
+		if s.actionMatches(action) && s.appliesBeyondAction(q, deny) {
 			return true
 		}
 	}
@@ -83,14 +119,14 @@ func (ix *index) applies(e *Evaluator, r *Request, deny bool) bool {
 }
 
 // appliesBeyondAction checks everything but the action.
-func (s *stmt) appliesBeyondAction(r *Request, deny bool) bool {
-	if !s.resourceMatches(r.Resource) || !s.principalMatches(&r.Principal) {
+func (s *stmt) appliesBeyondAction(q *query, deny bool) bool {
+	if !s.resourceMatches(q.r.Resource) || !s.principalMatches(&q.r.Principal) {
 		return false
 	}
 	if len(s.conds) == 0 {
 		return true
 	}
-	t := s.condition(r)
+	t := s.condition(q)
 	return t == triTrue || deny && t == triUnknown
 }
 
@@ -150,10 +186,10 @@ func contains(list []string, s string) bool {
 }
 
 // condition evaluates the condition block: AND over its conditions.
-func (s *stmt) condition(r *Request) tri {
+func (s *stmt) condition(q *query) tri {
 	res := triTrue
 	for i := range s.conds {
-		switch s.conds[i].eval(r) {
+		switch s.conds[i].eval(q) {
 		case triFalse:
 			return triFalse
 		case triUnknown:
@@ -163,30 +199,23 @@ func (s *stmt) condition(r *Request) tri {
 	return res
 }
 
-// eval evaluates one condition against the request context (spec §4.1,
-// §4.3, §4.8, §4.9). The positive form is computed first: OR over the
-// request's values, false for an absent key; a negated operator inverts it,
-// which makes it true for an absent key and NOR over several values.
-func (cd *cond) eval(r *Request) tri {
+// eval evaluates one condition against the request (spec §4.1, §4.3, §4.8,
+// §4.9). The positive form is computed first: OR over the request's values,
+// false for an absent key; a negated operator inverts it, which makes it
+// true for an absent key and NOR over several values.
+func (cd *cond) eval(q *query) tri {
 	hit := triFalse
-	switch v := r.Context.lookup(cd.nkey, cd.slot); {
-	case v != nil && len(v.strs) > 0:
-		for i, rv := range v.strs {
-			switch cd.matchValue(rv, &v.parsed[i]) {
-			case triTrue:
-				hit = triTrue
-			case triUnknown:
-				hit = triUnknown
-			}
-			if hit == triTrue {
-				break
-			}
+	strs, vals := q.keyValues(cd)
+	for i := range vals {
+		switch cd.matchValue(strs[i], &vals[i]) {
+		case triTrue:
+			hit = triTrue
+		case triUnknown:
+			hit = triUnknown
 		}
-	case cd.principalARN && r.Principal.ARN != "":
-		// acs:PrincipalARN defaults to the ARN of the request's principal
-		// (for a role session, the role's ARN: spec §3.2).
-		pv := parseRequestValue(r.Principal.ARN)
-		hit = cd.matchValue(r.Principal.ARN, &pv)
+		if hit == triTrue {
+			break
+		}
 	}
 	if cd.neg {
 		return hit.not()
@@ -198,6 +227,60 @@ func (cd *cond) eval(r *Request) tri {
 // form of the operator for any policy value; unknown when rv cannot be read
 // as the operator's type.
 func (cd *cond) matchValue(rv string, pv *reqValue) tri {
+	switch cd.pos {
+	case policy.StringEquals, policy.StringEqualsIgnoreCase, policy.StringLike:
+		if pv.flags&valText != 0 {
+			// A value from a typed setter: compare its string form, made
+			// on the stack.
+			var buf [64]byte
+			return cd.matchString(stackString(pv.appendText(buf[:0])))
+		}
+		return cd.matchString(rv)
+	case policy.NumericEquals, policy.NumericLessThan, policy.NumericLessThanEquals,
+		policy.NumericGreaterThan, policy.NumericGreaterThanEquals:
+		if pv.flags&valNum == 0 {
+			return triUnknown
+		}
+		for _, m := range cd.nums {
+			if holds(cd.pos, pv.num.Cmp(m)) {
+				return triTrue
+			}
+		}
+	case policy.DateEquals, policy.DateLessThan, policy.DateLessThanEquals,
+		policy.DateGreaterThan, policy.DateGreaterThanEquals:
+		if pv.flags&valTime == 0 {
+			return triUnknown
+		}
+		for _, m := range cd.times {
+			if holds(cd.pos, pv.time.Compare(m)) {
+				return triTrue
+			}
+		}
+	case policy.Bool:
+		if pv.flags&valBool == 0 {
+			return triUnknown
+		}
+		b := pv.flags&valTrue != 0
+		for _, m := range cd.bools {
+			if b == m {
+				return triTrue
+			}
+		}
+	case policy.IpAddress:
+		if !pv.ip.IsValid() {
+			return triUnknown
+		}
+		for _, p := range cd.nets {
+			if p.Contains(pv.ip) {
+				return triTrue
+			}
+		}
+	}
+	return triFalse
+}
+
+// matchString is matchValue for the string operators.
+func (cd *cond) matchString(rv string) tri {
 	switch cd.pos {
 	case policy.StringEquals:
 		for _, s := range cd.strs {
@@ -217,48 +300,19 @@ func (cd *cond) matchValue(rv string, pv *reqValue) tri {
 				return triTrue
 			}
 		}
-	case policy.NumericEquals, policy.NumericLessThan, policy.NumericLessThanEquals,
-		policy.NumericGreaterThan, policy.NumericGreaterThanEquals:
-		n, err := policy.ParseNumber(rv)
-		if err != nil {
-			return triUnknown
-		}
-		for _, m := range cd.nums {
-			if holds(cd.pos, n.Cmp(m)) {
-				return triTrue
-			}
-		}
-	case policy.DateEquals, policy.DateLessThan, policy.DateLessThanEquals,
-		policy.DateGreaterThan, policy.DateGreaterThanEquals:
-		if !pv.timeOK {
-			return triUnknown
-		}
-		for _, m := range cd.times {
-			if holds(cd.pos, pv.time.Compare(m)) {
-				return triTrue
-			}
-		}
-	case policy.Bool:
-		b, err := policy.ParseBool(rv)
-		if err != nil {
-			return triUnknown
-		}
-		for _, m := range cd.bools {
-			if b == m {
-				return triTrue
-			}
-		}
-	case policy.IpAddress:
-		if !pv.ip.IsValid() {
-			return triUnknown
-		}
-		for _, p := range cd.nets {
-			if p.Contains(pv.ip) {
-				return triTrue
-			}
-		}
 	}
 	return triFalse
+}
+
+// stackString views b as a string without copying. The caller must not
+// change b while the string is in use, and the string must not outlive the
+// call that made it; matchValue uses it for a buffer on its own stack, which
+// keeps Decide free of allocations for values set by typed setters.
+func stackString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // holds reports whether a comparison result c (request value versus policy

@@ -112,3 +112,38 @@ func ExampleParseDecision() {
 	// ExplicitDeny <nil>
 	// true
 }
+
+// A shared base context (filled once, read by every request) and a
+// request-local view derived from it: CopyFrom reuses the local context's
+// memory, so the copy allocates nothing once the context has grown, and the
+// base is never written.
+func ExampleContext_CopyFrom() {
+	doc, err := policy.Parse([]byte(`{"Version": "1", "Statement": [
+		{"Effect": "Allow", "Action": "oss:GetObject", "Resource": "*",
+		 "Condition": {"StringEquals": {"oss:Prefix": "public/"}, "IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}]}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e, err := evaluator.Compile(evaluator.Policy{ID: "public-reads", Document: doc})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var base evaluator.Context
+	base.SetSourceIP(netip.MustParseAddr("10.1.2.3"))
+
+	var local evaluator.Context // one per goroutine, reused across requests
+	for _, prefix := range []string{"public/", "private/"} {
+		local.CopyFrom(&base)
+		local.Set("oss:Prefix", prefix)
+		r := evaluator.Request{Action: "oss:GetObject", Resource: "acs:oss:*:*:bucket/" + prefix + "a", Context: &local}
+		fmt.Println(prefix, e.Decide(r))
+	}
+	_, ok := base.Get("oss:Prefix")
+	fmt.Println("base has oss:Prefix:", ok)
+	// Output:
+	// public/ Allow
+	// private/ ImplicitDeny
+	// base has oss:Prefix: false
+}

@@ -49,6 +49,7 @@ func (e *Evaluator) Explain(r Request) Explanation {
 	if e == nil {
 		return x
 	}
+	q := query{r: &r}
 	denied, allowed := false, false
 	for i := range e.stmts {
 		s := &e.stmts[i]
@@ -63,14 +64,14 @@ func (e *Evaluator) Explain(r Request) Explanation {
 			Path:      "Statement[" + strconv.Itoa(int(s.index)) + "]",
 		}
 		deny := s.effect == policy.Deny
-		t := s.condition(&r)
+		t := s.condition(&q)
 		if t == triTrue || deny && t == triUnknown {
 			x.Matched = append(x.Matched, m)
 			denied = denied || deny
 			allowed = allowed || !deny
 			continue
 		}
-		x.NearMisses = append(x.NearMisses, s.nearMiss(m, &r, t))
+		x.NearMisses = append(x.NearMisses, s.nearMiss(m, &q, t))
 	}
 	switch {
 	case denied:
@@ -82,39 +83,42 @@ func (e *Evaluator) Explain(r Request) Explanation {
 }
 
 // nearMiss names the first condition that made the block's value t.
-func (s *stmt) nearMiss(m Match, r *Request, t tri) NearMiss {
+func (s *stmt) nearMiss(m Match, q *query, t tri) NearMiss {
 	for i := range s.conds {
 		cd := &s.conds[i]
-		if cd.eval(r) == t {
-			return NearMiss{Match: m, Operator: cd.op, Key: cd.key, Reason: cd.reason(r, t)}
+		if cd.eval(q) == t {
+			return NearMiss{Match: m, Operator: cd.op, Key: cd.key, Reason: cd.reason(q, t)}
 		}
 	}
 	return NearMiss{Match: m, Reason: "condition not met"}
 }
 
 // reason describes why condition cd evaluated to t.
-func (cd *cond) reason(r *Request, t tri) string {
-	v := r.Context.lookup(cd.nkey, cd.slot)
-	if (v == nil || len(v.strs) == 0) && cd.principalARN && r.Principal.ARN != "" {
-		v = &values{set: true, strs: []string{r.Principal.ARN}, parsed: []reqValue{parseRequestValue(r.Principal.ARN)}}
-	} else if v == nil || len(v.strs) == 0 {
+func (cd *cond) reason(q *query, t tri) string {
+	strs, vals := q.keyValues(cd)
+	if len(vals) == 0 {
 		return "key absent"
 	}
+	v := values{strs: strs, vals: vals}
 	if t == triUnknown {
-		for i, rv := range v.strs {
-			if cd.matchValue(rv, &v.parsed[i]) == triUnknown {
-				return "value " + quote(rv) + " is not " + familyNoun(cd.op.Family())
+		for i := range vals {
+			if cd.matchValue(strs[i], &vals[i]) == triUnknown {
+				return "value " + quote(v.text(i)) + " is not " + familyNoun(cd.op.Family())
 			}
 		}
 	}
 	if cd.neg {
-		for i, rv := range v.strs {
-			if cd.matchValue(rv, &v.parsed[i]) == triTrue {
-				return "value " + quote(rv) + " matches one of " + quoteList(cd.raws)
+		for i := range vals {
+			if cd.matchValue(strs[i], &vals[i]) == triTrue {
+				return "value " + quote(v.text(i)) + " matches one of " + quoteList(cd.raws)
 			}
 		}
 	}
-	return "no value of " + quoteList(v.strs) + " matches " + quoteList(cd.raws)
+	texts := make([]string, len(vals))
+	for i := range texts {
+		texts[i] = v.text(i)
+	}
+	return "no value of " + quoteList(texts) + " matches " + quoteList(cd.raws)
 }
 
 func familyNoun(f policy.Family) string {

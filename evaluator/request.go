@@ -66,8 +66,9 @@ func (t PrincipalType) String() string {
 // All comparisons are exact (case-sensitive).
 //
 // The principal's ARN is also the value of the condition key
-// acs:PrincipalARN whenever the request's Context does not set that key; for
-// a role session the ARN is the role's (spec §3.2).
+// acs:PrincipalARN whenever the request's Context does not set that key, or
+// always when Request.PrincipalResolved is set; for a role session the ARN
+// is the role's (spec §3.2).
 type Principal struct {
 	Type      PrincipalType
 	AccountID string
@@ -88,6 +89,22 @@ type Request struct {
 	// and its ARN by conditions on acs:PrincipalARN when Context lacks it.
 	Principal Principal
 	// Context holds the condition keys of the request; nil means an empty
-	// context.
+	// context. The evaluator only reads it, so one Context may be shared by
+	// concurrent calls (spec §13 D27).
 	Context *Context
+	// ResourceOwner is the ID of the account that owns Resource, such as
+	// "1234567890123456", when the caller knows it; "" when not. The
+	// directory (package principal) uses it for the account boundary (spec
+	// §13 D24: the owner is ResourceOwner when set, else the account field
+	// of the resource ARN, else the principal's own account). The bare
+	// evaluator does not enforce the account boundary and ignores it.
+	ResourceOwner string
+	// PrincipalResolved is set by callers that resolved Principal themselves
+	// (the directory, STS role assumption) rather than taking it from the
+	// request's sender. Conditions on acs:PrincipalARN then read
+	// Principal.ARN, and any value of that key in Context (in any spelling)
+	// is ignored, so a caller cannot claim another identity (spec §13 D26).
+	// When false, a Context value of acs:PrincipalARN wins and Principal.ARN
+	// is the fallback (spec §3.2).
+	PrincipalResolved bool
 }

@@ -522,7 +522,7 @@ func (p *parser) statement(v gjson.Result, st *Statement) {
 		st.NotResource = p.stringList(notResource, p.checkResource)
 	case p.cfg.kind != Trust:
 		p.push("Resource")
-		p.fail(v.Index, ErrMissing, "a statement of an "+p.cfg.kind.String()+" policy needs Resource or NotResource")
+		p.fail(v.Index, ErrMissing, "a statement of "+withArticle(p.cfg.kind.String())+" policy needs Resource or NotResource")
 		p.pop()
 	}
 	if p.failed() {
@@ -916,4 +916,12 @@ func ParseValue(op Operator, raw string) (Value, error) {
 		return Value{}, &ParseError{Offset: -1, Err: ErrInvalid, Msg: op.String() + " value " + quote(raw) + " is " + err.Error()}
 	}
 	return v, nil
+}
+
+// withArticle puts "a" or "an" before word, by its first letter.
+func withArticle(word string) string {
+	if word != "" && strings.IndexByte("aeiouAEIOU", word[0]) >= 0 {
+		return "an " + word
+	}
+	return "a " + word
 }

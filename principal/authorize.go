@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/policy"
 )
 
 // Authorizer decides requests for principals named by string. Directory
@@ -36,8 +37,12 @@ type grant struct {
 	rootOf  string               // account ID when the principal is an account root
 	session *evaluator.Evaluator // session policy, evaluated first (may be nil)
 	ev      *evaluator.Evaluator // identity policies
-	p       evaluator.Principal
+	p       evaluator.Principal  // p.AccountID is the principal's own account
 }
+
+// actionAssumeRole is the one action for which the directory holds a
+// resource-based policy: a role's trust policy.
+const actionAssumeRole = "sts:AssumeRole"
 
 // Authorize decides whether principal may perform req.Action on
 // req.Resource in req.Context. principal is one of:
@@ -59,15 +64,40 @@ type grant struct {
 // judged first by its session policy, if it has one, whose non-Allow result
 // is final, and then by the role's attached policies; a session past its
 // expiry or issued before the role's RevokeSessions cut-off is denied with
-// ErrExpired. An account root is allowed every action on resources whose
-// ARN names its own account (field 4 of acs:<service>:<region>:<uid>:...)
-// and nothing else: the library models the account as not subject to RAM
-// policies (spec §6.2), and resource policies are outside the directory.
+// ErrExpired.
+//
+// Account boundary (spec §13 D24): identity policies act only on resources
+// of the principal's own account (a user's account; for a session, its
+// role's account). The resource's owner is req.ResourceOwner when it is set
+// (compared exactly: anything but the principal's account ID is another
+// account); otherwise the account field of req.Resource
+// (acs:<service>:<region>:<account>:...); a resource that names no account
+// (the field is "*" or empty, or the resource is not an acs: ARN, such as
+// "*") belongs to the principal's own account. Any other account field,
+// including a pattern such as "1111*", is another account. Services that
+// act on resources whose ARNs carry no account should set ResourceOwner. A request on
+// another account's resource is allowed only when the identity policies and
+// a resource-based policy of the owner both allow it; the directory holds one
+// kind, a role's trust policy, which consents to sts:AssumeRole on that role.
+// An explicit Deny on either side is ExplicitDeny; anything else is
+// ImplicitDeny, which Explain attributes to LayerAccountBoundary (or to the
+// side that refused). The trust policy reads req.Context as given,
+// sts:ExternalId included: a service that maps an AssumeRole call onto
+// Authorize must set that key from the call's ExternalId parameter only, as
+// role.AssumeRole does.
+//
+// An account root is allowed every action on resources of its own account,
+// named by req.ResourceOwner or else by the ARN's account field, and
+// nothing else (not even resources that name no account):
+// the library models the account as not subject to RAM policies (spec §6.2),
+// and resource policies are outside the directory.
 //
 // req.Principal is set by Authorize to the principal as the evaluator sees
-// it (for a session, the role's ARN). req.Context is passed through untouched
-// and may be nil; conditions on acs:PrincipalARN that the context does not
-// set read that ARN (see evaluator.Principal).
+// it (for a session, the role's ARN), with req.PrincipalResolved: conditions
+// on acs:PrincipalARN read that ARN, and a value of acs:PrincipalARN in
+// req.Context (any spelling) is ignored, so a caller cannot claim another
+// identity (spec §13 D26). req.Context is only read, never written (spec
+// §13 D27), and may be nil; one Context may be shared by concurrent calls.
 //
 // Unknown and deleted principals get ImplicitDeny and an error wrapping
 // ErrNotFound; a role ARN (roles act only through sessions) gets ErrInvalid.
@@ -75,72 +105,182 @@ type grant struct {
 //
 // Every mutation of the directory is seen by the next call. The compiled
 // evaluator of each identity is cached and rebuilt only after a change;
-// on a cache hit Authorize does not allocate.
+// on a cache hit, for a resource of the principal's own account, Authorize
+// does not allocate.
 func (d *Directory) Authorize(principal string, req evaluator.Request) (evaluator.Decision, error) {
 	g, err := d.grantFor(principal)
 	if err != nil {
 		return evaluator.ImplicitDeny, err
 	}
-	return g.decide(req), nil
-}
-
-func (g *grant) decide(req evaluator.Request) evaluator.Decision {
 	if g.rootOf != "" {
-		if resourceAccount(req.Resource) == g.rootOf {
-			return evaluator.Allow
-		}
-		return evaluator.ImplicitDeny
+		return g.rootDecision(req), nil
 	}
-	req.Principal = g.p
+	req.Principal, req.PrincipalResolved = g.p, true
 	if g.session != nil {
 		if dec := g.session.Decide(req); dec != evaluator.Allow {
-			return dec
+			return dec, nil
 		}
 	}
-	return g.ev.Decide(req)
+	dec := g.ev.Decide(req)
+	owner := resourceOwner(req, g.p.AccountID)
+	if owner == g.p.AccountID || dec == evaluator.ExplicitDeny {
+		return dec, nil
+	}
+	trust, _ := d.consent(req, owner)
+	if trust == nil {
+		return evaluator.ImplicitDeny, nil
+	}
+	switch tdec := trust.Decide(req); {
+	case tdec == evaluator.ExplicitDeny:
+		return evaluator.ExplicitDeny, nil
+	case tdec == evaluator.Allow && dec == evaluator.Allow:
+		return evaluator.Allow, nil
+	}
+	return evaluator.ImplicitDeny, nil
 }
 
-// Explain is Authorize with reasons: it returns the evaluator's explanation
-// of the deciding policy set. For a session whose session policy does not
-// allow the request, that is the session policy's explanation (policy ID
-// "session-policy"); otherwise the identity policies' one. For an account
-// root it returns only the decision. Explain is a cold path and allocates.
-func (d *Directory) Explain(principal string, req evaluator.Request) (evaluator.Explanation, error) {
+// rootDecision applies the account root's rule: everything on resources
+// that name its account, nothing else.
+func (g *grant) rootDecision(req evaluator.Request) evaluator.Decision {
+	owner := req.ResourceOwner
+	if owner == "" {
+		owner = resourceAccount(req.Resource)
+	}
+	if owner == g.rootOf {
+		return evaluator.Allow
+	}
+	return evaluator.ImplicitDeny
+}
+
+// resourceOwner returns the account that owns req's resource (spec §13
+// D24): req.ResourceOwner when set, else the ARN's account field, else own
+// when the resource names no account.
+func resourceOwner(req evaluator.Request, own string) string {
+	if req.ResourceOwner != "" {
+		return req.ResourceOwner
+	}
+	switch a := resourceAccount(req.Resource); a {
+	case "", "*":
+		return own
+	default:
+		return a
+	}
+}
+
+// consent returns the resource-based policy of owner that can consent to
+// req: the trust policy of the role req.Resource names, when req.Action is
+// sts:AssumeRole and the role belongs to owner. It returns nil when there is
+// none. The trust document is returned for explanations.
+func (d *Directory) consent(req evaluator.Request, owner string) (*evaluator.Evaluator, *policy.Document) {
+	if !strings.EqualFold(req.Action, actionAssumeRole) {
+		return nil, nil
+	}
+	id, err := Parse(req.Resource)
+	if err != nil || id.kind != KindRole || id.account != owner {
+		return nil, nil
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	r := d.roles[id.String()]
+	if r == nil {
+		return nil, nil
+	}
+	c := d.trustCompiled(r)
+	if c.err != nil {
+		return nil, nil
+	}
+	return c.ev, r.trust
+}
+
+// Explain is Authorize with reasons. It returns the layer that decided
+// (Explanation.Layer) and the statements of that layer's policy set:
+//
+//   - LayerAccountRoot for an account root (no statements);
+//   - LayerSession when a session's session policy does not allow the
+//     request (its statements; policy ID "session-policy");
+//   - LayerIdentity when the identity policies decided (the user's and its
+//     groups' policies, or the role's), also across accounts when they do
+//     not allow or explicitly deny;
+//   - LayerAccountBoundary when the resource belongs to another account and
+//     no resource-based policy of the owner can consent (the identity
+//     policies' statements, which alone would not suffice);
+//   - LayerTrust when the owner's trust policy decided a cross-account
+//     sts:AssumeRole (its statements, policy ID "trust-policy"; a statement
+//     that would apply but for its Principal is a near miss naming the
+//     principal).
+//
+// Explanation.Decision always equals Authorize's decision. The errors are
+// Authorize's, with a zero Explanation. Explain is a cold path and
+// allocates.
+func (d *Directory) Explain(principal string, req evaluator.Request) (Explanation, error) {
 	g, err := d.grantFor(principal)
 	if err != nil {
-		return evaluator.Explanation{}, err
+		return Explanation{}, err
 	}
 	if g.rootOf != "" {
-		return evaluator.Explanation{Decision: g.decide(req)}, nil
+		dec := g.rootDecision(req)
+		reason := "an account root may do anything on resources of its own account " + g.rootOf
+		if dec != evaluator.Allow {
+			reason = "the resource does not name the root's account " + g.rootOf + "; an account root acts only on its own account's resources"
+		}
+		return Explanation{Explanation: evaluator.Explanation{Decision: dec}, Layer: LayerAccountRoot, Reason: reason}, nil
 	}
-	req.Principal = g.p
+	req.Principal, req.PrincipalResolved = g.p, true
 	if g.session != nil {
 		if x := g.session.Explain(req); x.Decision != evaluator.Allow {
-			return x, nil
+			return Explanation{Explanation: x, Layer: LayerSession,
+				Reason: "the session policy does not allow the request, and its result is final"}, nil
 		}
 	}
-	return g.ev.Explain(req), nil
+	x := g.ev.Explain(req)
+	owner := resourceOwner(req, g.p.AccountID)
+	if owner == g.p.AccountID {
+		return Explanation{Explanation: x, Layer: LayerIdentity}, nil
+	}
+	cross := "the resource belongs to account " + owner + ", not to the principal's account " + g.p.AccountID
+	if x.Decision == evaluator.ExplicitDeny {
+		return Explanation{Explanation: x, Layer: LayerIdentity, Reason: cross + "; the identity policies deny it"}, nil
+	}
+	trust, doc := d.consent(req, owner)
+	if trust == nil {
+		x.Decision = evaluator.ImplicitDeny
+		return Explanation{Explanation: x, Layer: LayerAccountBoundary,
+			Reason: cross + ", and no resource-based policy of that account allows the request"}, nil
+	}
+	tx := explainTrust(doc, trust, req)
+	switch {
+	case tx.Decision == evaluator.ExplicitDeny:
+		return Explanation{Explanation: tx, Layer: LayerTrust, Reason: cross + "; the owner's trust policy denies it"}, nil
+	case tx.Decision != evaluator.Allow:
+		return Explanation{Explanation: tx, Layer: LayerTrust, Reason: cross + "; the owner's trust policy does not allow it"}, nil
+	case x.Decision == evaluator.Allow:
+		return Explanation{Explanation: tx, Layer: LayerTrust,
+			Reason: cross + "; the identity policies and the owner's trust policy both allow it"}, nil
+	}
+	return Explanation{Explanation: x, Layer: LayerIdentity,
+		Reason: cross + "; the owner's trust policy allows it, but the identity policies do not"}, nil
 }
 
 // resourceAccount returns the account field of an ARN
-// (acs:<service>:<region>:<account>:<relative-id>), or "".
+// (acs:<service>:<region>:<account>:<relative-id>), or "". It is on every
+// decision's path, so it scans the bytes once instead of searching.
 func resourceAccount(arn string) string {
-	if !strings.HasPrefix(arn, "acs:") {
+	if len(arn) < 4 || arn[:4] != "acs:" {
 		return ""
 	}
-	rest := arn[4:]
-	for range 2 {
-		i := strings.IndexByte(rest, ':')
-		if i < 0 {
-			return ""
+	colons, start := 1, 0
+	for i := 4; i < len(arn); i++ {
+		if arn[i] != ':' {
+			continue
 		}
-		rest = rest[i+1:]
+		colons++
+		if colons == 3 {
+			start = i + 1
+		} else if colons == 4 {
+			return arn[start:i]
+		}
 	}
-	i := strings.IndexByte(rest, ':')
-	if i < 0 {
-		return ""
-	}
-	return rest[:i]
+	return ""
 }
 
 // grantFor resolves principal and returns what deciding for it needs,
@@ -278,8 +418,8 @@ func (d *Directory) roleCompiled(r *role) *compiled {
 }
 
 func (d *Directory) sessionGrant(s *session) (grant, error, bool) {
-	if !s.live(d.clock()) {
-		return grant{}, errf("Authorize", s.arn, ErrExpired, ""), true
+	if err := d.checkLive("Authorize", s); err != nil {
+		return grant{}, err, true
 	}
 	c := d.roleCompiled(s.role)
 	if c.err != nil {

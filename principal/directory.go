@@ -62,9 +62,15 @@ func (l Limits) withDefaults() Limits {
 
 // Config configures a Directory.
 type Config struct {
-	// Clock returns the current time. The directory reads it to stamp
-	// creation times and to decide whether a role session has expired. Nil
-	// means time.Now; tests and replays inject their own.
+	// Clock returns the current time. The directory reads it, and only it
+	// (spec §13 D29), to stamp creation times, to issue role sessions and
+	// to decide whether a session has expired or was revoked. Nil means
+	// time.Now; tests and replays inject their own.
+	//
+	// A reading outside the years 0001 to 9999 (spec §13 D28) is refused:
+	// an operation that would store it fails with ErrInvalid and changes
+	// nothing, and a decision for a role session is ImplicitDeny with
+	// ErrInvalid.
 	Clock func() time.Time
 	// Limits overrides the limits of spec §5; zero fields keep the defaults.
 	Limits Limits
@@ -423,7 +429,10 @@ type AccessKey struct {
 }
 
 // NewAccessKey is returned once, by CreateAccessKey: the only time the
-// secret is visible. The directory keeps only its SHA-256 hash.
+// secret is visible. The directory keeps only its SHA-256 hash. Printing a
+// NewAccessKey (fmt with any verb, String, GoString, slog) shows the
+// metadata and "[REDACTED]" for the secret; read the Secret field to hand it
+// over.
 type NewAccessKey struct {
 	AccessKey
 	Secret string
@@ -465,7 +474,11 @@ func (d *Directory) CreateUser(uid, name string) (UserInfo, error) {
 	if len(a.users) >= d.limits.UsersPerAccount {
 		return UserInfo{}, limitErr(op, id.String(), LimitUsers, d.limits.UsersPerAccount)
 	}
-	u := &user{acct: a, id: id, arn: id.String(), created: d.now()}
+	created, err := d.stamp(op, id.String())
+	if err != nil {
+		return UserInfo{}, err
+	}
+	u := &user{acct: a, id: id, arn: id.String(), created: created}
 	a.users[name] = u
 	d.users[u.arn] = u
 	d.changed()
@@ -553,289 +566,6 @@ func (d *Directory) dropUser(u *user) {
 	u.keys, u.groups = nil, nil
 	u.att = attachSet{}
 	delete(d.users, u.arn)
-}
-
-// ---- access keys ----
-
-// CreateAccessKey creates an Active access key for user name of account uid
-// and returns it with its secret. The secret is generated with crypto/rand
-// and shown only here; the directory keeps its SHA-256 hash.
-// Errors: ErrInvalid, ErrNotFound, ErrLimit (LimitAccessKeys), or an error
-// from the system's random source.
-func (d *Directory) CreateAccessKey(uid, name string) (NewAccessKey, error) {
-	const op = "CreateAccessKey"
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, err := d.user(op, uid, name)
-	if err != nil {
-		return NewAccessKey{}, err
-	}
-	if len(u.keys) >= d.limits.AccessKeysPerUser {
-		return NewAccessKey{}, limitErr(op, u.arn, LimitAccessKeys, d.limits.AccessKeysPerUser)
-	}
-	var id string
-	for {
-		id, err = randomString("LTAI", 20)
-		if err != nil {
-			return NewAccessKey{}, &Error{Op: op, Subject: u.arn, Err: ErrInvalid, Msg: "random source failed", Cause: err}
-		}
-		if d.keys[id] == nil && d.sessKeys[id] == nil {
-			break
-		}
-	}
-	secret, err := randomString("", 30)
-	if err != nil {
-		return NewAccessKey{}, &Error{Op: op, Subject: u.arn, Err: ErrInvalid, Msg: "random source failed", Cause: err}
-	}
-	k := &accessKey{id: id, hash: hashSecret(secret), status: Active, created: d.now(), owner: u}
-	u.keys = append(u.keys, k)
-	d.keys[id] = k
-	d.changed()
-	return NewAccessKey{AccessKey: k.info(), Secret: secret}, nil
-}
-
-func (d *Directory) userKey(op, uid, name, keyID string) (*user, *accessKey, error) {
-	u, err := d.user(op, uid, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, k := range u.keys {
-		if k.id == keyID {
-			return u, k, nil
-		}
-	}
-	return nil, nil, errf(op, keyID, ErrNotFound, "no such access key for "+u.arn)
-}
-
-// UpdateAccessKey sets the status of an access key of user name.
-// Errors: ErrInvalid, ErrNotFound.
-func (d *Directory) UpdateAccessKey(uid, name, keyID string, status KeyStatus) error {
-	const op = "UpdateAccessKey"
-	if status != Active && status != Inactive {
-		return errf(op, keyID, ErrInvalid, "status must be Active or Inactive")
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	_, k, err := d.userKey(op, uid, name, keyID)
-	if err != nil {
-		return err
-	}
-	if k.status != status {
-		k.status = status
-		d.changed()
-	}
-	return nil
-}
-
-// DeleteAccessKey deletes an access key of user name.
-// Errors: ErrInvalid, ErrNotFound.
-func (d *Directory) DeleteAccessKey(uid, name, keyID string) error {
-	const op = "DeleteAccessKey"
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, k, err := d.userKey(op, uid, name, keyID)
-	if err != nil {
-		return err
-	}
-	u.keys = slices.DeleteFunc(u.keys, func(x *accessKey) bool { return x == k })
-	delete(d.keys, keyID)
-	d.changed()
-	return nil
-}
-
-// ResolveAccessKey returns the user that owns an Active access key.
-// Errors: ErrNotFound (no such key, or its user was deleted), ErrInactive.
-func (d *Directory) ResolveAccessKey(keyID string) (ID, error) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	k := d.keys[keyID]
-	if k == nil {
-		return ID{}, errf("ResolveAccessKey", keyID, ErrNotFound, "no such access key")
-	}
-	if k.status != Active {
-		return ID{}, errf("ResolveAccessKey", keyID, ErrInactive, "")
-	}
-	return k.owner.id, nil
-}
-
-// VerifyAccessKey is ResolveAccessKey that also checks the secret, in
-// constant time. Errors: ErrNotFound, ErrInactive, ErrCredentials.
-func (d *Directory) VerifyAccessKey(keyID, secret string) (ID, error) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	k := d.keys[keyID]
-	if k == nil {
-		return ID{}, errf("VerifyAccessKey", keyID, ErrNotFound, "no such access key")
-	}
-	if !hashEqual(k.hash, secret) {
-		return ID{}, errf("VerifyAccessKey", keyID, ErrCredentials, "")
-	}
-	if k.status != Active {
-		return ID{}, errf("VerifyAccessKey", keyID, ErrInactive, "")
-	}
-	return k.owner.id, nil
-}
-
-// ---- groups ----
-
-// GroupInfo describes a user group.
-type GroupInfo struct {
-	ID          ID
-	Created     time.Time
-	Members     []string // user names, in join order
-	Attachments []Attachment
-}
-
-func (g *group) info() GroupInfo {
-	return GroupInfo{ID: g.id, Created: g.created, Members: slices.Clone(g.members), Attachments: g.att.attachments()}
-}
-
-func (d *Directory) group(op, uid, name string) (*group, error) {
-	a, err := d.account(op, uid)
-	if err != nil {
-		return nil, err
-	}
-	g := a.groups[name]
-	if g == nil {
-		if e := CheckGroupName(name); e != nil {
-			return nil, &Error{Op: op, Subject: name, Err: ErrInvalid, Cause: e}
-		}
-		return nil, errf(op, "acs:ram::"+uid+":group/"+name, ErrNotFound, "no such group")
-	}
-	return g, nil
-}
-
-// CreateGroup creates group name in account uid.
-// Errors: ErrInvalid, ErrNotFound (account), ErrExists, ErrLimit (LimitGroups).
-func (d *Directory) CreateGroup(uid, name string) (GroupInfo, error) {
-	const op = "CreateGroup"
-	id, err := GroupID(uid, name)
-	if err != nil {
-		return GroupInfo{}, &Error{Op: op, Subject: name, Err: ErrInvalid, Cause: err}
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, err := d.account(op, uid)
-	if err != nil {
-		return GroupInfo{}, err
-	}
-	if a.groups[name] != nil {
-		return GroupInfo{}, errf(op, id.String(), ErrExists, "")
-	}
-	if len(a.groups) >= d.limits.GroupsPerAccount {
-		return GroupInfo{}, limitErr(op, id.String(), LimitGroups, d.limits.GroupsPerAccount)
-	}
-	g := &group{acct: a, id: id, created: d.now()}
-	a.groups[name] = g
-	d.changed()
-	return g.info(), nil
-}
-
-// GetGroup returns group name of account uid. Errors: ErrInvalid, ErrNotFound.
-func (d *Directory) GetGroup(uid, name string) (GroupInfo, error) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	g, err := d.group("GetGroup", uid, name)
-	if err != nil {
-		return GroupInfo{}, err
-	}
-	return g.info(), nil
-}
-
-// ListGroups returns the groups of account uid, sorted by name.
-// Errors: ErrInvalid, ErrNotFound.
-func (d *Directory) ListGroups(uid string) ([]GroupInfo, error) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	a, err := d.account("ListGroups", uid)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]GroupInfo, 0, len(a.groups))
-	for _, name := range sortedKeys(a.groups) {
-		out = append(out, a.groups[name].info())
-	}
-	return out, nil
-}
-
-// DeleteGroup deletes group name. Strict mode fails with ErrInUse while the
-// group has members or attached policies (the RAM API rule); Cascade removes
-// the members from the group and detaches its policies first (the console
-// rule). Errors: ErrInvalid, ErrNotFound, ErrInUse.
-func (d *Directory) DeleteGroup(uid, name string, mode DeleteMode) error {
-	const op = "DeleteGroup"
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	g, err := d.group(op, uid, name)
-	if err != nil {
-		return err
-	}
-	if mode != Cascade {
-		if len(g.members) > 0 {
-			return errf(op, g.id.String(), ErrInUse, "the group has members")
-		}
-		if !g.att.empty() {
-			return errf(op, g.id.String(), ErrInUse, "the group has attached policies")
-		}
-	}
-	for _, m := range g.members {
-		if u := g.acct.users[m]; u != nil {
-			u.groups = remove(u.groups, name)
-		}
-	}
-	delete(g.acct.groups, name)
-	d.changed()
-	return nil
-}
-
-// AddUserToGroup makes user a member of group (both in account uid). Adding
-// a user that is already a member is a no-op.
-// Errors: ErrInvalid, ErrNotFound, ErrLimit (LimitGroupsPerUser).
-func (d *Directory) AddUserToGroup(uid, userName, groupName string) error {
-	const op = "AddUserToGroup"
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, err := d.user(op, uid, userName)
-	if err != nil {
-		return err
-	}
-	g, err := d.group(op, uid, groupName)
-	if err != nil {
-		return err
-	}
-	if slices.Contains(u.groups, groupName) {
-		return nil
-	}
-	if len(u.groups) >= d.limits.GroupsPerUser {
-		return limitErr(op, u.arn, LimitGroupsPerUser, d.limits.GroupsPerUser)
-	}
-	u.groups = append(u.groups, groupName)
-	g.members = append(g.members, userName)
-	d.changed()
-	return nil
-}
-
-// RemoveUserFromGroup removes user from group.
-// Errors: ErrInvalid, ErrNotFound (also when the user is not a member).
-func (d *Directory) RemoveUserFromGroup(uid, userName, groupName string) error {
-	const op = "RemoveUserFromGroup"
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, err := d.user(op, uid, userName)
-	if err != nil {
-		return err
-	}
-	g, err := d.group(op, uid, groupName)
-	if err != nil {
-		return err
-	}
-	if !slices.Contains(u.groups, groupName) {
-		return errf(op, u.arn, ErrNotFound, "the user is not a member of "+g.id.String())
-	}
-	u.groups = remove(u.groups, groupName)
-	g.members = remove(g.members, userName)
-	d.changed()
-	return nil
 }
 
 // ---- helpers ----

@@ -24,10 +24,22 @@
 // resolves the principal (user ARN, AccessKeyId, session ARN or STS key,
 // account root), finds the compiled evaluator of the identity's policies
 // (the user's own and its groups', or the role's, under the session
-// policy), and decides. Compiled evaluators are cached per identity and
-// rebuilt after any change, so a revocation is effective on the very next
-// decision, and a cache hit does not allocate. Decisions already running
-// finish on the state they started with.
+// policy), and decides. Identity policies act only on resources of the
+// principal's own account (spec §13 D24): another account's resource needs
+// that account's consent, which the directory has as a role's trust policy
+// for sts:AssumeRole. acs:PrincipalARN is always the resolved identity's
+// (D26), and the request's Context is only read (D27). Compiled evaluators
+// are cached per identity and rebuilt after any change, so a revocation is
+// effective on the very next decision, and a cache hit does not allocate.
+// Decisions already running finish on the state they started with.
+//
+// Directory.Explain returns an Explanation naming the Layer that decided:
+// the session policy, the identity policies, a trust policy, the account
+// root's rule or the account boundary.
+//
+// Every time the directory stores comes from its one clock (D29) and lies in
+// the years 0001 to 9999 (D28), so Export never fails. Values that carry a
+// secret (NewAccessKey, SessionCredentials) print it as [REDACTED].
 //
 // Errors are *Error values that unwrap to the sentinels ErrInvalid,
 // ErrNotFound, ErrExists, ErrInUse, ErrLimit (with the limit's name in

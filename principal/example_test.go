@@ -143,3 +143,40 @@ func ExampleParse() {
 	// service ecs.aliyuncs.com <nil>
 	// true
 }
+
+// B's user dave may do anything to ECS, but only in B: A's instance is
+// beyond the account boundary, and Explain says so.
+func ExampleDirectory_Explain_accountBoundary() {
+	const a, b = "1111111111111111", "2222222222222222"
+	dir := principal.New(principal.Config{})
+	for _, uid := range []string{a, b} {
+		if err := dir.CreateAccount(uid); err != nil {
+			panic(err)
+		}
+	}
+	if _, err := dir.CreateUser(b, "dave"); err != nil {
+		panic(err)
+	}
+	if _, err := dir.CreatePolicy(b, "EcsAll", "", `{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:*","Resource":"*"}]}`); err != nil {
+		panic(err)
+	}
+	dave := principal.MustParse("acs:ram::" + b + ":user/dave")
+	if err := dir.AttachPolicy(dave, principal.Custom, "EcsAll"); err != nil {
+		panic(err)
+	}
+	for _, uid := range []string{b, a} {
+		x, err := dir.Explain(dave.String(), evaluator.Request{Action: "ecs:DeleteInstance",
+			Resource: "acs:ecs:cn-hangzhou:" + uid + ":instance/i-1"})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Print(x)
+	}
+	// Output:
+	// Allow
+	//   decided by: identity policies
+	//   applied: Allow policy "EcsAll" Statement[0]
+	// ImplicitDeny
+	//   decided by: account boundary: the resource belongs to account 1111111111111111, not to the principal's account 2222222222222222, and no resource-based policy of that account allows the request
+	//   applied: Allow policy "EcsAll" Statement[0]
+}

@@ -391,8 +391,14 @@ func (nd *Directory) load(op string, ea *exportAccount) error {
 		if _, ok := systemPolicy(ep.Name); ok || a.policies[ep.Name] != nil {
 			return bad(ep.Name, "duplicate policy name", nil)
 		}
+		if err := checkText(op, ep.Name, "the description", ep.Description); err != nil {
+			return err
+		}
 		if len([]rune(ep.Description)) > 1024 {
 			return limitErr(op, ep.Name, LimitDescription, 1024)
+		}
+		if err := checkImportTime(op, ep.Name, "created", &ep.Created); err != nil {
+			return err
 		}
 		if len(ep.Versions) == 0 {
 			return bad(ep.Name, "a policy needs at least one version", nil)
@@ -405,8 +411,11 @@ func (nd *Directory) load(op string, ea *exportAccount) error {
 		last := 0
 		for _, ev := range ep.Versions {
 			num, err := strconv.Atoi(strings.TrimPrefix(ev.ID, "v"))
-			if err != nil || !strings.HasPrefix(ev.ID, "v") || "v"+strconv.Itoa(num) != ev.ID || num <= last {
-				return bad(ep.Name+" "+ev.ID, "version IDs must be v1, v2, ... in increasing order", nil)
+			if err != nil || !strings.HasPrefix(ev.ID, "v") || "v"+strconv.Itoa(num) != ev.ID || num <= last || num > maxVersionNumber {
+				return bad(ep.Name+" "+ev.ID, "version IDs must be v1, v2, ... v"+itoa(maxVersionNumber)+" in increasing order", nil)
+			}
+			if err := checkImportTime(op, ep.Name+" "+ev.ID, "created", &ev.Created); err != nil {
+				return err
 			}
 			last = num
 			doc, err := parseIdentity(op, ep.Name+" "+ev.ID, ev.Document)
@@ -415,8 +424,8 @@ func (nd *Directory) load(op string, ea *exportAccount) error {
 			}
 			p.versions = append(p.versions, &policyVersion{id: ev.ID, text: ev.Document, doc: doc, created: ev.Created})
 		}
-		if p.nextV <= last {
-			return bad(ep.Name, "nextVersion must exceed every version number", nil)
+		if p.nextV <= last || p.nextV > maxVersionNumber+1 {
+			return bad(ep.Name, "nextVersion must exceed every version number and be at most "+itoa(maxVersionNumber+1), nil)
 		}
 		if p.version(p.defaultV) == nil {
 			return bad(ep.Name, "the default version does not exist", nil)
@@ -431,6 +440,9 @@ func (nd *Directory) load(op string, ea *exportAccount) error {
 		if a.groups[eg.Name] != nil {
 			return bad(id.String(), "duplicate group", nil)
 		}
+		if err := checkImportTime(op, id.String(), "created", &eg.Created); err != nil {
+			return err
+		}
 		att, err := loadAtt(op, id.String(), a, lim, eg.Policies)
 		if err != nil {
 			return err
@@ -444,6 +456,9 @@ func (nd *Directory) load(op string, ea *exportAccount) error {
 		}
 		if a.users[eu.Name] != nil {
 			return bad(id.String(), "duplicate user", nil)
+		}
+		if err := checkImportTime(op, id.String(), "created", &eu.Created); err != nil {
+			return err
 		}
 		u := &user{acct: a, id: id, arn: id.String(), created: eu.Created}
 		if u.att, err = loadAtt(op, u.arn, a, lim, eu.Policies); err != nil {
@@ -481,6 +496,9 @@ func (nd *Directory) load(op string, ea *exportAccount) error {
 			if err != nil {
 				return bad(ek.ID, "", err)
 			}
+			if err := checkImportTime(op, ek.ID, "created", &ek.Created); err != nil {
+				return err
+			}
 			k := &accessKey{id: ek.ID, hash: h, status: st, created: ek.Created, owner: u}
 			u.keys = append(u.keys, k)
 			nd.keys[k.id] = k
@@ -512,8 +530,17 @@ func (nd *Directory) loadRole(op string, a *account, er *exportRole) error {
 	if len(er.RoleID) != 19 || !allDigits(er.RoleID) {
 		return bad(subj, "roleId must be 19 digits", nil)
 	}
+	if err := checkText(op, subj, "the description", er.Description); err != nil {
+		return err
+	}
 	if len([]rune(er.Description)) > 1024 {
 		return limitErr(op, subj, LimitDescription, 1024)
+	}
+	if err := checkImportTime(op, subj, "created", &er.Created); err != nil {
+		return err
+	}
+	if err := checkImportTime(op, subj, "revokedBefore", &er.RevokedBefore); err != nil {
+		return err
 	}
 	if err := checkMaxSession(op, subj, er.MaxSessionDuration); err != nil {
 		return err
@@ -543,6 +570,17 @@ func (nd *Directory) loadRole(op string, a *account, er *exportRole) error {
 	}
 	a.roles[er.Name] = r
 	nd.roles[r.arn] = r
+	return nil
+}
+
+// checkImportTime refuses an imported time outside the years 0001 to 9999
+// (in UTC, whatever offset the document wrote) and stores it in UTC, as the
+// live API does.
+func checkImportTime(op, subject, field string, t *time.Time) error {
+	if !inRange(*t) {
+		return timeErr(op, subject, field, *t)
+	}
+	*t = t.UTC()
 	return nil
 }
 

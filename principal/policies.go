@@ -110,6 +110,9 @@ func (d *Directory) CreatePolicy(uid, name, description, document string) (Polic
 	if err := CheckPolicyName(name); err != nil {
 		return PolicyInfo{}, &Error{Op: op, Subject: name, Err: ErrInvalid, Cause: err}
 	}
+	if err := checkText(op, name, "the description", description); err != nil {
+		return PolicyInfo{}, err
+	}
 	if len([]rune(description)) > 1024 {
 		return PolicyInfo{}, limitErr(op, name, LimitDescription, 1024)
 	}
@@ -129,7 +132,10 @@ func (d *Directory) CreatePolicy(uid, name, description, document string) (Polic
 	if len(a.policies) >= d.limits.PoliciesPerAccount {
 		return PolicyInfo{}, limitErr(op, name, LimitPolicies, d.limits.PoliciesPerAccount)
 	}
-	now := d.now()
+	now, err := d.stamp(op, name)
+	if err != nil {
+		return PolicyInfo{}, err
+	}
 	p := &customPolicy{name: name, description: description, created: now, defaultV: "v1", nextV: 2,
 		versions: []*policyVersion{{id: "v1", text: document, doc: doc, created: now}}}
 	a.policies[name] = p
@@ -268,10 +274,18 @@ func (d *Directory) CreatePolicyVersion(uid, name, document string, setDefault b
 			return PolicyVersion{}, limitErr(op, name, LimitVersions, d.limits.VersionsPerPolicy)
 		}
 	}
+	if p.nextV > maxVersionNumber {
+		return PolicyVersion{}, &Error{Op: op, Subject: name, Err: ErrLimit, Limit: LimitVersions,
+			Msg: "version numbers are used up (the last is v" + itoa(maxVersionNumber) + ")"}
+	}
+	created, err := d.stamp(op, name)
+	if err != nil {
+		return PolicyVersion{}, err
+	}
 	if drop >= 0 {
 		p.versions = append(p.versions[:drop:drop], p.versions[drop+1:]...)
 	}
-	v := &policyVersion{id: "v" + strconv.Itoa(p.nextV), text: document, doc: doc, created: d.now()}
+	v := &policyVersion{id: "v" + strconv.Itoa(p.nextV), text: document, doc: doc, created: created}
 	p.nextV++
 	p.versions = append(p.versions, v)
 	if setDefault {

@@ -82,15 +82,21 @@ type RoleInfo struct {
 }
 
 // TrustDocument returns the parsed trust policy currently in force for the
-// role roleARN. Errors: ErrInvalid, ErrNotFound.
+// role roleARN. The document is the caller's own copy: changing it does not
+// change the role (spec §13 D27 in the other direction).
+// Errors: ErrInvalid, ErrNotFound.
 func (d *Directory) TrustDocument(roleARN ID) (*policy.Document, error) {
 	d.mu.RLock()
-	defer d.mu.RUnlock()
 	r, err := d.roleByID("TrustDocument", roleARN)
+	var text string
+	if err == nil {
+		text = r.trustText
+	}
+	d.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
-	return r.trust, nil
+	return parseTrust("TrustDocument", roleARN.String(), text)
 }
 
 func (r *role) info() RoleInfo {
@@ -145,6 +151,9 @@ func (d *Directory) CreateRole(uid string, spec RoleSpec) (RoleInfo, error) {
 		return RoleInfo{}, &Error{Op: op, Subject: spec.Name, Err: ErrInvalid, Cause: err}
 	}
 	subj := id.String()
+	if err := checkText(op, subj, "the description", spec.Description); err != nil {
+		return RoleInfo{}, err
+	}
 	if len([]rune(spec.Description)) > 1024 {
 		return RoleInfo{}, limitErr(op, subj, LimitDescription, 1024)
 	}
@@ -191,8 +200,12 @@ func (d *Directory) CreateRole(uid string, spec RoleSpec) (RoleInfo, error) {
 		}
 		*l = append(*l, p.Name)
 	}
+	created, err := d.stamp(op, subj)
+	if err != nil {
+		return RoleInfo{}, err
+	}
 	r := &role{acct: a, id: id, arn: subj, roleID: roleNum, description: spec.Description,
-		created: d.now(), trustText: spec.TrustPolicy, trust: trust, maxSession: spec.MaxSessionDuration,
+		created: created, trustText: spec.TrustPolicy, trust: trust, maxSession: spec.MaxSessionDuration,
 		serviceLinked: spec.ServiceLinked, att: att}
 	a.roles[spec.Name] = r
 	d.roles[r.arn] = r
@@ -253,6 +266,9 @@ func (d *Directory) UpdateRole(uid, name string, u RoleUpdate) (RoleInfo, error)
 		if err := checkMaxSession(op, subj, u.MaxSessionDuration); err != nil {
 			return RoleInfo{}, err
 		}
+	}
+	if err := checkText(op, subj, "the description", u.Description); err != nil {
+		return RoleInfo{}, err
 	}
 	if len([]rune(u.Description)) > 1024 {
 		return RoleInfo{}, limitErr(op, subj, LimitDescription, 1024)

@@ -3,6 +3,7 @@ package principal
 import (
 	"crypto/rand"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/ramauthz/ramauthz/evaluator"
@@ -61,6 +62,9 @@ func loadSession(op string, r *role, es *exportSession) (*session, error) {
 	if err != nil {
 		return nil, bad(subj, "bad caller", err)
 	}
+	if !callerKindAllowed(caller.Kind()) {
+		return nil, bad(subj, callerKindMsg(caller), nil)
+	}
 	if !validKeyID(es.AccessKeyID, "STS.") {
 		return nil, bad(es.AccessKeyID, "malformed STS access key ID", nil)
 	}
@@ -69,8 +73,19 @@ func loadSession(op string, r *role, es *exportSession) (*session, error) {
 	if !ok1 || !ok2 {
 		return nil, bad(subj, "secretSha256 and tokenSha256 must be 64 lower-case hex digits", nil)
 	}
-	if !es.Expires.After(es.Issued) {
-		return nil, bad(subj, "a session must expire after it is issued", nil)
+	if err := checkImportTime(op, subj, "issued", &es.Issued); err != nil {
+		return nil, err
+	}
+	if err := checkImportTime(op, subj, "expires", &es.Expires); err != nil {
+		return nil, err
+	}
+	// A lifetime AssumeRole could have given it: 900 seconds up to the
+	// largest MaxSessionDuration a role can have. (Not the role's current
+	// maximum: UpdateRole may have lowered it after the session was issued,
+	// and such a directory must still export and import.)
+	if life := es.Expires.Sub(es.Issued); life < MinSessionDuration*time.Second || life > MaxMaxSessionDuration*time.Second {
+		return nil, &Error{Op: op, Subject: subj, Err: ErrInvalid, Limit: LimitSessionDuration,
+			Msg: "a session must live " + itoa(MinSessionDuration) + " to " + itoa(MaxMaxSessionDuration) + " seconds"}
 	}
 	s := &session{id: id, arn: subj, role: r, assumedID: es.AssumedRoleID, caller: caller,
 		keyID: es.AccessKeyID, secretHash: sh, tokenHash: th, policyText: es.Policy,
@@ -117,14 +132,29 @@ type SessionSpec struct {
 	Caller   ID     // who assumed the role (kept for audit and export)
 	Policy   string // the session policy document, or "" for none
 	Duration int    // seconds: 900 to the role's MaxSessionDuration
-	// Issued is the current time, injected by the caller. The session
-	// expires at Issued + Duration.
-	Issued time.Time
+}
+
+// callerKindAllowed reports whether an identity of kind k may hold a role
+// session as its caller: what AssumeRole accepts (spec §6.3): RAM users,
+// role sessions (chaining), services and identity providers. Account roots,
+// groups and roles themselves cannot call AssumeRole.
+func callerKindMsg(id ID) string {
+	return "the caller " + id.String() + " cannot have assumed a role: only RAM users, role sessions, services and identity providers can"
+}
+
+func callerKindAllowed(k Kind) bool {
+	switch k {
+	case KindUser, KindSession, KindService, KindSAMLProvider, KindOIDCProvider:
+		return true
+	}
+	return false
 }
 
 // SessionCredentials is returned once, by CreateSession: the only time the
 // secret and the security token are visible. The directory keeps only
-// SHA-256 hashes of them.
+// SHA-256 hashes of them. Printing SessionCredentials (fmt with any verb,
+// String, GoString, slog) shows "[REDACTED]" for both; read the fields to
+// hand them over.
 type SessionCredentials struct {
 	ARN             ID     // acs:ram::<uid>:role/<role>/<session>
 	AssumedRoleID   string // <roleId>:<session>
@@ -147,9 +177,12 @@ type SessionInfo struct {
 }
 
 // CreateSession records a new session of spec.Role and returns its
-// credentials. It checks the session itself (role exists, name, duration
-// within the role's maximum, session policy valid and at most 2,048
-// characters) but not whether the caller may assume the role: that is
+// credentials. The session is issued at the directory clock's current time
+// (the only clock, spec §13 D29) and expires spec.Duration seconds later.
+// It checks the session itself (role exists, name, caller of a kind that may
+// assume roles, duration within the role's maximum, session policy valid and
+// at most 2,048 characters, expiry within the year 9999) but not whether the
+// caller may assume the role: that is
 // package role's AssumeRole, which calls CreateSession only after the trust
 // and identity checks of spec §6.3.
 //
@@ -158,7 +191,9 @@ type SessionInfo struct {
 // CreateSession records nothing and fails with ErrStale, so a session is
 // never granted on a state that no longer exists.
 //
-// Errors: ErrInvalid, ErrNotFound, ErrLimit (LimitPolicyDocument), ErrStale.
+// Errors: ErrInvalid (also for a clock reading or an expiry outside the
+// years 0001 to 9999, spec §13 D28), ErrNotFound, ErrLimit
+// (LimitPolicyDocument), ErrStale.
 func (d *Directory) CreateSession(spec SessionSpec, generation uint64) (SessionCredentials, error) {
 	const op = "CreateSession"
 	id, err := SessionID(spec.Role.account, spec.Role.name, spec.Name)
@@ -169,8 +204,8 @@ func (d *Directory) CreateSession(spec SessionSpec, generation uint64) (SessionC
 	if !spec.Caller.IsValid() {
 		return SessionCredentials{}, errf(op, subj, ErrInvalid, "the caller is required")
 	}
-	if spec.Issued.IsZero() {
-		return SessionCredentials{}, errf(op, subj, ErrInvalid, "the issue time is required")
+	if !callerKindAllowed(spec.Caller.Kind()) {
+		return SessionCredentials{}, errf(op, subj, ErrInvalid, callerKindMsg(spec.Caller))
 	}
 	var sess sessionEval
 	var doc *policy.Document
@@ -208,10 +243,17 @@ func (d *Directory) CreateSession(spec SessionSpec, generation uint64) (SessionC
 			return SessionCredentials{}, &Error{Op: op, Subject: subj, Err: ErrInvalid, Msg: "random source failed", Cause: err}
 		}
 	}
-	issued := spec.Issued.UTC().Round(0)
+	issued, err := d.stamp(op, subj)
+	if err != nil {
+		return SessionCredentials{}, err
+	}
+	expires := issued.Add(time.Duration(spec.Duration) * time.Second)
+	if !inRange(expires) {
+		return SessionCredentials{}, timeErr(op, subj, "the session would expire at", expires)
+	}
 	s := &session{id: id, arn: subj, role: r, assumedID: r.roleID + ":" + spec.Name, caller: spec.Caller,
 		keyID: keyID, secretHash: hashSecret(secret), tokenHash: hashSecret(token), policyText: spec.Policy,
-		policyDoc: doc, sess: sess, issued: issued, expires: issued.Add(time.Duration(spec.Duration) * time.Second)}
+		policyDoc: doc, sess: sess, issued: issued, expires: expires}
 	r.sessions = append(r.sessions, s)
 	d.sessKeys[keyID] = s
 	d.sessARNs[subj] = s
@@ -227,6 +269,20 @@ const SessionPolicyID = "session-policy"
 func (s *session) info() SessionInfo {
 	return SessionInfo{ARN: s.id, AssumedRoleID: s.assumedID, AccessKeyID: s.keyID, Caller: s.caller,
 		Policy: s.policyText, Issued: s.issued, Expiration: s.expires}
+}
+
+// checkLive returns nil when s is live by the directory clock, ErrExpired
+// when it expired or was revoked, and ErrInvalid when the clock reads a
+// time outside the years 0001 to 9999 (which decides nothing).
+func (d *Directory) checkLive(op string, s *session) error {
+	now := d.clock()
+	if !inRange(now) {
+		return timeErr(op, s.arn, "the directory clock reads", now)
+	}
+	if !s.live(now) {
+		return errf(op, s.arn, ErrExpired, "")
+	}
+	return nil
 }
 
 // live reports whether s is neither expired nor revoked at now.
@@ -268,8 +324,8 @@ func (d *Directory) VerifySession(accessKeyID, secret, securityToken string) (ID
 	if !okSecret || !okToken {
 		return ID{}, errf(op, accessKeyID, ErrCredentials, "")
 	}
-	if !s.live(d.clock()) {
-		return ID{}, errf(op, s.arn, ErrExpired, "")
+	if err := d.checkLive(op, s); err != nil {
+		return ID{}, err
 	}
 	return s.id, nil
 }
@@ -278,13 +334,17 @@ func (d *Directory) VerifySession(accessKeyID, secret, securityToken string) (ID
 // issued before issuedBefore (spec: tokens cannot be revoked one by one,
 // but a role's older sessions can be cut off at once). The cut-off only
 // moves forward: an earlier issuedBefore than the current one is a no-op.
-// Errors: ErrInvalid, ErrNotFound.
+// Errors: ErrInvalid (also for a cut-off outside the years 0001 to 9999,
+// spec §13 D28), ErrNotFound.
 func (d *Directory) RevokeSessions(roleID ID, issuedBefore time.Time) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r, err := d.roleByID("RevokeSessions", roleID)
 	if err != nil {
 		return err
+	}
+	if !inRange(issuedBefore) {
+		return timeErr("RevokeSessions", r.arn, "the cut-off", issuedBefore)
 	}
 	t := issuedBefore.UTC().Round(0)
 	if t.After(r.revokedBefore) {
@@ -302,6 +362,9 @@ func (d *Directory) PurgeSessions() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.clock()
+	if !inRange(now) {
+		return 0 // a clock outside the years 0001 to 9999 decides nothing
+	}
 	n := 0
 	for _, r := range d.roles {
 		kept := r.sessions[:0]
@@ -331,6 +394,10 @@ type RoleTrust struct {
 	ServiceLinked      bool
 	// Trust is the compiled trust policy (policy ID "trust-policy").
 	Trust *evaluator.Evaluator
+	// ConditionKeys lists the condition keys of the trust policy, as
+	// written, each once (a fresh slice of the caller's). AssumeRole uses
+	// it to set sts:ExternalId under every spelling the policy reads.
+	ConditionKeys []string
 	// Generation is the directory generation this was read at; pass it to
 	// CreateSession.
 	Generation uint64
@@ -350,16 +417,36 @@ func (d *Directory) RoleTrust(roleID ID) (RoleTrust, error) {
 	if err != nil {
 		return RoleTrust{}, err
 	}
+	c := d.trustCompiled(r)
+	if c.err != nil {
+		return RoleTrust{}, c.err
+	}
+	return RoleTrust{Role: r.id, RoleID: r.roleID, MaxSessionDuration: r.maxSession,
+		ServiceLinked: r.serviceLinked, Trust: c.ev, ConditionKeys: conditionKeys(r.trust), Generation: d.gen}, nil
+}
+
+// conditionKeys returns the distinct condition keys of doc, as written.
+func conditionKeys(doc *policy.Document) []string {
+	var out []string
+	for _, st := range doc.Statements {
+		for _, c := range st.Condition {
+			if !slices.Contains(out, c.Key) {
+				out = append(out, c.Key)
+			}
+		}
+	}
+	return out
+}
+
+// trustCompiled returns r's compiled trust policy, compiling it if the
+// cached one is stale. Callers hold d.mu (read or write).
+func (d *Directory) trustCompiled(r *role) *compiled {
 	c := r.trustCache.Load()
 	if c == nil || c.gen != d.gen {
 		c = d.compile(r.arn, []evaluator.Policy{{ID: TrustPolicyID, Document: r.trust}})
 		r.trustCache.Store(c)
 	}
-	if c.err != nil {
-		return RoleTrust{}, c.err
-	}
-	return RoleTrust{Role: r.id, RoleID: r.roleID, MaxSessionDuration: r.maxSession,
-		ServiceLinked: r.serviceLinked, Trust: c.ev, Generation: d.gen}, nil
+	return c
 }
 
 // Resolve returns the identity principal names, resolving access keys and
@@ -386,8 +473,8 @@ func (d *Directory) Resolve(principal string) (ID, error) {
 			s = d.sessARNs[p]
 		}
 		if s != nil {
-			if !s.live(d.clock()) {
-				return ID{}, errf(op, s.arn, ErrExpired, ""), true
+			if err := d.checkLive(op, s); err != nil {
+				return ID{}, err, true
 			}
 			return s.id, nil, true
 		}

@@ -52,7 +52,7 @@ func Example_entrustment() {
 
 	assume := func(who, sessionPolicy string) (role.AssumeRoleOutput, error) {
 		return sts.AssumeRole(role.AssumeRoleInput{Caller: "acs:ram::" + b + ":user/" + who, RoleARN: roleARN,
-			RoleSessionName: who, Policy: sessionPolicy, Now: now})
+			RoleSessionName: who, Policy: sessionPolicy})
 	}
 	manage := evaluator.Request{Action: "arms:CreateAlertRules", Resource: "acs:arms:cn-hangzhou:" + a + ":alert/rule-1"}
 	read := evaluator.Request{Action: "arms:ListDashboards", Resource: "acs:arms:cn-hangzhou:" + a + ":dashboard/d-1"}

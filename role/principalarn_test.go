@@ -34,7 +34,7 @@ func TestSessionPrincipalARNIsRoleARN(t *testing.T) {
 	require.NoError(t, dir.AttachPolicy(alice, principal.System, "AliyunSTSAssumeRoleAccess"))
 	require.NoError(t, dir.AttachPolicy(alice, principal.Custom, "OnlyAsOps"))
 
-	out, err := sts.AssumeRole(role.AssumeRoleInput{Caller: alice.String(), RoleARN: roleID.String(), RoleSessionName: "alice", Now: now})
+	out, err := sts.AssumeRole(role.AssumeRoleInput{Caller: alice.String(), RoleARN: roleID.String(), RoleSessionName: "alice"})
 	require.NoError(t, err)
 	req := evaluator.Request{Action: "oss:GetObject", Resource: "acs:oss:*:" + a + ":bucket/o"}
 

@@ -10,7 +10,7 @@
 //
 //	sts := role.New(dir)
 //	out, err := sts.AssumeRole(role.AssumeRoleInput{Caller: daveARN, RoleARN: roleARN,
-//		RoleSessionName: "dave", Now: now})
+//		RoleSessionName: "dave"})
 //	dec, err := dir.Authorize(out.Credentials.AccessKeyID, req) // or the session ARN
 //
 // A session is authorized through the same Directory.Authorize call as a
@@ -23,6 +23,8 @@ package role
 
 import (
 	"errors"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -48,8 +50,9 @@ type STS struct {
 // New returns an STS for the roles of dir.
 func New(dir *principal.Directory) *STS { return &STS{dir: dir} }
 
-// AssumeRoleInput holds AssumeRole's parameters (spec §7.2) and the two
-// inputs the real service knows by itself: who calls, and when.
+// AssumeRoleInput holds AssumeRole's parameters (spec §7.2) and the input
+// the real service knows by itself: who calls. The time comes from the
+// directory's clock only (spec §13 D29): a caller cannot date a session.
 type AssumeRoleInput struct {
 	// Caller is the identity calling AssumeRole, in any form
 	// Directory.Authorize accepts (user ARN or AccessKeyId, session ARN or
@@ -71,14 +74,14 @@ type AssumeRoleInput struct {
 	// the condition key sts:ExternalId.
 	ExternalID string
 	// Context is the request context the trust policy's and the caller's
-	// conditions see (acs:SourceIp and so on). AssumeRole sets
-	// sts:ExternalId in it to ExternalID, or clears that key when ExternalID
-	// is empty, so a caller cannot smuggle an external ID in through the
-	// context. Nil means an empty context.
+	// conditions see (acs:SourceIp and so on). AssumeRole only reads it
+	// (spec §13 D27): it decides on a request-local copy in which
+	// sts:ExternalId holds ExternalID alone (absent when ExternalID is
+	// empty), whatever the Context says under that key in any spelling, so a
+	// caller cannot smuggle an external ID in (D26). acs:PrincipalARN is the
+	// resolved caller's, never the Context's. One Context may be shared by
+	// concurrent calls. Nil means an empty context.
 	Context *evaluator.Context
-	// Now is the current time (required): the session is issued at Now and
-	// expires DurationSeconds later.
-	Now time.Time
 }
 
 // AssumedRoleUser identifies the session AssumeRole created.
@@ -110,7 +113,7 @@ const maxAttempts = 8
 // returns the new session's identity and credentials.
 //
 // The inputs are checked first, each failure an *Error with the API's code:
-// ErrInvalidParameter (no Now), ErrInvalidRoleArn, ErrInvalidRoleSessionName,
+// ErrInvalidRoleArn, ErrInvalidRoleSessionName,
 // ErrInvalidDurationSeconds (below 900, or above the role's maximum),
 // ErrPolicySize, ErrPolicyGrammar, ErrInvalidExternalID, then
 // ErrRoleNotExist. The decision then follows spec §6.3 and D17:
@@ -133,45 +136,16 @@ const maxAttempts = 8
 // The checks and the recording of the session happen at one state of the
 // directory: if the directory changes in between, AssumeRole checks again.
 func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
-	if in.Now.IsZero() {
-		return AssumeRoleOutput{}, fail(ErrInvalidParameter, "Now (the current time) is required", nil)
-	}
-	roleID, err := principal.Parse(in.RoleARN)
-	if err != nil || roleID.Kind() != principal.KindRole {
-		return AssumeRoleOutput{}, fail(ErrInvalidRoleArn, "RoleArn must be acs:ram::<uid>:role/<name>", err)
-	}
-	if err := principal.CheckSessionName(in.RoleSessionName); err != nil {
-		return AssumeRoleOutput{}, fail(ErrInvalidRoleSessionName, "", err)
-	}
-	duration := in.DurationSeconds
-	if duration == 0 {
-		duration = principal.DefaultSessionDuration
-	}
-	if duration < principal.MinSessionDuration {
-		return AssumeRoleOutput{}, fail(ErrInvalidDurationSeconds, "DurationSeconds must be at least 900", nil)
-	}
-	if in.Policy != "" {
-		if _, err := policy.Parse([]byte(in.Policy), policy.WithKind(policy.Session)); err != nil {
-			if errors.Is(err, policy.ErrLimit) {
-				return AssumeRoleOutput{}, fail(ErrPolicySize, "the session policy exceeds 2048 characters", err)
-			}
-			return AssumeRoleOutput{}, fail(ErrPolicyGrammar, "", err)
-		}
-	}
-	if in.ExternalID != "" && !validExternalID(in.ExternalID) {
-		return AssumeRoleOutput{}, fail(ErrInvalidExternalID,
-			"ExternalId must be 2 to 1224 characters from letters, digits and _+=,.@:/-", nil)
-	}
-	ctx := in.Context
-	if ctx == nil {
-		ctx = &evaluator.Context{}
-	}
-	if in.ExternalID != "" {
-		ctx.Set(KeyExternalID, in.ExternalID)
-	} else {
-		ctx.Set(KeyExternalID) // present with no values: conditions see it as absent
+	roleID, duration, err := checkInput(in)
+	if err != nil {
+		return AssumeRoleOutput{}, err
 	}
 	roleARN := roleID.String()
+	ctx := contextPool.Get().(*evaluator.Context)
+	defer func() {
+		ctx.Reset()
+		contextPool.Put(ctx)
+	}()
 
 	for range maxAttempts {
 		rt, err := s.dir.RoleTrust(roleID)
@@ -193,7 +167,9 @@ func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		if err != nil {
 			return AssumeRoleOutput{}, err
 		}
-		trustDec := rt.Trust.Decide(evaluator.Request{Action: ActionAssumeRole, Resource: roleARN, Principal: p, Context: ctx})
+		deriveContext(ctx, in.Context, in.ExternalID, rt.ConditionKeys)
+		trustDec := rt.Trust.Decide(evaluator.Request{Action: ActionAssumeRole, Resource: roleARN, Principal: p,
+			PrincipalResolved: true, Context: ctx})
 		idDec := evaluator.Allow
 		if checkIdentity {
 			idDec, err = s.dir.Authorize(in.Caller, evaluator.Request{Action: ActionAssumeRole, Resource: roleARN, Context: ctx})
@@ -212,7 +188,7 @@ func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 			return AssumeRoleOutput{}, fail(ErrNoPermission, "the caller's policies do not allow sts:AssumeRole on "+roleARN, nil)
 		}
 		cred, err := s.dir.CreateSession(principal.SessionSpec{Role: roleID, Name: in.RoleSessionName, Caller: caller,
-			Policy: in.Policy, Duration: duration, Issued: in.Now}, rt.Generation)
+			Policy: in.Policy, Duration: duration}, rt.Generation)
 		switch {
 		case err == nil:
 			return AssumeRoleOutput{
@@ -229,6 +205,64 @@ func (s *STS) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		}
 	}
 	return AssumeRoleOutput{}, fail(ErrNoPermission, "the directory kept changing; try again", principal.ErrStale)
+}
+
+// checkInput checks AssumeRole's parameters in the order of the API's error
+// codes and returns the role and the session duration in seconds.
+func checkInput(in AssumeRoleInput) (principal.ID, int, error) {
+	roleID, err := principal.Parse(in.RoleARN)
+	if err != nil || roleID.Kind() != principal.KindRole {
+		return principal.ID{}, 0, fail(ErrInvalidRoleArn, "RoleArn must be acs:ram::<uid>:role/<name>", err)
+	}
+	if err := principal.CheckSessionName(in.RoleSessionName); err != nil {
+		return principal.ID{}, 0, fail(ErrInvalidRoleSessionName, "", err)
+	}
+	duration := in.DurationSeconds
+	if duration == 0 {
+		duration = principal.DefaultSessionDuration
+	}
+	if duration < principal.MinSessionDuration {
+		return principal.ID{}, 0, fail(ErrInvalidDurationSeconds, "DurationSeconds must be at least 900", nil)
+	}
+	if in.Policy != "" {
+		if _, err := policy.Parse([]byte(in.Policy), policy.WithKind(policy.Session)); err != nil {
+			if errors.Is(err, policy.ErrLimit) {
+				return principal.ID{}, 0, fail(ErrPolicySize, "the session policy exceeds 2048 characters", err)
+			}
+			return principal.ID{}, 0, fail(ErrPolicyGrammar, "", err)
+		}
+	}
+	if in.ExternalID != "" && !validExternalID(in.ExternalID) {
+		return principal.ID{}, 0, fail(ErrInvalidExternalID,
+			"ExternalId must be 2 to 1224 characters from letters, digits and _+=,.@:/-", nil)
+	}
+	return roleID, duration, nil
+}
+
+// contextPool holds request-local contexts, so that deriving one from the
+// caller's context reuses memory instead of allocating per call.
+var contextPool = sync.Pool{New: func() any { return new(evaluator.Context) }}
+
+// deriveContext makes ctx the request-local context of one AssumeRole
+// check: a copy of base (which is only read), in which sts:ExternalId holds
+// externalID alone, or is absent when externalID is empty (spec §13 D26).
+// Every spelling of the key among the trust policy's condition keys is set
+// the same way, so a caller's value under another spelling is never what
+// the policy reads.
+func deriveContext(ctx, base *evaluator.Context, externalID string, trustKeys []string) {
+	ctx.CopyFrom(base)
+	set := func(key string) {
+		ctx.Delete(key)
+		if externalID != "" {
+			ctx.Set(key, externalID)
+		}
+	}
+	set(KeyExternalID)
+	for _, k := range trustKeys {
+		if k != KeyExternalID && strings.EqualFold(k, KeyExternalID) {
+			set(k)
+		}
+	}
 }
 
 // evalPrincipal maps a resolved caller to the principal trust policies see,
@@ -270,14 +304,19 @@ func validExternalID(s string) bool {
 
 // RevokeSessions ends every session of the role roleARN issued before
 // issuedBefore, from the next decision on (see Directory.RevokeSessions).
-// Errors: ErrInvalidRoleArn, ErrRoleNotExist.
+// Errors: ErrInvalidRoleArn, ErrRoleNotExist, ErrInvalidParameter (a
+// cut-off outside the years 0001 to 9999, spec §13 D28; the cause unwraps
+// to principal.ErrInvalid).
 func (s *STS) RevokeSessions(roleARN string, issuedBefore time.Time) error {
 	id, err := principal.Parse(roleARN)
 	if err != nil || id.Kind() != principal.KindRole {
 		return fail(ErrInvalidRoleArn, "RoleArn must be acs:ram::<uid>:role/<name>", err)
 	}
 	if err := s.dir.RevokeSessions(id, issuedBefore); err != nil {
-		return fail(ErrRoleNotExist, roleARN, err)
+		if errors.Is(err, principal.ErrNotFound) {
+			return fail(ErrRoleNotExist, roleARN, err)
+		}
+		return fail(ErrInvalidParameter, "", err)
 	}
 	return nil
 }

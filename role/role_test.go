@@ -109,7 +109,7 @@ func (f *fixture) user(t testing.TB, uid, name string, docs ...string) string {
 }
 
 func (f *fixture) assume(caller, role string) (AssumeRoleOutput, error) {
-	return f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: role, RoleSessionName: "s-1", Now: f.now()})
+	return f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: role, RoleSessionName: "s-1"})
 }
 
 var allowAssumeAny = identity(stmt("Allow", "sts:AssumeRole", "*"))
@@ -191,7 +191,7 @@ func TestAssumeRoleOutput(t *testing.T) {
 	r := f.role(t, uidA, "ops", trust(trustRAM("Allow", root(uidB))), 7200)
 	info, err := f.dir.GetRole(uidA, "ops")
 	require.NoError(t, err)
-	out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "dave@b", DurationSeconds: 1800, Now: t0})
+	out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "dave@b", DurationSeconds: 1800})
 	require.NoError(t, err)
 	assert.Equal(t, "acs:ram::"+uidA+":role/ops/dave@b", out.AssumedRoleUser.ARN.String())
 	assert.Equal(t, info.RoleID+":dave@b", out.AssumedRoleUser.AssumedRoleID)
@@ -242,7 +242,7 @@ func TestAssumeRoleInputErrors(t *testing.T) {
 	caller := f.user(t, uidB, "dave", allowAssumeAny)
 	r := f.role(t, uidA, "ops", trust(trustRAM("Allow", root(uidB))), 0)
 	long := f.role(t, uidA, "long", trust(trustRAM("Allow", root(uidB))), 43200)
-	base := AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "sess", Now: t0}
+	base := AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "sess"}
 	bigPolicy := identity(stmt("Allow", "ecs:Describe"+strings.Repeat("x", 2100), "*"))
 	tests := []struct {
 		name string
@@ -250,7 +250,6 @@ func TestAssumeRoleInputErrors(t *testing.T) {
 		want error // nil: success
 	}{
 		{"defaults", func(in *AssumeRoleInput) {}, nil},
-		{"no time", func(in *AssumeRoleInput) { in.Now = time.Time{} }, ErrInvalidParameter},
 		{"user ARN as role", func(in *AssumeRoleInput) { in.RoleARN = caller }, ErrInvalidRoleArn},
 		{"garbage role ARN", func(in *AssumeRoleInput) { in.RoleARN = "role/ops" }, ErrInvalidRoleArn},
 		{"wildcard role ARN", func(in *AssumeRoleInput) { in.RoleARN = "acs:ram::" + uidA + ":role/*" }, ErrInvalidRoleArn},
@@ -286,7 +285,7 @@ func TestAssumeRoleInputErrors(t *testing.T) {
 				if d == 0 {
 					d = 3600
 				}
-				assert.Equal(t, in.Now.Add(time.Duration(d)*time.Second), out.Credentials.Expiration)
+				assert.Equal(t, f.now().Add(time.Duration(d)*time.Second), out.Credentials.Expiration)
 				return
 			}
 			require.ErrorIs(t, err, tc.want)
@@ -328,7 +327,7 @@ func TestExternalID(t *testing.T) {
 				ctx.Set("sts:ExternalId", "abc-123")
 			}
 			_, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "vendor",
-				ExternalID: tc.ext, Context: ctx, Now: f.now()})
+				ExternalID: tc.ext, Context: ctx})
 			if tc.ok {
 				assert.NoError(t, err)
 			} else {
@@ -347,7 +346,7 @@ func TestTrustConditionsSeeContext(t *testing.T) {
 		t.Run(ip, func(t *testing.T) {
 			ctx := &evaluator.Context{}
 			ctx.Set("acs:SourceIp", ip)
-			_, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "dave", Context: ctx, Now: f.now()})
+			_, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "dave", Context: ctx})
 			if ok {
 				assert.NoError(t, err)
 			} else {
@@ -388,7 +387,7 @@ func TestSessionEvaluation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "dave",
-				Policy: tc.sessionPolicy, Now: f.now()})
+				Policy: tc.sessionPolicy})
 			require.NoError(t, err)
 			dec, err := f.dir.Authorize(out.Credentials.AccessKeyID, evaluator.Request{Action: tc.action, Resource: "acs:ecs:cn:" + uidA + ":instance/i"})
 			require.NoError(t, err)
@@ -404,7 +403,7 @@ func TestSessionExpiry(t *testing.T) {
 	f := newFixture(t)
 	caller := f.user(t, uidB, "dave", allowAssumeAny)
 	r := f.role(t, uidA, "ops", trust(trustRAM("Allow", root(uidB))), 0, "AliyunARMSFullAccess")
-	out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "dave", DurationSeconds: 900, Now: f.now()})
+	out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "dave", DurationSeconds: 900})
 	require.NoError(t, err)
 	rq := evaluator.Request{Action: "arms:CreateAlertRules", Resource: "*"}
 	tests := []struct {
@@ -430,7 +429,7 @@ func TestSessionExpiry(t *testing.T) {
 		})
 	}
 	t.Run("expired session cannot chain", func(t *testing.T) {
-		_, err := f.sts.AssumeRole(AssumeRoleInput{Caller: out.Credentials.AccessKeyID, RoleARN: r, RoleSessionName: "again", Now: f.now()})
+		_, err := f.sts.AssumeRole(AssumeRoleInput{Caller: out.Credentials.AccessKeyID, RoleARN: r, RoleSessionName: "again"})
 		assert.ErrorIs(t, err, ErrNoPermission)
 		assert.ErrorIs(t, err, principal.ErrExpired)
 	})
@@ -450,7 +449,7 @@ func TestRoleChaining(t *testing.T) {
 
 	s1, err := f.assume(caller, first)
 	require.NoError(t, err)
-	s2, err := f.sts.AssumeRole(AssumeRoleInput{Caller: s1.Credentials.AccessKeyID, RoleARN: second, RoleSessionName: "hop", Now: f.now()})
+	s2, err := f.sts.AssumeRole(AssumeRoleInput{Caller: s1.Credentials.AccessKeyID, RoleARN: second, RoleSessionName: "hop"})
 	require.NoError(t, err, "the session acts as its role for the trust policy")
 	dec, err := f.dir.Authorize(s2.Credentials.AccessKeyID, evaluator.Request{Action: "arms:ListDashboards", Resource: "*"})
 	require.NoError(t, err)
@@ -462,13 +461,13 @@ func TestRoleChaining(t *testing.T) {
 	// A session whose role lacks sts:AssumeRole cannot chain.
 	s3, err := f.assume(caller, noSTS)
 	require.NoError(t, err)
-	_, err = f.sts.AssumeRole(AssumeRoleInput{Caller: s3.Credentials.AccessKeyID, RoleARN: second, RoleSessionName: "hop", Now: f.now()})
+	_, err = f.sts.AssumeRole(AssumeRoleInput{Caller: s3.Credentials.AccessKeyID, RoleARN: second, RoleSessionName: "hop"})
 	assert.ErrorIs(t, err, ErrNoPermission)
 	// A session policy can take sts:AssumeRole away.
 	s4, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: first, RoleSessionName: "narrow",
-		Policy: identity(stmt("Allow", "arms:*", "*")), Now: f.now()})
+		Policy: identity(stmt("Allow", "arms:*", "*"))})
 	require.NoError(t, err)
-	_, err = f.sts.AssumeRole(AssumeRoleInput{Caller: s4.Credentials.AccessKeyID, RoleARN: second, RoleSessionName: "hop", Now: f.now()})
+	_, err = f.sts.AssumeRole(AssumeRoleInput{Caller: s4.Credentials.AccessKeyID, RoleARN: second, RoleSessionName: "hop"})
 	assert.ErrorIs(t, err, ErrNoPermission)
 }
 
@@ -629,7 +628,7 @@ func TestConcurrentSessions(t *testing.T) {
 			defer wg.Done()
 			name := "w" + string(rune('0'+w))
 			for !stop.Load() {
-				out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: name, Now: f.now()})
+				out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: name})
 				if err != nil {
 					t.Errorf("assume: %v", err)
 					return
@@ -692,7 +691,7 @@ func BenchmarkAuthorize(b *testing.B) {
 	caller := f.user(b, uidB, "dave", allowAssumeAny)
 	r := f.role(b, uidA, "ops", trust(trustRAM("Allow", root(uidB))), 0, "AliyunARMSFullAccess")
 	sessionPolicy := identity(stmt("Allow", "arms:Get*", "*"), stmt("Allow", "arms:List*", "*"), stmt("Deny", "arms:Delete*", "*"))
-	out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "bench", Policy: sessionPolicy, Now: f.now()})
+	out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "bench", Policy: sessionPolicy})
 	require.NoError(b, err)
 	rq := evaluator.Request{Action: "arms:ListDashboards", Resource: "acs:arms:cn-hangzhou:" + uidA + ":dashboard/d"}
 	key := out.Credentials.AccessKeyID
@@ -736,7 +735,7 @@ func TestSessionAuthorizeNoAllocs(t *testing.T) {
 	caller := f.user(t, uidB, "dave", allowAssumeAny)
 	r := f.role(t, uidA, "ops", trust(trustRAM("Allow", root(uidB))), 0, "AliyunARMSFullAccess")
 	out, err := f.sts.AssumeRole(AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "s1",
-		Policy: identity(stmt("Allow", "arms:List*", "*")), Now: f.now()})
+		Policy: identity(stmt("Allow", "arms:List*", "*"))})
 	require.NoError(t, err)
 	rq := evaluator.Request{Action: "arms:ListDashboards", Resource: "*"}
 	for _, who := range []string{out.Credentials.AccessKeyID, out.AssumedRoleUser.ARN.String()} {
@@ -752,7 +751,7 @@ func BenchmarkAssumeRole(b *testing.B) {
 	caller := f.user(b, uidB, "dave", allowAssumeAny)
 	r := f.role(b, uidA, "ops", trust(trustRAM("Allow", root(uidB))), 0, "AliyunARMSFullAccess")
 	in := AssumeRoleInput{Caller: caller, RoleARN: r, RoleSessionName: "bench",
-		Policy: identity(stmt("Allow", "arms:Get*", "*")), Now: f.now()}
+		Policy: identity(stmt("Allow", "arms:Get*", "*"))}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {

@@ -125,7 +125,7 @@ func (c *Case) runAssumeRole(r *Result) {
 	}
 	_, aerr := role.New(dir).AssumeRole(role.AssumeRoleInput{
 		Caller: caller, RoleARN: roleID.String(), RoleSessionName: "casefile",
-		ExternalID: externalID, Context: ctx, Now: caseTime,
+		ExternalID: externalID, Context: ctx,
 	})
 	if aerr != nil && !errors.Is(aerr, role.ErrNoPermission) {
 		r.Err = aerr
@@ -133,7 +133,11 @@ func (c *Case) runAssumeRole(r *Result) {
 	}
 
 	// The two sides, for the kind of denial and the explanation. AssumeRole
-	// left sts:ExternalId in ctx as the trust policy saw it.
+	// only read ctx (spec §13 D27); the trust policy saw ExternalId as
+	// sts:ExternalId, so add it here the same way.
+	if externalID != "" {
+		ctx.Set(role.KeyExternalID, externalID)
+	}
 	req := evaluator.Request{Action: role.ActionAssumeRole, Resource: roleID.String(), Context: ctx}
 	rt, err := dir.RoleTrust(roleID)
 	if err != nil {
@@ -230,9 +234,11 @@ func (c *Case) setupCaller(dir *principal.Directory, target principal.ID) (strin
 	if err := attach(dir, uid, id, "caller-policy", c.CallerPolicies); err != nil {
 		return "", evaluator.Principal{}, fmt.Errorf("caller_policies: %w", err)
 	}
-	root, _ := principal.AccountRootID(uid)
-	cred, err := dir.CreateSession(principal.SessionSpec{Role: id, Name: cl.SessionName, Caller: root,
-		Duration: principal.DefaultSessionDuration, Issued: caseTime}, dir.Generation())
+	// An account root cannot hold a session (it cannot call AssumeRole), so
+	// the session is recorded as assumed by a service.
+	via := principal.MustParse("ecs.aliyuncs.com")
+	cred, err := dir.CreateSession(principal.SessionSpec{Role: id, Name: cl.SessionName, Caller: via,
+		Duration: principal.DefaultSessionDuration}, dir.Generation())
 	if err != nil {
 		return "", evaluator.Principal{}, fmt.Errorf("caller session: %w", err)
 	}
@@ -275,7 +281,7 @@ func (c *Case) runSession(r *Result) {
 	}
 	out, err := role.New(dir).AssumeRole(role.AssumeRoleInput{
 		Caller: u.ID.String(), RoleARN: info.ID.String(), RoleSessionName: "case-session",
-		Policy: sessionPolicy, Now: caseTime,
+		Policy: sessionPolicy,
 	})
 	if err != nil {
 		r.Err = fmt.Errorf("AssumeRole: %w", err)

@@ -1,7 +1,8 @@
 // Command cross-account walks through entrustment between two accounts:
 // Enterprise A creates a role that trusts Enterprise B's account and gives
 // it ARMS full access; B delegates the right to assume it to one employee;
-// that employee works in A through role sessions, optionally narrowed by a
+// that employee, whose own policies count in B only (the account
+// boundary), works in A through role sessions, optionally narrowed by a
 // session policy; then each side ends the arrangement its own way.
 //
 //	go run ./examples/cross-account
@@ -63,13 +64,15 @@ func run(w io.Writer) error {
 			`{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"`+roleARN+`"}]}`))
 	})
 	step(func() error { return dir.AttachPolicy(dave, principal.Custom, "OperateEnterpriseA") })
+	// dave also runs B's own monitoring.
+	step(func() error { return dir.AttachPolicy(dave, principal.System, "AliyunARMSFullAccess") })
 	if err != nil {
 		return err
 	}
 
 	assume := func(who, sessionPolicy string) (role.AssumeRoleOutput, error) {
 		return sts.AssumeRole(role.AssumeRoleInput{Caller: "acs:ram::" + b + ":user/" + who, RoleARN: roleARN,
-			RoleSessionName: who + "-session", Policy: sessionPolicy, Now: now})
+			RoleSessionName: who + "-session", Policy: sessionPolicy})
 	}
 	editAlerts := evaluator.Request{Action: "arms:CreateAlertRules", Resource: "acs:arms:cn-hangzhou:" + a + ":alert/*"}
 	readTraces := evaluator.Request{Action: "arms:GetTrace", Resource: "acs:arms:cn-hangzhou:" + a + ":armsapp/checkout"}
@@ -85,6 +88,17 @@ func run(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %-34s %s%s\n", label, d, note)
 	}
+
+	// ARMS full access in B is no access to A: A's resources are beyond the
+	// account boundary until dave goes through A's role.
+	fmt.Fprintln(w, "dave as himself:")
+	show("edit B's alert rules", dave.String(), evaluator.Request{Action: "arms:CreateAlertRules",
+		Resource: "acs:arms:cn-hangzhou:" + b + ":alert/*"})
+	x, err := dir.Explain(dave.String(), editAlerts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  %-34s %s (%s)\n", "edit A's alert rules", x.Decision, x.Layer)
 
 	out, err := assume("dave", "")
 	if err != nil {

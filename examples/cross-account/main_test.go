@@ -17,6 +17,9 @@ func TestRun(t *testing.T) {
 		got = append(got, strings.Join(strings.Fields(l), " "))
 	}
 	assert.Equal(t, []string{
+		"dave as himself:",
+		"edit B's alert rules Allow",
+		"edit A's alert rules ImplicitDeny (account boundary)",
 		"dave assumes A's role: acs:ram::1234567890123456:role/arms-operator/dave-session",
 		"edit A's alert rules Allow",
 		"read A's traces Allow",

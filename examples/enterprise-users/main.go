@@ -120,8 +120,10 @@ func run(w io.Writer) error {
 	fmt.Fprintln(w)
 	table("After dan leaves on-call and bob's RDS policy is detached:", "dba-bob", "sre-dan")
 
-	// Delete: carol leaves the company. Strict deletion refuses while she is
-	// in a group or holds keys; cascading deletion removes them too.
+	// Delete: carol leaves the company. Strict deletion (the RAM API's rule)
+	// refuses while she belongs to a group or has policies attached; her
+	// AccessKeys never block a delete and go with her either way. Cascading
+	// deletion (the console's rule) leaves her groups first.
 	err = dir.DeleteUser(a, "sre-carol", principal.Strict)
 	fmt.Fprintf(w, "\nstrict delete of sre-carol: refused (%v)\n", errors.Is(err, principal.ErrInUse))
 	if err := dir.DeleteUser(a, "sre-carol", principal.Cascade); err != nil {

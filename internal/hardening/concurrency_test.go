@@ -58,7 +58,7 @@ func TestConcurrentDecisionsUnderChange(t *testing.T) {
 	require.NoError(t, dir.AttachPolicy(g, principal.Custom, "A"))
 	_, err = dir.CreateRole(acct, principal.RoleSpec{Name: "r0", TrustPolicy: trustRoot})
 	require.NoError(t, err)
-	sess, err := dir.CreateSession(principal.SessionSpec{Role: r0, Name: "s1", Caller: u0, Duration: 3600, Issued: now,
+	sess, err := dir.CreateSession(principal.SessionSpec{Role: r0, Name: "s1", Caller: u0, Duration: 3600,
 		Policy: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}, dir.Generation())
 	require.NoError(t, err)
 

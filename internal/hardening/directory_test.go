@@ -391,7 +391,7 @@ func step(t *testing.T, rng *rand.Rand, dir *principal.Directory, m *model, adva
 		dur := 900 * (1 + rng.IntN(4))
 		pol := pick(rng, sessionPolicies)
 		creds, err := dir.CreateSession(principal.SessionSpec{Role: id("role", r), Name: "s" + strconv.Itoa(len(m.sessions)),
-			Caller: principal.MustParse("acs:ram::" + acct + ":user/u0"), Policy: pol, Duration: dur, Issued: m.now}, dir.Generation())
+			Caller: principal.MustParse("acs:ram::" + acct + ":user/u0"), Policy: pol, Duration: dur}, dir.Generation())
 		require.NoError(t, err)
 		m.sessions = append(m.sessions, &mSession{key: creds.AccessKeyID, role: r, gen: m.roleGen[r], policy: pol,
 			issued: m.now, expires: m.now.Add(time.Duration(dur) * time.Second)})
@@ -558,7 +558,7 @@ func TestDirectoryRevocationNeverAllows(t *testing.T) {
 			key, err := dir.CreateAccessKey(acct, "u0")
 			require.NoError(t, err)
 			sess, err := dir.CreateSession(principal.SessionSpec{Role: roleID, Name: "s1", Caller: principal.MustParse(user),
-				Duration: 900, Issued: now}, dir.Generation())
+				Duration: 900}, dir.Generation())
 			require.NoError(t, err)
 			who := tc.who(key.ID, sess.AccessKeyID)
 			dec, err := dir.Authorize(who, req)

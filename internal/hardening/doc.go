@@ -9,6 +9,11 @@
 //     and sessions in force, over random sequences of changes; so a detached
 //     policy, a deleted user, group or role, and an expired or revoked
 //     session never yield an allow;
+//   - an identity allowed everything in its own account is allowed nothing
+//     in another account, whatever the resource string and ResourceOwner
+//     say, except what the owner's trust policy consents to (sts:AssumeRole
+//     on its role), checked against the rule of spec §13 D24 written out
+//     plainly (FuzzAccountBoundary), with Explain agreeing;
 //   - every error on the decision path (an unknown or malformed principal,
 //     an inactive key, an expired, revoked or deleted session, a limit hit)
 //     comes with ImplicitDeny;

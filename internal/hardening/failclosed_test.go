@@ -35,7 +35,7 @@ func allowAllDirectory(t testing.TB, now *time.Time, limits principal.Limits) (*
 		Policies: []principal.Attachment{{Type: principal.Custom, Name: "All"}}})
 	require.NoError(t, err)
 	sess, err := dir.CreateSession(principal.SessionSpec{Role: principal.MustParse("acs:ram::" + acct + ":role/r0"),
-		Name: "s1", Caller: u0, Duration: 900, Issued: *now}, dir.Generation())
+		Name: "s1", Caller: u0, Duration: 900}, dir.Generation())
 	require.NoError(t, err)
 	return dir, sess
 }
@@ -142,7 +142,7 @@ func TestFailClosedSessions(t *testing.T) {
 		require.NoError(t, err)
 		big := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"acs:` + strings.Repeat("x", 2048) + `"}]}`
 		_, err = role.New(dir).AssumeRole(role.AssumeRoleInput{Caller: "acs:ram::" + acct + ":user/u0",
-			RoleARN: roleID.String(), RoleSessionName: "big", Policy: big, Now: now})
+			RoleARN: roleID.String(), RoleSessionName: "big", Policy: big})
 		require.ErrorIs(t, err, role.ErrPolicySize)
 		after, err := dir.ListSessions(roleID)
 		require.NoError(t, err)

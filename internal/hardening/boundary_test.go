@@ -1,0 +1,119 @@
+package hardening
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/principal"
+)
+
+// The two accounts of the account-boundary checks.
+const (
+	boundaryA = "1111111111111111"
+	boundaryB = "2222222222222222"
+)
+
+// boundaryDirectory builds accounts A and B: B's user dave and A's role r
+// are allowed everything by their identity policies; r trusts B's account;
+// the session is r's, assumed by dave.
+func boundaryDirectory(t testing.TB) (*principal.Directory, principal.SessionCredentials) {
+	t.Helper()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	dir := principal.New(principal.Config{Clock: func() time.Time { return now }})
+	for _, uid := range []string{boundaryA, boundaryB} {
+		require.NoError(t, dir.CreateAccount(uid))
+		_, err := dir.CreatePolicy(uid, "All", "", allowAllDoc)
+		require.NoError(t, err)
+	}
+	_, err := dir.CreateUser(boundaryB, "dave")
+	require.NoError(t, err)
+	dave := principal.MustParse("acs:ram::" + boundaryB + ":user/dave")
+	require.NoError(t, dir.AttachPolicy(dave, principal.Custom, "All"))
+	_, err = dir.CreateRole(boundaryA, principal.RoleSpec{Name: "r",
+		TrustPolicy: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + boundaryB + `:root"]}}]}`,
+		Policies:    []principal.Attachment{{Type: principal.Custom, Name: "All"}}})
+	require.NoError(t, err)
+	sess, err := dir.CreateSession(principal.SessionSpec{Role: principal.MustParse("acs:ram::" + boundaryA + ":role/r"),
+		Name: "s1", Caller: dave, Duration: 3600}, dir.Generation())
+	require.NoError(t, err)
+	return dir, sess
+}
+
+// referenceBoundary is the spec's rule (§13 D24) written out plainly for
+// boundaryDirectory, where both identities' own policies allow everything:
+// the owner is the request's ResourceOwner, else the ARN's fourth field,
+// else (none, "*" or empty) the principal's own account; an identity is
+// allowed on its own account, and across accounts only for sts:AssumeRole
+// on A's role r by B's user (whose trust policy names B's account).
+func referenceBoundary(who, own, action, resource, owner string) evaluator.Decision {
+	if owner == "" {
+		parts := strings.SplitN(resource, ":", 5)
+		if len(parts) == 5 && parts[0] == "acs" {
+			owner = parts[3]
+		}
+		if owner == "" || owner == "*" {
+			owner = own
+		}
+	}
+	if owner == own {
+		return evaluator.Allow
+	}
+	if who == "dave" && owner == boundaryA && strings.EqualFold(action, "sts:AssumeRole") {
+		if id, err := principal.Parse(resource); err == nil && id == principal.MustParse("acs:ram::"+boundaryA+":role/r") {
+			return evaluator.Allow
+		}
+	}
+	return evaluator.ImplicitDeny
+}
+
+// FuzzAccountBoundary checks Authorize and Explain against referenceBoundary
+// for any action, resource and ResourceOwner: an identity allowed
+// everything in its own account is never allowed in another account,
+// whatever the resource string looks like, except through the trust policy
+// of A's role for sts:AssumeRole.
+func FuzzAccountBoundary(f *testing.F) {
+	dir, sess := boundaryDirectory(f)
+	who := map[string]struct{ principal, own string }{
+		"dave":    {"acs:ram::" + boundaryB + ":user/dave", boundaryB},
+		"session": {sess.AccessKeyID, boundaryA},
+	}
+	accounts := []string{boundaryA, boundaryB, "*", "", "1111*", "222222222222222?", "x", "3333333333333333"}
+	for _, w := range []string{"dave", "session"} {
+		for _, acctField := range accounts {
+			for _, owner := range []string{"", boundaryA, boundaryB, "*"} {
+				f.Add(w == "dave", "ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+acctField+":instance/i-1", owner)
+				f.Add(w == "dave", "sts:AssumeRole", "acs:ram:*:"+acctField+":role/r", owner)
+			}
+		}
+		f.Add(w == "dave", "ecs:DeleteInstance", "*", "")
+		f.Add(w == "dave", "ecs:DeleteInstance", "ACS:ecs:cn:"+boundaryA+":instance/i", "")
+		f.Add(w == "dave", "STS:ASSUMEROLE", "acs:ram::"+boundaryA+":role/r", "")
+		f.Add(w == "dave", "sts:AssumeRole", "acs:ram::"+boundaryA+":role/other", "")
+	}
+	f.Fuzz(func(t *testing.T, isDave bool, action, resource, owner string) {
+		w := "session"
+		if isDave {
+			w = "dave"
+		}
+		p := who[w]
+		r := evaluator.Request{Action: action, Resource: resource, ResourceOwner: owner}
+		dec, err := dir.Authorize(p.principal, r)
+		if err != nil {
+			t.Fatalf("Authorize(%s): %v", w, err)
+		}
+		if want := referenceBoundary(w, p.own, action, resource, owner); dec != want {
+			t.Fatalf("%s: %s on %q (owner %q) = %v, the reference says %v", w, action, resource, owner, dec, want)
+		}
+		x, err := dir.Explain(p.principal, r)
+		if err != nil || x.Decision != dec {
+			t.Fatalf("Explain(%s) = %v, %v; Authorize said %v", w, x.Decision, err, dec)
+		}
+		if dec != evaluator.Allow && x.Layer != principal.LayerAccountBoundary && x.Layer != principal.LayerTrust {
+			t.Fatalf("%s: %s on %q refused by layer %v", w, action, resource, x.Layer)
+		}
+	})
+}
