@@ -37,7 +37,8 @@
 // caller policies; services and identity providers have none), and calls
 // role.STS.AssumeRole. Success is Allow; a refusal is ExplicitDeny when the
 // trust policy or the caller's policies deny explicitly, else ImplicitDeny.
-// A context key sts:ExternalId becomes AssumeRole's ExternalId.
+// A context key sts:ExternalId (in any spelling the evaluator treats as
+// that key) becomes AssumeRole's ExternalId.
 //
 // session: a request made by a session of a role (spec §6.2, §6.4).
 //

@@ -113,7 +113,7 @@ func (c *Case) runAssumeRole(r *Result) {
 	ctx := new(evaluator.Context)
 	externalID := ""
 	for k, v := range c.Context {
-		if k == role.KeyExternalID {
+		if sameKey(k, role.KeyExternalID) { // any spelling of the key (spec §13 D23)
 			if len(v) != 1 {
 				r.Err = fmt.Errorf("context key %s takes one value (AssumeRole's ExternalId)", k)
 				return

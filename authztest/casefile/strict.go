@@ -68,14 +68,18 @@ func exactName(name string) string { return name }
 // keep only one of their values.
 func (c Context) Twin(key string) string {
 	for k := range c {
-		if k == key {
-			continue
-		}
-		var probe evaluator.Context
-		probe.Set(k, "")
-		if _, same := probe.Get(key); same {
+		if k != key && sameKey(k, key) {
 			return k
 		}
 	}
 	return ""
+}
+
+// sameKey reports whether the evaluator treats a and b as one condition
+// key. It asks evaluator.Context rather than repeat the evaluator's rule.
+func sameKey(a, b string) bool {
+	var probe evaluator.Context
+	probe.Set(a, "")
+	_, same := probe.Get(b)
+	return same
 }
