@@ -41,11 +41,8 @@ func Read(name string, limit int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, describe(st.Mode()))}
-	}
-	if st.Size() > int64(limit) {
-		return nil, tooLarge(name, limit)
+	if err := check(name, st, limit); err != nil {
+		return nil, err
 	}
 	data, err := readAtMost(f, limit)
 	if err != nil {
@@ -55,6 +52,52 @@ func Read(name string, limit int) ([]byte, error) {
 		return nil, tooLarge(name, limit)
 	}
 	return data, nil
+}
+
+// ReadFS is Read for a file of fsys. An fs.FS cannot open without
+// blocking, so ReadFS asks fs.Stat first and opens only a regular file
+// (for os.DirFS that is a stat of the path, which never blocks), then
+// checks the opened file again and reads at most limit+1 bytes. Errors are
+// those of fsys, or *fs.PathError values wrapping ErrNotRegular or
+// ErrTooLarge.
+func ReadFS(fsys fs.FS, name string, limit int) ([]byte, error) {
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(name, st, limit); err != nil {
+		return nil, err
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if err := check(name, st, limit); err != nil {
+		return nil, err
+	}
+	data, err := readAtMost(f, limit)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	if len(data) > limit {
+		return nil, tooLarge(name, limit)
+	}
+	return data, nil
+}
+
+// check refuses a file that is not regular or holds more than limit bytes.
+func check(name string, st fs.FileInfo, limit int) error {
+	if !st.Mode().IsRegular() {
+		return &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, describe(st.Mode()))}
+	}
+	if st.Size() > int64(limit) {
+		return tooLarge(name, limit)
+	}
+	return nil
 }
 
 // readAtMost reads r to its end or to limit+1 bytes, whichever comes

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,4 +61,21 @@ func TestReadStopsAtLimit(t *testing.T) {
 	data, err := readAtMost(f, 10)
 	require.NoError(t, err)
 	assert.Len(t, data, 11, "reads limit+1 bytes, no more")
+}
+
+func TestReadFS(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a.json":   {Data: []byte("0123456789")},
+		"big.json": {Data: make([]byte, 11)},
+		"dir/x":    {Data: []byte("x")},
+	}
+	data, err := ReadFS(fsys, "a.json", 10)
+	require.NoError(t, err)
+	assert.Equal(t, "0123456789", string(data))
+	_, err = ReadFS(fsys, "big.json", 10)
+	assert.ErrorIs(t, err, ErrTooLarge)
+	_, err = ReadFS(fsys, "dir", 10)
+	assert.ErrorIs(t, err, ErrNotRegular)
+	_, err = ReadFS(fsys, "missing.json", 10)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }

@@ -3,6 +3,7 @@
 package fileinput
 
 import (
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -27,4 +28,17 @@ func TestReadRefusesNonRegular(t *testing.T) {
 	_, err = Read(fifo, 1<<20)
 	assert.ErrorIs(t, err, ErrNotRegular)
 	assert.Contains(t, err.Error(), "a named pipe")
+}
+
+func TestReadFSRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600))
+	fsys := os.DirFS(dir)
+	_, err := ReadFS(fsys, "fifo", 1<<20) // a blocking open would hang here
+	assert.ErrorIs(t, err, ErrNotRegular)
+	assert.Contains(t, err.Error(), "a named pipe")
+	_, err = ReadFS(os.DirFS("/dev"), "zero", 1<<20)
+	assert.ErrorIs(t, err, ErrNotRegular)
+	_, err = ReadFS(os.DirFS("/"), "tmp", 1<<20)
+	assert.ErrorIs(t, err, ErrNotRegular)
 }
