@@ -346,6 +346,26 @@ func TestParseFile(t *testing.T) {
 	assert.False(t, errors.As(err, &target), "read errors are passed through")
 }
 
+// TestParseFileBounded checks issue 11 item 9 for the library: a file over
+// the input limit is ErrLimit without being read whole, and a name that is
+// not a regular file is refused.
+func TestParseFileBounded(t *testing.T) {
+	fsys := fstest.MapFS{
+		"big.json": {Data: []byte(doc(allowAll) + strings.Repeat(" ", 1<<20))},
+		"dir/a":    {Data: []byte("x")},
+	}
+	_, err := ParseFile(fsys, "big.json")
+	pe := requireParseError(t, err, ErrLimit, "")
+	assert.Equal(t, "big.json", pe.File)
+	_, err = ParseFile(fsys, "big.json", WithLimits(Limits{MaxInputBytes: 2 << 20}))
+	require.NoError(t, err, "a raised limit is honoured")
+	_, err = ParseFile(fsys, "dir")
+	require.Error(t, err)
+	var target *ParseError
+	assert.False(t, errors.As(err, &target), "read errors are passed through: %v", err)
+	assert.Contains(t, err.Error(), "not a regular file")
+}
+
 func TestParseValueAndKinds(t *testing.T) {
 	v, err := ParseValue(NumericLessThan, "10")
 	require.NoError(t, err)
