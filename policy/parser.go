@@ -85,22 +85,14 @@ type parser struct {
 	cfg  *config
 	path []pathSeg
 	err  *ParseError
+	// lone is the offset of the first escaped lone UTF-16 surrogate in
+	// data, or -1.
+	lone int
 	// listLen is the length of the list eachString is walking.
 	listLen int
 	// arena holds the members of the objects being read, innermost last;
 	// members returns a view into it and release drops a view again.
 	arena []member
-	// lone is the offset of the first escaped lone UTF-16 surrogate in
-	// data, or -1.
-	lone int
-}
-
-const loneMsg = "a string contains an escaped lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair), which encodes no character"
-
-// holdsLone reports whether the raw JSON token at off holds the first
-// escaped lone surrogate.
-func (p *parser) holdsLone(off int, raw string) bool {
-	return p.lone >= off && p.lone < off+len(raw)
 }
 
 func (p *parser) push(name string)   { p.path = append(p.path, pathSeg{name: name}) }
@@ -331,6 +323,14 @@ func (p *parser) members(obj gjson.Result) []member {
 // release drops the members returned by the latest call of members.
 func (p *parser) release(ms []member) {
 	p.arena = p.arena[:len(p.arena)-len(ms)]
+}
+
+const loneMsg = "a string contains an escaped lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair), which encodes no character"
+
+// holdsLone reports whether the raw JSON token at off holds the first
+// escaped lone surrogate.
+func (p *parser) holdsLone(off int, raw string) bool {
+	return p.lone >= off && p.lone < off+len(raw)
 }
 
 func hasControl(s string) bool {
