@@ -5,6 +5,7 @@
 //	ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
 //	              [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
 //	ramauthz test [--json] [--verbose] FILE|DIR...
+//	ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
 //	ramauthz help [COMMAND]
 //
 // Exit codes: 0 when every file is valid, the request is allowed, or every
@@ -48,7 +49,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{validateCmd, evalCmd, testCmd}
+	commands = []*command{validateCmd, evalCmd, testCmd, decodeDiagnosticCmd}
 }
 
 func lookup(name string) *command {
@@ -67,13 +68,15 @@ Usage:
   ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
                 [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
   ramauthz test [--json] [--verbose] FILE|DIR...
+  ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
   ramauthz help [COMMAND]
 
 Commands:
-  validate  check policy documents; one line per problem
-  eval      decide one request against policy files or system policies
-  test      run case files (decide, assume_role, session and invalid cases)
-  help      show this text, or the details of one command
+  validate           check policy documents; one line per problem
+  eval               decide one request against policy files or system policies
+  test               run case files (decide, assume_role, session and invalid cases)
+  decode-diagnostic  read the EncodedDiagnosticMessage of an access-denied error
+  help               show this text, or the details of one command
 
 Exit codes:
   0  every file is valid / the request is allowed / every case passed
@@ -83,8 +86,9 @@ Exit codes:
      --action or --resource, two spellings of one --context key), or an input
      that eval cannot use (unreadable or invalid policy, unknown system policy)
 
-Files are read only when they are regular files (not directories, named
-pipes or devices) of at most 1 MiB (policies) or 16 MiB (case files).
+validate, eval and test read a file only when it is a regular file (not a
+directory, named pipe or device) of at most 1 MiB (policies) or 16 MiB (case
+files).
 
 Flags may come before or after file names; "--flag" and "-flag" are the same.
 Every command accepts --json for machine-readable output; "ramauthz help

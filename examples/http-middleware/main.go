@@ -1,30 +1,35 @@
 // Command http-middleware runs a small net/http service whose middleware
-// authorizes every route the way RAM would: it resolves the caller from an
-// AccessKey pair, maps the route to a RAM action and resource ARN, fills the
-// request context (source IP, HTTPS, time) and asks a principal.Directory.
-// A denied request gets 403 with a short reason; a caller it cannot
-// identify gets 401.
+// authorizes every route the way Alibaba Cloud does: it verifies the
+// request's signature (V3, ACS3-HMAC-SHA256: the client signs, the secret
+// never travels), maps the route to a RAM action and resource ARN, fills the
+// request context (source IP, HTTPS, time) from the verified request and
+// asks a principal.Directory. Refusals have RAM's error shape (package
+// apierror): 403 NoPermission with AccessDeniedDetail for a denied request,
+// the documented codes (SignatureDoesNotMatch, InvalidAccessKeyId.Inactive,
+// ...) for a caller it cannot authenticate.
 //
-// The demo starts the service on a loopback port, sends requests as two RAM
-// users (a read-only on-call engineer and an operator who may not delete
-// production apps) and as strangers, prints the answers and stops.
+// The demo starts the service on a loopback port, sends signed requests as
+// two RAM users (a read-only on-call engineer and an operator who may not
+// delete production apps) and as strangers, prints the answers and stops.
 //
 //	go run ./examples/http-middleware
 package main
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/ramauthz/ramauthz/apierror"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
+	"github.com/ramauthz/ramauthz/signature"
+	"github.com/ramauthz/ramauthz/sts"
 )
 
 const account = "1234567890123456"
@@ -36,10 +41,32 @@ func main() {
 	}
 }
 
+// hostID is the HostId of the service's error responses.
+const hostID = "apps.example.com"
+
 // service is the HTTP API: trace apps and their traces.
 type service struct {
-	dir *principal.Directory
-	now func() time.Time
+	dir      *principal.Directory
+	verifier *signature.Verifier
+	// diagKey seals the explanation of each refusal into the response's
+	// EncodedDiagnosticMessage: only the account's administrator, who holds
+	// the key, reads which statement denied (apierror.Open).
+	diagKey apierror.DiagnosticKey
+}
+
+// newService returns the service over dir. bridge gives the verifier the
+// secrets of the keys the directory issued (the directory itself keeps only
+// hashes) and asks the directory on every request whether a key is active.
+func newService(dir *principal.Directory, bridge *sts.Bridge, now func() time.Time) (*service, error) {
+	v, err := signature.New(signature.Config{Credentials: bridge, Clock: now})
+	if err != nil {
+		return nil, err
+	}
+	k, err := apierror.NewDiagnosticKey()
+	if err != nil {
+		return nil, err
+	}
+	return &service{dir: dir, verifier: v, diagKey: k}, nil
 }
 
 // appARN is the resource of routes that name an app.
@@ -64,74 +91,31 @@ func (s *service) handler() http.Handler {
 	return mux
 }
 
-// authorize wraps next with the RAM check for action on the resource the
-// route names.
+// authorize wraps next with signature verification and the RAM check for
+// action on the resource the route names.
 func (s *service) authorize(action string, resource func(*http.Request) string, next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		who, err := s.caller(r)
-		if err != nil {
-			http.Error(w, "unauthorized: "+err.Error(), http.StatusUnauthorized)
-			return
-		}
-		req := evaluator.Request{Action: action, Resource: resource(r), Context: s.context(r)}
-		d, err := s.dir.Authorize(who, req)
+	check := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := signature.FromContext(r.Context())
+		req := evaluator.Request{Action: action, Resource: resource(r), Context: id.Context()}
+		d, err := s.dir.Authorize(id.AccessKeyID, req)
 		if err != nil || d != evaluator.Allow {
-			http.Error(w, "forbidden: "+s.reason(who, req, d, err), http.StatusForbidden)
+			x, xerr := s.dir.Explain(id.AccessKeyID, req)
+			if xerr != nil {
+				x.Decision = evaluator.ImplicitDeny
+			}
+			d := apierror.Denial{Action: action, Principal: id.Principal, Explanation: x.Explanation}
+			if x.Layer == principal.LayerSession {
+				d.PolicyType = apierror.PolicyTypeSession
+			}
+			diag := apierror.NewDiagnostic(id.Principal.String(), action, req.Resource, x.Explanation, id.Now)
+			diag.Reason = x.Reason
+			d.Encoded, _ = apierror.Seal(s.diagKey, account, diag)
+			apierror.WriteDenied(w, r, d, apierror.NewRequestID(), hostID)
 			return
 		}
 		next(w, r)
 	})
-}
-
-// caller verifies "Authorization: ACS <AccessKeyId>:<AccessKeySecret>" and
-// returns the user's ARN. (Real Alibaba Cloud APIs sign requests instead of
-// sending the secret; the directory's job is the same either way.)
-func (s *service) caller(r *http.Request) (string, error) {
-	cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "ACS ")
-	if !ok {
-		return "", errors.New("no ACS credentials")
-	}
-	keyID, secret, ok := strings.Cut(cred, ":")
-	if !ok {
-		return "", errors.New("credentials must be AccessKeyId:AccessKeySecret")
-	}
-	id, err := s.dir.VerifyAccessKey(keyID, secret)
-	switch {
-	case errors.Is(err, principal.ErrInactive):
-		return "", errors.New("access key is inactive")
-	case err != nil:
-		return "", errors.New("unknown access key or wrong secret")
-	}
-	return id.String(), nil
-}
-
-// context fills the common condition keys from the HTTP request.
-func (s *service) context(r *http.Request) *evaluator.Context {
-	ctx := new(evaluator.Context)
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		ctx.SetSourceIP(ap.Addr().Unmap())
-	}
-	ctx.SetSecureTransport(r.TLS != nil)
-	ctx.SetCurrentTime(s.now())
-	return ctx
-}
-
-// reason says briefly why a request was refused.
-func (s *service) reason(who string, req evaluator.Request, d evaluator.Decision, err error) string {
-	what := req.Action + " on " + req.Resource
-	if err != nil {
-		return what + ": " + err.Error()
-	}
-	x, err := s.dir.Explain(who, req)
-	if err != nil || d == evaluator.ImplicitDeny {
-		return what + ": no policy allows it"
-	}
-	for _, m := range x.Matched {
-		if m.Effect.String() == "Deny" {
-			return fmt.Sprintf("%s: denied by policy %s %s", what, m.PolicyID, m.Path)
-		}
-	}
-	return what + ": denied"
+	return s.verifier.Middleware(hostID, check)
 }
 
 // setup builds the account: two users, their policies and access keys.
@@ -166,6 +150,32 @@ func setup(dir *principal.Directory) (reader, operator principal.NewAccessKey, e
 	return
 }
 
+// signed returns a request signed with k (signature V3) at now, as an
+// Alibaba Cloud SDK would send it.
+func signed(method, url string, k principal.NewAccessKey, now time.Time, nonce string) (*http.Request, error) {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return req, signature.SignV3(req, nil, signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret}, now, nonce)
+}
+
+// outcome summarizes a response: the body of a success, the code (and for
+// a denial the access-denied detail) of a refusal.
+func outcome(status int, body []byte) string {
+	if status == http.StatusOK {
+		return strings.TrimSpace(string(body))
+	}
+	var e apierror.Response
+	if err := json.Unmarshal(body, &e); err != nil {
+		return "unreadable error: " + string(body)
+	}
+	if d := e.AccessDeniedDetail; d != nil {
+		return fmt.Sprintf("%s %s %s:%s", e.Code, d.NoPermissionType, d.AuthPrincipalType, d.AuthPrincipalDisplayName)
+	}
+	return e.Code
+}
+
 func run(w io.Writer) error {
 	clock := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
 	dir := principal.New(principal.Config{Clock: clock})
@@ -173,27 +183,41 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := &service{dir: dir, now: clock}
+	bridge := sts.NewBridge(dir)
+	bridge.RememberAccessKey(reader)
+	bridge.RememberAccessKey(operator)
+	s, err := newService(dir, bridge, clock)
+	if err != nil {
+		return err
+	}
 	srv := httptest.NewServer(s.handler())
 	defer srv.Close()
 
-	creds := func(k principal.NewAccessKey) string { return "ACS " + k.ID + ":" + k.Secret }
-	calls := []struct{ who, auth, method, path string }{
-		{"oncall", creds(reader), "GET", "/apps"},
-		{"oncall", creds(reader), "GET", "/apps/checkout/traces/t-42"},
-		{"oncall", creds(reader), "DELETE", "/apps/staging-shop"},
-		{"operator", creds(operator), "DELETE", "/apps/staging-shop"},
-		{"operator", creds(operator), "DELETE", "/apps/prod-shop"},
-		{"stranger", "", "GET", "/apps"},
-		{"thief", "ACS " + reader.ID + ":guessed", "GET", "/apps"},
+	guessed := reader
+	guessed.Secret = "guessed"
+	calls := []struct {
+		who    string
+		key    *principal.NewAccessKey // nil: an unsigned request
+		method string
+		path   string
+	}{
+		{"oncall", &reader, "GET", "/apps"},
+		{"oncall", &reader, "GET", "/apps/checkout/traces/t-42"},
+		{"oncall", &reader, "DELETE", "/apps/staging-shop"},
+		{"operator", &operator, "DELETE", "/apps/staging-shop"},
+		{"operator", &operator, "DELETE", "/apps/prod-shop"},
+		{"stranger", nil, "GET", "/apps"},
+		{"thief", &guessed, "GET", "/apps"},
 	}
-	for _, c := range calls {
-		req, err := http.NewRequest(c.method, srv.URL+c.path, nil)
+	for i, c := range calls {
+		var req *http.Request
+		if c.key == nil {
+			req, err = http.NewRequest(c.method, srv.URL+c.path, nil)
+		} else {
+			req, err = signed(c.method, srv.URL+c.path, *c.key, clock(), fmt.Sprint("nonce-", i))
+		}
 		if err != nil {
 			return err
-		}
-		if c.auth != "" {
-			req.Header.Set("Authorization", c.auth)
 		}
 		resp, err := srv.Client().Do(req)
 		if err != nil {
@@ -204,7 +228,7 @@ func run(w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%-8s %-6s %-28s %d %s\n", c.who, c.method, c.path, resp.StatusCode, strings.TrimSpace(string(body)))
+		fmt.Fprintf(w, "%-8s %-6s %-28s %d %s\n", c.who, c.method, c.path, resp.StatusCode, outcome(resp.StatusCode, body))
 	}
 	return nil
 }

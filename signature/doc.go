@@ -1,0 +1,48 @@
+// Package signature verifies Alibaba Cloud signed requests, so a Go service
+// can accept calls from the clients its users already run — the official
+// SDKs and credential providers — without any secret crossing the wire.
+//
+// Two signatures are verified:
+//
+//   - V3, "ACS3-HMAC-SHA256" (Alibaba Cloud's "Request syntax and signature
+//     method V3"): an Authorization header
+//     "ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<a;b;c>,Signature=<hex>"
+//     over the canonical request (method, canonical URI, sorted
+//     percent-encoded query, the signed headers, the hex SHA-256 of the
+//     body), with x-acs-date, x-acs-signature-nonce and x-acs-content-sha256;
+//   - V1, the RPC "HMAC-SHA1" signature: Signature, SignatureMethod,
+//     SignatureVersion, SignatureNonce, Timestamp and AccessKeyId
+//     parameters, every query and form-body parameter signed, the HMAC
+//     keyed with the secret followed by '&'.
+//
+// STS credentials carry their security token in x-acs-security-token (V3)
+// or SecurityToken (V1). Secrets come from a Credentials source: the
+// in-memory MemoryCredentials, sts.Bridge over a principal.Directory, or a
+// directory that keeps sealed secrets.
+//
+// A Verifier compares signatures in constant time, accepts a request only
+// within a time window of its clock (15 minutes by default, either way),
+// remembers nonces in a bounded cache so that no signed request runs twice,
+// and makes sure the request that runs is the one that was signed: every
+// x-acs-* header and content-type must be signed (V3), the body must match
+// its signed hash (V3) or be the signed form (V1), parameters are decoded
+// strictly ('+' is a space as the SDKs send it, a bad escape, ';' or a
+// repeated key is refused), and path segments are compared in a canonical
+// form that keeps an encoded '/' apart from a separator. The Identity it
+// returns names the RAM user or role session for Directory.Authorize and
+// fills acs:SourceIp, acs:SecureTransport and acs:CurrentTime.
+//
+// V1 signs neither the host nor the path, so a V1 request can be replayed,
+// within the time window, to another service that shares the AccessKey and
+// has its own nonce cache; V3 signs both, and Config.Hosts makes a service
+// refuse V3 requests signed for another host. Prefer V3, the SDKs' default.
+//
+// Refusals are *Error values unwrapping to this package's sentinels and
+// carrying Alibaba Cloud's error codes (SignatureDoesNotMatch,
+// InvalidAccessKeyId.NotFound, InvalidTimeStamp.Expired, SignatureNonceUsed,
+// InvalidSecurityToken.Expired, ...), which package apierror writes in the
+// shape the SDKs parse. Middleware does both for a net/http service.
+//
+// SignV3 and SignV1 sign requests the way the SDKs do, for Go clients and
+// tests.
+package signature
