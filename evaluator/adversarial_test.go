@@ -315,8 +315,10 @@ func TestAdversarialCompileSizes(t *testing.T) {
 // almost matches everywhere. A position-by-position search costs the
 // request length times the chunk length here (seconds for a 1 MiB request);
 // the matcher's Knuth-Morris-Pratt and shift-and searches keep it linear in
-// the request: folded chunks cost the same at every length, '?' chunks one
-// step per character and per 64 characters of the chunk.
+// the request: folded chunks cost the same at every length; '?' chunks cost
+// one step per live partial match while there are few, and one per 64
+// characters of the longest partial match otherwise (a run of one
+// character repeated is skipped once the state stops changing).
 func BenchmarkAdversarialLongChunk(b *testing.B) {
 	const n = 64 << 10
 	for _, l := range []int{16, 256, 4096} {

@@ -27,7 +27,7 @@ type Policy struct {
 // `Statement[0].Condition.IpAddress."acs:SourceIp"[1]`); it is empty when
 // the document as a whole is at fault. Err is one of policy's sentinel
 // errors: policy.ErrMissing, policy.ErrInvalid, policy.ErrConflict,
-// policy.ErrUnknownElement or policy.ErrLimit.
+// policy.ErrDuplicateKey, policy.ErrUnknownElement or policy.ErrLimit.
 type CompileError struct {
 	PolicyID string // the ID of the policy at fault
 	Index    int    // the position of that policy in Compile's arguments
@@ -122,12 +122,13 @@ type principals struct {
 
 // cond is one compiled condition: an operator on one key.
 type cond struct {
-	op   policy.Operator // as written
-	pos  policy.Operator // positive form of op
-	neg  bool
-	key  string // as written
-	nkey string // normalised for lookup
-	slot int    // fixed Context slot, or -1
+	op       policy.Operator // as written, without IfExists
+	pos      policy.Operator // positive form of op
+	neg      bool
+	ifExists bool   // the IfExists form: an absent key makes the condition true
+	key      string // as written
+	nkey     string // normalised for lookup
+	slot     int    // fixed Context slot, or -1
 	// principalARN is set for acs:PrincipalARN, which falls back to
 	// Request.Principal.ARN when the context does not set it.
 	principalARN bool
@@ -147,7 +148,8 @@ type cond struct {
 // re-checks what Parse guarantees (a valid Effect, exactly one of Action and
 // NotAction, Resource or NotResource as the document's kind requires,
 // non-empty patterns that are valid UTF-8, valid operators with at least one
-// value each, Principal only in trust documents) and re-parses every
+// value each, no key twice under one operator (policy.CanonicalKey),
+// Principal only in trust documents) and re-parses every
 // condition value from its Raw text. The documents are not retained; later
 // changes to them do not affect the Evaluator.
 //
@@ -251,13 +253,51 @@ func compileStatement(kind policy.Kind, st *policy.Statement, path string) (stmt
 	}
 	if len(st.Condition) > 0 {
 		s.conds = make([]cond, len(st.Condition))
+		var seen map[condName]bool
 		for i := range st.Condition {
-			if err := compileCond(&s.conds[i], &st.Condition[i], path+".Condition"); err != nil {
+			cd := &s.conds[i]
+			if err := compileCond(cd, &st.Condition[i], path+".Condition"); err != nil {
 				return s, err
+			}
+			// One operator block names each key once, under
+			// policy.CanonicalKey (spec §13 D23), as Parse checks; a
+			// document built in code with twins could not be printed.
+			name := condName{cd.op, cd.ifExists, cd.nkey}
+			dup := false
+			if seen != nil {
+				dup = seen[name]
+			} else {
+				for j := range i {
+					if c := &s.conds[j]; c.op == cd.op && c.ifExists == cd.ifExists && c.nkey == cd.nkey {
+						dup = true
+					}
+				}
+			}
+			if dup {
+				return s, errAt(condPath(path+".Condition", &st.Condition[i]), policy.ErrDuplicateKey,
+					"key "+strconv.Quote(cd.key)+" appears twice under "+st.Condition[i].OperatorName()+" (key names ignore ASCII case before the first '/')")
+			}
+			if i == 16 {
+				seen = make(map[condName]bool, len(st.Condition))
+				for j := range i {
+					c := &s.conds[j]
+					seen[condName{c.op, c.ifExists, c.nkey}] = true
+				}
+			}
+			if seen != nil {
+				seen[name] = true
 			}
 		}
 	}
 	return s, nil
+}
+
+// condName identifies a condition within its statement: the operator as
+// written and the canonical key.
+type condName struct {
+	op       policy.Operator
+	ifExists bool
+	nkey     string
 }
 
 // compilePatterns compiles action (fold) or resource patterns and reports
@@ -321,7 +361,7 @@ func compilePrincipal(pr *policy.Principal, path string) (*principals, *CompileE
 }
 
 func condPath(path string, c *policy.Condition) string {
-	return path + "." + c.Operator.String() + "." + strconv.Quote(c.Key)
+	return path + "." + c.OperatorName() + "." + strconv.Quote(c.Key)
 }
 
 func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
@@ -336,7 +376,7 @@ func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
 		return errAt(path, policy.ErrMissing, "a condition needs at least one value")
 	}
 	op := c.Operator
-	*cd = cond{op: op, pos: op.Positive(), neg: op.Negated(), key: c.Key, nkey: normKey(c.Key)}
+	*cd = cond{op: op, pos: op.Positive(), neg: op.Negated(), ifExists: c.IfExists, key: c.Key, nkey: normKey(c.Key)}
 	cd.slot = slotOf(cd.nkey)
 	cd.principalARN = cd.nkey == keyPrincipalARN
 	cd.raws = make([]string, len(c.Values))
@@ -344,7 +384,7 @@ func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
 		raw := v.Raw
 		cd.raws[i] = raw
 		bad := func(what string) *CompileError {
-			return errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, op.String()+" value "+strconv.Quote(raw)+" is not "+what)
+			return errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, c.OperatorName()+" value "+strconv.Quote(raw)+" is not "+what)
 		}
 		switch op.Family() {
 		case policy.FamilyString:

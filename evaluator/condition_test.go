@@ -2,6 +2,9 @@ package evaluator
 
 import (
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // withCond returns an Allow (or Deny) arms:* statement with one condition.
@@ -29,7 +32,7 @@ func TestDecideConditions(t *testing.T) {
 		{"StringEquals case-sensitive", allowIf("StringEquals", "k", `"v"`), a, res, kv{"k": {"V"}}, ImplicitDeny},
 		{"StringEquals OR over policy values", allowIf("StringEquals", "k", `["x","v"]`), a, res, kv{"k": {"v"}}, Allow},
 		{"StringEquals absent key", allowIf("StringEquals", "k", `"v"`), a, res, nil, ImplicitDeny},
-		{"StringEquals key name exact", allowIf("StringEquals", "k", `"v"`), a, res, kv{"K": {"v"}}, ImplicitDeny},
+		{"StringEquals key name folds (D23)", allowIf("StringEquals", "k", `"v"`), a, res, kv{"K": {"v"}}, Allow},
 		{"StringEquals literal star", allowIf("StringEquals", "k", `"a*"`), a, res, kv{"k": {"abc"}}, ImplicitDeny},
 		{"StringNotEquals hit", allowIf("StringNotEquals", "k", `"v"`), a, res, kv{"k": {"w"}}, Allow},
 		{"StringNotEquals miss", allowIf("StringNotEquals", "k", `"v"`), a, res, kv{"k": {"v"}}, ImplicitDeny},
@@ -80,7 +83,11 @@ func TestDecideConditions(t *testing.T) {
 		{"IpAddress outside", allowIf("IpAddress", "acs:SourceIp", `"10.0.0.0/8"`), a, res, kv{"acs:SourceIp": {"11.0.0.1"}}, ImplicitDeny},
 		{"IpAddress bare address", allowIf("IpAddress", "acs:SourceIp", `["192.168.0.0/16","172.16.215.218"]`), a, res, kv{"acs:SourceIp": {"172.16.215.218"}}, Allow},
 		{"IpAddress v6", allowIf("IpAddress", "acs:SourceIp", `"2001:db8::/32"`), a, res, kv{"acs:SourceIp": {"2001:db8::1"}}, Allow},
-		{"IpAddress no cross-family", allowIf("IpAddress", "acs:SourceIp", `"0.0.0.0/0"`), a, res, kv{"acs:SourceIp": {"::ffff:10.1.2.3"}}, ImplicitDeny},
+		// Spec §13 D25 supersedes §4.5 here: a mapped request is its IPv4
+		// address.
+		{"IpAddress mapped request is IPv4 (D25)", allowIf("IpAddress", "acs:SourceIp", `"0.0.0.0/0"`), a, res, kv{"acs:SourceIp": {"::ffff:10.1.2.3"}}, Allow},
+		{"IpAddress no cross-family", allowIf("IpAddress", "acs:SourceIp", `"0.0.0.0/0"`), a, res, kv{"acs:SourceIp": {"2001:db8::1"}}, ImplicitDeny},
+		{"IpAddress no cross-family v6 block", allowIf("IpAddress", "acs:SourceIp", `"::/0"`), a, res, kv{"acs:SourceIp": {"10.1.2.3"}}, ImplicitDeny},
 		{"IpAddress malformed allow", allowIf("IpAddress", "acs:SourceIp", `"10.0.0.0/8"`), a, res, kv{"acs:SourceIp": {"abc"}}, ImplicitDeny},
 		{"IpAddress zoned request is unknown", denyIf("IpAddress", "acs:SourceIp", `"fe80::/10"`), a, res, kv{"acs:SourceIp": {"fe80::1%eth0"}}, ExplicitDeny},
 		{"NotIpAddress outside", denyIf("NotIpAddress", "acs:SourceIp", `"10.0.0.0/8"`), a, res, kv{"acs:SourceIp": {"8.8.8.8"}}, ExplicitDeny},
@@ -111,4 +118,25 @@ func TestDecideConditions(t *testing.T) {
 		{"deny true AND unknown applies", []string{allow(`"*"`, `"*"`), `{"Version":"1","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"},"Bool":{"acs:SecureTransport":"false"}}}]}`}, a, res, kv{"acs:SourceIp": {"abc"}, "acs:SecureTransport": {"false"}}, ExplicitDeny},
 		{"empty Condition is no-op", []string{`{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{}}]}`}, a, res, nil, Allow},
 	})
+}
+
+// TestKeyNameCaseD23 is the issue's repro for spec §13 D23: a Deny on
+// StringLike {"oss:prefix": "secret/*"} must fire for a request carrying
+// oss:Prefix=secret/2024/ (it was an Allow when only acs: keys folded), in
+// Decide, Explain and the reference; Explain cites the key as written in
+// the policy.
+func TestKeyNameCaseD23(t *testing.T) {
+	docs := denyIf("StringLike", "oss:prefix", `"secret/*"`)
+	e := compileJSON(t, docs...)
+	r := Request{Action: "arms:GetTrace", Resource: res, Context: ctx(kv{"oss:Prefix": {"secret/2024/"}})}
+	assert.Equal(t, ExplicitDeny, e.Decide(r))
+	assert.Equal(t, ExplicitDeny, e.Explain(r).Decision)
+	assert.Equal(t, ExplicitDeny, referenceDecide(refPolicies(t, docs), r))
+
+	r.Context = ctx(kv{"OSS:PREFIX": {"public/"}})
+	x := e.Explain(r)
+	assert.Equal(t, Allow, x.Decision)
+	require.Len(t, x.NearMisses, 1)
+	assert.Equal(t, "oss:prefix", x.NearMisses[0].Key)
+	assert.Equal(t, `no value of "public/" matches "secret/*"`, x.NearMisses[0].Reason, "the key was found under another case")
 }

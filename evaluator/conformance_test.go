@@ -28,9 +28,10 @@ type conformanceCase struct {
 			ARN       string `json:"arn"`
 		} `json:"principal"`
 	} `json:"request"`
-	Expect  string `json:"expect"`
-	Note    string `json:"note"`
-	Comment string `json:"comment"`
+	Expect      string `json:"expect"`
+	Note        string `json:"note"`
+	Comment     string `json:"comment"`
+	Description string `json:"description"` // why the expected value follows from the spec
 }
 
 func parsePrincipalType(s string) (PrincipalType, bool) {

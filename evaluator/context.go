@@ -3,6 +3,8 @@ package evaluator
 import (
 	"net/netip"
 	"time"
+
+	"github.com/ramauthz/ramauthz/policy"
 )
 
 // The condition keys kept in fixed slots of a Context, in their normalised
@@ -38,56 +40,14 @@ func slotOf(k string) int {
 	return -1
 }
 
-// foldEnd returns how many leading bytes of key k are compared without
-// regard to ASCII case (spec §4.7): for keys that start with "acs:" (in any
-// case), the name up to the first '/', so that acs:SourceIp and acs:sourceip
-// are one key while the tag name in acs:ResourceTag/<tag> keeps its case;
-// for every other key, none.
-func foldEnd(k string) int {
-	if len(k) < 4 || k[0]|0x20 != 'a' || k[1]|0x20 != 'c' || k[2]|0x20 != 's' || k[3] != ':' {
-		return 0
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] == '/' {
-			return i
-		}
-	}
-	return len(k)
-}
-
-// isNormKey reports whether k is already in the form normKey returns.
-func isNormKey(k string) bool {
-	end := foldEnd(k)
-	for i := 0; i < end; i++ {
-		if c := k[i]; c >= 'A' && c <= 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// appendNormKey appends the normalised form of k to b.
-func appendNormKey(b []byte, k string) []byte {
-	end := foldEnd(k)
-	for i := 0; i < end; i++ {
-		c := k[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	return append(b, k[end:]...)
-}
-
-// normKey returns the form of a condition key used for lookups: its
-// case-insensitive part (foldEnd) in lower case. It allocates only when k
-// has upper-case letters in that part.
-func normKey(k string) string {
-	if isNormKey(k) {
-		return k
-	}
-	return string(appendNormKey(make([]byte, 0, len(k)), k))
-}
+// The condition-key rule (spec §13 D23: ASCII case ignored before the first
+// '/', for every key) lives in package policy, which the parser's duplicate
+// check also uses; these are the evaluator's names for it. normKey is the
+// form compile and Context use for lookups; isNormKey and appendNormKey
+// let Context normalise without allocating.
+func normKey(k string) string                 { return policy.CanonicalKey(k) }
+func isNormKey(k string) bool                 { return policy.IsCanonicalKey(k) }
+func appendNormKey(b []byte, k string) []byte { return policy.AppendCanonicalKey(b, k) }
 
 // values is what a Context holds for one key: the strings as given and each
 // string read ahead as the typed values conditions compare (reqValue). For
@@ -142,10 +102,11 @@ const indexMin = 8
 // as the type a condition expects are kept; the comparison then is unknown,
 // see Evaluator.Decide).
 //
-// Key names that start with "acs:" are matched case-insensitively
-// (acs:sourceip and acs:SourceIp are the same key; for keys with a '/', such
-// as acs:ResourceTag/Env, only the part before the '/' is case-insensitive).
-// All other keys are matched exactly.
+// Key names are matched without regard to ASCII case before the first '/'
+// (spec §13 D23, policy.CanonicalKey): acs:sourceip and acs:SourceIp are the
+// same key, as are oss:prefix and oss:Prefix; for keys with a '/', such as
+// acs:ResourceTag/Env, the part from the '/' on is exact. Setting a key that
+// is the same as an earlier one under this rule replaces it.
 //
 // Filling reads every value ahead as an IP address, a date-time, a number
 // and a bool, so Decide and Explain never parse; Decide reads the context
@@ -264,9 +225,11 @@ func (c *Context) CopyFrom(src *Context) {
 }
 
 // SetSourceIP sets acs:SourceIp to the address a, whose string form (for
-// Get, string operators and Explain) is a.String(). It allocates nothing.
-// The zero Addr is stored as the string "invalid IP", and an address with a
-// zone as its string form; no IP condition accepts either.
+// Get, string operators and Explain) is a.String(). An IPv4-mapped address
+// (::ffff:203.0.113.7) is stored as the IPv4 address it maps (203.0.113.7;
+// spec §13 D25). It allocates nothing. The zero Addr is stored as the string
+// "invalid IP", and an address with a zone as its string form; no IP
+// condition accepts either.
 func (c *Context) SetSourceIP(a netip.Addr) {
 	v, ok := ipValue(a)
 	if !ok {

@@ -30,17 +30,30 @@ func TestContext(t *testing.T) {
 		require.True(t, ok)
 		assert.Equal(t, []string{"a", "b"}, got)
 		_, ok = c.Get("K")
-		assert.False(t, ok, "non-acs keys are exact")
+		assert.True(t, ok, "every key name ignores ASCII case before '/' (spec §13 D23)")
 	})
-	t.Run("acs names fold, other keys do not", func(t *testing.T) {
+	t.Run("names fold before the first slash, for every key", func(t *testing.T) {
 		var c Context
 		c.Set("ACS:ResourceTag/Env", "prod")
 		_, ok := c.Get("acs:resourcetag/Env")
 		assert.True(t, ok)
 		_, ok = c.Get("acs:resourcetag/env")
-		assert.False(t, ok)
+		assert.False(t, ok, "the tag name after '/' is exact")
 		c.Set("acsx", "1")
 		_, ok = c.Get("ACSX")
+		assert.True(t, ok)
+		c.Set("oss:Prefix", "secret/2024/")
+		got, ok := c.Get("OSS:PREFIX")
+		assert.True(t, ok)
+		assert.Equal(t, []string{"secret/2024/"}, got)
+		c.Set("oss:prefix", "public/")
+		got, _ = c.Get("oss:Prefix")
+		assert.Equal(t, []string{"public/"}, got, "a case twin replaces the earlier key")
+		c.Set("ecs:Tag/Team", "a")
+		c.Set("ECS:tag/team", "b")
+		got, _ = c.Get("ecs:tag/Team")
+		assert.Equal(t, []string{"a"}, got, "Team and team after '/' are two keys")
+		_, ok = c.Get("ſts:ExternalId") // U+017F is not ASCII: no folding
 		assert.False(t, ok)
 	})
 	t.Run("set replaces and copies", func(t *testing.T) {
@@ -151,7 +164,7 @@ func TestRequestIPAgreesWithNetip(t *testing.T) {
 		if err != nil || a.Zone() != "" {
 			return netip.Addr{}
 		}
-		return a
+		return a.Unmap() // spec §13 D25: a mapped address is its IPv4 address
 	}
 	seeds := []string{"10.1.2.3", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3",
 		"::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1::2::3",

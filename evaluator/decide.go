@@ -200,12 +200,16 @@ func (s *stmt) condition(q *query) tri {
 }
 
 // eval evaluates one condition against the request (spec §4.1, §4.3, §4.8,
-// §4.9). The positive form is computed first: OR over the request's values,
-// false for an absent key; a negated operator inverts it, which makes it
-// true for an absent key and NOR over several values.
+// §4.9, §13 D22). The positive form is computed first: OR over the request's
+// values, false for an absent key; a negated operator inverts it, which
+// makes it true for an absent key and NOR over several values. An IfExists
+// condition on an absent key is true, whatever its operator.
 func (cd *cond) eval(q *query) tri {
 	hit := triFalse
 	strs, vals := q.keyValues(cd)
+	if len(vals) == 0 && cd.ifExists {
+		return triTrue
+	}
 	for i := range vals {
 		switch cd.matchValue(strs[i], &vals[i]) {
 		case triTrue:

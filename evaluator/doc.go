@@ -12,11 +12,14 @@
 // without regard to ASCII case and resources case-sensitively; '*' matches
 // any run of characters, including none and including ':' and '/'; '?'
 // matches one character (one UTF-8 code point); patterns match whole
-// strings. Conditions support the 21 RAM operators, with OR over a key's
-// values, AND across keys and operators, NOR for negated operators, and a
-// third truth value, unknown, for request values that do not parse: an Allow
-// needs its conditions to be true, a Deny applies when they are true or
-// unknown.
+// strings. Conditions support the 21 RAM operators and their IfExists forms
+// (true when the key is absent), with OR over a key's values, AND across
+// keys and operators, NOR for negated operators, and a third truth value,
+// unknown, for request values that do not parse: an Allow needs its
+// conditions to be true, a Deny applies when they are true or unknown.
+// Condition key names ignore ASCII case before the first '/'
+// (policy.CanonicalKey), and an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is
+// compared as the IPv4 address it maps (spec §13 D22, D23, D25).
 //
 // Compile files every action pattern in a radix tree under its literal
 // prefix (one tree per effect), so Decide only meets the statements whose

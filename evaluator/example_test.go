@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/policy"
@@ -92,7 +93,7 @@ func ExampleContext() {
 	var c evaluator.Context
 	c.Set("acs:SourceIp", "10.1.2.3")
 	c.Set("acs:TagKeys", "env", "team") // a multi-valued key
-	ip, _ := c.Get("ACS:SOURCEIP")      // acs: key names are case-insensitive
+	ip, _ := c.Get("ACS:SOURCEIP")      // key names ignore ASCII case before the first '/'
 	tags, _ := c.Get("acs:TagKeys")
 	fmt.Println(ip, tags)
 	c.Reset()
@@ -101,6 +102,31 @@ func ExampleContext() {
 	// Output:
 	// [10.1.2.3] [env team]
 	// false
+}
+
+// A time window written with the IfExists operators (spec §13 D22): the
+// conditions hold inside the window and when the request carries no time at
+// all; outside the window, Explain names the operator as written.
+func ExampleEvaluator_Explain_ifExists() {
+	doc, _ := policy.Parse([]byte(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:*","Resource":"*",
+		"Condition":{"DateGreaterThanIfExists":{"acs:CurrentTime":"2026-03-31T09:00:00+08:00"},
+		             "DateLessThanIfExists":{"acs:CurrentTime":"2026-03-31T18:00:00+08:00"}}}]}`))
+	e, _ := evaluator.Compile(evaluator.Policy{ID: "office-hours", Document: doc})
+	r := evaluator.Request{Action: "ecs:StartInstance", Resource: "acs:ecs:cn-hangzhou:1234567890123456:instance/i-1"}
+	fmt.Println(e.Decide(r)) // no acs:CurrentTime: the IfExists conditions hold
+
+	var c evaluator.Context
+	c.SetCurrentTime(time.Date(2026, 3, 31, 2, 0, 0, 0, time.UTC)) // 10:00 in Beijing
+	r.Context = &c
+	fmt.Println(e.Decide(r))
+
+	c.SetCurrentTime(time.Date(2026, 3, 31, 11, 0, 0, 0, time.UTC)) // 19:00 in Beijing
+	x := e.Explain(r)
+	fmt.Println(x.Decision, x.NearMisses[0].OperatorName())
+	// Output:
+	// Allow
+	// Allow
+	// ImplicitDeny DateLessThanIfExists
 }
 
 func ExampleParseDecision() {

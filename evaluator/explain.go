@@ -33,10 +33,22 @@ type Match struct {
 type NearMiss struct {
 	Match
 	Operator policy.Operator // the operator of the failing condition
-	Key      string          // its key, as written in the policy
+	// IfExists is set when the operator was written in its IfExists form
+	// (Operator is then the base operator; OperatorName gives the name).
+	IfExists bool
+	Key      string // its key, as written in the policy
 	// Reason says what went wrong, such as "key absent" or
 	// `value "abc" is not an IP address`.
 	Reason string
+}
+
+// OperatorName returns the operator of the failing condition as written in
+// the policy, such as "DateLessThanIfExists" ("" when no condition is named).
+func (n NearMiss) OperatorName() string {
+	if !n.Operator.Valid() {
+		return ""
+	}
+	return policy.Condition{Operator: n.Operator, IfExists: n.IfExists}.OperatorName()
 }
 
 // Explain evaluates r like Decide and also reports which statements applied
@@ -87,7 +99,7 @@ func (s *stmt) nearMiss(m Match, q *query, t tri) NearMiss {
 	for i := range s.conds {
 		cd := &s.conds[i]
 		if cd.eval(q) == t {
-			return NearMiss{Match: m, Operator: cd.op, Key: cd.key, Reason: cd.reason(q, t)}
+			return NearMiss{Match: m, Operator: cd.op, IfExists: cd.ifExists, Key: cd.key, Reason: cd.reason(q, t)}
 		}
 	}
 	return NearMiss{Match: m, Reason: "condition not met"}
@@ -184,7 +196,7 @@ func (x Explanation) String() string {
 		n.Match.write(&b)
 		b.WriteString(": ")
 		if n.Operator.Valid() {
-			b.WriteString(n.Operator.String())
+			b.WriteString(n.OperatorName())
 			b.WriteByte(' ')
 			b.WriteString(strconv.Quote(n.Key))
 			b.WriteString(": ")

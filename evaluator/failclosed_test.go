@@ -116,7 +116,9 @@ func TestFailClosedContext(t *testing.T) {
 		{"nil context, Allow on IpAddress", officeOnly, nil, ImplicitDeny},
 		{"nil context, Deny on NotIpAddress", denyOutside, nil, ExplicitDeny},
 		{"zero context, Deny on NotIpAddress", denyOutside, &Context{}, ExplicitDeny},
-		{"non-acs key in another case is another key", tagged, otherCase, ImplicitDeny},
+		// Spec §13 D23 (superseding §4.7): every key name ignores ASCII
+		// case before the first '/', so Team is the key team.
+		{"non-acs key in another case is the same key", tagged, otherCase, Allow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/ramauthz/ramauthz/policy"
@@ -26,16 +27,16 @@ func (s *bytesSource) pick(list []string) string { return list[s.next()%len(list
 var (
 	actionPieces   = []string{"arms", "ARMS", "cms", ":", "Get", "get", "Trace", "*", "?", "*", "é", "x", "a"}
 	resourcePieces = []string{"acs:", "arms", ":", "*", "?", "/", "dash", "Dash", "é", "1", "*"}
-	condKeys       = []string{"acs:SourceIp", "ACS:sourceip", "k", "acs:CurrentTime", "n", "acs:SecureTransport"}
+	condKeys       = []string{"acs:SourceIp", "ACS:sourceip", "k", "K", "acs:CurrentTime", "n", "acs:SecureTransport"}
 	familyValues   = map[policy.Family][]string{
 		policy.FamilyString:  {"a", "A", "a*", "?b", "é", "", "10.1.2.3"},
 		policy.FamilyNumeric: {"0", "20", "100", "-1.5", "100.0"},
 		policy.FamilyDate:    {"2019-08-12T17:00:00+08:00", "2019-08-12T09:00:00Z", "2030-01-01T00:00:00Z"},
 		policy.FamilyBool:    {"true", "false", "TRUE"},
-		policy.FamilyIP:      {"10.0.0.0/8", "10.1.2.3", "2001:db8::/32", "0.0.0.0/0"},
+		policy.FamilyIP:      {"10.0.0.0/8", "10.1.2.3", "2001:db8::/32", "0.0.0.0/0", "::ffff:10.0.0.0/104", "::/0"},
 	}
 	requestValues = []string{"a", "A", "abc", "é", "20", "100", "1e3", "-1.5", "2019-08-12T09:00:00Z",
-		"2019-08-12T17:00:00+08:00", "yesterday", "true", "False", "maybe", "10.1.2.3", "11.0.0.1", "2001:db8::1", "::ffff:10.1.2.3"}
+		"2019-08-12T17:00:00+08:00", "yesterday", "true", "False", "maybe", "10.1.2.3", "11.0.0.1", "2001:db8::1", "::ffff:10.1.2.3", "0:0:0:0:0:ffff:b00:1"}
 )
 
 func (s *bytesSource) pattern(pieces []string) string {
@@ -77,8 +78,11 @@ func genPolicies(t testing.TB, s *bytesSource) []Policy {
 				st.Resource = s.patterns(resourcePieces)
 			}
 			for c := 0; c < s.next()%3; c++ {
-				op := policy.Operator(1 + s.next()%21)
-				cond := policy.Condition{Operator: op, Key: s.pick(condKeys)}
+				// 42 operator names: the 21 operators and their IfExists
+				// forms (spec §13 D22).
+				n := s.next() % 42
+				op := policy.Operator(1 + n%21)
+				cond := policy.Condition{Operator: op, IfExists: n >= 21, Key: s.pick(condKeys)}
 				for v := 0; v < 1+s.next()%2; v++ {
 					raw := s.pick(familyValues[op.Family()])
 					val, err := policy.ParseValue(op, raw)
@@ -87,7 +91,13 @@ func genPolicies(t testing.TB, s *bytesSource) []Policy {
 					}
 					cond.Values = append(cond.Values, val)
 				}
-				st.Condition = append(st.Condition, cond)
+				// One operator block names a key once (spec §13 D23):
+				// a twin is not a valid document.
+				if !slices.ContainsFunc(st.Condition, func(c policy.Condition) bool {
+					return c.Operator == cond.Operator && c.IfExists == cond.IfExists && policy.CanonicalKey(c.Key) == policy.CanonicalKey(cond.Key)
+				}) {
+					st.Condition = append(st.Condition, cond)
+				}
 			}
 			d.Statements = append(d.Statements, st)
 		}

@@ -82,8 +82,7 @@ func refCompare(op policy.Operator, rv, pv string) int {
 		if err != nil || a.Zone() != "" {
 			return refU
 		}
-		p, _ := policy.ParseIPValue(pv)
-		return truth(p.Contains(a))
+		return truth(refInBlock(a, pv))
 	}
 	var c int
 	switch op.Family() {
@@ -116,16 +115,43 @@ func refCompare(op policy.Operator, rv, pv string) int {
 	panic("unreachable operator " + op.String())
 }
 
+// refInBlock: is address a in the block (or bare address) pv? Spec §13
+// D25 and §4.5: a request address inside ::ffff:0:0/96 is the IPv4 address
+// it maps; an IPv4 address is in an IPv4 block that contains it, or in a
+// block of at least 96 bits inside ::ffff:0:0/96 that contains its mapped
+// form; any other IPv6 block (::/0 included) holds IPv6 addresses only.
+// Nothing else (NAT64, 6to4, ::a.b.c.d) is translated.
+func refInBlock(a netip.Addr, pv string) bool {
+	var p netip.Prefix
+	if strings.Contains(pv, "/") {
+		p = netip.MustParsePrefix(pv).Masked()
+	} else {
+		b := netip.MustParseAddr(pv)
+		p = netip.PrefixFrom(b, b.BitLen())
+	}
+	if a.Is4In6() {
+		a = a.Unmap()
+	}
+	if !a.Is4() {
+		return p.Contains(a)
+	}
+	if p.Addr().Is4() {
+		return p.Contains(a)
+	}
+	mappedBlock := p.Bits() >= 96 && netip.MustParsePrefix("::ffff:0:0/96").Contains(p.Addr())
+	return mappedBlock && p.Contains(netip.AddrFrom16(a.As16()))
+}
+
 func refCondition(c policy.Condition, r Request) int {
 	var vals []string
 	if r.Context != nil {
 		vals, _ = r.Context.Get(c.Key)
 	}
-	if len(vals) == 0 && strings.EqualFold(c.Key, "acs:PrincipalARN") && r.Principal.ARN != "" {
+	if len(vals) == 0 && refFold(c.Key) == "acs:principalarn" && r.Principal.ARN != "" {
 		vals = []string{r.Principal.ARN}
 	}
 	if len(vals) == 0 {
-		if c.Operator.Negated() {
+		if c.IfExists || c.Operator.Negated() {
 			return refT
 		}
 		return refF

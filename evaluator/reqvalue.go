@@ -66,7 +66,9 @@ func requestIP(s string) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
-	return a
+	// Spec §13 D25: an IPv4-mapped address (::ffff:a.b.c.d, in any
+	// spelling) is compared as the IPv4 address it maps.
+	return a.Unmap()
 }
 
 // parseIPv4 reads dotted-decimal IPv4 as netip.ParseAddr does: four
@@ -151,15 +153,16 @@ func ipv6Shaped(s string) bool {
 	return groups == 8
 }
 
-// ipValue is the value SetSourceIP stores for a: the address itself, read
-// as requestIP would read a.String(). A zoned address is not an address for
+// ipValue is the value SetSourceIP stores for a: the address itself
+// (unmapped), read as requestIP would read a.String(). A zoned address is not an address for
 // conditions; its string form is kept (ok false) since text cannot rebuild
 // it from an invalid ip.
 func ipValue(a netip.Addr) (v reqValue, ok bool) {
 	if !a.IsValid() || a.Zone() != "" {
 		return reqValue{}, false
 	}
-	return reqValue{ip: a, flags: valText}, true
+	// Spec §13 D25: a mapped address is stored as the IPv4 address.
+	return reqValue{ip: a.Unmap(), flags: valText}, true
 }
 
 // timeValue is the value SetCurrentTime stores for t: the instant in UTC,

@@ -21,9 +21,13 @@
 //     booleans and null are errors;
 //   - a statement has exactly one of Action and NotAction, and (in identity
 //     and session documents) exactly one of Resource and NotResource;
-//   - condition operators come from a closed list of 21 names; AWS-only forms
-//     (IfExists, Null, ForAnyValue:, Arn*, Binary*) are rejected so that a typo
-//     can never silently switch a condition off;
+//   - condition operators come from a closed list of 21 names, each also in
+//     its IfExists form (Condition.IfExists); the other AWS forms (Null,
+//     ForAnyValue:, ForAllValues:, Arn*, Binary*) are rejected as not
+//     supported by this library, so that a typo can never silently switch a
+//     condition off;
+//   - within one operator block, condition keys are unique under
+//     CanonicalKey: "oss:Prefix" and "oss:prefix" are one key, named twice;
 //   - condition values are parsed for their operator's family when the
 //     document is parsed: numbers are exact decimals, dates are RFC 3339
 //     date-times with a zone, booleans are "true" or "false" in any case, IP

@@ -11,7 +11,9 @@ import (
 var (
 	// ErrSyntax: the input is not valid JSON (or not valid UTF-8).
 	ErrSyntax = errors.New("invalid JSON")
-	// ErrDuplicateKey: an object has two members with the same name.
+	// ErrDuplicateKey: an object has two members with the same name, or an
+	// operator block of a Condition names one key twice under
+	// CanonicalKey ("oss:Prefix" and "oss:prefix"; spec §13 D23).
 	ErrDuplicateKey = errors.New("duplicate member name")
 	// ErrUnknownElement: an element name is not part of the language, or
 	// differs from a known name only in case.

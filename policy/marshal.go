@@ -10,7 +10,7 @@ import (
 // Sid, Effect, Action/NotAction, Resource/NotResource, Principal, Condition;
 // a string-or-list element with one entry as a plain string and with several
 // as a list; conditions grouped by operator in the order of the Operator
-// constants, keys sorted. Values are printed as written (Value.Raw), with
+// constants (each plain form before its IfExists form), keys sorted. Values are printed as written (Value.Raw), with
 // only the escapes JSON requires.
 //
 // The canonical form is never longer than the minified input it was parsed
@@ -66,12 +66,12 @@ func (s *Statement) appendJSON(b []byte) []byte {
 	if s.Condition != nil {
 		b = append(b, `,"Condition":{`...)
 		for i, c := range s.Condition {
-			newOp := i == 0 || s.Condition[i-1].Operator != c.Operator
+			newOp := i == 0 || s.Condition[i-1].Operator != c.Operator || s.Condition[i-1].IfExists != c.IfExists
 			if newOp {
 				if i > 0 {
 					b = append(b, "},"...)
 				}
-				b = appendString(b, c.Operator.String())
+				b = appendString(b, c.OperatorName())
 				b = append(b, ":{"...)
 			} else {
 				b = append(b, ',')

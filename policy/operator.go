@@ -1,9 +1,13 @@
 package policy
 
+import "strings"
+
 // Operator is a condition operator. The list is closed: the 21 operators of
-// the RAM policy language. Names are matched exactly; anything else (including
-// AWS-only forms such as StringEqualsIfExists, Null or ForAnyValue:...) is
-// rejected by Parse.
+// the RAM policy language (spec §4.2). Each may also be written with the
+// suffix "IfExists" (spec §13 D22); Parse records that form in
+// Condition.IfExists, not in the Operator. Names are matched exactly;
+// anything else (including the AWS-only forms Null, ForAnyValue:...,
+// ForAllValues:..., Arn* and Binary*) is rejected by Parse.
 //
 // The zero value is not a valid operator.
 type Operator uint8
@@ -98,7 +102,8 @@ func Operators() []Operator {
 }
 
 // ParseOperator returns the operator with exactly the given name. It reports
-// false for every other string, including names that differ only in case.
+// false for every other string, including names that differ only in case
+// and IfExists forms (see ParseOperatorName).
 func ParseOperator(name string) (Operator, bool) {
 	for op := StringEquals; op <= NotIpAddress; op++ {
 		if operatorNames[op] == name {
@@ -106,6 +111,26 @@ func ParseOperator(name string) (Operator, bool) {
 		}
 	}
 	return 0, false
+}
+
+// ifExistsSuffix turns an operator name into its IfExists form.
+const ifExistsSuffix = "IfExists"
+
+// ParseOperatorName reads an operator name as written in a Condition block:
+// one of the 21 operator names, optionally followed by "IfExists"
+// ("StringEqualsIfExists", "NotIpAddressIfExists"; spec §13 D22). It
+// reports false for every other string, including names that differ only in
+// case.
+func ParseOperatorName(name string) (op Operator, ifExists bool, ok bool) {
+	if op, ok = ParseOperator(name); ok {
+		return op, false, true
+	}
+	if base, cut := strings.CutSuffix(name, ifExistsSuffix); cut {
+		if op, ok = ParseOperator(base); ok {
+			return op, true, true
+		}
+	}
+	return 0, false, false
 }
 
 // Valid reports whether op is one of the 21 operators.

@@ -812,7 +812,7 @@ func (p *parser) conditions(m *member) []Condition {
 	for i := range ops {
 		om := &ops[i]
 		p.push(om.name)
-		op, ok := ParseOperator(om.name)
+		op, ifExists, ok := ParseOperatorName(om.name)
 		if !ok {
 			p.fail(om.keyOff, ErrUnknownElement, unknownOperatorMsg(om.name))
 			p.pop()
@@ -827,6 +827,7 @@ func (p *parser) conditions(m *member) []Condition {
 		if !p.failed() && len(keys) == 0 {
 			p.fail(om.value.Index, ErrMissing, "operator "+om.name+" names no condition key")
 		}
+		first := len(conds)
 		for k := 0; k < len(keys) && !p.failed(); k++ {
 			km := &keys[k]
 			if km.name == "" {
@@ -835,7 +836,14 @@ func (p *parser) conditions(m *member) []Condition {
 				p.pop()
 				break
 			}
-			c := Condition{Operator: op, Key: km.name}
+			if twin := sameKey(conds[first:], km.name); twin != "" {
+				p.push(km.name)
+				p.fail(km.keyOff, ErrDuplicateKey, "condition key "+quote(km.name)+" is the same key as "+quote(twin)+
+					" (key names ignore ASCII case before the first '/')")
+				p.pop()
+				break
+			}
+			c := Condition{Operator: op, IfExists: ifExists, Key: km.name}
 			p.eachString(km, func(_ int, raw string, off int) {
 				val, err := parseValue(op, raw)
 				switch {
@@ -863,26 +871,55 @@ func (p *parser) conditions(m *member) []Condition {
 	return conds
 }
 
+// sameKey returns the key of block that is the same key as name under
+// CanonicalKey (spec §13 D23), or "". Blocks are small (a document has at
+// most 6,144 characters), and the canonical form is computed without
+// allocating for keys that are already canonical.
+func sameKey(block []Condition, name string) string {
+	cn := CanonicalKey(name)
+	for i := range block {
+		if CanonicalKey(block[i].Key) == cn {
+			return block[i].Key
+		}
+	}
+	return ""
+}
+
+// sortConditions orders conditions by operator, the plain form before the
+// IfExists form, then by key.
 func sortConditions(conds []Condition) {
 	slices.SortFunc(conds, func(a, b Condition) int {
 		if a.Operator != b.Operator {
 			return int(a.Operator) - int(b.Operator)
 		}
+		if a.IfExists != b.IfExists {
+			if a.IfExists {
+				return 1
+			}
+			return -1
+		}
 		return strings.Compare(a.Key, b.Key)
 	})
 }
 
+// unsupportedOperatorMsg is the end of the message for the AWS operators the
+// library rejects (spec §13 D22).
+const unsupportedOperatorMsg = " is an AWS operator that this library does not support; Alibaba documents the " +
+	"String, Numeric, Date, Bool and IpAddress operators (21 names) and their IfExists forms"
+
 func unknownOperatorMsg(name string) string {
 	for op := StringEquals; op <= NotIpAddress; op++ {
-		if strings.EqualFold(op.String(), name) {
-			return quote(name) + " is not a condition operator; operator names are case-sensitive: did you mean " + quote(op.String()) + "?"
+		for _, known := range [...]string{op.String(), op.String() + ifExistsSuffix} {
+			if strings.EqualFold(known, name) {
+				return quote(name) + " is not a condition operator; operator names are case-sensitive: did you mean " + quote(known) + "?"
+			}
 		}
 	}
-	if strings.HasSuffix(name, "IfExists") || strings.Contains(name, ":") || name == "Null" ||
+	if strings.Contains(name, ":") || strings.HasPrefix(name, "Null") ||
 		strings.HasPrefix(name, "Arn") || strings.HasPrefix(name, "Binary") {
-		return quote(name) + " is an AWS operator that RAM does not support"
+		return quote(name) + unsupportedOperatorMsg
 	}
-	return quote(name) + " is not one of the 21 RAM condition operators"
+	return quote(name) + " is not one of the 21 RAM condition operators or their IfExists forms"
 }
 
 // parseValue parses a condition value for op's family.

@@ -101,7 +101,15 @@ func TestParseRejects(t *testing.T) {
 		{"principal federated bad", Trust, doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Federated":"acs:ram::1234567890123456:user/x"}}`), ErrInvalid, "Statement[0].Principal.Federated"},
 		{"principal ram empty list", Trust, doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":[]}}`), ErrMissing, "Statement[0].Principal.RAM"},
 		{"condition not object", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":[]}`), ErrInvalid, "Statement[0].Condition"},
-		{"unknown operator", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualsIfExists":{"k":"v"}}}`), ErrUnknownElement, "Statement[0].Condition.StringEqualsIfExists"},
+		{"unknown operator", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Null":{"k":"true"}}}`), ErrUnknownElement, "Statement[0].Condition.Null"},
+		{"ifexists twice", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualsIfExistsIfExists":{"k":"v"}}}`), ErrUnknownElement, "Statement[0].Condition.StringEqualsIfExistsIfExists"},
+		{"ifexists alone", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IfExists":{"k":"v"}}}`), ErrUnknownElement, "Statement[0].Condition.IfExists"},
+		{"ifexists case", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualsIfexists":{"k":"v"}}}`), ErrUnknownElement, "Statement[0].Condition.StringEqualsIfexists"},
+		{"ifexists bad value", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateLessThanIfExists":{"acs:CurrentTime":"2019-08-12"}}}`), ErrInvalid, `Statement[0].Condition.DateLessThanIfExists."acs:CurrentTime"`},
+		{"condition key case twins", Identity, doc(`{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringLike":{"oss:Prefix":"a/*","oss:prefix":"secret/*"}}}`), ErrDuplicateKey, `Statement[0].Condition.StringLike."oss:prefix"`},
+		{"condition key case twins acs", Identity, doc(`{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8","ACS:SOURCEIP":"11.0.0.0/8"}}}`), ErrDuplicateKey, `Statement[0].Condition.IpAddress."ACS:SOURCEIP"`},
+		{"condition key case twins before slash", Identity, doc(`{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"acs:ResourceTag/Env":"a","ACS:resourcetag/Env":"b"}}}`), ErrDuplicateKey, `Statement[0].Condition.StringEquals."ACS:resourcetag/Env"`},
+		{"condition key case twins ifexists", Identity, doc(`{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEqualsIfExists":{"ecs:Tag":"a","ECS:tag":"b"}}}`), ErrDuplicateKey, `Statement[0].Condition.StringEqualsIfExists."ECS:tag"`},
 		{"operator case", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"stringEquals":{"k":"v"}}}`), ErrUnknownElement, "Statement[0].Condition.stringEquals"},
 		{"operator not object", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":"v"}}`), ErrInvalid, "Statement[0].Condition.StringEquals"},
 		{"operator empty", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{}}}`), ErrMissing, "Statement[0].Condition.StringEquals"},
@@ -152,8 +160,17 @@ func TestParseErrorPosition(t *testing.T) {
 func TestParseErrorMessagesHelp(t *testing.T) {
 	_, err := Parse([]byte(doc(`{"effect":"Allow","Action":"*","Resource":"*"}`)))
 	assert.Contains(t, err.Error(), `did you mean "Effect"`)
-	_, err = Parse([]byte(doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualsIfExists":{"k":"v"}}}`)))
-	assert.Contains(t, err.Error(), "AWS operator")
+	// Spec §13 D22: the constructs that stay rejected say "not supported by
+	// this library" (not "by RAM") and name what Alibaba documents.
+	for _, op := range []string{"Null", "ForAnyValue:StringEquals", "ForAllValues:StringLike", "ArnLike", "BinaryEquals"} {
+		_, err = Parse([]byte(doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"` + op + `":{"k":"v"}}}`)))
+		require.Error(t, err, op)
+		assert.Contains(t, err.Error(), "AWS operator that this library does not support", op)
+		assert.Contains(t, err.Error(), "Alibaba documents the String, Numeric, Date, Bool and IpAddress operators", op)
+		assert.NotContains(t, err.Error(), "RAM does not support", op)
+	}
+	_, err = Parse([]byte(doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"stringequalsifexists":{"k":"v"}}}`)))
+	assert.Contains(t, err.Error(), `did you mean "StringEqualsIfExists"`)
 	_, err = Parse([]byte(doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"numericequals":{"k":"1"}}}`)))
 	assert.Contains(t, err.Error(), `did you mean "NumericEquals"`)
 }

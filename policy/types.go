@@ -137,12 +137,31 @@ type Principal struct {
 // with one or more values. The condition holds when any value matches (for
 // negated operators: when none matches); all conditions of a statement must
 // hold.
+//
+// IfExists marks the operator's IfExists form (StringEqualsIfExists,
+// DateLessThanIfExists, ...; spec §13 D22): when the key is absent from the
+// request the condition holds, for positive and negated operators alike;
+// when the key is present it is exactly Operator. OperatorName returns the
+// name as written.
 type Condition struct {
 	Operator Operator
+	// IfExists is true for the IfExists form of Operator.
+	IfExists bool
 	// Key is the condition key exactly as written, such as "acs:SourceIp".
+	// Two keys are the same key when CanonicalKey gives the same string
+	// for both (spec §13 D23).
 	Key string
 	// Values holds at least one value, in document order.
 	Values []Value
+}
+
+// OperatorName returns the operator as written in a policy: Operator's name,
+// followed by "IfExists" when IfExists is set ("DateLessThanIfExists").
+func (c Condition) OperatorName() string {
+	if c.IfExists {
+		return c.Operator.String() + ifExistsSuffix
+	}
+	return c.Operator.String()
 }
 
 // Value is one condition value, kept as written and pre-parsed for the

@@ -241,17 +241,32 @@ func ParseBool(s string) (bool, error) {
 // ("10.0.0.0/8", "2001:db8::/32") or a bare address ("172.16.215.218"),
 // which becomes a /32 or /128 prefix. Host bits are masked off
 // ("10.0.0.1/24" is 10.0.0.0/24). Zones ("fe80::1%eth0") are rejected.
+//
+// A block inside the IPv4-mapped range ::ffff:0:0/96 is returned as the
+// IPv4 block it maps (spec §13 D25): "::ffff:203.0.113.0/120" is
+// 203.0.113.0/24 and "::ffff:10.1.2.3" is 10.1.2.3/32. Larger IPv6 blocks
+// (prefix length below 96, such as "::/0") are returned as written and stay
+// IPv6 blocks: since request addresses in the mapped range are compared as
+// IPv4 addresses, and an IPv4 address is never inside an IPv6 block, they
+// match IPv6 requests outside the mapped range only. Other embeddings (NAT64 64:ff9b::/96, 6to4, Teredo, IPv4-compatible
+// ::a.b.c.d) are not translated.
 func ParseIPValue(s string) (netip.Prefix, error) {
+	var p netip.Prefix
 	if strings.IndexByte(s, '/') >= 0 {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
+		var err error
+		if p, err = netip.ParsePrefix(s); err != nil {
 			return netip.Prefix{}, errIP
 		}
-		return p.Masked(), nil
+		p = p.Masked()
+	} else {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return netip.Prefix{}, errIP
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
 	}
-	a, err := netip.ParseAddr(s)
-	if err != nil || a.Zone() != "" {
-		return netip.Prefix{}, errIP
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 	}
-	return netip.PrefixFrom(a, a.BitLen()), nil
+	return p, nil
 }

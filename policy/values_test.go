@@ -129,7 +129,46 @@ func TestOperators(t *testing.T) {
 		_, ok := ParseOperator(name)
 		assert.False(t, ok, name)
 	}
+	for _, name := range []string{"stringequals", "StringEqualsifexists", "IfExists", "NullIfExists", "ForAnyValue:StringEqualsIfExists", "StringEqualsIfExistsIfExists", "ArnLikeIfExists", ""} {
+		_, _, ok := ParseOperatorName(name)
+		assert.False(t, ok, name)
+	}
+	for _, op := range Operators() {
+		got, ifExists, ok := ParseOperatorName(op.String())
+		assert.True(t, ok && got == op && !ifExists, op.String())
+		got, ifExists, ok = ParseOperatorName(op.String() + "IfExists")
+		assert.True(t, ok && got == op && ifExists, op.String()+"IfExists")
+		assert.Equal(t, op.String()+"IfExists", Condition{Operator: op, IfExists: true}.OperatorName())
+		assert.Equal(t, op.String(), Condition{Operator: op}.OperatorName())
+	}
 	assert.False(t, Operator(0).Valid())
 	assert.Equal(t, "Operator(0)", Operator(0).String())
 	assert.Equal(t, Family(0), Operator(99).Family())
+}
+
+// TestParseIPValueMapped: spec §13 D25, a block inside ::ffff:0:0/96 is the
+// IPv4 block it maps; larger IPv6 blocks stay IPv6.
+func TestParseIPValueMapped(t *testing.T) {
+	for in, want := range map[string]string{
+		"::ffff:203.0.113.0/120":    "203.0.113.0/24",
+		"::ffff:203.0.113.7":        "203.0.113.7/32",
+		"0:0:0:0:0:ffff:cb00:7107":  "203.0.113.7/32",
+		"::ffff:cb00:7100/120":      "203.0.113.0/24",
+		"::ffff:203.0.113.99/120":   "203.0.113.0/24", // host bits masked first
+		"::ffff:0.0.0.0/96":         "0.0.0.0/0",
+		"::ffff:10.0.0.0/104":       "10.0.0.0/8",
+		"::ffff:0:0/95":             "::fffe:0:0/95", // beyond the mapped range: IPv6
+		"::/0":                      "::/0",
+		"::ffff:1.2.3.4/64":         "::/64",
+		"64:ff9b::203.0.113.7":      "64:ff9b::cb00:7107/128", // NAT64: not translated
+		"::203.0.113.7":             "::cb00:7107/128",        // IPv4-compatible: not translated
+		"203.0.113.0/24":            "203.0.113.0/24",
+		"2001:db8::/32":             "2001:db8::/32",
+		"::ffff:203.0.113.255/128":  "203.0.113.255/32",
+		"0000::ffff:203.0.113.0/97": "128.0.0.0/1", // 203 = 0b11001011
+	} {
+		p, err := ParseIPValue(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, p.String(), in)
+	}
 }

@@ -5,6 +5,7 @@
 //	ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
 //	              [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
 //	ramauthz test [--json] [--verbose] FILE|DIR...
+//	ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
 //	ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
 //	ramauthz help [COMMAND]
 //
@@ -49,7 +50,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{validateCmd, evalCmd, testCmd, decodeDiagnosticCmd}
+	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd, decodeDiagnosticCmd}
 }
 
 func lookup(name string) *command {
@@ -68,6 +69,7 @@ Usage:
   ramauthz eval (--policy FILE | --system NAME)... --action ACTION --resource ARN
                 [--context KEY=VALUE]... [--principal ID] [--explain] [--json]
   ramauthz test [--json] [--verbose] FILE|DIR...
+  ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
   ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
   ramauthz help [COMMAND]
 
@@ -75,6 +77,7 @@ Commands:
   validate           check policy documents; one line per problem
   eval               decide one request against policy files or system policies
   test               run case files (decide, assume_role, session and invalid cases)
+  lint               find mistakes in policy documents (ERROR ... SUGGESTION findings)
   decode-diagnostic  read the EncodedDiagnosticMessage of an access-denied error
   help               show this text, or the details of one command
 

@@ -109,14 +109,16 @@ func (g *docGen) condition() string {
 			continue // member names are unique
 		}
 		ops[op] = true
-		o, _ := policy.ParseOperator(op)
+		o, _, _ := policy.ParseOperatorName(op)
 		keys := map[string]bool{}
 		var km []string
 		for _, k := range g.some(genKeys, 3) {
-			if keys[k] {
+			// Keys of one block are unique under CanonicalKey (spec §13
+			// D23): acs:SourceIp and ACS:sourceip are one key.
+			if keys[policy.CanonicalKey(k)] {
 				continue
 			}
-			keys[k] = true
+			keys[policy.CanonicalKey(k)] = true
 			km = append(km, g.str(k)+":"+g.ws()+g.strs(g.some(genValues[o.Family()], 3)))
 		}
 		members = append(members, g.str(op)+":"+g.obj(km))
@@ -124,10 +126,12 @@ func (g *docGen) condition() string {
 	return g.obj(members)
 }
 
+// opNames lists the operators' names and their IfExists forms (spec §13
+// D22).
 func opNames(ops []policy.Operator) []string {
-	out := make([]string, len(ops))
-	for i, o := range ops {
-		out[i] = o.String()
+	out := make([]string, 0, 2*len(ops))
+	for _, o := range ops {
+		out = append(out, o.String(), o.String()+"IfExists")
 	}
 	return out
 }
@@ -257,7 +261,7 @@ func TestMarshalBuiltDocuments(t *testing.T) {
 				for k, v := range cd.Values {
 					vals[k] = policy.Value{Raw: v.Raw}
 				}
-				c.Condition = append(c.Condition, policy.Condition{Operator: cd.Operator, Key: cd.Key, Values: vals})
+				c.Condition = append(c.Condition, policy.Condition{Operator: cd.Operator, IfExists: cd.IfExists, Key: cd.Key, Values: vals})
 			}
 			built.Statements = append(built.Statements, c)
 		}

@@ -10,11 +10,14 @@
 // Matching never backtracks over an earlier star. The literal text before the
 // first star and after the last star is matched at the fixed positions it
 // must occupy, and each chunk between stars is found at its leftmost
-// possible position, which is always the best choice. Each chunk search is
-// linear in the length of the string: a substring search for case-sensitive
-// literals, Knuth-Morris-Pratt for folded literals, and a bit-parallel
-// automaton for chunks with '?' (one step per character and per 64
-// characters of the chunk). Matching never allocates.
+// possible position, which is always the best choice. Each chunk search
+// reads the string once: a substring search for case-sensitive literals,
+// Knuth-Morris-Pratt for folded literals, a position-by-position search for
+// chunks with '?' shorter than 17 characters, and a bit-parallel automaton
+// for longer ones. The automaton's size is linear in the chunk; a step
+// costs one operation per live partial match while there are at most 64,
+// else one per 64 characters of the longest partial match (see shiftAnd).
+// Matching never allocates.
 //
 // Patterns are compiled once (Compile) and are then immutable and safe for
 // concurrent use.

@@ -146,6 +146,10 @@ func FuzzMatch(f *testing.F) {
 		{"*ab*ba", "aba", false},
 		{"acs:oss:*:*:bucket/*", "acs:oss:cn:1:bucket/a/b", false},
 		{"*x?z", "yyx\xffz", false},
+		// '?' chunks of 17 characters and more use the shift-and automaton.
+		{"*abcdefghijklmnop?q*", "xxabcdefghijklmnopéqyy", false},
+		{"*a?a?a?a?a?a?a?a?a?b*", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaab", true},
+		{"x*日本語?日本語?日本語?日本語?日本語?*", "x日本語日本語x日本語日本語日本語日本語\xff日本語", false},
 	}
 	for _, s := range seeds {
 		f.Add(s.p, s.s, s.fold)

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -18,9 +19,10 @@ import (
 //   - a case-sensitive literal: the standard library's substring search;
 //   - a folded literal: Knuth-Morris-Pratt over folded bytes, with the
 //     failure table built at compile time;
-//   - a chunk with '?': a bit-parallel (shift-and) automaton over
-//     characters, costing one step per character and per 64 characters of
-//     the chunk.
+//   - a chunk with '?' of at least 17 characters: a bit-parallel
+//     (shift-and) automaton over characters, costing one step per character
+//     and per 64 characters of the longest partial match (see shiftAnd);
+//     shorter ones are tried at every position.
 type mid struct {
 	text string
 	kmp  []int32   // failure table, for folded literals
@@ -28,11 +30,20 @@ type mid struct {
 	slow bool      // a '?' chunk too long for shiftAnd
 }
 
+// minShiftAndUnits is the shortest '?' chunk that gets a shift-and
+// automaton. Shorter ones are tried at every position of the string, which
+// costs at most that many comparisons a character and keeps the compiled
+// form of a pattern such as "*?*" small (an automaton takes about 500
+// bytes).
+const minShiftAndUnits = 17
+
 func newMid(c string, fold bool) mid {
 	m := mid{text: c}
 	switch {
 	case strings.IndexByte(c, '?') >= 0:
-		m.qs = newShiftAnd(c)
+		if utf8.RuneCountInString(c) >= minShiftAndUnits {
+			m.qs = newShiftAnd(c)
+		}
 		m.slow = m.qs == nil
 	case fold:
 		m.kmp = kmpTable(c)
@@ -104,27 +115,90 @@ func kmpFind(c string, t []int32, s string) int {
 // fall back to the position-by-position search.
 const maxShiftAndWords = 128
 
+// heavyOccurrences caps the number of occurrences above which a character
+// of a '?' chunk gets a dense mask (one bit per unit): a character is heavy
+// when it occurs more than min(heavyOccurrences, words) times. Characters
+// that occur less often keep only the list of their positions, so the
+// automaton's size is linear in the chunk: at most units/min(64, words)
+// characters are heavy, and their masks take at most 8 bytes a unit (and
+// at most units*words/8 bytes). A light step reads at most as many positions
+// as a dense step reads words, and at most heavyOccurrences.
+const heavyOccurrences = 64
+
 // shiftAnd is a bit-parallel automaton for one chunk with '?'. Bit j of the
 // state is set when the last j+1 characters read match the chunk's first j+1
 // units; a unit is '?' (any one character) or a literal character.
+//
+// Reading a character c computes state' = (state<<1 | 1) & accept(c), where
+// accept(c) has the bits of the '?' units and of the units that are c. The
+// '?' bits are one dense mask (any). A character that occurs often in the
+// chunk (a heavy one) has its accept mask precomputed; every other one is
+// applied from its list of positions, so memory stays linear in the chunk
+// whatever its alphabet (a chunk of 6,000 distinct characters used to take
+// 6,000 masks of 94 words each: 4.5 MB).
+//
+// Time: a step touches only the words up to the highest set bit of the
+// state (the longest partial match so far), plus the positions of a light
+// character: at most words + heavyOccurrences operations, and usually a
+// handful, because a long partial match needs the request to repeat the
+// chunk.
 type shiftAnd struct {
 	units int
 	words int
 	text  string
-	// any holds the bits of the '?' units: the mask of a character that
-	// appears nowhere else in the chunk.
+	// any holds the bits of the '?' units: what a character that appears
+	// nowhere else in the chunk is accepted by.
 	any []uint64
-	// ascii maps an ASCII byte to its mask in masks (-1: only the '?' units
-	// accept it); other holds the masks of non-ASCII characters, sorted by
+	// ascii maps an ASCII byte to its entry in chars (-1: only the '?'
+	// units accept it); other maps the non-ASCII characters, sorted by
 	// character, for binary search.
 	ascii [utf8.RuneSelf]int16
-	other []runeMask
-	masks [][]uint64
+	other []runeChar
+	chars []charUnits
+	pos   []int32    // unit positions of the light characters, grouped by character
+	masks [][]uint64 // accept masks of the heavy characters ('?' bits included)
+	// unit holds each unit's character (unitAny for '?'), for the steps
+	// of a state with few bits.
+	unit []rune
 }
 
-type runeMask struct {
+// indexFirst returns the offset in s of the first character the chunk's
+// first unit accepts, or -1. The offset is a character boundary: a literal
+// is valid UTF-8, and its encoding cannot start inside another character.
+func (sa *shiftAnd) indexFirst(s string, fold bool) int {
+	r := sa.unit[0]
+	switch {
+	case r == unitAny:
+		if len(s) == 0 {
+			return -1
+		}
+		return 0
+	case fold && r >= 'a' && r <= 'z':
+		lo, up := strings.IndexByte(s, byte(r)), strings.IndexByte(s, byte(r)-('a'-'A'))
+		if lo < 0 || up >= 0 && up < lo {
+			return up
+		}
+		return lo
+	case r < utf8.RuneSelf:
+		return strings.IndexByte(s, byte(r))
+	}
+	return strings.IndexRune(s, r)
+}
+
+// unitAny stands for a '?' unit in shiftAnd.unit. An invalid byte of the
+// string is read as -1, which no literal unit equals.
+const unitAny rune = -2
+
+type runeChar struct {
 	r    rune
-	mask int
+	char int32 // index into chars
+}
+
+// charUnits says where the units of one literal character are: a dense
+// mask (mask >= 0, an index into masks) or pos[lo:hi].
+type charUnits struct {
+	mask   int32
+	lo, hi int32
 }
 
 func newShiftAnd(c string) *shiftAnd {
@@ -134,95 +208,275 @@ func newShiftAnd(c string) *shiftAnd {
 		return nil
 	}
 	sa.any = make([]uint64, sa.words)
+	sa.unit = make([]rune, 0, units)
 	for i := range sa.ascii {
 		sa.ascii[i] = -1
 	}
-	maskOf := func(r rune) []uint64 {
-		if r < utf8.RuneSelf {
-			if k := sa.ascii[r]; k >= 0 {
-				return sa.masks[k]
-			}
-			sa.ascii[r] = int16(len(sa.masks))
-		} else {
-			i, found := slices.BinarySearchFunc(sa.other, r, func(m runeMask, r rune) int { return int(m.r - r) })
-			if found {
-				return sa.masks[sa.other[i].mask]
-			}
-			sa.other = slices.Insert(sa.other, i, runeMask{r: r, mask: len(sa.masks)})
-		}
-		sa.masks = append(sa.masks, make([]uint64, sa.words))
-		return sa.masks[len(sa.masks)-1]
-	}
+	// Count each character's units: ASCII first, so that the ascii table's
+	// entries fit an int16, then the others in character order.
+	var asciiCount [utf8.RuneSelf]int32
+	var others []rune
 	j := 0
 	for _, r := range c {
 		if r == '?' {
-			sa.any[j/64] |= 1 << (j % 64)
+			sa.unit = append(sa.unit, unitAny)
 		} else {
-			maskOf(r)[j/64] |= 1 << (j % 64)
+			sa.unit = append(sa.unit, r)
+		}
+		switch {
+		case r == '?':
+			sa.any[j/64] |= 1 << (j % 64)
+		case r < utf8.RuneSelf:
+			asciiCount[r]++
+		default:
+			others = append(others, r)
 		}
 		j++
 	}
-	// Every character is accepted by the '?' units too.
-	for _, m := range sa.masks {
-		for w := range m {
-			m[w] |= sa.any[w]
+	slices.Sort(others)
+	counts := make([]int32, 0, 16)
+	for r, n := range asciiCount {
+		if n > 0 {
+			sa.ascii[r] = int16(len(counts))
+			counts = append(counts, n)
 		}
+	}
+	for k := 0; k < len(others); {
+		e := k + 1
+		for e < len(others) && others[e] == others[k] {
+			e++
+		}
+		sa.other = append(sa.other, runeChar{r: others[k], char: int32(len(counts))})
+		counts = append(counts, int32(e-k))
+		k = e
+	}
+	// Lay out the position lists and the heavy masks.
+	sa.chars = make([]charUnits, len(counts))
+	light := 0
+	heavy := int32(min(heavyOccurrences, sa.words))
+	for i, n := range counts {
+		if n > heavy {
+			m := make([]uint64, sa.words)
+			copy(m, sa.any)
+			sa.chars[i] = charUnits{mask: int32(len(sa.masks))}
+			sa.masks = append(sa.masks, m)
+			continue
+		}
+		sa.chars[i] = charUnits{mask: -1, lo: int32(light), hi: int32(light)}
+		light += int(n)
+	}
+	sa.pos = make([]int32, light)
+	j = 0
+	for _, r := range c {
+		if r != '?' {
+			ch := &sa.chars[sa.charOf(r)]
+			if ch.mask >= 0 {
+				sa.masks[ch.mask][j/64] |= 1 << (j % 64)
+			} else {
+				sa.pos[ch.hi] = int32(j)
+				ch.hi++
+			}
+		}
+		j++
 	}
 	return sa
 }
 
-// mask returns the mask of the character r read as size bytes. A byte that
-// is not valid UTF-8 (RuneError of size 1) is a character of its own that
-// only '?' accepts.
-func (sa *shiftAnd) mask(r rune, size int) []uint64 {
+// charOf returns the entry in chars of the literal character r, or -1 when
+// r is no literal unit of the chunk.
+func (sa *shiftAnd) charOf(r rune) int {
+	if r < 0 {
+		return -1
+	}
 	if r < utf8.RuneSelf {
-		if k := sa.ascii[r]; k >= 0 {
-			return sa.masks[k]
-		}
-		return sa.any
+		return int(sa.ascii[r])
 	}
-	if r == utf8.RuneError && size == 1 {
-		return sa.any
+	i, found := slices.BinarySearchFunc(sa.other, r, func(m runeChar, r rune) int { return int(m.r - r) })
+	if !found {
+		return -1
 	}
-	i, found := slices.BinarySearchFunc(sa.other, r, func(m runeMask, r rune) int { return int(m.r - r) })
-	if found {
-		return sa.masks[sa.other[i].mask]
-	}
-	return sa.any
+	return int(sa.other[i].char)
 }
+
+// maxSparse is the most set state bits findEnd keeps as a list of bits
+// instead of a bitmap. For a chunk of few words the list pays off only
+// while it is shorter than twice the words (sparseLimit).
+const maxSparse = 64
+
+// sparseLimit returns how many set bits the list form holds for this
+// chunk: a step costs about one operation per listed bit in that form and
+// one per word in the bitmap form.
+func (sa *shiftAnd) sparseLimit() int { return min(maxSparse, 2*sa.words) }
 
 // findEnd returns the offset just after the leftmost match in s, or -1.
 // With fold set, ASCII letters of s are folded (the chunk is folded
 // already).
+//
+// While no partial match is alive, findEnd jumps to the next character
+// the first unit accepts with a substring search. The state is kept in one
+// of two forms. While at most sparseLimit bits are set (few partial matches, the usual case even for a request built to
+// repeat the chunk), it is a list of those bits and a step costs one unit
+// comparison per bit. Otherwise it is a bitmap over the words that can be
+// non-zero, and a step costs one operation per such word plus the
+// positions of a light character; a step that changes nothing (a run of
+// one character that has reached a fixed point) is skipped for every
+// further repetition of that character.
 func (sa *shiftAnd) findEnd(s string, fold bool) int {
 	var state [maxShiftAndWords]uint64
+	var hits [heavyOccurrences]int32
+	var bufA, bufB [maxSparse + 1]int32
+	limit := sa.sparseLimit()
+	list, next := bufA[:], bufB[:]
 	d := state[:sa.words]
-	last := sa.units - 1
+	nl := 0          // sparse form: the set bits are list[:nl]
+	dense := false   // the bitmap form is in use
+	top := 0         // bitmap form: d[top:] is zero
+	still := false   // bitmap form: the last step changed nothing
+	prev := rune(-3) // the character of the last step
+	steps := 0       // bitmap steps taken
+	last := int32(sa.units - 1)
 	lastWord, lastBit := last/64, uint64(1)<<(last%64)
 	for i := 0; i < len(s); {
+		if !dense && nl == 0 {
+			// No partial match is alive: jump to the next character the
+			// first unit accepts (a substring search), or give up.
+			k := sa.indexFirst(s[i:], fold)
+			if k < 0 {
+				return -1
+			}
+			i += k
+		}
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				r = -1 // an invalid byte: a character only '?' accepts
+			}
 		} else if fold {
 			r = rune(lower(byte(r)))
 		}
-		m := sa.mask(r, size)
-		carry := uint64(1) // a match may start at this character
-		for w := range d {
-			next := d[w]<<1 | carry
-			carry = d[w] >> 63
-			d[w] = next & m[w]
-		}
 		i += size
+		if !dense {
+			// Bit j+1 follows bit j (or starts a match at 0) when unit
+			// j+1 accepts r.
+			nn := 0
+			if u := sa.unit[0]; u == r || u == unitAny {
+				next[0] = 0
+				nn = 1
+			}
+			for _, q := range list[:nl] {
+				if q == last {
+					continue
+				}
+				if u := sa.unit[q+1]; u == r || u == unitAny {
+					next[nn] = q + 1
+					nn++
+				}
+			}
+			list, next, nl = next, list, nn
+			if nl > 0 && list[nl-1] == last {
+				return i
+			}
+			if nl <= limit {
+				continue
+			}
+			// Too many partial matches: switch to the bitmap.
+			dense, still, prev = true, false, -3
+			top = 0
+			for _, q := range list[:nl] {
+				d[q>>6] |= 1 << (q & 63)
+				top = max(top, int(q>>6)+1)
+			}
+			continue
+		}
+		if still && r == prev {
+			continue // the same step again: the state stays as it is
+		}
+		// The mask to apply densely, and the light positions to add.
+		m, nh := sa.any, 0
+		if k := sa.charOf(r); k >= 0 {
+			ch := &sa.chars[k]
+			if ch.mask >= 0 {
+				m = sa.masks[ch.mask]
+			} else {
+				// Unit q accepts r; it continues a partial match when
+				// unit q-1 was reached by the previous character (or
+				// starts one at q = 0). Read the old state first.
+				for _, q := range sa.pos[ch.lo:ch.hi] {
+					if q == 0 || d[(q-1)>>6]&(1<<((q-1)&63)) != 0 {
+						hits[nh] = q
+						nh++
+					}
+				}
+			}
+		}
+		// state = (state<<1 | 1) & m over the words that can be non-zero,
+		// from the top down so that each word still sees its lower
+		// neighbour's old value. Changes are tracked only for a repeated
+		// character (what a skip needs), and the bits counted every 16th
+		// step (what a return to the list form needs), to keep the loop
+		// lean for requests that change character at every step.
+		n := min(top+1, len(d))
+		track := r == prev
+		var changed uint64
+		if track {
+			for w := n - 1; w > 0; w-- {
+				old := d[w]
+				d[w] = (old<<1 | d[w-1]>>63) & m[w]
+				changed |= old ^ d[w]
+			}
+			old := d[0]
+			d[0] = (old<<1 | 1) & m[0]
+			changed |= old ^ d[0]
+		} else {
+			for w := n - 1; w > 0; w-- {
+				d[w] = (d[w]<<1 | d[w-1]>>63) & m[w]
+			}
+			d[0] = (d[0]<<1 | 1) & m[0]
+		}
+		top = n
+		for _, q := range hits[:nh] {
+			w, b := q>>6, uint64(1)<<(q&63)
+			changed |= ^d[w] & b
+			d[w] |= b
+			top = max(top, int(w)+1)
+		}
+		for top > 0 && d[top-1] == 0 {
+			top--
+		}
 		if d[lastWord]&lastBit != 0 {
 			return i
+		}
+		still, prev = track && changed == 0, r
+		if steps++; steps%16 != 0 {
+			continue
+		}
+		ones := 0
+		for _, x := range d[:top] {
+			ones += bits.OnesCount64(x)
+		}
+		// Back to the list form when few bits are left.
+		if ones <= limit/2 {
+			nl = 0
+			for w, x := range d[:top] {
+				for x != 0 {
+					list[nl] = int32(w*64 + bits.TrailingZeros64(x))
+					nl++
+					x &= x - 1
+				}
+				d[w] = 0
+			}
+			dense = false
 		}
 	}
 	return -1
 }
 
 // slowFind tries the chunk c at every character boundary of s. It is used
-// only for chunks with '?' longer than the shift-and automaton handles.
+// for chunks with '?' shorter than minShiftAndUnits, where it costs at most
+// 16 comparisons a character, and for chunks longer than the shift-and
+// automaton handles (only possible with raised parser limits), where it
+// costs the product of the lengths.
 func slowFind(c, s string, fold bool) int {
 	for i := 0; i < len(s); {
 		if n, ok := chunk(c, s[i:], fold); ok {
