@@ -3,8 +3,8 @@ package casefile
 import (
 	"strconv"
 
-	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/internal/strictjson"
+	"github.com/ramauthz/ramauthz/policy"
 )
 
 // Case files are read with internal/strictjson: member names are matched
@@ -15,17 +15,18 @@ import (
 // own.
 
 // UnmarshalStrictJSON reads {"KEY": "value" | ["v1", "v2"], ...}. Two keys
-// that the evaluator treats as one (spec §13 D23: equal ignoring ASCII case
-// before the first '/') are refused, since only one of their values could
-// reach a decision.
+// that are one condition key (spec §13 D23, policy.CanonicalKey: equal
+// ignoring ASCII case before the first '/') are refused, since only one of
+// their values could reach a decision.
 func (c *Context) UnmarshalStrictJSON(d *strictjson.Decoder) error {
 	out := Context{}
-	var probe evaluator.Context // the keys so far, as the evaluator sees them
+	spelled := map[string]string{} // canonical key -> the name as written
 	err := d.Object(exactName, func(name string, d *strictjson.Decoder) error {
-		if _, twin := probe.Get(name); twin {
-			return d.FailName(strictjson.ErrDuplicateMember, "context key "+strconv.Quote(name)+" is the same key as "+strconv.Quote(out.Twin(name))+" (key names ignore case before the first '/')")
+		k := policy.CanonicalKey(name)
+		if first, twin := spelled[k]; twin {
+			return d.FailName(strictjson.ErrDuplicateMember, "context key "+strconv.Quote(name)+" is the same key as "+strconv.Quote(first)+" (key names ignore case before the first '/')")
 		}
-		probe.Set(name, "")
+		spelled[k] = name
 		var list []string
 		switch d.Kind() {
 		case strictjson.KindString:
@@ -62,9 +63,9 @@ func (c *Context) UnmarshalJSON(data []byte) error {
 
 func exactName(name string) string { return name }
 
-// Twin returns the key of c that the evaluator treats as the same
-// condition key as key (spec §13 D23) although it is spelled differently,
-// or "" when there is none. Setting both on an evaluator.Context would
+// Twin returns the key of c that is the same condition key as key (spec
+// §13 D23, policy.CanonicalKey) although it is spelled differently, or ""
+// when there is none. Setting both on an evaluator.Context would
 // keep only one of their values.
 func (c Context) Twin(key string) string {
 	for k := range c {
@@ -75,11 +76,8 @@ func (c Context) Twin(key string) string {
 	return ""
 }
 
-// sameKey reports whether the evaluator treats a and b as one condition
-// key. It asks evaluator.Context rather than repeat the evaluator's rule.
+// sameKey reports whether a and b name one condition key (spec §13 D23,
+// policy.CanonicalKey).
 func sameKey(a, b string) bool {
-	var probe evaluator.Context
-	probe.Set(a, "")
-	_, same := probe.Get(b)
-	return same
+	return policy.CanonicalKey(a) == policy.CanonicalKey(b)
 }

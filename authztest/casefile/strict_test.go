@@ -28,6 +28,7 @@ func TestParseRejectsAmbiguousCases(t *testing.T) {
 		"long s twin of policies": `[{"name":"x","policies":[` + pol + `],"policieſ":[],` + req + `,"expect":"Allow"}]`,
 		"kelvin twin of kind":     `[{"kind":"decide","\u212aind":"invalid","name":"x","policies":[` + pol + `],` + req + `,"expect":"Allow"}]`,
 		"case twin of expect":     `[{"name":"x","policies":[` + pol + `],` + req + `,"expect":"Allow","EXPECT":"ImplicitDeny"}]`,
+		"context oss twins (D23)": `[{"name":"x","policies":[` + pol + `],"request":{"action":"a:b","resource":"*","context":{"oss:prefix":"public/","oss:Prefix":"secret/"}},"expect":"Allow"}]`,
 		"context acs twins":       `[{"name":"x","policies":[` + pol + `],"request":{"action":"a:b","resource":"*","context":{"acs:SourceIp":"10.0.0.1","acs:sourceip":"192.0.2.1"}},"expect":"Allow"}]`,
 		"assume_role context twins": `[{"kind":"assume_role","name":"a","role_arn":"acs:ram::1234567890123456:role/r","trust_policy":{},"expect":"Allow",` +
 			`"caller":{"type":"RamUser","arn":"acs:ram::1234567890123456:user/u"},"context":{"acs:MFAPresent":"true","ACS:MFAPRESENT":"false"}}]`,
@@ -147,5 +148,21 @@ func TestContextFillDeterministic(t *testing.T) {
 		v, ok := ctx.Get("acs:SourceIp")
 		require.True(t, ok)
 		assert.Equal(t, []string{"203.0.113.7"}, v, "the key that sorts last wins")
+	}
+}
+
+// TestAssumeRoleExternalIdSpelling checks that a case's context key for the
+// ExternalId is recognised in any spelling that is the same key (spec §13
+// D23), so "sts:externalid" reaches AssumeRole as its ExternalId instead of
+// being a caller-supplied key the directory discards (D26).
+func TestAssumeRoleExternalIdSpelling(t *testing.T) {
+	const trust = `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::1234567890123456:root"]},"Condition":{"StringEquals":{"sts:ExternalId":"abc"}}}]}`
+	const caller = `"caller":{"type":"RamUser","arn":"acs:ram::1234567890123456:user/u"},"caller_policies":[{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}]`
+	for _, key := range []string{"sts:ExternalId", "sts:externalid", "STS:EXTERNALID"} {
+		in := `[{"kind":"assume_role","name":"a","role_arn":"acs:ram::1234567890123456:role/r","trust_policy":` + trust + `,` + caller + `,"context":{"` + key + `":"abc"},"expect":"Allow"}]`
+		cases, err := Parse([]byte(in), "f.json")
+		require.NoError(t, err)
+		r := cases[0].Run()
+		assert.True(t, r.Pass, "%s: %s %s %v", key, r.Got, r.Detail, r.Err)
 	}
 }

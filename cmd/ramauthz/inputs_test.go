@@ -73,6 +73,11 @@ func TestEvalContextTwins(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Contains(t, errs, `--context keys "acs:SourceIp" and "acs:sourceip" are the same key`)
 
+	code, out, errs = ramauthz("eval", "--policy", officeOnly, "--action", "arms:GetTrace", "--resource", trace,
+		"--context", "oss:prefix=public/", "--context", "oss:Prefix=secret/")
+	assert.Equal(t, 2, code, "stdout: %s", out)
+	assert.Contains(t, errs, `--context keys "oss:prefix" and "oss:Prefix" are the same key`, "every key, not only acs: ones")
+
 	// One spelling repeated is a multi-valued key; tag keys after '/' keep
 	// their case, so these are two keys.
 	code, out, errs = ramauthz("eval", "--json", "--policy", officeOnly, "--action", "arms:GetTrace", "--resource", trace,
