@@ -9,10 +9,10 @@
 // decision it got, followed by the evaluator's explanation: the statements
 // that applied and the near misses.
 //
-// The assertions take a Decider: an *evaluator.Evaluator, or an identity in
-// a directory wrapped by As (for example a RAM user of a
-// *principal.Directory), so the same one-liners check a bare policy set and
-// a whole account. An identity the directory does not know fails every
+// The assertions take a Decider: an *evaluator.Evaluator, or an identity of
+// a *directory.Directory wrapped by As (a RAM user, an account root, an
+// AccessKeyId) or AsSession (a role session's credentials), so the same
+// one-liners check a bare policy set and a whole account. An identity the directory does not know fails every
 // assertion, negative ones included, unless As is given AllowUnknown: a
 // typo in a revocation test cannot pass as a denial.
 //
@@ -31,6 +31,7 @@ import (
 	"testing"
 
 	"github.com/ramauthz/ramauthz/authztest/casefile"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/policy/system"
@@ -46,14 +47,7 @@ type Decider interface {
 
 var _ Decider = (*evaluator.Evaluator)(nil)
 
-// Directory decides requests for identities named by string;
-// *principal.Directory implements it.
-type Directory interface {
-	Authorize(principal string, r evaluator.Request) (evaluator.Decision, error)
-	Explain(principal string, r evaluator.Request) (principal.Explanation, error)
-}
-
-// AsOption changes how As treats its identity.
+// AsOption changes how As and AsSession treat their identity.
 type AsOption func(*identity)
 
 // AllowUnknown lets the identity of As be one the directory does not know
@@ -63,20 +57,58 @@ type AsOption func(*identity)
 // identity fails every assertion (see As).
 func AllowUnknown() AsOption { return func(i *identity) { i.allowUnknown = true } }
 
-// As returns a Decider that decides for the identity who (a user ARN, an
-// AccessKeyId, a role session ARN, an account root: whatever dir accepts).
+// As returns a Decider that decides for the identity who of dir: a RAM
+// user's or an account root's ARN (any form principal.Parse accepts), or
+// a user's AccessKeyId.
 //
 // An identity the directory does not know fails every assertion, Denied
 // and ImplicitlyDenied included, so a misspelled name cannot make a
 // negative test pass vacuously. "Does not know" is any error from dir
-// other than principal.ErrInactive and principal.ErrExpired, which say the
-// identity exists and is refused (an Inactive AccessKey, an expired or
-// revoked session): those count as ImplicitDeny. With AllowUnknown, every
-// error counts as ImplicitDeny. A failing assertion shows the error.
+// other than directory.ErrKeyInactive, ErrTokenExpired and
+// ErrTokenRevoked, which say the identity exists and is refused (an
+// Inactive AccessKey, an expired or revoked session): those count as
+// ImplicitDeny. With AllowUnknown, every error counts as ImplicitDeny. A
+// failing assertion shows the error.
 //
 // Used as a plain Decider (Decide, Explain), any error gives ImplicitDeny.
-func As(dir Directory, who string, opts ...AsOption) Decider {
-	i := identity{dir: dir, who: who}
+func As(dir *directory.Directory, who string, opts ...AsOption) Decider {
+	i := identity{who: who}
+	id, perr := principal.Parse(who)
+	switch {
+	case perr == nil:
+		i.authorize = func(r evaluator.Request) (directory.Result, error) { return dir.Authorize(id, r) }
+		i.explainer = func(r evaluator.Request) (directory.Explanation, error) { return dir.Explain(id, r) }
+	case strings.HasPrefix(who, "LTAI"):
+		i.authorize = func(r evaluator.Request) (directory.Result, error) { return dir.AuthorizeAccessKey(who, r) }
+		i.explainer = func(r evaluator.Request) (directory.Explanation, error) {
+			owner, _, err := dir.AccessKeySecret(who)
+			if err != nil {
+				return directory.Explanation{}, err
+			}
+			return dir.Explain(owner, r)
+		}
+	default:
+		fail := func(evaluator.Request) (directory.Result, error) { return directory.Result{}, perr }
+		i.authorize = fail
+		i.explainer = func(evaluator.Request) (directory.Explanation, error) { return directory.Explanation{}, perr }
+	}
+	for _, o := range opts {
+		o(&i)
+	}
+	return i
+}
+
+// AsSession returns a Decider for the role session whose credentials are
+// accessKeyID and securityToken (a session acts by its credentials; see
+// directory.Directory.AuthorizeSession). Errors count as in As.
+func AsSession(dir *directory.Directory, accessKeyID, securityToken string, opts ...AsOption) Decider {
+	i := identity{who: "session " + accessKeyID,
+		authorize: func(r evaluator.Request) (directory.Result, error) {
+			return dir.AuthorizeSession(accessKeyID, securityToken, r)
+		},
+		explainer: func(r evaluator.Request) (directory.Explanation, error) {
+			return dir.ExplainSession(accessKeyID, securityToken, r)
+		}}
 	for _, o := range opts {
 		o(&i)
 	}
@@ -84,37 +116,45 @@ func As(dir Directory, who string, opts ...AsOption) Decider {
 }
 
 type identity struct {
-	dir          Directory
 	who          string
+	authorize    func(evaluator.Request) (directory.Result, error)
+	explainer    func(evaluator.Request) (directory.Explanation, error)
 	allowUnknown bool
 }
 
 func (i identity) Decide(r evaluator.Request) evaluator.Decision {
-	d, err := i.dir.Authorize(i.who, r)
+	res, err := i.authorize(r)
 	if err != nil {
 		return evaluator.ImplicitDeny
 	}
-	return d
+	return res.Decision
 }
 
 func (i identity) Explain(r evaluator.Request) evaluator.Explanation {
-	x, _ := i.explain(r)
-	return x.Explanation
+	x, err := i.explainer(r)
+	if err != nil {
+		return evaluator.Explanation{Decision: evaluator.ImplicitDeny}
+	}
+	if x.Layer == directory.LayerIdentity || x.Layer == directory.LayerSessionPolicy {
+		return x.Detail
+	}
+	return evaluator.Explanation{Decision: x.Decision}
 }
 
 // explain also returns the directory's error, for failure messages.
-func (i identity) explain(r evaluator.Request) (principal.Explanation, error) {
-	x, err := i.dir.Explain(i.who, r)
+func (i identity) explain(r evaluator.Request) (string, error) {
+	x, err := i.explainer(r)
 	if err != nil {
-		return principal.Explanation{Explanation: evaluator.Explanation{Decision: evaluator.ImplicitDeny}}, err
+		return "", err
 	}
-	return x, nil
+	return x.String(), nil
 }
 
 // unknown reports whether err says the directory does not know the
 // identity (as opposed to knowing it and refusing it).
 func (i identity) unknown(err error) bool {
-	return err != nil && !i.allowUnknown && !errors.Is(err, principal.ErrInactive) && !errors.Is(err, principal.ErrExpired)
+	return err != nil && !i.allowUnknown && !errors.Is(err, directory.ErrKeyInactive) &&
+		!errors.Is(err, directory.ErrTokenExpired) && !errors.Is(err, directory.ErrTokenRevoked)
 }
 
 // Req builds a request. Each context entry is "KEY=VALUE"; repeating a key
@@ -181,7 +221,8 @@ func expect(tb testing.TB, d Decider, r evaluator.Request, want string, ok func(
 		report(tb, r, want, got, "", d.Explain(r).String(), nil)
 		return false
 	}
-	got, err := id.dir.Authorize(id.who, r)
+	res, err := id.authorize(r)
+	got := res.Decision
 	if err != nil {
 		got = evaluator.ImplicitDeny
 		if id.unknown(err) {
@@ -195,7 +236,7 @@ func expect(tb testing.TB, d Decider, r evaluator.Request, want string, ok func(
 		return true
 	}
 	x, xerr := id.explain(r)
-	report(tb, r, want, got, id.who, x.String(), xerr)
+	report(tb, r, want, got, id.who, x, xerr)
 	return false
 }
 

@@ -1,7 +1,6 @@
 package authztest
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ramauthz/ramauthz/authztest/casefile"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 )
@@ -29,8 +29,6 @@ func (r *recorder) Errorf(format string, args ...any) {
 func (r *recorder) Fatalf(format string, args ...any) {
 	r.fatals = append(r.fatals, fmt.Sprintf(format, args...))
 }
-
-var _ Directory = (*principal.Directory)(nil)
 
 const (
 	readTraces = `{"Version":"1","Statement":[
@@ -153,75 +151,99 @@ func TestCompileAndSystem(t *testing.T) {
 	})
 }
 
-// fakeDirectory answers for one known identity.
-type fakeDirectory struct {
-	who string
-	ev  *evaluator.Evaluator
-}
+const uid = "1234567890123456"
 
-var errUnknown = errors.New("no such identity")
-
-func (f fakeDirectory) Authorize(who string, r evaluator.Request) (evaluator.Decision, error) {
-	if who != f.who {
-		return evaluator.ImplicitDeny, errUnknown
-	}
-	return f.ev.Decide(r), nil
-}
-
-func (f fakeDirectory) Explain(who string, r evaluator.Request) (principal.Explanation, error) {
-	if who != f.who {
-		return principal.Explanation{}, errUnknown
-	}
-	return principal.Explanation{Explanation: f.ev.Explain(r)}, nil
+// newDirectory returns a directory with account uid and user alice holding
+// the readTraces policy.
+func newDirectory(t *testing.T) (*directory.Directory, principal.ID) {
+	t.Helper()
+	dir, err := directory.New(directory.Options{})
+	require.NoError(t, err)
+	_, err = dir.CreateAccount(uid)
+	require.NoError(t, err)
+	alice := principal.MustParse("acs:ram::" + uid + ":user/alice")
+	_, err = dir.CreateUser(alice)
+	require.NoError(t, err)
+	_, err = dir.CreatePolicy(uid, directory.PolicySpec{Name: "read-traces", Document: readTraces})
+	require.NoError(t, err)
+	_, err = dir.AttachPolicy(alice, directory.PolicyRef{Type: directory.PolicyCustom, Name: "read-traces"})
+	require.NoError(t, err)
+	return dir, alice
 }
 
 func TestAs(t *testing.T) {
-	dir := fakeDirectory{who: "alice", ev: Compile(t, readTraces)}
-	alice := As(dir, "alice")
+	dir, aliceID := newDirectory(t)
+	alice := As(dir, aliceID.String())
 	Allowed(t, alice, Req("arms:ListDashboards", trace, "acs:SourceIp=10.0.0.1"))
 	ExplicitlyDenied(t, alice, Req("arms:ListDashboards", trace))
 	assert.Equal(t, evaluator.ExplicitDeny, alice.Explain(Req("arms:ListDashboards", trace)).Decision)
 
-	t.Run("failure-names-the-identity", func(t *testing.T) {
+	t.Run("failure-names-the-identity-and-the-layer", func(t *testing.T) {
 		rec := &recorder{}
 		assert.False(t, Allowed(rec, alice, Req("arms:DeleteApp", trace, "acs:SourceIp=10.0.0.1")))
 		require.Len(t, rec.errors, 1)
-		assert.Contains(t, rec.errors[0], "arms:DeleteApp on "+trace+": expected Allow, got ImplicitDeny for alice\nImplicitDeny\n")
+		assert.Contains(t, rec.errors[0], "arms:DeleteApp on "+trace+": expected Allow, got ImplicitDeny for "+aliceID.String()+"\nImplicitDeny\n")
+		assert.Contains(t, rec.errors[0], "decided by: identity policies")
 	})
 	t.Run("directory-error-is-a-denial-and-is-shown", func(t *testing.T) {
-		bob := As(dir, "bob", AllowUnknown())
+		bob := As(dir, "acs:ram::"+uid+":user/bob", AllowUnknown())
 		Denied(t, bob, Req("arms:GetTrace", trace, "acs:SourceIp=10.0.0.1"))
 		assert.Equal(t, evaluator.ImplicitDeny, bob.Explain(Req("arms:GetTrace", trace)).Decision)
 		rec := &recorder{}
 		assert.False(t, Allowed(rec, bob, Req("arms:GetTrace", trace, "acs:SourceIp=10.0.0.1")))
-		assert.Equal(t, []string{"authztest: arms:GetTrace on " + trace + ": expected Allow, got ImplicitDeny for bob: no such identity"}, rec.errors)
+		assert.Equal(t, []string{"authztest: arms:GetTrace on " + trace + ": expected Allow, got ImplicitDeny for acs:ram::" + uid +
+			":user/bob: Authorize acs:ram::" + uid + ":user/bob: not found: no such user"}, rec.errors)
+	})
+	t.Run("account-boundary", func(t *testing.T) {
+		other := "acs:arms:cn-hangzhou:6543210987654321:trace/t1"
+		rec := &recorder{}
+		assert.False(t, Allowed(rec, alice, Req("arms:GetTrace", other, "acs:SourceIp=10.0.0.1")))
+		require.Len(t, rec.errors, 1)
+		assert.Contains(t, rec.errors[0], "decided by: account boundary")
 	})
 }
 
-func TestAsPrincipalDirectory(t *testing.T) {
-	const uid = "1234567890123456"
-	dir := principal.New(principal.Config{})
-	require.NoError(t, dir.CreateAccount(uid))
-	_, err := dir.CreateUser(uid, "alice")
+func TestAsSession(t *testing.T) {
+	dir, aliceID := newDirectory(t)
+	_, err := dir.AttachPolicy(aliceID, directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunSTSAssumeRoleAccess"})
 	require.NoError(t, err)
-	alice, err := principal.UserID(uid, "alice")
+	role := principal.MustParse("acs:ram::" + uid + ":role/reader")
+	_, err = dir.CreateRole(role, directory.RoleSpec{
+		TrustPolicy: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + uid + `:root"]}}]}`,
+		Policies:    []directory.PolicyRef{{Type: directory.PolicySystem, Name: "AliyunARMSReadOnlyAccess"}}})
 	require.NoError(t, err)
-	require.NoError(t, dir.AttachPolicy(alice, principal.System, "AliyunARMSReadOnlyAccess"))
-
-	who := As(dir, alice.String())
-	Allowed(t, who, Req("arms:GetTrace", trace))
-	ImplicitlyDenied(t, who, Req("arms:DeleteApp", trace))
-	Denied(t, As(dir, "acs:ram::"+uid+":user/nobody", AllowUnknown()), Req("arms:GetTrace", trace))
+	office := Req("sts:AssumeRole", role.String(), "acs:SourceIp=10.0.0.1").Context // alice's Office statement
+	out, err := dir.AssumeRole(directory.AssumeRoleInput{Caller: aliceID, Role: role, SessionName: "alice", Context: office,
+		Policy: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"arms:List*","Resource":"*"}]}`})
+	require.NoError(t, err)
+	c := out.Credentials
+	s := AsSession(dir, c.AccessKeyID, c.SecurityToken.Reveal())
+	Allowed(t, s, Req("arms:ListDashboards", trace))
+	ImplicitlyDenied(t, s, Req("arms:GetTrace", trace))
+	rec := &recorder{}
+	assert.False(t, Allowed(rec, s, Req("arms:GetTrace", trace)))
+	require.Len(t, rec.errors, 1)
+	assert.Contains(t, rec.errors[0], "decided by: session policy")
+	// A revoked session is known and refused: a real denial.
+	_, err = dir.RevokeAllSessions(role)
+	require.NoError(t, err)
+	Denied(t, s, Req("arms:ListDashboards", trace))
+	// A tampered token is not a session the directory knows.
+	rec = &recorder{}
+	assert.False(t, Denied(rec, AsSession(dir, c.AccessKeyID, c.SecurityToken.Reveal()+"x"), Req("arms:ListDashboards", trace)))
+	require.Len(t, rec.errors, 1)
+	assert.Contains(t, rec.errors[0], "the directory does not know that identity")
 }
 
 // Issue 11 item 13: a negative assertion on an identity the directory does
 // not know (misspelled, unknown, malformed) fails unless the test opts in
 // with AllowUnknown. Before, Denied passed for any typo.
 func TestAsUnknownIdentityFailsEveryAssertion(t *testing.T) {
-	const uid = "1234567890123456"
-	dir := principal.New(principal.Config{})
-	require.NoError(t, dir.CreateAccount(uid))
-	_, err := dir.CreateUser(uid, "ecs-ops")
+	dir, err := directory.New(directory.Options{})
+	require.NoError(t, err)
+	_, err = dir.CreateAccount(uid)
+	require.NoError(t, err)
+	_, err = dir.CreateUser(principal.MustParse("acs:ram::" + uid + ":user/ecs-ops"))
 	require.NoError(t, err)
 	r := Req("ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+uid+":instance/i-1")
 	Denied(t, As(dir, "acs:ram::"+uid+":user/ecs-ops"), r) // known: a real denial passes
@@ -252,17 +274,13 @@ func TestAsUnknownIdentityFailsEveryAssertion(t *testing.T) {
 // An identity that exists but is refused (an Inactive AccessKey, a revoked
 // or expired session) is a real denial, not an unknown identity.
 func TestAsKnownButRefusedIdentityIsDenied(t *testing.T) {
-	const uid = "1234567890123456"
-	dir := principal.New(principal.Config{})
-	require.NoError(t, dir.CreateAccount(uid))
-	_, err := dir.CreateUser(uid, "alice")
+	dir, alice := newDirectory(t)
+	key, _, err := dir.CreateAccessKey(alice)
 	require.NoError(t, err)
-	require.NoError(t, dir.AttachPolicy(principal.MustParse("acs:ram::"+uid+":user/alice"), principal.System, "AliyunARMSReadOnlyAccess"))
-	key, err := dir.CreateAccessKey(uid, "alice")
+	Allowed(t, As(dir, key.ID), Req("arms:GetTrace", trace, "acs:SourceIp=10.0.0.1"))
+	_, err = dir.UpdateAccessKey(key.ID, directory.KeyInactive)
 	require.NoError(t, err)
-	Allowed(t, As(dir, key.ID), Req("arms:GetTrace", trace))
-	require.NoError(t, dir.UpdateAccessKey(uid, "alice", key.ID, principal.Inactive))
-	ImplicitlyDenied(t, As(dir, key.ID), Req("arms:GetTrace", trace))
+	ImplicitlyDenied(t, As(dir, key.ID), Req("arms:GetTrace", trace, "acs:SourceIp=10.0.0.1"))
 }
 
 func TestCheck(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ramauthz/ramauthz/authztest"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
@@ -51,18 +52,19 @@ func ExampleSystem() {
 func ExampleAllowUnknown() {
 	t := printer{}
 	const uid = "1234567890123456"
-	dir := principal.New(principal.Config{})
-	_ = dir.CreateAccount(uid)
-	_, _ = dir.CreateUser(uid, "ecs-ops")
+	dir := directory.MustNew(directory.Options{})
+	_, _ = dir.CreateAccount(uid)
+	opsID := principal.MustParse("acs:ram::" + uid + ":user/ecs-ops")
+	_, _ = dir.CreateUser(opsID)
 	del := authztest.Req("ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+uid+":instance/i-1")
 
 	fmt.Println(authztest.Denied(t, authztest.As(dir, "acs:ram::"+uid+":user/ecs-ops"), del))
 	fmt.Println(authztest.Denied(t, authztest.As(dir, "acs:ram::"+uid+":user/ecs-opp"), del)) // typo
-	_ = dir.DeleteUser(uid, "ecs-ops", principal.Cascade)
+	_, _ = dir.DeleteUser(opsID, directory.DeleteCascade)
 	fmt.Println(authztest.Denied(t, authztest.As(dir, "acs:ram::"+uid+":user/ecs-ops", authztest.AllowUnknown()), del))
 	// Output:
 	// true
-	// authztest: ecs:DeleteInstance on acs:ecs:cn-hangzhou:1234567890123456:instance/i-1: expected a denial for acs:ram::1234567890123456:user/ecs-opp, but the directory does not know that identity: Authorize acs:ram::1234567890123456:user/ecs-opp: not found: unknown principal
+	// authztest: ecs:DeleteInstance on acs:ecs:cn-hangzhou:1234567890123456:instance/i-1: expected a denial for acs:ram::1234567890123456:user/ecs-opp, but the directory does not know that identity: Authorize acs:ram::1234567890123456:user/ecs-opp: not found: no such user
 	// (an unknown identity fails every assertion; pass authztest.AllowUnknown() to As to assert on one)
 	// false
 	// true

@@ -374,8 +374,10 @@ func checkName(what, s string, minLen, maxLen int, extra string) error {
 	return nil
 }
 
-// checkService accepts a domain name of two or more labels of letters,
-// digits and '-', such as "ecs.aliyuncs.com", at most 253 characters.
+// checkService accepts a lower-case domain name of two or more labels of
+// letters, digits and '-', such as "ecs.aliyuncs.com", at most 253
+// characters: the rule policy.Parse applies to a trust policy's Service
+// principals (spec §3.3).
 func checkService(s string) error {
 	if s == "" || len(s) > 253 {
 		return &nameError{"a service principal must be a domain name of 1 to 253 characters"}
@@ -387,7 +389,14 @@ func checkService(s string) error {
 			return &nameError{"a service principal must be a domain name such as ecs.aliyuncs.com"}
 		}
 		for i := 0; i < len(label); i++ {
-			if !isAlnum(label[i]) && label[i] != '-' {
+			c := label[i]
+			if c >= 'A' && c <= 'Z' {
+				// Trust policies compare principals exactly, and the policy
+				// parser accepts only lower-case service domains: one
+				// spelling per service.
+				return &nameError{"a service principal must be a lower-case domain name such as ecs.aliyuncs.com"}
+			}
+			if !isAlnum(c) && c != '-' {
 				return &nameError{"a service principal must be a domain name such as ecs.aliyuncs.com"}
 			}
 		}

@@ -32,13 +32,14 @@
 //	            "session_name": "..."},
 //	 "caller_policies": [<document>, ...], "context": {...}, "expect": "..."}
 //
-// The case builds a principal.Directory holding the role (with the trust
+// The case builds a directory.Directory holding the role (with the trust
 // policy) and the caller (a RAM user or a session of a RAM role with the
 // caller policies; services and identity providers have none), and calls
-// role.STS.AssumeRole. Success is Allow; a refusal is ExplicitDeny when the
-// trust policy or the caller's policies deny explicitly, else ImplicitDeny.
-// A context key sts:ExternalId (in any spelling the evaluator treats as
-// that key) becomes AssumeRole's ExternalId.
+// its AssumeRole. Success is Allow; a refusal is ExplicitDeny when the
+// refusing side (the trust policy or the caller's policies) denies
+// explicitly, as the *directory.AssumeRoleError says, else ImplicitDeny.
+// A context key sts:ExternalId (in any spelling that is the same key, spec
+// §13 D23) becomes AssumeRole's ExternalId.
 //
 // session: a request made by a session of a role (spec §6.2, §6.4).
 //
@@ -46,9 +47,9 @@
 //	 "session_policy": <document> | null, "request": {...}, "expect": "..."}
 //
 // The case creates a role in account 1234567890123456 with the role
-// policies, assumes it with role.STS.AssumeRole (passing the session
-// policy), and decides the request for the new session with
-// principal.Directory.Authorize.
+// policies, assumes it with directory.AssumeRole (passing the session
+// policy), and decides the request for the new session, by its
+// credentials, with directory.AuthorizeSession.
 //
 // invalid: a document that must be rejected.
 //

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
-	"github.com/ramauthz/ramauthz/role"
 )
 
 // caseTime is the clock of the directories that assume_role and session
@@ -58,13 +58,13 @@ func (c *Case) checkCaller() error {
 
 // attach creates each document as a custom policy of account uid and
 // attaches it to target. Policies are named prefix-0, prefix-1, ...
-func attach(dir *principal.Directory, uid string, target principal.ID, prefix string, docs []json.RawMessage) error {
+func attach(dir *directory.Directory, uid string, target principal.ID, prefix string, docs []json.RawMessage) error {
 	for i, doc := range docs {
 		name := prefix + "-" + strconv.Itoa(i)
-		if _, err := dir.CreatePolicy(uid, name, "", string(doc)); err != nil {
+		if _, err := dir.CreatePolicy(uid, directory.PolicySpec{Name: name, Document: string(doc)}); err != nil {
 			return err
 		}
-		if err := dir.AttachPolicy(target, principal.Custom, name); err != nil {
+		if _, err := dir.AttachPolicy(target, directory.PolicyRef{Type: directory.PolicyCustom, Name: name}); err != nil {
 			return err
 		}
 	}
@@ -72,19 +72,22 @@ func attach(dir *principal.Directory, uid string, target principal.ID, prefix st
 }
 
 // ensureAccount creates account uid unless it exists.
-func ensureAccount(dir *principal.Directory, uid string) error {
-	if err := dir.CreateAccount(uid); err != nil && !errors.Is(err, principal.ErrExists) {
+func ensureAccount(dir *directory.Directory, uid string) error {
+	if _, err := dir.CreateAccount(uid); err != nil && !errors.Is(err, directory.ErrExists) {
 		return err
 	}
 	return nil
 }
 
+func newCaseDirectory() (*directory.Directory, error) {
+	return directory.New(directory.Options{Clock: func() time.Time { return caseTime }})
+}
+
 // runAssumeRole builds a directory holding the role and the caller, asks
-// role.STS.AssumeRole, and reports Allow when it succeeds. When it refuses,
-// the decision is ExplicitDeny if the trust policy or the caller's policies
-// deny explicitly, else ImplicitDeny; those two component decisions are
-// taken through the same public APIs AssumeRole uses and must agree with
-// its verdict.
+// directory.AssumeRole, and reports Allow when it succeeds. When it
+// refuses, its *directory.AssumeRoleError says whether the refusing side
+// denied explicitly (ExplicitDeny) or not (ImplicitDeny); the detail is
+// ExplainAssumeRole's account of both sides, which must agree.
 func (c *Case) runAssumeRole(r *Result) {
 	if err := c.checkCaller(); err != nil {
 		r.Err = err
@@ -95,108 +98,95 @@ func (c *Case) runAssumeRole(r *Result) {
 		r.Err = fmt.Errorf("role_arn %q is not a role ARN (acs:ram::<uid>:role/<name>)", c.RoleARN)
 		return
 	}
-	dir := principal.New(principal.Config{Clock: func() time.Time { return caseTime }})
+	dir, err := newCaseDirectory()
+	if err != nil {
+		r.Err = err
+		return
+	}
 	if err := ensureAccount(dir, roleID.Account()); err != nil {
 		r.Err = err
 		return
 	}
-	if _, err := dir.CreateRole(roleID.Account(), principal.RoleSpec{Name: roleID.Name(), TrustPolicy: string(c.TrustPolicy)}); err != nil {
+	if _, err := dir.CreateRole(roleID, directory.RoleSpec{TrustPolicy: string(c.TrustPolicy)}); err != nil {
 		r.Err = fmt.Errorf("trust_policy: %w", err)
 		return
 	}
-	caller, p, err := c.setupCaller(dir, roleID)
+	in, err := c.setupCaller(dir, roleID)
 	if err != nil {
 		r.Err = err
 		return
 	}
-
 	ctx := new(evaluator.Context)
-	externalID := ""
 	for k, v := range c.Context {
-		if sameKey(k, role.KeyExternalID) { // any spelling of the key (spec §13 D23)
+		if sameKey(k, directory.KeyExternalID) { // any spelling of the key (spec §13 D23)
 			if len(v) != 1 {
 				r.Err = fmt.Errorf("context key %s takes one value (AssumeRole's ExternalId)", k)
 				return
 			}
-			externalID = v[0]
+			in.ExternalID = v[0]
 			continue
 		}
 		ctx.Set(k, v...)
 	}
-	_, aerr := role.New(dir).AssumeRole(role.AssumeRoleInput{
-		Caller: caller, RoleARN: roleID.String(), RoleSessionName: "casefile",
-		ExternalID: externalID, Context: ctx,
-	})
-	if aerr != nil && !errors.Is(aerr, role.ErrNoPermission) {
+	in.Role, in.SessionName, in.Context = roleID, "casefile", ctx
+	_, aerr := dir.AssumeRole(in)
+	if aerr != nil && !errors.Is(aerr, directory.ErrNoPermission) {
 		r.Err = aerr
 		return
 	}
-
-	// The two sides, for the kind of denial and the explanation. AssumeRole
-	// only read ctx (spec §13 D27); the trust policy saw ExternalId as
-	// sts:ExternalId, so add it here the same way.
-	if externalID != "" {
-		ctx.Set(role.KeyExternalID, externalID)
-	}
-	req := evaluator.Request{Action: role.ActionAssumeRole, Resource: roleID.String(), Context: ctx}
-	rt, err := dir.RoleTrust(roleID)
+	x, err := dir.ExplainAssumeRole(in)
 	if err != nil {
 		r.Err = err
 		return
 	}
-	treq := req
-	treq.Principal = p
-	trust := rt.Trust.Explain(treq)
-	idDec := evaluator.Allow
 	idText := "not consulted (" + c.Caller.Type + " caller)"
-	if c.Caller.Type == "RamUser" || c.Caller.Type == "RamRole" {
-		x, err := dir.Explain(caller, req)
-		if err != nil {
-			r.Err = err
-			return
-		}
-		idDec, idText = x.Decision, strings.TrimRight(x.String(), "\n")
+	if x.IdentityConsulted {
+		idText = strings.TrimRight(x.Identity.String(), "\n")
 	}
 	var b strings.Builder
 	if aerr != nil {
 		b.WriteString("AssumeRole: " + aerr.Error() + "\n")
 	}
-	b.WriteString("trust policy: " + strings.TrimRight(trust.String(), "\n") + "\n")
+	b.WriteString("trust policy: " + strings.TrimRight(x.Trust.String(), "\n") + "\n")
 	b.WriteString("caller's policies: " + idText + "\n")
 	r.Detail = b.String()
 
-	bothAllow := trust.Decision == evaluator.Allow && idDec == evaluator.Allow
-	switch {
-	case aerr == nil && !bothAllow, aerr != nil && bothAllow:
-		r.Err = fmt.Errorf("AssumeRole (err=%v) disagrees with its parts: trust %s, caller %s", aerr, trust.Decision, idDec)
-		return
-	case aerr == nil:
-		r.Got = evaluator.Allow.String()
-	case trust.Decision == evaluator.ExplicitDeny || idDec == evaluator.ExplicitDeny:
-		r.Got = evaluator.ExplicitDeny.String()
-	default:
-		r.Got = evaluator.ImplicitDeny.String()
+	got := evaluator.Allow
+	var refusal *directory.AssumeRoleError
+	if errors.As(aerr, &refusal) {
+		got = evaluator.ImplicitDeny
+		if refusal.Explicit {
+			got = evaluator.ExplicitDeny
+		}
 	}
+	if got != x.Decision {
+		r.Err = fmt.Errorf("AssumeRole (err=%v) disagrees with ExplainAssumeRole (%s)", aerr, x.Decision)
+		return
+	}
+	r.Got = got.String()
 	r.Pass = r.Got == r.Expected
 }
 
-// setupCaller creates the caller in dir and returns the string AssumeRole
-// takes and the principal the trust policy sees.
-func (c *Case) setupCaller(dir *principal.Directory, target principal.ID) (string, evaluator.Principal, error) {
+// setupCaller creates the caller in dir and returns the AssumeRole input
+// naming it (Caller, or CallerSession for a role session).
+func (c *Case) setupCaller(dir *directory.Directory, target principal.ID) (directory.AssumeRoleInput, error) {
+	var in directory.AssumeRoleInput
 	cl := c.Caller
 	switch cl.Type {
 	case "Service":
 		id, err := principal.Parse(cl.Service)
 		if err != nil || id.Kind() != principal.KindService {
-			return "", evaluator.Principal{}, fmt.Errorf("caller service %q is not a service name", cl.Service)
+			return in, fmt.Errorf("caller service %q is not a service name", cl.Service)
 		}
-		return id.String(), evaluator.Principal{Type: evaluator.PrincipalService, AccountID: cl.AccountID, ARN: id.String()}, nil
+		in.Caller = id
+		return in, nil
 	case "Federated":
 		id, err := principal.Parse(cl.ProviderARN)
 		if err != nil || (id.Kind() != principal.KindSAMLProvider && id.Kind() != principal.KindOIDCProvider) {
-			return "", evaluator.Principal{}, fmt.Errorf("caller provider_arn %q is not a saml-provider or oidc-provider ARN", cl.ProviderARN)
+			return in, fmt.Errorf("caller provider_arn %q is not a saml-provider or oidc-provider ARN", cl.ProviderARN)
 		}
-		return id.String(), evaluator.Principal{Type: evaluator.PrincipalFederated, AccountID: id.Account(), ARN: id.String()}, nil
+		in.Caller = id
+		return in, nil
 	}
 	id, err := principal.Parse(cl.ARN)
 	want := principal.KindUser
@@ -204,74 +194,79 @@ func (c *Case) setupCaller(dir *principal.Directory, target principal.ID) (strin
 		want = principal.KindRole
 	}
 	if err != nil || id.Kind() != want {
-		return "", evaluator.Principal{}, fmt.Errorf("caller arn %q is not a %s ARN", cl.ARN, want)
+		return in, fmt.Errorf("caller arn %q is not a %s ARN", cl.ARN, want)
 	}
 	uid := id.Account()
 	if cl.AccountID != "" && cl.AccountID != uid {
-		return "", evaluator.Principal{}, fmt.Errorf("caller account_id %s differs from the account of %s", cl.AccountID, cl.ARN)
+		return in, fmt.Errorf("caller account_id %s differs from the account of %s", cl.AccountID, cl.ARN)
 	}
 	if err := ensureAccount(dir, uid); err != nil {
-		return "", evaluator.Principal{}, err
+		return in, err
 	}
 	if cl.Type == "RamUser" {
-		if _, err := dir.CreateUser(uid, id.Name()); err != nil {
-			return "", evaluator.Principal{}, err
+		if _, err := dir.CreateUser(id); err != nil {
+			return in, err
 		}
 		if err := attach(dir, uid, id, "caller-policy", c.CallerPolicies); err != nil {
-			return "", evaluator.Principal{}, fmt.Errorf("caller_policies: %w", err)
+			return in, fmt.Errorf("caller_policies: %w", err)
 		}
-		return id.String(), evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: uid, ARN: id.String()}, nil
+		in.Caller = id
+		return in, nil
 	}
 	// RamRole: a session of the caller's role. How that session came to
-	// be is not what the case tests, so it is recorded directly.
+	// be is not what the case tests: the role trusts a cloud service,
+	// which assumes it (an account root cannot hold a session).
 	if id == target {
-		return "", evaluator.Principal{}, errors.New("the caller's role is the role to assume")
+		return in, errors.New("the caller's role is the role to assume")
 	}
-	trust := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + uid + `:root"]}}]}`
-	if _, err := dir.CreateRole(uid, principal.RoleSpec{Name: id.Name(), TrustPolicy: trust}); err != nil {
-		return "", evaluator.Principal{}, err
+	const via = "ecs.aliyuncs.com"
+	trust := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["` + via + `"]}}]}`
+	if _, err := dir.CreateRole(id, directory.RoleSpec{TrustPolicy: trust}); err != nil {
+		return in, err
 	}
 	if err := attach(dir, uid, id, "caller-policy", c.CallerPolicies); err != nil {
-		return "", evaluator.Principal{}, fmt.Errorf("caller_policies: %w", err)
+		return in, fmt.Errorf("caller_policies: %w", err)
 	}
-	// An account root cannot hold a session (it cannot call AssumeRole), so
-	// the session is recorded as assumed by a service.
-	via := principal.MustParse("ecs.aliyuncs.com")
-	cred, err := dir.CreateSession(principal.SessionSpec{Role: id, Name: cl.SessionName, Caller: via,
-		Duration: principal.DefaultSessionDuration}, dir.Generation())
+	out, err := dir.AssumeRole(directory.AssumeRoleInput{Caller: principal.MustParse(via), Role: id, SessionName: cl.SessionName})
 	if err != nil {
-		return "", evaluator.Principal{}, fmt.Errorf("caller session: %w", err)
+		return in, fmt.Errorf("caller session: %w", err)
 	}
-	return cred.ARN.String(), evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: uid, ARN: id.String()}, nil
+	in.CallerSession = directory.SessionCredentials{AccessKeyID: out.Credentials.AccessKeyID,
+		SecurityToken: out.Credentials.SecurityToken.Reveal()}
+	return in, nil
 }
 
 // runSession creates a role with the case's policies, assumes it through
-// role.STS.AssumeRole (with the session policy, if any) as a user allowed
-// to, and decides the request for the new session with
-// principal.Directory.Authorize.
+// directory.AssumeRole (with the session policy, if any) as a user allowed
+// to, and decides the request for the new session by its credentials with
+// directory.AuthorizeSession.
 func (c *Case) runSession(r *Result) {
-	dir := principal.New(principal.Config{Clock: func() time.Time { return caseTime }})
+	dir, err := newCaseDirectory()
+	if err != nil {
+		r.Err = err
+		return
+	}
 	const uid = sessionAccount
-	if err := dir.CreateAccount(uid); err != nil {
+	if _, err := dir.CreateAccount(uid); err != nil {
 		r.Err = err
 		return
 	}
 	trust := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + uid + `:root"]}}]}`
-	info, err := dir.CreateRole(uid, principal.RoleSpec{Name: "case-role", TrustPolicy: trust})
-	if err != nil {
+	roleID := principal.MustParse("acs:ram::" + uid + ":role/case-role")
+	if _, err := dir.CreateRole(roleID, directory.RoleSpec{TrustPolicy: trust}); err != nil {
 		r.Err = err
 		return
 	}
-	if err := attach(dir, uid, info.ID, "role-policy", c.RolePolicies); err != nil {
+	if err := attach(dir, uid, roleID, "role-policy", c.RolePolicies); err != nil {
 		r.Err = fmt.Errorf("role_policies: %w", err)
 		return
 	}
-	u, err := dir.CreateUser(uid, "case-caller")
-	if err != nil {
+	caller := principal.MustParse("acs:ram::" + uid + ":user/case-caller")
+	if _, err := dir.CreateUser(caller); err != nil {
 		r.Err = err
 		return
 	}
-	if err := dir.AttachPolicy(u.ID, principal.System, "AliyunSTSAssumeRoleAccess"); err != nil {
+	if _, err := dir.AttachPolicy(caller, directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunSTSAssumeRoleAccess"}); err != nil {
 		r.Err = err
 		return
 	}
@@ -279,30 +274,27 @@ func (c *Case) runSession(r *Result) {
 	if !isNull(c.SessionPolicy) {
 		sessionPolicy = string(c.SessionPolicy)
 	}
-	out, err := role.New(dir).AssumeRole(role.AssumeRoleInput{
-		Caller: u.ID.String(), RoleARN: info.ID.String(), RoleSessionName: "case-session",
-		Policy: sessionPolicy,
-	})
+	out, err := dir.AssumeRole(directory.AssumeRoleInput{Caller: caller, Role: roleID, SessionName: "case-session", Policy: sessionPolicy})
 	if err != nil {
 		r.Err = fmt.Errorf("AssumeRole: %w", err)
 		return
 	}
 	req := c.Request.EvalRequest()
-	who := out.AssumedRoleUser.ARN.String()
-	d, err := dir.Authorize(who, req)
+	keyID, token := out.Credentials.AccessKeyID, out.Credentials.SecurityToken.Reveal()
+	res, err := dir.AuthorizeSession(keyID, token, req)
 	if err != nil {
 		r.Err = err
 		return
 	}
-	x, err := dir.Explain(who, req)
+	x, err := dir.ExplainSession(keyID, token, req)
 	if err != nil {
 		r.Err = err
 		return
 	}
-	r.Got, r.Detail = d.String(), x.String()
-	if x.Decision != d {
-		r.Err = fmt.Errorf("Explain decided %s but Authorize decided %s", x.Decision, d)
-		return
+	r.Got = res.Decision.String()
+	r.Detail = strings.TrimRight(x.Detail.String(), "\n") + "\ndecided by: " + x.Layer.String() + "\n"
+	if x.Layer == directory.LayerAccountBoundary || x.Layer == directory.LayerTrustPolicy {
+		r.Detail = res.Decision.String() + "\ndecided by: " + x.Layer.String() + "\n"
 	}
 	r.Pass = r.Got == r.Expected
 }

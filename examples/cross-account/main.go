@@ -15,9 +15,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
-	"github.com/ramauthz/ramauthz/role"
 )
 
 const (
@@ -34,114 +34,121 @@ func main() {
 
 func run(w io.Writer) error {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	dir := principal.New(principal.Config{Clock: func() time.Time { return now }})
-	sts := role.New(dir)
-	roleARN := "acs:ram::" + a + ":role/arms-operator"
-	roleID := principal.MustParse(roleARN)
+	dir, err := directory.New(directory.Options{Clock: func() time.Time { return now }})
+	if err != nil {
+		return err
+	}
+	roleID := principal.MustParse("acs:ram::" + a + ":role/arms-operator")
 	dave := principal.MustParse("acs:ram::" + b + ":user/dave")
+	erin := principal.MustParse("acs:ram::" + b + ":user/erin")
+	armsFull := directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunARMSFullAccess"}
+	operate := directory.PolicyRef{Type: directory.PolicyCustom, Name: "OperateEnterpriseA"}
 
 	// Setup: A's role trusts B's whole account; B lets only dave use it.
-	var err error
-	step := func(f func() error) {
+	step := func(f func() (directory.Revision, error)) {
 		if err == nil {
-			err = f()
+			_, err = f()
 		}
 	}
-	created := func(_ any, e error) error { return e }
-	step(func() error { return dir.CreateAccount(a) })
-	step(func() error { return dir.CreateAccount(b) })
-	step(func() error {
-		return created(dir.CreateRole(a, principal.RoleSpec{Name: "arms-operator",
+	step(func() (directory.Revision, error) { return dir.CreateAccount(a) })
+	step(func() (directory.Revision, error) { return dir.CreateAccount(b) })
+	step(func() (directory.Revision, error) {
+		return dir.CreateRole(roleID, directory.RoleSpec{
 			Description: "Enterprise B operates our monitoring",
 			TrustPolicy: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",` +
-				`"Principal":{"RAM":["acs:ram::` + b + `:root"]}}]}`}))
+				`"Principal":{"RAM":["acs:ram::` + b + `:root"]}}]}`,
+			Policies: []directory.PolicyRef{armsFull}})
 	})
-	step(func() error { return dir.AttachPolicy(roleID, principal.System, "AliyunARMSFullAccess") })
-	step(func() error { return created(dir.CreateUser(b, "dave")) })
-	step(func() error { return created(dir.CreateUser(b, "erin")) })
-	step(func() error {
-		return created(dir.CreatePolicy(b, "OperateEnterpriseA", "assume A's ARMS role",
-			`{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"`+roleARN+`"}]}`))
+	step(func() (directory.Revision, error) { return dir.CreateUser(dave) })
+	step(func() (directory.Revision, error) { return dir.CreateUser(erin) })
+	step(func() (directory.Revision, error) {
+		return dir.CreatePolicy(b, directory.PolicySpec{Name: operate.Name, Description: "assume A's ARMS role",
+			Document: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + roleID.String() + `"}]}`})
 	})
-	step(func() error { return dir.AttachPolicy(dave, principal.Custom, "OperateEnterpriseA") })
+	step(func() (directory.Revision, error) { return dir.AttachPolicy(dave, operate) })
 	// dave also runs B's own monitoring.
-	step(func() error { return dir.AttachPolicy(dave, principal.System, "AliyunARMSFullAccess") })
+	step(func() (directory.Revision, error) { return dir.AttachPolicy(dave, armsFull) })
 	if err != nil {
 		return err
 	}
 
-	assume := func(who, sessionPolicy string) (role.AssumeRoleOutput, error) {
-		return sts.AssumeRole(role.AssumeRoleInput{Caller: "acs:ram::" + b + ":user/" + who, RoleARN: roleARN,
-			RoleSessionName: who + "-session", Policy: sessionPolicy})
+	assume := func(who principal.ID, sessionPolicy string) (directory.AssumeRoleOutput, error) {
+		return dir.AssumeRole(directory.AssumeRoleInput{Caller: who, Role: roleID,
+			SessionName: who.Name() + "-session", Policy: sessionPolicy})
 	}
 	editAlerts := evaluator.Request{Action: "arms:CreateAlertRules", Resource: "acs:arms:cn-hangzhou:" + a + ":alert/*"}
 	readTraces := evaluator.Request{Action: "arms:GetTrace", Resource: "acs:arms:cn-hangzhou:" + a + ":armsapp/checkout"}
 	stopECS := evaluator.Request{Action: "ecs:StopInstance", Resource: "acs:ecs:cn-hangzhou:" + a + ":instance/i-web1"}
-	show := func(label, who string, r evaluator.Request) {
-		d, err := dir.Authorize(who, r)
+	// A session acts by its credentials: AccessKeyId and SecurityToken.
+	show := func(label string, c directory.Credentials, r evaluator.Request) {
+		res, err := dir.AuthorizeSession(c.AccessKeyID, c.SecurityToken.Reveal(), r)
 		note := ""
-		switch {
-		case errors.Is(err, principal.ErrExpired):
+		if errors.Is(err, directory.ErrTokenRevoked) {
 			note = " (session revoked)"
-		case errors.Is(err, principal.ErrNotFound):
-			note = " (session gone)"
+			if _, e := dir.GetRole(roleID); errors.Is(e, directory.ErrNotFound) {
+				note = " (session gone)"
+			}
 		}
-		fmt.Fprintf(w, "  %-34s %s%s\n", label, d, note)
+		fmt.Fprintf(w, "  %-34s %s%s\n", label, res.Decision, note)
 	}
 
 	// ARMS full access in B is no access to A: A's resources are beyond the
 	// account boundary until dave goes through A's role.
 	fmt.Fprintln(w, "dave as himself:")
-	show("edit B's alert rules", dave.String(), evaluator.Request{Action: "arms:CreateAlertRules",
+	own, err := dir.Authorize(dave, evaluator.Request{Action: "arms:CreateAlertRules",
 		Resource: "acs:arms:cn-hangzhou:" + b + ":alert/*"})
-	x, err := dir.Explain(dave.String(), editAlerts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  %-34s %s\n", "edit B's alert rules", own.Decision)
+	x, err := dir.Explain(dave, editAlerts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "  %-34s %s (%s)\n", "edit A's alert rules", x.Decision, x.Layer)
 
-	out, err := assume("dave", "")
+	out, err := assume(dave, "")
 	if err != nil {
 		return err
 	}
-	session := out.Credentials.AccessKeyID
-	fmt.Fprintln(w, "dave assumes A's role:", out.AssumedRoleUser.ARN)
+	session := out.Credentials
+	fmt.Fprintln(w, "dave assumes A's role:", out.Session)
 	show("edit A's alert rules", session, editAlerts)
 	show("read A's traces", session, readTraces)
 	show("stop A's ECS instance", session, stopECS)
 
-	_, err = assume("erin", "")
-	fmt.Fprintln(w, "erin assumes A's role: refused:", errors.Is(err, role.ErrNoPermission))
+	_, err = assume(erin, "")
+	fmt.Fprintln(w, "erin assumes A's role: refused:", errors.Is(err, directory.ErrNoPermission))
 
 	// A session policy narrows one session to reading.
-	ro, err := assume("dave", `{"Version":"1","Statement":[{"Effect":"Allow","Action":["arms:Get*","arms:List*"],"Resource":"*"}]}`)
+	ro, err := assume(dave, `{"Version":"1","Statement":[{"Effect":"Allow","Action":["arms:Get*","arms:List*"],"Resource":"*"}]}`)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "dave's read-only session (session policy):")
-	show("read A's traces", ro.Credentials.AccessKeyID, readTraces)
-	show("edit A's alert rules", ro.Credentials.AccessKeyID, editAlerts)
+	show("read A's traces", ro.Credentials, readTraces)
+	show("edit A's alert rules", ro.Credentials, editAlerts)
 
 	// Revocation, side B: dave loses the right to assume; running sessions
 	// live on until they expire or A revokes them.
-	if err := dir.DetachPolicy(dave, principal.Custom, "OperateEnterpriseA"); err != nil {
+	if _, err := dir.DetachPolicy(dave, operate); err != nil {
 		return err
 	}
-	_, err = assume("dave", "")
-	fmt.Fprintln(w, "B detaches dave's policy; new session refused:", errors.Is(err, role.ErrNoPermission))
+	_, err = assume(dave, "")
+	fmt.Fprintln(w, "B detaches dave's policy; new session refused:", errors.Is(err, directory.ErrNoPermission))
 	show("existing session edits alerts", session, editAlerts)
 
 	// Revocation, side A: revoke the sessions issued so far, then delete the role.
 	now = now.Add(time.Minute)
-	if err := sts.RevokeSessions(roleARN, now); err != nil {
+	if _, err := dir.RevokeAllSessions(roleID); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "A revokes the role's sessions:")
 	show("existing session edits alerts", session, editAlerts)
-	if err := dir.DeleteRole(a, "arms-operator", principal.Cascade); err != nil {
+	if _, err := dir.DeleteRole(roleID, directory.DeleteCascade); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "A deletes the role:")
-	show("read-only session reads traces", ro.Credentials.AccessKeyID, readTraces)
+	show("read-only session reads traces", ro.Credentials, readTraces)
 	return nil
 }

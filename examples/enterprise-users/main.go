@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 )
@@ -43,47 +44,55 @@ var jobs = []job{
 
 func user(name string) principal.ID { return principal.MustParse("acs:ram::" + a + ":user/" + name) }
 
+func group(name string) principal.ID { return principal.MustParse("acs:ram::" + a + ":group/" + name) }
+
 func run(w io.Writer) error {
 	clock := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
-	dir := principal.New(principal.Config{Clock: clock})
-	var err error // the first error of the setup steps
-	step := func(f func() error) {
+	dir, err := directory.New(directory.Options{Clock: clock})
+	if err != nil {
+		return err
+	}
+	step := func(f func() (directory.Revision, error)) { // keeps the first error of the setup steps
 		if err == nil {
-			err = f()
+			_, err = f()
 		}
 	}
-	created := func(_ any, e error) error { return e }
+	custom := func(n string) directory.PolicyRef { return directory.PolicyRef{Type: directory.PolicyCustom, Name: n} }
+	system := func(n string) directory.PolicyRef { return directory.PolicyRef{Type: directory.PolicySystem, Name: n} }
 
 	// The account, and one user per job; nobody uses the account's own keys.
-	step(func() error { return dir.CreateAccount(a) })
+	step(func() (directory.Revision, error) { return dir.CreateAccount(a) })
 	for _, n := range []string{"ops-alice", "dba-bob", "sre-carol", "sre-dan"} {
-		step(func() error { return created(dir.CreateUser(a, n)) })
+		step(func() (directory.Revision, error) { return dir.CreateUser(user(n)) })
 	}
-	step(func() error {
-		return created(dir.CreatePolicy(a, "EcsOperator", "start and stop the web fleet",
-			`{"Version":"1","Statement":[{"Effect":"Allow","Action":["ecs:Describe*","ecs:StartInstance","ecs:StopInstance"],`+
-				`"Resource":"acs:ecs:*:`+a+`:instance/*"}]}`))
+	step(func() (directory.Revision, error) {
+		return dir.CreatePolicy(a, directory.PolicySpec{Name: "EcsOperator", Description: "start and stop the web fleet",
+			Document: `{"Version":"1","Statement":[{"Effect":"Allow","Action":["ecs:Describe*","ecs:StartInstance","ecs:StopInstance"],` +
+				`"Resource":"acs:ecs:*:` + a + `:instance/*"}]}`})
 	})
-	step(func() error {
-		return created(dir.CreatePolicy(a, "RdsReader", "look at databases",
-			`{"Version":"1","Statement":[{"Effect":"Allow","Action":["rds:Describe*","rds:List*"],"Resource":"*"}]}`))
+	step(func() (directory.Revision, error) {
+		return dir.CreatePolicy(a, directory.PolicySpec{Name: "RdsReader", Description: "look at databases",
+			Document: `{"Version":"1","Statement":[{"Effect":"Allow","Action":["rds:Describe*","rds:List*"],"Resource":"*"}]}`})
 	})
-	step(func() error { return dir.AttachPolicy(user("ops-alice"), principal.Custom, "EcsOperator") })
-	step(func() error { return dir.AttachPolicy(user("dba-bob"), principal.Custom, "RdsReader") })
+	step(func() (directory.Revision, error) { return dir.AttachPolicy(user("ops-alice"), custom("EcsOperator")) })
+	step(func() (directory.Revision, error) { return dir.AttachPolicy(user("dba-bob"), custom("RdsReader")) })
 	// SREs get ARMS through a group: read-only for everyone, full access for the on-call group.
-	step(func() error { return created(dir.CreateGroup(a, "sre")) })
-	step(func() error { return created(dir.CreateGroup(a, "sre-oncall")) })
-	step(func() error {
-		return dir.AttachPolicy(principal.MustParse("acs:ram::"+a+":group/sre"), principal.System, "AliyunARMSReadOnlyAccess")
+	step(func() (directory.Revision, error) { return dir.CreateGroup(group("sre")) })
+	step(func() (directory.Revision, error) { return dir.CreateGroup(group("sre-oncall")) })
+	step(func() (directory.Revision, error) {
+		return dir.AttachPolicy(group("sre"), system("AliyunARMSReadOnlyAccess"))
 	})
-	step(func() error {
-		return dir.AttachPolicy(principal.MustParse("acs:ram::"+a+":group/sre-oncall"), principal.System, "AliyunARMSFullAccess")
+	step(func() (directory.Revision, error) {
+		return dir.AttachPolicy(group("sre-oncall"), system("AliyunARMSFullAccess"))
 	})
-	step(func() error { return dir.AddUserToGroup(a, "sre-carol", "sre") })
-	step(func() error { return dir.AddUserToGroup(a, "sre-dan", "sre") })
-	step(func() error { return dir.AddUserToGroup(a, "sre-dan", "sre-oncall") })
-	var key principal.NewAccessKey
-	step(func() (e error) { key, e = dir.CreateAccessKey(a, "sre-carol"); return e })
+	step(func() (directory.Revision, error) { return dir.AddUserToGroup(user("sre-carol"), group("sre")) })
+	step(func() (directory.Revision, error) { return dir.AddUserToGroup(user("sre-dan"), group("sre")) })
+	step(func() (directory.Revision, error) { return dir.AddUserToGroup(user("sre-dan"), group("sre-oncall")) })
+	var key directory.NewAccessKey
+	step(func() (rev directory.Revision, e error) {
+		key, rev, e = dir.CreateAccessKey(user("sre-carol"))
+		return rev, e
+	})
 	if err != nil {
 		return err
 	}
@@ -98,8 +107,8 @@ func run(w io.Writer) error {
 		for _, n := range names {
 			line := fmt.Sprintf("  %-10s", n)
 			for _, j := range jobs {
-				d, _ := dir.Authorize(user(n).String(), j.req)
-				line += fmt.Sprintf(" %-13s", d)
+				res, _ := dir.Authorize(user(n), j.req)
+				line += fmt.Sprintf(" %-13s", res.Decision)
 			}
 			fmt.Fprintln(w, strings.TrimRight(line, " "))
 		}
@@ -107,31 +116,32 @@ func run(w io.Writer) error {
 	table("Each job gets exactly what it needs:", "ops-alice", "dba-bob", "sre-carol", "sre-dan")
 
 	// Programs use AccessKeys; the key resolves to its user.
-	d, _ := dir.Authorize(key.ID, jobs[2].req)
-	fmt.Fprintf(w, "\nsre-carol's AccessKey reads traces: %s\n", d)
+	res, _ := dir.AuthorizeAccessKey(key.ID, jobs[2].req)
+	fmt.Fprintf(w, "\nsre-carol's AccessKey reads traces: %s\n", res.Decision)
 
 	// Revoke: dan leaves the on-call rotation; bob's policy is detached.
-	if err := dir.RemoveUserFromGroup(a, "sre-dan", "sre-oncall"); err != nil {
+	if _, err := dir.RemoveUserFromGroup(user("sre-dan"), group("sre-oncall")); err != nil {
 		return err
 	}
-	if err := dir.DetachPolicy(user("dba-bob"), principal.Custom, "RdsReader"); err != nil {
+	if _, err := dir.DetachPolicy(user("dba-bob"), custom("RdsReader")); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
 	table("After dan leaves on-call and bob's RDS policy is detached:", "dba-bob", "sre-dan")
 
-	// Delete: carol leaves the company. Strict deletion (the RAM API's rule)
-	// refuses while she belongs to a group or has policies attached; her
-	// AccessKeys never block a delete and go with her either way. Cascading
-	// deletion (the console's rule) leaves her groups first.
-	err = dir.DeleteUser(a, "sre-carol", principal.Strict)
-	fmt.Fprintf(w, "\nstrict delete of sre-carol: refused (%v)\n", errors.Is(err, principal.ErrInUse))
-	if err := dir.DeleteUser(a, "sre-carol", principal.Cascade); err != nil {
+	// Delete: carol leaves the company. DeleteStrict (the RAM API's rule)
+	// refuses while she belongs to a group or has policies attached, and
+	// lists every blocker; her AccessKeys never block a delete and go with
+	// her either way. DeleteCascade (the console's rule) leaves her groups
+	// first.
+	_, err = dir.DeleteUser(user("sre-carol"), directory.DeleteStrict)
+	fmt.Fprintf(w, "\nstrict delete of sre-carol: refused (%v)\n", errors.Is(err, directory.ErrInUse))
+	if _, err := dir.DeleteUser(user("sre-carol"), directory.DeleteCascade); err != nil {
 		return err
 	}
-	d, err = dir.Authorize(key.ID, jobs[2].req)
-	fmt.Fprintf(w, "after cascading delete, her AccessKey reads traces: %s (not found: %v)\n", d, errors.Is(err, principal.ErrNotFound))
-	d, err = dir.Authorize(user("sre-carol").String(), jobs[2].req)
-	fmt.Fprintf(w, "and her user ARN: %s (not found: %v)\n", d, errors.Is(err, principal.ErrNotFound))
+	res, err = dir.AuthorizeAccessKey(key.ID, jobs[2].req)
+	fmt.Fprintf(w, "after cascading delete, her AccessKey reads traces: %s (not found: %v)\n", res.Decision, errors.Is(err, directory.ErrKeyNotFound))
+	res, err = dir.Authorize(user("sre-carol"), jobs[2].req)
+	fmt.Fprintf(w, "and her user ARN: %s (not found: %v)\n", res.Decision, errors.Is(err, directory.ErrNotFound))
 	return nil
 }

@@ -1,0 +1,451 @@
+package directory
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ramauthz/ramauthz/internal/pmap"
+
+	"github.com/ramauthz/ramauthz/policy"
+	"github.com/ramauthz/ramauthz/policy/system"
+	"github.com/ramauthz/ramauthz/principal"
+)
+
+// Import reads a document written by Export or ExportAccount and makes it
+// the state of the next revision (revisions never go back: the imported
+// state gets the current revision plus one). A document of scope
+// "directory" replaces everything, token keys included; one of scope
+// "account" replaces (or adds) that one account and keeps the rest.
+//
+// Import checks everything the live API checks, and reports the first
+// problem with its place in the document (Error.Subject, such as
+// Accounts[0].Users[3].Groups[1]): the strict JSON reader's rules
+// (Error.Cause is then the *strictjson.Error with line and column), names,
+// IDs and kinds, UTF-8 and lengths of descriptions, policy and trust
+// documents (policy.Parse), limits (Options.Limits), durations, version
+// IDs and counters, times within the years 0001–9999 (spec D28), group
+// memberships agreeing on both sides, attachments naming existing
+// policies, unique AccessKeyIds and RoleIds, and that every sealed secret
+// opens under this directory's key-encryption key (ErrSealed otherwise).
+// On any error nothing changes. Errors: ErrInvalid, ErrLimit, ErrSealed.
+func (d *Directory) Import(data []byte) (Revision, error) {
+	doc, err := readExport(data)
+	if err != nil {
+		return 0, err
+	}
+	return d.commit("Import", func(t *txn) error {
+		im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{}}
+		if doc.NextUID > t.s.nextUID {
+			t.s.nextUID = doc.NextUID
+		}
+		switch doc.Scope {
+		case "directory":
+			keys, err := im.tokenKeys(doc.TokenKeys)
+			if err != nil {
+				return err
+			}
+			t.s.tokenKeys = keys
+			t.s.accounts = pmap.Map[*account]{}
+			t.s.keys = pmap.Map[keyOwner]{}
+			t.accts = map[string]*account{}
+		case "account":
+			if len(doc.Accounts) != 1 || len(doc.TokenKeys) != 0 {
+				return im.fail("Accounts", ErrInvalid, "an account document holds one account and no token keys")
+			}
+			uid := doc.Accounts[0].ID
+			im.skipAccount = uid
+			if old := t.account(uid); old != nil {
+				for _, u := range old.users.Sorted {
+					for _, k := range u.keys {
+						t.s.keys = t.s.keys.Delete(k)
+					}
+				}
+			}
+			im.collectOthers()
+		default:
+			return im.fail("Scope", ErrInvalid, `Scope must be "directory" or "account"`)
+		}
+		seen := map[string]bool{}
+		for i, ea := range doc.Accounts {
+			p := "Accounts[" + strconv.Itoa(i) + "]"
+			if seen[ea.ID] {
+				return im.fail(p+".ID", ErrInvalid, "duplicate account")
+			}
+			seen[ea.ID] = true
+			a, err := im.account(p, &ea)
+			if err != nil {
+				return err
+			}
+			if t.accts == nil {
+				t.accts = map[string]*account{}
+			}
+			t.accts[a.uid] = a
+		}
+		for u := range im.uids {
+			if u >= t.s.nextUID {
+				t.s.nextUID = u + 1
+			}
+		}
+		return nil
+	})
+}
+
+type importer struct {
+	d           *Directory
+	t           *txn
+	skipAccount string
+	uids        map[uint64]bool
+	roleIDs     map[string]bool
+	keyIDs      map[string]bool
+}
+
+func (im *importer) fail(path string, sentinel error, msg string) error {
+	return errf("Import", path, sentinel, msg)
+}
+
+func (im *importer) cause(path string, err error) error {
+	var sentinel = ErrInvalid
+	if e, ok := err.(*Error); ok {
+		sentinel = e.Err
+		return &Error{Op: "Import", Subject: path, Err: sentinel, Limit: e.Limit, Msg: e.Msg, Cause: e.Cause}
+	}
+	return &Error{Op: "Import", Subject: path, Err: sentinel, Cause: err}
+}
+
+// collectOthers records the RoleIds, AccessKeyIds and version UIDs of the
+// accounts an account import keeps, so the imported one cannot collide.
+func (im *importer) collectOthers() {
+	for k, a := range im.t.s.accounts.Sorted {
+		if string(k) == im.skipAccount {
+			continue
+		}
+		for _, r := range a.roles.Sorted {
+			im.roleIDs[r.roleID] = true
+		}
+		for _, p := range a.policies.Sorted {
+			for _, v := range p.versions {
+				im.uids[v.uid] = true
+			}
+		}
+	}
+	for k, _ := range im.t.s.keys.Sorted {
+		im.keyIDs[string(k)] = true
+	}
+}
+
+func (im *importer) time(path string, t time.Time) (time.Time, error) {
+	if !inRange(t) {
+		return time.Time{}, im.fail(path, ErrInvalid, "time outside the years 0001-9999")
+	}
+	return t.UTC(), nil
+}
+
+func (im *importer) tokenKeys(eks []exportKey) ([]*tokenKey, error) {
+	if len(eks) == 0 {
+		return nil, im.fail("TokenKeys", ErrInvalid, "a directory needs at least one token key")
+	}
+	var out []*tokenKey
+	seen := map[uint32]bool{}
+	for i, ek := range eks {
+		p := "TokenKeys[" + strconv.Itoa(i) + "]"
+		if seen[ek.ID] {
+			return nil, im.fail(p+".ID", ErrInvalid, "duplicate token key")
+		}
+		seen[ek.ID] = true
+		sealed, err := base64.StdEncoding.Strict().DecodeString(ek.Sealed)
+		if err != nil {
+			return nil, im.fail(p+".Sealed", ErrInvalid, "not base64")
+		}
+		var aad [4]byte
+		binary.BigEndian.PutUint32(aad[:], ek.ID)
+		raw, err := im.d.unseal(sealed, aad[:])
+		if err != nil || len(raw) != 32 {
+			return nil, im.fail(p+".Sealed", ErrSealed, "the token key does not open under this directory's key-encryption key")
+		}
+		aead, _ := newAEAD(raw)
+		k := &tokenKey{id: ek.ID, sealed: sealed, aead: aead}
+		if k.created, err = im.time(p+".Created", ek.Created); err != nil {
+			return nil, err
+		}
+		if k.rotated, err = im.time(p+".Rotated", ek.Rotated); err != nil {
+			return nil, err
+		}
+		if (i == 0) != k.rotated.IsZero() {
+			return nil, im.fail(p+".Rotated", ErrInvalid, "the first key seals (not rotated); every other key is rotated")
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func (im *importer) account(p string, ea *exportAccount) (*account, error) {
+	lim := im.d.limits
+	if !principal.IsAccountID(ea.ID) {
+		return nil, im.fail(p+".ID", ErrInvalid, "the account ID must be 16 digits")
+	}
+	created, err := im.time(p+".Created", ea.Created)
+	if err != nil {
+		return nil, err
+	}
+	a := newAccount(ea.ID, created)
+	checkCount := func(field string, n, max int, limit LimitName) error {
+		if n > max {
+			return &Error{Op: "Import", Subject: p + "." + field, Err: ErrLimit, Limit: limit, Msg: fmt.Sprintf("at most %d allowed", max)}
+		}
+		return nil
+	}
+	if err := checkCount("Policies", len(ea.Policies), lim.PoliciesPerAccount, LimitPolicies); err != nil {
+		return nil, err
+	}
+	if err := checkCount("Groups", len(ea.Groups), lim.GroupsPerAccount, LimitGroups); err != nil {
+		return nil, err
+	}
+	if err := checkCount("Users", len(ea.Users), lim.UsersPerAccount, LimitUsers); err != nil {
+		return nil, err
+	}
+	if err := checkCount("Roles", len(ea.Roles), lim.RolesPerAccount, LimitRoles); err != nil {
+		return nil, err
+	}
+	for i := range ea.Policies {
+		if err := im.policy(p+".Policies["+strconv.Itoa(i)+"]", a, &ea.Policies[i]); err != nil {
+			return nil, err
+		}
+	}
+	for i, eg := range ea.Groups {
+		gp := p + ".Groups[" + strconv.Itoa(i) + "]"
+		id, err := principal.GroupID(a.uid, eg.Name)
+		if err != nil {
+			return nil, im.cause(gp+".Name", err)
+		}
+		if a.group(eg.Name) != nil {
+			return nil, im.fail(gp+".Name", ErrInvalid, "duplicate group")
+		}
+		g := &group{id: id, members: slices.Clone(eg.Members)}
+		if g.created, err = im.time(gp+".Created", eg.Created); err != nil {
+			return nil, err
+		}
+		if g.att, err = im.attached(gp+".Policies", a, eg.Policies, holderKey(id)); err != nil {
+			return nil, err
+		}
+		putGroup(a, g)
+	}
+	for i := range ea.Users {
+		if err := im.user(p+".Users["+strconv.Itoa(i)+"]", a, &ea.Users[i]); err != nil {
+			return nil, err
+		}
+	}
+	// Memberships: both sides list each other exactly once.
+	for i, eg := range ea.Groups {
+		gp := p + ".Groups[" + strconv.Itoa(i) + "].Members"
+		seen := map[string]bool{}
+		for j, m := range eg.Members {
+			u := a.user(m)
+			if seen[m] || u == nil || !slices.Contains(u.groups, eg.Name) {
+				return nil, im.fail(gp+"["+strconv.Itoa(j)+"]", ErrInvalid, "member "+strconv.Quote(m)+" is unknown, repeated, or does not list the group")
+			}
+			seen[m] = true
+		}
+	}
+	for i, eu := range ea.Users {
+		for j, gn := range eu.Groups {
+			if g := a.group(gn); g == nil || !slices.Contains(g.members, eu.Name) {
+				return nil, im.fail(p+".Users["+strconv.Itoa(i)+"].Groups["+strconv.Itoa(j)+"]", ErrInvalid,
+					"group "+strconv.Quote(gn)+" is unknown or does not list the user")
+			}
+		}
+	}
+	for i := range ea.Roles {
+		if err := im.role(p+".Roles["+strconv.Itoa(i)+"]", a, &ea.Roles[i]); err != nil {
+			return nil, err
+		}
+	}
+	// Compiled sets, now that every policy is in place.
+	for _, g := range a.groups.Sorted {
+		g.att.set = im.d.identitySet(a, &g.att)
+	}
+	for _, u := range a.users.Sorted {
+		u.att.set = im.d.identitySet(a, &u.att)
+	}
+	for _, r := range a.roles.Sorted {
+		r.att.set = im.d.identitySet(a, &r.att)
+	}
+	return a, nil
+}
+
+func (im *importer) policy(p string, a *account, ep *exportPolicy) error {
+	if err := principal.CheckPolicyName(ep.Name); err != nil {
+		return im.cause(p+".Name", err)
+	}
+	if _, sys := system.Get(ep.Name); sys || a.policy(ep.Name) != nil {
+		return im.fail(p+".Name", ErrInvalid, "duplicate policy or the name of a system policy")
+	}
+	if err := checkDescription("Import", p+".Description", ep.Description); err != nil {
+		return im.cause(p+".Description", err)
+	}
+	if ep.NextVersion < 2 || ep.NextVersion > 1<<31 {
+		return im.fail(p+".NextVersion", ErrInvalid, "NextVersion must be 2 to 2147483648")
+	}
+	if len(ep.Versions) == 0 || len(ep.Versions) > im.d.limits.VersionsPerPolicy {
+		return &Error{Op: "Import", Subject: p + ".Versions", Err: ErrLimit, Limit: LimitVersions,
+			Msg: fmt.Sprintf("1 to %d versions", im.d.limits.VersionsPerPolicy)}
+	}
+	cp := &customPolicy{name: ep.Name, description: ep.Description, defaultV: ep.DefaultVersion, nextV: ep.NextVersion,
+		holders: pmap.Map[struct{}]{}}
+	var err error
+	if cp.created, err = im.time(p+".Created", ep.Created); err != nil {
+		return err
+	}
+	last := 0
+	for j, ev := range ep.Versions {
+		vp := p + ".Versions[" + strconv.Itoa(j) + "]"
+		n, err := strconv.Atoi(strings.TrimPrefix(ev.ID, "v"))
+		if !strings.HasPrefix(ev.ID, "v") || err != nil || n <= last || n >= ep.NextVersion || "v"+strconv.Itoa(n) != ev.ID {
+			return im.fail(vp+".ID", ErrInvalid, "version IDs are v<N>, increasing, below NextVersion")
+		}
+		last = n
+		if ev.UID == 0 || im.uids[ev.UID] {
+			return im.fail(vp+".UID", ErrInvalid, "version UIDs are unique and non-zero")
+		}
+		im.uids[ev.UID] = true
+		doc, err := parseDocument("Import", vp, ev.Document, policy.Identity)
+		if err != nil {
+			return im.cause(vp+".Document", err)
+		}
+		v := &version{id: ev.ID, uid: ev.UID, text: ev.Document, doc: doc}
+		if v.created, err = im.time(vp+".Created", ev.Created); err != nil {
+			return err
+		}
+		cp.versions = append(cp.versions, v)
+	}
+	if cp.version(cp.defaultV) == nil {
+		return im.fail(p+".DefaultVersion", ErrInvalid, "the default version is not among the versions")
+	}
+	putPolicy(a, cp)
+	return nil
+}
+
+// attached checks an attachment list and records the holder in each custom
+// policy's index.
+func (im *importer) attached(p string, a *account, ea exportAttached, hk string) (holder, error) {
+	var h holder
+	if len(ea.System) > im.d.limits.SystemAttached {
+		return h, &Error{Op: "Import", Subject: p + ".System", Err: ErrLimit, Limit: LimitSystemAttached}
+	}
+	if len(ea.Custom) > im.d.limits.CustomAttached {
+		return h, &Error{Op: "Import", Subject: p + ".Custom", Err: ErrLimit, Limit: LimitCustomAttached}
+	}
+	for j, n := range ea.System {
+		if _, ok := system.Get(n); !ok || slices.Contains(ea.System[:j], n) {
+			return h, im.fail(p+".System["+strconv.Itoa(j)+"]", ErrInvalid, "unknown or repeated system policy")
+		}
+	}
+	for j, n := range ea.Custom {
+		pol := a.policy(n)
+		if pol == nil || slices.Contains(ea.Custom[:j], n) {
+			return h, im.fail(p+".Custom["+strconv.Itoa(j)+"]", ErrInvalid, "unknown or repeated custom policy")
+		}
+		pol.holders = pol.holders.Set(hk, struct{}{}) // pol is this import's own value
+	}
+	h.system, h.custom = slices.Clone(ea.System), slices.Clone(ea.Custom)
+	return h, nil
+}
+
+func (im *importer) user(p string, a *account, eu *exportUser) error {
+	id, err := principal.UserID(a.uid, eu.Name)
+	if err != nil {
+		return im.cause(p+".Name", err)
+	}
+	if a.user(eu.Name) != nil {
+		return im.fail(p+".Name", ErrInvalid, "duplicate user")
+	}
+	u := &user{id: id, arn: id.String(), groups: slices.Clone(eu.Groups)}
+	if u.created, err = im.time(p+".Created", eu.Created); err != nil {
+		return err
+	}
+	if len(eu.Groups) > im.d.limits.GroupsPerUser {
+		return &Error{Op: "Import", Subject: p + ".Groups", Err: ErrLimit, Limit: LimitGroupsPerUser}
+	}
+	for j, gn := range eu.Groups {
+		if slices.Contains(eu.Groups[:j], gn) {
+			return im.fail(p+".Groups["+strconv.Itoa(j)+"]", ErrInvalid, "repeated group")
+		}
+	}
+	if u.att, err = im.attached(p+".Policies", a, eu.Policies, holderKey(id)); err != nil {
+		return err
+	}
+	if len(eu.AccessKeys) > im.d.limits.AccessKeysPerUser {
+		return &Error{Op: "Import", Subject: p + ".AccessKeys", Err: ErrLimit, Limit: LimitAccessKeys}
+	}
+	for j, ek := range eu.AccessKeys {
+		kp := p + ".AccessKeys[" + strconv.Itoa(j) + "]"
+		if !strings.HasPrefix(ek.ID, "LTAI") || len(ek.ID) > 128 || im.keyIDs[ek.ID] {
+			return im.fail(kp+".ID", ErrInvalid, "AccessKeyIds start with LTAI and are unique")
+		}
+		im.keyIDs[ek.ID] = true
+		sealed, err := base64.StdEncoding.Strict().DecodeString(ek.Sealed)
+		if err != nil {
+			return im.fail(kp+".Sealed", ErrInvalid, "not base64")
+		}
+		if _, err := im.d.unseal(sealed, []byte(ek.ID)); err != nil {
+			return im.fail(kp+".Sealed", ErrSealed, "the secret does not open under this directory's key-encryption key")
+		}
+		k := &accessKey{id: ek.ID, user: eu.Name, sealed: sealed}
+		switch ek.Status {
+		case "Active":
+			k.status = KeyActive
+		case "Inactive":
+			k.status = KeyInactive
+		default:
+			return im.fail(kp+".Status", ErrInvalid, `Status must be "Active" or "Inactive"`)
+		}
+		if k.created, err = im.time(kp+".Created", ek.Created); err != nil {
+			return err
+		}
+		u.keys = append(u.keys, ek.ID)
+		im.t.s.keys = im.t.s.keys.Set(ek.ID, keyOwner{account: a.uid, key: k})
+	}
+	putUser(a, u)
+	return nil
+}
+
+func (im *importer) role(p string, a *account, er *exportRole) error {
+	id, err := principal.RoleID(a.uid, er.Name)
+	if err != nil {
+		return im.cause(p+".Name", err)
+	}
+	if a.role(er.Name) != nil {
+		return im.fail(p+".Name", ErrInvalid, "duplicate role")
+	}
+	if len(er.RoleID) != 19 || strings.Trim(er.RoleID, "0123456789") != "" || im.roleIDs[er.RoleID] {
+		return im.fail(p+".RoleID", ErrInvalid, "RoleIds are 19 digits and unique")
+	}
+	im.roleIDs[er.RoleID] = true
+	if err := checkMaxSession("Import", p, er.MaxSessionDuration); err != nil {
+		return im.cause(p+".MaxSessionDuration", err)
+	}
+	if err := checkDescription("Import", p, er.Description); err != nil {
+		return im.cause(p+".Description", err)
+	}
+	doc, err := parseDocument("Import", p, er.TrustPolicy, policy.Trust)
+	if err != nil {
+		return im.cause(p+".TrustPolicy", err)
+	}
+	r := &role{id: id, arn: id.String(), roleID: er.RoleID, description: er.Description, trustText: er.TrustPolicy,
+		trust: im.d.trustSet(doc), maxSession: er.MaxSessionDuration, serviceLinked: er.ServiceLinked}
+	if r.created, err = im.time(p+".Created", er.Created); err != nil {
+		return err
+	}
+	if r.revokedBefore, err = im.time(p+".RevokedBefore", er.RevokedBefore); err != nil {
+		return err
+	}
+	if r.att, err = im.attached(p+".Policies", a, er.Policies, holderKey(id)); err != nil {
+		return err
+	}
+	putRole(a, r)
+	return nil
+}

@@ -1,0 +1,233 @@
+package directory
+
+import (
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/policy"
+	"github.com/ramauthz/ramauthz/principal"
+)
+
+// sessionCache keeps opened SecurityTokens and their compiled session
+// policies in a fixed array of slots indexed by a hash of the AccessKeyId:
+// a new entry replaces whatever held its slot, so the cache never holds
+// more than its size, whatever the rate of AssumeRole calls. Lookups and
+// stores are single atomic operations (no lock).
+type sessionCache struct {
+	seed  maphash.Seed
+	slots []atomic.Pointer[sessionEntry]
+}
+
+const defaultSessionCacheSize = 1024
+
+func newSessionCache(n int) *sessionCache {
+	if n <= 0 {
+		n = defaultSessionCacheSize
+	}
+	return &sessionCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[sessionEntry], n)}
+}
+
+func (c *sessionCache) slot(accessKeyID string) *atomic.Pointer[sessionEntry] {
+	return &c.slots[maphash.String(c.seed, accessKeyID)%uint64(len(c.slots))]
+}
+
+// sessionEntry is one opened token. Everything in it derives from the token
+// alone, so it is valid in every revision that still holds its token key.
+type sessionEntry struct {
+	token   string
+	keyID   uint32
+	c       *claims
+	session principal.ID
+	mu      sync.Mutex
+	pol     atomic.Pointer[compiledSet] // compiled session policy (ev nil: none)
+}
+
+// policy returns the compiled session policy (nil when the session has
+// none), compiling it on first use; sessions with the same session policy
+// text share one compiled copy through the directory's policy cache.
+func (e *sessionEntry) policy(d *Directory) (*evaluator.Evaluator, error) {
+	if p := e.pol.Load(); p != nil {
+		return p.ev, p.err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.pol.Load(); p != nil {
+		return p.ev, p.err
+	}
+	p := &compiledSet{}
+	if e.c.policy != "" {
+		p = d.sessionPolicies.get(e.c.policy)
+	}
+	e.pol.Store(p)
+	return p.ev, p.err
+}
+
+// policyCache keeps compiled session policies by their text, in a fixed
+// array of slots like sessionCache: bounded, lock-free.
+type policyCache struct {
+	seed  maphash.Seed
+	slots []atomic.Pointer[cachedPolicy]
+}
+
+type cachedPolicy struct {
+	text string
+	c    *compiledSet
+}
+
+func newPolicyCache(n int) *policyCache {
+	if n <= 0 {
+		n = defaultSessionCacheSize
+	}
+	return &policyCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[cachedPolicy], n)}
+}
+
+// get returns the compiled session policy text, compiling it on a miss.
+func (pc *policyCache) get(text string) *compiledSet {
+	slot := &pc.slots[maphash.String(pc.seed, text)%uint64(len(pc.slots))]
+	if cp := slot.Load(); cp != nil && cp.text == text {
+		return cp.c
+	}
+	c := &compiledSet{}
+	doc, err := policy.Parse([]byte(text), policy.WithKind(policy.Session))
+	if err == nil {
+		c.ev, c.err = evaluator.Compile(evaluator.Policy{ID: "session-policy", Document: doc})
+	} else {
+		c.err = err
+	}
+	slot.Store(&cachedPolicy{text: text, c: c})
+	return c
+}
+
+// session verifies accessKeyID and token against s and returns the opened
+// token with its role. The errors are the sentinels ErrTokenMalformed,
+// ErrTokenKeyMismatch, ErrTokenRevoked and ErrTokenExpired.
+func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry, *account, *role, error) {
+	slot := d.cache.slot(accessKeyID)
+	e := slot.Load()
+	if e == nil || e.token != token || e.c.accessKeyID != accessKeyID {
+		c, kid, err := openToken(s, token)
+		if err != nil {
+			return nil, nil, nil, ErrTokenMalformed
+		}
+		if c.accessKeyID != accessKeyID {
+			return nil, nil, nil, ErrTokenKeyMismatch
+		}
+		sid, err := principal.SessionID(c.account, c.roleName, c.sessionName)
+		if err != nil {
+			return nil, nil, nil, ErrTokenMalformed
+		}
+		e = &sessionEntry{token: token, keyID: kid, c: c, session: sid}
+		slot.Store(e)
+	} else if s.tokenKey(e.keyID) == nil {
+		return nil, nil, nil, ErrTokenMalformed // its key was retired
+	}
+	a := s.account(e.c.account)
+	if a == nil {
+		return nil, nil, nil, ErrTokenRevoked
+	}
+	r := a.role(e.c.roleName)
+	if r == nil || r.roleID != e.c.roleID || e.c.issued.Before(r.revokedBefore) {
+		return nil, nil, nil, ErrTokenRevoked
+	}
+	if !d.clock().Before(e.c.expires) {
+		return nil, nil, nil, ErrTokenExpired
+	}
+	return e, a, r, nil
+}
+
+// SessionCredential verifies a session's credentials and returns the
+// session's ID and its unsealed AccessKeySecret, for verifying a request
+// signature. Errors: an *Error unwrapping to ErrTokenMalformed (bad
+// encoding, truncated, tampered, or sealed under a key this directory does
+// not hold), ErrTokenKeyMismatch (issued with another AccessKeyId),
+// ErrTokenRevoked (role deleted or re-created, or RevokeSessions), or
+// ErrTokenExpired.
+func (d *Directory) SessionCredential(accessKeyID, securityToken string) (session principal.ID, secret string, err error) {
+	e, _, _, err := d.session(d.cur.Load(), accessKeyID, securityToken)
+	if err != nil {
+		return principal.ID{}, "", errf("SessionCredential", accessKeyID, err, "")
+	}
+	return e.session, e.c.secret, nil
+}
+
+// AuthorizeSession decides req for the role session whose credentials are
+// accessKeyID and securityToken (a session ARN is not a credential). The
+// session policy decides first and a non-Allow there is final; then the
+// role's currently attached policies decide (spec §6.2, §6.4). The account
+// boundary (D24) is the role's account. Detaching the role's policies,
+// deleting the role and RevokeSessions take effect on the next decision.
+//
+// An opened token and its compiled session policy are cached (see
+// Options.SessionCacheSize); a cached decision does not allocate. Errors
+// (with ImplicitDeny): those of SessionCredential, or ErrInvalid when a
+// policy does not compile.
+func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
+	s := d.cur.Load()
+	res := Result{Revision: s.rev}
+	e, a, r, err := d.session(s, accessKeyID, securityToken)
+	if err != nil {
+		return res, errf("AuthorizeSession", accessKeyID, err, "")
+	}
+	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
+	req.PrincipalResolved = true
+	dec, layer, err := d.decideSession(e, r, a, &req)
+	if err != nil {
+		return res, &Error{Op: "AuthorizeSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
+	}
+	if owner := resourceOwner(&req, a.uid); owner != a.uid {
+		dec, _ = d.crossAccount(s, owner, &req, dec, layer)
+	}
+	res.Decision = dec
+	return res, nil
+}
+
+// decideSession decides for a session: its policy, then its role's.
+func (d *Directory) decideSession(e *sessionEntry, r *role, a *account, req *evaluator.Request) (evaluator.Decision, Layer, error) {
+	sp, err := e.policy(d)
+	if err != nil {
+		return evaluator.ImplicitDeny, LayerSessionPolicy, err
+	}
+	if sp != nil {
+		if dec := sp.Decide(*req); dec != evaluator.Allow {
+			return dec, LayerSessionPolicy, nil
+		}
+	}
+	dec, err := decideSets(req, r.att.set, a, nil)
+	return dec, LayerIdentity, err
+}
+
+// ExplainSession is AuthorizeSession with reasons: the layer that decided
+// (LayerSessionPolicy, LayerIdentity, LayerAccountBoundary or
+// LayerTrustPolicy) and, for the first two, the evaluator's explanation of
+// that layer. It is a cold path and allocates. Errors: as
+// AuthorizeSession.
+func (d *Directory) ExplainSession(accessKeyID, securityToken string, req evaluator.Request) (Explanation, error) {
+	s := d.cur.Load()
+	x := Explanation{Result: Result{Revision: s.rev}}
+	e, a, r, err := d.session(s, accessKeyID, securityToken)
+	if err != nil {
+		return x, errf("ExplainSession", accessKeyID, err, "")
+	}
+	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
+	req.PrincipalResolved = true
+	dec, layer, err := d.decideSession(e, r, a, &req)
+	if err != nil {
+		return x, &Error{Op: "ExplainSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
+	}
+	if owner := resourceOwner(&req, a.uid); owner != a.uid {
+		dec, layer = d.crossAccount(s, owner, &req, dec, layer)
+	}
+	x.Decision, x.Layer = dec, layer
+	switch layer {
+	case LayerSessionPolicy:
+		sp, _ := e.policy(d)
+		x.Detail = sp.Explain(req)
+	case LayerIdentity:
+		if x.Detail, err = explainSets(req, r.att.set, a, nil); err != nil {
+			return x, err
+		}
+	}
+	return x, nil
+}
