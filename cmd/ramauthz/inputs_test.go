@@ -171,6 +171,7 @@ func TestInputsTooLarge(t *testing.T) {
 		assert.Equal(t, r.code, code)
 		assert.Equal(t, r.want, out+errs)
 		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "%s: bytes allocated to refuse a 2 GiB file", r.args[0])
+		t.Logf("%s: %d bytes allocated", r.args[0], after.TotalAlloc-before.TotalAlloc)
 	}
 }
 
