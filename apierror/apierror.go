@@ -162,9 +162,9 @@ func FromError(err error, requestID, hostID string) (Response, int) {
 }
 
 // Write sends resp with status: XML when the request asked for Format=XML
-// (an RPC parameter), JSON otherwise. r may be nil.
+// (an RPC parameter), JSON otherwise. r (or its URL) may be nil.
 func Write(w http.ResponseWriter, r *http.Request, status int, resp Response) {
-	if r != nil && strings.EqualFold(r.URL.Query().Get("Format"), "XML") {
+	if r != nil && r.URL != nil && strings.EqualFold(r.URL.Query().Get("Format"), "XML") {
 		b, err := xml.Marshal(resp)
 		if err == nil {
 			w.Header().Set("Content-Type", "application/xml;charset=utf-8")

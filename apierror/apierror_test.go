@@ -1,9 +1,12 @@
 package apierror
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -120,9 +123,63 @@ func TestSealOpen(t *testing.T) {
 		_, err := Open(tc.k, tc.account, tc.msg)
 		assert.ErrorIs(t, err, ErrDiagnostic, name)
 	}
-	pk, err := ParseDiagnosticKey(k.String())
+	pk, err := ParseDiagnosticKey(k.Hex())
 	require.NoError(t, err)
 	assert.Equal(t, k, pk)
 	_, err = ParseDiagnosticKey("zz")
 	assert.ErrorIs(t, err, ErrDiagnostic)
+}
+
+// TestDiagnosticKeyNotPrinted: a DiagnosticKey printed its 64 hex digits
+// from String, so logging a configuration that held one (or the demo's
+// map of keys) gave away every account's diagnostics.
+func TestDiagnosticKeyNotPrinted(t *testing.T) {
+	k, err := NewDiagnosticKey()
+	require.NoError(t, err)
+	secret := k.Hex()
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "key", k)
+	for _, s := range []string{fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s %x %X %q", k, k, k, k, k, k, k),
+		fmt.Sprint(map[string]DiagnosticKey{"a": k}), fmt.Sprintf("%+v", struct{ K DiagnosticKey }{k}), logged.String()} {
+		assert.NotContains(t, strings.ToLower(s), secret)
+		assert.Contains(t, s, "[REDACTED]")
+	}
+	pk, err := ParseDiagnosticKey(secret)
+	require.NoError(t, err)
+	assert.Equal(t, k, pk)
+}
+
+// TestSealedMessageHasOneSpelling: Open decoded base64 leniently, so a
+// sealed message whose last character had non-zero unused bits opened as
+// well as the one Seal wrote: anyone could make new "valid" messages
+// without the key (same content, different text).
+func TestSealedMessageHasOneSpelling(t *testing.T) {
+	k, err := NewDiagnosticKey()
+	require.NoError(t, err)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range 3 {
+		enc, err := Seal(k, "1234567890123456", Diagnostic{Action: "arms:" + strings.Repeat("x", i)})
+		require.NoError(t, err)
+		_, err = Open(k, "1234567890123456", enc)
+		require.NoError(t, err)
+		body := strings.TrimRight(enc, "=")
+		if len(body) == len(enc) {
+			continue // no unused bits
+		}
+		last := strings.IndexByte(alphabet, body[len(body)-1])
+		respelled := body[:len(body)-1] + string(alphabet[last^1]) + enc[len(body):]
+		_, err = Open(k, "1234567890123456", respelled)
+		assert.ErrorIs(t, err, ErrDiagnostic, "padding %d", len(enc)-len(body))
+	}
+}
+
+// TestWriteWithoutURL: Write read r.URL without checking it, so a refusal
+// of a hand-built request without a URL panicked.
+func TestWriteWithoutURL(t *testing.T) {
+	rec := httptest.NewRecorder()
+	assert.NotPanics(t, func() {
+		WriteError(rec, &http.Request{}, errors.New("x"), "id", "host")
+	})
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"Code":"InternalError"`)
 }

@@ -1,16 +1,17 @@
 package apierror
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/internal/diagseal"
 )
 
 // ErrDiagnostic: an encoded diagnostic message or a diagnostic key is
@@ -18,9 +19,17 @@ import (
 // (or was altered).
 var ErrDiagnostic = errors.New("invalid diagnostic message")
 
-// DiagnosticKey is an account's AES-256 key for diagnostic messages. Only
-// the account's administrator should hold it.
+// DiagnosticKey is an account's AES-256 key for diagnostic messages, for
+// services that keep the keys themselves. Only the account's administrator
+// should hold it. (A service on package directory can instead let the
+// directory hold one key per account: Directory.EncodeDiagnosticMessage
+// seals the JSON of a Diagnostic in the same format, and
+// Directory.DecodeDiagnosticMessage, RAM's API, opens it.) Printing a key (fmt with any
+// verb, String, GoString, slog) shows "[REDACTED]", so a logged
+// configuration does not give it away; Hex writes it out on purpose.
 type DiagnosticKey [32]byte
+
+const redacted = "[REDACTED]"
 
 // NewDiagnosticKey returns a random key.
 func NewDiagnosticKey() (DiagnosticKey, error) {
@@ -29,7 +38,7 @@ func NewDiagnosticKey() (DiagnosticKey, error) {
 	return k, err
 }
 
-// ParseDiagnosticKey reads a key written as 64 hex digits (String's form).
+// ParseDiagnosticKey reads a key written as 64 hex digits (Hex's form).
 // Errors: ErrDiagnostic.
 func ParseDiagnosticKey(s string) (DiagnosticKey, error) {
 	var k DiagnosticKey
@@ -42,8 +51,21 @@ func ParseDiagnosticKey(s string) (DiagnosticKey, error) {
 	return k, nil
 }
 
-// String returns the key as 64 lower-case hex digits.
-func (k DiagnosticKey) String() string { return hex.EncodeToString(k[:]) }
+// Hex returns the key as 64 lower-case hex digits, the form of the
+// administrator's key file (ParseDiagnosticKey, ramauthz decode-diagnostic).
+func (k DiagnosticKey) Hex() string { return hex.EncodeToString(k[:]) }
+
+// String returns "[REDACTED]"; use Hex to write the key out.
+func (k DiagnosticKey) String() string { return redacted }
+
+// GoString returns "[REDACTED]".
+func (k DiagnosticKey) GoString() string { return redacted }
+
+// Format prints "[REDACTED]" for every verb (%x included).
+func (k DiagnosticKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
+
+// LogValue logs "[REDACTED]".
+func (k DiagnosticKey) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Diagnostic is what an encoded diagnostic message says: who was refused
 // what, when, and which statements decided.
@@ -55,7 +77,7 @@ type Diagnostic struct {
 	Statements []string `json:"statements,omitempty"` // "Deny policy P Statement[0] (Sid S)", in order
 	NearMisses []string `json:"nearMisses,omitempty"` // statements a condition stopped
 	// Reason says in one line why, when the deciding layer has no
-	// statements of its own (principal.Explanation.Reason), or is "".
+	// statements of its own (such as the account boundary), or is "".
 	Reason string    `json:"reason,omitempty"`
 	Time   time.Time `json:"time"`
 }
@@ -81,43 +103,26 @@ func describe(m evaluator.Match) string {
 	return s
 }
 
-// diagnosticVersion is the first byte of a sealed message.
-const diagnosticVersion = 1
-
 // Seal encrypts d for accountID: base64 (standard alphabet) of a version
 // byte, a 12-byte random nonce and the AES-256-GCM ciphertext of d's JSON,
 // with the account ID as additional data, so a message cannot be moved to
-// another account. Errors: only the random source's and JSON's (none in
-// practice).
+// another account. (directory.Directory.EncodeDiagnosticMessage seals in
+// the same format under a key the directory derives per account.)
+// Errors: only the random source's and JSON's (none in practice).
 func Seal(k DiagnosticKey, accountID string, d Diagnostic) (string, error) {
 	plain, err := json.Marshal(d)
 	if err != nil {
 		return "", err
 	}
-	aead, err := newGCM(k)
-	if err != nil {
-		return "", err
-	}
-	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(plain)+aead.Overhead())
-	out[0] = diagnosticVersion
-	if _, err := rand.Read(out[1:]); err != nil {
-		return "", err
-	}
-	out = aead.Seal(out, out[1:], plain, []byte(accountID))
-	return base64.StdEncoding.EncodeToString(out), nil
+	return diagseal.Seal((*[32]byte)(&k), accountID, plain)
 }
 
 // Open decrypts a message Seal produced for accountID. This is what RAM's
-// DecodeDiagnosticMessage does for the account's administrator.
+// DecodeDiagnosticMessage does for the account's administrator. Only Seal's
+// spelling (strict standard base64) is accepted.
 // Errors: ErrDiagnostic.
 func Open(k DiagnosticKey, accountID, encoded string) (Diagnostic, error) {
-	raw, err := base64.StdEncoding.DecodeString(encoded)
-	aead, gerr := newGCM(k)
-	if err != nil || gerr != nil || len(raw) < 1+aead.NonceSize()+aead.Overhead() || raw[0] != diagnosticVersion {
-		return Diagnostic{}, ErrDiagnostic
-	}
-	nonce := raw[1 : 1+aead.NonceSize()]
-	plain, err := aead.Open(nil, nonce, raw[1+aead.NonceSize():], []byte(accountID))
+	plain, err := diagseal.Open((*[32]byte)(&k), accountID, encoded)
 	if err != nil {
 		return Diagnostic{}, ErrDiagnostic
 	}
@@ -126,12 +131,4 @@ func Open(k DiagnosticKey, accountID, encoded string) (Diagnostic, error) {
 		return Diagnostic{}, ErrDiagnostic
 	}
 	return d, nil
-}
-
-func newGCM(k DiagnosticKey) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(k[:])
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
 }

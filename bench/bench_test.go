@@ -84,6 +84,9 @@ func TestAgreement(t *testing.T) {
 						// A decision is a pure function of the request: asking
 						// again must not change it (caches, lazy compilation).
 						assert.Equal(t, got, fn(), "request %s asked twice", r.Name)
+						// The per-request path converts and decides in one
+						// call and must reach the same decision.
+						assert.Equal(t, r.Want.String(), l.Decide(&r).String(), "request %s through Decide", r.Name)
 					}
 				})
 			}
@@ -142,11 +145,56 @@ func BenchmarkDecide(b *testing.B) {
 	}
 }
 
-// BenchmarkCompile times building a decider for statements-10000 from each
-// engine's native source form. B/op is what the build allocates; the
+// BenchmarkRequestPath times what a service pays per request: each op
+// takes one request as strings (action, resource, string context), converts
+// it into the engine's native request and decides it (Loaded.Decide),
+// cycling through the workload's requests. Every engine's answers are
+// checked through the same path before the timer starts.
+func BenchmarkRequestPath(b *testing.B) {
+	for _, w := range DecisionWorkloads() {
+		b.Run(w.Name, func(b *testing.B) {
+			for _, e := range Engines() {
+				b.Run(e.Name(), func(b *testing.B) {
+					l, err := cachedLoad(e, w)
+					if err != nil {
+						b.Fatal(err)
+					}
+					reqs := w.Requests
+					for i := range reqs {
+						if got := l.Decide(&reqs[i]); got != reqs[i].Want {
+							b.Fatalf("%s: decided %v, want %v", reqs[i].Name, got, reqs[i].Want)
+						}
+					}
+					b.ReportAllocs()
+					var sink Decision
+					i := 0
+					for b.Loop() {
+						sink = l.Decide(&reqs[i])
+						if i++; i == len(reqs) {
+							i = 0
+						}
+					}
+					_ = sink
+				})
+			}
+		})
+	}
+}
+
+// CompileWorkloads are the workloads BenchmarkCompile loads: a real
+// system policy and the large generated set.
+func CompileWorkloads() []*Workload { return []*Workload{ARMSReadOnly(), Statements(CompileSize)} }
+
+// BenchmarkCompile times building a decider for each compile workload from
+// each engine's native source form. B/op is what the build allocates; the
 // retained-B metric is the live heap the built decider keeps.
 func BenchmarkCompile(b *testing.B) {
-	w := Statements(CompileSize)
+	for _, w := range CompileWorkloads() {
+		b.Run(w.Name, func(b *testing.B) { benchCompile(b, w) })
+	}
+}
+
+func benchCompile(b *testing.B, w *Workload) {
 	for _, e := range Engines() {
 		b.Run(e.Name(), func(b *testing.B) {
 			build, err := e.Compiler(w)

@@ -185,6 +185,14 @@ type casbinLoaded struct {
 }
 
 func (l *casbinLoaded) Prepare(r Request) (func() Decision, error) {
+	args := l.args(&r)
+	return func() Decision { return l.decide(args) }, nil
+}
+
+func (l *casbinLoaded) Decide(r *Request) Decision { return l.decide(l.args(r)) }
+
+// args converts r into EnforceEx's arguments.
+func (l *casbinLoaded) args(r *Request) []any {
 	args := []any{strings.ToLower(r.Action), r.Resource}
 	if l.abac {
 		ctx := CasbinContext{}
@@ -203,16 +211,18 @@ func (l *casbinLoaded) Prepare(r Request) (func() Decision, error) {
 		}
 		args = append(args, ctx)
 	}
-	return func() Decision {
-		ok, explain, err := l.e.EnforceEx(args...)
-		switch {
-		case err != nil:
-			return Failed
-		case ok:
-			return Allow
-		case len(explain) > 0 && explain[len(explain)-1] == "deny":
-			return ExplicitDeny
-		}
-		return ImplicitDeny
-	}, nil
+	return args
+}
+
+func (l *casbinLoaded) decide(args []any) Decision {
+	ok, explain, err := l.e.EnforceEx(args...)
+	switch {
+	case err != nil:
+		return Failed
+	case ok:
+		return Allow
+	case len(explain) > 0 && explain[len(explain)-1] == "deny":
+		return ExplicitDeny
+	}
+	return ImplicitDeny
 }

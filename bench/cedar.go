@@ -140,6 +140,14 @@ func (c Cedar) Compiler(w *Workload) (func() (Loaded, error), error) {
 type cedarLoaded struct{ ps *cedar.PolicySet }
 
 func (l *cedarLoaded) Prepare(r Request) (func() Decision, error) {
+	req := cedarRequest(&r)
+	return func() Decision { return l.decide(req) }, nil
+}
+
+func (l *cedarLoaded) Decide(r *Request) Decision { return l.decide(cedarRequest(r)) }
+
+// cedarRequest converts r into Cedar's request.
+func cedarRequest(r *Request) cedar.Request {
 	rec := types.RecordMap{
 		"action":   types.String(strings.ToLower(r.Action)),
 		"resource": types.String(r.Resource),
@@ -168,21 +176,21 @@ func (l *cedarLoaded) Prepare(r Request) (func() Decision, error) {
 		}
 		rec[types.String(attr)] = val
 	}
-	req := cedar.Request{
+	return cedar.Request{
 		Principal: types.NewEntityUID("User", "alice"),
 		Action:    types.NewEntityUID("Action", "call"),
 		Resource:  types.NewEntityUID("Resource", "target"),
 		Context:   types.NewRecord(rec),
 	}
-	entities := types.EntityMap{}
-	return func() Decision {
-		d, diag := l.ps.IsAuthorized(entities, req)
-		switch {
-		case d == cedar.Allow:
-			return Allow
-		case len(diag.Reasons) > 0:
-			return ExplicitDeny
-		}
-		return ImplicitDeny
-	}, nil
+}
+
+func (l *cedarLoaded) decide(req cedar.Request) Decision {
+	d, diag := l.ps.IsAuthorized(types.EntityMap{}, req)
+	switch {
+	case d == cedar.Allow:
+		return Allow
+	case len(diag.Reasons) > 0:
+		return ExplicitDeny
+	}
+	return ImplicitDeny
 }

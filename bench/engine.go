@@ -37,9 +37,16 @@ func Load(e Engine, w *Workload) (Loaded, error) {
 type Loaded interface {
 	// Prepare converts a request into the engine's native request form
 	// (outside the timed loop) and returns a function that decides it. The
-	// returned function is what the decision benchmarks time; it may be
-	// called any number of times.
+	// returned function is what BenchmarkDecide times (decision alone); it
+	// may be called any number of times.
 	Prepare(r Request) (func() Decision, error)
+	// Decide converts r, which holds strings as a service receives them,
+	// into the engine's native request and decides it, in one call: the
+	// per-request path a service pays, which BenchmarkRequestPath times.
+	// Every engine does in Decide exactly the conversion Prepare does.
+	// Decide is not safe for concurrent use (ramauthz's reuses one Context,
+	// as a service would per goroutine).
+	Decide(r *Request) Decision
 }
 
 // Engines returns every engine, ramauthz first.

@@ -141,6 +141,14 @@ func ladonTemplate(p string) string {
 type ladonLoaded struct{ w *ladon.Ladon }
 
 func (l *ladonLoaded) Prepare(r Request) (func() Decision, error) {
+	req := ladonRequest(&r)
+	return func() Decision { return l.decide(req) }, nil
+}
+
+func (l *ladonLoaded) Decide(r *Request) Decision { return l.decide(ladonRequest(r)) }
+
+// ladonRequest converts r into ladon's request.
+func ladonRequest(r *Request) *ladon.Request {
 	req := &ladon.Request{
 		Action:   strings.ToLower(r.Action),
 		Resource: r.Resource,
@@ -152,21 +160,22 @@ func (l *ladonLoaded) Prepare(r Request) (func() Decision, error) {
 			req.Context[k] = v
 		}
 	}
-	ctx := context.Background()
-	return func() Decision {
-		// ladon wraps its sentinels with pkg/errors v0.8, which predates
-		// Unwrap; errors.Cause is how ladon's users tell them apart.
-		err := l.w.IsAllowed(ctx, req)
-		switch {
-		case err == nil:
-			return Allow
-		case errors.Cause(err) == ladon.ErrRequestForcefullyDenied:
-			return ExplicitDeny
-		case errors.Cause(err) == ladon.ErrRequestDenied:
-			return ImplicitDeny
-		}
-		return Failed
-	}, nil
+	return req
+}
+
+func (l *ladonLoaded) decide(req *ladon.Request) Decision {
+	// ladon wraps its sentinels with pkg/errors v0.8, which predates
+	// Unwrap; errors.Cause is how ladon's users tell them apart.
+	err := l.w.IsAllowed(context.Background(), req)
+	switch {
+	case err == nil:
+		return Allow
+	case errors.Cause(err) == ladon.ErrRequestForcefullyDenied:
+		return ExplicitDeny
+	case errors.Cause(err) == ladon.ErrRequestDenied:
+		return ImplicitDeny
+	}
+	return Failed
 }
 
 // ladonBefore is a ladon Condition that holds when the context value is an

@@ -161,30 +161,44 @@ func (o OPA) Compiler(w *Workload) (func() (Loaded, error), error) {
 type opaLoaded struct{ pq rego.PreparedEvalQuery }
 
 func (l *opaLoaded) Prepare(r Request) (func() Decision, error) {
+	input, err := opaInput(&r)
+	if err != nil {
+		return nil, err
+	}
+	return func() Decision { return l.decide(input) }, nil
+}
+
+func (l *opaLoaded) Decide(r *Request) Decision {
+	input, err := opaInput(r)
+	if err != nil {
+		return Failed
+	}
+	return l.decide(input)
+}
+
+// opaInput converts r into OPA's parsed input value.
+func opaInput(r *Request) (ast.Value, error) {
 	c := map[string]any{}
 	for k, v := range r.Context {
 		c[k] = v
 	}
-	input, err := ast.InterfaceToValue(map[string]any{
+	return ast.InterfaceToValue(map[string]any{
 		"action": r.Action, "resource": r.Resource, "context": c,
 	})
-	if err != nil {
-		return nil, err
-	}
-	ctx := context.Background()
-	return func() Decision {
-		rs, err := l.pq.Eval(ctx, rego.EvalParsedInput(input))
-		if err != nil || len(rs) != 1 || len(rs[0].Expressions) != 1 {
-			return Failed
-		}
-		switch rs[0].Expressions[0].Value {
-		case "Allow":
-			return Allow
-		case "ExplicitDeny":
-			return ExplicitDeny
-		case "ImplicitDeny":
-			return ImplicitDeny
-		}
+}
+
+func (l *opaLoaded) decide(input ast.Value) Decision {
+	rs, err := l.pq.Eval(context.Background(), rego.EvalParsedInput(input))
+	if err != nil || len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return Failed
-	}, nil
+	}
+	switch rs[0].Expressions[0].Value {
+	case "Allow":
+		return Allow
+	case "ExplicitDeny":
+		return ExplicitDeny
+	case "ImplicitDeny":
+		return ImplicitDeny
+	}
+	return Failed
 }

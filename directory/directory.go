@@ -38,6 +38,9 @@ type Directory struct {
 	sessionPolicies *policyCache
 	// trustSeq numbers trust-policy sets (process-local, not state).
 	trustSeq atomic.Uint64
+	// diagnostic derives the accounts' diagnostic-message keys (see
+	// diagnostic.go); it comes from the key-encryption key.
+	diagnostic [32]byte
 }
 
 // New returns an empty directory at revision 0 with one token key.
@@ -62,6 +65,7 @@ func New(opts Options) (*Directory, error) {
 		return nil, &Error{Op: "New", Err: ErrInvalid, Cause: err}
 	}
 	d.kek = aead
+	d.diagnostic = diagnosticRoot(kek)
 	d.cache = newSessionCache(opts.SessionCacheSize)
 	d.sessionPolicies = newPolicyCache(opts.SessionCacheSize)
 	s := &state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1}

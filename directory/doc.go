@@ -16,10 +16,11 @@
 // and returns the current revision with a nil error.
 //
 // Readers never lock: the state is an immutable snapshot published through
-// an atomic pointer. A commit copies only what it changes (persistent radix
-// trees from github.com/hashicorp/go-immutable-radix/v2), so its cost
-// follows the change, not the size of the directory, and every decision is
-// made on one revision, which its Result names.
+// an atomic pointer. A commit copies only what it changes (persistent hash
+// array mapped tries of the internal package pmap, which share every node
+// off the changed path), so its cost follows the change, not the size of
+// the directory, and every decision is made on one revision, which its
+// Result names.
 //
 // # Decisions
 //

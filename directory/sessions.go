@@ -92,7 +92,7 @@ func (pc *policyCache) get(text string) *compiledSet {
 	c := &compiledSet{}
 	doc, err := policy.Parse([]byte(text), policy.WithKind(policy.Session))
 	if err == nil {
-		c.ev, c.err = evaluator.Compile(evaluator.Policy{ID: "session-policy", Document: doc})
+		c.ev, c.err = evaluator.Compile(evaluator.Policy{ID: principal.SessionPolicyID, Document: doc})
 	} else {
 		c.err = err
 	}

@@ -1,7 +1,9 @@
 package evaluator
 
 import (
+	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -69,5 +71,51 @@ func TestConcurrentDecide(t *testing.T) {
 	}
 	for g := 0; g < 8; g++ {
 		assert.Equal(t, Allow, <-done)
+	}
+}
+
+// TestRequestPathNoAllocs pins the per-request path a service runs with a
+// reused Context (issue 12): Reset, filling from strings or typed values,
+// generic service, tag and multi-valued keys (some spelled with upper-case
+// letters where names fold), and Decide, with zero allocations once the
+// context has grown.
+func TestRequestPathNoAllocs(t *testing.T) {
+	e := compileJSON(t, conditionsPolicy, `{"Version":"1","Statement":[{"Effect":"Deny","Action":"oss:*","Resource":"*","Condition":{
+		"StringLike":{"oss:Prefix":"logs/*","acs:SourceIp":"10.1.*"},"NumericGreaterThan":{"ecs:InstanceCount":"10"}}}]}`)
+	var c Context
+	ip := netip.MustParseAddr("10.1.2.3")
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	tags := []string{"a", "b", "c"}
+	paths := map[string]func() Decision{
+		"strings": func() Decision {
+			c.Reset()
+			c.Set("acs:SourceIp", "10.1.2.3")
+			c.Set("acs:CurrentTime", "2026-05-01T12:00:00Z")
+			c.Set("acs:SecureTransport", "true")
+			return e.Decide(Request{Action: "arms:GetTrace", Resource: res, Context: &c})
+		},
+		"typed": func() Decision {
+			c.Reset()
+			c.SetSourceIP(ip)
+			c.SetCurrentTime(now)
+			c.SetSecureTransport(true)
+			return e.Decide(Request{Action: "arms:GetTrace", Resource: res, Context: &c})
+		},
+		"generic keys and a string operator on a typed value": func() Decision {
+			c.Reset()
+			c.SetSourceIP(ip)
+			c.Set("oss:Prefix", "logs/")
+			c.Set("acs:ResourceTag/Env", "prod")
+			c.Set("ACS:TagKeys", tags...)
+			c.Set("ecs:InstanceCount", "20")
+			return e.Decide(Request{Action: "oss:GetObject", Resource: res, Context: &c})
+		},
+	}
+	want := map[string]Decision{"strings": Allow, "typed": Allow, "generic keys and a string operator on a typed value": ExplicitDeny}
+	for name, run := range paths {
+		t.Run(name, func(t *testing.T) {
+			require.Equal(t, want[name], run())
+			assert.Zero(t, testing.AllocsPerRun(200, func() { sinkDecision = run() }))
+		})
 	}
 }

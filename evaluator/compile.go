@@ -167,8 +167,10 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 		return nil, &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many statements"}
 	}
 	e.stmts = make([]stmt, 0, n)
+	b := builder{e: e}
+	b.alloc(policies)
 	for i, p := range policies {
-		if err := e.addPolicy(int32(i), p); err != nil {
+		if err := b.addPolicy(int32(i), p); err != nil {
 			err.PolicyID, err.Index = p.ID, i
 			return nil, err
 		}
@@ -183,7 +185,61 @@ func errAt(path string, sentinel error, msg string) *CompileError {
 	return &CompileError{Path: path, Err: sentinel, Msg: msg}
 }
 
-func (e *Evaluator) addPolicy(pi int32, p Policy) *CompileError {
+// builder holds what Compile carves the compiled statements from: one slab
+// of patterns and one of conditions for the whole policy set, instead of
+// two or three small allocations per statement (the 10,000-statement load
+// spent a quarter of its time in the allocator).
+type builder struct {
+	e     *Evaluator
+	pats  []match.Pattern
+	conds []cond
+}
+
+// alloc sizes the slabs for the patterns and conditions of policies.
+func (b *builder) alloc(policies []Policy) {
+	np, nc := 0, 0
+	for _, p := range policies {
+		if p.Document == nil {
+			continue
+		}
+		for i := range p.Document.Statements {
+			st := &p.Document.Statements[i]
+			np += len(st.Action) + len(st.NotAction) + len(st.Resource) + len(st.NotResource)
+			nc += len(st.Condition)
+		}
+	}
+	b.pats = make([]match.Pattern, np)
+	b.conds = make([]cond, nc)
+}
+
+// patterns returns n patterns from the slab (a new slice if it runs out).
+func (b *builder) patterns(n int) []match.Pattern {
+	if n > len(b.pats) {
+		return make([]match.Pattern, n)
+	}
+	out := b.pats[:n:n]
+	b.pats = b.pats[n:]
+	return out
+}
+
+// condSlots returns n conditions from the slab (a new slice if it runs out).
+func (b *builder) condSlots(n int) []cond {
+	if n > len(b.conds) {
+		return make([]cond, n)
+	}
+	out := b.conds[:n:n]
+	b.conds = b.conds[n:]
+	return out
+}
+
+// stmtPath is the index of a statement in its document, rendered as a JSON
+// path ("Statement[3]") only when an error needs it.
+type stmtPath int
+
+func (p stmtPath) at(rest string) string { return "Statement[" + strconv.Itoa(int(p)) + "]" + rest }
+
+func (b *builder) addPolicy(pi int32, p Policy) *CompileError {
+	e := b.e
 	d := p.Document
 	switch {
 	case d == nil:
@@ -196,7 +252,7 @@ func (e *Evaluator) addPolicy(pi int32, p Policy) *CompileError {
 		return errAt("Statement", policy.ErrMissing, "the document has no statements")
 	}
 	for si := range d.Statements {
-		s, err := compileStatement(d.Kind, &d.Statements[si], "Statement["+strconv.Itoa(si)+"]")
+		s, err := b.compileStatement(d.Kind, &d.Statements[si], stmtPath(si))
 		if err != nil {
 			return err
 		}
@@ -206,57 +262,57 @@ func (e *Evaluator) addPolicy(pi int32, p Policy) *CompileError {
 	return nil
 }
 
-func compileStatement(kind policy.Kind, st *policy.Statement, path string) (stmt, *CompileError) {
+func (b *builder) compileStatement(kind policy.Kind, st *policy.Statement, path stmtPath) (stmt, *CompileError) {
 	s := stmt{sid: st.Sid, effect: st.Effect}
 	if !st.Effect.Valid() {
-		return s, errAt(path+".Effect", policy.ErrInvalid, "Effect must be Allow or Deny; got "+st.Effect.String())
+		return s, errAt(path.at(".Effect"), policy.ErrInvalid, "Effect must be Allow or Deny; got "+st.Effect.String())
 	}
 	var err *CompileError
 	switch {
 	case st.Action != nil && st.NotAction != nil:
-		return s, errAt(path+".NotAction", policy.ErrConflict, "a statement has either Action or NotAction, not both")
+		return s, errAt(path.at(".NotAction"), policy.ErrConflict, "a statement has either Action or NotAction, not both")
 	case st.Action != nil:
-		s.actions, _, err = compilePatterns(st.Action, true, path+".Action")
+		s.actions, _, err = b.compilePatterns(st.Action, true, path, "Action")
 	case st.NotAction != nil:
 		s.notAction = true
-		s.actions, _, err = compilePatterns(st.NotAction, true, path+".NotAction")
+		s.actions, _, err = b.compilePatterns(st.NotAction, true, path, "NotAction")
 	default:
-		return s, errAt(path+".Action", policy.ErrMissing, "a statement needs Action or NotAction")
+		return s, errAt(path.at(".Action"), policy.ErrMissing, "a statement needs Action or NotAction")
 	}
 	if err != nil {
 		return s, err
 	}
 	switch {
 	case st.Resource != nil && st.NotResource != nil:
-		return s, errAt(path+".NotResource", policy.ErrConflict, "a statement has either Resource or NotResource, not both")
+		return s, errAt(path.at(".NotResource"), policy.ErrConflict, "a statement has either Resource or NotResource, not both")
 	case st.Resource != nil:
 		s.resKind = resAllow
-		s.resources, s.resAll, err = compilePatterns(st.Resource, false, path+".Resource")
+		s.resources, s.resAll, err = b.compilePatterns(st.Resource, false, path, "Resource")
 	case st.NotResource != nil:
 		s.resKind = resExcept
-		s.resources, s.resAll, err = compilePatterns(st.NotResource, false, path+".NotResource")
+		s.resources, s.resAll, err = b.compilePatterns(st.NotResource, false, path, "NotResource")
 	case kind != policy.Trust:
-		return s, errAt(path+".Resource", policy.ErrMissing, "a statement of an "+kind.String()+" policy needs Resource or NotResource")
+		return s, errAt(path.at(".Resource"), policy.ErrMissing, "a statement of an "+kind.String()+" policy needs Resource or NotResource")
 	}
 	if err != nil {
 		return s, err
 	}
 	switch {
 	case st.Principal != nil && kind != policy.Trust:
-		return s, errAt(path+".Principal", policy.ErrInvalid, "Principal is allowed only in trust policies, not in "+kind.String()+" policies")
+		return s, errAt(path.at(".Principal"), policy.ErrInvalid, "Principal is allowed only in trust policies, not in "+kind.String()+" policies")
 	case st.Principal != nil:
-		if s.principal, err = compilePrincipal(st.Principal, path+".Principal"); err != nil {
+		if s.principal, err = compilePrincipal(st.Principal, path.at(".Principal")); err != nil {
 			return s, err
 		}
 	case kind == policy.Trust:
-		return s, errAt(path+".Principal", policy.ErrMissing, "a statement of a trust policy needs a Principal")
+		return s, errAt(path.at(".Principal"), policy.ErrMissing, "a statement of a trust policy needs a Principal")
 	}
 	if len(st.Condition) > 0 {
-		s.conds = make([]cond, len(st.Condition))
+		s.conds = b.condSlots(len(st.Condition))
 		var seen map[condName]bool
 		for i := range st.Condition {
 			cd := &s.conds[i]
-			if err := compileCond(cd, &st.Condition[i], path+".Condition"); err != nil {
+			if err := compileCond(cd, &st.Condition[i], path); err != nil {
 				return s, err
 			}
 			// One operator block names each key once, under
@@ -274,7 +330,7 @@ func compileStatement(kind policy.Kind, st *policy.Statement, path string) (stmt
 				}
 			}
 			if dup {
-				return s, errAt(condPath(path+".Condition", &st.Condition[i]), policy.ErrDuplicateKey,
+				return s, errAt(condPath(path.at(".Condition"), &st.Condition[i]), policy.ErrDuplicateKey,
 					"key "+strconv.Quote(cd.key)+" appears twice under "+st.Condition[i].OperatorName()+" (key names ignore ASCII case before the first '/')")
 			}
 			if i == 16 {
@@ -302,19 +358,19 @@ type condName struct {
 
 // compilePatterns compiles action (fold) or resource patterns and reports
 // whether one of them matches everything.
-func compilePatterns(list []string, fold bool, path string) ([]match.Pattern, bool, *CompileError) {
+func (b *builder) compilePatterns(list []string, fold bool, path stmtPath, elem string) ([]match.Pattern, bool, *CompileError) {
 	if len(list) == 0 {
-		return nil, false, errAt(path, policy.ErrMissing, "the list is empty")
+		return nil, false, errAt(path.at("."+elem), policy.ErrMissing, "the list is empty")
 	}
-	out := make([]match.Pattern, len(list))
+	out := b.patterns(len(list))
 	all := false
 	for i, s := range list {
 		if s == "" {
-			return nil, false, errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, "a pattern must not be empty")
+			return nil, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must not be empty")
 		}
 		p, err := match.Compile(s, fold)
 		if err != nil {
-			return nil, false, errAt(path+"["+strconv.Itoa(i)+"]", policy.ErrInvalid, "a pattern must be valid UTF-8")
+			return nil, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must be valid UTF-8")
 		}
 		out[i] = p
 		all = all || p.Any()
@@ -364,11 +420,11 @@ func condPath(path string, c *policy.Condition) string {
 	return path + "." + c.OperatorName() + "." + strconv.Quote(c.Key)
 }
 
-func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
+func compileCond(cd *cond, c *policy.Condition, sp stmtPath) *CompileError {
 	if !c.Operator.Valid() {
-		return errAt(path, policy.ErrUnknownElement, "invalid operator "+c.Operator.String())
+		return errAt(sp.at(".Condition"), policy.ErrUnknownElement, "invalid operator "+c.Operator.String())
 	}
-	path = condPath(path, c)
+	path := condPath(sp.at(".Condition"), c)
 	if c.Key == "" {
 		return errAt(path, policy.ErrInvalid, "a condition key must not be empty")
 	}
@@ -434,6 +490,20 @@ func compileCond(cd *cond, c *policy.Condition, path string) *CompileError {
 // to the always-checked list.
 func (e *Evaluator) buildIndexes() *CompileError {
 	deny, allow := trie.NewBuilder(true), trie.NewBuilder(true)
+	nDeny, nAllow := 0, 0
+	for si := range e.stmts {
+		if s := &e.stmts[si]; s.notAction {
+			continue
+		} else if s.effect == policy.Deny {
+			nDeny += len(s.actions)
+		} else {
+			nAllow += len(s.actions)
+		}
+	}
+	deny.Grow(nDeny)
+	allow.Grow(nAllow)
+	e.deny.ents = make([]entry, 0, nDeny)
+	e.allow.ents = make([]entry, 0, nAllow)
 	for si := range e.stmts {
 		s := &e.stmts[si]
 		ix, b := &e.allow, allow

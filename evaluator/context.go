@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ramauthz/ramauthz/policy"
@@ -27,17 +28,44 @@ const (
 	numSlots
 )
 
-// slotKeys lists the key of each fixed slot.
-var slotKeys = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
+// slotKeys lists the key of each fixed slot; slotSpellings the spelling
+// Alibaba's documents use, which slotOf tries before folding.
+var (
+	slotKeys      = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
+	slotSpellings = [numSlots]string{"acs:CurrentTime", "acs:SecureTransport", "acs:SourceIp", "acs:MFAPresent"}
+)
 
-// slotOf returns the fixed slot of a normalised key, or -1.
+// slotOf returns the fixed slot of key k, or -1. k may be in any letter
+// case (the slot keys have no '/', so their whole name folds). The four
+// slot keys have four different lengths, so one comparison decides.
 func slotOf(k string) int {
-	for i, s := range slotKeys {
-		if k == s {
-			return i
+	i := -1
+	switch len(k) {
+	case len(keyCurrentTime):
+		i = slotCurrentTime
+	case len(keySecureTransport):
+		i = slotSecureTransport
+	case len(keySourceIP):
+		i = slotSourceIP
+	case len(keyMFAPresent):
+		i = slotMFAPresent
+	default:
+		return -1
+	}
+	key := slotKeys[i]
+	if k == key || k == slotSpellings[i] {
+		return i
+	}
+	for j := 0; j < len(k); j++ {
+		c := k[j]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != key[j] {
+			return -1
 		}
 	}
-	return -1
+	return i
 }
 
 // The condition-key rule (spec §13 D23: ASCII case ignored before the first
@@ -62,9 +90,9 @@ type values struct {
 func (v *values) setStrings(ss []string) {
 	v.set = true
 	v.strs = append(v.strs[:0], ss...)
-	v.vals = v.vals[:0]
-	for _, s := range ss {
-		v.vals = append(v.vals, parseRequestValue(s))
+	v.vals = slices.Grow(v.vals[:0], len(ss))[:len(ss)]
+	for i, s := range ss {
+		v.vals[i].read(s)
 	}
 }
 
@@ -115,6 +143,9 @@ const indexMin = 8
 // as many keys and values as a request needs, filling it again with the
 // same keys allocates nothing (a key name with upper-case letters in its
 // case-insensitive part costs one allocation the first time it is seen).
+// Its memory is bounded by the most keys and values it has held at once:
+// a key seen before is reused, and a new key takes over the storage of one
+// that is no longer set. Lookups scan up to 8 keys and use an index above.
 //
 // A Context is not safe for concurrent modification. Any number of
 // goroutines may read one Context (Decide, Explain, Get, Clone, and CopyFrom
@@ -147,8 +178,7 @@ func (c *Context) Set(key string, vals ...string) {
 // a key set by SetSourceIP or SetCurrentTime it is a new slice holding the
 // value's string form.
 func (c *Context) Get(key string) ([]string, bool) {
-	var buf [64]byte
-	v := c.find(appendNormKey(buf[:0], key))
+	v := c.find(key)
 	if v == nil {
 		return nil, false
 	}
@@ -167,13 +197,12 @@ func (c *Context) Get(key string) ([]string, bool) {
 // Delete removes key (and any spelling of it that Context treats as the
 // same key). Deleting an absent key does nothing.
 func (c *Context) Delete(key string) {
-	var buf [64]byte
-	nk := appendNormKey(buf[:0], key)
-	if s := slotOf(string(nk)); s >= 0 {
+	if s := slotOf(key); s >= 0 {
 		c.slots[s].clear()
 		return
 	}
-	i := c.position(nk)
+	var buf [64]byte
+	i := c.position(appendNormKey(buf[:0], key))
 	if i < 0 || i >= c.n {
 		return
 	}
@@ -224,12 +253,12 @@ func (c *Context) CopyFrom(src *Context) {
 	}
 }
 
-// SetSourceIP sets acs:SourceIp to the address a, whose string form (for
-// Get, string operators and Explain) is a.String(). An IPv4-mapped address
-// (::ffff:203.0.113.7) is stored as the IPv4 address it maps (203.0.113.7;
-// spec §13 D25). It allocates nothing. The zero Addr is stored as the string
-// "invalid IP", and an address with a zone as its string form; no IP
-// condition accepts either.
+// SetSourceIP sets acs:SourceIp to the address a.Unmap(): an IPv4-mapped
+// address (::ffff:203.0.113.7) is stored as the IPv4 address it maps
+// (203.0.113.7; spec §13 D25). Its string form (for Get, string operators
+// and Explain) is a.Unmap().String(). It allocates nothing.
+// The zero Addr is stored as the string "invalid IP", and an address with a
+// zone as its string form; no IP condition accepts either.
 func (c *Context) SetSourceIP(a netip.Addr) {
 	v, ok := ipValue(a)
 	if !ok {
@@ -250,12 +279,12 @@ func (c *Context) SetCurrentTime(t time.Time) {
 
 // SetSecureTransport sets acs:SecureTransport to "true" or "false".
 func (c *Context) SetSecureTransport(b bool) {
-	c.slots[slotSecureTransport].setStrings([]string{boolString(b)})
+	c.slots[slotSecureTransport].setOne(boolString(b), boolValue(b))
 }
 
 // SetMFAPresent sets acs:MFAPresent to "true" or "false".
 func (c *Context) SetMFAPresent(b bool) {
-	c.slots[slotMFAPresent].setStrings([]string{boolString(b)})
+	c.slots[slotMFAPresent].setOne(boolString(b), boolValue(b))
 }
 
 // lookup finds a normalised key for Decide, using its slot when it has one.
@@ -284,18 +313,19 @@ func (c *Context) lookup(k string, slot int) *values {
 	return nil
 }
 
-// find is lookup for a key normalised into a byte slice.
-func (c *Context) find(nk []byte) *values {
+// find is lookup for a key in any spelling.
+func (c *Context) find(key string) *values {
 	if c == nil {
 		return nil
 	}
-	if s := slotOf(string(nk)); s >= 0 {
+	if s := slotOf(key); s >= 0 {
 		if v := &c.slots[s]; v.set {
 			return v
 		}
 		return nil
 	}
-	if i := c.position(nk); i >= 0 && i < c.n {
+	var buf [64]byte
+	if i := c.position(appendNormKey(buf[:0], key)); i >= 0 && i < c.n {
 		return &c.ents[i].v
 	}
 	return nil
@@ -335,17 +365,14 @@ func (c *Context) positionKey(nk string) int {
 
 // storage returns the values of key for writing, adding the key if absent.
 func (c *Context) storage(key string) *values {
+	if s := slotOf(key); s >= 0 {
+		return &c.slots[s]
+	}
 	if isNormKey(key) {
-		if s := slotOf(key); s >= 0 {
-			return &c.slots[s]
-		}
 		return c.add(key)
 	}
 	var buf [64]byte
 	nk := appendNormKey(buf[:0], key)
-	if s := slotOf(string(nk)); s >= 0 {
-		return &c.slots[s]
-	}
 	if i := c.position(nk); i >= 0 {
 		return c.revive(i)
 	}

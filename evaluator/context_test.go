@@ -155,7 +155,8 @@ func TestDecisionStrings(t *testing.T) {
 }
 
 // TestRequestIPAgreesWithNetip checks requestIP, which reads IPv4 itself
-// and screens IPv6 before calling netip.ParseAddr, against ParseAddr on
+// and screens IPv6 before calling netip.ParseAddr, against ParseAddr (then
+// Unmap) on
 // random strings over the characters of addresses, and checks that it
 // allocates for none of the values that are not addresses.
 func TestRequestIPAgreesWithNetip(t *testing.T) {
@@ -164,7 +165,7 @@ func TestRequestIPAgreesWithNetip(t *testing.T) {
 		if err != nil || a.Zone() != "" {
 			return netip.Addr{}
 		}
-		return a.Unmap() // spec §13 D25: a mapped address is its IPv4 address
+		return a.Unmap() // spec §13 D25
 	}
 	seeds := []string{"10.1.2.3", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3",
 		"::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1::2::3",
@@ -187,5 +188,50 @@ func TestRequestIPAgreesWithNetip(t *testing.T) {
 	}
 	for _, s := range []string{"20", "abc", "deadbeef", "1.2.3", "a:b", "true", "2020-01-01T00:00:00Z", "acs:ram::1:user/x", "1:2:3:4:5:6:7:8:9"} {
 		assert.Zero(t, testing.AllocsPerRun(20, func() { _ = requestIP(s) }), s)
+	}
+}
+
+// TestParseRequestValueAgreesWithParsers checks that the read-ahead, which
+// runs each parser only on values that can start its type, reads every
+// value exactly as running all four parsers would.
+func TestParseRequestValueAgreesWithParsers(t *testing.T) {
+	full := func(s string) reqValue {
+		v := reqValue{ip: requestIP(s)}
+		if tm, err := policy.ParseDate(s); err == nil {
+			v.time, v.flags = tm, v.flags|valTime
+		}
+		if n, err := policy.ParseNumber(s); err == nil {
+			v.num, v.flags = n, v.flags|valNum
+		}
+		if b, err := policy.ParseBool(s); err == nil {
+			v.flags |= valBool
+			if b {
+				v.flags |= valTrue
+			}
+		}
+		return v
+	}
+	seeds := []string{"", "0", "-1", "+2.5", "20", "1.5e3", "TRUE", "False", "t", "fals", "10.1.2.3", "::1", "abc",
+		"2019-08-12T17:00:00+08:00", "2019-08-12t09:00:00z", "2019-08-12", "ffff::", "Fe80::1", "deadbeef", "9999-12-31T23:59:59.999999999Z"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "0123456789-+.:TZtruefalsTRUEFALSabcdef "
+	for i := 0; i < 100000; i++ {
+		b := make([]byte, rng.IntN(26))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		seeds = append(seeds, string(b))
+	}
+	for _, s := range seeds {
+		if got, want := parseRequestValue(s), full(s); got != want {
+			t.Fatalf("parseRequestValue(%q) = %+v, want %+v", s, got, want)
+		}
+	}
+}
+
+// The typed bool setters store exactly what Set would read from the string.
+func TestBoolValueMatchesParse(t *testing.T) {
+	for _, b := range []bool{true, false} {
+		assert.Equal(t, parseRequestValue(boolString(b)), boolValue(b))
 	}
 }

@@ -56,9 +56,10 @@ func (e *Evaluator) Decide(r Request) Decision {
 	return ImplicitDeny
 }
 
-// query is the state of one decision: the request and the values of
+// query is the state of one decision: the request and the value of
 // acs:PrincipalARN taken from Request.Principal, worked out at most once
-// per decision. It lives on Decide's stack.
+// per decision. It lives on Decide's stack (it must not point to itself,
+// or it would move to the heap).
 type query struct {
 	r       *Request
 	arnDone bool
@@ -74,13 +75,23 @@ type query struct {
 // spelling, is then ignored: spec §13 D26), and otherwise when the Context
 // does not set it (spec §3.2).
 func (q *query) keyValues(cd *cond) ([]string, []reqValue) {
+	if !cd.principalARN {
+		if v := q.r.Context.lookup(cd.nkey, cd.slot); v != nil {
+			return v.strs, v.vals
+		}
+		return nil, nil
+	}
+	return q.principalARN(cd)
+}
+
+func (q *query) principalARN(cd *cond) ([]string, []reqValue) {
 	r := q.r
-	if !cd.principalARN || !r.PrincipalResolved {
+	if !r.PrincipalResolved {
 		if v := r.Context.lookup(cd.nkey, cd.slot); v != nil && len(v.vals) > 0 {
 			return v.strs, v.vals
 		}
 	}
-	if !cd.principalARN || r.Principal.ARN == "" {
+	if r.Principal.ARN == "" {
 		return nil, nil
 	}
 	if !q.arnDone {
@@ -199,17 +210,20 @@ func (s *stmt) condition(q *query) tri {
 	return res
 }
 
-// eval evaluates one condition against the request (spec §4.1, §4.3, §4.8,
-// §4.9, §13 D22). The positive form is computed first: OR over the request's
-// values, false for an absent key; a negated operator inverts it, which
-// makes it true for an absent key and NOR over several values. An IfExists
-// condition on an absent key is true, whatever its operator.
+// eval evaluates one condition against the request (spec §4.1, §4.3,
+// §4.8, §4.9, §13 D22). The positive form is computed first: OR over the
+// request's values, false for an absent key; a negated operator inverts it,
+// which makes it true for an absent key and NOR over several values. An
+// IfExists condition on an absent key is true, whatever its operator.
 func (cd *cond) eval(q *query) tri {
-	hit := triFalse
 	strs, vals := q.keyValues(cd)
-	if len(vals) == 0 && cd.ifExists {
-		return triTrue
+	if len(vals) == 0 {
+		if cd.ifExists || cd.neg {
+			return triTrue // IfExists on an absent key; negated: NOR of nothing
+		}
+		return triFalse
 	}
+	hit := triFalse
 	for i := range vals {
 		switch cd.matchValue(strs[i], &vals[i]) {
 		case triTrue:

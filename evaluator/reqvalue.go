@@ -31,32 +31,73 @@ const (
 
 // parseRequestValue reads s as every typed value it may be. It does not
 // allocate.
+//
+// Each parser runs only on values whose first bytes can begin its type (a
+// date starts with four digits and a '-', a number with a digit or a sign,
+// a bool with t or f, an address with a hex digit or ':'), so most values
+// are read by at most two parsers.
 func parseRequestValue(s string) reqValue {
-	v := reqValue{ip: requestIP(s)}
-	if t, err := policy.ParseDate(s); err == nil {
-		v.time, v.flags = t, v.flags|valTime
-	}
-	if n, err := policy.ParseNumber(s); err == nil {
-		v.num, v.flags = n, v.flags|valNum
-	}
-	if b, err := policy.ParseBool(s); err == nil {
-		v.flags |= valBool
-		if b {
-			v.flags |= valTrue
-		}
-	}
+	var v reqValue
+	v.read(s)
 	return v
 }
 
+// read sets v to s read ahead (parseRequestValue), in place.
+func (v *reqValue) read(s string) {
+	*v = reqValue{}
+	if s == "" {
+		return
+	}
+	c := s[0]
+	digit := c >= '0' && c <= '9'
+	if digit || c == ':' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
+		v.ip = requestIP(s)
+	}
+	if digit && len(s) >= len("2006-01-02T15:04:05Z") && s[4] == '-' {
+		if t, err := policy.ParseDate(s); err == nil {
+			v.time, v.flags = t, v.flags|valTime
+		}
+	}
+	if digit || c == '-' || c == '+' {
+		if n, err := policy.ParseNumber(s); err == nil {
+			v.num, v.flags = n, v.flags|valNum
+		}
+	}
+	if len(s) <= 5 && (c|0x20 == 't' || c|0x20 == 'f') {
+		if b, err := policy.ParseBool(s); err == nil {
+			v.flags |= valBool
+			if b {
+				v.flags |= valTrue
+			}
+		}
+	}
+}
+
 // requestIP reads a request value as an IP address; the zero Addr when it
-// is not one (zoned addresses, "fe80::1%eth0", are not). netip.ParseAddr
+// is not one (zoned addresses, "fe80::1%eth0", are not). An IPv4-mapped
+// address (::ffff:a.b.c.d, in any spelling) is read as the IPv4 address it
+// maps (spec §13 D25). netip.ParseAddr
 // allocates an error for every value it refuses, and most request values
 // are not addresses, so requestIP reads IPv4 itself and calls ParseAddr
 // only for values that have the shape of an IPv6 address (ipv6Shaped);
 // filling a context then never allocates for a value that is not an
 // address.
 func requestIP(s string) netip.Addr {
-	if a, ok := parseIPv4(s); ok {
+	if len(s) < 2 || len(s) > 45 {
+		return netip.Addr{}
+	}
+	colon := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ':':
+			colon = true
+		case c >= '0' && c <= '9' || c == '.' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F':
+		default:
+			return netip.Addr{}
+		}
+	}
+	if !colon {
+		a, _ := parseIPv4(s)
 		return a
 	}
 	if !ipv6Shaped(s) {
@@ -66,8 +107,6 @@ func requestIP(s string) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
-	// Spec §13 D25: an IPv4-mapped address (::ffff:a.b.c.d, in any
-	// spelling) is compared as the IPv4 address it maps.
 	return a.Unmap()
 }
 
@@ -101,8 +140,9 @@ func parseIPv4(s string) (netip.Addr, bool) {
 	return netip.AddrFrom4(ip), true
 }
 
-// ipv6Shaped reports whether s is made of colon-separated groups of one to
-// four hex digits, with at most one "::", eight groups without it or at
+// ipv6Shaped reports whether s (made only of hex digits, '.' and ':', with
+// at least one ':') is made of colon-separated groups of one to four hex
+// digits, with at most one "::", eight groups without it or at
 // most seven with it, and optionally a dotted IPv4 tail in place of the
 // last two groups. Every address netip.ParseAddr accepts without a zone
 // has this shape (TestRequestIPAgreesWithNetip checks it).
@@ -153,15 +193,14 @@ func ipv6Shaped(s string) bool {
 	return groups == 8
 }
 
-// ipValue is the value SetSourceIP stores for a: the address itself
-// (unmapped), read as requestIP would read a.String(). A zoned address is not an address for
+// ipValue is the value SetSourceIP stores for a: the address, unmapped,
+// read as requestIP would read a.String(). A zoned address is not an address for
 // conditions; its string form is kept (ok false) since text cannot rebuild
 // it from an invalid ip.
 func ipValue(a netip.Addr) (v reqValue, ok bool) {
 	if !a.IsValid() || a.Zone() != "" {
 		return reqValue{}, false
 	}
-	// Spec §13 D25: a mapped address is stored as the IPv4 address.
 	return reqValue{ip: a.Unmap(), flags: valText}, true
 }
 
@@ -194,6 +233,15 @@ func (v *values) text(i int) string {
 	}
 	var buf [64]byte
 	return string(v.vals[i].appendText(buf[:0]))
+}
+
+// boolValue is "true" or "false" read ahead, as parseRequestValue reads
+// boolString(b).
+func boolValue(b bool) reqValue {
+	if b {
+		return reqValue{flags: valBool | valTrue}
+	}
+	return reqValue{flags: valBool}
 }
 
 func boolString(b bool) string {

@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ramauthz/ramauthz/apierror"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/examples/alibaba-clients/demo"
-	"github.com/ramauthz/ramauthz/principal"
 )
 
 // env is the running example service: the API over http, the STS endpoint
@@ -68,8 +68,8 @@ func (e *env) client(t *testing.T, cfg *openapi.Config, v1 bool) *openapi.Client
 	return c
 }
 
-func akConfig(k principal.NewAccessKey) *openapi.Config {
-	return &openapi.Config{AccessKeyId: tea.String(k.ID), AccessKeySecret: tea.String(k.Secret)}
+func akConfig(k directory.NewAccessKey) *openapi.Config {
+	return &openapi.Config{AccessKeyId: tea.String(k.ID), AccessKeySecret: tea.String(k.Secret.Reveal())}
 }
 
 // call runs one RPC action of the example API.
@@ -150,7 +150,8 @@ func TestCallApi(t *testing.T) {
 			cfg.AccessKeyId = tea.String("LTAInobody")
 			_, err = call(e.client(t, cfg, v1), "ListTraceApps", nil)
 			assert.Equal(t, "InvalidAccessKeyId.NotFound", tea.StringValue(sdkError(t, err).Code))
-			require.NoError(t, e.world.Dir.UpdateAccessKey(demo.AccountA, "oncall", e.world.Oncall.ID, principal.Inactive))
+			_, err = e.world.Dir.UpdateAccessKey(e.world.Oncall.ID, directory.KeyInactive)
+			require.NoError(t, err)
 			_, err = call(oncall, "ListTraceApps", nil)
 			assert.Equal(t, "InvalidAccessKeyId.Inactive", tea.StringValue(sdkError(t, err).Code))
 		})

@@ -198,6 +198,7 @@ func (c *checker) addSev(code Code, sev Severity, msg, path string, r gjson.Resu
 
 func (c *checker) run() {
 	c.checkSids()
+	deadDecided, shadowDecided := c.semantic()
 	for i := range c.stmts {
 		sv := &c.stmts[i]
 		c.checkGrants(sv)
@@ -205,13 +206,15 @@ func (c *checker) run() {
 		c.checkResources(sv)
 		c.checkConditions(sv)
 		c.checkAbsentKeys(sv)
-		c.checkUnsatisfiable(sv)
+		if !deadDecided[i] {
+			c.checkUnsatisfiable(sv)
+		}
 		c.checkSensitive(sv)
 		if c.opts.Kind == policy.Trust {
 			c.checkTrust(sv)
 		}
 	}
-	c.checkStatementCover()
+	c.checkStatementCover(shadowDecided)
 }
 
 // parseFinding turns a parser error into the one finding of a document that

@@ -31,11 +31,16 @@ func (c *checker) checkAbsentKeys(sv *stmtView) {
 	}
 }
 
-// checkUnsatisfiable reports statements whose conditions on a single-valued
-// key that every request carries (acs:CurrentTime, acs:SourceIp) can never
-// all hold. Such an Allow grants nothing (Error); such a Deny never fires
-// (Warning).
+// checkUnsatisfiable is the fallback for Allow statements the analysis
+// engine did not decide: it reports those whose conditions on a
+// single-valued key that every request carries (acs:CurrentTime,
+// acs:SourceIp) can never all hold, so that they grant nothing. A Deny is
+// never reported here: with a request value that cannot be read the
+// comparisons are unknown and a Deny applies (spec §4.9).
 func (c *checker) checkUnsatisfiable(sv *stmtView) {
+	if sv.st.Effect != policy.Allow {
+		return
+	}
 	var dates []*condView
 	var ips []*condView
 	for ci := range sv.conds {
@@ -54,11 +59,7 @@ func (c *checker) checkUnsatisfiable(sv *stmtView) {
 			}
 		}
 	}
-	sev := Error
-	what := "the statement grants nothing"
-	if sv.st.Effect == policy.Deny {
-		sev, what = Warning, "the Deny never fires"
-	}
+	sev, what := Error, "the statement grants nothing"
 	if len(dates) > 1 && !datesSatisfiable(dates) {
 		last := dates[len(dates)-1]
 		c.addSev(UnsatisfiableCondition, sev, "no time satisfies every date condition on acs:CurrentTime of this statement: "+what, last.path, last.keyRes)

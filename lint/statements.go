@@ -223,7 +223,7 @@ func (c *checker) redundantEntry(code Code, entries []valueView, i int, fold boo
 // Only statements without NotAction and NotResource are compared, and a
 // covering statement must have no conditions (or exactly the same ones), so
 // every report is certain.
-func (c *checker) checkStatementCover() {
+func (c *checker) checkStatementCover(shadowDecided []bool) {
 	for i := range c.stmts {
 		s := &c.stmts[i]
 		if s.st.Action == nil || s.st.NotResource != nil || s.st.Principal != nil {
@@ -238,6 +238,9 @@ func (c *checker) checkStatementCover() {
 				continue
 			}
 			if s.st.Effect == policy.Allow && o.st.Effect == policy.Deny {
+				if shadowDecided[i] {
+					continue // the analysis engine has answered for this statement
+				}
 				c.add(StatementShadowedByDeny, "this Allow never takes effect: "+o.path+" denies every request it allows; remove it or narrow the Deny", s.path, s.raw)
 				break
 			}

@@ -179,3 +179,55 @@ type Value struct {
 	// Bool is set for the Bool operator.
 	Bool bool
 }
+
+// Clone returns a deep copy of d: no slice or pointer of the copy is shared
+// with d, so either can be modified without affecting the other. Strings
+// and parsed values are shared, being immutable. A nil d clones to nil.
+func (d *Document) Clone() *Document {
+	if d == nil {
+		return nil
+	}
+	out := &Document{Kind: d.Kind, Version: d.Version}
+	if d.Statements != nil {
+		out.Statements = make([]Statement, len(d.Statements))
+		for i := range d.Statements {
+			out.Statements[i] = d.Statements[i].clone()
+		}
+	}
+	return out
+}
+
+func (s *Statement) clone() Statement {
+	out := *s
+	out.Action = cloneStrings(s.Action)
+	out.NotAction = cloneStrings(s.NotAction)
+	out.Resource = cloneStrings(s.Resource)
+	out.NotResource = cloneStrings(s.NotResource)
+	if s.Principal != nil {
+		out.Principal = &Principal{
+			RAM:       cloneStrings(s.Principal.RAM),
+			Service:   cloneStrings(s.Principal.Service),
+			Federated: cloneStrings(s.Principal.Federated),
+		}
+	}
+	if s.Condition != nil {
+		out.Condition = make([]Condition, len(s.Condition))
+		for i, c := range s.Condition {
+			c.Values = append([]Value(nil), c.Values...)
+			if c.Values == nil && s.Condition[i].Values != nil {
+				c.Values = []Value{}
+			}
+			out.Condition[i] = c
+		}
+	}
+	return out
+}
+
+// cloneStrings copies list, keeping nil and empty apart (they differ in a
+// Statement: nil means the element is absent).
+func cloneStrings(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	return append(make([]string, 0, len(list)), list...)
+}

@@ -193,8 +193,28 @@ func ParseDate(s string) (time.Time, error) {
 	default:
 		return time.Time{}, errDate
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	return t.Add(-time.Duration(offset) * time.Second), nil
+	unix := int64(daysFromCivil(year, month, day))*86400 + int64(hour*3600+minute*60+sec-offset)
+	return time.Unix(unix, int64(nsec)).UTC(), nil
+}
+
+// daysFromCivil returns the number of days from 1970-01-01 to the given
+// date of the proleptic Gregorian calendar (negative before 1970). It is
+// what time.Date computes, without its normalisation work: ParseDate runs
+// on every date-like request value while a Context is filled.
+func daysFromCivil(year, month, day int) int {
+	y := year
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400                     // [0, 399]
+	mp := (month + 9) % 12                 // March = 0
+	doy := (153*mp+2)/5 + day - 1          // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return era*146097 + doe - 719468
 }
 
 func digits(s string) (int, bool) {

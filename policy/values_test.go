@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
@@ -170,5 +172,33 @@ func TestParseIPValueMapped(t *testing.T) {
 		p, err := ParseIPValue(in)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, p.String(), in)
+	}
+}
+
+// ParseDate computes the instant itself (daysFromCivil); check it against
+// time.Date on random valid dates of every year RFC 3339 can write, with
+// zones and fractions.
+func TestParseDateAgreesWithTimeDate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for i := 0; i < 100000; i++ {
+		y, mo := rng.IntN(10000), 1+rng.IntN(12)
+		d := 1 + rng.IntN(daysIn(mo, y))
+		h, mi, se := rng.IntN(24), rng.IntN(60), rng.IntN(60)
+		ns := rng.IntN(1000000000)
+		oh, om := rng.IntN(24), rng.IntN(60)
+		sign := "+"
+		off := oh*3600 + om*60
+		if rng.IntN(2) == 0 {
+			sign, off = "-", -off
+		}
+		s := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09d%s%02d:%02d", y, mo, d, h, mi, se, ns, sign, oh, om)
+		got, err := ParseDate(s)
+		if err != nil {
+			t.Fatalf("ParseDate(%q): %v", s, err)
+		}
+		want := time.Date(y, time.Month(mo), d, h, mi, se, ns, time.UTC).Add(-time.Duration(off) * time.Second)
+		if got != want {
+			t.Fatalf("ParseDate(%q) = %v, time.Date gives %v", s, got, want)
+		}
 	}
 }

@@ -1,10 +1,11 @@
-package principal
+package principal_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/ramauthz/ramauthz/policy"
+	"github.com/ramauthz/ramauthz/principal"
 )
 
 // TestOneGrammarWithThePolicyParser: every principal a trust policy may
@@ -16,28 +17,28 @@ func TestOneGrammarWithThePolicyParser(t *testing.T) {
 	cases := []struct {
 		element string // RAM, Service or Federated
 		value   string
-		kinds   []Kind // kinds Parse may give; nil: Parse must refuse
+		kinds   []principal.Kind // kinds Parse may give; nil: Parse must refuse
 	}{
-		{"RAM", "acs:ram::" + uid + ":root", []Kind{KindAccount}},
-		{"RAM", "acs:ram::" + uid + ":user/alice", []Kind{KindUser}},
-		{"RAM", "acs:ram::" + uid + ":role/ops", []Kind{KindRole}},
+		{"RAM", "acs:ram::" + uid + ":root", []principal.Kind{principal.KindAccount}},
+		{"RAM", "acs:ram::" + uid + ":user/alice", []principal.Kind{principal.KindUser}},
+		{"RAM", "acs:ram::" + uid + ":role/ops", []principal.Kind{principal.KindRole}},
 		{"RAM", "acs:ram::" + uid + ":user/a b", nil},
 		{"RAM", "acs:ram::" + uid + ":role/a_b", nil},
 		{"RAM", "acs:ram::12:root", nil},
 		{"RAM", "acs:ram::" + uid + ":user/*", nil},
-		{"Service", "ecs.aliyuncs.com", []Kind{KindService}},
+		{"Service", "ecs.aliyuncs.com", []principal.Kind{principal.KindService}},
 		{"Service", "ECS.aliyuncs.com", nil},
 		{"Service", "Ecs.Aliyuncs.Com", nil},
 		{"Service", "ecs", nil},
 		{"Service", "-ecs.aliyuncs.com", nil},
 		{"Service", "ecs..aliyuncs.com", nil},
-		{"Federated", "acs:ram::" + uid + ":saml-provider/idp", []Kind{KindSAMLProvider}},
-		{"Federated", "acs:ram::" + uid + ":oidc-provider/idp", []Kind{KindOIDCProvider}},
+		{"Federated", "acs:ram::" + uid + ":saml-provider/idp", []principal.Kind{principal.KindSAMLProvider}},
+		{"Federated", "acs:ram::" + uid + ":oidc-provider/idp", []principal.Kind{principal.KindOIDCProvider}},
 		{"Federated", "acs:ram::" + uid + ":saml-provider/a b", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.element+" "+c.value, func(t *testing.T) {
-			id, err := Parse(c.value)
+			id, err := principal.Parse(c.value)
 			parseOK := err == nil
 			if parseOK && c.kinds != nil && id.Kind() != c.kinds[0] {
 				t.Fatalf("Parse gave kind %v, want %v", id.Kind(), c.kinds[0])

@@ -421,3 +421,9 @@ func quoteChars(extra string) string {
 	}
 	return b.String()
 }
+
+// SessionPolicyID is the policy ID under which explanations cite a role
+// session's session policy (spec §6.2), so that a reader of an explanation
+// (such as package apierror, for AccessDeniedDetail's PolicyType) can tell
+// it from the identity policies.
+const SessionPolicyID = "session-policy"

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkVerifyV3 verifies a typical V3 request (an RPC call with three
@@ -88,5 +89,30 @@ func BenchmarkReferenceSHA256(b *testing.B) {
 	buf := make([]byte, 1024)
 	for b.Loop() {
 		_ = sha256.Sum256(buf)
+	}
+}
+
+// BenchmarkNonceCacheFlood records distinct nonces into a full cache
+// (4,096 entries): every record evicts one. "one key" is a flood by a single
+// AccessKey, "many keys" spreads it over 1,024 keys.
+func BenchmarkNonceCacheFlood(b *testing.B) {
+	for _, keys := range []int{1, 1024} {
+		name := map[int]string{1: "one key", 1024: "many keys"}[keys]
+		b.Run(name, func(b *testing.B) {
+			c := newNonceCache(4096)
+			exp := t0.Add(-time.Hour)
+			ids := make([]string, keys)
+			for i := range ids {
+				ids[i] = "LTAI" + strconv.Itoa(i)
+			}
+			nonces := make([]string, 1<<16)
+			for i := range nonces {
+				nonces[i] = "nonce-" + strconv.Itoa(i)
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				c.record(ids[i%keys], nonces[i%len(nonces)], t0.Add(time.Duration(i/4096)*time.Second), exp)
+			}
+		})
 	}
 }

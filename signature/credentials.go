@@ -97,6 +97,9 @@ func (m *MemoryCredentials) AddSession(accessKeyID, secret, securityToken string
 	if m.sessions == nil {
 		m.sessions, m.tokens = map[string]*memorySession{}, map[string]string{}
 	}
+	if old := m.sessions[accessKeyID]; old != nil && m.tokens[old.token] == accessKeyID {
+		delete(m.tokens, old.token) // the replaced token was never issued for another key
+	}
 	m.sessions[accessKeyID] = &memorySession{id: session, secret: secret, token: securityToken, expires: expires}
 	m.tokens[securityToken] = accessKeyID
 }

@@ -17,8 +17,9 @@
 //
 // STS credentials carry their security token in x-acs-security-token (V3)
 // or SecurityToken (V1). Secrets come from a Credentials source: the
-// in-memory MemoryCredentials, sts.Bridge over a principal.Directory, or a
-// directory that keeps sealed secrets.
+// in-memory MemoryCredentials, or DirectoryCredentials over a
+// *directory.Directory, which keeps secrets sealed and maps its refusals to
+// this package's sentinels.
 //
 // A Verifier compares signatures in constant time, accepts a request only
 // within a time window of its clock (15 minutes by default, either way),
@@ -32,10 +33,13 @@
 // returns names the RAM user or role session for Directory.Authorize and
 // fills acs:SourceIp, acs:SecureTransport and acs:CurrentTime.
 //
-// V1 signs neither the host nor the path, so a V1 request can be replayed,
-// within the time window, to another service that shares the AccessKey and
-// has its own nonce cache; V3 signs both, and Config.Hosts makes a service
-// refuse V3 requests signed for another host. Prefer V3, the SDKs' default.
+// V1 signs neither the host nor the path. A V1 request is therefore
+// accepted only at the paths of Config.V1Paths ("/" unless configured, as
+// RPC APIs are served), so it cannot pick a route it was not signed for;
+// and it can be replayed, within the time window, to another service that
+// shares the AccessKey and has its own nonce cache. V3 signs both, and
+// Config.Hosts makes a service refuse V3 requests signed for another host.
+// Prefer V3, the SDKs' default.
 //
 // Refusals are *Error values unwrapping to this package's sentinels and
 // carrying Alibaba Cloud's error codes (SignatureDoesNotMatch,

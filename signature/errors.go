@@ -12,8 +12,9 @@ var (
 	// ErrIncomplete: the request is not a well-formed signed request: a
 	// required header or parameter is missing or repeated, the Authorization
 	// header does not parse, the algorithm or signature version is not one
-	// this package verifies, the query does not decode, or a V1 POST carries
-	// a body that is not a form. "IncompleteSignature", 400.
+	// this package verifies, the query does not decode, a V1 POST carries
+	// a body that is not a form, or a V1 request is sent to a path outside
+	// Config.V1Paths. "IncompleteSignature", 400.
 	ErrIncomplete = errors.New("incomplete or malformed signature")
 	// ErrUnsignedHeader: a V3 request carries an x-acs-* header (or
 	// content-type) that SignedHeaders does not cover, or a V1 request
@@ -40,8 +41,8 @@ var (
 	// window (Config.MaxSkew) from the verifier's clock. "InvalidTimeStamp.Expired", 400.
 	ErrTimestampExpired = errors.New("timestamp outside the allowed window")
 	// ErrNonceUsed: the AccessKey already sent this nonce within the window,
-	// or the nonce is older than what the bounded nonce cache can still
-	// tell apart (see Config.MaxNonces). "SignatureNonceUsed", 400.
+	// or the request is no later than one the bounded nonce cache had to
+	// forget for this AccessKey (see Config.MaxNonces). "SignatureNonceUsed", 400.
 	ErrNonceUsed = errors.New("signature nonce already used")
 	// ErrTokenExpired: the security token's session expired or was revoked
 	// (RevokeSessions, role deleted). Credential providers refresh on

@@ -24,6 +24,13 @@ func FuzzVerifyV3(f *testing.F) {
 	f.Add("Tag=x%2By&Name=a+b&RegionId=cn-hangzhou", []byte("Page=1"), "x-acs-action", "DeleteTraceApp", "", "/")
 	f.Add("RegionId=cn-hangzhou&Name=a+b&Tag=x+y", []byte("Page=2"), "X-Acs-Extra", "1", "ACS3-HMAC-SHA256 Credential=x,SignedHeaders=host,Signature=00", "/a%2Fb")
 	f.Add(fuzzV3Query+";x=1", []byte("Page=1"), "content-type", "text/plain", "ACS3-HMAC-SHA256 ", "//")
+	// Attacks tried by hand (issue 15's review): upper-case hex, repeated
+	// and empty Authorization fields, dot segments, a chunked-looking body,
+	// x-acs-content-sha256 UNSIGNED-PAYLOAD.
+	f.Add("", []byte("3\r\nZ=1\r\n0\r\n\r\n"), "x-acs-content-sha256", "UNSIGNED-PAYLOAD",
+		"ACS3-HMAC-SHA256 Credential=LTAI5tAliceKey000000000,SignedHeaders=host,Signature="+strings.Repeat("AB", 32), "/%2e%2e/")
+	f.Add("", []byte(nil), "", "", "ACS3-HMAC-SHA256 Credential=a,Credential=b,SignedHeaders=,Signature=", "/a/../")
+	f.Add("", []byte(nil), "Host", "other", "ACS3-HMAC-SHA256 ,,,=,Credential", "/;x")
 	f.Fuzz(func(t *testing.T, query string, body []byte, hname, hval, auth, path string) {
 		v, _, _ := newTestVerifier(t, Config{})
 		r := v3Request(t, aliceKey, t0, "Page=1")

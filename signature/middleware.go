@@ -31,7 +31,9 @@ func WithIdentity(ctx context.Context, id *Identity) context.Context {
 // reaches next. A verified one reaches next as a copy of the request whose
 // context carries the Identity (FromContext), whose body is the verified
 // bytes, and which has none of the x-acs-* headers a V1 signature does not
-// cover. The caller's request is not modified (its body is consumed).
+// cover, nor a Host header (HTTP/2 can send one that differs from
+// Request.Host, the host V3 signs). The caller's request is not modified
+// (its body is consumed).
 func (v *Verifier) Middleware(hostID string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := v.Verify(r)
@@ -42,6 +44,9 @@ func (v *Verifier) Middleware(hostID string, next http.Handler) http.Handler {
 		r2 := r.Clone(WithIdentity(r.Context(), id))
 		r2.Body = io.NopCloser(bytes.NewReader(id.Body))
 		r2.ContentLength = int64(len(id.Body))
+		// HTTP/2 keeps a "host" header beside :authority (Request.Host,
+		// the one V3 signs); it may say anything.
+		delete(r2.Header, "Host")
 		if id.Version == V1 {
 			for name := range r2.Header {
 				if strings.HasPrefix(strings.ToLower(name), "x-acs-") {

@@ -43,6 +43,17 @@ func TestMiddleware(t *testing.T) {
 		assert.Equal(t, "ListTraceApps", seen.Header.Get("x-acs-action"))
 		assert.Equal(t, "Page=1", seenBody)
 	})
+	// HTTP/2 delivers a "host" header beside :authority (Request.Host, the
+	// signed one) in Request.Header; it reached the handler unsigned.
+	t.Run("no unsigned Host header reaches the handler", func(t *testing.T) {
+		r := v3Request(t, aliceKey, t0, "")
+		r.Header["Host"] = []string{"other.example.com"}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Empty(t, seen.Header.Values("Host"))
+		assert.Equal(t, r.Host, seen.Host)
+	})
 	t.Run("a refusal never reaches the handler and has RAM's shape", func(t *testing.T) {
 		seen = nil
 		bad := aliceKey

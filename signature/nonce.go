@@ -10,24 +10,38 @@ import (
 // for as long as a request with that timestamp could still be accepted, and
 // never more than max of them.
 //
-// When it is full, it forgets the entry with the oldest request timestamp
-// and raises a floor to that timestamp: from then on a request whose
-// timestamp is at or below the floor is refused as a possible replay. A
-// forgotten nonce is therefore never accepted twice; the price of a flood
-// is that requests signed in the same second as forgotten ones, or earlier,
-// must be signed again. Memory stays bounded by max entries whatever the
-// request rate.
+// When it is full, it forgets the oldest entry of the AccessKeyId that holds
+// the most entries, and raises that key's floor to the forgotten entry's
+// timestamp: from then on a request of that key whose timestamp is at or
+// below its floor is refused as a possible replay. A forgotten nonce is
+// therefore never accepted twice, and the price of a flood is paid by the
+// key that floods: one AccessKey signing many requests (even with
+// timestamps up to the window's edge in the future) cannot make the cache
+// refuse another key's requests. Memory stays bounded by max entries, plus
+// one small record per AccessKeyId whose floor still matters, whatever the
+// request rate; when more than max keys would need a record, the records
+// are folded into one floor for every key.
 type nonceCache struct {
-	mu    sync.Mutex
-	max   int
+	mu      sync.Mutex
+	max     int
+	total   int                   // entries over all keys
+	keys    map[string]*keyNonces // by AccessKeyId
+	byCount countHeap             // keys with at least one entry, the most entries first
+	floor   int64                 // unix seconds; requests of any key at or below it are refused
+}
+
+// keyNonces is one AccessKeyId's remembered nonces.
+type keyNonces struct {
+	id    string
 	seen  map[string]struct{}
-	order nonceHeap
-	floor int64 // unix seconds; requests at or below it are refused
+	order nonceHeap // oldest first
+	floor int64     // unix seconds; this key's requests at or below it are refused
+	index int       // position in byCount, -1 when absent
 }
 
 type nonceEntry struct {
-	key string
-	ts  int64 // the request's timestamp, unix seconds
+	nonce string
+	ts    int64 // the request's timestamp, unix seconds
 }
 
 type nonceHeap []nonceEntry
@@ -43,46 +57,138 @@ func (h *nonceHeap) Pop() any {
 	return e
 }
 
+// countHeap orders keys by their number of entries, the largest first.
+type countHeap []*keyNonces
+
+func (h countHeap) Len() int           { return len(h) }
+func (h countHeap) Less(i, j int) bool { return len(h[i].order) > len(h[j].order) }
+func (h countHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *countHeap) Push(x any) {
+	k := x.(*keyNonces)
+	k.index = len(*h)
+	*h = append(*h, k)
+}
+func (h *countHeap) Pop() any {
+	old := *h
+	k := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	k.index = -1
+	return k
+}
+
+const minFloor = -1 << 62
+
 func newNonceCache(max int) *nonceCache {
-	return &nonceCache{max: max, seen: make(map[string]struct{}), floor: -1 << 62}
+	return &nonceCache{max: max, keys: make(map[string]*keyNonces), floor: minFloor}
 }
 
 // record reports whether the pair is new, and remembers it. ts is the
 // request's timestamp; expiry is the oldest timestamp any request can still
 // have (now minus the window): entries older than that are dropped first.
 func (c *nonceCache) record(accessKeyID, nonce string, ts time.Time, expiry time.Time) bool {
-	key := accessKeyID + "\x00" + nonce
-	t := ts.Unix()
+	t, exp := ts.Unix(), expiry.Unix()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for len(c.order) > 0 && c.order[0].ts < expiry.Unix() {
-		e := heap.Pop(&c.order).(nonceEntry)
-		delete(c.seen, e.key)
-	}
 	if t <= c.floor {
 		return false
 	}
-	if _, dup := c.seen[key]; dup {
-		return false
-	}
-	for len(c.order) >= c.max {
-		e := heap.Pop(&c.order).(nonceEntry)
-		delete(c.seen, e.key)
-		if e.ts > c.floor {
-			c.floor = e.ts
+	k := c.keys[accessKeyID]
+	if k != nil {
+		c.expire(k, exp)
+		if t <= k.floor {
+			return false
 		}
-		if t <= c.floor {
+		if _, dup := k.seen[nonce]; dup {
 			return false
 		}
 	}
-	c.seen[key] = struct{}{}
-	heap.Push(&c.order, nonceEntry{key: key, ts: t})
+	for c.total >= c.max {
+		big := c.byCount[0]
+		if c.expire(big, exp) {
+			continue
+		}
+		e := heap.Pop(&big.order).(nonceEntry)
+		delete(big.seen, e.nonce)
+		c.total--
+		big.floor = max(big.floor, e.ts)
+		c.changed(big)
+		if big == k && t <= k.floor {
+			return false
+		}
+	}
+	if k == nil {
+		k = &keyNonces{id: accessKeyID, seen: make(map[string]struct{}), floor: minFloor, index: -1}
+	}
+	c.keys[accessKeyID] = k // again, if changed dropped it while it was empty
+	k.seen[nonce] = struct{}{}
+	heap.Push(&k.order, nonceEntry{nonce: nonce, ts: t})
+	c.total++
+	c.changed(k)
+	if len(c.keys) > c.max {
+		c.fold(exp)
+	}
 	return true
+}
+
+// expire drops k's entries older than exp and reports whether it dropped
+// any.
+func (c *nonceCache) expire(k *keyNonces, exp int64) bool {
+	n := len(k.order)
+	for len(k.order) > 0 && k.order[0].ts < exp {
+		e := heap.Pop(&k.order).(nonceEntry)
+		delete(k.seen, e.nonce)
+		c.total--
+	}
+	if len(k.order) == n {
+		return false
+	}
+	c.changed(k)
+	return true
+}
+
+// changed restores byCount after k's entries changed in number.
+func (c *nonceCache) changed(k *keyNonces) {
+	switch {
+	case len(k.order) == 0 && k.index >= 0:
+		heap.Remove(&c.byCount, k.index)
+	case len(k.order) > 0 && k.index < 0:
+		heap.Push(&c.byCount, k)
+	case k.index >= 0:
+		heap.Fix(&c.byCount, k.index)
+	}
+	if len(k.order) == 0 && k.floor == minFloor {
+		delete(c.keys, k.id)
+	}
+}
+
+// fold bounds the per-key records: it forgets the keys without entries,
+// first those whose floor no request can reach any more (below exp), and,
+// if that is not enough, the others after raising the shared floor to
+// theirs.
+func (c *nonceCache) fold(exp int64) {
+	for id, k := range c.keys {
+		if len(k.order) == 0 && k.floor < exp {
+			delete(c.keys, id)
+		}
+	}
+	if len(c.keys) <= c.max {
+		return
+	}
+	for id, k := range c.keys {
+		if len(k.order) == 0 {
+			c.floor = max(c.floor, k.floor)
+			delete(c.keys, id)
+		}
+	}
 }
 
 // len returns the number of remembered pairs.
 func (c *nonceCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.seen)
+	return c.total
 }

@@ -42,7 +42,13 @@ type Config struct {
 	// Alibaba Cloud's gateways allow).
 	MaxSkew time.Duration
 	// MaxNonces bounds the nonce cache (entries); 0 means DefaultMaxNonces.
-	// Each entry costs about 100 bytes plus the AccessKeyId and nonce.
+	// Each entry costs about 100 bytes plus the nonce, each AccessKeyId
+	// with entries about 200 bytes more. When the cache is full, the
+	// AccessKeyId holding the most entries loses its oldest one and its
+	// requests signed at or before that second are refused with
+	// ErrNonceUsed from then on: a key that floods the cache only hurts
+	// itself (other keys are affected only when more than MaxNonces
+	// AccessKeyIds need such a record at once).
 	MaxNonces int
 	// MaxBodyBytes bounds the body Verify reads; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -59,9 +65,18 @@ type Config struct {
 	// instead of running here. V1 does not sign the host; see the package
 	// documentation.
 	Hosts []string
+	// V1Paths are the escaped paths at which V1 (RPC) requests are
+	// accepted; empty means "/" only, where Alibaba Cloud's RPC APIs and
+	// every SDK send them. A V1 signature covers neither the path nor the
+	// host, so a service that routes by path must not let a V1 request
+	// choose the route: a V1 request at any other path is refused with
+	// ErrIncomplete before its credentials are looked up.
+	V1Paths []string
 	// ProtoHeader names a header set by a trusted proxy saying the
-	// client's scheme ("X-Forwarded-Proto": "https"). Empty means
-	// acs:SecureTransport is true only for a TLS connection.
+	// client's scheme ("X-Forwarded-Proto": "https"); like ProxyHeaders,
+	// its right-most entry counts (a client's own value comes before the
+	// proxy's). Empty means acs:SecureTransport is true only for a TLS
+	// connection.
 	ProtoHeader string
 }
 
@@ -96,6 +111,11 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	cfg.ProxyHeaders = append([]string(nil), cfg.ProxyHeaders...)
 	cfg.Hosts = append([]string(nil), cfg.Hosts...)
+	if len(cfg.V1Paths) == 0 {
+		cfg.V1Paths = []string{"/"}
+	} else {
+		cfg.V1Paths = append([]string(nil), cfg.V1Paths...)
+	}
 	now := cfg.Clock
 	if now == nil {
 		now = time.Now
@@ -165,38 +185,51 @@ func (id *Identity) Param(key string) string {
 func (id *Identity) Params() url.Values { return id.params.values() }
 
 // Verify checks r's signature and returns the verified identity. It reads
-// r.Body to the end (at most Config.MaxBodyBytes) and closes it; the bytes
-// are in Identity.Body. It does not modify r otherwise.
+// r.Body (at most Config.MaxBodyBytes; the bytes are in Identity.Body) and
+// closes it; it does not modify r otherwise. A V3 body is read only after
+// the signature has been checked, so a caller without a key cannot make
+// the server read or hold it; a V1 body holds signed parameters and is read
+// first (keep MaxBodyBytes small on a V1 endpoint).
 //
 // A request carrying an Authorization header starting with "ACS3-" is
-// verified as V3, any other request as V1. The checks, in order: the
-// request's form (ErrIncomplete, ErrUnsignedHeader, ErrBodyTooLarge), the
-// timestamp's format (ErrTimestampFormat), the credentials (ErrKeyNotFound,
-// ErrKeyInactive, ErrTokenMalformed, ErrTokenMismatch, ErrTokenExpired,
-// ErrUnavailable), the signature (ErrSignatureMismatch, compared in
-// constant time), the body hash (ErrBodyHash), the time window
-// (ErrTimestampExpired) and last the nonce (ErrNonceUsed), which is recorded
-// only for a request that passed everything else. Every error is an *Error
-// that unwraps to one of those sentinels.
+// verified as V3, any other request as V1. The checks, in order: a
+// declared Content-Length above MaxBodyBytes (ErrBodyTooLarge), the
+// request's form (ErrIncomplete, ErrUnsignedHeader; V1: ErrBodyTooLarge),
+// the timestamp's format (ErrTimestampFormat), the credentials
+// (ErrKeyNotFound, ErrKeyInactive, ErrTokenMalformed, ErrTokenMismatch,
+// ErrTokenExpired, ErrUnavailable), the signature (ErrSignatureMismatch,
+// compared in constant time), V3's body (ErrBodyTooLarge, ErrIncomplete if
+// it cannot be read, ErrBodyHash), the time window (ErrTimestampExpired)
+// and last the nonce (ErrNonceUsed), which is recorded only for a request
+// that passed everything else. Every error is an *Error that unwraps to one
+// of those sentinels.
 func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
+	if r == nil || r.URL == nil {
+		return nil, refuse(ErrIncomplete, "no request, or a request without a URL")
+	}
+	if r.Body != nil {
+		defer r.Body.Close()
+	}
 	if len(r.Header["Authorization"]) > 1 {
 		return nil, refuse(ErrIncomplete, "more than one Authorization header")
+	}
+	if r.ContentLength > v.cfg.MaxBodyBytes {
+		return nil, refuse(ErrBodyTooLarge, "")
+	}
+	if strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") {
+		return v.verifyV3(r)
 	}
 	body, err := v.readBody(r)
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") {
-		return v.verifyV3(r, body)
-	}
 	return v.verifyV1(r, body)
 }
 
-func (v *Verifier) readBody(r *http.Request) ([]byte, error) {
+func (v *Verifier) readBody(r *http.Request) ([]byte, *Error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	defer r.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(r.Body, v.cfg.MaxBodyBytes+1))
 	if err != nil {
 		return nil, refuse(ErrIncomplete, "the body cannot be read")
@@ -251,8 +284,10 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 			if len(val) != 2*sha256.Size {
 				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
 			}
-			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil {
-				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
+			// Lower-case only, as every signer writes it, so one signature
+			// has one spelling.
+			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil || strings.ToLower(val) != val {
+				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 lower-case hex digits")
 			}
 			haveSig = true
 		default:
@@ -294,7 +329,10 @@ func isSigned(signed []string, name string) bool {
 // required V3 headers: each must be present and signed.
 var requiredV3 = [...]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA256}
 
-func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
+// verifyV3 reads the body only once the signature has been checked: the
+// signature covers the body's declared hash, so a caller without the key
+// cannot make the server read (and hold) a large body.
+func (v *Verifier) verifyV3(r *http.Request) (*Identity, error) {
 	var a authorization
 	n, e := parseAuthorization(r.Header.Get("Authorization"), &a)
 	if e != nil {
@@ -365,6 +403,10 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte) (*Identity, error) {
 	if subtle.ConstantTimeCompare(want[:], a.signature[:]) != 1 {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
+	body, e := v.readBody(r)
+	if e != nil {
+		return nil, e
+	}
 	sum := sha256.Sum256(body)
 	var hexSum [2 * sha256.Size]byte
 	hex.Encode(hexSum[:], sum[:])
@@ -389,6 +431,14 @@ var v1Headers = [...][2]string{{HeaderAction, "Action"}, {HeaderVersion, "Versio
 	{HeaderSecurityToken, "SecurityToken"}, {HeaderAccessKeyID, "AccessKeyId"}}
 
 func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if !slices.Contains(v.cfg.V1Paths, path) {
+		return nil, refuse(ErrIncomplete, "a V1 signature does not cover the path; V1 requests are accepted only at "+
+			strings.Join(v.cfg.V1Paths, ", "))
+	}
 	ps, ok := parseParams(r.URL.RawQuery, nil)
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
@@ -430,7 +480,9 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 		return nil, e
 	}
 	var sig [21]byte // base64 of 20 bytes is 28 characters, which could decode to 21
-	if n, err := base64.StdEncoding.Decode(sig[:], []byte(sigText)); len(sigText) != 28 || err != nil || n != 20 {
+	// Strict: unused bits of the last character must be zero, so one
+	// signature has one spelling.
+	if n, err := base64.StdEncoding.Strict().Decode(sig[:], []byte(sigText)); len(sigText) != 28 || err != nil || n != 20 {
 		return nil, refuse(ErrSignatureMismatch, "the signature must be 28 base64 characters")
 	}
 	token := get("SecurityToken")
@@ -485,43 +537,9 @@ func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
 	id.SourceIP = v.sourceIP(r)
 	id.SecureTransport = r.TLS != nil
 	if v.cfg.ProtoHeader != "" {
-		id.SecureTransport = strings.EqualFold(r.Header.Get(v.cfg.ProtoHeader), "https")
+		id.SecureTransport = strings.EqualFold(rightMost(r.Header.Values(v.cfg.ProtoHeader)), "https")
 	}
 	return id, nil
-}
-
-// headerValues returns the values of the header named lower (lower case),
-// spelling the names requests usually sign the way net/http stores them
-// without allocating.
-func headerValues(h http.Header, lower string) []string {
-	var key string
-	switch lower {
-	case "content-type":
-		key = "Content-Type"
-	case HeaderDate:
-		key = "X-Acs-Date"
-	case HeaderNonce:
-		key = "X-Acs-Signature-Nonce"
-	case HeaderContentSHA256:
-		key = "X-Acs-Content-Sha256"
-	case HeaderSecurityToken:
-		key = "X-Acs-Security-Token"
-	case HeaderAction:
-		key = "X-Acs-Action"
-	case HeaderVersion:
-		key = "X-Acs-Version"
-	case HeaderAccessKeyID:
-		key = "X-Acs-Accesskey-Id"
-	default:
-		key = http.CanonicalHeaderKey(lower)
-	}
-	return h[key]
-}
-
-// hasPrefixFold reports whether s starts with the lower-case prefix,
-// ignoring ASCII case.
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // parseTime reads exactly yyyy-MM-ddTHH:mm:ssZ (TimeFormat) as UTC.
@@ -549,31 +567,4 @@ func parseTime(s string) (time.Time, *Error) {
 		return time.Time{}, bad
 	}
 	return t, nil
-}
-
-// sourceIP returns the client address: from the first configured proxy
-// header present (its right-most entry), else from the connection.
-func (v *Verifier) sourceIP(r *http.Request) netip.Addr {
-	for _, h := range v.cfg.ProxyHeaders {
-		vs := r.Header.Values(h)
-		if len(vs) == 0 {
-			continue
-		}
-		last := vs[len(vs)-1]
-		if i := strings.LastIndexByte(last, ','); i >= 0 {
-			last = last[i+1:]
-		}
-		a, err := netip.ParseAddr(strings.TrimSpace(last))
-		if err != nil {
-			return netip.Addr{}
-		}
-		return a.Unmap()
-	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap()
-	}
-	if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
-		return a.Unmap()
-	}
-	return netip.Addr{}
 }

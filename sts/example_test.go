@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/principal"
 	"github.com/ramauthz/ramauthz/signature"
 	"github.com/ramauthz/ramauthz/sts"
@@ -18,19 +19,19 @@ import (
 func Example() {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	dir := principal.New(principal.Config{Clock: clock})
-	_ = dir.CreateAccount("1234567890123456")
-	_ = dir.CreateAccount("6543210987654321")
-	_, _ = dir.CreateRole("1234567890123456", principal.RoleSpec{Name: "ops", TrustPolicy: `{"Version":"1","Statement":[
+	dir := directory.MustNew(directory.Options{Clock: clock})
+	_, _ = dir.CreateAccount("1234567890123456")
+	_, _ = dir.CreateAccount("6543210987654321")
+	_, _ = dir.CreateRole(principal.MustParse("acs:ram::1234567890123456:role/ops"), directory.RoleSpec{
+		TrustPolicy: `{"Version":"1","Statement":[
 	  {"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::6543210987654321:root"]}}]}`})
-	_, _ = dir.CreateUser("6543210987654321", "dave")
-	_ = dir.AttachPolicy(principal.MustParse("acs:ram::6543210987654321:user/dave"), principal.System, "AliyunSTSAssumeRoleAccess")
-	key, _ := dir.CreateAccessKey("6543210987654321", "dave")
+	dave := principal.MustParse("acs:ram::6543210987654321:user/dave")
+	_, _ = dir.CreateUser(dave)
+	_, _ = dir.AttachPolicy(dave, directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunSTSAssumeRoleAccess"})
+	key, _, _ := dir.CreateAccessKey(dave)
 
-	bridge := sts.NewBridge(dir)
-	bridge.RememberAccessKey(key)
-	v, _ := signature.New(signature.Config{Credentials: bridge, Clock: clock})
-	endpoint := &sts.Handler{Verifier: v, Roles: bridge, HostID: "sts.example.com"}
+	v, _ := signature.New(signature.Config{Credentials: signature.DirectoryCredentials{Directory: dir}, Clock: clock})
+	endpoint := &sts.Handler{Verifier: v, Roles: sts.DirectoryRoles{Directory: dir}, HostID: "sts.example.com"}
 
 	// What credentials-go sends: common parameters in the query, the
 	// operation's in a form body, all signed with V1.
@@ -39,7 +40,7 @@ func Example() {
 	for k, vs := range form {
 		all[k] = vs
 	}
-	signed, _ := signature.SignV1("POST", all, signature.Key{AccessKeyID: key.ID, AccessKeySecret: key.Secret}, now, "nonce-1")
+	signed, _ := signature.SignV1("POST", all, signature.Key{AccessKeyID: key.ID, AccessKeySecret: key.Secret.Reveal()}, now, "nonce-1")
 	for k := range form {
 		signed.Del(k)
 	}

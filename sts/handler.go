@@ -5,7 +5,7 @@
 //
 // The caller is authenticated by its request signature (package
 // signature); the decision and the session are the job of an AssumeRoler,
-// such as Bridge over a principal.Directory and a role.STS. Responses have
+// such as DirectoryRoles over a *directory.Directory. Responses have
 // the real API's fields: RequestId, Credentials{AccessKeyId,
 // AccessKeySecret, SecurityToken, Expiration} with Expiration in UTC as
 // 2006-01-02T15:04:05Z, and AssumedRoleUser{Arn, AssumedRoleId}; JSON, or
@@ -25,8 +25,8 @@ import (
 	"time"
 
 	"github.com/ramauthz/ramauthz/apierror"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
-	"github.com/ramauthz/ramauthz/role"
 	"github.com/ramauthz/ramauthz/signature"
 )
 
@@ -61,14 +61,16 @@ type AssumeRoleOutput struct {
 }
 
 // AssumeRoler decides AssumeRole calls and creates the sessions. Errors
-// that are *role.Error keep their code (NoPermission, EntityNotExist.Role,
+// that are *directory.AssumeRoleError keep their code (NoPermission, EntityNotExist.Role,
 // InvalidParameter.*); any other error is InternalError.
 type AssumeRoler interface {
 	AssumeRole(AssumeRoleInput) (AssumeRoleOutput, error)
 }
 
 // Handler is the STS endpoint. Set its fields before serving; it is then
-// safe for concurrent use.
+// safe for concurrent use. Credential providers send AssumeRole signed with
+// V1 to the path "/" of the endpoint, the only path a Verifier accepts V1
+// at unless its Config.V1Paths says otherwise; serve the handler there.
 type Handler struct {
 	Verifier *signature.Verifier
 	Roles    AssumeRoler
@@ -113,7 +115,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d := p.Get("DurationSeconds"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n <= 0 {
-			fail(http.StatusBadRequest, role.ErrInvalidDurationSeconds.Code, "DurationSeconds must be a positive number of seconds.")
+			fail(http.StatusBadRequest, directory.CodeInvalidDuration, "DurationSeconds must be a positive number of seconds.")
 			return
 		}
 		in.DurationSeconds = n
@@ -128,26 +130,48 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // refuse writes an AssumeRole failure.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, reqID string, id *signature.Identity, err error) {
-	var re *role.Error
+	var re *directory.AssumeRoleError
 	if !errors.As(err, &re) {
 		apierror.WriteError(w, r, err, reqID, h.HostID) // a Coded error keeps its code
 		return
 	}
 	status := http.StatusBadRequest
 	switch re.Code {
-	case role.ErrNoPermission.Code:
-		d := apierror.Denial{Action: role.ActionAssumeRole, Principal: id.Principal}
-		if strings.Contains(re.Msg, "explicitly den") {
+	case directory.CodeNoPermission:
+		d := apierror.Denial{Action: directory.ActionAssumeRole, Principal: id.Principal}
+		if re.Explicit {
 			d.Explanation.Decision = evaluator.ExplicitDeny
 		}
-		resp := apierror.DeniedResponse(d, reqID, h.HostID)
-		resp.Message = "You are not authorized to do this action. You should be authorized by RAM: " + re.Msg
-		apierror.Write(w, r, http.StatusForbidden, resp)
+		// The message stays RAM's generic one: the AssumeRoleError says
+		// whose policy refused (Side: the role's trust policy, in the
+		// role's account, or the caller's own), which a caller of another
+		// account must not learn about the role's account.
+		apierror.Write(w, r, http.StatusForbidden, apierror.DeniedResponse(d, reqID, h.HostID))
 		return
-	case role.ErrRoleNotExist.Code:
+	case directory.CodeRoleNotExist:
 		status = http.StatusNotFound
 	}
-	apierror.Write(w, r, status, apierror.Response{RequestID: reqID, HostID: h.HostID, Code: re.Code, Message: re.Error()})
+	apierror.Write(w, r, status, apierror.Response{RequestID: reqID, HostID: h.HostID, Code: re.Code, Message: refusalMessage(re)})
+}
+
+// refusalMessage is what a caller reads about a refusal: the code and the
+// message, and the cause only where it is about the caller's own input (its
+// session policy, session name, ...). Other causes (the role's trust policy
+// that does not compile, the directory's own errors) describe the role's
+// account or the service, not the caller's request.
+func refusalMessage(re *directory.AssumeRoleError) string {
+	msg := re.Code
+	if re.Msg != "" {
+		msg += ": " + re.Msg
+	}
+	if re.Cause != nil {
+		switch re.Code {
+		case directory.CodeInvalidPolicyGrammar, directory.CodeInvalidPolicySize, directory.CodeInvalidRoleArn,
+			directory.CodeInvalidSessionName, directory.CodeInvalidExternalID, directory.CodeInvalidDuration:
+			msg += ": " + re.Cause.Error()
+		}
+	}
+	return msg
 }
 
 type credentialsJSON struct {

@@ -3,6 +3,7 @@ package sts
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/principal"
 	"github.com/ramauthz/ramauthz/signature"
 )
@@ -23,12 +25,12 @@ const (
 )
 
 type fixture struct {
-	dir     *principal.Directory
-	bridge  *Bridge
+	dir     *directory.Directory
+	roles   DirectoryRoles
 	handler *Handler
 	now     *time.Time
-	dave    principal.NewAccessKey // B's employee, may assume A's role
-	mallory principal.NewAccessKey // B's employee without sts permission
+	dave    directory.NewAccessKey // B's employee, may assume A's role
+	mallory directory.NewAccessKey // B's employee without sts permission
 	roleARN string
 }
 
@@ -37,30 +39,32 @@ func newFixture(t *testing.T) *fixture {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	f := &fixture{now: &now, roleARN: "acs:ram::" + acctA + ":role/partner-ops"}
 	clock := func() time.Time { return *f.now }
-	f.dir = principal.New(principal.Config{Clock: clock})
-	require.NoError(t, f.dir.CreateAccount(acctA))
-	require.NoError(t, f.dir.CreateAccount(acctB))
-	_, err := f.dir.CreateRole(acctA, principal.RoleSpec{Name: "partner-ops", TrustPolicy: `{"Version":"1","Statement":[
-	  {"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + acctB + `:root"]}}]}`})
-	require.NoError(t, err)
-	require.NoError(t, f.dir.AttachPolicy(principal.MustParse(f.roleARN), principal.System, "AliyunARMSReadOnlyAccess"))
-	for _, n := range []string{"dave", "mallory"} {
-		_, err := f.dir.CreateUser(acctB, n)
+	f.dir = directory.MustNew(directory.Options{Clock: clock})
+	for _, uid := range []string{acctA, acctB} {
+		_, err := f.dir.CreateAccount(uid)
 		require.NoError(t, err)
 	}
-	require.NoError(t, f.dir.AttachPolicy(principal.MustParse("acs:ram::"+acctB+":user/dave"), principal.System, "AliyunSTSAssumeRoleAccess"))
-	f.bridge = NewBridge(f.dir)
+	_, err := f.dir.CreateRole(principal.MustParse(f.roleARN), directory.RoleSpec{TrustPolicy: `{"Version":"1","Statement":[
+	  {"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + acctB + `:root"]}}]}`,
+		Policies: []directory.PolicyRef{{Type: directory.PolicySystem, Name: "AliyunARMSReadOnlyAccess"}}})
+	require.NoError(t, err)
 	for _, p := range []struct {
 		name string
-		k    *principal.NewAccessKey
+		k    *directory.NewAccessKey
 	}{{"dave", &f.dave}, {"mallory", &f.mallory}} {
-		*p.k, err = f.dir.CreateAccessKey(acctB, p.name)
+		user := principal.MustParse("acs:ram::" + acctB + ":user/" + p.name)
+		_, err := f.dir.CreateUser(user)
 		require.NoError(t, err)
-		f.bridge.RememberAccessKey(*p.k)
+		*p.k, _, err = f.dir.CreateAccessKey(user)
+		require.NoError(t, err)
 	}
-	v, err := signature.New(signature.Config{Credentials: f.bridge, Clock: clock})
+	_, err = f.dir.AttachPolicy(principal.MustParse("acs:ram::"+acctB+":user/dave"),
+		directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunSTSAssumeRoleAccess"})
 	require.NoError(t, err)
-	f.handler = &Handler{Verifier: v, Roles: f.bridge, HostID: "sts.example.com"}
+	f.roles = DirectoryRoles{Directory: f.dir}
+	v, err := signature.New(signature.Config{Credentials: signature.DirectoryCredentials{Directory: f.dir}, Clock: clock})
+	require.NoError(t, err)
+	f.handler = &Handler{Verifier: v, Roles: f.roles, HostID: "sts.example.com"}
 	return f
 }
 
@@ -91,8 +95,8 @@ func (f *fixture) call(t *testing.T, k signature.Key, form url.Values, format st
 	return rec.Code, rec.Body.Bytes()
 }
 
-func key(k principal.NewAccessKey) signature.Key {
-	return signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret}
+func key(k directory.NewAccessKey) signature.Key {
+	return signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret.Reveal()}
 }
 
 type stsResponse struct {
@@ -126,7 +130,8 @@ func TestAssumeRole(t *testing.T) {
 	code, body = f.call(t, sess, url.Values{"RoleArn": {f.roleARN}, "RoleSessionName": {"again"}}, "JSON")
 	require.Equal(t, http.StatusForbidden, code, "the role's own policies do not allow sts:AssumeRole: %s", body)
 	*f.now = f.now.Add(time.Second)
-	require.NoError(t, f.dir.RevokeSessions(principal.MustParse(f.roleARN), *f.now))
+	_, err := f.dir.RevokeSessions(principal.MustParse(f.roleARN), *f.now)
+	require.NoError(t, err)
 	code, body = f.call(t, sess, url.Values{"RoleArn": {f.roleARN}, "RoleSessionName": {"again"}}, "JSON")
 	require.Equal(t, http.StatusBadRequest, code)
 	require.NoError(t, json.Unmarshal(body, &resp))
@@ -175,5 +180,63 @@ func TestAssumeRoleRefusals(t *testing.T) {
 				assert.Equal(t, "mallory", resp.AccessDeniedDetail["AuthPrincipalDisplayName"])
 			}
 		})
+	}
+}
+
+// TestRefusalDoesNotSayWhosePolicy: the 403 message used to carry
+// role.Error's text ("the role's trust policy does not allow acs:ram::B:user/dave"
+// versus "the caller's policies do not allow ..."), telling a caller of
+// account B how account A's trust policy treats it. Both refusals now read
+// the same.
+func TestRefusalDoesNotSayWhosePolicy(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.dir.CreateRole(principal.MustParse("acs:ram::"+acctA+":role/internal"), directory.RoleSpec{TrustPolicy: `{"Version":"1","Statement":[
+	  {"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + acctA + `:root"]}}]}`})
+	require.NoError(t, err)
+	message := func(k directory.NewAccessKey, roleARN string) string {
+		code, body := f.call(t, key(k), url.Values{"RoleArn": {roleARN}, "RoleSessionName": {"xx"}}, "JSON")
+		require.Equal(t, http.StatusForbidden, code, string(body))
+		var resp struct{ Code, Message string }
+		require.NoError(t, json.Unmarshal(body, &resp))
+		assert.NotContains(t, resp.Message, "trust")
+		assert.NotContains(t, resp.Message, acctA)
+		return resp.Message
+	}
+	byTrust := message(f.dave, "acs:ram::"+acctA+":role/internal")
+	byCaller := message(f.mallory, f.roleARN)
+	assert.Equal(t, byCaller, byTrust)
+}
+
+type fakeRoles struct{ err error }
+
+func (f fakeRoles) AssumeRole(AssumeRoleInput) (AssumeRoleOutput, error) {
+	return AssumeRoleOutput{}, f.err
+}
+
+// TestRefusalCauseShownOnlyForCallerInput: the message of a non-403
+// refusal was role.Error's full text, cause included, so a caller read the
+// compile error of the role's trust policy (account A's) or the
+// directory's own error. The cause is now shown only when it is about the
+// caller's own input, such as its session policy.
+func TestRefusalCauseShownOnlyForCallerInput(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		err  *directory.AssumeRoleError
+		want string
+	}{
+		{&directory.AssumeRoleError{Code: directory.CodeInvalidParameter, Msg: "the role's trust policy cannot be used",
+			Cause: errors.New("Statement[0].Condition: acs:SourceVpc vpc-a-secret")},
+			"InvalidParameter: the role's trust policy cannot be used"},
+		{&directory.AssumeRoleError{Code: directory.CodeInvalidParameter, Cause: errors.New("directory internals")}, "InvalidParameter"},
+		{&directory.AssumeRoleError{Code: directory.CodeInvalidPolicyGrammar, Cause: errors.New("Statement[0]: Effect must be Allow or Deny")},
+			"InvalidParameter.PolicyGrammar: Statement[0]: Effect must be Allow or Deny"},
+	} {
+		f.handler.Roles = fakeRoles{tc.err}
+		code, body := f.call(t, key(f.dave), url.Values{"RoleArn": {f.roleARN}, "RoleSessionName": {"dd"}}, "JSON")
+		assert.Equal(t, http.StatusBadRequest, code)
+		var resp struct{ Code, Message string }
+		require.NoError(t, json.Unmarshal(body, &resp))
+		assert.Equal(t, tc.err.Code, resp.Code)
+		assert.Equal(t, tc.want, resp.Message)
 	}
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/ramauthz/ramauthz/apierror"
 )
@@ -19,14 +22,17 @@ var decodeDiagnosticCmd = &command{
 Decrypts the EncodedDiagnosticMessage of an AccessDeniedDetail (RAM's
 DecodeDiagnosticMessage): which identity was refused which action on which
 resource, when, and which statements decided. Only the account's
-administrator holds the key (64 hex digits in FILE, surrounding white space
-ignored); the message was sealed for the account UID and opens only for it.
-MESSAGE "-" reads the message from standard input.
+administrator holds the key (64 hex digits in FILE, a regular file of at
+most 4 KiB, surrounding white space ignored); the message was sealed for the
+account UID and opens only for it. MESSAGE "-" reads the message (at most
+1 MiB) from standard input.
 
 Output: lines "principal: ARN", "action: ACTION", "resource: ARN",
 "decision: ImplicitDeny|ExplicitDeny", "time: RFC3339", then one
 "statement: ..." line per statement that applied and one "near miss: ..."
-line per statement a condition stopped.
+line per statement a condition stopped. A field holding a character that is
+not printable (it may come from what the refused caller sent) is printed
+quoted, in Go syntax.
 
 Flags:
   --key-file FILE  the account's diagnostic key
@@ -62,9 +68,9 @@ func runDecodeDiagnostic(args []string, stdout, stderr io.Writer) int {
 	case len(pos) != 1:
 		return usage("give exactly one MESSAGE")
 	}
-	raw, err := os.ReadFile(*keyFile)
+	raw, err := readKeyFile(*keyFile)
 	if err != nil {
-		return usage(readMessage(err))
+		return usage(*keyFile + ": " + readMessage(err))
 	}
 	key, err := apierror.ParseDiagnosticKey(strings.TrimSpace(string(raw)))
 	if err != nil {
@@ -72,9 +78,12 @@ func runDecodeDiagnostic(args []string, stdout, stderr io.Writer) int {
 	}
 	msg := pos[0]
 	if msg == "-" {
-		b, err := io.ReadAll(os.Stdin)
+		b, err := io.ReadAll(io.LimitReader(stdin, maxDiagnosticMessage+1))
 		if err != nil {
 			return usage(err.Error())
+		}
+		if len(b) > maxDiagnosticMessage {
+			return usage("the message on standard input is longer than 1 MiB")
 		}
 		msg = string(b)
 	}
@@ -93,12 +102,61 @@ func runDecodeDiagnostic(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "principal: %s\naction: %s\nresource: %s\ndecision: %s\ntime: %s\n",
-		d.Principal, d.Action, d.Resource, d.Decision, d.Time.Format("2006-01-02T15:04:05Z07:00"))
+		printable(d.Principal), printable(d.Action), printable(d.Resource), printable(d.Decision),
+		d.Time.Format("2006-01-02T15:04:05Z07:00"))
 	for _, s := range d.Statements {
-		fmt.Fprintln(stdout, "statement:", s)
+		fmt.Fprintln(stdout, "statement:", printable(s))
 	}
 	for _, s := range d.NearMisses {
-		fmt.Fprintln(stdout, "near miss:", s)
+		fmt.Fprintln(stdout, "near miss:", printable(s))
 	}
 	return exitOK
+}
+
+// stdin is where MESSAGE "-" is read from (a variable for tests).
+var stdin io.Reader = os.Stdin
+
+// Bounds of decode-diagnostic's inputs (bytes): a key file holds 64 hex
+// digits and white space; a sealed message is far below 1 MiB.
+const (
+	maxKeyFile           = 4 << 10
+	maxDiagnosticMessage = 1 << 20
+)
+
+// readKeyFile reads a small regular file: a FIFO, a device or a file longer
+// than maxKeyFile is refused without reading it all.
+func readKeyFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxKeyFile {
+		return nil, errors.New("longer than 4 KiB")
+	}
+	return b, nil
+}
+
+// printable returns s as is when every character is printable, else quoted
+// in Go syntax: a field of a diagnostic can hold what a caller sent (the
+// resource of a request path), and must not reach the administrator's
+// terminal as control sequences.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

@@ -50,7 +50,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd, decodeDiagnosticCmd}
+	commands = []*command{validateCmd, evalCmd, testCmd, lintCmd, decodeDiagnosticCmd, diffCmd, checkNotGrantedCmd, checkAlwaysAllowsCmd}
 }
 
 func lookup(name string) *command {
@@ -71,15 +71,22 @@ Usage:
   ramauthz test [--json] [--verbose] FILE|DIR...
   ramauthz lint [--kind KIND] [--json | --sarif] [--fail-on LEVEL] FILE...
   ramauthz decode-diagnostic --key-file FILE --account UID [--json] MESSAGE
+  ramauthz diff OLD NEW [--catalogue FILE] [--json]
+  ramauthz check-not-granted POLICY... --action PATTERN... [--resource PATTERN]... [--json]
+  ramauthz check-always-allows POLICY... --action PATTERN... [--resource PATTERN]...
+                [--context KEY=VALUE]... [--json]
   ramauthz help [COMMAND]
 
 Commands:
-  validate           check policy documents; one line per problem
-  eval               decide one request against policy files or system policies
-  test               run case files (decide, assume_role, session and invalid cases)
-  lint               find mistakes in policy documents (ERROR ... SUGGESTION findings)
-  decode-diagnostic  read the EncodedDiagnosticMessage of an access-denied error
-  help               show this text, or the details of one command
+  validate             check policy documents; one line per problem
+  eval                 decide one request against policy files or system policies
+  test                 run case files (decide, assume_role, session and invalid cases)
+  lint                 find mistakes in policy documents (ERROR ... SUGGESTION findings)
+  decode-diagnostic    read the EncodedDiagnosticMessage of an access-denied error
+  diff                 new access a policy change grants, with witnesses
+  check-not-granted    prove policies never allow some actions
+  check-always-allows  prove policies allow every request of a kind
+  help                 show this text, or the details of one command
 
 Exit codes:
   0  every file is valid / the request is allowed / every case passed
@@ -88,6 +95,8 @@ Exit codes:
   2  usage error (unknown command or flag, missing argument, malformed
      --action or --resource, two spellings of one --context key), or an input
      that eval cannot use (unreadable or invalid policy, unknown system policy)
+  diff, check-not-granted, check-always-allows: 0 the property holds,
+     1 it fails (witnesses printed), 2 unknown (reason printed) or usage
 
 validate, eval and test read a file only when it is a regular file (not a
 directory, named pipe or device) of at most 1 MiB (policies) or 16 MiB (case

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/ramauthz/ramauthz/apierror"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/examples/alibaba-clients/demo"
 	"github.com/ramauthz/ramauthz/principal"
 	"github.com/ramauthz/ramauthz/signature"
@@ -144,8 +145,8 @@ func run(w io.Writer) error {
 	pool.AddCert(stsSrv.Certificate())
 	c := &client{now: clock, http: &http.Client{Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}}
-	key := func(k principal.NewAccessKey) signature.Key {
-		return signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret}
+	key := func(k directory.NewAccessKey) signature.Key {
+		return signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret.Reveal()}
 	}
 	oncall, operator, dave := key(world.Oncall), key(world.Operator), key(world.Dave)
 	app := func(name string) url.Values { return url.Values{"AppName": {name}} }
@@ -206,14 +207,14 @@ func run(w io.Writer) error {
 
 	fmt.Fprintln(w, "# Revocations, each seen on the next call")
 	now = now.Add(time.Minute)
-	if err := world.Dir.RevokeSessions(principal.MustParse(world.RoleARN), now); err != nil {
+	if _, err := world.Dir.RevokeSessions(principal.MustParse(world.RoleARN), now); err != nil {
 		return err
 	}
 	r, err = c.callV3(api.URL, session, "ListTraceApps", nil)
 	if err := line("B/dave as role (V3)", "ListTraceApps after revocation", r, err); err != nil {
 		return err
 	}
-	if err := world.Dir.UpdateAccessKey(demo.AccountA, "oncall", world.Oncall.ID, principal.Inactive); err != nil {
+	if _, err := world.Dir.UpdateAccessKey(world.Oncall.ID, directory.KeyInactive); err != nil {
 		return err
 	}
 	r, err = c.callV3(api.URL, oncall, "ListTraceApps", nil)

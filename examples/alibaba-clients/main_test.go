@@ -22,7 +22,7 @@ func TestRun(t *testing.T) {
 		{"DeleteTraceApp staging-shop", "403 Forbidden.RAM arms:DeleteTraceApp SubUser:oncall ImplicitDeny"},
 		{"DeleteTraceApp staging-shop", "200 map[Deleted:staging-shop]"},
 		{"DeleteTraceApp prod-shop", "403 Forbidden.RAM arms:DeleteTraceApp SubUser:operator ExplicitDeny"},
-		{"decodes the diagnostic", "ExplicitDeny by Allow policy AliyunARMSFullAccess Statement[0]; Deny policy ProtectProduction Statement[0]"},
+		{"decodes the diagnostic", "ExplicitDeny by Deny policy ProtectProduction Statement[0]; Allow policy AliyunARMSFullAccess Statement[0]"},
 		{"ListTraceApps, guessed secret", "400 SignatureDoesNotMatch"},
 		{"AssumeRole arms-operator", "200 acs:ram::1234567890123456:role/arms-operator/dave until 2026-03-02T10:15:00Z"},
 		{"DeleteTraceApp staging-shop", "200 map[Deleted:staging-shop]"},

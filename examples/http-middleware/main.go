@@ -3,7 +3,7 @@
 // request's signature (V3, ACS3-HMAC-SHA256: the client signs, the secret
 // never travels), maps the route to a RAM action and resource ARN, fills the
 // request context (source IP, HTTPS, time) from the verified request and
-// asks a principal.Directory. Refusals have RAM's error shape (package
+// asks a directory.Directory. Refusals have RAM's error shape (package
 // apierror): 403 NoPermission with AccessDeniedDetail for a denied request,
 // the documented codes (SignatureDoesNotMatch, InvalidAccessKeyId.Inactive,
 // ...) for a caller it cannot authenticate.
@@ -26,10 +26,10 @@ import (
 	"time"
 
 	"github.com/ramauthz/ramauthz/apierror"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 	"github.com/ramauthz/ramauthz/signature"
-	"github.com/ramauthz/ramauthz/sts"
 )
 
 const account = "1234567890123456"
@@ -46,27 +46,22 @@ const hostID = "apps.example.com"
 
 // service is the HTTP API: trace apps and their traces.
 type service struct {
-	dir      *principal.Directory
+	dir      *directory.Directory
+	creds    signature.DirectoryCredentials
 	verifier *signature.Verifier
-	// diagKey seals the explanation of each refusal into the response's
-	// EncodedDiagnosticMessage: only the account's administrator, who holds
-	// the key, reads which statement denied (apierror.Open).
-	diagKey apierror.DiagnosticKey
 }
 
-// newService returns the service over dir. bridge gives the verifier the
-// secrets of the keys the directory issued (the directory itself keeps only
-// hashes) and asks the directory on every request whether a key is active.
-func newService(dir *principal.Directory, bridge *sts.Bridge, now func() time.Time) (*service, error) {
-	v, err := signature.New(signature.Config{Credentials: bridge, Clock: now})
+// newService returns the service over dir. The verifier takes the secrets
+// of the keys the directory issued from the directory (which keeps them
+// sealed), so a key deactivated or deleted there is refused on the next
+// request.
+func newService(dir *directory.Directory, now func() time.Time) (*service, error) {
+	creds := signature.DirectoryCredentials{Directory: dir}
+	v, err := signature.New(signature.Config{Credentials: creds, Clock: now})
 	if err != nil {
 		return nil, err
 	}
-	k, err := apierror.NewDiagnosticKey()
-	if err != nil {
-		return nil, err
-	}
-	return &service{dir: dir, verifier: v, diagKey: k}, nil
+	return &service{dir: dir, creds: creds, verifier: v}, nil
 }
 
 // appARN is the resource of routes that name an app.
@@ -97,19 +92,29 @@ func (s *service) authorize(action string, resource func(*http.Request) string, 
 	check := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := signature.FromContext(r.Context())
 		req := evaluator.Request{Action: action, Resource: resource(r), Context: id.Context()}
-		d, err := s.dir.Authorize(id.AccessKeyID, req)
-		if err != nil || d != evaluator.Allow {
-			x, xerr := s.dir.Explain(id.AccessKeyID, req)
+		res, err := s.creds.Authorize(id, req)
+		if err != nil || !res.Allowed() {
+			x, xerr := s.creds.Explain(id, req)
 			if xerr != nil {
 				x.Decision = evaluator.ImplicitDeny
 			}
-			d := apierror.Denial{Action: action, Principal: id.Principal, Explanation: x.Explanation}
-			if x.Layer == principal.LayerSession {
+			d := apierror.Denial{Action: action, Principal: id.Principal, Explanation: x.Detail}
+			d.Explanation.Decision = x.Decision
+			if x.Layer == directory.LayerSessionPolicy {
 				d.PolicyType = apierror.PolicyTypeSession
 			}
-			diag := apierror.NewDiagnostic(id.Principal.String(), action, req.Resource, x.Explanation, id.Now)
-			diag.Reason = x.Reason
-			d.Encoded, _ = apierror.Seal(s.diagKey, account, diag)
+			diag := apierror.NewDiagnostic(id.Principal.String(), action, req.Resource, d.Explanation, id.Now)
+			if x.Layer != directory.LayerIdentity && x.Layer != directory.LayerSessionPolicy && x.Layer != 0 {
+				diag.Reason = "decided by the " + x.Layer.String()
+			}
+			// The explanation goes sealed into the response's
+			// EncodedDiagnosticMessage: only the account's administrator
+			// reads which statement denied (Directory.DecodeDiagnosticMessage,
+			// RAM's DecodeDiagnosticMessage). On failure the detail has no
+			// message.
+			if b, err := json.Marshal(diag); err == nil {
+				d.Encoded, _ = s.dir.EncodeDiagnosticMessage(id.Principal.Account(), b)
+			}
 			apierror.WriteDenied(w, r, d, apierror.NewRequestID(), hostID)
 			return
 		}
@@ -119,45 +124,50 @@ func (s *service) authorize(action string, resource func(*http.Request) string, 
 }
 
 // setup builds the account: two users, their policies and access keys.
-func setup(dir *principal.Directory) (reader, operator principal.NewAccessKey, err error) {
-	if err = dir.CreateAccount(account); err != nil {
-		return
+func setup(dir *directory.Directory) (reader, operator directory.NewAccessKey, err error) {
+	user := func(name string) principal.ID { return principal.MustParse("acs:ram::" + account + ":user/" + name) }
+	const protect = `{"Version": "1", "Statement": [{"Effect": "Deny", "Action": "arms:Delete*",
+	  "Resource": "acs:arms:*:*:armsapp/prod-*"}]}`
+	steps := []func() error{
+		func() error { _, err := dir.CreateAccount(account); return err },
+		func() error { _, err := dir.CreateUser(user("oncall")); return err },
+		func() error { _, err := dir.CreateUser(user("operator")); return err },
+		func() error {
+			_, err := dir.AttachPolicy(user("oncall"), directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunARMSReadOnlyAccess"})
+			return err
+		},
+		func() error {
+			_, err := dir.AttachPolicy(user("operator"), directory.PolicyRef{Type: directory.PolicySystem, Name: "AliyunARMSFullAccess"})
+			return err
+		},
+		func() error {
+			_, err := dir.CreatePolicy(account, directory.PolicySpec{Name: "ProtectProduction",
+				Description: "nobody deletes production apps", Document: protect})
+			return err
+		},
+		func() error {
+			_, err := dir.AttachPolicy(user("operator"), directory.PolicyRef{Type: directory.PolicyCustom, Name: "ProtectProduction"})
+			return err
+		},
+		func() (err error) { reader, _, err = dir.CreateAccessKey(user("oncall")); return err },
+		func() (err error) { operator, _, err = dir.CreateAccessKey(user("operator")); return err },
 	}
-	for _, name := range []string{"oncall", "operator"} {
-		if _, err = dir.CreateUser(account, name); err != nil {
+	for _, step := range steps {
+		if err = step(); err != nil {
 			return
 		}
 	}
-	user := func(name string) principal.ID { return principal.MustParse("acs:ram::" + account + ":user/" + name) }
-	if err = dir.AttachPolicy(user("oncall"), principal.System, "AliyunARMSReadOnlyAccess"); err != nil {
-		return
-	}
-	if err = dir.AttachPolicy(user("operator"), principal.System, "AliyunARMSFullAccess"); err != nil {
-		return
-	}
-	const protect = `{"Version": "1", "Statement": [{"Effect": "Deny", "Action": "arms:Delete*",
-	  "Resource": "acs:arms:*:*:armsapp/prod-*"}]}`
-	if _, err = dir.CreatePolicy(account, "ProtectProduction", "nobody deletes production apps", protect); err != nil {
-		return
-	}
-	if err = dir.AttachPolicy(user("operator"), principal.Custom, "ProtectProduction"); err != nil {
-		return
-	}
-	if reader, err = dir.CreateAccessKey(account, "oncall"); err != nil {
-		return
-	}
-	operator, err = dir.CreateAccessKey(account, "operator")
 	return
 }
 
 // signed returns a request signed with k (signature V3) at now, as an
 // Alibaba Cloud SDK would send it.
-func signed(method, url string, k principal.NewAccessKey, now time.Time, nonce string) (*http.Request, error) {
+func signed(method, url string, k directory.NewAccessKey, now time.Time, nonce string) (*http.Request, error) {
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		return nil, err
 	}
-	return req, signature.SignV3(req, nil, signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret}, now, nonce)
+	return req, signature.SignV3(req, nil, signature.Key{AccessKeyID: k.ID, AccessKeySecret: k.Secret.Reveal()}, now, nonce)
 }
 
 // outcome summarizes a response: the body of a success, the code (and for
@@ -178,26 +188,22 @@ func outcome(status int, body []byte) string {
 
 func run(w io.Writer) error {
 	clock := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
-	dir := principal.New(principal.Config{Clock: clock})
+	dir := directory.MustNew(directory.Options{Clock: clock})
 	reader, operator, err := setup(dir)
 	if err != nil {
 		return err
 	}
-	bridge := sts.NewBridge(dir)
-	bridge.RememberAccessKey(reader)
-	bridge.RememberAccessKey(operator)
-	s, err := newService(dir, bridge, clock)
+	s, err := newService(dir, clock)
 	if err != nil {
 		return err
 	}
 	srv := httptest.NewServer(s.handler())
 	defer srv.Close()
 
-	guessed := reader
-	guessed.Secret = "guessed"
+	guessed := directory.NewAccessKey{AccessKey: reader.AccessKey} // the right ID, a wrong (empty) secret
 	calls := []struct {
 		who    string
-		key    *principal.NewAccessKey // nil: an unsigned request
+		key    *directory.NewAccessKey // nil: an unsigned request
 		method string
 		path   string
 	}{

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ramauthz/ramauthz/apierror"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/principal"
-	"github.com/ramauthz/ramauthz/sts"
+	"github.com/ramauthz/ramauthz/signature"
 )
 
 // TestRun ties each row to RAM: read-only access lists and reads, an
@@ -46,16 +48,13 @@ var now = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 // testService builds the demo account and returns the service and the
 // on-call engineer's key.
-func testService(t *testing.T) (*service, principal.NewAccessKey) {
+func testService(t *testing.T) (*service, directory.NewAccessKey) {
 	t.Helper()
 	clock := func() time.Time { return now }
-	dir := principal.New(principal.Config{Clock: clock})
-	reader, operator, err := setup(dir)
+	dir := directory.MustNew(directory.Options{Clock: clock})
+	reader, _, err := setup(dir)
 	require.NoError(t, err)
-	bridge := sts.NewBridge(dir)
-	bridge.RememberAccessKey(reader)
-	bridge.RememberAccessKey(operator)
-	s, err := newService(dir, bridge, clock)
+	s, err := newService(dir, clock)
 	require.NoError(t, err)
 	return s, reader
 }
@@ -75,14 +74,16 @@ func why(t *testing.T, s *service, req *http.Request) string {
 	var e apierror.Response
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &e))
 	require.NotNil(t, e.AccessDeniedDetail, rec.Body.String())
-	d, err := apierror.Open(s.diagKey, account, e.AccessDeniedDetail.EncodedDiagnosticMessage)
+	text, err := s.dir.DecodeDiagnosticMessage(account, e.AccessDeniedDetail.EncodedDiagnosticMessage)
 	require.NoError(t, err)
+	var d apierror.Diagnostic
+	require.NoError(t, json.Unmarshal([]byte(text), &d))
 	return d.Decision + ": " + strings.Join(d.Statements, "; ")
 }
 
 var nonce int
 
-func signedReq(t *testing.T, method, path string, k principal.NewAccessKey) *http.Request {
+func signedReq(t *testing.T, method, path string, k directory.NewAccessKey) *http.Request {
 	t.Helper()
 	nonce++
 	req, err := signed(method, "http://apps.example.com"+path, k, now, "n"+time.Duration(nonce).String())
@@ -93,7 +94,8 @@ func signedReq(t *testing.T, method, path string, k principal.NewAccessKey) *htt
 func TestMiddleware(t *testing.T) {
 	t.Run("inactive-key", func(t *testing.T) {
 		s, key := testService(t)
-		require.NoError(t, s.dir.UpdateAccessKey(account, "oncall", key.ID, principal.Inactive))
+		_, err := s.dir.UpdateAccessKey(key.ID, directory.KeyInactive)
+		require.NoError(t, err)
 		code, body := serve(s, signedReq(t, "GET", "/apps", key))
 		assert.Equal(t, http.StatusBadRequest, code)
 		assert.Equal(t, "InvalidAccessKeyId.Inactive", body)
@@ -116,6 +118,17 @@ func TestMiddleware(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, code)
 		assert.Equal(t, "SignatureDoesNotMatch", body)
 	})
+	// A V1 signature covers neither path nor host: a V1-signed request
+	// must not pick a route (it ran DELETE /apps/staging-shop before).
+	t.Run("V1 cannot choose the route", func(t *testing.T) {
+		s, key := testService(t)
+		q, err := signature.SignV1("DELETE", url.Values{"Action": {"ListTraceApps"}},
+			signature.Key{AccessKeyID: key.ID, AccessKeySecret: key.Secret.Reveal()}, now, "v1-route")
+		require.NoError(t, err)
+		code, body := serve(s, httptest.NewRequest("DELETE", "http://apps.example.com/apps/staging-shop?"+q.Encode(), nil))
+		assert.Equal(t, http.StatusBadRequest, code)
+		assert.Equal(t, "IncompleteSignature", body)
+	})
 	t.Run("unknown-route", func(t *testing.T) {
 		s, _ := testService(t)
 		code, _ := serve(s, httptest.NewRequest("PUT", "/apps/x", nil))
@@ -125,11 +138,13 @@ func TestMiddleware(t *testing.T) {
 	// verified request, so policies can require HTTPS and an office network.
 	t.Run("context-keys-reach-policies", func(t *testing.T) {
 		s, key := testService(t)
-		_, err := s.dir.CreatePolicy(account, "OfficeHTTPS", "", `{"Version": "1", "Statement": [
+		_, err := s.dir.CreatePolicy(account, directory.PolicySpec{Name: "OfficeHTTPS", Document: `{"Version": "1", "Statement": [
 		  {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"acs:SecureTransport": "false"}}},
-		  {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}]}`)
+		  {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}]}`})
 		require.NoError(t, err)
-		require.NoError(t, s.dir.AttachPolicy(principal.MustParse("acs:ram::"+account+":user/oncall"), principal.Custom, "OfficeHTTPS"))
+		_, err = s.dir.AttachPolicy(principal.MustParse("acs:ram::"+account+":user/oncall"),
+			directory.PolicyRef{Type: directory.PolicyCustom, Name: "OfficeHTTPS"})
+		require.NoError(t, err)
 		req := func(remote string, https bool) *http.Request {
 			req := signedReq(t, "GET", "/apps/checkout/traces/t-1", key)
 			req.RemoteAddr = remote
@@ -144,12 +159,12 @@ func TestMiddleware(t *testing.T) {
 		code, body = get("10.1.2.3:5555", false)
 		assert.Equal(t, http.StatusForbidden, code)
 		assert.Equal(t, "NoPermission ExplicitDeny SubUser:oncall", body)
-		assert.Equal(t, "ExplicitDeny: Allow policy AliyunARMSReadOnlyAccess Statement[0]; Deny policy OfficeHTTPS Statement[0]",
+		assert.Equal(t, "ExplicitDeny: Deny policy OfficeHTTPS Statement[0]; Allow policy AliyunARMSReadOnlyAccess Statement[0]",
 			why(t, s, req("10.1.2.3:5555", false)))
 		code, body = get("203.0.113.9:5555", true)
 		assert.Equal(t, http.StatusForbidden, code)
 		assert.Equal(t, "NoPermission ExplicitDeny SubUser:oncall", body)
-		assert.Equal(t, "ExplicitDeny: Allow policy AliyunARMSReadOnlyAccess Statement[0]; Deny policy OfficeHTTPS Statement[1]",
+		assert.Equal(t, "ExplicitDeny: Deny policy OfficeHTTPS Statement[1]; Allow policy AliyunARMSReadOnlyAccess Statement[0]",
 			why(t, s, req("203.0.113.9:5555", true)))
 		code, _ = get("[::ffff:10.1.2.3]:5555", true)
 		assert.Equal(t, http.StatusOK, code, "IPv4-mapped remote addresses are unmapped")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 )
@@ -20,27 +21,25 @@ const (
 // boundaryDirectory builds accounts A and B: B's user dave and A's role r
 // are allowed everything by their identity policies; r trusts B's account;
 // the session is r's, assumed by dave.
-func boundaryDirectory(t testing.TB) (*principal.Directory, principal.SessionCredentials) {
+func boundaryDirectory(t testing.TB) (*directory.Directory, session) {
 	t.Helper()
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	dir := principal.New(principal.Config{Clock: func() time.Time { return now }})
+	dir := directory.MustNew(directory.Options{Clock: func() time.Time { return now }})
+	must := func(_ directory.Revision, err error) { t.Helper(); require.NoError(t, err) }
 	for _, uid := range []string{boundaryA, boundaryB} {
-		require.NoError(t, dir.CreateAccount(uid))
-		_, err := dir.CreatePolicy(uid, "All", "", allowAllDoc)
-		require.NoError(t, err)
+		must(dir.CreateAccount(uid))
+		must(dir.CreatePolicy(uid, directory.PolicySpec{Name: "All", Document: allowAllDoc}))
 	}
-	_, err := dir.CreateUser(boundaryB, "dave")
-	require.NoError(t, err)
 	dave := principal.MustParse("acs:ram::" + boundaryB + ":user/dave")
-	require.NoError(t, dir.AttachPolicy(dave, principal.Custom, "All"))
-	_, err = dir.CreateRole(boundaryA, principal.RoleSpec{Name: "r",
+	must(dir.CreateUser(dave))
+	must(dir.AttachPolicy(dave, allowAll))
+	r := principal.MustParse("acs:ram::" + boundaryA + ":role/r")
+	must(dir.CreateRole(r, directory.RoleSpec{
 		TrustPolicy: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + boundaryB + `:root"]}}]}`,
-		Policies:    []principal.Attachment{{Type: principal.Custom, Name: "All"}}})
+		Policies:    []directory.PolicyRef{allowAll}}))
+	out, err := dir.AssumeRole(directory.AssumeRoleInput{Caller: dave, Role: r, SessionName: "s1"})
 	require.NoError(t, err)
-	sess, err := dir.CreateSession(principal.SessionSpec{Role: principal.MustParse("acs:ram::" + boundaryA + ":role/r"),
-		Name: "s1", Caller: dave, Duration: 3600}, dir.Generation())
-	require.NoError(t, err)
-	return dir, sess
+	return dir, sessionOf(out)
 }
 
 // referenceBoundary is the spec's rule (§13 D24) written out plainly for
@@ -77,42 +76,52 @@ func referenceBoundary(who, own, action, resource, owner string) evaluator.Decis
 // of A's role for sts:AssumeRole.
 func FuzzAccountBoundary(f *testing.F) {
 	dir, sess := boundaryDirectory(f)
-	who := map[string]struct{ principal, own string }{
-		"dave":    {"acs:ram::" + boundaryB + ":user/dave", boundaryB},
-		"session": {sess.AccessKeyID, boundaryA},
-	}
+	dave := principal.MustParse("acs:ram::" + boundaryB + ":user/dave")
 	accounts := []string{boundaryA, boundaryB, "*", "", "1111*", "222222222222222?", "x", "3333333333333333"}
-	for _, w := range []string{"dave", "session"} {
+	for _, isDave := range []bool{true, false} {
 		for _, acctField := range accounts {
 			for _, owner := range []string{"", boundaryA, boundaryB, "*"} {
-				f.Add(w == "dave", "ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+acctField+":instance/i-1", owner)
-				f.Add(w == "dave", "sts:AssumeRole", "acs:ram:*:"+acctField+":role/r", owner)
+				f.Add(isDave, "ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+acctField+":instance/i-1", owner)
+				f.Add(isDave, "sts:AssumeRole", "acs:ram:*:"+acctField+":role/r", owner)
 			}
 		}
-		f.Add(w == "dave", "ecs:DeleteInstance", "*", "")
-		f.Add(w == "dave", "ecs:DeleteInstance", "ACS:ecs:cn:"+boundaryA+":instance/i", "")
-		f.Add(w == "dave", "STS:ASSUMEROLE", "acs:ram::"+boundaryA+":role/r", "")
-		f.Add(w == "dave", "sts:AssumeRole", "acs:ram::"+boundaryA+":role/other", "")
+		f.Add(isDave, "ecs:DeleteInstance", "*", "")
+		f.Add(isDave, "ecs:DeleteInstance", "ACS:ecs:cn:"+boundaryA+":instance/i", "")
+		f.Add(isDave, "STS:ASSUMEROLE", "acs:ram::"+boundaryA+":role/r", "")
+		f.Add(isDave, "sts:AssumeRole", "acs:ram::"+boundaryA+":role/other", "")
 	}
 	f.Fuzz(func(t *testing.T, isDave bool, action, resource, owner string) {
-		w := "session"
+		w, own := "session", boundaryA
 		if isDave {
-			w = "dave"
+			w, own = "dave", boundaryB
 		}
-		p := who[w]
 		r := evaluator.Request{Action: action, Resource: resource, ResourceOwner: owner}
-		dec, err := dir.Authorize(p.principal, r)
+		var (
+			res directory.Result
+			x   directory.Explanation
+			err error
+		)
+		if isDave {
+			res, err = dir.Authorize(dave, r)
+		} else {
+			res, err = dir.AuthorizeSession(sess.AccessKey, sess.Token, r)
+		}
 		if err != nil {
 			t.Fatalf("Authorize(%s): %v", w, err)
 		}
-		if want := referenceBoundary(w, p.own, action, resource, owner); dec != want {
+		dec := res.Decision
+		if want := referenceBoundary(w, own, action, resource, owner); dec != want {
 			t.Fatalf("%s: %s on %q (owner %q) = %v, the reference says %v", w, action, resource, owner, dec, want)
 		}
-		x, err := dir.Explain(p.principal, r)
+		if isDave {
+			x, err = dir.Explain(dave, r)
+		} else {
+			x, err = dir.ExplainSession(sess.AccessKey, sess.Token, r)
+		}
 		if err != nil || x.Decision != dec {
 			t.Fatalf("Explain(%s) = %v, %v; Authorize said %v", w, x.Decision, err, dec)
 		}
-		if dec != evaluator.Allow && x.Layer != principal.LayerAccountBoundary && x.Layer != principal.LayerTrust {
+		if dec != evaluator.Allow && x.Layer != directory.LayerAccountBoundary && x.Layer != directory.LayerTrustPolicy {
 			t.Fatalf("%s: %s on %q refused by layer %v", w, action, resource, x.Layer)
 		}
 	})

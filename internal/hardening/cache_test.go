@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
-	"github.com/ramauthz/ramauthz/principal"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,20 +19,20 @@ import (
 // heap before (an entry per input would cost several MiB).
 func TestNoRetentionFromInput(t *testing.T) {
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	dir, sess := allowAllDirectory(t, &now, principal.Limits{})
+	dir, sess, key := allowAllDirectory(t, &now, directory.Limits{})
 	r := evaluator.Request{Action: "ecs:RunInstances", Resource: "acs:ecs:cn-hangzhou:" + acct + ":instance/i-1"}
 	forms := []func(i int) string{
 		func(i int) string { return "acs:ram::" + acct + ":user/nobody" + strconv.Itoa(i) },
 		func(i int) string { return "LTAI" + strconv.Itoa(1e9+i) },
-		func(i int) string { return "STS." + strconv.Itoa(1e9+i) + "abcdefghijklmnopqr" },
+		func(i int) string { return "STS." + strconv.Itoa(1e9+i) + "abcdefghijklmnopqr" }, // with the session's token
 		func(i int) string { return "acs:ram::" + acct + ":role/r0/nosession" + strconv.Itoa(i) },
 		func(i int) string { return "acs:sts::" + acct + ":assumed-role/r0/x" + strconv.Itoa(i) },
 		func(i int) string { return "garbage-" + strconv.Itoa(i) },
 	}
 	// Warm up: the real principals, so that their cache entries exist
 	// before the first reading.
-	for _, who := range []string{"acs:ram::" + acct + ":user/u0", "acs:ram:*:" + acct + ":user/u0", sess.AccessKeyID, sess.ARN.String()} {
-		dec, err := dir.Authorize(who, r)
+	for _, who := range []string{"acs:ram::" + acct + ":user/u0", "acs:ram:*:" + acct + ":user/u0", sess.AccessKey, key.ID} {
+		dec, err := authorizeAs(dir, who, sess.Token, r)
 		require.NoError(t, err)
 		require.Equal(t, evaluator.Allow, dec)
 	}
@@ -46,7 +46,7 @@ func TestNoRetentionFromInput(t *testing.T) {
 	before := heap()
 	const n = 100000
 	for i := 0; i < n; i++ {
-		dec, err := dir.Authorize(forms[i%len(forms)](i), r)
+		dec, err := authorizeAs(dir, forms[i%len(forms)](i), sess.Token, r)
 		require.Error(t, err)
 		require.Equal(t, evaluator.ImplicitDeny, dec)
 	}

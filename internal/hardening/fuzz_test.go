@@ -1,65 +1,69 @@
 package hardening
 
 import (
-	"errors"
 	"testing"
 	"time"
 
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
-// FuzzAuthorizePrincipal feeds arbitrary principal strings and requests to
-// a directory in which user u0 and a session of role r0 are allowed
-// everything. Whatever the input, Authorize must not panic, an error must
-// come with ImplicitDeny, and an Allow must go to u0 or the session only,
-// named by a form that identifies them: their access keys, or an
-// identifier that principal.Parse reads as exactly that user or session
-// (aliases such as acs:ram:*:... or acs:sts::...:assumed-role/... are
-// fine; trailing bytes, other cases or other accounts are not).
+// FuzzAuthorizePrincipal feeds arbitrary identifiers, AccessKeyIds,
+// SecurityTokens and requests to a directory in which user u0 and a
+// session of role r0 are allowed everything. Whatever the input, no entry
+// point panics, an error comes with ImplicitDeny (and, from the directory,
+// is a *directory.Error), and an Allow goes to u0, its account's root or
+// the session only, named by a form that identifies them: u0's access key,
+// the session's AccessKeyId with its own SecurityToken, or an identifier
+// that principal.Parse reads as exactly u0 or the root (aliases such as
+// acs:ram:*:... are fine; trailing bytes, other cases or other accounts
+// are not). A session ARN is not a credential: it is never allowed.
 func FuzzAuthorizePrincipal(f *testing.F) {
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	dir, sess := allowAllDirectory(f, &now, principal.Limits{})
-	key, err := dir.CreateAccessKey(acct, "u0")
-	if err != nil {
-		f.Fatal(err)
-	}
+	dir, sess, key := allowAllDirectory(f, &now, directory.Limits{})
 	u0 := principal.MustParse("acs:ram::" + acct + ":user/u0")
+	root := principal.MustParse("acs:ram::" + acct + ":root")
 	seeds := []string{
-		u0.String(), "acs:ram:*:" + acct + ":user/u0", key.ID, sess.AccessKeyID, sess.ARN.String(),
+		u0.String(), "acs:ram:*:" + acct + ":user/u0", key.ID, sess.AccessKey, sess.ARN.String(),
 		"acs:sts::" + acct + ":assumed-role/r0/s1", "arn:sts::" + acct + ":assumed-role/r0/s1",
-		"acs:ram::" + acct + ":root", "acs:ram::" + acct + ":role/r0", u0.String() + "\x00", "ecs.aliyuncs.com", "",
+		root.String(), "acs:ram::" + acct + ":role/r0", u0.String() + "\x00", "ecs.aliyuncs.com", "",
 	}
 	for _, s := range seeds {
-		f.Add(s, "ecs:RunInstances", "acs:ecs:cn-hangzhou:"+acct+":instance/i-1")
+		f.Add(s, sess.Token, "ecs:RunInstances", "acs:ecs:cn-hangzhou:"+acct+":instance/i-1")
+		f.Add(s, sess.Token[:len(sess.Token)/2], "ecs:RunInstances", "*")
 	}
-	f.Fuzz(func(t *testing.T, who, action, resource string) {
+	f.Fuzz(func(t *testing.T, who, token, action, resource string) {
 		r := evaluator.Request{Action: action, Resource: resource}
-		dec, err := dir.Authorize(who, r)
+		dec, err := authorizeAs(dir, who, token, r)
 		if err != nil {
 			if dec != evaluator.ImplicitDeny {
-				t.Fatalf("Authorize(%q) = %v with error %v", who, dec, err)
+				t.Fatalf("authorize(%q) = %v with error %v", who, dec, err)
 			}
-			var pe *principal.Error
-			if !errors.As(err, &pe) {
-				t.Fatalf("Authorize(%q): error %T is not a *principal.Error", who, err)
+			if _, perr := principal.Parse(who); perr == nil && !isDirectoryError(err) {
+				t.Fatalf("authorize(%q): error %T is not a *directory.Error", who, err)
 			}
 			return
 		}
 		if dec != evaluator.Allow {
 			return
 		}
-		if who == key.ID || who == sess.AccessKeyID {
+		switch who {
+		case key.ID:
+			return
+		case sess.AccessKey:
+			if token != sess.Token {
+				t.Fatalf("the session was allowed with a token %q that is not its own", token)
+			}
 			return
 		}
 		id, perr := principal.Parse(who)
 		switch {
 		case perr == nil && id == u0:
-		case perr == nil && id == sess.ARN:
-		case perr == nil && id == principal.MustParse("acs:ram::"+acct+":root"):
+		case perr == nil && id == root:
 			// The account root is allowed on its own account's resources.
 		default:
-			t.Fatalf("Authorize(%q) allowed %q on %q, but the string names %v (%v)", who, action, resource, id, perr)
+			t.Fatalf("authorize(%q) allowed %q on %q, but the string names %v (%v)", who, action, resource, id, perr)
 		}
 	})
 }

@@ -75,10 +75,14 @@ func Compile(pattern string, fold bool) (Pattern, error) {
 	p.head = rest[:first]
 	last := strings.LastIndexByte(rest, '*')
 	p.tail = rest[last+1:]
-	for _, c := range strings.Split(rest[first+1:last+1], "*") {
+	// The chunks between the first and the last star (walked without
+	// strings.Split, which allocated a slice per pattern).
+	for inner := rest[first+1 : max(first+1, last)]; inner != ""; {
+		c, after, _ := strings.Cut(inner, "*")
 		if c != "" {
 			p.mids = append(p.mids, newMid(c, fold))
 		}
+		inner = after
 	}
 	if strings.IndexByte(p.tail, '?') >= 0 {
 		p.tailQ = true

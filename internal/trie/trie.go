@@ -26,6 +26,22 @@ type item struct {
 	key   string
 	exact bool
 	val   int32
+	seq   int32  // position in Add order, set by Build
+	pre   uint64 // prefix8(key), set by Build
+}
+
+// prefix8 returns the first eight bytes of k as a big-endian number,
+// padded with zero bytes: two keys whose prefixes differ compare as their
+// prefixes do.
+func prefix8(k string) uint64 {
+	var p uint64
+	for i := 0; i < 8; i++ {
+		p <<= 8
+		if i < len(k) {
+			p |= uint64(k[i])
+		}
+	}
+	return p
 }
 
 // NewBuilder returns a Builder. With fold set, walks fold the input's ASCII
@@ -42,6 +58,9 @@ func (b *Builder) Add(key string, exact bool, val int32) {
 
 // Len returns the number of values added.
 func (b *Builder) Len() int { return len(b.items) }
+
+// Grow makes room for n more values, so that as many Adds do not allocate.
+func (b *Builder) Grow(n int) { b.items = slices.Grow(b.items, n) }
 
 // Trie is an immutable radix tree built by Builder.Build. The zero value is
 // an empty trie.
@@ -65,18 +84,33 @@ func (b *Builder) Build() *Trie {
 	if len(b.items) == 0 {
 		return t
 	}
+	// Sort by key, prefix values before exact ones, then by the order of
+	// Add (seq), which makes the unstable sort as deterministic as a stable
+	// one and cheaper.
+	// The first eight bytes of each key, as a big-endian number, settle
+	// most comparisons without a call to strings.Compare.
 	items := slices.Clone(b.items)
-	slices.SortStableFunc(items, func(x, y item) int {
+	for i := range items {
+		items[i].seq = int32(i)
+		items[i].pre = prefix8(items[i].key)
+	}
+	slices.SortFunc(items, func(x, y item) int {
+		if x.pre != y.pre {
+			if x.pre < y.pre {
+				return -1
+			}
+			return 1
+		}
 		if c := strings.Compare(x.key, y.key); c != 0 {
 			return c
 		}
-		switch {
-		case x.exact == y.exact:
-			return 0
-		case !x.exact:
-			return -1
+		if x.exact != y.exact {
+			if !x.exact {
+				return -1
+			}
+			return 1
 		}
-		return 1
+		return int(x.seq - y.seq)
 	})
 	t.vals = make([]int32, len(items))
 	for i, it := range items {
@@ -85,12 +119,17 @@ func (b *Builder) Build() *Trie {
 	type task struct {
 		node, lo, hi, depth int32
 	}
-	t.nodes = append(t.nodes, node{})
-	t.firsts = append(t.firsts, 0)
-	queue := []task{{0, 0, int32(len(items)), 0}}
-	for len(queue) > 0 {
-		tk := queue[0]
-		queue = queue[1:]
+	// Every node but the root holds a value or has two or more children
+	// (labels run to the longest common prefix), so there are at most
+	// 2×len(items) nodes; the estimate below avoids most regrowth without
+	// keeping much spare capacity for large, prefix-sharing sets.
+	est := len(items) + len(items)/2 + 1
+	t.nodes = make([]node, 1, est)
+	t.firsts = make([]byte, 1, est)
+	queue := make([]task, 1, est)
+	queue[0] = task{0, 0, int32(len(items)), 0}
+	for qi := 0; qi < len(queue); qi++ {
+		tk := queue[qi]
 		lo, hi, depth := tk.lo, tk.hi, tk.depth
 		// Items whose key ends here come first in sorted order; within
 		// them, prefix (non-exact) values sort before exact ones.

@@ -176,3 +176,19 @@ func TestWalkNoAllocs(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// TestPrefix8Order: when two keys' prefix8 differ, they order as the keys.
+func TestPrefix8Order(t *testing.T) {
+	keys := []string{"", "a", "a\x00", "ab", "abcdefgh", "abcdefghi", "abcdefgg\xff", "b", "\xff", "svc10:", "svc1:", "svc2"}
+	for _, x := range keys {
+		for _, y := range keys {
+			px, py := prefix8(x), prefix8(y)
+			if px == py {
+				continue
+			}
+			if (px < py) != (x < y) {
+				t.Errorf("prefix8(%q)=%x, prefix8(%q)=%x disagree with the key order", x, px, y, py)
+			}
+		}
+	}
+}

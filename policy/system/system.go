@@ -5,12 +5,16 @@
 // users. The copies here are taken from the public policy reference pages;
 // each Policy records the version it reproduces.
 //
-// Every Get returns a freshly parsed document, so callers may modify what
-// they receive without affecting anyone else. The package is safe for
-// concurrent use.
+// Each shipped document is parsed once, when the package is initialised.
+// Get and All hand out deep copies of it (policy.Document.Clone, and a copy
+// of the JSON): a Document's fields are exported slices, so a shared parsed
+// document could be changed by any holder and would then change what every
+// later caller compiles. A copy costs a few allocations, far less than a
+// parse. The package is safe for concurrent use.
 package system
 
 import (
+	"bytes"
 	"embed"
 	"slices"
 
@@ -62,15 +66,21 @@ var entries = []entry{
 	{"AliyunSTSAssumeRoleAccess", "v1", "Permission to call the AssumeRole operation of Security Token Service (STS)."},
 }
 
-func init() {
-	// The embedded documents are part of the library; a document that does
-	// not parse is a build defect, caught here and by the package tests.
-	for _, e := range entries {
-		if _, err := load(e); err != nil {
+// parsed holds each entry's policy, parsed once; never handed out.
+var parsed = func() []*Policy {
+	out := make([]*Policy, len(entries))
+	for i, e := range entries {
+		p, err := load(e)
+		if err != nil {
+			// The embedded documents are part of the library; a document
+			// that does not parse is a build defect, caught here and by the
+			// package tests.
 			panic("ramauthz/policy/system: " + e.name + ": " + err.Error())
 		}
+		out[i] = p
 	}
-}
+	return out
+}()
 
 func load(e entry) (*Policy, error) {
 	data, err := files.ReadFile(e.name + ".json")
@@ -91,18 +101,22 @@ func load(e entry) (*Policy, error) {
 	}, nil
 }
 
-// Get returns the system policy with exactly the given name. It reports
-// false when there is none.
+// clone returns a copy of p that shares nothing the caller can change.
+func (p *Policy) clone() *Policy {
+	out := *p
+	out.Document = p.Document.Clone()
+	out.JSON = bytes.Clone(p.JSON)
+	return &out
+}
+
+// Get returns the system policy with exactly the given name, as a copy the
+// caller owns. It reports false when there is none.
 func Get(name string) (*Policy, bool) {
 	i := slices.IndexFunc(entries, func(e entry) bool { return e.name == name })
 	if i < 0 {
 		return nil, false
 	}
-	p, err := load(entries[i])
-	if err != nil {
-		return nil, false // unreachable: init checked every document
-	}
-	return p, true
+	return parsed[i].clone(), true
 }
 
 // Names returns the names of the shipped system policies, sorted.
@@ -114,14 +128,12 @@ func Names() []string {
 	return names
 }
 
-// All returns every shipped system policy, sorted by name.
+// All returns every shipped system policy, sorted by name, as copies the
+// caller owns.
 func All() []*Policy {
-	out := make([]*Policy, 0, len(entries))
-	for _, e := range entries {
-		p, err := load(e)
-		if err == nil {
-			out = append(out, p)
-		}
+	out := make([]*Policy, len(parsed))
+	for i, p := range parsed {
+		out[i] = p.clone()
 	}
 	return out
 }

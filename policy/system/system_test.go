@@ -97,3 +97,25 @@ func ExampleGet() {
 	// AliyunARMSReadOnlyAccess v13 5 statements
 	// [arms:DoInsightsAction arms:Describe* arms:List*]
 }
+
+// TestGetDoesNotParse: Get hands out copies of documents parsed once, so
+// a copy costs a handful of allocations, not a parse; and every copy,
+// including All's, is independent of the others.
+func TestGetDoesNotParse(t *testing.T) {
+	p, _ := system.Get("AliyunARMSReadOnlyAccess")
+	clone := testing.AllocsPerRun(20, func() { _ = p.Document.Clone() })
+	get := testing.AllocsPerRun(20, func() { _, _ = system.Get("AliyunARMSReadOnlyAccess") })
+	assert.Equal(t, clone+2, get, "Get = a Document.Clone, the Policy and the JSON copy; no parse")
+
+	all := system.All()
+	all[1].Document.Statements[0].Action[0] = "ecs:*"
+	again, _ := system.Get(all[1].Name)
+	assert.Equal(t, "arms:DoInsightsAction", again.Document.Statements[0].Action[0])
+}
+
+func BenchmarkGet(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = system.Get("AliyunARMSReadOnlyAccess")
+	}
+}

@@ -220,6 +220,20 @@ func decisionTables() []table {
 	return ts
 }
 
+// compileTable is one load table: a benchmark name prefix, a title and the
+// workload's statement count.
+type compileTable struct {
+	prefix, title string
+	statements    int
+}
+
+func compileTables() []compileTable {
+	return []compileTable{
+		{"BenchmarkCompile/arms-readonly/", "arms-readonly (AliyunARMSReadOnlyAccess, 5 statements)", 5},
+		{fmt.Sprintf("BenchmarkCompile/statements-%d/", bench.CompileSize), fmt.Sprintf("statements-%d (%d statements)", bench.CompileSize, bench.CompileSize+1), bench.CompileSize + 1},
+	}
+}
+
 // Write renders the report.
 func Write(w *strings.Builder, r *Results, probes []bench.AdvProbe, m Machine, command string) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
@@ -238,15 +252,27 @@ func Write(w *strings.Builder, r *Results, probes []bench.AdvProbe, m Machine, c
 	p("\n")
 
 	p("## How to read the tables\n\n")
-	p("Each engine expresses the same policy the way its users would (adapters in bench/*.go), and every engine's decisions are checked against the specification's answer for every request before anything is timed (TestAgreement; BenchmarkDecide checks again before its timer starts). Request conversion into each engine's native request type (including lower-casing the action for the peers that match case-sensitively) happens outside the timed loop; ramauthz folds case inside Decide. \"× ramauthz\" is the engine's median time divided by ramauthz's.\n\n")
+	p("Each engine expresses the same policy the way its users would (adapters in bench/*.go), and every engine's decisions are checked against the specification's answer for every request before anything is timed (TestAgreement, through both paths below; each benchmark checks again before its timer starts). \"× ramauthz\" is the engine's median time divided by ramauthz's in the same table.\n\n")
+	p("Each decision workload has two tables:\n\n")
+	p("- **per-request path** (BenchmarkRequestPath): what a service pays per request. Each op takes one request as strings (action, resource, and the context as a map of strings), converts it into the engine's native request inside the timed call and decides it. The conversion is each adapter's own (ramauthz: Reset and Set on one reused evaluator.Context; ladon: a ladon.Request with a context map; casbin: the argument list with an ABAC struct and the time parsed; cedar: a record with typed IP, datetime and bool values; OPA: ast.InterfaceToValue of the input). Iterating the string map is part of every engine's conversion.\n")
+	p("- **decision alone** (BenchmarkDecide): the request is converted once, outside the timed loop, and each op is only the decision.\n\n")
 
 	for _, t := range decisionTables() {
 		p("## %s\n\n%s\n\n", t.title, t.about)
+		p("Per-request path (convert from strings + decide):\n\n")
+		writeTable(w, r, "BenchmarkRequestPath/"+strings.TrimPrefix(t.prefix, "BenchmarkDecide/"), false)
+		p("Decision alone (request converted beforehand):\n\n")
 		writeTable(w, r, t.prefix, false)
 	}
 
-	p("## compile\n\nBuild a decider for statements-%d from each engine's native source: ramauthz parses the RAM JSON (policy.Parse, limits raised) and compiles it; Cedar parses its policy text; OPA fills an in-memory store and prepares the query; casbin parses its model and adds the rules; ladon stores the policies in its memory manager (ladon compiles regular expressions lazily, on the first request that reaches a policy, so its load does almost nothing). B/op is what a build allocates; retained B is the live heap of one built decider.\n\n", bench.CompileSize)
-	writeTable(w, r, "BenchmarkCompile/", true)
+	p("## load\n\nBuild a decider from each engine's native source: ramauthz parses the RAM JSON (policy.Parse; limits raised for statements-%d) and compiles it; Cedar parses its policy text; OPA fills an in-memory store and prepares the query; casbin parses its model and adds the rules; ladon stores the policies in its memory manager (ladon compiles regular expressions lazily, on the first request that reaches a policy, so its load does almost nothing). B/op is what a build allocates; retained B is the live heap of one built decider.\n\n", bench.CompileSize)
+	for _, c := range compileTables() {
+		p("### %s\n\n", c.title)
+		writeTable(w, r, c.prefix, true)
+		if ret, ok := r.Median(c.prefix+"ramauthz", "retained-B"); ok && c.statements > 0 {
+			p("ramauthz keeps %s bytes per compiled statement (retained B / %d statements).\n\n", fmtInt(ret/float64(c.statements)), c.statements)
+		}
+	}
 
 	for _, n := range bench.AdversarialSizes {
 		p("## adversarial-%d\n\nResource pattern `acs:%s` against `acs:` followed by %d × `a` (no `b`, so the answer is ImplicitDeny). Each engine's first decision runs in a child process under a time cap; only engines that answered correctly within it are timed.\n\n", n, bench.AdversarialPattern, n)
@@ -388,6 +414,40 @@ func writeTargets(w *strings.Builder, r *Results) {
 		p("| adversarial-10000 under 50 µs | %s | %s |\n", fmtNs(ns), metOr(ns < 50000, fmt.Sprintf("missed by %s", fmtNs(ns-50000))))
 	} else {
 		p("| adversarial-10000 under 50 µs | no result | no |\n")
+	}
+	p("\n")
+
+	p("## Targets (issue 12)\n\n| target | measured | met |\n|---|---|---|\n")
+	limit := func(title, name string, max float64, zeroAllocs bool) {
+		ns, ok := r.Median(name, "ns/op")
+		if !ok {
+			p("| %s | no result | — |\n", title)
+			return
+		}
+		allocs, _ := r.Median(name, "allocs/op")
+		got := fmtNs(ns)
+		if zeroAllocs {
+			got += fmt.Sprintf(", %s allocs/op", fmtInt(allocs))
+		}
+		met := ns <= max && (!zeroAllocs || allocs == 0)
+		p("| %s | %s | %s |\n", title, got, metOr(met, fmt.Sprintf("missed: %s× the limit", fmtRatio(ns/max))))
+	}
+	limit("per-request path, conditions (strings in, convert, decide) ≤ 150 ns, 0 allocs", "BenchmarkRequestPath/conditions/ramauthz", 150, true)
+	limit("load statements-10000 (parse + compile) ≤ 5 ms", fmt.Sprintf("BenchmarkCompile/statements-%d/ramauthz", bench.CompileSize), 5e6, false)
+	limit("load AliyunARMSReadOnlyAccess (parse + compile) ≤ 5 µs", "BenchmarkCompile/arms-readonly/ramauthz", 5e3, false)
+	limit("decision alone, arms-readonly ≤ 40 ns (stretch)", "BenchmarkDecide/arms-readonly/ramauthz", 40, true)
+	var pathBad []string
+	for _, n := range r.Order {
+		if strings.HasPrefix(n, "BenchmarkRequestPath/") && strings.HasSuffix(n, "/ramauthz") {
+			if a, _ := r.Median(n, "allocs/op"); a != 0 {
+				pathBad = append(pathBad, strings.TrimSuffix(strings.TrimPrefix(n, "BenchmarkRequestPath/"), "/ramauthz"))
+			}
+		}
+	}
+	if len(pathBad) == 0 {
+		p("| 0 allocs/op on every per-request path | 0 everywhere | yes |\n")
+	} else {
+		p("| 0 allocs/op on every per-request path | allocates on %s | no |\n", strings.Join(pathBad, ", "))
 	}
 	p("\n")
 }

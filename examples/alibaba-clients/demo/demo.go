@@ -16,9 +16,11 @@ package demo
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/ramauthz/ramauthz/apierror"
+	"github.com/ramauthz/ramauthz/directory"
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/principal"
 	"github.com/ramauthz/ramauthz/signature"
@@ -40,14 +42,16 @@ var Apps = []string{"checkout", "prod-shop", "staging-shop"}
 
 // World is the directory, the verifier and the keys of the scenarios.
 type World struct {
-	Dir      *principal.Directory
-	Bridge   *sts.Bridge
-	Verifier *signature.Verifier
+	Dir *directory.Directory
+	// Credentials gives the verifier the directory's (sealed) secrets and
+	// decides for verified identities.
+	Credentials signature.DirectoryCredentials
+	Verifier    *signature.Verifier
 	// DiagnosticKeys holds each account administrator's key for encoded
 	// diagnostic messages.
 	DiagnosticKeys map[string]apierror.DiagnosticKey
 	// Oncall and Operator are A's employees' keys, Dave is B's employee's.
-	Oncall, Operator, Dave principal.NewAccessKey
+	Oncall, Operator, Dave directory.NewAccessKey
 	RoleARN                string
 	Now                    func() time.Time
 }
@@ -55,53 +59,55 @@ type World struct {
 // NewWorld builds the accounts, users, policies, role and keys. clock is
 // the time of the directory and the verifier.
 func NewWorld(clock func() time.Time) (*World, error) {
-	w := &World{Dir: principal.New(principal.Config{Clock: clock}), Now: clock,
+	w := &World{Dir: directory.MustNew(directory.Options{Clock: clock}), Now: clock,
 		RoleARN: "acs:ram::" + AccountA + ":role/" + RoleName, DiagnosticKeys: map[string]apierror.DiagnosticKey{}}
 	d := w.Dir
 	user := func(acct, name string) principal.ID { return principal.MustParse("acs:ram::" + acct + ":user/" + name) }
+	system := func(name string) directory.PolicyRef {
+		return directory.PolicyRef{Type: directory.PolicySystem, Name: name}
+	}
 	const protect = `{"Version":"1","Statement":[{"Effect":"Deny","Action":"arms:Delete*","Resource":"acs:arms:*:*:armsapp/prod-*"}]}`
 	trust := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::` + AccountB + `:root"]}}]}`
-	steps := []func() error{
-		func() error { return d.CreateAccount(AccountA) },
-		func() error { return d.CreateAccount(AccountB) },
-		func() error { _, err := d.CreateUser(AccountA, "oncall"); return err },
-		func() error { _, err := d.CreateUser(AccountA, "operator"); return err },
-		func() error { _, err := d.CreateUser(AccountB, "dave"); return err },
-		func() error {
-			return d.AttachPolicy(user(AccountA, "oncall"), principal.System, "AliyunARMSReadOnlyAccess")
+	steps := []func() (directory.Revision, error){
+		func() (directory.Revision, error) { return d.CreateAccount(AccountA) },
+		func() (directory.Revision, error) { return d.CreateAccount(AccountB) },
+		func() (directory.Revision, error) { return d.CreateUser(user(AccountA, "oncall")) },
+		func() (directory.Revision, error) { return d.CreateUser(user(AccountA, "operator")) },
+		func() (directory.Revision, error) { return d.CreateUser(user(AccountB, "dave")) },
+		func() (directory.Revision, error) {
+			return d.AttachPolicy(user(AccountA, "oncall"), system("AliyunARMSReadOnlyAccess"))
 		},
-		func() error {
-			return d.AttachPolicy(user(AccountA, "operator"), principal.System, "AliyunARMSFullAccess")
+		func() (directory.Revision, error) {
+			return d.AttachPolicy(user(AccountA, "operator"), system("AliyunARMSFullAccess"))
 		},
-		func() error { _, err := d.CreatePolicy(AccountA, "ProtectProduction", "", protect); return err },
-		func() error { return d.AttachPolicy(user(AccountA, "operator"), principal.Custom, "ProtectProduction") },
-		func() error {
-			return d.AttachPolicy(user(AccountB, "dave"), principal.System, "AliyunSTSAssumeRoleAccess")
+		func() (directory.Revision, error) {
+			return d.CreatePolicy(AccountA, directory.PolicySpec{Name: "ProtectProduction", Document: protect})
 		},
-		func() error {
-			_, err := d.CreateRole(AccountA, principal.RoleSpec{Name: RoleName, TrustPolicy: trust})
-			return err
+		func() (directory.Revision, error) {
+			return d.AttachPolicy(user(AccountA, "operator"), directory.PolicyRef{Type: directory.PolicyCustom, Name: "ProtectProduction"})
 		},
-		func() error {
-			return d.AttachPolicy(principal.MustParse(w.RoleARN), principal.System, "AliyunARMSFullAccess")
+		func() (directory.Revision, error) {
+			return d.AttachPolicy(user(AccountB, "dave"), system("AliyunSTSAssumeRoleAccess"))
+		},
+		func() (directory.Revision, error) {
+			return d.CreateRole(principal.MustParse(w.RoleARN), directory.RoleSpec{TrustPolicy: trust,
+				Policies: []directory.PolicyRef{system("AliyunARMSFullAccess")}})
 		},
 	}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		if _, err := step(); err != nil {
 			return nil, err
 		}
 	}
-	w.Bridge = sts.NewBridge(d)
 	for _, k := range []struct {
 		acct, name string
-		into       *principal.NewAccessKey
+		into       *directory.NewAccessKey
 	}{{AccountA, "oncall", &w.Oncall}, {AccountA, "operator", &w.Operator}, {AccountB, "dave", &w.Dave}} {
-		key, err := d.CreateAccessKey(k.acct, k.name)
+		key, _, err := d.CreateAccessKey(user(k.acct, k.name))
 		if err != nil {
 			return nil, err
 		}
 		*k.into = key
-		w.Bridge.RememberAccessKey(key)
 	}
 	for _, acct := range []string{AccountA, AccountB} {
 		k, err := apierror.NewDiagnosticKey()
@@ -110,7 +116,8 @@ func NewWorld(clock func() time.Time) (*World, error) {
 		}
 		w.DiagnosticKeys[acct] = k
 	}
-	v, err := signature.New(signature.Config{Credentials: w.Bridge, Clock: clock})
+	w.Credentials = signature.DirectoryCredentials{Directory: d}
+	v, err := signature.New(signature.Config{Credentials: w.Credentials, Clock: clock})
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +128,7 @@ func NewWorld(clock func() time.Time) (*World, error) {
 // STS returns the STS endpoint (serve it over TLS: credential providers
 // speak https to it).
 func (w *World) STS() http.Handler {
-	return &sts.Handler{Verifier: w.Verifier, Roles: w.Bridge, HostID: "sts.example.com"}
+	return &sts.Handler{Verifier: w.Verifier, Roles: sts.DirectoryRoles{Directory: w.Dir}, HostID: "sts.example.com"}
 }
 
 // API returns the ARMS-like RPC API: actions ListTraceApps, GetTrace
@@ -132,6 +139,12 @@ func (w *World) STS() http.Handler {
 func (w *World) API() http.Handler {
 	return w.Verifier.Middleware(HostID, http.HandlerFunc(w.serveAPI))
 }
+
+// The grammar of the parameters pasted into a resource ARN.
+var (
+	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	appPattern    = regexp.MustCompile(`^[^:/*?\x00-\x1f\x7f]{1,64}$`)
+)
 
 func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	id, _ := signature.FromContext(r.Context())
@@ -148,6 +161,18 @@ func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		region = Region
 	}
 	app := id.Param("AppName")
+	// The ARN is built from the caller's parameters, so each must fit its
+	// field: a RegionId carrying ':' would move another account into the
+	// ARN's account field (and the account boundary with it), an AppName
+	// carrying '*' or '/' would name other resources.
+	switch {
+	case !regionPattern.MatchString(region):
+		fail(http.StatusBadRequest, "InvalidParameter", "RegionId is not a region ID such as cn-hangzhou.")
+		return
+	case app != "" && !appPattern.MatchString(app):
+		fail(http.StatusBadRequest, "InvalidParameter", "AppName must be 1 to 64 characters without ':', '/', '*', '?' or control characters.")
+		return
+	}
 	resource := "acs:arms:" + region + ":" + AccountA + ":armsapp/" + app
 	var data any
 	switch id.Action {
@@ -167,8 +192,8 @@ func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := evaluator.Request{Action: "arms:" + id.Action, Resource: resource, Context: id.Context()}
-	dec, err := w.Dir.Authorize(id.AccessKeyID, req)
-	if err != nil || dec != evaluator.Allow {
+	res, err := w.Credentials.Authorize(id, req)
+	if err != nil || !res.Allowed() {
 		w.deny(rw, r, reqID, id, req)
 		return
 	}
@@ -184,17 +209,20 @@ func (w *World) serveAPI(rw http.ResponseWriter, r *http.Request) {
 // deny answers 403 Forbidden.RAM with the access-denied detail, its
 // diagnostic sealed for the caller's account administrator.
 func (w *World) deny(rw http.ResponseWriter, r *http.Request, reqID string, id *signature.Identity, req evaluator.Request) {
-	x, err := w.Dir.Explain(id.AccessKeyID, req)
+	x, err := w.Credentials.Explain(id, req)
 	if err != nil {
 		x.Decision = evaluator.ImplicitDeny
 	}
-	d := apierror.Denial{Code: apierror.CodeForbiddenRAM, Action: req.Action, Principal: id.Principal, Explanation: x.Explanation}
-	if x.Layer == principal.LayerSession {
+	d := apierror.Denial{Code: apierror.CodeForbiddenRAM, Action: req.Action, Principal: id.Principal, Explanation: x.Detail}
+	d.Explanation.Decision = x.Decision
+	if x.Layer == directory.LayerSessionPolicy {
 		d.PolicyType = apierror.PolicyTypeSession
 	}
 	if key, ok := w.DiagnosticKeys[id.Principal.Account()]; ok {
-		diag := apierror.NewDiagnostic(id.Principal.String(), req.Action, req.Resource, x.Explanation, id.Now)
-		diag.Reason = x.Reason
+		diag := apierror.NewDiagnostic(id.Principal.String(), req.Action, req.Resource, d.Explanation, id.Now)
+		if x.Layer != directory.LayerIdentity && x.Layer != directory.LayerSessionPolicy && x.Layer != 0 {
+			diag.Reason = "decided by the " + x.Layer.String()
+		}
 		d.Encoded, _ = apierror.Seal(key, id.Principal.Account(), diag) // on failure, the detail has no message
 	}
 	apierror.WriteDenied(rw, r, d, reqID, HostID)
