@@ -188,6 +188,10 @@ func usageError(stderr io.Writer, cmd, msg string) int {
 // hold: the parser's input limit (policy.DefaultLimits, 1 MiB).
 var maxPolicyBytes = policy.DefaultLimits(policy.Identity).MaxInputBytes
 
+// maxCatalogueBytes is the most an action catalogue (--catalogue, one action
+// per line) may hold: 16 MiB, far above every action of every service.
+const maxCatalogueBytes = 16 << 20
+
 // readPolicyFile reads a policy document the command was pointed at. It
 // refuses directories, named pipes and devices without blocking, and reads
 // at most maxPolicyBytes+1 bytes (see internal/fileinput).
