@@ -11,6 +11,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ramauthz/ramauthz/internal/jsonpath"
 	"github.com/ramauthz/ramauthz/internal/strictjson"
 	"github.com/ramauthz/ramauthz/principal"
 )
@@ -142,29 +143,13 @@ func renderPath(segs []pathSeg) string {
 		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
-		if isIdent(s.name) {
+		if jsonpath.IsIdent(s.name) {
 			b.WriteString(s.name)
 		} else {
 			b.WriteString(strconv.Quote(s.name))
 		}
 	}
 	return b.String()
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func (p *parser) parse() (*Document, error) {

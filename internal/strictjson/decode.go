@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ramauthz/ramauthz/internal/jsonpath"
 )
 
 // Unmarshal decodes the single JSON value in data into v, which must be a
@@ -134,7 +136,7 @@ func renderPath(path []seg) string {
 			b.WriteByte(']')
 			continue
 		}
-		if isIdent(p.name) {
+		if jsonpath.IsIdent(p.name) {
 			b.WriteByte('.')
 			b.WriteString(p.name)
 		} else {
@@ -144,22 +146,6 @@ func renderPath(path []seg) string {
 		}
 	}
 	return b.String()
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // Kind is the JSON type of a value.
