@@ -74,7 +74,6 @@ func charsMeet(x, y rune, fold bool) bool {
 	return fold && x < utf8.RuneSelf && y < utf8.RuneSelf && match.Lower(byte(x)) == match.Lower(byte(y))
 }
 
-
 func equalFold(a, b string, fold bool) bool {
 	if !fold {
 		return a == b
