@@ -322,7 +322,9 @@ func System(tb testing.TB, names ...string) *evaluator.Evaluator {
 // RunFiles runs every case of the case files matching the glob patterns
 // (such as "testdata/*.json"), each as a subtest named
 // "<file base name>/<case name>". A pattern that matches no file, and a file
-// that is not a valid case file, fail the test.
+// that is not a valid case file, fail the test; a case that cannot be read
+// fails its own subtest (named "case N" when it has no name) and the other
+// cases of its file still run.
 func RunFiles(t *testing.T, patterns ...string) {
 	t.Helper()
 	for _, pat := range patterns {
@@ -337,14 +339,20 @@ func RunFiles(t *testing.T, patterns ...string) {
 		}
 		for _, f := range files {
 			cases, err := casefile.ReadFile(f)
-			if err != nil {
+			if cases == nil && err != nil {
 				t.Errorf("authztest: %v", err)
 				continue
 			}
+			// A case that could not be read is among the cases, failing
+			// with its error, so one bad case hides none of the others.
 			base := filepath.Base(f)
 			for i := range cases {
 				c := &cases[i]
-				t.Run(base+"/"+c.Name, func(t *testing.T) {
+				name := c.Name
+				if name == "" {
+					name = "case " + strconv.Itoa(c.Index)
+				}
+				t.Run(base+"/"+name, func(t *testing.T) {
 					t.Helper()
 					check(t, c)
 				})

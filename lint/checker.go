@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ramauthz/ramauthz/internal/jsonpath"
 	"github.com/ramauthz/ramauthz/policy"
 )
 
@@ -126,19 +127,10 @@ func parsedValues(st *policy.Statement, op policy.Operator, ifExists bool, key s
 // pathKey renders one member name of a path as the parser does: bare when it
 // is an identifier, quoted otherwise.
 func pathKey(name string) string {
-	if name == "" {
-		return `""`
+	if jsonpath.IsIdent(name) {
+		return name
 	}
-	for i := 0; i < len(name); i++ {
-		ch := name[i]
-		switch {
-		case ch == '_', ch >= 'A' && ch <= 'Z', ch >= 'a' && ch <= 'z':
-		case ch >= '0' && ch <= '9' && i > 0:
-		default:
-			return strconv.Quote(name)
-		}
-	}
-	return name
+	return strconv.Quote(name)
 }
 
 // list returns the entries of a string-or-list member with their paths.

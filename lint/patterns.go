@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ramauthz/ramauthz/internal/match"
 )
 
 // The pattern questions the checks ask, answered on the patterns as written:
@@ -69,14 +71,7 @@ func charsMeet(x, y rune, fold bool) bool {
 	if x == '?' || y == '?' || x == y {
 		return true
 	}
-	return fold && x < utf8.RuneSelf && y < utf8.RuneSelf && lowerByte(byte(x)) == lowerByte(byte(y))
-}
-
-func lowerByte(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
+	return fold && x < utf8.RuneSelf && y < utf8.RuneSelf && match.Lower(byte(x)) == match.Lower(byte(y))
 }
 
 func equalFold(a, b string, fold bool) bool {
@@ -87,7 +82,7 @@ func equalFold(a, b string, fold bool) bool {
 		return false
 	}
 	for i := 0; i < len(a); i++ {
-		if lowerByte(a[i]) != lowerByte(b[i]) {
+		if match.Lower(a[i]) != match.Lower(b[i]) {
 			return false
 		}
 	}

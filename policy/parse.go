@@ -1,7 +1,10 @@
 package policy
 
 import (
+	"errors"
 	"io/fs"
+
+	"github.com/ramauthz/ramauthz/internal/fileinput"
 )
 
 // Limits are hard limits checked while parsing, before any expensive work,
@@ -65,9 +68,23 @@ func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
 func WithFile(name string) Option { return func(c *config) { c.file = name } }
 
 // ParseFile reads name from fsys and parses it, naming the file in errors.
-// A read error is returned as it is (not as a *ParseError).
+// It reads at most MaxInputBytes+1 bytes: a larger file is a *ParseError
+// wrapping ErrLimit, found without reading the file whole. A name that is
+// not a regular file (a directory, a named pipe, a device) is refused
+// before it is opened, with an *fs.PathError. Other read errors are
+// returned as they are (not as a *ParseError).
 func ParseFile(fsys fs.FS, name string, opts ...Option) (*Document, error) {
-	data, err := fs.ReadFile(fsys, name)
+	c := config{}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	limit := c.limits.withDefaults(c.kind).MaxInputBytes
+	data, err := fileinput.ReadFS(fsys, name, limit)
+	if errors.Is(err, fileinput.ErrTooLarge) {
+		return nil, &ParseError{File: name, Offset: -1, Err: ErrLimit, Msg: "input is more than " + itoa(limit) + " bytes; the limit is " + itoa(limit)}
+	}
 	if err != nil {
 		return nil, err
 	}

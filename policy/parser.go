@@ -11,6 +11,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ramauthz/ramauthz/internal/jsonpath"
+	"github.com/ramauthz/ramauthz/internal/strictjson"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
@@ -30,7 +32,9 @@ import (
 // needs exactly one of Action and NotAction and (in identity and session
 // documents) exactly one of Resource and NotResource; condition operators
 // come from the closed list of 21, and every condition value must parse for
-// its operator's family. Strings may not contain control characters.
+// its operator's family. Strings (member names included) may not contain
+// control characters, nor \u escapes of lone UTF-16 surrogates (ErrInvalid,
+// at the escape).
 func Parse(data []byte, opts ...Option) (*Document, error) {
 	c := config{}
 	for _, o := range opts {
@@ -39,7 +43,7 @@ func Parse(data []byte, opts ...Option) (*Document, error) {
 		}
 	}
 	c.limits = c.limits.withDefaults(c.kind)
-	p := &parser{data: data, cfg: &c}
+	p := &parser{data: data, cfg: &c, lone: -1}
 	doc, err := p.parse()
 	if err != nil {
 		return nil, err
@@ -83,6 +87,9 @@ type parser struct {
 	cfg  *config
 	path []pathSeg
 	err  *ParseError
+	// lone is the offset of the first escaped lone UTF-16 surrogate in
+	// data, or -1.
+	lone int
 	// listLen is the length of the list eachString is walking.
 	listLen int
 	// arena holds the members of the objects being read, innermost last;
@@ -136,29 +143,13 @@ func renderPath(segs []pathSeg) string {
 		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
-		if isIdent(s.name) {
+		if jsonpath.IsIdent(s.name) {
 			b.WriteString(s.name)
 		} else {
 			b.WriteString(strconv.Quote(s.name))
 		}
 	}
 	return b.String()
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func (p *parser) parse() (*Document, error) {
@@ -195,11 +186,20 @@ func (p *parser) parse() (*Document, error) {
 		}
 		return nil, p.newError("", off, ErrSyntax, "input is not valid JSON")
 	}
+	// gjson and encoding/json read an escaped lone surrogate as U+FFFD,
+	// readers built on UTF-16 strings keep it: two readers, two documents
+	// (RFC 7493 §2.1 forbids it). The walk rejects the string holding the
+	// first one, with its path, as it rejects control characters.
+	p.lone = strictjson.LoneSurrogate(p.data)
 	if size > lim.MaxSize {
 		return nil, p.newError("", -1, ErrLimit, "document is "+itoa(size)+" characters when minified; the limit for "+p.cfg.kind.String()+" policies is "+itoa(lim.MaxSize))
 	}
 	root := gjson.ParseBytes(p.data)
 	doc := p.document(root)
+	if p.err == nil && p.lone >= 0 {
+		// A lone surrogate in a string the walk did not check on its own.
+		p.fail(p.lone, ErrInvalid, loneMsg)
+	}
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -297,6 +297,12 @@ func (p *parser) members(obj gjson.Result) []member {
 			p.pop()
 			return false
 		}
+		if p.lone >= 0 && (p.holdsLone(k.Index, k.Raw) || v.Type == gjson.String && p.holdsLone(v.Index, v.Raw)) {
+			p.push(name)
+			p.fail(p.lone, ErrInvalid, loneMsg)
+			p.pop()
+			return false
+		}
 		p.arena = append(p.arena, member{name: name, keyOff: k.Index, value: v})
 		if n := len(p.arena) - start; n == 16 {
 			seen = make(map[string]struct{}, 32)
@@ -314,6 +320,14 @@ func (p *parser) members(obj gjson.Result) []member {
 // release drops the members returned by the latest call of members.
 func (p *parser) release(ms []member) {
 	p.arena = p.arena[:len(p.arena)-len(ms)]
+}
+
+const loneMsg = "a string contains an escaped lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair), which encodes no character"
+
+// holdsLone reports whether the raw JSON token at off holds the first
+// escaped lone surrogate.
+func (p *parser) holdsLone(off int, raw string) bool {
+	return p.lone >= off && p.lone < off+len(raw)
 }
 
 func hasControl(s string) bool {
@@ -626,6 +640,8 @@ func (p *parser) eachString(m *member, fn func(i int, s string, off int)) {
 			p.pushIndex(i)
 			if e.Type != gjson.String {
 				p.fail(e.Index, ErrInvalid, "expected a string; got "+jsonKind(e))
+			} else if p.lone >= 0 && p.holdsLone(e.Index, e.Raw) {
+				p.fail(p.lone, ErrInvalid, loneMsg)
 			} else {
 				fn(i, e.Str, e.Index)
 			}

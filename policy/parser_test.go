@@ -47,6 +47,15 @@ func TestParseRejects(t *testing.T) {
 		{"not json", Identity, `{"Version":"1",`, ErrSyntax, ""},
 		{"trailing garbage", Identity, doc(allowAll) + ` x`, ErrSyntax, ""},
 		{"invalid utf8", Identity, "{\"Version\":\"1\xff\"}", ErrSyntax, ""},
+		{"lone high surrogate", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"acs:oss:*:*:a\ud800"}`), ErrInvalid, "Statement[0].Resource"},
+		{"lone low surrogate", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":["*","acs:oss:*:*:\uDC00b"]}`), ErrInvalid, "Statement[0].Resource[1]"},
+		{"high surrogate then letter", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"acs:oss:*:*:\ud83dx"}`), ErrInvalid, "Statement[0].Resource"},
+		{"two high surrogates", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"acs:oss:*:*:\ud83d\ud83d"}`), ErrInvalid, "Statement[0].Resource"},
+		{"lone surrogate in sid", Identity, doc(`{"Sid":"\udfff","Effect":"Allow","Action":"*","Resource":"*"}`), ErrInvalid, "Statement[0].Sid"},
+		{"lone surrogate in version", Identity, `{"Version":"1\ud800","Statement":[` + allowAll + `]}`, ErrInvalid, "Version"},
+		{"lone surrogate in condition value", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"k":["v","\ud800"]}}}`), ErrInvalid, `Statement[0].Condition.StringEquals.k[1]`},
+		{"lone surrogate in member name", Identity, doc(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"k\ud800":"v"}}}`), ErrInvalid, "Statement[0].Condition.StringEquals.\"k\uFFFD\""},
+		{"lone surrogate in principal", Trust, doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["ecs.aliyuncs.com\udbff"]}}`), ErrInvalid, "Statement[0].Principal.Service[0]"},
 		{"top-level array", Identity, `[]`, ErrInvalid, ""},
 		{"top-level string", Identity, `"x"`, ErrInvalid, ""},
 		{"version number", Identity, `{"Version":1,"Statement":[` + allowAll + `]}`, ErrInvalid, "Version"},
@@ -354,6 +363,26 @@ func TestParseFile(t *testing.T) {
 	assert.False(t, errors.As(err, &target), "read errors are passed through")
 }
 
+// TestParseFileBounded checks issue 11 item 9 for the library: a file over
+// the input limit is ErrLimit without being read whole, and a name that is
+// not a regular file is refused.
+func TestParseFileBounded(t *testing.T) {
+	fsys := fstest.MapFS{
+		"big.json": {Data: []byte(doc(allowAll) + strings.Repeat(" ", 1<<20))},
+		"dir/a":    {Data: []byte("x")},
+	}
+	_, err := ParseFile(fsys, "big.json")
+	pe := requireParseError(t, err, ErrLimit, "")
+	assert.Equal(t, "big.json", pe.File)
+	_, err = ParseFile(fsys, "big.json", WithLimits(Limits{MaxInputBytes: 2 << 20}))
+	require.NoError(t, err, "a raised limit is honoured")
+	_, err = ParseFile(fsys, "dir")
+	require.Error(t, err)
+	var target *ParseError
+	assert.False(t, errors.As(err, &target), "read errors are passed through: %v", err)
+	assert.Contains(t, err.Error(), "not a regular file")
+}
+
 func TestParseValueAndKinds(t *testing.T) {
 	v, err := ParseValue(NumericLessThan, "10")
 	require.NoError(t, err)
@@ -371,4 +400,19 @@ func TestParseValueAndKinds(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalid)
 	assert.Equal(t, "Effect(0)", Effect(0).String())
 	assert.False(t, Effect(0).Valid())
+}
+
+// TestParseRejectsLoneSurrogatePosition checks the position and message of
+// a lone surrogate escape (issue 11 item 8), and that a proper pair and an
+// escaped backslash before "u" are still accepted.
+func TestParseRejectsLoneSurrogatePosition(t *testing.T) {
+	in := doc(`{"Effect":"Allow","Action":"*","Resource":"acs:oss:*:*:a\ud800"}`)
+	_, err := Parse([]byte(in))
+	pe := requireParseError(t, err, ErrInvalid, "Statement[0].Resource")
+	assert.Equal(t, strings.Index(in, `\ud800`), pe.Offset, "the error points at the escape")
+	assert.Contains(t, err.Error(), `escaped lone UTF-16 surrogate`)
+
+	d, err := Parse([]byte(doc(`{"Effect":"Allow","Action":"*","Resource":"acs:oss:*:*:\ud83d\ude00\\ud800"}`)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{`acs:oss:*:*:😀\ud800`}, d.Statements[0].Resource)
 }

@@ -38,7 +38,8 @@
 // its AssumeRole. Success is Allow; a refusal is ExplicitDeny when the
 // refusing side (the trust policy or the caller's policies) denies
 // explicitly, as the *directory.AssumeRoleError says, else ImplicitDeny.
-// A context key sts:ExternalId becomes AssumeRole's ExternalId.
+// A context key sts:ExternalId (in any spelling that is the same key, spec
+// §13 D23) becomes AssumeRole's ExternalId.
 //
 // session: a request made by a session of a role (spec §6.2, §6.4).
 //
@@ -61,23 +62,35 @@
 //
 // Policies embedded in a case are parsed from their exact bytes with
 // policy.Parse, so everything the parser rejects in a file it rejects in a
-// case too. The case file itself is read with unknown fields rejected, so a
-// misspelt field cannot silently turn a case into one that always passes.
+// case too; a policy error found when a case runs is reported at its place
+// in the file (FILE:LINE:COL: policies[1].Statement[0].Effect: ...).
+//
+// The case file itself is read strictly (internal/strictjson), so that no
+// reader can see a different case than the one that runs: member names are
+// matched exactly, two members whose names are equal under Unicode case
+// folding ("request" and "requeſt") are an error rather than one silently
+// winning, unknown members are errors, nothing may follow the array, and a
+// context may not name one condition key twice under the evaluator's key
+// rule (spec §13 D23: acs:SourceIp and acs:sourceip). Every error carries
+// the file, line and column. A case that cannot be read fails on its own
+// (Case.Err) and does not hide the other cases of its file.
 //
 // Cases are independent values; Run may be called from several goroutines on
 // different cases.
 package casefile
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/internal/fileinput"
+	"github.com/ramauthz/ramauthz/internal/strictjson"
 	"github.com/ramauthz/ramauthz/policy"
 )
 
@@ -93,22 +106,44 @@ const (
 // opposed to the policies inside it).
 var ErrFormat = errors.New("invalid case file")
 
-// FormatError reports a case file that cannot be read as cases. Index is
-// the position of the offending case in the file (-1 for the file as a
-// whole).
+// MaxFileBytes is the largest case file ReadFile reads (16 MiB).
+const MaxFileBytes = 16 << 20
+
+// FormatError reports a case file, or one case of it, that cannot be read
+// as cases. Index is the position of the offending case in the file (-1
+// for the file as a whole). Line and Column (1-based; columns count bytes)
+// and Offset give the position in the file of the offending value, or of
+// the case when the problem is with the case as a whole; they are 0, 0 and
+// -1 when unknown. Path is the JSON path of the offending value inside the
+// case, such as request.context["oss:Prefix"] ("" for the case itself or
+// the whole file).
 type FormatError struct {
-	File  string
-	Index int
-	Name  string // the case's name, when it has one
-	Msg   string
+	File   string
+	Line   int
+	Column int
+	Offset int
+	Index  int
+	Name   string // the case's name, when it has one
+	Path   string
+	Msg    string
 }
 
-// Error formats the error as FILE: case N ("name"): message.
+// Error formats the error as FILE:LINE:COL: case N ("name"): PATH: message,
+// leaving out what is unknown.
 func (e *FormatError) Error() string {
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
-		b.WriteString(": ")
+		b.WriteByte(':')
+	}
+	if e.Line > 0 {
+		b.WriteString(strconv.Itoa(e.Line))
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(e.Column))
+		b.WriteByte(':')
+	}
+	if b.Len() > 0 {
+		b.WriteByte(' ')
 	}
 	if e.Index >= 0 {
 		b.WriteString("case ")
@@ -118,6 +153,10 @@ func (e *FormatError) Error() string {
 			b.WriteString(strconv.Quote(e.Name))
 			b.WriteByte(')')
 		}
+		b.WriteString(": ")
+	}
+	if e.Path != "" {
+		b.WriteString(e.Path)
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
@@ -162,6 +201,11 @@ type Case struct {
 	// memory) and Index its position in that file.
 	File  string `json:"-"`
 	Index int    `json:"-"`
+	// Err is set, to a *FormatError, when Parse could not read the case;
+	// Run then fails the case with it.
+	Err error `json:"-"`
+	// src is the case in its file, to place errors found later.
+	src strictjson.Raw
 }
 
 // Request is the request of a decide or session case.
@@ -200,46 +244,22 @@ type Caller struct {
 // single value may be written as a string, several as a list of strings.
 type Context map[string][]string
 
-// UnmarshalJSON reads {"KEY": "value" | ["v1", "v2"], ...}.
-func (c *Context) UnmarshalJSON(data []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return errors.New("context must be an object of strings or lists of strings")
-	}
-	out := make(Context, len(raw))
-	for k, v := range raw {
-		v = bytes.TrimSpace(v)
-		var err error
-		switch {
-		case len(v) > 0 && v[0] == '"':
-			var s string
-			err = json.Unmarshal(v, &s)
-			out[k] = []string{s}
-		case len(v) > 0 && v[0] == '[':
-			var list []string
-			err = json.Unmarshal(v, &list)
-			out[k] = list
-		default:
-			err = errors.New("not a string")
-		}
-		if err != nil {
-			return fmt.Errorf("context key %q must be a string or a list of strings", k)
-		}
-	}
-	*c = out
-	return nil
-}
-
-// Fill sets every key of c on ctx.
+// Fill sets every key of c on ctx, in sorted key order, so that the result
+// does not depend on map order even for a Context built in code with two
+// spellings of one key (see Twin; Parse refuses such contexts): the key
+// that sorts last then wins.
 func (c Context) Fill(ctx *evaluator.Context) {
-	for k, v := range c {
-		ctx.Set(k, v...)
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		ctx.Set(k, c[k]...)
 	}
 }
 
-// ReadFile reads the case file name.
+// ReadFile reads the case file name and parses it as Parse does. The file
+// must be a regular file of at most MaxFileBytes; reading it never takes
+// more memory than that, and a named pipe or device is refused at once.
+// Read errors are *fs.PathError values.
 func ReadFile(name string) ([]Case, error) {
-	data, err := os.ReadFile(name)
+	data, err := fileinput.Read(name, MaxFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -247,47 +267,192 @@ func ReadFile(name string) ([]Case, error) {
 }
 
 // Parse reads a case file's contents; file names it in errors and in the
-// cases. Every error it returns wraps ErrFormat (see FormatError).
+// cases. The file is read with internal/strictjson: member names must be
+// spelled exactly, no object may hold two members whose names are equal
+// when case is ignored (context keys: equal under the evaluator's key rule,
+// spec D23), unknown members are errors, and nothing may follow the array.
+//
+// A file that is not a JSON array of cases yields no cases and a
+// *FormatError with Index -1. Otherwise Parse returns every case of the
+// file, in order. A case that cannot be read has Err set to a *FormatError
+// (and may lack any other field but File and Index); it fails when run, so
+// one bad case neither hides nor stops the others. The error Parse then
+// returns joins those *FormatErrors (errors.As finds the first). Every
+// error wraps ErrFormat.
 func Parse(data []byte, file string) ([]Case, error) {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(data, &raws); err != nil || raws == nil {
-		msg := "a case file must be a JSON array of cases"
-		if err != nil {
-			msg += ": " + err.Error()
+	const notArray = "a case file must be a JSON array of cases"
+	var top strictjson.Raw
+	if err := strictjson.Unmarshal(data, &top); err != nil {
+		fe := &FormatError{File: file, Offset: -1, Index: -1, Msg: notArray}
+		var je *strictjson.Error
+		if errors.As(err, &je) { // strictjson returns only *Error
+			fe.Offset, fe.Line, fe.Column = je.Offset, je.Line, je.Column
+			fe.Msg += ": " + jsonMessage(je)
 		}
-		return nil, &FormatError{File: file, Index: -1, Msg: msg}
+		return nil, fe
+	}
+	var raws []strictjson.Raw
+	if k := top.Kind(); k != strictjson.KindArray {
+		fe := caseError(top, notArray+"; got "+k.String())
+		fe.File, fe.Index = file, -1
+		return nil, fe
+	}
+	if err := top.Unmarshal(&raws); err != nil { // cannot fail: an array of Raw
+		return nil, &FormatError{File: file, Offset: -1, Index: -1, Msg: notArray + ": " + err.Error()}
 	}
 	cases := make([]Case, len(raws))
 	seen := make(map[string]int, len(raws))
+	var errs []error
 	for i, raw := range raws {
 		c := &cases[i]
-		if msg := checkStrict(raw); msg != "" {
-			return nil, &FormatError{File: file, Index: i, Name: nameOf(raw), Msg: msg}
+		fe := readCase(raw, c)
+		c.File, c.Index, c.src = file, i, raw
+		if fe == nil {
+			if j, dup := seen[c.Name]; dup {
+				fe = caseError(raw, "the name is already used by case "+strconv.Itoa(j))
+			} else {
+				seen[c.Name] = i
+			}
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(c); err != nil {
-			return nil, &FormatError{File: file, Index: i, Name: nameOf(raw), Msg: err.Error()}
+		if fe != nil {
+			fe.File, fe.Index = file, i
+			if fe.Name == "" {
+				fe.Name = nameOf(raw)
+			}
+			c.Err = fe
+			if c.Name == "" {
+				c.Name = fe.Name
+			}
+			errs = append(errs, fe)
 		}
-		c.File, c.Index = file, i
-		if err := c.check(); err != nil {
-			return nil, &FormatError{File: file, Index: i, Name: c.Name, Msg: err.Error()}
-		}
-		if j, dup := seen[c.Name]; dup {
-			return nil, &FormatError{File: file, Index: i, Name: c.Name, Msg: "the name is already used by case " + strconv.Itoa(j)}
-		}
-		seen[c.Name] = i
 	}
-	return cases, nil
+	return cases, errors.Join(errs...)
 }
 
-// nameOf fishes the name out of a case that failed to decode, for the error.
-func nameOf(raw json.RawMessage) string {
-	var v struct {
-		Name string `json:"name"`
+// readCase decodes and checks one case.
+func readCase(raw strictjson.Raw, c *Case) *FormatError {
+	if k := raw.Kind(); k != strictjson.KindObject {
+		return caseError(raw, "a case must be a JSON object; got "+k.String())
 	}
-	_ = json.Unmarshal(raw, &v)
-	return v.Name
+	if err := raw.Unmarshal(c); err != nil {
+		*c = Case{}
+		var je *strictjson.Error
+		if !errors.As(err, &je) { // strictjson returns only *Error
+			return caseError(raw, err.Error())
+		}
+		return &FormatError{
+			Line: je.Line, Column: je.Column, Offset: je.Offset,
+			Path: casePath(je.Path, raw.Path()), Msg: jsonMessage(je),
+		}
+	}
+	if err := c.check(); err != nil {
+		at := raw
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			at = member(raw, fe.path)
+		}
+		e := caseError(at, err.Error())
+		e.Name = c.Name
+		return e
+	}
+	return nil
+}
+
+// fieldError is a problem with one field of a case; path names the field
+// from the case down ("caller.type").
+type fieldError struct {
+	path string
+	msg  string
+}
+
+func (e *fieldError) Error() string { return e.msg }
+
+func fieldErr(path, msg string) error { return &fieldError{path: path, msg: msg} }
+
+// member returns the value at path ("request.principal.type",
+// "policies[2]") inside the object raw, or the deepest value on the way
+// that exists.
+func member(raw strictjson.Raw, path string) strictjson.Raw {
+	for _, step := range strings.Split(path, ".") {
+		name, index, hasIndex := step, 0, false
+		if open := strings.IndexByte(step, '['); open > 0 && strings.HasSuffix(step, "]") {
+			n, err := strconv.Atoi(step[open+1 : len(step)-1])
+			if err != nil {
+				return raw
+			}
+			name, index, hasIndex = step[:open], n, true
+		}
+		var members map[string]strictjson.Raw
+		if raw.Unmarshal(&members) != nil {
+			return raw
+		}
+		m, ok := members[name]
+		if !ok {
+			return raw
+		}
+		raw = m
+		if hasIndex {
+			var elems []strictjson.Raw
+			if raw.Unmarshal(&elems) != nil || index >= len(elems) {
+				return raw
+			}
+			raw = elems[index]
+		}
+	}
+	return raw
+}
+
+// caseError is an error about a case as a whole, positioned at the case.
+func caseError(raw strictjson.Raw, msg string) *FormatError {
+	e := &FormatError{Offset: raw.Offset(), Msg: msg}
+	e.Line, e.Column = raw.LineColumn()
+	return e
+}
+
+// casePath turns the path of a value in the file ($[3].request.action)
+// into its path in the case (request.action).
+func casePath(path, casePrefix string) string {
+	rest, ok := strings.CutPrefix(path, casePrefix)
+	if !ok {
+		return path
+	}
+	return strings.TrimPrefix(rest, ".")
+}
+
+// jsonMessage is a strictjson error's message without its position.
+func jsonMessage(e *strictjson.Error) string {
+	return e.Err.Error() + ": " + e.Msg
+}
+
+// nameOf fishes the name out of a case that failed to decode, for the
+// error: the first string "name" member, if the case is an object.
+func nameOf(raw strictjson.Raw) string {
+	var n nameSniffer
+	if raw.Unmarshal(&n) != nil {
+		return ""
+	}
+	return string(n)
+}
+
+// nameSniffer reads the first string member "name" of any object, whatever
+// else the object holds (duplicates included).
+type nameSniffer string
+
+func (n *nameSniffer) UnmarshalStrictJSON(d *strictjson.Decoder) error {
+	count := 0
+	distinct := func(string) string { count++; return strconv.Itoa(count) }
+	found := false
+	return d.Object(distinct, func(name string, d *strictjson.Decoder) error {
+		if name == "name" && !found && d.Kind() == strictjson.KindString {
+			found = true
+			var s string
+			err := d.Decode(&s)
+			*n = nameSniffer(s)
+			return err
+		}
+		var skip strictjson.Raw
+		return d.Decode(&skip)
+	})
 }
 
 // KindOf returns the case's kind, with the default applied.
@@ -340,7 +505,7 @@ func (c *Case) check() error {
 		allowed = []string{"policy_type", "policy", "policy_text", "error", "path"}
 		required = []string{"policy_type"}
 	default:
-		return fmt.Errorf("unknown kind %q (want decide, assume_role, session or invalid)", c.Kind)
+		return fieldErr("kind", fmt.Sprintf("unknown kind %q (want decide, assume_role, session or invalid)", c.Kind))
 	}
 	for _, f := range all {
 		in := func(list []string) bool {
@@ -353,31 +518,31 @@ func (c *Case) check() error {
 		}
 		switch {
 		case f.set && !in(allowed):
-			return fmt.Errorf("field %q does not belong in %s case", f.name, article(c.KindOf()))
+			return fieldErr(f.name, fmt.Sprintf("field %q does not belong in %s case", f.name, article(c.KindOf())))
 		case !f.set && in(required):
 			return fmt.Errorf("%s case needs %q", article(c.KindOf()), f.name)
 		}
 	}
 	if c.Expect != "" {
 		if _, err := evaluator.ParseDecision(c.Expect); err != nil {
-			return fmt.Errorf(`"expect" must be "Allow", "ExplicitDeny" or "ImplicitDeny"; got %q`, c.Expect)
+			return fieldErr("expect", fmt.Sprintf(`"expect" must be "Allow", "ExplicitDeny" or "ImplicitDeny"; got %q`, c.Expect))
 		}
 	}
 	if c.Request != nil && c.Request.Principal != nil {
 		if _, ok := principalTypes[c.Request.Principal.Type]; !ok {
-			return fmt.Errorf("unknown principal type %q (want Account, User, Role, Service or Federated)", c.Request.Principal.Type)
+			return fieldErr("request.principal.type", fmt.Sprintf("unknown principal type %q (want Account, User, Role, Service or Federated)", c.Request.Principal.Type))
 		}
 	}
 	if c.KindOf() == KindInvalid {
 		if _, err := policy.ParseKind(c.PolicyType); err != nil {
-			return fmt.Errorf(`"policy_type" must be "identity", "trust" or "session"; got %q`, c.PolicyType)
+			return fieldErr("policy_type", fmt.Sprintf(`"policy_type" must be "identity", "trust" or "session"; got %q`, c.PolicyType))
 		}
 		if (c.Policy != nil) == (c.PolicyText != nil) {
 			return errors.New(`an invalid case needs exactly one of "policy" and "policy_text"`)
 		}
 		if c.Error != "" {
 			if _, ok := sentinels[c.Error]; !ok {
-				return fmt.Errorf("unknown error %q (want one of %s)", c.Error, strings.Join(SentinelNames(), ", "))
+				return fieldErr("error", fmt.Sprintf("unknown error %q (want one of %s)", c.Error, strings.Join(SentinelNames(), ", ")))
 			}
 		}
 	}
@@ -385,14 +550,14 @@ func (c *Case) check() error {
 		switch c.Caller.Type {
 		case "RamUser", "RamRole", "Service", "Federated":
 		default:
-			return fmt.Errorf("unknown caller type %q (want RamUser, RamRole, Service or Federated)", c.Caller.Type)
+			return fieldErr("caller.type", fmt.Sprintf("unknown caller type %q (want RamUser, RamRole, Service or Federated)", c.Caller.Type))
 		}
 		if err := c.checkCaller(); err != nil {
 			return err
 		}
 	}
 	if c.KindOf() == KindSession && c.Request.Principal != nil {
-		return errors.New(`a session case's request has no "principal": the session is the principal`)
+		return fieldErr("request.principal", `a session case's request has no "principal": the session is the principal`)
 	}
 	return nil
 }

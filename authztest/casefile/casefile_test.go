@@ -3,6 +3,7 @@ package casefile
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,60 +22,71 @@ func TestParseErrors(t *testing.T) {
 		data string
 		msg  string
 	}{
-		{"not-json", `[{`, `f.json: a case file must be a JSON array of cases: unexpected end of JSON input`},
-		{"object", `{"name": "x"}`, `f.json: a case file must be a JSON array of cases: json: cannot unmarshal object into Go value of type []json.RawMessage`},
-		{"null", `null`, `f.json: a case file must be a JSON array of cases`},
+		{"not-json", `[{`, `f.json:1:3: a case file must be a JSON array of cases: invalid JSON: unexpected end of input; expected a member name`},
+		{"object", `{"name": "x"}`, `f.json:1:1: a case file must be a JSON array of cases; got an object`},
+		{"null", `null`, `f.json:1:1: a case file must be a JSON array of cases; got null`},
 		{"unknown-field", `[{"name":"a","policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*"},"expected":"Allow"}]`,
-			`f.json: case 0 ("a"): json: unknown field "expected"`},
+			`f.json:1:146: case 0 ("a"): expected: unknown member: no field is named "expected"`},
 		{"unknown-request-field", `[{"name":"a","policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*","ctx":{}},"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): json: unknown field "ctx"`},
+			`f.json:1:145: case 0 ("a"): request.ctx: unknown member: no field is named "ctx"`},
 		{"no-name", `[{"policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*"},"expect":"Allow"}]`,
-			`f.json: case 0: a case needs a "name"`},
+			`f.json:1:2: case 0: a case needs a "name"`},
 		{"duplicate-name", `[{"kind":"invalid","name":"a","policy_type":"identity","policy":{}},{"kind":"invalid","name":"a","policy_type":"identity","policy":{}}]`,
-			`f.json: case 1 ("a"): the name is already used by case 0`},
+			`f.json:1:69: case 1 ("a"): the name is already used by case 0`},
 		{"unknown-kind", `[{"kind":"decision","name":"a"}]`,
-			`f.json: case 0 ("a"): unknown kind "decision" (want decide, assume_role, session or invalid)`},
+			`f.json:1:10: case 0 ("a"): unknown kind "decision" (want decide, assume_role, session or invalid)`},
 		{"decide-missing-expect", `[{"name":"a","policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*"}}]`,
-			`f.json: case 0 ("a"): a decide case needs "expect"`},
+			`f.json:1:2: case 0 ("a"): a decide case needs "expect"`},
 		{"decide-missing-request", `[{"name":"a","policies":[` + allowAll + `],"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): a decide case needs "request"`},
+			`f.json:1:2: case 0 ("a"): a decide case needs "request"`},
 		{"decide-with-role-field", `[{"name":"a","policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*"},"expect":"Allow","role_arn":"x"}]`,
-			`f.json: case 0 ("a"): field "role_arn" does not belong in a decide case`},
+			`f.json:1:174: case 0 ("a"): field "role_arn" does not belong in a decide case`},
 		{"bad-expect", `[{"name":"a","policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*"},"expect":"allow"}]`,
-			`f.json: case 0 ("a"): "expect" must be "Allow", "ExplicitDeny" or "ImplicitDeny"; got "allow"`},
+			`f.json:1:155: case 0 ("a"): "expect" must be "Allow", "ExplicitDeny" or "ImplicitDeny"; got "allow"`},
 		{"bad-principal-type", `[{"name":"a","policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*","principal":{"type":"RamUser"}},"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): unknown principal type "RamUser" (want Account, User, Role, Service or Federated)`},
+			`f.json:1:165: case 0 ("a"): unknown principal type "RamUser" (want Account, User, Role, Service or Federated)`},
 		{"context-number", `[{"name":"a","policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*","context":{"k":1}},"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): context key "k" must be a string or a list of strings`},
+			`f.json:1:160: case 0 ("a"): request.context.k: wrong type: context key "k" must be a string or a list of strings; got a number`},
 		{"context-list-of-numbers", `[{"name":"a","policies":[` + allowAll + `],"request":{"action":"a:b","resource":"*","context":{"k":[1]}},"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): context key "k" must be a string or a list of strings`},
+			`f.json:1:161: case 0 ("a"): request.context.k[0]: wrong type: expected a string; got a number`},
 		{"invalid-bad-type", `[{"kind":"invalid","name":"a","policy_type":"bucket","policy":{}}]`,
-			`f.json: case 0 ("a"): "policy_type" must be "identity", "trust" or "session"; got "bucket"`},
+			`f.json:1:45: case 0 ("a"): "policy_type" must be "identity", "trust" or "session"; got "bucket"`},
 		{"invalid-both-policy-forms", `[{"kind":"invalid","name":"a","policy_type":"identity","policy":{},"policy_text":"{}"}]`,
-			`f.json: case 0 ("a"): an invalid case needs exactly one of "policy" and "policy_text"`},
+			`f.json:1:2: case 0 ("a"): an invalid case needs exactly one of "policy" and "policy_text"`},
 		{"invalid-no-policy", `[{"kind":"invalid","name":"a","policy_type":"identity"}]`,
-			`f.json: case 0 ("a"): an invalid case needs exactly one of "policy" and "policy_text"`},
+			`f.json:1:2: case 0 ("a"): an invalid case needs exactly one of "policy" and "policy_text"`},
 		{"invalid-unknown-error", `[{"kind":"invalid","name":"a","policy_type":"identity","policy":{},"error":"ErrBad"}]`,
-			`f.json: case 0 ("a"): unknown error "ErrBad" (want one of ErrConflict, ErrDuplicateKey, ErrInvalid, ErrLimit, ErrMissing, ErrSyntax, ErrUnknownElement)`},
+			`f.json:1:76: case 0 ("a"): unknown error "ErrBad" (want one of ErrConflict, ErrDuplicateKey, ErrInvalid, ErrLimit, ErrMissing, ErrSyntax, ErrUnknownElement)`},
 		{"invalid-with-expect", `[{"kind":"invalid","name":"a","policy_type":"identity","policy":{},"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): field "expect" does not belong in an invalid case`},
+			`f.json:1:77: case 0 ("a"): field "expect" does not belong in an invalid case`},
 		{"assume-role-bad-caller", `[{"kind":"assume_role","name":"a","role_arn":"acs:ram::1234567890123456:role/r","trust_policy":{},"caller":{"type":"User"},"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): unknown caller type "User" (want RamUser, RamRole, Service or Federated)`},
+			`f.json:1:116: case 0 ("a"): unknown caller type "User" (want RamUser, RamRole, Service or Federated)`},
 		{"assume-role-missing-trust", `[{"kind":"assume_role","name":"a","role_arn":"acs:ram::1234567890123456:role/r","caller":{"type":"RamUser"},"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): an assume_role case needs "trust_policy"`},
+			`f.json:1:2: case 0 ("a"): an assume_role case needs "trust_policy"`},
 		{"session-with-policies", `[{"kind":"session","name":"a","role_policies":[],"policies":[],"request":{"action":"a:b","resource":"*"},"expect":"Allow"}]`,
-			`f.json: case 0 ("a"): field "policies" does not belong in a session case`},
+			`f.json:1:61: case 0 ("a"): field "policies" does not belong in a session case`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cases, err := Parse([]byte(tc.data), "f.json")
 			require.Error(t, err)
-			assert.Nil(t, cases)
 			assert.ErrorIs(t, err, ErrFormat)
 			var fe *FormatError
 			require.True(t, errors.As(err, &fe))
 			assert.Equal(t, "f.json", fe.File)
 			assert.Equal(t, tc.msg, err.Error())
+			assert.Greater(t, fe.Line, 0, "every error has a position")
+			if fe.Index < 0 {
+				assert.Nil(t, cases, "a file that is not a list of cases has no cases")
+				return
+			}
+			// A bad case is returned, failing, among the others.
+			require.Greater(t, len(cases), fe.Index)
+			assert.Same(t, fe, cases[fe.Index].Err)
+			r := cases[fe.Index].Run()
+			assert.False(t, r.Pass)
+			assert.Equal(t, "error", r.Got)
+			assert.Equal(t, tc.msg, r.Detail)
 		})
 	}
 }
@@ -254,25 +266,31 @@ func TestSentinelName(t *testing.T) {
 
 func TestCallerFormat(t *testing.T) {
 	const head = `[{"kind":"assume_role","name":"a","role_arn":"acs:ram::1234567890123456:role/r","trust_policy":{},"expect":"Allow","caller":`
-	tests := []struct{ name, caller, extra, msg string }{
-		{"user-without-arn", `{"type":"RamUser"}`, "", `a RamUser caller needs "arn"`},
-		{"user-with-service", `{"type":"RamUser","arn":"x","service":"ecs.aliyuncs.com"}`, "", `field "service" does not belong to a RamUser caller`},
-		{"role-without-session", `{"type":"RamRole","arn":"x"}`, "", `a RamRole caller needs "session_name"`},
-		{"service-without-name", `{"type":"Service"}`, "", `a Service caller needs "service"`},
-		{"federated-with-arn", `{"type":"Federated","provider_arn":"p","arn":"x"}`, "", `field "arn" does not belong to a Federated caller`},
-		{"service-with-policies", `{"type":"Service","service":"ecs.aliyuncs.com"}`, `,"caller_policies":[]`, `a Service caller has no identity policies; remove "caller_policies"`},
+	// at is the text the error must point to (its first occurrence in the
+	// case file).
+	tests := []struct{ name, caller, extra, msg, at string }{
+		{"user-without-arn", `{"type":"RamUser"}`, "", `a RamUser caller needs "arn"`, `{"type":"RamUser"}`},
+		{"user-with-service", `{"type":"RamUser","arn":"x","service":"ecs.aliyuncs.com"}`, "", `field "service" does not belong to a RamUser caller`, `"ecs.aliyuncs.com"`},
+		{"role-without-session", `{"type":"RamRole","arn":"x"}`, "", `a RamRole caller needs "session_name"`, `{"type":"RamRole"`},
+		{"service-without-name", `{"type":"Service"}`, "", `a Service caller needs "service"`, `{"type":"Service"}`},
+		{"federated-with-arn", `{"type":"Federated","provider_arn":"p","arn":"x"}`, "", `field "arn" does not belong to a Federated caller`, `"x"}`},
+		{"service-with-policies", `{"type":"Service","service":"ecs.aliyuncs.com"}`, `,"caller_policies":[]`, `a Service caller has no identity policies; remove "caller_policies"`, `[]}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(head+tc.caller+tc.extra+`}]`), "f.json")
+			in := head + tc.caller + tc.extra + `}]`
+			_, err := Parse([]byte(in), "f.json")
 			require.Error(t, err)
-			assert.Equal(t, `f.json: case 0 ("a"): `+tc.msg, err.Error())
+			col := strings.Index(in, tc.at) + 1
+			assert.Equal(t, `f.json:1:`+strconv.Itoa(col)+`: case 0 ("a"): `+tc.msg, err.Error())
 		})
 	}
 	t.Run("session-request-with-principal", func(t *testing.T) {
-		_, err := Parse([]byte(`[{"kind":"session","name":"s","role_policies":[],"request":{"action":"a:b","resource":"*","principal":{"type":"User"}},"expect":"Allow"}]`), "f.json")
+		in := `[{"kind":"session","name":"s","role_policies":[],"request":{"action":"a:b","resource":"*","principal":{"type":"User"}},"expect":"Allow"}]`
+		_, err := Parse([]byte(in), "f.json")
 		require.Error(t, err)
-		assert.Equal(t, `f.json: case 0 ("s"): a session case's request has no "principal": the session is the principal`, err.Error())
+		col := strings.Index(in, `{"type":"User"}`) + 1
+		assert.Equal(t, `f.json:1:`+strconv.Itoa(col)+`: case 0 ("s"): a session case's request has no "principal": the session is the principal`, err.Error())
 	})
 }
 

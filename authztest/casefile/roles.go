@@ -45,13 +45,13 @@ func (c *Case) checkCaller() error {
 		}
 		switch {
 		case wanted && !has[f]:
-			return fmt.Errorf("a %s caller needs %q", cl.Type, f)
+			return fieldErr("caller", fmt.Sprintf("a %s caller needs %q", cl.Type, f))
 		case !wanted && has[f]:
-			return fmt.Errorf("field %q does not belong to a %s caller", f, cl.Type)
+			return fieldErr("caller."+f, fmt.Sprintf("field %q does not belong to a %s caller", f, cl.Type))
 		}
 	}
 	if (cl.Type == "Service" || cl.Type == "Federated") && c.CallerPolicies != nil {
-		return fmt.Errorf(`a %s caller has no identity policies; remove "caller_policies"`, cl.Type)
+		return fieldErr("caller_policies", fmt.Sprintf(`a %s caller has no identity policies; remove "caller_policies"`, cl.Type))
 	}
 	return nil
 }
@@ -118,7 +118,7 @@ func (c *Case) runAssumeRole(r *Result) {
 	}
 	ctx := new(evaluator.Context)
 	for k, v := range c.Context {
-		if k == directory.KeyExternalID {
+		if sameKey(k, directory.KeyExternalID) { // any spelling of the key (spec §13 D23)
 			if len(v) != 1 {
 				r.Err = fmt.Errorf("context key %s takes one value (AssumeRole's ExternalId)", k)
 				return

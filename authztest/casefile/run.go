@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/internal/strictjson"
 	"github.com/ramauthz/ramauthz/policy"
 )
 
@@ -43,19 +44,24 @@ const (
 // problems with the case become Result.Err.
 func (c *Case) Run() Result {
 	r := Result{Case: c, Expected: c.Expect}
-	switch c.KindOf() {
-	case KindDecide:
+	switch {
+	case c.Err != nil:
+		r.Err = c.Err
+	case c.KindOf() == KindDecide:
 		c.runDecide(&r)
-	case KindAssumeRole:
+	case c.KindOf() == KindAssumeRole:
 		c.runAssumeRole(&r)
-	case KindSession:
+	case c.KindOf() == KindSession:
 		c.runSession(&r)
-	case KindInvalid:
+	case c.KindOf() == KindInvalid:
 		c.runInvalid(&r)
 	default:
 		r.Err = fmt.Errorf("unknown kind %q", c.Kind)
 	}
 	if r.Err != nil {
+		if c.Err == nil {
+			r.Err = c.placePolicyError(r.Err)
+		}
 		r.Got, r.Pass = "error", false
 		if r.Detail == "" {
 			r.Detail = r.Err.Error()
@@ -66,8 +72,13 @@ func (c *Case) Run() Result {
 
 // Line renders a result as one line: "PASS name" or
 // "FAIL file: name: expected X, got Y: detail", with the detail's lines
-// joined by "; ".
+// joined by "; ". A case that could not be read is
+// "FAIL file:line:col: case N ("name"): message" (its FormatError).
 func (r Result) Line() string {
+	var fe *FormatError
+	if r.Case.Err != nil && errors.As(r.Case.Err, &fe) {
+		return "FAIL " + fe.Error()
+	}
 	var b strings.Builder
 	if r.Pass {
 		b.WriteString("PASS ")
@@ -78,7 +89,12 @@ func (r Result) Line() string {
 		b.WriteString(r.Case.File)
 		b.WriteString(": ")
 	}
-	b.WriteString(r.Case.Name)
+	if r.Case.Name != "" {
+		b.WriteString(r.Case.Name)
+	} else {
+		b.WriteString("case ")
+		b.WriteString(strconv.Itoa(r.Case.Index))
+	}
 	if r.Pass {
 		return b.String()
 	}
@@ -115,29 +131,39 @@ func ParsePolicy(raw json.RawMessage, kind policy.Kind, name string) (*policy.Do
 }
 
 // hasPrincipal reports whether some statement of the document has a
-// Principal member.
+// Principal member. Names are matched exactly, as the policy parser matches
+// them; a document this cannot read is left to the parser to reject.
 func hasPrincipal(raw json.RawMessage) bool {
-	var d struct {
-		Statement json.RawMessage
-	}
-	if json.Unmarshal(raw, &d) != nil {
+	var doc exactMembers
+	if strictjson.Unmarshal(raw, &doc) != nil {
 		return false
 	}
-	var list []map[string]json.RawMessage
-	if json.Unmarshal(d.Statement, &list) != nil {
-		var one map[string]json.RawMessage
-		if json.Unmarshal(d.Statement, &one) != nil {
+	st, ok := doc["Statement"]
+	if !ok {
+		return false
+	}
+	var list []exactMembers
+	if st.Unmarshal(&list) != nil {
+		var one exactMembers
+		if st.Unmarshal(&one) != nil {
 			return false
 		}
 		list = append(list, one)
 	}
-	for _, st := range list {
-		if _, ok := st["Principal"]; ok {
+	for _, m := range list {
+		if _, ok := m["Principal"]; ok {
 			return true
 		}
 	}
 	return false
 }
+
+// exactMembers is an object's members kept unread, with names compared
+// exactly (the policy parser has its own duplicate rules).
+type exactMembers map[string]strictjson.Raw
+
+// MemberKey makes only identical names duplicates.
+func (exactMembers) MemberKey(name string) string { return name }
 
 // compile parses and compiles a list of embedded documents; field names the
 // list in IDs ("policies[0]").
@@ -152,6 +178,65 @@ func compile(field string, raws []json.RawMessage, kind policy.Kind) (*evaluator
 		ps[i] = evaluator.Policy{ID: id, Document: doc}
 	}
 	return evaluator.Compile(ps...)
+}
+
+// embedded lists the policy documents of a case with their field paths
+// and kinds, in the order the case is run.
+func (c *Case) embedded() (paths []string, docs []json.RawMessage, kinds []policy.Kind) {
+	add := func(path string, doc json.RawMessage, k policy.Kind) {
+		if !isNull(doc) {
+			paths, docs, kinds = append(paths, path), append(docs, doc), append(kinds, k)
+		}
+	}
+	list := func(field string, raws []json.RawMessage) {
+		for i, d := range raws {
+			add(field+"["+strconv.Itoa(i)+"]", d, policy.Identity)
+		}
+	}
+	list("policies", c.Policies)
+	add("trust_policy", c.TrustPolicy, policy.Trust)
+	list("caller_policies", c.CallerPolicies)
+	list("role_policies", c.RolePolicies)
+	add("session_policy", c.SessionPolicy, policy.Session)
+	return paths, docs, kinds
+}
+
+// placePolicyError turns a policy parse error found while running the case
+// into one positioned in the case file: FILE:LINE:COL: FIELD.PATH: ...
+// where FIELD names the embedded document (policies[1], trust_policy...).
+// It finds the document by parsing the case's documents again and taking
+// the first that fails the same way. Other errors come back as they are.
+func (c *Case) placePolicyError(err error) error {
+	var pe *policy.ParseError
+	if !errors.As(err, &pe) || c.src.Offset() < 0 {
+		return err
+	}
+	paths, docs, kinds := c.embedded()
+	for i, doc := range docs {
+		_, e := ParsePolicy(doc, kinds[i], "")
+		var again *policy.ParseError
+		if !errors.As(e, &again) || again.Offset != pe.Offset || again.Path != pe.Path || again.Msg != pe.Msg || again.Err != pe.Err {
+			continue
+		}
+		docRaw := member(c.src, paths[i])
+		if docRaw.Offset() < 0 {
+			return err
+		}
+		out := *pe
+		out.File = c.File
+		out.Path = paths[i]
+		if pe.Path != "" {
+			out.Path += "." + pe.Path
+		}
+		out.Offset, out.Line, out.Column = docRaw.Offset(), 0, 0
+		if pe.Offset >= 0 {
+			out.Offset, out.Line, out.Column = docRaw.At(pe.Offset)
+		} else {
+			_, out.Line, out.Column = docRaw.At(0)
+		}
+		return &out
+	}
+	return err
 }
 
 // EvalRequest converts a case request to an evaluator request.

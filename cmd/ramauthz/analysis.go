@@ -5,13 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/ramauthz/ramauthz/analysis"
 	"github.com/ramauthz/ramauthz/authztest/casefile"
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/internal/fileinput"
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/policy/system"
 )
@@ -185,7 +185,7 @@ func runAnalysis(c *command, args []string, stdout, stderr io.Writer) int {
 	}
 	u := analysis.Universe{ARNShape: *arnShape}
 	if *catalogue != "" {
-		data, err := os.ReadFile(*catalogue)
+		data, err := fileinput.Read(*catalogue, maxCatalogueBytes)
 		if err != nil {
 			fmt.Fprintf(stderr, "ramauthz %s: %s: %s\n", c.name, *catalogue, readMessage(err))
 			return exitUsage
@@ -285,7 +285,7 @@ func loadPolicy(name string) (evaluator.Policy, error) {
 		}
 		return evaluator.Policy{ID: sys, Document: sp.Document}, nil
 	}
-	data, err := os.ReadFile(name)
+	data, err := readPolicyFile(name)
 	if err != nil {
 		return evaluator.Policy{}, fmt.Errorf("%s: %s", name, readMessage(err))
 	}

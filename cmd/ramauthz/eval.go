@@ -5,8 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ramauthz/ramauthz/authztest/casefile"
 	"github.com/ramauthz/ramauthz/evaluator"
@@ -32,11 +33,15 @@ Flags:
                       as an identity policy.
   --system NAME       a shipped system policy, such as AliyunARMSReadOnlyAccess;
                       repeat for several.
-  --action ACTION     the action, such as arms:GetTrace (required)
+  --action ACTION     the action, such as arms:GetTrace (required):
+                      SERVICE:NAME in letters, digits, '-', '_' and '.'
   --resource ARN      the resource, such as acs:arms:cn-hangzhou:1234567890123456:dashboard/d1
-                      (required; may be "*")
+                      (required): "*" or acs:SERVICE:REGION:ACCOUNT:RELATIVE-ID
   --context KEY=VALUE a condition key of the request, such as
-                      acs:SourceIp=10.0.0.1; repeat a key for a multi-valued key
+                      acs:SourceIp=10.0.0.1; repeat a key for a multi-valued key.
+                      Key names ignore case before the first '/', so two
+                      spellings of one key (acs:SourceIp, acs:sourceip) are
+                      a usage error
   --principal ID      who makes the request, for trust policies: an account
                       (acs:ram::<uid>:root), user, role or role session ARN,
                       a saml-provider or oidc-provider ARN, or a service
@@ -45,8 +50,10 @@ Flags:
                       misses (statements stopped only by a condition)
   --json              print one JSON object (see below)
 
-Exit codes: 0 Allow; 1 ExplicitDeny or ImplicitDeny; 2 usage error, or a
-policy that cannot be read, parsed or compiled, or an unknown system policy.
+Exit codes: 0 Allow; 1 ExplicitDeny or ImplicitDeny; 2 usage error (including
+a malformed --action or --resource), or a policy that cannot be read, parsed
+or compiled, or an unknown system policy. Policy files are read as validate
+reads them (regular files of at most 1 MiB).
 
 JSON output (--json):
   {"decision": "Allow" | "ExplicitDeny" | "ImplicitDeny",
@@ -124,10 +131,16 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	case *resource == "":
 		return usageError(stderr, "eval", "--resource is required")
 	}
+	if msg := checkRequestAction(*action); msg != "" {
+		return usageError(stderr, "eval", "--action "+strconv.Quote(*action)+": "+msg)
+	}
+	if msg := checkRequestResource(*resource); msg != "" {
+		return usageError(stderr, "eval", "--resource "+strconv.Quote(*resource)+": "+msg)
+	}
 
 	var ps []evaluator.Policy
 	for _, name := range policies {
-		data, err := os.ReadFile(name)
+		data, err := readPolicyFile(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "ramauthz eval: %s: %s\n", name, readMessage(err))
 			return exitUsage
@@ -156,7 +169,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	req := evaluator.Request{Action: *action, Resource: *resource}
 	jreq := jsonRequest{Action: *action, Resource: *resource}
 	if len(ctxs) > 0 {
-		values := map[string][]string{}
+		values := casefile.Context{}
 		var order []string
 		for _, kv := range ctxs {
 			k, v, ok := strings.Cut(kv, "=")
@@ -164,6 +177,13 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 				return usageError(stderr, "eval", fmt.Sprintf("--context wants KEY=VALUE; got %q", kv))
 			}
 			if _, seen := values[k]; !seen {
+				// Spec §13 D23: keys that differ only in the case of the part
+				// before the first '/' are one key; two spellings would leave
+				// one value unused, so they are refused (repeat one spelling
+				// for a multi-valued key).
+				if o := values.Twin(k); o != "" {
+					return usageError(stderr, "eval", fmt.Sprintf("--context keys %q and %q are the same key (key names ignore case before the first '/'); spell it one way", o, k))
+				}
 				order = append(order, k)
 			}
 			values[k] = append(values[k], v)
@@ -252,6 +272,63 @@ func requestPrincipal(s string) (evaluator.Principal, error) {
 		return evaluator.Principal{}, fmt.Errorf("--principal: a %s cannot make requests", id.Kind())
 	}
 	return p, nil
+}
+
+// checkRequestAction says what is wrong with the action of a request, or
+// returns "". A request names one action, SERVICE:NAME (spec §2), so
+// wildcards are refused as well as a missing service.
+func checkRequestAction(a string) string {
+	svc, name, ok := strings.Cut(a, ":")
+	switch {
+	case !ok || svc == "":
+		return "an action is SERVICE:NAME, such as ecs:DescribeInstances; the service is missing"
+	case name == "":
+		return "an action is SERVICE:NAME, such as ecs:DescribeInstances; the name is missing"
+	case strings.ContainsAny(a, "*?"):
+		return "a request names one action; '*' and '?' are wildcards for policies"
+	case !actionWord(svc) || !actionWord(name):
+		return "an action uses letters, digits, '-', '_' and '.' on either side of one ':'"
+	}
+	return ""
+}
+
+func actionWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkRequestResource says what is wrong with the resource of a request,
+// or returns "": it is "*" or acs:SERVICE:REGION:ACCOUNT:RELATIVE-ID (spec
+// §3.1; REGION and ACCOUNT may be empty, RELATIVE-ID may hold ':').
+func checkRequestResource(r string) string {
+	if r == "*" {
+		return ""
+	}
+	for i := 0; i < len(r); i++ {
+		if r[i] < 0x20 || r[i] == 0x7f {
+			return "a resource must not contain control characters"
+		}
+	}
+	if !utf8.ValidString(r) {
+		return "a resource must be valid UTF-8"
+	}
+	rest, ok := strings.CutPrefix(r, "acs:")
+	if !ok {
+		return `a resource is "*" or an ARN acs:SERVICE:REGION:ACCOUNT:RELATIVE-ID`
+	}
+	parts := strings.SplitN(rest, ":", 4)
+	if len(parts) < 4 || parts[0] == "" || parts[3] == "" {
+		return "an ARN is acs:SERVICE:REGION:ACCOUNT:RELATIVE-ID (REGION and ACCOUNT may be empty)"
+	}
+	return ""
 }
 
 // writeJSON prints v as indented JSON without HTML escaping.

@@ -6,11 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/ramauthz/ramauthz/internal/fileinput"
 	"github.com/ramauthz/ramauthz/lint"
 	"github.com/ramauthz/ramauthz/policy"
 )
@@ -147,7 +147,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *catalogue != "" {
-		data, err := os.ReadFile(*catalogue)
+		data, err := fileinput.Read(*catalogue, maxCatalogueBytes)
 		if err != nil {
 			return usageError(stderr, "lint", "--catalogue: "+readMessage(err))
 		}
@@ -158,7 +158,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	var sarifFiles []lint.File
 	for _, name := range files {
 		lf := lintFile{File: name, Findings: []lintFinding{}}
-		data, err := os.ReadFile(name)
+		data, err := readPolicyFile(name)
 		if err != nil {
 			lf.Error = readMessage(err)
 			out.Failed = true

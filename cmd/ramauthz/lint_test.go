@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -132,4 +135,30 @@ func TestLintSARIF(t *testing.T) {
 	assert.Equal(t, 6, loc.Region.StartLine)
 	assert.Equal(t, 17, loc.Region.StartColumn)
 	assert.Equal(t, 31, loc.Region.EndColumn, `"e*:Describe*" is 14 characters`)
+}
+
+// TestLintAndAnalysisInputsBounded: lint and the analysis commands refuse
+// what is not a regular file (a FIFO nobody writes to, /dev/zero) for the
+// documents and the catalogue, without hanging or reading without bound.
+func TestLintAndAnalysisInputsBounded(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	good := lintData + "LIKE_WITHOUT_WILDCARD/good.json"
+	for _, args := range [][]string{
+		{"lint", fifo},
+		{"lint", "/dev/zero"},
+		{"lint", "--catalogue", "/dev/zero", good},
+		{"lint", "--catalogue", fifo, good},
+		{"check-not-granted", fifo, "--action", "ecs:*"},
+		{"check-not-granted", "--catalogue", "/dev/zero", good, "--action", "ecs:*"},
+	} {
+		done := make(chan int, 1)
+		go func() { code, _, _ := ramauthz(args...); done <- code }()
+		select {
+		case code := <-done:
+			assert.NotEqual(t, exitOK, code, "%v", args)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%v did not return: it blocks on a non-regular file", args)
+		}
+	}
 }

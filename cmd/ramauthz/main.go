@@ -14,9 +14,10 @@
 //	ramauthz help [COMMAND]
 //
 // Exit codes: 0 when every file is valid, the request is allowed, or every
-// case passed; 1 when a file is invalid, the request is denied, or a case
-// failed; 2 for usage errors and inputs eval cannot use. Run "ramauthz help"
-// for the details of every flag and of the --json output.
+// case passed; 1 when a file is invalid, the request is denied, a case
+// failed or no case was found; 2 for usage errors and inputs eval cannot
+// use. Run "ramauthz help" for the details of every flag and of the --json
+// output.
 package main
 
 import (
@@ -26,6 +27,9 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/ramauthz/ramauthz/internal/fileinput"
+	"github.com/ramauthz/ramauthz/policy"
 )
 
 // Exit codes.
@@ -98,11 +102,17 @@ Commands:
 
 Exit codes:
   0  every file is valid / the request is allowed / every case passed
-  1  a file is invalid / the request is denied / a case failed
-  2  usage error (unknown command or flag, missing argument), or an input
+  1  a file is invalid or unreadable / the request is denied / a case failed
+     or no case was found
+  2  usage error (unknown command or flag, missing argument, malformed
+     --action or --resource, two spellings of one --context key), or an input
      that eval cannot use (unreadable or invalid policy, unknown system policy)
   diff, check-not-granted, check-always-allows: 0 the property holds,
      1 it fails (witnesses printed), 2 unknown (reason printed) or usage
+
+validate, eval and test read a file only when it is a regular file (not a
+directory, named pipe or device) of at most 1 MiB (policies) or 16 MiB (case
+files).
 
 Flags may come before or after file names; "--flag" and "-flag" are the same.
 Every command accepts --json for machine-readable output; "ramauthz help
@@ -184,4 +194,19 @@ func (l *listFlag) Set(s string) error {
 func usageError(stderr io.Writer, cmd, msg string) int {
 	fmt.Fprintf(stderr, "ramauthz %s: %s\nRun \"ramauthz help %s\" for usage.\n", cmd, msg, cmd)
 	return exitUsage
+}
+
+// maxPolicyBytes is the most a policy file given to validate or eval may
+// hold: the parser's input limit (policy.DefaultLimits, 1 MiB).
+var maxPolicyBytes = policy.DefaultLimits(policy.Identity).MaxInputBytes
+
+// maxCatalogueBytes is the most an action catalogue (--catalogue, one action
+// per line) may hold: 16 MiB, far above every action of every service.
+const maxCatalogueBytes = 16 << 20
+
+// readPolicyFile reads a policy document the command was pointed at. It
+// refuses directories, named pipes and devices without blocking, and reads
+// at most maxPolicyBytes+1 bytes (see internal/fileinput).
+func readPolicyFile(name string) ([]byte, error) {
+	return fileinput.Read(name, maxPolicyBytes)
 }

@@ -358,7 +358,7 @@ func TestTest(t *testing.T) {
 			"FAIL " + casesFail + ": wrong-expectation: expected Allow, got ImplicitDeny: ImplicitDeny; no statement matched the action and resource",
 			"FAIL " + casesFail + ": valid-document-is-not-rejected: expected rejected, got accepted: the identity policy parsed without error",
 			"FAIL " + casesFail + `: rejected-for-another-reason: expected rejected, got rejected with error ErrInvalid, want ErrDuplicateKey: 1:43: Statement[0].Effect: invalid value: Effect must be exactly "Allow" or "Deny"; got "allow"`,
-			"FAIL " + casesFail + `: policy-does-not-parse: expected Allow, got error: policies[0]:1:13: Version: invalid value: Version must be the string "1"; got "2"`,
+			"FAIL " + casesFail + `: policy-does-not-parse: expected Allow, got error: ` + casesFail + `:16:29: policies[0].Version: invalid value: Version must be the string "1"; got "2"`,
 			"1 passed, 4 failed",
 		}, lines(out))
 	})
@@ -366,7 +366,7 @@ func TestTest(t *testing.T) {
 		code, out, _ := ramauthz("test", casesPass, casesBad)
 		assert.Equal(t, 1, code)
 		assert.Equal(t, []string{
-			"FAIL " + casesBad + `: case 0 ("misspelt-field"): json: unknown field "expected"`,
+			"FAIL " + casesBad + `:5:4: case 0 ("misspelt-field"): expected: unknown member: no field is named "expected"`,
 			"4 passed, 1 failed",
 		}, lines(out))
 	})
@@ -389,7 +389,7 @@ func TestTest(t *testing.T) {
 		code, out, _ := ramauthz("test", officeOnly)
 		assert.Equal(t, 1, code)
 		ls := lines(out)
-		assert.True(t, strings.HasPrefix(ls[0], "FAIL "+officeOnly+": a case file must be a JSON array of cases"), ls[0])
+		assert.Equal(t, "FAIL "+officeOnly+":1:1: a case file must be a JSON array of cases; got an object", ls[0])
 		assert.Equal(t, "0 passed, 1 failed", ls[1])
 	})
 	t.Run("no-files", func(t *testing.T) {

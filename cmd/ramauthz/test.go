@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,9 +25,23 @@ and, last, alone on its line:
 
   N passed, M failed
 
-A DIR stands for the *.json files directly inside it, in name order. A case
-file that cannot be read or is not a valid case file counts as one failed
-case, reported as "FAIL FILE: message".
+A case that cannot be read (a misspelt, unknown or repeated member, a context
+key given in two spellings, a missing field...) fails on its own, reported as
+
+  FAIL FILE:LINE:COL: case N ("NAME"): message
+
+and the other cases of its file still run. A file that cannot be read or is
+not a JSON array of cases counts as one failed case, reported as
+"FAIL FILE: message" or "FAIL FILE:LINE:COL: message"; so does a DIR with no
+*.json file in it, and a run that finds no case at all.
+
+A DIR stands for the *.json files directly inside it, in name order. Case
+files must be regular files of at most 16 MiB (directories given as FILE,
+named pipes and devices are refused without reading). They are read
+strictly: member names are spelled exactly as below, names that differ only
+in case (or in Unicode case folding, as "s" and "ſ") are duplicates, unknown
+members are errors, and context keys that differ only in the case of the
+part before the first '/' are the same key, so giving both is an error.
 
 Case files are JSON arrays of cases; "kind" selects what a case checks:
   decide       {"name", "policies": [DOC...], "request": {"action", "resource",
@@ -49,8 +64,9 @@ Flags:
   --verbose  also print "PASS FILE: NAME" for every passing case
   --json     print one JSON object instead of lines (see below)
 
-Exit codes: 0 every case passed; 1 some case failed (or a file could not be
-read); 2 usage error (no FILE, unknown flag).
+Exit codes: 0 every case passed (and there was at least one); 1 some case
+failed, a file could not be read, or no case was found; 2 usage error (no
+FILE, unknown flag).
 
 JSON output (--json):
   {"passed": N, "failed": M,
@@ -58,10 +74,12 @@ JSON output (--json):
               "expected": E, "got": G, "detail": TEXT}],
    "errors": [{"file": F, "message": TEXT}]}
 "cases" lists every case that ran, in order; "errors" lists the files that
-could not be read (each also counted in "failed"). For decide, assume_role
-and session cases, expected and got are decision names and detail is the
-explanation; for invalid cases they are "rejected" or "accepted" and detail
-is the parser's message. got is "error" when a case could not run.
+could not be read, the directories without case files, and a run without
+cases (each also counted in "failed"). For decide, assume_role and session
+cases, expected and got are decision names and detail is the explanation;
+for invalid cases they are "rejected" or "accepted" and detail is the
+parser's message. got is "error" when a case could not be read or run; detail
+then says why (FILE:LINE:COL: ... for a case that could not be read).
 `,
 }
 
@@ -105,26 +123,39 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		out.Failed++
 		out.Errors = append(out.Errors, testError{File: file, Message: msg})
 		if !*asJSON {
-			fmt.Fprintf(stdout, "FAIL %s: %s\n", file, msg)
+			sep := ": "
+			if len(msg) > 0 && msg[0] >= '1' && msg[0] <= '9' {
+				sep = ":" // LINE:COL: message
+			}
+			fmt.Fprintf(stdout, "FAIL %s%s%s\n", file, sep, msg)
 		}
 	}
+	files := 0
 	for _, p := range paths {
-		files, err := expand(p)
+		names, err := expand(p)
 		if err != nil {
 			fail(p, readMessage(err))
 			continue
 		}
-		for _, f := range files {
+		if len(names) == 0 {
+			fail(p, "no case files (*.json) in this directory")
+			continue
+		}
+		for _, f := range names {
+			files++
 			cases, err := casefile.ReadFile(f)
-			if err != nil {
+			if cases == nil && err != nil {
 				msg := readMessage(err)
-				if fe, ok := err.(*casefile.FormatError); ok {
+				var fe *casefile.FormatError
+				if errors.As(err, &fe) {
 					fe.File = "" // already in front of the line
 					msg = fe.Error()
 				}
 				fail(f, msg)
 				continue
 			}
+			// Cases that could not be read are among the cases and fail
+			// with their FormatError; the others still run.
 			for i := range cases {
 				r := cases[i].Run()
 				out.Cases = append(out.Cases, testCase{
@@ -141,6 +172,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 				}
 			}
 		}
+	}
+	if files > 0 && out.Passed+out.Failed == 0 {
+		// A run that checks nothing must not look like a green one.
+		fail(paths[0], "no cases in the given files")
 	}
 	if *asJSON {
 		writeJSON(stdout, out)

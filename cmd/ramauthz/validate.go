@@ -24,7 +24,9 @@ problems, one line each:
 The parser stops at the first problem of a file, so each invalid file gives
 one line. LINE and COL are 1-based (COL counts bytes); the JSON path is left
 out when the problem concerns the document as a whole. A file that cannot be
-read gives "FILE: message". Nothing is printed for valid files.
+read gives "FILE: message": directories, named pipes and devices are refused
+without reading them, and so is a file larger than 1 MiB (1,048,576 bytes).
+Nothing is printed for valid files.
 
 Flags:
   --kind KIND   identity (default), trust (role trust policies; Principal
@@ -95,7 +97,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	for _, name := range files {
 		f := validateFile{File: name, Kind: kind.String(), Valid: true}
 		line := ""
-		data, err := os.ReadFile(name)
+		data, err := readPolicyFile(name)
 		if err != nil {
 			f.Problem = &validateProblem{Offset: -1, Error: "ErrRead", Message: readMessage(err)}
 			line = name + ": " + f.Problem.Message

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ramauthz/ramauthz/internal/jsonpath"
 )
 
 // Unmarshal decodes the single JSON value in data into v, which must be a
@@ -29,7 +31,9 @@ import (
 //     with their own unmarshal method (it sets the first three to nil); a
 //     string, number, bool, array or struct target refuses it (ErrType);
 //   - a map or slice target is replaced by a new one, never filled in
-//     place; a struct keeps the fields the object does not mention;
+//     place, and so is an empty interface (with map[string]any, []any,
+//     string, float64, bool or nil, whatever it held); a struct keeps the
+//     fields the object does not mention;
 //   - an array target needs exactly its length of elements;
 //   - the ",string" tag option, non-string map keys, channels, functions
 //     and non-empty interfaces are ErrUnsupported.
@@ -71,7 +75,9 @@ func typeName(rv reflect.Value) string {
 // Keyer is implemented by map types whose member names are compared by an
 // equivalence of their own. MemberKey returns the key of a name: two
 // members of one object whose keys are equal are duplicates
-// (ErrDuplicateMember). A map without the method uses Fold.
+// (ErrDuplicateMember). A map without the method uses Fold. MemberKey is
+// called on an empty map (or a pointer to a nil map), never on the map
+// being filled.
 type Keyer interface {
 	MemberKey(name string) string
 }
@@ -105,6 +111,9 @@ type state struct {
 	data []byte
 	pos  int
 	path []seg
+	// names holds the member names of the objects being read, innermost
+	// last, for duplicate checks under Fold.
+	names []string
 }
 
 func (s *state) pushName(name string) { s.path = append(s.path, seg{name: name, index: -1}) }
@@ -127,7 +136,7 @@ func renderPath(path []seg) string {
 			b.WriteByte(']')
 			continue
 		}
-		if isIdent(p.name) {
+		if jsonpath.IsIdent(p.name) {
 			b.WriteByte('.')
 			b.WriteString(p.name)
 		} else {
@@ -137,22 +146,6 @@ func renderPath(path []seg) string {
 		}
 	}
 	return b.String()
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // Kind is the JSON type of a value.
@@ -521,7 +514,7 @@ func (s *state) generic() (any, *Error) {
 		return list, e
 	}
 	m := map[string]any{}
-	e := s.members(Fold, func(name string, _ int) *Error {
+	e := s.members(nil, func(name string, _ int) *Error {
 		g, e := s.generic()
 		m[name] = g
 		return e
@@ -551,31 +544,69 @@ func (s *state) elements(fn func(i int) *Error) *Error {
 }
 
 // members walks the object at s.pos, rejecting a name whose key (under
-// key) repeats an earlier one, and calling fn at each member's value with
-// the name pushed on the path. nameOff is the offset of the member name.
+// key; nil means Fold) repeats an earlier one, and calling fn at each
+// member's value with the name pushed on the path. nameOff is the offset of
+// the member name. Under Fold, small objects are checked by comparing the
+// names themselves (foldEqual), which allocates nothing.
 func (s *state) members(key func(string) string, fn func(name string, nameOff int) *Error) *Error {
 	s.pos = skipSpace(s.data, s.pos+1)
 	if s.data[s.pos] == '}' {
 		s.pos = skipSpace(s.data, s.pos+1)
 		return nil
 	}
-	seen := map[string]string{}
+	start := len(s.names)
+	defer func() { s.names = s.names[:start] }()
+	var seen map[string]string // key -> first name, for custom keys and large objects
 	for {
 		nameOff := s.pos
 		name := s.readString()
 		s.pos = skipSpace(s.data, s.pos+1) // the ':'
-		k := key(name)
-		if first, dup := seen[k]; dup {
+		var first string
+		var dup bool
+		switch {
+		case key != nil:
+			if seen == nil {
+				seen = map[string]string{}
+			}
+			k := key(name)
+			if first, dup = seen[k]; !dup {
+				seen[k] = name
+			}
+		case seen != nil:
+			k := Fold(name)
+			if first, dup = seen[k]; !dup {
+				seen[k] = name
+			}
+		default:
+			for _, n := range s.names[start:] {
+				if foldEqual(n, name) {
+					first, dup = n, true
+					break
+				}
+			}
+			if !dup {
+				s.names = append(s.names, name)
+				if len(s.names)-start > 16 {
+					seen = make(map[string]string, 32)
+					for _, n := range s.names[start:] {
+						seen[Fold(n)] = n
+					}
+				}
+			}
+		}
+		if dup {
 			msg := "member " + strconv.Quote(name) + " appears more than once"
-			if first != name {
+			switch {
+			case first != name && key == nil:
 				msg = "member " + strconv.Quote(name) + " repeats " + strconv.Quote(first) + " (the names are equal when case is ignored, so readers disagree on which one counts)"
+			case first != name:
+				msg = "member " + strconv.Quote(name) + " repeats " + strconv.Quote(first) + " (the two names are one member here)"
 			}
 			s.pushName(name)
 			e := s.fail(nameOff, ErrDuplicateMember, msg)
 			s.pop()
 			return e
 		}
-		seen[k] = name
 		s.pushName(name)
 		e := fn(name, nameOff)
 		s.pop()
@@ -597,7 +628,7 @@ func (s *state) checkMembers() *Error {
 	walk = func() *Error {
 		switch s.kind() {
 		case KindObject:
-			return s.members(Fold, func(string, int) *Error { return walk() })
+			return s.members(nil, func(string, int) *Error { return walk() })
 		case KindArray:
 			return s.elements(func(int) *Error { return walk() })
 		}
@@ -614,9 +645,9 @@ func (s *state) mapValue(v reflect.Value) *Error {
 		s.skipValue()
 		return s.fail(start, ErrUnsupported, "map keys must be strings, not "+t.Key().String())
 	}
-	key := Fold
-	if t.Implements(keyerType) {
-		key = reflect.Zero(t).Interface().(Keyer).MemberKey
+	var key func(string) string                     // nil: Fold
+	if reflect.PointerTo(t).Implements(keyerType) { // value or pointer receiver
+		key = reflect.New(t).Interface().(Keyer).MemberKey
 	}
 	m := reflect.MakeMap(t)
 	elem := reflect.New(t.Elem()).Elem()
@@ -636,10 +667,13 @@ func (s *state) mapValue(v reflect.Value) *Error {
 }
 
 func (s *state) sliceValue(v reflect.Value) *Error {
-	t := v.Type()
-	out := reflect.MakeSlice(t, 0, 0)
+	out := reflect.New(v.Type()).Elem() // addressable, so it can grow in place
+	out.Set(reflect.MakeSlice(v.Type(), 0, 0))
 	e := s.elements(func(i int) *Error {
-		out = reflect.Append(out, reflect.Zero(t.Elem()))
+		if i == out.Cap() {
+			out.Grow(max(4, i))
+		}
+		out.SetLen(i + 1)
 		return s.value(out.Index(i))
 	})
 	if e != nil {

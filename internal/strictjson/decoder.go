@@ -13,9 +13,10 @@ import (
 // call of Decode, Object or Array it refuses further reads. It is not safe
 // for concurrent use.
 type Decoder struct {
-	s     *state
-	start int // offset of the value
-	used  bool
+	s       *state
+	start   int // offset of the value
+	nameOff int // offset of the member name when the value is a member's, else -1
+	used    bool
 }
 
 // Kind returns the JSON type of the value the Decoder holds.
@@ -59,11 +60,11 @@ func (d *Decoder) Object(key func(name string) string, fn func(name string, d *D
 	if k := s.kind(); k != KindObject {
 		return s.wrongType(s.pos, k, "an object")
 	}
-	if key == nil {
-		key = Fold
-	}
-	if e := s.members(key, func(name string, _ int) *Error {
-		return s.callWith(func(c *Decoder) error { return fn(name, c) })
+	if e := s.members(key, func(name string, nameOff int) *Error {
+		return s.callWith(func(c *Decoder) error {
+			c.nameOff = nameOff
+			return fn(name, c)
+		})
 	}); e != nil {
 		return e
 	}
@@ -99,6 +100,20 @@ func (d *Decoder) Fail(sentinel error, msg string) error {
 	return d.s.fail(d.start, sentinel, msg)
 }
 
+// FailName is Fail positioned at the member's name when the Decoder holds
+// the value of a member handed out by Object (a problem with the name, such
+// as a duplicate under the caller's own rule), else at the value.
+func (d *Decoder) FailName(sentinel error, msg string) error {
+	if sentinel == nil {
+		sentinel = ErrType
+	}
+	off := d.start
+	if d.nameOff >= 0 {
+		off = d.nameOff
+	}
+	return d.s.fail(off, sentinel, msg)
+}
+
 // callHook runs a type's UnmarshalStrictJSON on the value at s.pos.
 func (s *state) callHook(u Unmarshaler) *Error {
 	return s.callWith(u.UnmarshalStrictJSON)
@@ -109,7 +124,7 @@ func (s *state) callHook(u Unmarshaler) *Error {
 func (s *state) callWith(fn func(*Decoder) error) *Error {
 	start := s.pos
 	depth := len(s.path)
-	d := &Decoder{s: s, start: start}
+	d := &Decoder{s: s, start: start, nameOff: -1}
 	err := fn(d)
 	s.path = s.path[:depth]
 	if err != nil {

@@ -47,9 +47,39 @@ func asciiUpper(s string) string {
 	return string(b)
 }
 
+// foldEqual reports whether Fold(a) == Fold(b), without allocating.
+func foldEqual(a, b string) bool {
+	for a != "" && b != "" {
+		var ra, rb rune
+		if c := a[0]; c < utf8.RuneSelf {
+			ra, a = rune(c), a[1:]
+		} else {
+			r, n := utf8.DecodeRuneInString(a)
+			ra, a = r, a[n:]
+		}
+		if c := b[0]; c < utf8.RuneSelf {
+			rb, b = rune(c), b[1:]
+		} else {
+			r, n := utf8.DecodeRuneInString(b)
+			rb, b = r, b[n:]
+		}
+		if ra != rb && foldRune(ra) != foldRune(rb) {
+			return false
+		}
+	}
+	return a == "" && b == ""
+}
+
 // foldRune returns the smallest rune of r's simple folding orbit. For
-// ASCII letters that is the upper-case letter.
+// ASCII letters that is the upper-case letter (every other member of an
+// ASCII letter's orbit, such as U+017F or U+212A, is larger).
 func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		return r
+	}
 	least := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		least = min(least, f)

@@ -124,6 +124,9 @@ func FuzzRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if foldEqual(k1, k2) != (Fold(k1) == Fold(k2)) {
+			t.Fatalf("foldEqual(%q, %q) disagrees with Fold", k1, k2)
+		}
 		var out fuzzTarget
 		err = Unmarshal(data, &out)
 		if k1 != k2 && Fold(k1) == Fold(k2) {

@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"bytes"
 	"unicode/utf8"
 )
 
@@ -24,15 +25,17 @@ func Valid(data []byte) error {
 
 // LoneSurrogate returns the byte offset of the first \u escape in data
 // that encodes a UTF-16 surrogate without its partner (a high surrogate
-// D800–DBFF not followed by an escaped low surrogate DC00–DDFF, or a low
+// D800–DBFF not followed by an escaped low surrogate DC00–DFFF, or a low
 // surrogate with no high one before it), or -1 when there is none. data
 // must be valid JSON: outside strings a backslash is not expected, and in
 // a string every backslash starts an escape.
 func LoneSurrogate(data []byte) int {
 	for i := 0; i < len(data); i++ {
-		if data[i] != '\\' {
-			continue
+		j := bytes.IndexByte(data[i:], '\\')
+		if j < 0 {
+			return -1
 		}
+		i += j
 		if i+1 >= len(data) || data[i+1] != 'u' {
 			i++ // a two-byte escape; skip the escaped byte
 			continue

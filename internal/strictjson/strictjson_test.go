@@ -3,6 +3,7 @@ package strictjson
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,12 +240,16 @@ func TestFold(t *testing.T) {
 	for _, group := range same {
 		for _, s := range group {
 			assert.Equal(t, Fold(group[0]), Fold(s), "%q and %q", group[0], s)
+			assert.True(t, foldEqual(group[0], s), "%q and %q", group[0], s)
 		}
 	}
 	differ := [][2]string{{"a", "b"}, {"policies", "policy"}, {"ss", "ß"}, {"a/b", "a/c"}, {"ｐ", "p"}}
 	for _, p := range differ {
 		assert.NotEqual(t, Fold(p[0]), Fold(p[1]), "%q and %q", p[0], p[1])
+		assert.False(t, foldEqual(p[0], p[1]), "%q and %q", p[0], p[1])
 	}
+	assert.False(t, foldEqual("ab", "a"))
+	assert.False(t, foldEqual("", "a"))
 }
 
 // exactKeys is a map whose member names are compared exactly.
@@ -261,7 +266,32 @@ func (prefixKeys) MemberKey(name string) string {
 	return strings.ToLower(before) + "/" + after
 }
 
+// ptrKeys implements Keyer with a pointer receiver.
+type ptrKeys map[string]int
+
+func (*ptrKeys) MemberKey(name string) string { return name }
+
+// TestLargeObjectDuplicates checks the duplicate rule past the size where
+// names are kept in a map instead of compared one by one.
+func TestLargeObjectDuplicates(t *testing.T) {
+	var members []string
+	for i := range 40 {
+		members = append(members, `"key`+strconv.Itoa(i)+`":1`)
+	}
+	var m map[string]int
+	require.NoError(t, Unmarshal([]byte("{"+strings.Join(members, ",")+"}"), &m))
+	assert.Len(t, m, 40)
+	for twin, path := range map[string]string{`"KEY3"`: "$.KEY3", `"key39"`: "$.key39", `"keY0"`: "$.keY0", `"\u004bEY17"`: "$.KEY17", `"\u212aey5"`: "$[\"\u212aey5\"]"} {
+		in := "{" + strings.Join(members, ",") + "," + twin + ":2}"
+		requireError(t, Unmarshal([]byte(in), &m), ErrDuplicateMember, path)
+	}
+}
+
 func TestKeyer(t *testing.T) {
+	var pk ptrKeys
+	require.NoError(t, Unmarshal([]byte(`{"a":1,"A":2}`), &pk), "a pointer receiver counts too")
+	assert.Equal(t, ptrKeys{"a": 1, "A": 2}, pk)
+
 	var e exactKeys
 	require.NoError(t, Unmarshal([]byte(`{"a":1,"A":2}`), &e))
 	assert.Equal(t, exactKeys{"a": 1, "A": 2}, e)
@@ -303,6 +333,9 @@ type ctx map[string][]string
 func (c *ctx) UnmarshalStrictJSON(d *Decoder) error {
 	out := ctx{}
 	err := d.Object(prefixKeys{}.MemberKey, func(name string, d *Decoder) error {
+		if name == "reserved" {
+			return d.FailName(ErrUnknownMember, "reserved")
+		}
 		var v stringOrList
 		if err := d.Decode(&v); err != nil {
 			return err
@@ -337,6 +370,9 @@ func TestUnmarshaler(t *testing.T) {
 	assert.Equal(t, 16, e.Offset)
 	err = Unmarshal([]byte(`{"context":[]}`), &v)
 	requireError(t, err, ErrType, `$.context`)
+	err = Unmarshal([]byte(`{"context":{"reserved":"x"}}`), &v)
+	e = requireError(t, err, ErrUnknownMember, `$.context.reserved`)
+	assert.Equal(t, 12, e.Offset, "FailName points at the member name")
 	// Elements of a list read through a hook keep their own types.
 	err = Unmarshal([]byte(`{"list":[{"a":1}]}`), &v)
 	requireError(t, err, ErrType, `$.list[0]`)
@@ -469,4 +505,50 @@ func TestValid(t *testing.T) {
 	assert.ErrorIs(t, Valid([]byte(`"\udfff"`)), ErrSyntax)
 	assert.ErrorIs(t, Valid([]byte(strings.Repeat(`{"a":`, MaxDepth+1)+"1"+strings.Repeat("}", MaxDepth+1))), ErrLimit)
 	assert.NoError(t, Valid([]byte(strings.Repeat(`{"a":`, MaxDepth)+"1"+strings.Repeat("}", MaxDepth))))
+}
+
+func TestRaw(t *testing.T) {
+	in := "[\n {\"name\": \"a\"},\n {\"name\": \"b\", \"Name\": \"c\"},\n 7,\n {\"name\": \"d\"}\n]"
+	var raws []Raw
+	require.NoError(t, Unmarshal([]byte(in), &raws), "a list of Raw checks only the syntax")
+	require.Len(t, raws, 4)
+	assert.Equal(t, `{"name": "b", "Name": "c"}`, string(raws[1].Bytes()))
+	assert.Equal(t, strings.Index(in, `{"name": "b"`), raws[1].Offset())
+	assert.Equal(t, "$[1]", raws[1].Path())
+	assert.Equal(t, KindObject, raws[1].Kind())
+	assert.Equal(t, KindNumber, raws[2].Kind())
+
+	var names []string
+	var errs []*Error
+	for _, r := range raws {
+		var u user
+		if err := r.Unmarshal(&u); err != nil {
+			var e *Error
+			require.True(t, errors.As(err, &e))
+			errs = append(errs, e)
+			continue
+		}
+		names = append(names, u.Name)
+	}
+	assert.Equal(t, []string{"a", "d"}, names, "the good elements are read past the bad ones")
+	require.Len(t, errs, 2)
+	assert.ErrorIs(t, errs[0], ErrDuplicateMember)
+	assert.Equal(t, "$[1].Name", errs[0].Path)
+	assert.Equal(t, 3, errs[0].Line, "positions are in the whole input")
+	assert.Equal(t, 16, errs[0].Column)
+	assert.ErrorIs(t, errs[1], ErrType)
+	assert.Equal(t, "$[2]", errs[1].Path)
+	assert.Equal(t, 4, errs[1].Line)
+
+	off, line, col := raws[1].At(len(`{"name": "b", `))
+	assert.Equal(t, strings.Index(in, `"Name"`), off)
+	assert.Equal(t, 3, line)
+	assert.Equal(t, 16, col)
+	off, _, _ = raws[1].At(1000)
+	assert.Equal(t, -1, off)
+
+	var zero Raw
+	assert.Nil(t, zero.Bytes())
+	assert.Equal(t, -1, zero.Offset())
+	assert.ErrorIs(t, zero.Unmarshal(new(any)), ErrUnsupported)
 }

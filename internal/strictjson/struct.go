@@ -122,10 +122,10 @@ func (s *state) object(v reflect.Value) *Error {
 	if len(info.fields) > 0 {
 		seen = make([]bool, len(info.fields))
 	}
-	e := s.members(Fold, func(name string, nameOff int) *Error {
+	e := s.members(nil, func(name string, nameOff int) *Error {
 		i, ok := info.byName[name]
 		if !ok {
-			msg := "no member " + strconv.Quote(name) + " here"
+			msg := "no field is named " + strconv.Quote(name)
 			if j, near := info.byFold[Fold(name)]; near {
 				msg += "; did you mean " + strconv.Quote(info.fields[j].name) + "? (names must match exactly)"
 			}
