@@ -100,11 +100,15 @@ type flaky struct {
 	store.Backend
 	fail      atomic.Bool
 	calls     atomic.Int64
-	conflicts atomic.Int64 // commits the backend refused with ErrConflict
+	conflicts atomic.Int64      // commits the backend refused with ErrConflict
+	gate      func(store.Batch) // when set, called before each commit
 }
 
 func (f *flaky) Commit(ctx context.Context, b store.Batch) (store.Revision, error) {
 	f.calls.Add(1)
+	if f.gate != nil {
+		f.gate(b)
+	}
 	if f.fail.Load() {
 		return 0, fmt.Errorf("injected write failure: %w", store.ErrUnavailable)
 	}
@@ -177,7 +181,23 @@ func TestOpenFailingCommitChangesNothing(t *testing.T) {
 func TestConcurrentWritersOneAccount(t *testing.T) {
 	ms := memstore.New()
 	defer ms.Close()
-	fb := &flaky{Backend: ms}
+	// The first CreateUser of each writer waits inside Commit for the
+	// other's: both batches are computed from the same account revision,
+	// so one of them loses the race whatever the timing (replicas that
+	// apply a change in microseconds could otherwise catch up between the
+	// other's commits and never race).
+	var both sync.WaitGroup
+	both.Add(2)
+	var first [2]sync.Once
+	fb := &flaky{Backend: ms, gate: func(b store.Batch) {
+		for _, op := range b.Ops {
+			for w := range 2 {
+				if op.Key.Kind == kindUser && op.Key.Name == fmt.Sprintf("w%d-u0", w) {
+					first[w].Do(func() { both.Done(); both.Wait() })
+				}
+			}
+		}
+	}}
 	d1 := openOn(t, fb, nil)
 	d2 := openOn(t, fb, nil)
 	_, err := d1.CreateAccount(uidA)
@@ -232,7 +252,7 @@ func TestConcurrentWritersOneAccount(t *testing.T) {
 		}
 	}
 	require.Greater(t, succeeded, n, "most writes succeed after retries")
-	require.Positive(t, fb.conflicts.Load(), "the writers did race for the account")
+	require.Positive(t, fb.conflicts.Load(), "the writers did race for the account: %d succeeded, %d calls, rev %d", succeeded, fb.calls.Load(), d1.Revision())
 	t.Logf("%d of %d writes succeeded; %d commits lost a race and were retried", succeeded, 2*n, fb.conflicts.Load())
 	e1, err := d1.Export()
 	require.NoError(t, err)
