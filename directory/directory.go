@@ -49,14 +49,17 @@ type Directory struct {
 	// On a store (Open): the backend, the follower that keeps cur current
 	// with its feed, pubMu (serialises publishing between the writer and
 	// the follower; taken after mu, never before), and the follower's stop.
-	backend  store.Backend
-	follower *store.Follower
-	pubMu    sync.Mutex
-	stop     context.CancelFunc
-	done     chan struct{}
-	opts     Options
-	beats    chan struct{} // heartbeat requests (nil without ReplicaID)
-	log      *decisionLog  // nil: no decision log
+	backend store.Backend
+	// rebuildOnApply makes a replica apply every change by rebuilding the
+	// whole account (the slow reference the tests check patch against).
+	rebuildOnApply bool
+	follower       *store.Follower
+	pubMu          sync.Mutex
+	stop           context.CancelFunc
+	done           chan struct{}
+	opts           Options
+	beats          chan struct{} // heartbeat requests (nil without ReplicaID)
+	log            *decisionLog  // nil: no decision log
 }
 
 // New returns an empty directory at revision 0 with one token key, held

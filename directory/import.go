@@ -318,23 +318,10 @@ func (im *importer) account(p string, ea *exportAccount) (*account, error) {
 			return nil, err
 		}
 	}
-	for i, eg := range ea.Groups {
-		gp := p + ".Groups[" + strconv.Itoa(i) + "]"
-		id, err := principal.GroupID(a.uid, eg.Name)
-		if err != nil {
-			return nil, im.cause(gp+".Name", err)
-		}
-		if a.group(eg.Name) != nil {
-			return nil, im.fail(gp+".Name", ErrInvalid, "duplicate group")
-		}
-		g := &group{id: id, members: slices.Clone(eg.Members)}
-		if g.created, err = im.time(gp+".Created", eg.Created); err != nil {
+	for i := range ea.Groups {
+		if err := im.group(p+".Groups["+strconv.Itoa(i)+"]", a, &ea.Groups[i]); err != nil {
 			return nil, err
 		}
-		if g.att, err = im.attached(gp+".Policies", a, eg.Policies, holderKey(id)); err != nil {
-			return nil, err
-		}
-		a.groups = a.groups.SetIn(im.token(), g.id.Name(), g)
 	}
 	for i := range ea.Users {
 		if err := im.user(p+".Users["+strconv.Itoa(i)+"]", a, &ea.Users[i]); err != nil {
@@ -457,6 +444,25 @@ func (im *importer) attached(p string, a *account, ea exportAttached, hk string)
 	}
 	h.system, h.custom = slices.Clone(ea.System), slices.Clone(ea.Custom)
 	return h, nil
+}
+
+func (im *importer) group(p string, a *account, eg *exportGroup) error {
+	id, err := principal.GroupID(a.uid, eg.Name)
+	if err != nil {
+		return im.cause(p+".Name", err)
+	}
+	if a.group(eg.Name) != nil {
+		return im.fail(p+".Name", ErrInvalid, "duplicate group")
+	}
+	g := &group{id: id, members: slices.Clone(eg.Members)}
+	if g.created, err = im.time(p+".Created", eg.Created); err != nil {
+		return err
+	}
+	if g.att, err = im.attached(p+".Policies", a, eg.Policies, holderKey(id)); err != nil {
+		return err
+	}
+	a.groups = a.groups.SetIn(im.token(), g.id.Name(), g)
+	return nil
 }
 
 func (im *importer) user(p string, a *account, eu *exportUser) error {

@@ -214,8 +214,9 @@ func BenchmarkCommitOpened(b *testing.B) {
 }
 
 // BenchmarkReplicaApply times how long a replica takes to apply one change
-// (an attachment) to an account of 5,000 users: the replica rebuilds the
-// changed account from its stored entities.
+// (a membership: one user and one group written) to an account of 5,000
+// users: the replica patches the written entities into its state
+// (apply.go), so the cost follows the change, not the account.
 func BenchmarkReplicaApply(b *testing.B) {
 	ms := memstore.New()
 	defer ms.Close()

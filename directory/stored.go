@@ -448,8 +448,8 @@ func (d *Directory) applyBatch(t *txn, b *store.Batch, tok *pmap.Token) error {
 	if strings.HasPrefix(b.Account, replicaPrefix) {
 		return applyHeartbeat(t, b)
 	}
-	var keyOps []store.Op
-	var o *overlay
+	var keyOps, ents []store.Op
+	meta := false
 	old := t.s.account(b.Account)
 	for _, op := range b.Ops {
 		switch op.Key.Kind {
@@ -464,25 +464,39 @@ func (d *Directory) applyBatch(t *txn, b *store.Batch, tok *pmap.Token) error {
 			t.s.dead = t.s.dead.SetIn(tok, deadKey(op.Key.Kind, op.Key.Name), dth.At)
 			continue
 		}
-		if o == nil {
-			o = newOverlay(b.Account)
-			if old != nil {
-				o.from(exportOne(&t.s, old))
-			}
-		}
-		if err := o.put(op.Key.Kind, op.Key.Name, op.Value); err != nil {
-			return storedError(b.Account+"/"+op.Key.Kind+"/"+op.Key.Name, err)
-		}
+		meta = meta || op.Key.Kind == kindMeta
+		ents = append(ents, op)
 	}
 	if keyOps != nil {
 		if err := d.applyTokenKeys(t, keyOps); err != nil {
 			return err
 		}
 	}
-	if o != nil {
-		return d.build(t, o, old, tok)
+	if len(ents) == 0 {
+		return nil
 	}
-	return nil
+	if old != nil && !meta && !d.rebuildOnApply {
+		// An existing account: only the written entities change (apply.go).
+		ps := newPatchSet(b.Account)
+		for i := range ents {
+			if err := ps.put(&ents[i]); err != nil {
+				return storedError(b.Account+"/"+ents[i].Key.Kind+"/"+ents[i].Key.Name, err)
+			}
+		}
+		return d.patch(t, old, ps, tok)
+	}
+	// A new or deleted account (or a changed account entity): the whole
+	// account from its stored entities.
+	o := newOverlay(b.Account)
+	if old != nil {
+		o.from(exportOne(&t.s, old))
+	}
+	for _, op := range ents {
+		if err := o.put(op.Key.Kind, op.Key.Name, op.Value); err != nil {
+			return storedError(b.Account+"/"+op.Key.Kind+"/"+op.Key.Name, err)
+		}
+	}
+	return d.build(t, o, old, tok)
 }
 
 // loadSnapshot builds a whole state from a store snapshot. The entities
