@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/ramauthz/ramauthz/evaluator"
 	"github.com/ramauthz/ramauthz/internal/pmap"
 	"github.com/ramauthz/ramauthz/principal"
+	"github.com/ramauthz/ramauthz/store"
 	"github.com/ramauthz/ramauthz/store/memstore"
 )
 
@@ -255,4 +257,63 @@ func TestReplicaUnrelatedChangeKeepsSets(t *testing.T) {
 	require.NotSame(t, before, a.user("a").att.set, "a holds another set now")
 	got := must(r.Authorize(userID(uidA, "a"), req("arms:CreateAlert", "*")))
 	require.Equal(t, evaluator.Allow, got.Decision)
+}
+
+// commitRaw writes ops to account uidA of ms as another writer would,
+// guarded by the account's revision in d.
+func commitRaw(t *testing.T, ms store.Backend, d *Directory, ops ...store.Op) {
+	t.Helper()
+	exp, _ := d.cur.Load().acctRevs.Get(uidA)
+	_, err := ms.Commit(context.Background(), store.Batch{Account: uidA, Expected: exp, Ops: ops})
+	require.NoError(t, err)
+}
+
+// TestReplicaPatchPolicyOnly: a batch that writes only a policy (a new
+// default version), without rewriting its holders, still gives every
+// holder a set with the new document; the replica then equals a fresh
+// load. A batch that breaks a rule between entities (a user listing a
+// group that does not list it) is refused with ErrInvalid and leaves the
+// replica at its previous revision.
+func TestReplicaPatchPolicyOnly(t *testing.T) {
+	ms := memstore.New()
+	defer ms.Close()
+	clk := newClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	w := openOn(t, ms, clk.Now)
+	must(w.CreateAccount(uidA))
+	must(w.CreatePolicy(uidA, PolicySpec{Name: "P", Document: doc(stmt("Allow", "oss:Get*", "*"))}))
+	must(w.CreateGroup(groupID(uidA, "g")))
+	for _, n := range []string{"a", "b"} {
+		must(w.CreateUser(userID(uidA, n)))
+		must(w.AttachPolicy(userID(uidA, n), custom("P")))
+	}
+	must(w.AttachPolicy(groupID(uidA, "g"), custom("P")))
+	must(w.AddUserToGroup(userID(uidA, "b"), groupID(uidA, "g")))
+	r := openOn(t, ms, clk.Now)
+	get, put := req("oss:GetObject", "*"), req("oss:PutObject", "*")
+	require.Equal(t, evaluator.Allow, must(r.Authorize(userID(uidA, "a"), get)).Decision)
+	require.Equal(t, evaluator.ImplicitDeny, must(r.Authorize(userID(uidA, "a"), put)).Decision)
+
+	ep := exportPolicyOf(r.cur.Load().account(uidA).policy("P"))
+	ep.Versions = append(ep.Versions, exportVersion{ID: "v2", UID: 1 << 40, Document: doc(stmt("Allow", "oss:Put*", "*")), Created: clk.Now()})
+	ep.DefaultVersion, ep.NextVersion = "v2", 3
+	commitRaw(t, ms, r, store.Op{Key: store.Key{Account: uidA, Kind: kindPolicy, Name: "P"}, Value: must(json.Marshal(ep))})
+	_, err := r.Sync(context.Background())
+	require.NoError(t, err)
+	for _, n := range []string{"a", "b"} {
+		require.Equal(t, evaluator.Allow, must(r.Authorize(userID(uidA, n), put)).Decision, n)
+		require.Equal(t, evaluator.ImplicitDeny, must(r.Authorize(userID(uidA, n), get)).Decision, n)
+	}
+	fresh := openOn(t, ms, clk.Now)
+	require.Equal(t, digest(fresh.cur.Load()), digest(r.cur.Load()))
+
+	// b lists a group that does not list it: refused, nothing applied.
+	rev := r.Revision()
+	eu := exportUserOf(r.cur.Load(), r.cur.Load().account(uidA).user("a"))
+	eu.Groups = []string{"g"}
+	commitRaw(t, ms, r, store.Op{Key: store.Key{Account: uidA, Kind: kindUser, Name: "a"}, Value: must(json.Marshal(eu))})
+	_, err = r.Sync(context.Background())
+	requireErr(t, err, ErrUnavailable)
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Equal(t, rev, r.Revision(), "the replica keeps its previous state")
+	require.Equal(t, evaluator.Allow, must(r.Authorize(userID(uidA, "a"), put)).Decision)
 }
