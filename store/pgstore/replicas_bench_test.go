@@ -1,0 +1,109 @@
+package pgstore
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ramauthz/ramauthz/directory"
+	"github.com/ramauthz/ramauthz/principal"
+)
+
+// BenchmarkCommitToAllReplicas times one directory change from the
+// writer's call to the moment all 4 replica directories have applied it.
+// Each replica has its own Store (its own pool and LISTEN connection) on
+// one schema, as separate processes would, and follows the feed in the
+// background. The account has 1,000 users with a policy and an AccessKey
+// each; the change alternately adds one user to a group and removes it.
+// It reports the median and 99th percentile of commit -> applied on all
+// replicas (p50-ms, p99-ms) and of the writer's commit alone
+// (commit-p50-ms). The memstore twin is directory's benchmark of the same
+// name.
+func BenchmarkCommitToAllReplicas(b *testing.B) {
+	schema := newSchema(b)
+	ctx := context.Background()
+	kek := make([]byte, 32)
+	opts := directory.Options{KeyEncryptionKey: kek, PollInterval: time.Second}
+	open := func() *directory.Directory {
+		s := openSchema(b, schema)
+		b.Cleanup(func() { s.Close() })
+		d, err := directory.Open(ctx, s, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { d.Close() })
+		return d
+	}
+	ok := func(_ directory.Revision, err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	w := open()
+	const uid = "1234567890123456"
+	group, err := principal.GroupID(uid, "g")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ok(w.CreateAccount(uid))
+	ok(w.CreatePolicy(uid, directory.PolicySpec{Name: "P",
+		Document: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"*"}]}`}))
+	ok(w.CreateGroup(group))
+	var alice principal.ID
+	for u := range 1000 {
+		id, err := principal.UserID(uid, "u"+strconv.Itoa(u))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ok(w.CreateUser(id))
+		ok(w.AttachPolicy(id, directory.PolicyRef{Type: directory.PolicyCustom, Name: "P"}))
+		if _, _, err := w.CreateAccessKey(id); err != nil {
+			b.Fatal(err)
+		}
+		if u == 1 {
+			alice = id
+		}
+	}
+	var replicas []*directory.Directory
+	for range 4 {
+		replicas = append(replicas, open())
+	}
+	var all, commits []time.Duration
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		var rev directory.Revision
+		if i%2 == 0 {
+			rev, err = w.AddUserToGroup(alice, group)
+		} else {
+			rev, err = w.RemoveUserFromGroup(alice, group)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		committed := time.Since(start)
+		i++
+		for _, r := range replicas {
+			for r.Revision() < rev {
+				if time.Since(start) > 10*time.Second {
+					b.Fatalf("a replica has not applied revision %d after 10 s", rev)
+				}
+				// Sleep, not spin: a spinning loop keeps the scheduler
+				// from polling the network (pgx) for up to 10 ms.
+				time.Sleep(20 * time.Microsecond)
+			}
+		}
+		all = append(all, time.Since(start))
+		commits = append(commits, committed)
+	}
+	pct := func(ds []time.Duration, p int) float64 {
+		slices.Sort(ds)
+		k := max((len(ds)*p+99)/100, 1)
+		return float64(ds[k-1]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(pct(all, 50), "p50-ms")
+	b.ReportMetric(pct(all, 99), "p99-ms")
+	b.ReportMetric(pct(commits, 50), "commit-p50-ms")
+}
