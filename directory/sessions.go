@@ -164,14 +164,21 @@ func (d *Directory) SessionCredential(accessKeyID, securityToken string) (sessio
 // (with ImplicitDeny): those of SessionCredential, or ErrInvalid when a
 // policy does not compile.
 func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
-	res, err := d.authorizeSession(accessKeyID, securityToken, req)
-	if d.log != nil && d.log.wants(res.Decision) {
-		d.logSession(accessKeyID, securityToken, &req, res, err)
+	if d.log == nil { // the hot path: req is our own copy, resolved in place
+		return d.authorizeSession(accessKeyID, securityToken, &req)
+	}
+	orig := req // the log records the request as the caller gave it
+	res, err := d.authorizeSession(accessKeyID, securityToken, &req)
+	if d.log.wants(res.Decision) {
+		d.logSession(accessKeyID, securityToken, &orig, res, err)
 	}
 	return res, err
 }
 
-func (d *Directory) authorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
+// authorizeSession is AuthorizeSession without the log. It writes
+// req.Principal and req.PrincipalResolved: req must be AuthorizeSession's
+// own copy (D27).
+func (d *Directory) authorizeSession(accessKeyID, securityToken string, req *evaluator.Request) (Result, error) {
 	s := d.cur.Load()
 	res := Result{Revision: s.rev}
 	if s.stale != nil {
@@ -183,12 +190,12 @@ func (d *Directory) authorizeSession(accessKeyID, securityToken string, req eval
 	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
 	req.PrincipalResolved = true
-	dec, layer, err := d.decideSession(e, r, a, &req)
+	dec, layer, err := d.decideSession(e, r, a, req)
 	if err != nil {
 		return res, &Error{Op: "AuthorizeSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
 	}
-	if owner := resourceOwner(&req, a.uid); owner != a.uid {
-		dec, _ = d.crossAccount(s, owner, &req, dec, layer)
+	if owner := resourceOwner(req, a.uid); owner != a.uid {
+		dec, _ = d.crossAccount(s, owner, req, dec, layer)
 	}
 	res.Decision = dec
 	return res, nil
