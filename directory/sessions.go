@@ -1,11 +1,11 @@
 package directory
 
 import (
-	"hash/maphash"
 	"sync"
 	"sync/atomic"
 
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/internal/strhash"
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/principal"
 )
@@ -16,7 +16,7 @@ import (
 // more than its size, whatever the rate of AssumeRole calls. Lookups and
 // stores are single atomic operations (no lock).
 type sessionCache struct {
-	seed  maphash.Seed
+	seed  strhash.Seed
 	slots []atomic.Pointer[sessionEntry]
 }
 
@@ -26,11 +26,11 @@ func newSessionCache(n int) *sessionCache {
 	if n <= 0 {
 		n = defaultSessionCacheSize
 	}
-	return &sessionCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[sessionEntry], n)}
+	return &sessionCache{seed: strhash.NewSeed(), slots: make([]atomic.Pointer[sessionEntry], n)}
 }
 
 func (c *sessionCache) slot(accessKeyID string) *atomic.Pointer[sessionEntry] {
-	return &c.slots[maphash.String(c.seed, accessKeyID)%uint64(len(c.slots))]
+	return &c.slots[strhash.String(c.seed, accessKeyID)%uint64(len(c.slots))]
 }
 
 // sessionEntry is one opened token. Everything in it derives from the token
@@ -67,7 +67,7 @@ func (e *sessionEntry) policy(d *Directory) (*evaluator.Evaluator, error) {
 // policyCache keeps compiled session policies by their text, in a fixed
 // array of slots like sessionCache: bounded, lock-free.
 type policyCache struct {
-	seed  maphash.Seed
+	seed  strhash.Seed
 	slots []atomic.Pointer[cachedPolicy]
 }
 
@@ -80,12 +80,12 @@ func newPolicyCache(n int) *policyCache {
 	if n <= 0 {
 		n = defaultSessionCacheSize
 	}
-	return &policyCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[cachedPolicy], n)}
+	return &policyCache{seed: strhash.NewSeed(), slots: make([]atomic.Pointer[cachedPolicy], n)}
 }
 
 // get returns the compiled session policy text, compiling it on a miss.
 func (pc *policyCache) get(text string) *compiledSet {
-	slot := &pc.slots[maphash.String(pc.seed, text)%uint64(len(pc.slots))]
+	slot := &pc.slots[strhash.String(pc.seed, text)%uint64(len(pc.slots))]
 	if cp := slot.Load(); cp != nil && cp.text == text {
 		return cp.c
 	}

@@ -1,4 +1,4 @@
-package pmap
+package strhash
 
 import (
 	"hash/maphash"
@@ -7,41 +7,41 @@ import (
 	"testing"
 )
 
-// TestHashStringDeterministic: equal strings hash equally under one seed,
+// TestStringDeterministic: equal strings hash equally under one seed,
 // however they were built (the hash reads bytes, not pointers), and a
 // one-byte change anywhere in keys of every length up to 40 bytes changes
 // the hash.
-func TestHashStringDeterministic(t *testing.T) {
-	seed := newSeed()
+func TestStringDeterministic(t *testing.T) {
+	seed := NewSeed()
 	for n := 0; n <= 40; n++ {
 		buf := make([]byte, n)
 		for i := range buf {
 			buf[i] = byte('a' + i%26)
 		}
 		s := string(buf)
-		if hashString(seed, s) != hashString(seed, string([]byte(s))) {
+		if String(seed, s) != String(seed, string([]byte(s))) {
 			t.Fatalf("len %d: equal strings hash differently", n)
 		}
 		for i := range buf {
 			c := []byte(s)
 			c[i] ^= 1
-			if hashString(seed, string(c)) == hashString(seed, s) {
+			if String(seed, string(c)) == String(seed, s) {
 				t.Errorf("len %d: flipping a bit of byte %d does not change the hash", n, i)
 			}
 		}
 	}
 }
 
-// TestHashStringSeeded: another seed gives another hash of the same key.
-func TestHashStringSeeded(t *testing.T) {
-	a, b := newSeed(), newSeed()
+// TestStringSeeded: another seed gives another hash of the same key.
+func TestStringSeeded(t *testing.T) {
+	a, b := NewSeed(), NewSeed()
 	if a == b {
 		t.Fatal("two seeds are equal")
 	}
 	same := 0
 	for i := range 1000 {
 		k := "user-" + strconv.Itoa(i)
-		if hashString(a, k) == hashString(b, k) {
+		if String(a, k) == String(b, k) {
 			same++
 		}
 	}
@@ -50,12 +50,12 @@ func TestHashStringSeeded(t *testing.T) {
 	}
 }
 
-// TestHashStringSpread: the keys a directory holds (16-digit account IDs,
+// TestStringSpread: the keys a directory holds (16-digit account IDs,
 // short sequential names, long ARNs) have no 64-bit collisions, and every
 // 5-bit digit the trie uses (the first three levels) spreads them evenly
 // over its 32 slots (each slot within 25% of the mean for 64,000 keys).
-func TestHashStringSpread(t *testing.T) {
-	seed := newSeed()
+func TestStringSpread(t *testing.T) {
+	seed := NewSeed()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var keys []string
 	for i := range 16000 {
@@ -67,7 +67,7 @@ func TestHashStringSpread(t *testing.T) {
 	seen := map[uint64]string{}
 	var slots [3][32]int
 	for _, k := range keys {
-		h := hashString(seed, k)
+		h := String(seed, k)
 		if o, ok := seen[h]; ok && o != k {
 			t.Fatalf("%q and %q collide", o, k)
 		}
@@ -88,14 +88,14 @@ func TestHashStringSpread(t *testing.T) {
 
 var sinkHash uint64
 
-// BenchmarkHashString compares hashString with maphash.String on the keys
+// BenchmarkString compares String with maphash.String on the keys
 // a decision looks up: an account ID and a user name.
-func BenchmarkHashString(b *testing.B) {
+func BenchmarkString(b *testing.B) {
 	keys := []string{"1234567890123456", "alice"}
-	b.Run("hashString", func(b *testing.B) {
-		seed := newSeed()
+	b.Run("strhash", func(b *testing.B) {
+		seed := NewSeed()
 		for b.Loop() {
-			sinkHash += hashString(seed, keys[0]) + hashString(seed, keys[1])
+			sinkHash += String(seed, keys[0]) + String(seed, keys[1])
 		}
 	})
 	b.Run("maphash", func(b *testing.B) {
