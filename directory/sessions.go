@@ -30,7 +30,7 @@ func newSessionCache(n int) *sessionCache {
 }
 
 func (c *sessionCache) slot(accessKeyID string) *atomic.Pointer[sessionEntry] {
-	return &c.slots[strhash.String(c.seed, accessKeyID)%uint64(len(c.slots))]
+	return &c.slots[strhash.Reduce(strhash.String(c.seed, accessKeyID), len(c.slots))]
 }
 
 // sessionEntry is one opened token. Everything in it derives from the token
@@ -85,7 +85,7 @@ func newPolicyCache(n int) *policyCache {
 
 // get returns the compiled session policy text, compiling it on a miss.
 func (pc *policyCache) get(text string) *compiledSet {
-	slot := &pc.slots[strhash.String(pc.seed, text)%uint64(len(pc.slots))]
+	slot := &pc.slots[strhash.Reduce(strhash.String(pc.seed, text), len(pc.slots))]
 	if cp := slot.Load(); cp != nil && cp.text == text {
 		return cp.c
 	}

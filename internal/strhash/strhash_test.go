@@ -105,3 +105,28 @@ func BenchmarkString(b *testing.B) {
 		}
 	})
 }
+
+// TestReduce: every index is in range and, for hashes of distinct keys,
+// each of n slots receives its share (within 35% of the mean of 400: 7 standard deviations, so the test does not flake).
+func TestReduce(t *testing.T) {
+	seed := NewSeed()
+	for _, n := range []int{1, 2, 7, 1024, 1000} {
+		counts := make([]int, n)
+		keys := 400 * n
+		for i := range keys {
+			j := Reduce(String(seed, "STS.key"+strconv.Itoa(i)), n)
+			if j < 0 || j >= n {
+				t.Fatalf("Reduce(_, %d) = %d", n, j)
+			}
+			counts[j]++
+		}
+		for j, c := range counts {
+			if c < 260 || c > 540 { // 7 standard deviations
+				t.Errorf("n=%d: slot %d holds %d of %d keys", n, j, c, keys)
+			}
+		}
+	}
+	if Reduce(^uint64(0), 5) != 4 || Reduce(0, 5) != 0 {
+		t.Error("Reduce misses the ends of the range")
+	}
+}
