@@ -212,11 +212,11 @@ func resourceConsent(s *state, owner string, req *evaluator.Request) evaluator.D
 func decideSets(req *evaluator.Request, own *policySet, a *account, groups []string) (evaluator.Decision, error) {
 	dec := evaluator.ImplicitDeny
 	if own != nil {
-		ev, err := own.evaluator()
-		if err != nil {
-			return evaluator.ImplicitDeny, err
+		c := own.load()
+		if c.err != nil {
+			return evaluator.ImplicitDeny, c.err
 		}
-		switch ev.Decide(*req) {
+		switch c.ev.Decide(*req) {
 		case evaluator.ExplicitDeny:
 			return evaluator.ExplicitDeny, nil
 		case evaluator.Allow:
@@ -228,11 +228,11 @@ func decideSets(req *evaluator.Request, own *policySet, a *account, groups []str
 		if g == nil || g.att.set == nil {
 			continue
 		}
-		ev, err := g.att.set.evaluator()
-		if err != nil {
-			return evaluator.ImplicitDeny, err
+		c := g.att.set.load()
+		if c.err != nil {
+			return evaluator.ImplicitDeny, c.err
 		}
-		switch ev.Decide(*req) {
+		switch c.ev.Decide(*req) {
 		case evaluator.ExplicitDeny:
 			return evaluator.ExplicitDeny, nil
 		case evaluator.Allow:

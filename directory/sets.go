@@ -36,18 +36,30 @@ type compiledSet struct {
 // evaluator returns the compiled evaluator, compiling it on first use.
 // Readers may compile; they wait for one another, never for a commit.
 func (ps *policySet) evaluator() (*evaluator.Evaluator, error) {
+	c := ps.load()
+	return c.ev, c.err
+}
+
+// load is evaluator returning the compiled set itself; it is small enough
+// to inline into the decision paths.
+func (ps *policySet) load() *compiledSet {
 	if c := ps.c.Load(); c != nil {
-		return c.ev, c.err
+		return c
 	}
+	return ps.compile()
+}
+
+// compile is load's slow path: one reader compiles, the others wait.
+func (ps *policySet) compile() *compiledSet {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if c := ps.c.Load(); c != nil {
-		return c.ev, c.err
+		return c
 	}
 	ev, err := evaluator.Compile(ps.policies...)
 	c := &compiledSet{ev: ev, err: err}
 	ps.c.Store(c)
-	return ev, err
+	return c
 }
 
 // compiled reports whether the set has been compiled (for tests).
