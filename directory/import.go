@@ -87,6 +87,9 @@ func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error
 			if err != nil {
 				return err
 			}
+			if keys, err = im.liveTokenKeys(old, keys); err != nil {
+				return err
+			}
 			t.s.tokenKeys = keys
 			t.s.accounts = pmap.Map[*account]{}
 			t.s.keys = pmap.Map[keyOwner]{}
@@ -281,6 +284,43 @@ func (im *importer) tokenKeys(eks []exportKey) ([]*tokenKey, error) {
 			return nil, im.fail(p+".Rotated", ErrInvalid, "the first key seals (not rotated); every other key is rotated")
 		}
 		out = append(out, k)
+	}
+	return out, nil
+}
+
+// liveTokenKeys drops from keys, read from a document, every token key
+// that was retired (a restore never undoes a revocation), tombstones the
+// keys of old that keys no longer holds (what the import removed counts as
+// retired), and puts a new sealing key first when the document's sealing
+// key was dropped.
+func (im *importer) liveTokenKeys(old state, keys []*tokenKey) ([]*tokenKey, error) {
+	t := im.t
+	out := keys[:0:0]
+	for _, k := range keys {
+		if _, dead := t.s.dead.Get(deadKey(kindDeadTokenKey, tokenKeyTombstone(k))); !dead {
+			out = append(out, k)
+		}
+	}
+	kept := map[string]bool{}
+	for _, k := range out {
+		kept[tokenKeyTombstone(k)] = true
+	}
+	for _, k := range old.tokenKeys {
+		if name := tokenKeyTombstone(k); !kept[name] {
+			t.bury(dirAccount, kindDeadTokenKey, name)
+		}
+	}
+	if len(out) == 0 || !out[0].rotated.IsZero() {
+		for _, k := range keys {
+			if uint64(k.id) >= t.s.nextUID {
+				t.s.nextUID = uint64(k.id) + 1
+			}
+		}
+		k, err := im.d.newTokenKey(&t.s, t.now)
+		if err != nil {
+			return nil, err
+		}
+		out = append([]*tokenKey{k}, out...)
 	}
 	return out, nil
 }

@@ -3,9 +3,12 @@ package directory
 import (
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -89,7 +92,9 @@ func (d *Directory) RotateTokenKey() (Revision, error) {
 
 // RetireTokenKey removes a token key that no longer seals (one that
 // RotateTokenKey replaced): every token it sealed is refused from the
-// returned revision on, with ErrTokenMalformed. Errors: ErrNotFound,
+// returned revision on, with ErrTokenMalformed. Retiring is a revocation
+// no restore undoes: the key is tombstoned, and Import and ImportWith
+// (even forced) drop it from the documents they read. Errors: ErrNotFound,
 // ErrInUse (the current sealing key: rotate first).
 func (d *Directory) RetireTokenKey(id uint32) (Revision, error) {
 	const op = "RetireTokenKey"
@@ -101,6 +106,7 @@ func (d *Directory) RetireTokenKey(id uint32) (Revision, error) {
 			if i == 0 {
 				return errf(op, "", ErrInUse, "the sealing key cannot be retired; call RotateTokenKey first")
 			}
+			t.bury(dirAccount, kindDeadTokenKey, tokenKeyTombstone(k))
 			keys := make([]*tokenKey, 0, len(t.s.tokenKeys)-1)
 			keys = append(keys, t.s.tokenKeys[:i]...)
 			t.s.tokenKeys = append(keys, t.s.tokenKeys[i+1:]...)
@@ -108,6 +114,15 @@ func (d *Directory) RetireTokenKey(id uint32) (Revision, error) {
 		}
 		return errf(op, "", ErrNotFound, "no such token key")
 	})
+}
+
+// tokenKeyTombstone names token key k in a tombstone: its ID and a
+// fingerprint of its sealed bytes (public: exports hold them), so that a
+// retired key is recognised in a restored document while another
+// directory's key that happens to share the ID is not.
+func tokenKeyTombstone(k *tokenKey) string {
+	sum := sha256.Sum256(k.sealed)
+	return strconv.FormatUint(uint64(k.id), 10) + "-" + hex.EncodeToString(sum[:16])
 }
 
 func (s *state) tokenKey(id uint32) *tokenKey {
