@@ -1,6 +1,9 @@
 package directory
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,4 +84,32 @@ func TestRestoreNeverRevivesRetiredTokenKey(t *testing.T) {
 		}
 		run(t, &fixture{d: d, clk: clk}, func() *Directory { return openOn(t, ms, clk.Now) })
 	})
+}
+
+// TestSessionCredentialsNeverPrintToken: an AssumeRoleInput for role
+// chaining carries the calling session's SecurityToken in a plain struct;
+// printing or logging the input (or the credentials) used to write the
+// token out. Every fmt verb, slog's text and JSON handlers and the
+// output's own formatting now redact it; the AccessKeyId stays visible.
+func TestSessionCredentialsNeverPrintToken(t *testing.T) {
+	f, caller, r := sessionFixture(t)
+	out := f.assume(t, caller, r)
+	c := creds(out)
+	secret := out.Credentials.AccessKeySecret.Reveal()
+	in := AssumeRoleInput{CallerSession: c, Role: r, SessionName: "chain-1"}
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("assume", "in", in, "creds", c, "out", out)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("assume", "in", in, "creds", c, "out", out)
+	printed := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		for _, v := range []any{in, c, &in, &c, out, []SessionCredentials{c}} {
+			printed = append(printed, fmt.Sprintf(verb, v))
+		}
+	}
+	for _, p := range printed {
+		assert.NotContains(t, p, c.SecurityToken)
+		assert.NotContains(t, p, secret)
+	}
+	assert.Equal(t, "{"+c.AccessKeyID+" [REDACTED]}", fmt.Sprint(c))
+	assert.Contains(t, logs.String(), c.AccessKeyID)
 }
