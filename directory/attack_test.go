@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -112,4 +113,67 @@ func TestSessionCredentialsNeverPrintToken(t *testing.T) {
 	}
 	assert.Equal(t, "{"+c.AccessKeyID+" [REDACTED]}", fmt.Sprint(c))
 	assert.Contains(t, logs.String(), c.AccessKeyID)
+}
+
+// TestImportedVersionNeverReusesCompiledSet: compiled policy sets are
+// shared by key, and the key named a policy version by its uid alone. An
+// import brings the uids of the directory that exported it, so restoring
+// another directory's export of account A (the same counter, so the same
+// uids) left alice deciding with her old compiled "Allow *" instead of the
+// imported narrow policy: a wrong Allow. The key now also fingerprints
+// the version's text.
+func TestImportedVersionNeverReusesCompiledSet(t *testing.T) {
+	wide := newFixture(t)
+	alice := wide.user(t, uidA, "alice", doc(stmt("Allow", "*", "*")))
+	del := req("ecs:DeleteInstance", "acs:ecs:*:"+uidA+":instance/i-1")
+	res, err := wide.d.Authorize(alice, del)
+	require.NoError(t, err)
+	require.Equal(t, evaluator.Allow, res.Decision)
+
+	narrow := newFixture(t)
+	narrow.user(t, uidA, "alice", doc(stmt("Allow", "oss:GetObject", "acs:oss:*:*:bucket/public")))
+	exp, err := narrow.d.ExportAccount(uidA)
+	require.NoError(t, err)
+	_, err = wide.d.ImportWith(exp, ImportOptions{Force: true})
+	require.NoError(t, err)
+	res, err = wide.d.Authorize(alice, del)
+	require.NoError(t, err)
+	assert.Equal(t, evaluator.ImplicitDeny, res.Decision, "alice decides with the imported policy")
+	res, err = wide.d.Authorize(alice, req("oss:GetObject", "acs:oss:*:*:bucket/public"))
+	require.NoError(t, err)
+	assert.Equal(t, evaluator.Allow, res.Decision)
+}
+
+// TestImportRefusesIDCounterOverflow: an import set the directory's ID
+// counter to anything. At 2^64-1 it wrapped, new policy versions got the
+// uids of existing ones and bob, holding only a narrow policy, shared
+// alice's compiled "Allow *"; past 2^32 new token keys take the IDs of
+// live ones. NextUID above 2^32 and version UIDs at or above it are
+// refused at the boundary; the previous state stays in force.
+func TestImportRefusesIDCounterOverflow(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, uidA, "alice", doc(stmt("Allow", "*", "*")))
+	exp, err := f.d.Export()
+	require.NoError(t, err)
+	before := f.d.Revision()
+	counter := regexp.MustCompile(`"NextUID": \d+`)
+	for _, n := range []string{"18446744073709551615", "4294967297"} {
+		_, err = f.d.ImportWith(counter.ReplaceAll(exp, []byte(`"NextUID": `+n)), ImportOptions{Force: true})
+		requireErr(t, err, ErrInvalid)
+		assert.Contains(t, err.Error(), "NextUID")
+	}
+	uid := regexp.MustCompile(`"UID": \d+`)
+	_, err = f.d.ImportWith(uid.ReplaceAll(exp, []byte(`"UID": 4294967296`)), ImportOptions{Force: true})
+	requireErr(t, err, ErrInvalid)
+	assert.Equal(t, before, f.d.Revision(), "a refused import commits nothing")
+
+	// The limit itself is accepted, and the counter never wraps past it.
+	_, err = f.d.ImportWith(counter.ReplaceAll(exp, []byte(`"NextUID": 4294967296`)), ImportOptions{Force: true})
+	require.NoError(t, err)
+	_, err = f.d.RotateTokenKey()
+	requireErr(t, err, ErrLimit)
+	bob := f.user(t, uidA, "bob", doc(stmt("Allow", "oss:GetObject", "acs:oss:*:*:bucket/public")))
+	res, err := f.d.Authorize(bob, req("ecs:DeleteInstance", "acs:ecs:*:"+uidA+":instance/i-1"))
+	require.NoError(t, err)
+	assert.Equal(t, evaluator.ImplicitDeny, res.Decision)
 }

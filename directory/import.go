@@ -69,6 +69,9 @@ func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error
 	return d.commit("Import", func(t *txn) error {
 		im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{},
 			restore: true, cutoffs: map[string]time.Time{}}
+		if doc.NextUID > maxNextUID {
+			return im.fail("NextUID", ErrInvalid, "at most 4294967296 (token key IDs are 32-bit)")
+		}
 		if doc.NextUID > t.s.nextUID {
 			t.s.nextUID = doc.NextUID
 		}
@@ -450,8 +453,8 @@ func (im *importer) policy(p string, a *account, ep *exportPolicy) error {
 			return im.fail(vp+".ID", ErrInvalid, "version IDs are v<N>, increasing, below NextVersion")
 		}
 		last = n
-		if ev.UID == 0 || im.uids[ev.UID] {
-			return im.fail(vp+".UID", ErrInvalid, "version UIDs are unique and non-zero")
+		if ev.UID == 0 || ev.UID >= maxNextUID || im.uids[ev.UID] {
+			return im.fail(vp+".UID", ErrInvalid, "version UIDs are unique, non-zero and below 4294967296")
 		}
 		im.uids[ev.UID] = true
 		doc := im.docs[ev.Document]

@@ -27,10 +27,19 @@ type tokenKey struct {
 	rotated time.Time
 }
 
+// maxNextUID bounds the directory's ID counter (state.nextUID): token key
+// IDs are its 32-bit values, so a counter past this would hand out an ID
+// a live key holds. A counter is raised only by one per commit or by an
+// import, which refuses larger values.
+const maxNextUID = 1 << 32
+
 func (d *Directory) newTokenKey(s *state, now time.Time) (*tokenKey, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, &Error{Op: "RotateTokenKey", Err: ErrInvalid, Msg: "random source failed", Cause: err}
+	}
+	if s.nextUID >= maxNextUID {
+		return nil, &Error{Op: "RotateTokenKey", Err: ErrLimit, Msg: "the directory's ID counter is exhausted"}
 	}
 	id := uint32(s.nextUID)
 	s.nextUID++
