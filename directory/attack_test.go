@@ -177,3 +177,45 @@ func TestImportRefusesIDCounterOverflow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, evaluator.ImplicitDeny, res.Decision)
 }
+
+// TestCachedTokenNeedsTheKeyThatOpenedIt: the session cache accepted a
+// cached token as long as the state held some token key with its key ID.
+// After a forced import of another directory's state (same lineage, so
+// the same key IDs, but its own key material), a token the new keys
+// cannot open was still allowed from the cache while an uncached copy of
+// it was refused: the cache now checks the very key that opened the
+// token.
+func TestCachedTokenNeedsTheKeyThatOpenedIt(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.KeyEncryptionKey = testKEK })
+	caller := f.user(t, uidB, "dave", allowAssumeAny)
+	r := f.role(t, uidA, "ops", doc(trustRAM("Allow", rootARN(uidB))), 0, "AliyunARMSFullAccess")
+	exp, err := f.d.Export()
+	require.NoError(t, err)
+	other, err := New(Options{Clock: f.clk.Now, KeyEncryptionKey: testKEK})
+	require.NoError(t, err)
+	_, err = other.Import(exp)
+	require.NoError(t, err)
+	_, err = other.RotateTokenKey()
+	require.NoError(t, err)
+	_, err = f.d.RotateTokenKey()
+	require.NoError(t, err)
+	require.Equal(t, other.TokenKeys()[0].ID, f.d.TokenKeys()[0].ID, "the two sealing keys share an ID")
+
+	tok := creds(f.assume(t, caller, r))
+	dec, err := f.decideSession(tok) // opens and caches the token
+	require.NoError(t, err)
+	require.Equal(t, evaluator.Allow, dec)
+	theirs, err := other.Export()
+	require.NoError(t, err)
+	_, err = f.d.ImportWith(theirs, ImportOptions{Force: true})
+	require.NoError(t, err)
+	dec, err = f.decideSession(tok)
+	requireErr(t, err, ErrTokenMalformed)
+	assert.Equal(t, evaluator.ImplicitDeny, dec)
+	_, _, err = f.d.SessionCredential(tok.AccessKeyID, tok.SecurityToken)
+	requireErr(t, err, ErrTokenMalformed)
+	fresh := creds(f.assume(t, caller, r))
+	dec, err = f.decideSession(fresh)
+	require.NoError(t, err)
+	assert.Equal(t, evaluator.Allow, dec)
+}

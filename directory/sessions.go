@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"crypto/cipher"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -36,8 +37,12 @@ func (c *sessionCache) slot(accessKeyID string) *atomic.Pointer[sessionEntry] {
 // sessionEntry is one opened token. Everything in it derives from the token
 // alone, so it is valid in every revision that still holds its token key.
 type sessionEntry struct {
-	token   string
-	keyID   uint32
+	token string
+	keyID uint32
+	// aead is the opened token key that verified the token: a revision
+	// holding another key under the same ID (an import from another
+	// directory) does not accept the cached entry.
+	aead    cipher.AEAD
 	c       *claims
 	session principal.ID
 	mu      sync.Mutex
@@ -107,7 +112,7 @@ func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry,
 	slot := d.cache.slot(accessKeyID)
 	e := slot.Load()
 	if e == nil || e.token != token || e.c.accessKeyID != accessKeyID {
-		c, kid, err := openToken(s, token)
+		c, k, err := openToken(s, token)
 		if err != nil {
 			return nil, nil, nil, ErrTokenMalformed
 		}
@@ -118,10 +123,10 @@ func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry,
 		if err != nil {
 			return nil, nil, nil, ErrTokenMalformed
 		}
-		e = &sessionEntry{token: token, keyID: kid, c: c, session: sid}
+		e = &sessionEntry{token: token, keyID: k.id, aead: k.aead, c: c, session: sid}
 		slot.Store(e)
-	} else if s.tokenKey(e.keyID) == nil {
-		return nil, nil, nil, ErrTokenMalformed // its key was retired
+	} else if k := s.tokenKey(e.keyID); k == nil || k.aead != e.aead {
+		return nil, nil, nil, ErrTokenMalformed // its key was retired or replaced
 	}
 	a := s.account(e.c.account)
 	if a == nil {

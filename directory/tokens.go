@@ -192,36 +192,37 @@ func sealToken(k *tokenKey, c *claims) (string, error) {
 }
 
 // openToken verifies and decodes a SecurityToken against the token keys of
-// s. Any failure is errMalformed: the caller learns nothing more.
-func openToken(s *state, token string) (*claims, uint32, error) {
+// s and returns its claims and the key that opened it. Any failure is
+// errMalformed: the caller learns nothing more.
+func openToken(s *state, token string) (*claims, *tokenKey, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(raw) < 5 || raw[0] != tokenFormat {
-		return nil, 0, errMalformed
+		return nil, nil, errMalformed
 	}
 	id := binary.BigEndian.Uint32(raw[1:5])
 	k := s.tokenKey(id)
 	if k == nil || len(raw) < 5+k.aead.NonceSize() {
-		return nil, 0, errMalformed
+		return nil, nil, errMalformed
 	}
 	n := k.aead.NonceSize()
 	body, err := k.aead.Open(nil, raw[5:5+n], raw[5+n:], tokenAAD(id))
 	if err != nil {
-		return nil, 0, errMalformed
+		return nil, nil, errMalformed
 	}
 	c := &claims{}
 	fields := []*string{&c.accessKeyID, &c.account, &c.roleName, &c.roleID, &c.sessionName, &c.caller, &c.policy, &c.secret}
 	for _, f := range fields {
 		l, w := binary.Uvarint(body)
 		if w <= 0 || l > uint64(len(body)-w) {
-			return nil, 0, errMalformed
+			return nil, nil, errMalformed
 		}
 		*f = string(body[w : w+int(l)])
 		body = body[w+int(l):]
 	}
 	if len(body) != 24 {
-		return nil, 0, errMalformed
+		return nil, nil, errMalformed
 	}
 	c.issued = time.Unix(int64(binary.BigEndian.Uint64(body)), int64(binary.BigEndian.Uint32(body[8:]))).UTC()
 	c.expires = time.Unix(int64(binary.BigEndian.Uint64(body[12:])), int64(binary.BigEndian.Uint32(body[20:]))).UTC()
-	return c, id, nil
+	return c, k, nil
 }
