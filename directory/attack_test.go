@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -205,6 +206,15 @@ func TestCachedTokenNeedsTheKeyThatOpenedIt(t *testing.T) {
 	dec, err := f.decideSession(tok) // opens and caches the token
 	require.NoError(t, err)
 	require.Equal(t, evaluator.Allow, dec)
+	// Re-importing its own state reopens the same keys: the cached token
+	// is reopened, not refused.
+	mine, err := f.d.Export()
+	require.NoError(t, err)
+	_, err = f.d.ImportWith(mine, ImportOptions{Force: true})
+	require.NoError(t, err)
+	dec, err = f.decideSession(tok)
+	require.NoError(t, err)
+	require.Equal(t, evaluator.Allow, dec)
 	theirs, err := other.Export()
 	require.NoError(t, err)
 	_, err = f.d.ImportWith(theirs, ImportOptions{Force: true})
@@ -218,4 +228,30 @@ func TestCachedTokenNeedsTheKeyThatOpenedIt(t *testing.T) {
 	dec, err = f.decideSession(fresh)
 	require.NoError(t, err)
 	assert.Equal(t, evaluator.Allow, dec)
+}
+
+// TestRevokeAllSessionsAtTheEndOfTime (D28): RevokeAllSessions sets its
+// cut-off one nanosecond after the clock, so at the last nanosecond of
+// 9999 it recorded 10000-01-01 and every later Export failed for the whole
+// directory. The cut-off is now held at the last instant of 9999; sessions
+// issued earlier stay refused and the state round-trips.
+func TestRevokeAllSessionsAtTheEndOfTime(t *testing.T) {
+	f, caller, r := sessionFixture(t)
+	f.clk.Set(time.Date(9999, 12, 31, 10, 0, 0, 0, time.UTC))
+	c := creds(f.assume(t, caller, r))
+	f.clk.Set(maxTime)
+	_, err := f.d.RevokeAllSessions(r)
+	require.NoError(t, err)
+	info, err := f.d.GetRole(r)
+	require.NoError(t, err)
+	assert.Equal(t, maxTime, info.RevokedBefore)
+	exp, err := f.d.Export()
+	require.NoError(t, err, "the state stays exportable")
+	f.clk.Set(time.Date(9999, 12, 31, 10, 30, 0, 0, time.UTC))
+	_, err = f.decideSession(c)
+	requireErr(t, err, ErrTokenRevoked)
+	_, err = f.d.ImportWith(exp, ImportOptions{Force: true})
+	require.NoError(t, err)
+	_, err = f.decideSession(c)
+	requireErr(t, err, ErrTokenRevoked)
 }

@@ -111,7 +111,15 @@ func (pc *policyCache) get(text string) *compiledSet {
 func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry, *account, *role, error) {
 	slot := d.cache.slot(accessKeyID)
 	e := slot.Load()
-	if e == nil || e.token != token || e.c.accessKeyID != accessKeyID {
+	hit := e != nil && e.token == token && e.c.accessKeyID == accessKeyID
+	if hit {
+		// The entry holds only while s holds the very key that opened it:
+		// a retired key is gone, and an import may bring another key under
+		// the same ID (or the same key reopened), so anything else reopens.
+		k := s.tokenKey(e.keyID)
+		hit = k != nil && k.aead == e.aead
+	}
+	if !hit {
 		c, k, err := openToken(s, token)
 		if err != nil {
 			return nil, nil, nil, ErrTokenMalformed
@@ -125,8 +133,6 @@ func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry,
 		}
 		e = &sessionEntry{token: token, keyID: k.id, aead: k.aead, c: c, session: sid}
 		slot.Store(e)
-	} else if k := s.tokenKey(e.keyID); k == nil || k.aead != e.aead {
-		return nil, nil, nil, ErrTokenMalformed // its key was retired or replaced
 	}
 	a := s.account(e.c.account)
 	if a == nil {
