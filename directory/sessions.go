@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"crypto/cipher"
 	"sync"
 	"sync/atomic"
 
@@ -36,8 +37,12 @@ func (c *sessionCache) slot(accessKeyID string) *atomic.Pointer[sessionEntry] {
 // sessionEntry is one opened token. Everything in it derives from the token
 // alone, so it is valid in every revision that still holds its token key.
 type sessionEntry struct {
-	token   string
-	keyID   uint32
+	token string
+	keyID uint32
+	// aead is the opened token key that verified the token: a revision
+	// holding another key under the same ID (an import from another
+	// directory) does not accept the cached entry.
+	aead    cipher.AEAD
 	c       *claims
 	session principal.ID
 	mu      sync.Mutex
@@ -106,8 +111,16 @@ func (pc *policyCache) get(text string) *compiledSet {
 func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry, *account, *role, error) {
 	slot := d.cache.slot(accessKeyID)
 	e := slot.Load()
-	if e == nil || e.token != token || e.c.accessKeyID != accessKeyID {
-		c, kid, err := openToken(s, token)
+	hit := e != nil && e.token == token && e.c.accessKeyID == accessKeyID
+	if hit {
+		// The entry holds only while s holds the very key that opened it:
+		// a retired key is gone, and an import may bring another key under
+		// the same ID (or the same key reopened), so anything else reopens.
+		k := s.tokenKey(e.keyID)
+		hit = k != nil && k.aead == e.aead
+	}
+	if !hit {
+		c, k, err := openToken(s, token)
 		if err != nil {
 			return nil, nil, nil, ErrTokenMalformed
 		}
@@ -118,10 +131,8 @@ func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry,
 		if err != nil {
 			return nil, nil, nil, ErrTokenMalformed
 		}
-		e = &sessionEntry{token: token, keyID: kid, c: c, session: sid}
+		e = &sessionEntry{token: token, keyID: k.id, aead: k.aead, c: c, session: sid}
 		slot.Store(e)
-	} else if s.tokenKey(e.keyID) == nil {
-		return nil, nil, nil, ErrTokenMalformed // its key was retired
 	}
 	a := s.account(e.c.account)
 	if a == nil {

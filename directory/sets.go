@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"strconv"
@@ -111,6 +112,14 @@ func (in *interner) live() int {
 	return n
 }
 
+// textSeed keys the fingerprint of a version's text in set keys. The
+// version's uid alone does not name one document: an imported document
+// brings its own uids, which may equal uids this directory gave other
+// documents (another directory's export, or a set still held by an older
+// state), and a set found under a uid compiled from another text would
+// decide with the wrong policy.
+var textSeed = maphash.MakeSeed()
+
 // identitySet returns the shared set for the attachments of h in account
 // a, at the policies' current default versions (nil when h is empty).
 func (d *Directory) identitySet(a *account, h *holder) *policySet {
@@ -136,7 +145,8 @@ func (d *Directory) identitySet(a *account, h *holder) *policySet {
 			continue
 		}
 		v := p.defaultVersion()
-		items = append(items, item{"C" + a.uid + "/" + strconv.FormatUint(v.uid, 10), evaluator.Policy{ID: n, Document: v.doc}})
+		part := "C" + a.uid + "/" + strconv.FormatUint(v.uid, 10) + "/" + strconv.FormatUint(maphash.String(textSeed, v.text), 36)
+		items = append(items, item{part, evaluator.Policy{ID: n, Document: v.doc}})
 	}
 	slices.SortFunc(items, func(x, y item) int { return strings.Compare(x.part, y.part) })
 	for _, it := range items {
