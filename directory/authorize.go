@@ -54,14 +54,21 @@ func (r Result) String() string {
 // ErrInvalid when the attached policies do not compile. A warm decision
 // does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
-	res, err := d.authorize(id, req)
-	if d.log != nil && d.log.wants(res.Decision) {
-		d.logAuthorize(id, &req, res, err)
+	if d.log == nil { // the hot path: req is our own copy, resolved in place
+		return d.authorize(&id, &req)
+	}
+	orig := req // the log records the request as the caller gave it
+	res, err := d.authorize(&id, &req)
+	if d.log.wants(res.Decision) {
+		d.logAuthorize(id, &orig, res, err)
 	}
 	return res, err
 }
 
-func (d *Directory) authorize(id principal.ID, req evaluator.Request) (Result, error) {
+// authorize is Authorize without the log. It writes req.Principal and
+// req.PrincipalResolved: req must be Authorize's own copy (D27). id and req
+// are passed by pointer so that the hot path copies neither again.
+func (d *Directory) authorize(id *principal.ID, req *evaluator.Request) (Result, error) {
 	s := d.cur.Load()
 	if s.stale != nil {
 		return Result{Revision: s.rev}, s.stale
@@ -71,19 +78,19 @@ func (d *Directory) authorize(id principal.ID, req evaluator.Request) (Result, e
 			if u := a.user(id.Name()); u != nil {
 				req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
 				req.PrincipalResolved = true
-				if resourceOwner(&req, a.uid) == a.uid {
-					dec, err := decideSets(&req, u.att.set, a, u.groups)
+				if resourceOwner(req, a.uid) == a.uid {
+					dec, err := decideSets(req, u.att.set, a, u.groups)
 					if err != nil {
 						return Result{Revision: s.rev}, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
 					}
 					return Result{Decision: dec, Revision: s.rev}, nil
 				}
-				res, _, err := d.decideUser(s, a, u, &req)
+				res, _, err := d.decideUser(s, a, u, req)
 				return res, err
 			}
 		}
 	}
-	res, _, err := d.authorizeOn(s, id, &req)
+	res, _, err := d.authorizeOn(s, *id, req)
 	return res, err
 }
 
@@ -205,11 +212,11 @@ func resourceConsent(s *state, owner string, req *evaluator.Request) evaluator.D
 func decideSets(req *evaluator.Request, own *policySet, a *account, groups []string) (evaluator.Decision, error) {
 	dec := evaluator.ImplicitDeny
 	if own != nil {
-		ev, err := own.evaluator()
-		if err != nil {
-			return evaluator.ImplicitDeny, err
+		c := own.load()
+		if c.err != nil {
+			return evaluator.ImplicitDeny, c.err
 		}
-		switch ev.Decide(*req) {
+		switch c.ev.Decide(*req) {
 		case evaluator.ExplicitDeny:
 			return evaluator.ExplicitDeny, nil
 		case evaluator.Allow:
@@ -221,11 +228,11 @@ func decideSets(req *evaluator.Request, own *policySet, a *account, groups []str
 		if g == nil || g.att.set == nil {
 			continue
 		}
-		ev, err := g.att.set.evaluator()
-		if err != nil {
-			return evaluator.ImplicitDeny, err
+		c := g.att.set.load()
+		if c.err != nil {
+			return evaluator.ImplicitDeny, c.err
 		}
-		switch ev.Decide(*req) {
+		switch c.ev.Decide(*req) {
 		case evaluator.ExplicitDeny:
 			return evaluator.ExplicitDeny, nil
 		case evaluator.Allow:

@@ -69,6 +69,9 @@ func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error
 	return d.commit("Import", func(t *txn) error {
 		im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{},
 			restore: true, cutoffs: map[string]time.Time{}}
+		if doc.NextUID > maxNextUID {
+			return im.fail("NextUID", ErrInvalid, "at most 4294967296 (token key IDs are 32-bit)")
+		}
 		if doc.NextUID > t.s.nextUID {
 			t.s.nextUID = doc.NextUID
 		}
@@ -85,6 +88,9 @@ func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error
 			}
 			keys, err := im.tokenKeys(doc.TokenKeys)
 			if err != nil {
+				return err
+			}
+			if keys, err = im.liveTokenKeys(old, keys); err != nil {
 				return err
 			}
 			t.s.tokenKeys = keys
@@ -285,6 +291,43 @@ func (im *importer) tokenKeys(eks []exportKey) ([]*tokenKey, error) {
 	return out, nil
 }
 
+// liveTokenKeys drops from keys, read from a document, every token key
+// that was retired (a restore never undoes a revocation), tombstones the
+// keys of old that keys no longer holds (what the import removed counts as
+// retired), and puts a new sealing key first when the document's sealing
+// key was dropped.
+func (im *importer) liveTokenKeys(old state, keys []*tokenKey) ([]*tokenKey, error) {
+	t := im.t
+	out := keys[:0:0]
+	for _, k := range keys {
+		if _, dead := t.s.dead.Get(deadKey(kindDeadTokenKey, tokenKeyTombstone(k))); !dead {
+			out = append(out, k)
+		}
+	}
+	kept := map[string]bool{}
+	for _, k := range out {
+		kept[tokenKeyTombstone(k)] = true
+	}
+	for _, k := range old.tokenKeys {
+		if name := tokenKeyTombstone(k); !kept[name] {
+			t.bury(dirAccount, kindDeadTokenKey, name)
+		}
+	}
+	if len(out) == 0 || !out[0].rotated.IsZero() {
+		for _, k := range keys {
+			if uint64(k.id) >= t.s.nextUID {
+				t.s.nextUID = uint64(k.id) + 1
+			}
+		}
+		k, err := im.d.newTokenKey(&t.s, t.now)
+		if err != nil {
+			return nil, err
+		}
+		out = append([]*tokenKey{k}, out...)
+	}
+	return out, nil
+}
+
 func (im *importer) account(p string, ea *exportAccount) (*account, error) {
 	lim := im.d.limits
 	if !principal.IsAccountID(ea.ID) {
@@ -397,8 +440,8 @@ func (im *importer) policy(p string, a *account, ep *exportPolicy) error {
 			return im.fail(vp+".ID", ErrInvalid, "version IDs are v<N>, increasing, below NextVersion")
 		}
 		last = n
-		if ev.UID == 0 || im.uids[ev.UID] {
-			return im.fail(vp+".UID", ErrInvalid, "version UIDs are unique and non-zero")
+		if ev.UID == 0 || ev.UID >= maxNextUID || im.uids[ev.UID] {
+			return im.fail(vp+".UID", ErrInvalid, "version UIDs are unique, non-zero and below 4294967296")
 		}
 		im.uids[ev.UID] = true
 		doc := im.docs[ev.Document]

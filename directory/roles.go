@@ -246,9 +246,17 @@ func (d *Directory) RevokeSessions(id principal.ID, issuedBefore time.Time) (Rev
 
 // RevokeAllSessions refuses every session of role id issued up to and
 // including the directory clock's current reading (the cut-off is that
-// reading plus one nanosecond). Errors: ErrInvalid, ErrNotFound.
+// reading plus one nanosecond, held at the last instant of the year 9999
+// so that the state stays exportable, spec D28: no session can be issued
+// at that instant, since its expiry would lie past 9999).
+// Errors: ErrInvalid, ErrNotFound.
 func (d *Directory) RevokeAllSessions(id principal.ID) (Revision, error) {
-	return d.revoke("RevokeAllSessions", id, func(now time.Time) time.Time { return now.Add(time.Nanosecond) })
+	return d.revoke("RevokeAllSessions", id, func(now time.Time) time.Time {
+		if c := now.Add(time.Nanosecond); inRange(c) {
+			return c
+		}
+		return maxTime
+	})
 }
 
 func (d *Directory) revoke(op string, id principal.ID, cut func(now time.Time) time.Time) (Revision, error) {

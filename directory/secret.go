@@ -2,6 +2,7 @@ package directory
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 )
@@ -63,3 +64,36 @@ func randomString(prefix string, n int) (string, error) {
 	}
 	return string(out), nil
 }
+
+// String returns the AccessKeyId with the SecurityToken redacted:
+// "{STS.xxx [REDACTED]}". GoString, every fmt verb and slog print the
+// same, so logging an AssumeRoleInput that carries a calling session's
+// credentials does not leak its token.
+func (c SessionCredentials) String() string {
+	return "{" + c.AccessKeyID + " " + redacted + "}"
+}
+
+// GoString returns what String does.
+func (c SessionCredentials) GoString() string { return c.String() }
+
+// Format writes what String does, for every verb.
+func (c SessionCredentials) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// LogValue groups the AccessKeyId with the SecurityToken redacted.
+func (c SessionCredentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("AccessKeyID", c.AccessKeyID), slog.String("SecurityToken", redacted))
+}
+
+// MarshalJSON writes {"AccessKeyID": ..., "SecurityToken": "[REDACTED]"},
+// so JSON encoders (slog's JSON handler among them) cannot leak the token
+// either.
+func (c SessionCredentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ AccessKeyID, SecurityToken string }{c.AccessKeyID, redacted})
+}
+
+var (
+	_ fmt.Stringer   = SessionCredentials{}
+	_ fmt.GoStringer = SessionCredentials{}
+	_ fmt.Formatter  = SessionCredentials{}
+	_ slog.LogValuer = SessionCredentials{}
+)

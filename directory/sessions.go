@@ -1,11 +1,12 @@
 package directory
 
 import (
-	"hash/maphash"
+	"crypto/cipher"
 	"sync"
 	"sync/atomic"
 
 	"github.com/ramauthz/ramauthz/evaluator"
+	"github.com/ramauthz/ramauthz/internal/strhash"
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/ramauthz/ramauthz/principal"
 )
@@ -16,7 +17,7 @@ import (
 // more than its size, whatever the rate of AssumeRole calls. Lookups and
 // stores are single atomic operations (no lock).
 type sessionCache struct {
-	seed  maphash.Seed
+	seed  strhash.Seed
 	slots []atomic.Pointer[sessionEntry]
 }
 
@@ -26,18 +27,22 @@ func newSessionCache(n int) *sessionCache {
 	if n <= 0 {
 		n = defaultSessionCacheSize
 	}
-	return &sessionCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[sessionEntry], n)}
+	return &sessionCache{seed: strhash.NewSeed(), slots: make([]atomic.Pointer[sessionEntry], n)}
 }
 
 func (c *sessionCache) slot(accessKeyID string) *atomic.Pointer[sessionEntry] {
-	return &c.slots[maphash.String(c.seed, accessKeyID)%uint64(len(c.slots))]
+	return &c.slots[strhash.Reduce(strhash.String(c.seed, accessKeyID), len(c.slots))]
 }
 
 // sessionEntry is one opened token. Everything in it derives from the token
 // alone, so it is valid in every revision that still holds its token key.
 type sessionEntry struct {
-	token   string
-	keyID   uint32
+	token string
+	keyID uint32
+	// aead is the opened token key that verified the token: a revision
+	// holding another key under the same ID (an import from another
+	// directory) does not accept the cached entry.
+	aead    cipher.AEAD
 	c       *claims
 	session principal.ID
 	mu      sync.Mutex
@@ -67,7 +72,7 @@ func (e *sessionEntry) policy(d *Directory) (*evaluator.Evaluator, error) {
 // policyCache keeps compiled session policies by their text, in a fixed
 // array of slots like sessionCache: bounded, lock-free.
 type policyCache struct {
-	seed  maphash.Seed
+	seed  strhash.Seed
 	slots []atomic.Pointer[cachedPolicy]
 }
 
@@ -80,12 +85,12 @@ func newPolicyCache(n int) *policyCache {
 	if n <= 0 {
 		n = defaultSessionCacheSize
 	}
-	return &policyCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[cachedPolicy], n)}
+	return &policyCache{seed: strhash.NewSeed(), slots: make([]atomic.Pointer[cachedPolicy], n)}
 }
 
 // get returns the compiled session policy text, compiling it on a miss.
 func (pc *policyCache) get(text string) *compiledSet {
-	slot := &pc.slots[maphash.String(pc.seed, text)%uint64(len(pc.slots))]
+	slot := &pc.slots[strhash.Reduce(strhash.String(pc.seed, text), len(pc.slots))]
 	if cp := slot.Load(); cp != nil && cp.text == text {
 		return cp.c
 	}
@@ -106,8 +111,16 @@ func (pc *policyCache) get(text string) *compiledSet {
 func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry, *account, *role, error) {
 	slot := d.cache.slot(accessKeyID)
 	e := slot.Load()
-	if e == nil || e.token != token || e.c.accessKeyID != accessKeyID {
-		c, kid, err := openToken(s, token)
+	hit := e != nil && e.token == token && e.c.accessKeyID == accessKeyID
+	if hit {
+		// The entry holds only while s holds the very key that opened it:
+		// a retired key is gone, and an import may bring another key under
+		// the same ID (or the same key reopened), so anything else reopens.
+		k := s.tokenKey(e.keyID)
+		hit = k != nil && k.aead == e.aead
+	}
+	if !hit {
+		c, k, err := openToken(s, token)
 		if err != nil {
 			return nil, nil, nil, ErrTokenMalformed
 		}
@@ -118,10 +131,8 @@ func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry,
 		if err != nil {
 			return nil, nil, nil, ErrTokenMalformed
 		}
-		e = &sessionEntry{token: token, keyID: kid, c: c, session: sid}
+		e = &sessionEntry{token: token, keyID: k.id, aead: k.aead, c: c, session: sid}
 		slot.Store(e)
-	} else if s.tokenKey(e.keyID) == nil {
-		return nil, nil, nil, ErrTokenMalformed // its key was retired
 	}
 	a := s.account(e.c.account)
 	if a == nil {
@@ -164,14 +175,21 @@ func (d *Directory) SessionCredential(accessKeyID, securityToken string) (sessio
 // (with ImplicitDeny): those of SessionCredential, or ErrInvalid when a
 // policy does not compile.
 func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
-	res, err := d.authorizeSession(accessKeyID, securityToken, req)
-	if d.log != nil && d.log.wants(res.Decision) {
-		d.logSession(accessKeyID, securityToken, &req, res, err)
+	if d.log == nil { // the hot path: req is our own copy, resolved in place
+		return d.authorizeSession(accessKeyID, securityToken, &req)
+	}
+	orig := req // the log records the request as the caller gave it
+	res, err := d.authorizeSession(accessKeyID, securityToken, &req)
+	if d.log.wants(res.Decision) {
+		d.logSession(accessKeyID, securityToken, &orig, res, err)
 	}
 	return res, err
 }
 
-func (d *Directory) authorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
+// authorizeSession is AuthorizeSession without the log. It writes
+// req.Principal and req.PrincipalResolved: req must be AuthorizeSession's
+// own copy (D27).
+func (d *Directory) authorizeSession(accessKeyID, securityToken string, req *evaluator.Request) (Result, error) {
 	s := d.cur.Load()
 	res := Result{Revision: s.rev}
 	if s.stale != nil {
@@ -183,12 +201,12 @@ func (d *Directory) authorizeSession(accessKeyID, securityToken string, req eval
 	}
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
 	req.PrincipalResolved = true
-	dec, layer, err := d.decideSession(e, r, a, &req)
+	dec, layer, err := d.decideSession(e, r, a, req)
 	if err != nil {
 		return res, &Error{Op: "AuthorizeSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
 	}
-	if owner := resourceOwner(&req, a.uid); owner != a.uid {
-		dec, _ = d.crossAccount(s, owner, &req, dec, layer)
+	if owner := resourceOwner(req, a.uid); owner != a.uid {
+		dec, _ = d.crossAccount(s, owner, req, dec, layer)
 	}
 	res.Decision = dec
 	return res, nil

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"strconv"
@@ -36,18 +37,30 @@ type compiledSet struct {
 // evaluator returns the compiled evaluator, compiling it on first use.
 // Readers may compile; they wait for one another, never for a commit.
 func (ps *policySet) evaluator() (*evaluator.Evaluator, error) {
+	c := ps.load()
+	return c.ev, c.err
+}
+
+// load is evaluator returning the compiled set itself; it is small enough
+// to inline into the decision paths.
+func (ps *policySet) load() *compiledSet {
 	if c := ps.c.Load(); c != nil {
-		return c.ev, c.err
+		return c
 	}
+	return ps.compile()
+}
+
+// compile is load's slow path: one reader compiles, the others wait.
+func (ps *policySet) compile() *compiledSet {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if c := ps.c.Load(); c != nil {
-		return c.ev, c.err
+		return c
 	}
 	ev, err := evaluator.Compile(ps.policies...)
 	c := &compiledSet{ev: ev, err: err}
 	ps.c.Store(c)
-	return ev, err
+	return c
 }
 
 // compiled reports whether the set has been compiled (for tests).
@@ -99,6 +112,14 @@ func (in *interner) live() int {
 	return n
 }
 
+// textSeed keys the fingerprint of a version's text in set keys. The
+// version's uid alone does not name one document: an imported document
+// brings its own uids, which may equal uids this directory gave other
+// documents (another directory's export, or a set still held by an older
+// state), and a set found under a uid compiled from another text would
+// decide with the wrong policy.
+var textSeed = maphash.MakeSeed()
+
 // identitySet returns the shared set for the attachments of h in account
 // a, at the policies' current default versions (nil when h is empty).
 func (d *Directory) identitySet(a *account, h *holder) *policySet {
@@ -124,7 +145,8 @@ func (d *Directory) identitySet(a *account, h *holder) *policySet {
 			continue
 		}
 		v := p.defaultVersion()
-		items = append(items, item{"C" + a.uid + "/" + strconv.FormatUint(v.uid, 10), evaluator.Policy{ID: n, Document: v.doc}})
+		part := "C" + a.uid + "/" + strconv.FormatUint(v.uid, 10) + "/" + strconv.FormatUint(maphash.String(textSeed, v.text), 36)
+		items = append(items, item{part, evaluator.Policy{ID: n, Document: v.doc}})
 	}
 	slices.SortFunc(items, func(x, y item) int { return strings.Compare(x.part, y.part) })
 	for _, it := range items {

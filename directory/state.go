@@ -136,7 +136,7 @@ func (p *customPolicy) defaultVersion() *version { return p.version(p.defaultV) 
 
 type version struct {
 	id      string // "v1", "v2", ...
-	uid     uint64 // unique for the directory's life: names this exact document in set keys
+	uid     uint64 // unique among the versions of one state; with a fingerprint of text, names this document in set keys
 	text    string
 	doc     *policy.Document
 	created time.Time

@@ -29,6 +29,7 @@ import (
 //	<uid>    deadkey    <KeyId>      {"At": ...}: a deleted AccessKey (kept forever)
 //	<uid>    deadrole   <RoleId>     {"At": ...}: a deleted role (kept forever)
 //	directory tokenkey  <ID>         a token key, sealed
+//	directory deadtokenkey <ID>-<fp> {"At": ...}: a retired token key (kept forever)
 //
 // Secrets and token keys are stored sealed under the key-encryption key,
 // exactly as in an export. The store's account revision of <uid> guards
@@ -43,8 +44,11 @@ const (
 	kindRole     = "role"
 	kindDeadKey  = "deadkey"
 	kindDeadRole = "deadrole"
-	kindTokenKey = "tokenkey"
-	metaName     = "meta"
+	// kindDeadTokenKey tombstones a retired token key by ID and fingerprint
+	// (tokenKeyTombstone), so that no restore revives it.
+	kindDeadTokenKey = "deadtokenkey"
+	kindTokenKey     = "tokenkey"
+	metaName         = "meta"
 )
 
 type storedMeta struct {
@@ -57,8 +61,11 @@ type storedDeath struct {
 
 // deadKey is the key of a tombstone in state.dead.
 func deadKey(kind, id string) string {
-	if kind == kindDeadKey {
+	switch kind {
+	case kindDeadKey:
 		return "k/" + id
+	case kindDeadTokenKey:
+		return "t/" + id
 	}
 	return "r/" + id
 }
@@ -456,7 +463,7 @@ func (d *Directory) applyBatch(t *txn, b *store.Batch, tok *pmap.Token) error {
 		case kindTokenKey:
 			keyOps = append(keyOps, op)
 			continue
-		case kindDeadKey, kindDeadRole:
+		case kindDeadKey, kindDeadRole, kindDeadTokenKey:
 			var dth storedDeath
 			if err := strictjson.Unmarshal(op.Value, &dth); err != nil {
 				return storedError(b.Account+"/"+op.Key.Kind+"/"+op.Key.Name, err)
@@ -535,7 +542,7 @@ func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 				g.rest.Account = acct
 				for _, e := range g.es {
 					switch e.Key.Kind {
-					case kindTokenKey, kindDeadKey, kindDeadRole, kindHeartbeat:
+					case kindTokenKey, kindDeadKey, kindDeadRole, kindDeadTokenKey, kindHeartbeat:
 						g.rest.Ops = append(g.rest.Ops, store.Op{Key: e.Key, Value: e.Value})
 						continue
 					}

@@ -3,9 +3,12 @@ package directory
 import (
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -24,10 +27,19 @@ type tokenKey struct {
 	rotated time.Time
 }
 
+// maxNextUID bounds the directory's ID counter (state.nextUID): token key
+// IDs are its 32-bit values, so a counter past this would hand out an ID
+// a live key holds. A counter is raised only by one per commit or by an
+// import, which refuses larger values.
+const maxNextUID = 1 << 32
+
 func (d *Directory) newTokenKey(s *state, now time.Time) (*tokenKey, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, &Error{Op: "RotateTokenKey", Err: ErrInvalid, Msg: "random source failed", Cause: err}
+	}
+	if s.nextUID >= maxNextUID {
+		return nil, &Error{Op: "RotateTokenKey", Err: ErrLimit, Msg: "the directory's ID counter is exhausted"}
 	}
 	id := uint32(s.nextUID)
 	s.nextUID++
@@ -89,7 +101,9 @@ func (d *Directory) RotateTokenKey() (Revision, error) {
 
 // RetireTokenKey removes a token key that no longer seals (one that
 // RotateTokenKey replaced): every token it sealed is refused from the
-// returned revision on, with ErrTokenMalformed. Errors: ErrNotFound,
+// returned revision on, with ErrTokenMalformed. Retiring is a revocation
+// no restore undoes: the key is tombstoned, and Import and ImportWith
+// (even forced) drop it from the documents they read. Errors: ErrNotFound,
 // ErrInUse (the current sealing key: rotate first).
 func (d *Directory) RetireTokenKey(id uint32) (Revision, error) {
 	const op = "RetireTokenKey"
@@ -101,6 +115,7 @@ func (d *Directory) RetireTokenKey(id uint32) (Revision, error) {
 			if i == 0 {
 				return errf(op, "", ErrInUse, "the sealing key cannot be retired; call RotateTokenKey first")
 			}
+			t.bury(dirAccount, kindDeadTokenKey, tokenKeyTombstone(k))
 			keys := make([]*tokenKey, 0, len(t.s.tokenKeys)-1)
 			keys = append(keys, t.s.tokenKeys[:i]...)
 			t.s.tokenKeys = append(keys, t.s.tokenKeys[i+1:]...)
@@ -108,6 +123,15 @@ func (d *Directory) RetireTokenKey(id uint32) (Revision, error) {
 		}
 		return errf(op, "", ErrNotFound, "no such token key")
 	})
+}
+
+// tokenKeyTombstone names token key k in a tombstone: its ID and a
+// fingerprint of its sealed bytes (public: exports hold them), so that a
+// retired key is recognised in a restored document while another
+// directory's key that happens to share the ID is not.
+func tokenKeyTombstone(k *tokenKey) string {
+	sum := sha256.Sum256(k.sealed)
+	return strconv.FormatUint(uint64(k.id), 10) + "-" + hex.EncodeToString(sum[:16])
 }
 
 func (s *state) tokenKey(id uint32) *tokenKey {
@@ -168,36 +192,37 @@ func sealToken(k *tokenKey, c *claims) (string, error) {
 }
 
 // openToken verifies and decodes a SecurityToken against the token keys of
-// s. Any failure is errMalformed: the caller learns nothing more.
-func openToken(s *state, token string) (*claims, uint32, error) {
+// s and returns its claims and the key that opened it. Any failure is
+// errMalformed: the caller learns nothing more.
+func openToken(s *state, token string) (*claims, *tokenKey, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(raw) < 5 || raw[0] != tokenFormat {
-		return nil, 0, errMalformed
+		return nil, nil, errMalformed
 	}
 	id := binary.BigEndian.Uint32(raw[1:5])
 	k := s.tokenKey(id)
 	if k == nil || len(raw) < 5+k.aead.NonceSize() {
-		return nil, 0, errMalformed
+		return nil, nil, errMalformed
 	}
 	n := k.aead.NonceSize()
 	body, err := k.aead.Open(nil, raw[5:5+n], raw[5+n:], tokenAAD(id))
 	if err != nil {
-		return nil, 0, errMalformed
+		return nil, nil, errMalformed
 	}
 	c := &claims{}
 	fields := []*string{&c.accessKeyID, &c.account, &c.roleName, &c.roleID, &c.sessionName, &c.caller, &c.policy, &c.secret}
 	for _, f := range fields {
 		l, w := binary.Uvarint(body)
 		if w <= 0 || l > uint64(len(body)-w) {
-			return nil, 0, errMalformed
+			return nil, nil, errMalformed
 		}
 		*f = string(body[w : w+int(l)])
 		body = body[w+int(l):]
 	}
 	if len(body) != 24 {
-		return nil, 0, errMalformed
+		return nil, nil, errMalformed
 	}
 	c.issued = time.Unix(int64(binary.BigEndian.Uint64(body)), int64(binary.BigEndian.Uint32(body[8:]))).UTC()
 	c.expires = time.Unix(int64(binary.BigEndian.Uint64(body[12:])), int64(binary.BigEndian.Uint32(body[20:]))).UTC()
-	return c, id, nil
+	return c, k, nil
 }

@@ -2,6 +2,8 @@ package directory
 
 import (
 	"encoding/base64"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -306,5 +308,36 @@ func TestExplainSessionLayers(t *testing.T) {
 		res, err := f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, tc.r)
 		require.NoError(t, err)
 		assert.Equal(t, res.Decision, x.Decision, "Explain agrees with Authorize")
+	}
+}
+
+// TestAuthorizeSessionNoAllocs: a session decision with its token and
+// session policy cached allocates nothing (issue 13's target), and neither
+// does the first one after a commit in another account.
+func TestAuthorizeSessionNoAllocs(t *testing.T) {
+	f, caller, role := sessionFixture(t)
+	out, err := f.d.AssumeRole(AssumeRoleInput{Caller: caller, Role: role, SessionName: "s-1", Policy: doc(stmt("Allow", "arms:*", "*"))})
+	require.NoError(t, err)
+	c := creds(out)
+	res, err := f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, armsReq) // opens and caches
+	require.NoError(t, err)
+	require.Equal(t, evaluator.Allow, res.Decision)
+	allocs := testing.AllocsPerRun(200, func() {
+		res, err := f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, armsReq)
+		if err != nil || res.Decision != evaluator.Allow {
+			t.Fatal("want Allow", res, err)
+		}
+	})
+	assert.Zero(t, allocs)
+	var m1, m2 runtime.MemStats
+	for i := range 20 {
+		_, err := f.d.CreateUser(userID(uidB, "x"+strconv.Itoa(i)))
+		require.NoError(t, err)
+		runtime.ReadMemStats(&m1)
+		res, err := f.d.AuthorizeSession(c.AccessKeyID, c.SecurityToken, armsReq)
+		runtime.ReadMemStats(&m2)
+		require.NoError(t, err)
+		require.Equal(t, evaluator.Allow, res.Decision)
+		assert.Zero(t, m2.Mallocs-m1.Mallocs, "decision %d after an unrelated commit allocates", i)
 	}
 }

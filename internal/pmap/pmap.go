@@ -10,7 +10,7 @@
 package pmap
 
 import (
-	"hash/maphash"
+	"github.com/ramauthz/ramauthz/internal/strhash"
 	"math/bits"
 	"slices"
 	"strings"
@@ -20,7 +20,7 @@ import (
 type Map[V any] struct {
 	root *node[V]
 	n    int
-	seed *maphash.Seed
+	seed *strhash.Seed // shared by every version
 }
 
 // node is an inner node: bitmap marks which of the 32 slots are used and
@@ -41,7 +41,7 @@ type entry[V any] struct {
 
 const maxShift = 60 // the 13th level uses the last 4 bits; deeper is a collision bucket
 
-func (m Map[V]) hash(key string) uint64 { return maphash.String(*m.seed, key) }
+func (m Map[V]) hash(key string) uint64 { return strhash.String(*m.seed, key) }
 
 // Len returns the number of keys.
 func (m Map[V]) Len() int { return m.n }
@@ -83,7 +83,7 @@ func (m Map[V]) Get(key string) (V, bool) {
 // Set returns a map in which key has value v.
 func (m Map[V]) Set(key string, v V) Map[V] {
 	if m.seed == nil {
-		s := maphash.MakeSeed()
+		s := strhash.NewSeed()
 		m.seed = &s
 	}
 	h := m.hash(key)
@@ -154,7 +154,7 @@ func NewToken() *Token { return new(Token) }
 // using tok before the map is handed to readers (one goroutine per tok).
 func (m Map[V]) SetIn(tok *Token, key string, v V) Map[V] {
 	if m.seed == nil {
-		s := maphash.MakeSeed()
+		s := strhash.NewSeed()
 		m.seed = &s
 	}
 	root, added := setIn(m.root, 0, entry[V]{key: key, hash: m.hash(key), val: v}, tok)
