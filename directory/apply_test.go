@@ -294,7 +294,7 @@ func TestReplicaPatchPolicyOnly(t *testing.T) {
 	require.Equal(t, evaluator.ImplicitDeny, must(r.Authorize(userID(uidA, "a"), put)).Decision)
 
 	ep := exportPolicyOf(r.cur.Load().account(uidA).policy("P"))
-	ep.Versions = append(ep.Versions, exportVersion{ID: "v2", UID: 1 << 40, Document: doc(stmt("Allow", "oss:Put*", "*")), Created: clk.Now()})
+	ep.Versions = append(ep.Versions, exportVersion{ID: "v2", UID: 1 << 30, Document: doc(stmt("Allow", "oss:Put*", "*")), Created: clk.Now()})
 	ep.DefaultVersion, ep.NextVersion = "v2", 3
 	commitRaw(t, ms, r, store.Op{Key: store.Key{Account: uidA, Kind: kindPolicy, Name: "P"}, Value: must(json.Marshal(ep))})
 	_, err := r.Sync(context.Background())
