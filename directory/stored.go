@@ -1,9 +1,7 @@
 package directory
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"maps"
 	"runtime"
 	"slices"
@@ -309,22 +307,6 @@ func decodeInto[V any](m map[string]V, name string, value []byte) error {
 		return err
 	}
 	m[name] = v
-	return nil
-}
-
-// decodeStored decodes one stored entity. The store holds what this
-// package wrote, so the standard decoder (unknown members refused) is
-// enough here and about twice as fast as the strict reader exports need;
-// every value is then checked by the importer as an export's would be.
-func decodeStored(value []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(value))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the stored value")
-	}
 	return nil
 }
 
