@@ -2,12 +2,12 @@ package directory
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ramauthz/ramauthz/internal/pmap"
@@ -331,9 +331,10 @@ func storedError(where string, err error) error {
 	return &Error{Op: "Open", Subject: where, Err: ErrInvalid, Msg: "stored entity does not decode", Cause: err}
 }
 
-// build turns the overlay into account a of t.s (or removes it when its
-// meta entity is gone), replacing the access keys of the old account.
-func (d *Directory) build(t *txn, o *overlay, old *account, tok *pmap.Token) error {
+// build makes ea account uid of t.s (or removes the account when ea is
+// nil: its account entity is gone), replacing the access keys of the old
+// account.
+func (d *Directory) build(t *txn, uid string, ea *exportAccount, old *account, tok *pmap.Token) error {
 	// The old account's keys: those the rebuilt account does not set
 	// again are removed afterwards (one Delete per removed key, not per key).
 	var oldKeys []keyOwner
@@ -353,20 +354,19 @@ func (d *Directory) build(t *txn, o *overlay, old *account, tok *pmap.Token) err
 			}
 		}
 	}()
-	if o.meta == nil {
-		t.s.accounts = t.s.accounts.Delete(o.uid)
+	if ea == nil {
+		t.s.accounts = t.s.accounts.Delete(uid)
 		return nil
 	}
 	im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{}, tok: tok}
 	if old != nil {
 		im.reuse(old)
 	}
-	ea := o.account()
-	a, err := im.account("store "+o.uid, &ea)
+	a, err := im.account("store "+uid, ea)
 	if err != nil {
 		return err
 	}
-	t.s.accounts = t.s.accounts.SetIn(tok, o.uid, a)
+	t.s.accounts = t.s.accounts.SetIn(tok, uid, a)
 	for u := range im.uids {
 		if u >= t.s.nextUID {
 			t.s.nextUID = u + 1
@@ -485,12 +485,16 @@ func (d *Directory) applyBatch(t *txn, b *store.Batch, tok *pmap.Token) error {
 			return storedError(b.Account+"/"+op.Key.Kind+"/"+op.Key.Name, err)
 		}
 	}
-	return d.build(t, o, old, tok)
+	if o.meta == nil {
+		return d.build(t, b.Account, nil, old, tok)
+	}
+	ea := o.account()
+	return d.build(t, b.Account, &ea, old, tok)
 }
 
 // loadSnapshot builds a whole state from a store snapshot. The entities
-// of each account are decoded in parallel (GOMAXPROCS workers); the state
-// is then built one account after the other.
+// of each account are decoded by GOMAXPROCS workers, in account order,
+// while the state is built from the decoded accounts one after the other.
 func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 	t := &txn{d: d, op: "Open", s: state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1, rev: snap.Rev, epoch: snap.Epoch}}
 	tok := pmap.NewToken()
@@ -499,9 +503,10 @@ func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 	}
 	type group struct {
 		es   []store.Entry
-		o    *overlay
-		rest store.Batch // token keys and tombstones, applied in order
+		ea   *exportAccount // nil: no account entity
+		rest store.Batch    // token keys and tombstones, applied in order
 		err  error
+		done chan struct{}
 	}
 	var groups []*group
 	es := snap.Entries
@@ -510,41 +515,31 @@ func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 		for j < len(es) && es[j].Key.Account == es[i].Key.Account {
 			j++
 		}
-		groups = append(groups, &group{es: es[i:j]})
+		groups = append(groups, &group{es: es[i:j], done: make(chan struct{})})
 		i = j
 	}
-	work := make(chan *group)
-	var wg sync.WaitGroup
-	for range max(1, min(runtime.GOMAXPROCS(0), len(groups))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for g := range work {
-				acct := g.es[0].Key.Account
-				g.rest.Account = acct
-				for _, e := range g.es {
-					switch e.Key.Kind {
-					case kindTokenKey, kindDeadKey, kindDeadRole, kindDeadTokenKey, kindHeartbeat:
-						g.rest.Ops = append(g.rest.Ops, store.Op{Key: e.Key, Value: e.Value})
-						continue
-					}
-					if g.o == nil {
-						g.o = newOverlay(acct)
-					}
-					if err := g.o.put(e.Key.Kind, e.Key.Name, e.Value); err != nil {
-						g.err = storedError(acct+"/"+e.Key.Kind+"/"+e.Key.Name, err)
-						break
-					}
-				}
-			}
-		}()
-	}
+	work := make(chan *group, len(groups))
 	for _, g := range groups {
 		work <- g
 	}
 	close(work)
-	wg.Wait()
+	stop := make(chan struct{})
+	defer close(stop)
+	for range max(1, min(runtime.GOMAXPROCS(0), len(groups))) {
+		go func() {
+			for g := range work {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				g.ea, g.rest, g.err = decodeSnapshotAccount(g.es)
+				close(g.done)
+			}
+		}()
+	}
 	for _, g := range groups {
+		<-g.done
 		if g.err != nil {
 			return nil, g.err
 		}
@@ -553,11 +548,70 @@ func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 				return nil, err
 			}
 		}
-		if g.o != nil {
-			if err := d.build(t, g.o, nil, tok); err != nil {
+		if g.ea != nil {
+			if err := d.build(t, g.ea.ID, g.ea, nil, tok); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return &t.s, nil
+}
+
+// decodeSnapshotAccount decodes the entities of one account in a
+// snapshot (es, sorted by kind and name as store.Snapshot promises) into
+// the account's export form, with its token keys, tombstones and
+// heartbeats apart in rest. ea is nil when the account entity is absent.
+// Errors: ErrInvalid, for a value that does not decode, names another
+// entity, or comes out of order.
+func decodeSnapshotAccount(es []store.Entry) (ea *exportAccount, rest store.Batch, err error) {
+	acct := es[0].Key.Account
+	rest.Account = acct
+	a := exportAccount{ID: acct}
+	meta := false
+	for i := range es {
+		e := &es[i]
+		switch e.Key.Kind {
+		case kindTokenKey, kindDeadKey, kindDeadRole, kindDeadTokenKey, kindHeartbeat:
+			rest.Ops = append(rest.Ops, store.Op{Key: e.Key, Value: e.Value})
+			continue
+		case kindMeta:
+			var m storedMeta
+			if err = strictjson.Unmarshal(e.Value, &m); err == nil {
+				a.Created, meta = m.Created, true
+			}
+		case kindUser:
+			err = appendStored(&a.Users, e, func(v *exportUser) string { return v.Name })
+		case kindGroup:
+			err = appendStored(&a.Groups, e, func(v *exportGroup) string { return v.Name })
+		case kindPolicy:
+			err = appendStored(&a.Policies, e, func(v *exportPolicy) string { return v.Name })
+		case kindRole:
+			err = appendStored(&a.Roles, e, func(v *exportRole) string { return v.Name })
+		default:
+			return nil, rest, errf("Open", acct+"/"+e.Key.Kind+"/"+e.Key.Name, ErrInvalid, "unknown kind of stored entity")
+		}
+		if err != nil {
+			return nil, rest, storedError(acct+"/"+e.Key.Kind+"/"+e.Key.Name, err)
+		}
+	}
+	if !meta {
+		return nil, rest, nil
+	}
+	return &a, rest, nil
+}
+
+// appendStored decodes e onto list, which it keeps in name order.
+func appendStored[V any](list *[]V, e *store.Entry, name func(*V) string) error {
+	var v V
+	if err := decodeStored(e.Value, &v); err != nil {
+		return err
+	}
+	if name(&v) != e.Key.Name {
+		return errors.New("the stored value names another entity")
+	}
+	if n := len(*list); n > 0 && name(&(*list)[n-1]) >= e.Key.Name {
+		return errors.New("the snapshot's entities are not in order")
+	}
+	*list = append(*list, v)
+	return nil
 }
