@@ -1,21 +1,19 @@
 package directory
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ramauthz/ramauthz/internal/killtest"
 	"github.com/ramauthz/ramauthz/store/filestore"
 )
 
@@ -36,9 +34,8 @@ const (
 	dirCrashPathEnv = "RAMAUTHZ_DIRECTORY_CRASH_PATH"
 	dirCrashSeedEnv = "RAMAUTHZ_DIRECTORY_CRASH_SEED"
 	dirCrashNextEnv = "RAMAUTHZ_DIRECTORY_CRASH_NEXT" // the first operation the child runs
-	// dirKillCyclesEnv is read by the file store's kill -9 test too: .ci/run
-	// sets 200 for both; a plain go test runs dirKillCyclesDefault.
-	dirKillCyclesEnv     = "RAMAUTHZ_KILL_CYCLES"
+	// dirKillCyclesDefault is the number of cycles of a plain go test;
+	// .ci/run asks for 200 (killtest.CyclesEnv).
 	dirKillCyclesDefault = 12
 	dirCrashCompactEvery = 25 // the child compacts the store at every 25th revision
 )
@@ -372,14 +369,7 @@ func crashState(d *Directory) []string {
 // memory that ran the same stream up to the recovered revision. The next
 // child continues the stream from there.
 func TestKillNineDirectory(t *testing.T) {
-	cycles := dirKillCyclesDefault
-	if v := os.Getenv(dirKillCyclesEnv); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a positive number", dirKillCyclesEnv, v)
-		}
-		cycles = n
-	}
+	cycles := killtest.Cycles(t, dirKillCyclesDefault)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d, %d cycles", seed, cycles)
 	rng := rand.New(rand.NewPCG(seed, 2))
@@ -413,26 +403,8 @@ func TestKillNineDirectory(t *testing.T) {
 	var total, landed, early, compared int
 	kinds := map[string]int{} // committed operations by kind, as the reference ran them
 	for cycle := range cycles {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), dirCrashPathEnv+"="+path, dirCrashSeedEnv+"="+strconv.FormatUint(seed, 10),
+		child := killtest.Start(t, dirCrashPathEnv+"="+path, dirCrashSeedEnv+"="+strconv.FormatUint(seed, 10),
 			dirCrashNextEnv+"="+strconv.Itoa(next))
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := make(chan string, 4096)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
 		// Kill at a random moment: half the time counted from the start
 		// (it may fall in Open), half the time from "ready".
 		delay := time.Duration(rng.IntN(60_000)) * time.Microsecond
@@ -465,9 +437,9 @@ func TestKillNineDirectory(t *testing.T) {
 	wait:
 		for {
 			select {
-			case l, ok := <-lines:
+			case l, ok := <-child.Lines:
 				if !ok {
-					t.Fatalf("cycle %d: child exited before the kill: %s", cycle, stderr.String())
+					t.Fatalf("cycle %d: child exited before the kill: %s", cycle, child.Stderr())
 				}
 				read(l)
 				if ready && timer == nil {
@@ -477,16 +449,11 @@ func TestKillNineDirectory(t *testing.T) {
 				break wait
 			}
 		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		for l := range lines {
+		child.Kill(t)
+		for l := range child.Lines {
 			read(l)
 		}
-		_ = cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("cycle %d: child ended with %v, not SIGKILL: %s", cycle, cmd.ProcessState, stderr.String())
-		}
+		child.Wait(t)
 		if !ready {
 			early++
 		}
