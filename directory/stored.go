@@ -147,81 +147,57 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 // diffAccount writes the entities of account uid that differ between old
 // (in base) and nw (in next); nil means absent.
 func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string) {
-	if nw == nil {
-		if old == nil {
-			return
-		}
-		sink.raw(uid, kindMeta, metaName, nil)
-		for n := range old.users.All {
-			sink.raw(uid, kindUser, n, nil)
-		}
-		for n := range old.groups.All {
-			sink.raw(uid, kindGroup, n, nil)
-		}
-		for n := range old.policies.All {
-			sink.raw(uid, kindPolicy, n, nil)
-		}
-		for n := range old.roles.All {
-			sink.raw(uid, kindRole, n, nil)
-		}
+	switch {
+	case old == nil && nw == nil:
 		return
-	}
-	if old == nil || !old.created.Equal(nw.created) {
+	case nw == nil:
+		sink.raw(uid, kindMeta, metaName, nil)
+		nw = &account{}
+	case old == nil || !old.created.Equal(nw.created):
 		sink.put(uid, kindMeta, metaName, storedMeta{Created: nw.created})
 	}
 	if old == nil {
 		old = &account{}
 	}
-	for n, u := range nw.users.Sorted {
-		if ou := old.user(n); ou != u || keysMoved(base, next, u) {
-			sink.put(uid, kindUser, n, exportUserOf(next, u))
+	diffKind(sink, uid, kindUser, old.users, nw.users, func(o, u *user) bool { return o != u || keysMoved(base, next, u) },
+		func(u *user) any { return exportUserOf(next, u) })
+	diffKind(sink, uid, kindGroup, old.groups, nw.groups, func(o, g *group) bool { return o != g },
+		func(g *group) any { return exportGroupOf(g) })
+	diffKind(sink, uid, kindRole, old.roles, nw.roles, func(o, r *role) bool { return o != r },
+		func(r *role) any { return exportRoleOf(r) })
+	diffKind(sink, uid, kindPolicy, old.policies, nw.policies, policyChanged,
+		func(p *customPolicy) any { return exportPolicyOf(p) })
+}
+
+// diffKind writes the entities of one kind that changed from old to nw
+// (changed is given nil for an entity absent from old) and deletes those
+// gone, in name order.
+func diffKind[V any](sink *opSink, uid, kind string, old, nw pmap.Map[*V], changed func(o, v *V) bool, export func(*V) any) {
+	for n, v := range nw.Sorted {
+		if o, _ := old.Get(n); changed(o, v) {
+			sink.put(uid, kind, n, export(v))
 		}
 	}
-	for n := range old.users.Sorted {
-		if nw.user(n) == nil {
-			sink.raw(uid, kindUser, n, nil)
+	for n := range old.Sorted {
+		if _, ok := nw.Get(n); !ok {
+			sink.raw(uid, kind, n, nil)
 		}
 	}
-	for n, g := range nw.groups.Sorted {
-		if old.group(n) != g {
-			sink.put(uid, kindGroup, n, exportGroupOf(g))
-		}
+}
+
+// policyChanged reports whether what is stored of policy p differs from
+// op: an attachment copies the policy (its holder index) without changing
+// what is stored, and only a real change is written.
+func policyChanged(op, p *customPolicy) bool {
+	if op == p {
+		return false
 	}
-	for n := range old.groups.Sorted {
-		if nw.group(n) == nil {
-			sink.raw(uid, kindGroup, n, nil)
-		}
+	if op == nil {
+		return true
 	}
-	for n, r := range nw.roles.Sorted {
-		if old.role(n) != r {
-			sink.put(uid, kindRole, n, exportRoleOf(r))
-		}
-	}
-	for n := range old.roles.Sorted {
-		if nw.role(n) == nil {
-			sink.raw(uid, kindRole, n, nil)
-		}
-	}
-	for n, p := range nw.policies.Sorted {
-		op := old.policy(n)
-		if op == p {
-			continue
-		}
-		// An attachment copies the policy (its holder index) without
-		// changing what is stored: write only a real change.
-		nb, _ := json.Marshal(exportPolicyOf(p))
-		if op != nil {
-			if ob, _ := json.Marshal(exportPolicyOf(op)); string(ob) == string(nb) {
-				continue
-			}
-		}
-		sink.raw(uid, kindPolicy, n, nb)
-	}
-	for n := range old.policies.Sorted {
-		if nw.policy(n) == nil {
-			sink.raw(uid, kindPolicy, n, nil)
-		}
-	}
+	ob, _ := json.Marshal(exportPolicyOf(op))
+	nb, _ := json.Marshal(exportPolicyOf(p))
+	return string(ob) != string(nb)
 }
 
 // keysMoved reports whether any access key of u changed between base and
