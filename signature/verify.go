@@ -167,8 +167,11 @@ type Identity struct {
 	SourceIP        netip.Addr
 	SecureTransport bool
 
-	// params are the signed parameters (Param, Params).
-	params params
+	// params are the signed parameters (Param, Params), in paramBuf when
+	// there are few, so that Verify allocates the Identity and its
+	// parameters at once.
+	params   params
+	paramBuf [8]param
 }
 
 // Param returns the value of a signed parameter, or "". The signed
@@ -226,18 +229,39 @@ func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
 	return v.verifyV1(r, body)
 }
 
+// readBody reads the whole body, at most MaxBodyBytes. A declared
+// Content-Length sizes the buffer, so a typical body costs one allocation
+// of its own size.
 func (v *Verifier) readBody(r *http.Request) ([]byte, *Error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, v.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return nil, refuse(ErrIncomplete, "the body cannot be read")
+	limit := v.cfg.MaxBodyBytes
+	size := int64(512)
+	if r.ContentLength >= 0 && r.ContentLength < limit {
+		size = r.ContentLength + 1 // room for the read that reports io.EOF
 	}
-	if int64(len(b)) > v.cfg.MaxBodyBytes {
-		return nil, refuse(ErrBodyTooLarge, "")
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		// Read at most one byte past the limit.
+		room := min(int64(cap(b)), limit+1)
+		n, err := r.Body.Read(b[len(b):room])
+		b = b[:len(b)+n]
+		switch {
+		case int64(len(b)) > limit:
+			return nil, refuse(ErrBodyTooLarge, "")
+		case err == io.EOF:
+			if len(b) == 0 {
+				return nil, nil
+			}
+			return b, nil
+		case err != nil:
+			return nil, refuse(ErrIncomplete, "the body cannot be read")
+		}
 	}
-	return b, nil
 }
 
 // MaxSignedHeaders bounds the names in SignedHeaders.
@@ -383,7 +407,8 @@ func (v *Verifier) verifyV3(r *http.Request) (*Identity, error) {
 	if nonce == "" || len(nonce) > MaxNonceLength {
 		return nil, refuse(ErrIncomplete, HeaderNonce+" must be 1 to 128 bytes")
 	}
-	query, ok := parseParams(r.URL.RawQuery, nil)
+	id := new(Identity)
+	query, ok := parseParams(r.URL.RawQuery, id.paramBuf[:0])
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -419,9 +444,9 @@ func (v *Verifier) verifyV3(r *http.Request) (*Identity, error) {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
 	}
-	id := &Identity{Principal: who, AccessKeyID: a.keyID, SecurityToken: token, Version: V3,
-		Action: header(HeaderAction), APIVersion: header(HeaderVersion), params: query,
-		Body: body, Time: ts, Nonce: nonce}
+	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, a.keyID, token, V3
+	id.Action, id.APIVersion, id.params = header(HeaderAction), header(HeaderVersion), query
+	id.Body, id.Time, id.Nonce = body, ts, nonce
 	return v.finish(r, id)
 }
 
@@ -439,7 +464,8 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 		return nil, refuse(ErrIncomplete, "a V1 signature does not cover the path; V1 requests are accepted only at "+
 			strings.Join(v.cfg.V1Paths, ", "))
 	}
-	ps, ok := parseParams(r.URL.RawQuery, nil)
+	id := new(Identity)
+	ps, ok := parseParams(r.URL.RawQuery, id.paramBuf[:0])
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -491,13 +517,14 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 		return nil, e
 	}
 	var buf [1024]byte
-	want := signV1(secret, stringToSignV1(buf[:0], r.Method, ps))
+	want := signV1Framed(secret, stringToSignV1(buf[:hmacBlock], r.Method, ps))
 	if !hmac.Equal(want[:], sig[:20]) {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
 	signed := slices.DeleteFunc(ps, func(p param) bool { return p.key == "Signature" })
-	id := &Identity{Principal: who, AccessKeyID: keyID, SecurityToken: token, Version: V1,
-		Action: get("Action"), APIVersion: get("Version"), params: signed, Body: body, Time: ts, Nonce: nonce}
+	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, keyID, token, V1
+	id.Action, id.APIVersion, id.params = get("Action"), get("Version"), signed
+	id.Body, id.Time, id.Nonce = body, ts, nonce
 	return v.finish(r, id)
 }
 
@@ -544,9 +571,9 @@ func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
 
 // parseTime reads exactly yyyy-MM-ddTHH:mm:ssZ (TimeFormat) as UTC.
 func parseTime(s string) (time.Time, *Error) {
-	bad := refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)")
+	bad := func() *Error { return refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)") }
 	if len(s) != len(TimeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	num := func(i, n int) int {
 		v := 0
@@ -560,11 +587,11 @@ func parseTime(s string) (time.Time, *Error) {
 	}
 	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
 	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
 	if t.Day() != d { // February 30 and the like
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	return t, nil
 }
