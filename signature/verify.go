@@ -310,7 +310,7 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 			}
 			// Lower-case only, as every signer writes it, so one signature
 			// has one spelling.
-			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil || strings.ToLower(val) != val {
+			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil || !lowerASCII(val) {
 				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 lower-case hex digits")
 			}
 			haveSig = true
@@ -322,8 +322,8 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 		return 0, refuse(ErrIncomplete, "Authorization needs Credential, SignedHeaders and Signature")
 	}
 	for i, name := range a.signed[:count] {
-		if name == "" || name != strings.ToLower(name) || (i > 0 && a.signed[i-1] >= name) {
-			return 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case, sorted and without repeats")
+		if name == "" || !lowerASCII(name) || (i > 0 && a.signed[i-1] >= name) {
+			return 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case ASCII, sorted and without repeats")
 		}
 	}
 	return count, nil
@@ -348,6 +348,23 @@ func isSigned(signed []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// mustBeSigned reports whether a V3 request's header name (any case) must
+// be in SignedHeaders: x-acs-* and content-type.
+func mustBeSigned(name string) bool {
+	return hasPrefixFold(name, "x-acs-") || len(name) == len("content-type") && strings.EqualFold(name, "content-type")
+}
+
+// lowerASCII reports whether s has only ASCII bytes and no upper-case
+// letter.
+func lowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // required V3 headers: each must be present and signed.
@@ -391,10 +408,28 @@ func (v *Verifier) verifyV3(r *http.Request) (*Identity, error) {
 	}
 	// Every x-acs-* header and content-type must be signed: an unsigned one
 	// could change what the request does.
-	for name := range r.Header {
-		if (hasPrefixFold(name, "x-acs-") || strings.EqualFold(name, "content-type")) && !isSigned(signed, name) {
-			return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
+	// Each signed name was found above under its own key, exactly once, so
+	// the request's x-acs-* and content-type keys are all signed exactly
+	// when there are as many of them as signed such names; the search for
+	// the culprit runs only when they are not.
+	need, have := 0, 0
+	for _, name := range signed {
+		if mustBeSigned(name) {
+			need++
 		}
+	}
+	for name := range r.Header {
+		if mustBeSigned(name) {
+			have++
+		}
+	}
+	if have != need {
+		for name := range r.Header {
+			if mustBeSigned(name) && !isSigned(signed, name) {
+				return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
+			}
+		}
+		return nil, refuse(ErrUnsignedHeader, "a header is present under two spellings")
 	}
 	if id := header(HeaderAccessKeyID); id != "" && id != a.keyID {
 		return nil, refuse(ErrIncomplete, HeaderAccessKeyID+" differs from the Credential")
