@@ -15,6 +15,12 @@
 //     parameters, every query and form-body parameter signed, the HMAC
 //     keyed with the secret followed by '&'.
 //
+// Not verified: ACS3-HMAC-SM3, V3 hashed with the SM3 algorithm the SDKs
+// can be configured for, because the Go standard library has no SM3 and
+// this module takes no dependency for it, and the ACS4 (V4) scheme. Both
+// are refused with ErrIncomplete ("IncompleteSignature") and a message
+// naming ACS3-HMAC-SHA256, the SDKs' default.
+//
 // STS credentials carry their security token in x-acs-security-token (V3)
 // or SecurityToken (V1). Secrets come from a Credentials source: the
 // in-memory MemoryCredentials, or DirectoryCredentials over a

@@ -232,3 +232,23 @@ func TestVerifyAllocations(t *testing.T) {
 		assert.LessOrEqual(t, allocs, 6.0)
 	})
 }
+
+// TestUnsupportedAlgorithms: ACS3-HMAC-SM3 (no SM3 in the standard
+// library) and the other ACS schemes are refused as IncompleteSignature
+// with a message naming the algorithm to use, before any credential
+// lookup.
+func TestUnsupportedAlgorithms(t *testing.T) {
+	v, creds, _ := newTestVerifier(t, Config{})
+	creds.DeleteAccessKey(aliceKey.AccessKeyID) // a lookup would say InvalidAccessKeyId.NotFound
+	for alg, msg := range map[string]string{
+		"ACS3-HMAC-SM3":    "ACS3-HMAC-SM3 is not supported (no SM3 here); sign with ACS3-HMAC-SHA256",
+		"ACS4-HMAC-SHA256": `"ACS4-HMAC-SHA256" is not supported; sign with ACS3-HMAC-SHA256`,
+		"ACS3-RSA-SHA256":  `"ACS3-RSA-SHA256" is not supported; sign with ACS3-HMAC-SHA256`,
+	} {
+		r := v3Request(t, aliceKey, t0, "")
+		r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), AlgorithmV3, alg, 1))
+		_, err := v.Verify(r)
+		assertCode(t, err, ErrIncomplete, "IncompleteSignature")
+		assert.ErrorContains(t, err, msg, alg)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -195,7 +196,10 @@ func (id *Identity) Params() url.Values { return id.params.values() }
 // first (keep MaxBodyBytes small on a V1 endpoint).
 //
 // A request carrying an Authorization header starting with "ACS3-" is
-// verified as V3, any other request as V1. The checks, in order: a
+// verified as V3 (only ACS3-HMAC-SHA256: ACS3-HMAC-SM3 and the other
+// schemes starting with "ACS", such as ACS4-HMAC-SHA256, are refused with
+// ErrIncomplete, "IncompleteSignature", saying which algorithm to use),
+// any other request as V1. The checks, in order: a
 // declared Content-Length above MaxBodyBytes (ErrBodyTooLarge), the
 // request's form (ErrIncomplete, ErrUnsignedHeader; V1: ErrBodyTooLarge),
 // the timestamp's format (ErrTimestampFormat), the credentials
@@ -219,8 +223,12 @@ func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
 	if r.ContentLength > v.cfg.MaxBodyBytes {
 		return nil, refuse(ErrBodyTooLarge, "")
 	}
-	if strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") {
+	switch auth := r.Header.Get("Authorization"); {
+	case strings.HasPrefix(auth, "ACS3-"):
 		return v.verifyV3(r)
+	case strings.HasPrefix(auth, "ACS"):
+		// Another scheme of the SDKs (ACS4-HMAC-SHA256, ACS3-RSA-SHA256...).
+		return nil, unsupportedAlgorithm(auth)
 	}
 	body, err := v.readBody(r)
 	if err != nil {
@@ -281,7 +289,7 @@ type authorization struct {
 func parseAuthorization(h string, a *authorization) (int, *Error) {
 	rest, ok := strings.CutPrefix(h, AlgorithmV3+" ")
 	if !ok {
-		return 0, refuse(ErrIncomplete, "the algorithm must be "+AlgorithmV3)
+		return 0, unsupportedAlgorithm(h)
 	}
 	var haveCred, haveSigned, haveSig bool
 	count := 0
@@ -327,6 +335,30 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 		}
 	}
 	return count, nil
+}
+
+// AlgorithmV3SM3 is the V3 variant hashing with SM3 (GB/T 32905) instead of
+// SHA-256. The Go standard library has no SM3 and this module takes no
+// dependency for it, so such requests are refused (ErrIncomplete,
+// "IncompleteSignature") with a message asking for AlgorithmV3.
+const AlgorithmV3SM3 = "ACS3-HMAC-SM3"
+
+// unsupportedAlgorithm is the refusal of an Authorization header that is
+// not ACS3-HMAC-SHA256 (V3) or "acs <AccessKeyId>:<signature>" (ROA),
+// naming the algorithm if it is one the SDKs can send.
+func unsupportedAlgorithm(authorization string) *Error {
+	alg, _, _ := strings.Cut(authorization, " ")
+	switch {
+	case alg == AlgorithmV3SM3:
+		return refuse(ErrIncomplete, "the signature algorithm "+AlgorithmV3SM3+
+			" is not supported (no SM3 here); sign with "+AlgorithmV3)
+	case strings.HasPrefix(alg, "ACS"):
+		if len(alg) > 32 {
+			alg = alg[:32] + "..."
+		}
+		return refuse(ErrIncomplete, "the signature algorithm "+strconv.Quote(alg)+" is not supported; sign with "+AlgorithmV3)
+	}
+	return refuse(ErrIncomplete, "the algorithm must be "+AlgorithmV3)
 }
 
 // signedValue returns the value of the signed header name (lower case),
