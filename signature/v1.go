@@ -2,7 +2,6 @@ package signature
 
 import (
 	"crypto/hmac"
-	"encoding/base64"
 	"net/http"
 	"slices"
 	"strings"
@@ -63,11 +62,9 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 	if e != nil {
 		return nil, e
 	}
-	var sig [21]byte // base64 of 20 bytes is 28 characters, which could decode to 21
-	// Strict: unused bits of the last character must be zero, so one
-	// signature has one spelling.
-	if n, err := base64.StdEncoding.Strict().Decode(sig[:], []byte(sigText)); len(sigText) != 28 || err != nil || n != 20 {
-		return nil, refuse(ErrSignatureMismatch, "the signature must be 28 base64 characters")
+	var sig [21]byte
+	if e := decodeSHA1Signature(sigText, &sig); e != nil {
+		return nil, e
 	}
 	token := get("SecurityToken")
 	who, secret, e := v.lookup(keyID, token)

@@ -56,8 +56,8 @@ type Config struct {
 	// Hosts, when set, are the host names (with the port, if clients send
 	// one) a V3 request must be signed for: a request signed for another
 	// service that shares the AccessKey is refused with ErrSignatureMismatch
-	// instead of running here. V1 does not sign the host; see the package
-	// documentation.
+	// instead of running here. V1 and ROA do not sign the host; see the
+	// package documentation.
 	Hosts []string
 	// V1Paths are the escaped paths at which V1 (RPC) requests are
 	// accepted; empty means "/" only, where Alibaba Cloud's RPC APIs and
@@ -74,7 +74,7 @@ type Config struct {
 	ProtoHeader string
 }
 
-// Verifier checks signed requests (V3 and V1) against a credential source,
+// Verifier checks signed requests (V3, V1 and ROA) against a credential source,
 // a clock, a time window and a nonce cache. It is safe for concurrent use.
 type Verifier struct {
 	cfg    Config
@@ -124,6 +124,7 @@ const (
 	VersionInvalid Version = iota
 	V3                     // ACS3-HMAC-SHA256 in the Authorization header
 	V1                     // HMAC-SHA1 in the Signature parameter (RPC)
+	ROA                    // HMAC-SHA1 in "Authorization: acs <AccessKeyId>:<signature>" (ROA)
 )
 
 func (v Version) String() string {
@@ -132,6 +133,8 @@ func (v Version) String() string {
 		return "V3"
 	case V1:
 		return "V1"
+	case ROA:
+		return "ROA"
 	}
 	return "invalid"
 }
@@ -147,11 +150,12 @@ type Identity struct {
 	AccessKeyID   string
 	SecurityToken string // "" for a RAM user's AccessKey
 	Version       Version
-	// Action and APIVersion are x-acs-action and x-acs-version (V3) or the
-	// Action and Version parameters (V1); "" when absent.
+	// Action and APIVersion are x-acs-action and x-acs-version (V3, ROA)
+	// or the Action and Version parameters (V1); "" when absent.
 	Action, APIVersion string
 	// Body is the body as read and verified (V3: its SHA-256 was signed;
-	// V1: empty or the form that Params holds).
+	// V1: empty or the form that Params holds; ROA: empty or its MD5 was
+	// signed as Content-MD5).
 	Body []byte
 	// Time is the request's signed timestamp, Now the verifier's clock.
 	Time, Now time.Time
@@ -192,14 +196,19 @@ func (id *Identity) Params() url.Values { return id.params.values() }
 // verified as V3 (only ACS3-HMAC-SHA256: ACS3-HMAC-SM3 and the other
 // schemes starting with "ACS", such as ACS4-HMAC-SHA256, are refused with
 // ErrIncomplete, "IncompleteSignature", saying which algorithm to use),
-// any other request as V1. The checks, in order: a
+// one starting with "acs " as ROA, any other request as V1. ROA (see
+// SignROA) signs the path and the query but not the host, and the body only
+// through Content-MD5: a ROA request with a body and no Content-MD5 is
+// refused (ErrIncomplete), and so is one whose unencoded query could be
+// read two ways (a key with '&' or '=', a value with '&'). The checks, in
+// order: a
 // declared Content-Length above MaxBodyBytes (ErrBodyTooLarge), the
 // request's form (ErrIncomplete, ErrUnsignedHeader; V1: ErrBodyTooLarge),
 // the timestamp's format (ErrTimestampFormat), the credentials
 // (ErrKeyNotFound, ErrKeyInactive, ErrTokenMalformed, ErrTokenMismatch,
 // ErrTokenExpired, ErrUnavailable), the signature (ErrSignatureMismatch,
-// compared in constant time), V3's body (ErrBodyTooLarge, ErrIncomplete if
-// it cannot be read, ErrBodyHash), the time window (ErrTimestampExpired)
+// compared in constant time), V3's and ROA's body (ErrBodyTooLarge,
+// ErrIncomplete if it cannot be read, ErrBodyHash), the time window (ErrTimestampExpired)
 // and last the nonce (ErrNonceUsed), which is recorded only for a request
 // that passed everything else. Every error is an *Error that unwraps to one
 // of those sentinels.
@@ -219,6 +228,8 @@ func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
 	switch auth := r.Header.Get("Authorization"); {
 	case strings.HasPrefix(auth, "ACS3-"):
 		return v.verifyV3(r)
+	case strings.HasPrefix(auth, SchemeROA+" "):
+		return v.verifyROA(r, auth)
 	case strings.HasPrefix(auth, "ACS"):
 		// Another scheme of the SDKs (ACS4-HMAC-SHA256, ACS3-RSA-SHA256...).
 		return nil, unsupportedAlgorithm(auth)
