@@ -82,6 +82,30 @@ func BenchmarkVerifyV1(b *testing.B) {
 	}
 }
 
+// BenchmarkVerifyROA is a ROA call (GET, three query parameters, seven
+// x-acs-* headers) signed as darabonba signs it, each with a fresh nonce.
+func BenchmarkVerifyROA(b *testing.B) {
+	v, _, _ := newTestVerifier(b, Config{})
+	reqs := make([]*http.Request, 1<<14)
+	for i := range reqs {
+		reqs[i] = roaRequest(b, aliceKey, t0, "")
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == len(reqs) {
+			b.StopTimer()
+			i = 0
+			v, _, _ = newTestVerifier(b, Config{})
+			b.StartTimer()
+		}
+		if _, err := v.Verify(reqs[i]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
 // BenchmarkReferenceSHA256 hashes 1 KiB: a fixed amount of work to run in
 // the same command as the verifiers, so numbers taken on a loaded machine
 // can be scaled (on an idle modern x86 core it takes about 0.5 µs).

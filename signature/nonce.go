@@ -133,9 +133,16 @@ func (c *nonceCache) record(accessKeyID, nonce string, ts time.Time, expiry time
 		if t <= k.floor {
 			return false
 		}
-		if _, dup := k.seen[nonce]; dup {
-			return false
-		}
+	} else {
+		k = &keyNonces{id: accessKeyID, seen: make(map[string]struct{}), floor: minFloor, index: -1}
+	}
+	// One probe both checks and inserts; the nonce is taken out again if
+	// the request is refused below. It is not in k.order yet, so the
+	// evictions cannot remove it.
+	n := len(k.seen)
+	k.seen[nonce] = struct{}{}
+	if len(k.seen) == n {
+		return false // already seen
 	}
 	for c.total >= c.max {
 		big := c.byCount[0]
@@ -148,14 +155,11 @@ func (c *nonceCache) record(accessKeyID, nonce string, ts time.Time, expiry time
 		big.floor = max(big.floor, e.ts)
 		c.changed(big)
 		if big == k && t <= k.floor {
+			delete(k.seen, nonce)
 			return false
 		}
 	}
-	if k == nil {
-		k = &keyNonces{id: accessKeyID, seen: make(map[string]struct{}), floor: minFloor, index: -1}
-	}
 	c.keys[accessKeyID] = k // again, if changed dropped it while it was empty
-	k.seen[nonce] = struct{}{}
 	k.order.push(nonceEntry{nonce: nonce, ts: t})
 	c.total++
 	c.changed(k)

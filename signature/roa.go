@@ -37,38 +37,59 @@ const (
 	HeaderSignatureVersion = "x-acs-signature-version"
 )
 
-// acsHeader is an x-acs-* header of a ROA request, its name lower-cased.
+// acsHeader is an x-acs-* header of a ROA request, its name spelt as in
+// the request's http.Header (the string to sign has it lower-cased).
 type acsHeader struct{ name, value string }
 
-// acsHeaders returns every x-acs-* header of h, names lower-cased and
-// sorted, appended to into. Each must have one value and one spelling;
-// more than MaxSignedHeaders is refused.
+// lower returns the ASCII lower case of c.
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// compareFold compares a and b as their ASCII lower-case forms would
+// compare, without building them.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if ca, cb := lower(a[i]), lower(b[i]); ca != cb {
+			return int(ca) - int(cb)
+		}
+	}
+	return len(a) - len(b)
+}
+
+// acsHeaders returns every x-acs-* header of h, sorted by lower-case name,
+// appended to into. Each must have one value and one spelling; more than
+// MaxSignedHeaders is refused.
 func acsHeaders(h http.Header, into []acsHeader) ([]acsHeader, *Error) {
 	for name, vs := range h {
 		if !hasPrefixFold(name, "x-acs-") {
 			continue
 		}
-		lower := strings.ToLower(name)
 		if len(vs) != 1 {
-			return nil, refuse(ErrIncomplete, "the header "+lower+" must appear exactly once")
+			return nil, refuse(ErrIncomplete, "the header "+strings.ToLower(name)+" must appear exactly once")
 		}
 		if len(into) == MaxSignedHeaders {
 			return nil, refuse(ErrIncomplete, "more than 32 x-acs-* headers")
 		}
-		into = append(into, acsHeader{lower, vs[0]})
+		into = append(into, acsHeader{name, vs[0]})
 	}
-	slices.SortFunc(into, func(a, b acsHeader) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(into, func(a, b acsHeader) int { return compareFold(a.name, b.name) })
 	for i := 1; i < len(into); i++ {
-		if into[i].name == into[i-1].name {
-			return nil, refuse(ErrIncomplete, "the header "+into[i].name+" is present under two spellings")
+		if compareFold(into[i].name, into[i-1].name) == 0 {
+			return nil, refuse(ErrIncomplete, "the header "+strings.ToLower(into[i].name)+" is present under two spellings")
 		}
 	}
 	return into, nil
 }
 
-func acsValue(hs []acsHeader, name string) string {
+// acsValue returns the value of the x-acs-* header named lowerName (lower
+// case), or "".
+func acsValue(hs []acsHeader, lowerName string) string {
 	for _, h := range hs {
-		if h.name == name {
+		if len(h.name) == len(lowerName) && compareFold(h.name, lowerName) == 0 {
 			return h.value
 		}
 	}
@@ -101,7 +122,9 @@ func appendStringToSignROA(b []byte, method string, fields [len(roaFields)]strin
 		b = append(b, '\n')
 	}
 	for _, h := range acs {
-		b = append(b, h.name...)
+		for i := 0; i < len(h.name); i++ {
+			b = append(b, lower(h.name[i]))
+		}
 		b = append(b, ':')
 		b = append(b, h.value...)
 		b = append(b, '\n')

@@ -143,9 +143,9 @@ var requiredV3 = [...]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA25
 // verifyV3 reads the body only once the signature has been checked: the
 // signature covers the body's declared hash, so a caller without the key
 // cannot make the server read (and hold) a large body.
-func (v *Verifier) verifyV3(r *http.Request) (*Identity, error) {
+func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	var a authorization
-	n, e := parseAuthorization(r.Header.Get("Authorization"), &a)
+	n, e := parseAuthorization(auth, &a)
 	if e != nil {
 		return nil, e
 	}

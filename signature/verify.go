@@ -219,15 +219,20 @@ func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
 	if r.Body != nil {
 		defer r.Body.Close()
 	}
-	if len(r.Header["Authorization"]) > 1 {
+	var auth string
+	switch vs := r.Header["Authorization"]; len(vs) {
+	case 0:
+	case 1:
+		auth = vs[0]
+	default:
 		return nil, refuse(ErrIncomplete, "more than one Authorization header")
 	}
 	if r.ContentLength > v.cfg.MaxBodyBytes {
 		return nil, refuse(ErrBodyTooLarge, "")
 	}
-	switch auth := r.Header.Get("Authorization"); {
+	switch {
 	case strings.HasPrefix(auth, "ACS3-"):
-		return v.verifyV3(r)
+		return v.verifyV3(r, auth)
 	case strings.HasPrefix(auth, SchemeROA+" "):
 		return v.verifyROA(r, auth)
 	case strings.HasPrefix(auth, "ACS"):
