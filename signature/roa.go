@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ramauthz/ramauthz/internal/match"
 )
 
 // The ROA signature: what the SDKs send to ROA-style (RESTful) APIs when
@@ -41,19 +43,11 @@ const (
 // the request's http.Header (the string to sign has it lower-cased).
 type acsHeader struct{ name, value string }
 
-// lower returns the ASCII lower case of c.
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
 // compareFold compares a and b as their ASCII lower-case forms would
 // compare, without building them.
 func compareFold(a, b string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
-		if ca, cb := lower(a[i]), lower(b[i]); ca != cb {
+		if ca, cb := match.Lower(a[i]), match.Lower(b[i]); ca != cb {
 			return int(ca) - int(cb)
 		}
 	}
@@ -123,7 +117,7 @@ func appendStringToSignROA(b []byte, method string, fields [len(roaFields)]strin
 	}
 	for _, h := range acs {
 		for i := 0; i < len(h.name); i++ {
-			b = append(b, lower(h.name[i]))
+			b = append(b, match.Lower(h.name[i]))
 		}
 		b = append(b, ':')
 		b = append(b, h.value...)
