@@ -193,11 +193,16 @@ type builder struct {
 	e     *Evaluator
 	pats  []match.Pattern
 	conds []cond
+	// arena holds the patterns' text and chunk tables: the evaluator keeps
+	// its own copy of every pattern, not the documents' strings (which
+	// may be slices of a whole parsed input), and compiling a pattern
+	// allocates nothing of its own.
+	arena match.Arena
 }
 
 // alloc sizes the slabs for the patterns and conditions of policies.
 func (b *builder) alloc(policies []Policy) {
-	np, nc := 0, 0
+	np, nc, text := 0, 0, 0
 	for _, p := range policies {
 		if p.Document == nil {
 			continue
@@ -206,10 +211,35 @@ func (b *builder) alloc(policies []Policy) {
 			st := &p.Document.Statements[i]
 			np += len(st.Action) + len(st.NotAction) + len(st.Resource) + len(st.NotResource)
 			nc += len(st.Condition)
+			text += patternText(st.Action, true) + patternText(st.NotAction, true) +
+				patternText(st.Resource, false) + patternText(st.NotResource, false)
 		}
 	}
 	b.pats = make([]match.Pattern, np)
 	b.conds = make([]cond, nc)
+	b.arena.Grow(text)
+}
+
+// patternText is the room an Arena needs for list: each pattern once, and
+// once more folded when it folds and has an upper-case letter.
+func patternText(list []string, fold bool) int {
+	n := 0
+	for _, s := range list {
+		n += len(s)
+		if fold && hasUpper(s) {
+			n += len(s)
+		}
+	}
+	return n
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // patterns returns n patterns from the slab (a new slice if it runs out).
@@ -368,7 +398,7 @@ func (b *builder) compilePatterns(list []string, fold bool, path stmtPath, elem 
 		if s == "" {
 			return nil, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must not be empty")
 		}
-		p, err := match.Compile(s, fold)
+		p, err := b.arena.Compile(s, fold)
 		if err != nil {
 			return nil, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must be valid UTF-8")
 		}
