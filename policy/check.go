@@ -32,7 +32,11 @@ func unknownMsg(name, where string, known ...string) string {
 }
 
 func (p *parser) checkWildcards(s string, off int) bool {
-	n := strings.Count(s, "*") + strings.Count(s, "?")
+	return p.wildcardLimit(countWildcards(s), off)
+}
+
+// wildcardLimit fails when a pattern has more than MaxWildcards wildcards.
+func (p *parser) wildcardLimit(n, off int) bool {
 	if n > p.cfg.limits.MaxWildcards {
 		p.fail(off, ErrLimit, "pattern has "+itoa(n)+" wildcards; the limit is "+itoa(p.cfg.limits.MaxWildcards))
 		return false
@@ -40,41 +44,81 @@ func (p *parser) checkWildcards(s string, off int) bool {
 	return true
 }
 
+func countWildcards(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '*' || c == '?' {
+			n++
+		}
+	}
+	return n
+}
+
+// actionByte classifies the bytes of an action: 1 for a letter, digit,
+// '-', '_' or '.', 2 for a wildcard, 3 for ':', 0 for anything else.
+var actionByte = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+			t[c] = 1
+		case c == '*', c == '?':
+			t[c] = 2
+		case c == ':':
+			t[c] = 3
+		}
+	}
+	return t
+}()
+
+// checkAction checks an action: "*", or "<service>:<action>", both parts
+// non-empty and made of letters, digits, '-', '_', '.', '*' and '?', with
+// at most MaxWildcards wildcards. One pass over the bytes.
 func (p *parser) checkAction(s string, off int) {
 	if s == "*" {
 		return
 	}
-	svc, name, ok := strings.Cut(s, ":")
-	if !ok || svc == "" || name == "" || !actionChars(svc) || !actionChars(name) {
+	colon, wild, bad := -1, 0, false
+	for i := 0; i < len(s); i++ {
+		switch actionByte[s[i]] {
+		case 1:
+		case 2:
+			wild++
+		case 3:
+			bad = bad || colon >= 0 // a second ':'
+			colon = i
+		default:
+			bad = true
+		}
+	}
+	if bad || colon <= 0 || colon == len(s)-1 {
 		p.fail(off, ErrInvalid, "an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got "+quote(s))
 		return
 	}
-	p.checkWildcards(s, off)
+	p.wildcardLimit(wild, off)
 }
 
-func actionChars(s string) bool {
+// checkResource checks a resource: "*", or an ARN starting with "acs:"
+// without control characters and with at most MaxWildcards wildcards.
+func (p *parser) checkResource(s string, off int) {
+	if s == "*" {
+		return
+	}
+	wild, control := 0, false
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '-', c == '_', c == '.', c == '*', c == '?':
-		default:
-			return false
+		switch c := s[i]; {
+		case c == '*' || c == '?':
+			wild++
+		case c < 0x20 || c == 0x7f:
+			control = true
 		}
 	}
-	return true
-}
-
-func (p *parser) checkResource(s string, off int) {
 	switch {
-	case s == "*":
-		return
-	case hasControl(s):
+	case control:
 		p.fail(off, ErrInvalid, "a resource must not contain control characters")
 	case !strings.HasPrefix(s, "acs:"):
 		p.fail(off, ErrInvalid, "a resource must be \"*\" or an ARN starting with \"acs:\"; got "+quote(s))
 	default:
-		p.checkWildcards(s, off)
+		p.wildcardLimit(wild, off)
 	}
 }
 
