@@ -152,7 +152,6 @@ func (b *Builder) sorted() []item {
 	for i := range b.items {
 		recs[i] = sortRec{pre: prefix8(b.items[i].key), seq: int32(i)}
 	}
-	radixSort(recs, make([]sortRec, n))
 	cmp := func(x, y sortRec) int {
 		a, c := &b.items[x.seq], &b.items[y.seq]
 		if d := strings.Compare(a.key, c.key); d != 0 {
@@ -166,7 +165,20 @@ func (b *Builder) sorted() []item {
 		}
 		return int(x.seq - y.seq)
 	}
-	for lo := 0; lo < n; {
+	if n < radixMin {
+		slices.SortFunc(recs, func(x, y sortRec) int {
+			if x.pre != y.pre {
+				if x.pre < y.pre {
+					return -1
+				}
+				return 1
+			}
+			return cmp(x, y)
+		})
+	} else {
+		radixSort(recs, make([]sortRec, n))
+	}
+	for lo := 0; n >= radixMin && lo < n; {
 		hi := lo + 1
 		for hi < n && recs[hi].pre == recs[lo].pre {
 			hi++
@@ -182,6 +194,10 @@ func (b *Builder) sorted() []item {
 	}
 	return items
 }
+
+// radixMin is the fewest items sorted by radixSort: below it, the
+// histograms cost more than comparisons.
+const radixMin = 256
 
 // sortRec is an item's place in the sort: its key's first eight bytes
 // and its position in Add order.
