@@ -72,6 +72,7 @@ func parseFast(data []byte, c *config) *Document {
 		p:      parser{cfg: c, data: data, lone: -1},
 		lim:    lim,
 		kind:   c.kind,
+		strs:   make([]string, 0, 32),
 	}
 	doc := r.document()
 	if doc == nil || r.peek() != 0 || r.size() > lim.MaxSize {
