@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -134,4 +136,31 @@ func FuzzFastAgrees(f *testing.F) {
 		}
 		checkFastAgrees(t, data, opts...)
 	})
+}
+
+// The single-pass reader allocates per document, not per statement: one
+// copy of the input, the statement list, and list chunks that double up
+// to maxChunk entries.
+func TestParseAllocationsDoNotGrowWithStatements(t *testing.T) {
+	for _, n := range []int{10, 1000} {
+		var b strings.Builder
+		b.WriteString(`{"Version":"1","Statement":[`)
+		for k := range n {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			ks := strconv.Itoa(k)
+			b.WriteString(`{"Effect":"Allow","Action":"svc` + ks + `:Verb*","Resource":"acs:svc:*:*:res/` + ks + `/*"}`)
+		}
+		b.WriteString(`]}`)
+		data := []byte(b.String())
+		opts := []Option{WithLimits(Limits{MaxSize: len(data), MaxStatements: n})}
+		allocs := testing.AllocsPerRun(3, func() {
+			if d, err := Parse(data, opts...); err != nil || len(d.Statements) != n {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("%d statements: %.0f allocations", n, allocs)
+		assert.LessOrEqual(t, allocs, 16.0, "%d statements", n)
+	}
 }
