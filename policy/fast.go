@@ -141,8 +141,10 @@ func (r *fastReader) statements() []Statement {
 	// Every statement has one "Effect" member: counting the word (a
 	// vectorised search) sizes the list exactly for ordinary documents.
 	// The list is cut to size at the end if the word also appears
-	// elsewhere.
-	out := make([]Statement, 0, min(r.lim.MaxStatements, strings.Count(r.s[r.i:], "Effect")))
+	// elsewhere. A statement takes at least 30 bytes, which bounds the
+	// guess for input that repeats the word on purpose.
+	rest := r.s[r.i:]
+	out := make([]Statement, 0, min(r.lim.MaxStatements, len(rest)/30+1, strings.Count(rest, "Effect")))
 	for first := true; ; first = false {
 		done, ok := r.elem(first)
 		if !ok {
