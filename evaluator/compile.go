@@ -89,16 +89,17 @@ type entry struct {
 	pat  int32 // index into stmts[stmt].actions
 }
 
-// stmt is a compiled statement.
+// stmt is a compiled statement. The small fields come first, so that they
+// share one word (112 bytes, not 120).
 type stmt struct {
 	policy    int32
 	index     int32
-	sid       string
 	effect    policy.Effect
 	notAction bool
-	actions   []match.Pattern // folded; Action or NotAction patterns
 	resKind   resKind
 	resAll    bool // one of the resource patterns is "*"-like
+	sid       string
+	actions   []match.Pattern // folded; Action or NotAction patterns
 	resources []match.Pattern
 	principal *principals
 	conds     []cond
