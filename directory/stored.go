@@ -115,8 +115,9 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 			touched[uid] = true
 		}
 	}
+	moved := keysMoved(base, next)
 	for _, uid := range slices.Sorted(maps.Keys(touched)) {
-		diffAccount(&sink, base, next, base.account(uid), next.account(uid), uid)
+		diffAccount(&sink, next, base.account(uid), next.account(uid), uid, moved[uid])
 	}
 	for _, b := range t.buried {
 		at, _ := next.dead.Get(deadKey(b.kind, b.id))
@@ -147,8 +148,12 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 }
 
 // diffAccount writes the entities of account uid that differ between old
-// (in base) and nw (in next); nil means absent.
-func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string) {
+// (in base) and nw (in next); nil means absent. moved names the users of
+// the account whose AccessKeys changed (keysMoved). The maps of nw share
+// everything a commit did not touch with those of old, so pmap.Diff makes
+// the cost follow the change, not the size of the account; the names are
+// sorted so that a batch lists its ops in one order.
+func diffAccount(sink *opSink, next *state, old, nw *account, uid string, moved map[string]bool) {
 	if nw == nil {
 		if old == nil {
 			return
@@ -174,39 +179,38 @@ func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string) 
 	if old == nil {
 		old = &account{}
 	}
-	for n, u := range nw.users.Sorted {
-		if ou := old.user(n); ou != u || keysMoved(base, next, u) {
-			sink.put(uid, kindUser, n, exportUserOf(next, u))
+	users := changedNames(old.users, nw.users)
+	for n := range moved {
+		if !slices.Contains(users, n) {
+			users = append(users, n)
 		}
 	}
-	for n := range old.users.Sorted {
-		if nw.user(n) == nil {
+	slices.Sort(users)
+	for _, n := range users {
+		if u := nw.user(n); u != nil {
+			sink.put(uid, kindUser, n, exportUserOf(next, u))
+		} else {
 			sink.raw(uid, kindUser, n, nil)
 		}
 	}
-	for n, g := range nw.groups.Sorted {
-		if old.group(n) != g {
+	for _, n := range changedNames(old.groups, nw.groups) {
+		if g := nw.group(n); g != nil {
 			sink.put(uid, kindGroup, n, exportGroupOf(g))
-		}
-	}
-	for n := range old.groups.Sorted {
-		if nw.group(n) == nil {
+		} else {
 			sink.raw(uid, kindGroup, n, nil)
 		}
 	}
-	for n, r := range nw.roles.Sorted {
-		if old.role(n) != r {
+	for _, n := range changedNames(old.roles, nw.roles) {
+		if r := nw.role(n); r != nil {
 			sink.put(uid, kindRole, n, exportRoleOf(r))
-		}
-	}
-	for n := range old.roles.Sorted {
-		if nw.role(n) == nil {
+		} else {
 			sink.raw(uid, kindRole, n, nil)
 		}
 	}
-	for n, p := range nw.policies.Sorted {
-		op := old.policy(n)
-		if op == p {
+	for _, n := range changedNames(old.policies, nw.policies) {
+		p, op := nw.policy(n), old.policy(n)
+		if p == nil {
+			sink.raw(uid, kindPolicy, n, nil)
 			continue
 		}
 		// An attachment copies the policy (its holder index) without
@@ -219,24 +223,40 @@ func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string) 
 		}
 		sink.raw(uid, kindPolicy, n, nb)
 	}
-	for n := range old.policies.Sorted {
-		if nw.policy(n) == nil {
-			sink.raw(uid, kindPolicy, n, nil)
-		}
-	}
 }
 
-// keysMoved reports whether any access key of u changed between base and
-// next (a status change copies the key, not the user).
-func keysMoved(base, next *state, u *user) bool {
-	for _, kid := range u.keys {
-		b, _ := base.keys.Get(kid)
-		n, _ := next.keys.Get(kid)
-		if b.key != n.key {
-			return true
+// changedNames returns, sorted, the keys whose values differ between old
+// and nw or that only one of them holds.
+func changedNames[V comparable](old, nw pmap.Map[V]) []string {
+	var out []string
+	pmap.Diff(old, nw, func(n string, _ V, _ bool, _ V, _ bool) bool {
+		out = append(out, n)
+		return true
+	})
+	slices.Sort(out)
+	return out
+}
+
+// keysMoved returns, by account, the names of the users whose AccessKeys
+// changed between base and next without the user changing (a status change
+// copies the key, not the user): their stored entity, which holds the
+// keys, is written again.
+func keysMoved(base, next *state) map[string]map[string]bool {
+	var out map[string]map[string]bool
+	pmap.Diff(base.keys, next.keys, func(_ string, _ keyOwner, _ bool, ko keyOwner, inNext bool) bool {
+		if !inNext {
+			return true // removed from its user, whose key list changed
 		}
-	}
-	return false
+		if out == nil {
+			out = map[string]map[string]bool{}
+		}
+		if out[ko.account] == nil {
+			out[ko.account] = map[string]bool{}
+		}
+		out[ko.account][ko.key.user] = true
+		return true
+	})
+	return out
 }
 
 // overlay is one account's stored entities, decoded, while a batch or a
