@@ -41,7 +41,9 @@ func (d *Directory) Import(data []byte) (Revision, error) {
 // "directory", the current revision of a directory holding any account) is
 // refused with ErrOutdated unless opts.Force is set. Even when forced, or
 // when the document is newer, access keys deleted from this directory are
-// not revived (they are left out of the imported users), a role's
+// not revived (they are left out of the imported users), an access key
+// this directory holds as Inactive stays Inactive whatever the document
+// says (deactivation is a revocation; UpdateAccessKey reactivates), a role's
 // RevokeSessions cut-off only moves forward (the later of the document's
 // and the current one, by RoleId), and a role deleted since the export
 // refuses every session issued before its deletion. Keys and roles the
@@ -68,7 +70,7 @@ func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error
 	}
 	return d.commit("Import", func(t *txn) error {
 		im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{},
-			restore: true, cutoffs: map[string]time.Time{}}
+			restore: true, cutoffs: map[string]time.Time{}, inactive: map[string]bool{}}
 		if doc.NextUID > maxNextUID {
 			return im.fail("NextUID", ErrInvalid, "at most 4294967296 (token key IDs are 32-bit)")
 		}
@@ -79,6 +81,11 @@ func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error
 		for _, a := range old.accounts.All {
 			for _, r := range a.roles.All {
 				im.cutoffs[r.roleID] = r.revokedBefore
+			}
+		}
+		for id, ko := range old.keys.All {
+			if ko.key.status == KeyInactive {
+				im.inactive[id] = true
 			}
 		}
 		switch doc.Scope {
@@ -183,6 +190,9 @@ type importer struct {
 	restore bool
 	// cutoffs maps a RoleId to the cut-off the current state holds for it.
 	cutoffs map[string]time.Time
+	// inactive holds the AccessKeyIds the current state holds as Inactive:
+	// a restore never reactivates them.
+	inactive map[string]bool
 	// docs and trusts reuse what an account being rebuilt already parsed:
 	// identity documents by text, trust sets by text.
 	docs   map[string]*policy.Document
@@ -554,6 +564,9 @@ func (im *importer) user(p string, a *account, eu *exportUser) error {
 		switch ek.Status {
 		case "Active":
 			k.status = KeyActive
+			if im.inactive[ek.ID] {
+				k.status = KeyInactive // deactivated here: a restore never reactivates
+			}
 		case "Inactive":
 			k.status = KeyInactive
 		default:
