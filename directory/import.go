@@ -21,6 +21,15 @@ type ImportOptions struct {
 	// Force imports a document taken at a revision older than the state
 	// it replaces (ErrOutdated otherwise). Revocations survive even then.
 	Force bool
+	// PerAccount lets a directory on a store (Open) import a document of
+	// scope "directory" that changes several accounts (or an account and
+	// the token keys) as one store batch per account, in order: not
+	// atomic, since a batch that fails leaves the ones before it
+	// committed (each account whole). Without it such an import fails
+	// with ErrNotAtomic and changes nothing. Restoring a whole directory
+	// into an empty store needs it. A directory from New ignores it: its
+	// imports are always atomic.
+	PerAccount bool
 }
 
 // Import is ImportWith with the zero ImportOptions: an outdated export is
@@ -60,15 +69,19 @@ func (d *Directory) Import(data []byte) (Revision, error) {
 // policies, unique AccessKeyIds and RoleIds, and that every sealed secret
 // opens under this directory's key-encryption key (ErrSealed otherwise).
 // On any error nothing changes. Errors: ErrInvalid, ErrLimit, ErrSealed,
-// ErrOutdated; on a store (Open) also ErrConflict and ErrUnavailable. On a
-// store, a document of scope "directory" is committed one account per
-// batch: when a batch fails, the accounts committed before it stay.
+// ErrOutdated; on a store (Open) also ErrConflict, ErrUnavailable and
+// ErrNotAtomic. On a store every import is one batch, so atomic, when it
+// changes one account (an account document always does; a directory
+// document when it changes one account and keeps the token keys); a
+// directory document that changes more fails with ErrNotAtomic unless
+// opts.PerAccount is set (see ImportOptions).
 func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error) {
 	doc, err := readExport(data)
 	if err != nil {
 		return 0, err
 	}
 	return d.commit("Import", func(t *txn) error {
+		t.oneBatch = doc.Scope == "directory" && !opts.PerAccount
 		im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{},
 			restore: true, cutoffs: map[string]time.Time{}, inactive: map[string]bool{}}
 		if doc.NextUID > maxNextUID {

@@ -175,6 +175,14 @@ func (d *Directory) commitStore(op string, fn func(t *txn) error) (Revision, err
 		if len(batches) == 0 {
 			return base.rev, nil
 		}
+		if t.oneBatch && len(batches) > 1 {
+			accts := make([]string, len(batches))
+			for i, b := range batches {
+				accts[i] = b.Account
+			}
+			return 0, errf(op, "", ErrNotAtomic, fmt.Sprintf("the change takes %d store batches (%s), one per account; nothing was committed",
+				len(batches), strings.Join(accts, ", ")))
+		}
 		var rev Revision
 		for _, b := range batches {
 			if rev, err = d.backend.Commit(ctx, b); err != nil {

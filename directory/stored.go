@@ -117,7 +117,7 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 	}
 	moved := keysMoved(base, next)
 	for _, uid := range slices.Sorted(maps.Keys(touched)) {
-		diffAccount(&sink, next, base.account(uid), next.account(uid), uid, moved[uid])
+		diffAccount(&sink, base, next, base.account(uid), next.account(uid), uid, moved[uid])
 	}
 	for _, b := range t.buried {
 		at, _ := next.dead.Get(deadKey(b.kind, b.id))
@@ -128,7 +128,7 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 		oldKeys[k.id] = k
 	}
 	for _, k := range next.tokenKeys {
-		if oldKeys[k.id] != k {
+		if ok := oldKeys[k.id]; ok == nil || exportTokenKeyOf(ok) != exportTokenKeyOf(k) {
 			sink.put(dirAccount, kindTokenKey, strconv.FormatUint(uint64(k.id), 10), exportTokenKeyOf(k))
 		}
 		delete(oldKeys, k.id)
@@ -153,7 +153,7 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 // everything a commit did not touch with those of old, so pmap.Diff makes
 // the cost follow the change, not the size of the account; the names are
 // sorted so that a batch lists its ops in one order.
-func diffAccount(sink *opSink, next *state, old, nw *account, uid string, moved map[string]bool) {
+func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string, moved map[string]bool) {
 	if nw == nil {
 		if old == nil {
 			return
@@ -186,43 +186,62 @@ func diffAccount(sink *opSink, next *state, old, nw *account, uid string, moved 
 		}
 	}
 	slices.Sort(users)
+	// A copy with the same stored form (an attachment copies the policy
+	// for its holder index; a recompiled set copies its holder; an import
+	// rebuilds everything) is not written.
 	for _, n := range users {
-		if u := nw.user(n); u != nil {
-			sink.put(uid, kindUser, n, exportUserOf(next, u))
-		} else {
+		u, ou := nw.user(n), old.user(n)
+		switch {
+		case u == nil:
 			sink.raw(uid, kindUser, n, nil)
+		case ou == nil:
+			sink.put(uid, kindUser, n, exportUserOf(next, u))
+		default:
+			sink.changed(uid, kindUser, n, exportUserOf(base, ou), exportUserOf(next, u))
 		}
 	}
 	for _, n := range changedNames(old.groups, nw.groups) {
-		if g := nw.group(n); g != nil {
+		if g, og := nw.group(n), old.group(n); g == nil {
+			sink.raw(uid, kindGroup, n, nil)
+		} else if og == nil {
 			sink.put(uid, kindGroup, n, exportGroupOf(g))
 		} else {
-			sink.raw(uid, kindGroup, n, nil)
+			sink.changed(uid, kindGroup, n, exportGroupOf(og), exportGroupOf(g))
 		}
 	}
 	for _, n := range changedNames(old.roles, nw.roles) {
-		if r := nw.role(n); r != nil {
+		if r, or := nw.role(n), old.role(n); r == nil {
+			sink.raw(uid, kindRole, n, nil)
+		} else if or == nil {
 			sink.put(uid, kindRole, n, exportRoleOf(r))
 		} else {
-			sink.raw(uid, kindRole, n, nil)
+			sink.changed(uid, kindRole, n, exportRoleOf(or), exportRoleOf(r))
 		}
 	}
 	for _, n := range changedNames(old.policies, nw.policies) {
-		p, op := nw.policy(n), old.policy(n)
-		if p == nil {
+		if p, op := nw.policy(n), old.policy(n); p == nil {
 			sink.raw(uid, kindPolicy, n, nil)
-			continue
+		} else if op == nil {
+			sink.put(uid, kindPolicy, n, exportPolicyOf(p))
+		} else {
+			sink.changed(uid, kindPolicy, n, exportPolicyOf(op), exportPolicyOf(p))
 		}
-		// An attachment copies the policy (its holder index) without
-		// changing what is stored: write only a real change.
-		nb, _ := json.Marshal(exportPolicyOf(p))
-		if op != nil {
-			if ob, _ := json.Marshal(exportPolicyOf(op)); string(ob) == string(nb) {
-				continue
-			}
-		}
-		sink.raw(uid, kindPolicy, n, nb)
 	}
+}
+
+// changed writes nw under the key unless its stored form equals old's.
+func (o *opSink) changed(acct, kind, name string, old, nw any) {
+	nb, err := json.Marshal(nw)
+	if err != nil {
+		if o.err == nil {
+			o.err = err
+		}
+		return
+	}
+	if ob, err := json.Marshal(old); err == nil && string(ob) == string(nb) {
+		return
+	}
+	o.raw(acct, kind, name, nb)
 }
 
 // changedNames returns, sorted, the keys whose values differ between old
