@@ -66,8 +66,9 @@ type Store struct {
 }
 
 var (
-	_ store.Backend   = (*Store)(nil)
-	_ store.Compactor = (*Store)(nil)
+	_ store.Backend    = (*Store)(nil)
+	_ store.Compactor  = (*Store)(nil)
+	_ store.HeadReader = (*Store)(nil)
 )
 
 var schemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,39}$`)
@@ -301,36 +302,47 @@ func (s *Store) Commit(ctx context.Context, b store.Batch) (store.Revision, erro
 	return store.Revision(r), nil
 }
 
-// Changes implements store.Backend in one statement (one round trip; the compaction point
-// and the rows come from one snapshot). It returns the contiguous prefix of what it read, and
-// fails with a *store.CompactedError, store.ErrUnavailable, store.ErrCorrupt, store.ErrClosed
-// or ctx's error.
+// Changes implements store.Backend with HeadChanges. It fails with a *store.CompactedError,
+// store.ErrUnavailable, store.ErrCorrupt, store.ErrClosed or ctx's error.
 func (s *Store) Changes(ctx context.Context, after store.Revision, limit int) ([]store.Change, error) {
+	_, cs, err := s.HeadChanges(ctx, after, limit)
+	return cs, err
+}
+
+// HeadChanges implements store.HeadReader in one statement (one round trip; the head, the
+// compaction point and the rows come from one snapshot), so that a store.Follower's round
+// costs one round trip. It returns the contiguous prefix of what it read, and fails with a
+// *store.CompactedError, store.ErrUnavailable, store.ErrCorrupt, store.ErrClosed or ctx's
+// error.
+func (s *Store) HeadChanges(ctx context.Context, after store.Revision, limit int) (store.Head, []store.Change, error) {
 	if err := s.ready(ctx); err != nil {
-		return nil, err
+		return store.Head{}, nil, err
 	}
 	if limit <= 0 {
 		limit = store.DefaultChangesLimit
 	}
-	var compacted int64 = -1
+	var h store.Head
+	seen := false
 	rows, _ := s.pool.Query(ctx, s.q.changes, int64(after), limit)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Change, error) {
-		return scanChange(r, &compacted)
+		c, rh, err := scanChange(r)
+		h, seen = rh, true
+		return c, err
 	})
-	if err == nil && compacted < 0 {
+	if err == nil && !seen {
 		err = fmt.Errorf("pgstore: no meta row: %w", store.ErrCorrupt)
 	}
-	if err == nil && after < store.Revision(compacted) {
-		err = &store.CompactedError{After: after, Compacted: store.Revision(compacted)}
+	if err == nil && after < h.Compacted {
+		err = &store.CompactedError{After: after, Compacted: h.Compacted}
 	}
 	if err != nil {
-		return nil, s.fail(ctx, "read changes", err)
+		return store.Head{}, nil, s.fail(ctx, "read changes", err)
 	}
 	if len(out) == 1 && out[0].Rev == 0 { // the meta row alone: nothing after
 		out = out[:0]
 	}
 	for i := range out {
-		if out[i].Rev != after+store.Revision(i)+1 {
+		if out[i].Rev != after+store.Revision(i)+1 || out[i].Rev > h.Rev {
 			// Cannot happen with the counter row; never hand out a gap.
 			out = out[:i]
 			break
@@ -339,29 +351,37 @@ func (s *Store) Changes(ctx context.Context, after store.Revision, limit int) ([
 	if out == nil {
 		out = []store.Change{}
 	}
-	return out, nil
+	return h, out, nil
 }
 
-// scanChange reads one row of the changes query: the compaction point into *compacted, and
-// the change (a zero Change when the row carries none).
-func scanChange(r pgx.CollectableRow, compacted *int64) (store.Change, error) {
+// scanChange reads one row of the changes query: the head and the change (a zero Change when
+// the row carries none).
+func scanChange(r pgx.CollectableRow) (store.Change, store.Head, error) {
 	var c store.Change
+	var epoch []byte
+	var head, compacted int64
 	var rev, expected *int64
 	var account, actor, reason, requestID *string
 	var at *time.Time
 	var kinds, names []string
 	var vals [][]byte
-	if err := r.Scan(compacted, &rev, &account, &expected, &actor, &reason, &requestID, &kinds, &names, &vals, &at); err != nil {
-		return c, err
+	if err := r.Scan(&epoch, &head, &compacted, &rev, &account, &expected, &actor, &reason, &requestID, &kinds, &names, &vals, &at); err != nil {
+		return c, store.Head{}, err
 	}
+	var h store.Head
+	if len(epoch) != len(h.Epoch) || head < 0 || compacted < 0 || compacted > head {
+		return c, h, fmt.Errorf("pgstore: malformed meta row (epoch of %d bytes, revision %d, compacted %d): %w", len(epoch), head, compacted, store.ErrCorrupt)
+	}
+	copy(h.Epoch[:], epoch)
+	h.Rev, h.Compacted = store.Revision(head), store.Revision(compacted)
 	if rev == nil {
-		return c, nil
+		return c, h, nil
 	}
 	if expected == nil || account == nil || actor == nil || reason == nil || requestID == nil || at == nil {
-		return c, fmt.Errorf("pgstore: change %d has NULL columns: %w", *rev, store.ErrCorrupt)
+		return c, h, fmt.Errorf("pgstore: change %d has NULL columns: %w", *rev, store.ErrCorrupt)
 	}
 	if len(kinds) != len(names) || len(kinds) != len(vals) {
-		return c, fmt.Errorf("pgstore: change %d has %d kinds, %d names, %d values: %w", *rev, len(kinds), len(names), len(vals), store.ErrCorrupt)
+		return c, h, fmt.Errorf("pgstore: change %d has %d kinds, %d names, %d values: %w", *rev, len(kinds), len(names), len(vals), store.ErrCorrupt)
 	}
 	c.Rev, c.Batch.Expected, c.At = store.Revision(*rev), store.Revision(*expected), at.UTC()
 	c.Batch.Account, c.Batch.Actor, c.Batch.Reason, c.Batch.RequestID = *account, *actor, *reason, *requestID
@@ -372,7 +392,7 @@ func scanChange(r pgx.CollectableRow, compacted *int64) (store.Change, error) {
 			c.Batch.Ops[i].Value = vals[i]
 		}
 	}
-	return c, nil
+	return c, h, nil
 }
 
 // Compact implements store.Compactor: it deletes the change rows up to upTo and moves the

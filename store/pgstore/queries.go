@@ -81,7 +81,7 @@ func newQueries(schema string) queries {
 		// One statement, so one snapshot: the compaction point and the rows
 		// agree. The meta row comes first, alone (NULL change columns) when
 		// there are no changes after $1.
-		changes: q(`SELECT m.compacted, c.rev, c.account, c.expected, c.actor, c.reason, c.request_id,
+		changes: q(`SELECT m.epoch, m.rev AS head, m.compacted, c.rev, c.account, c.expected, c.actor, c.reason, c.request_id,
 				c.kinds, c.names, c.vals, c.committed_at
 			FROM $S.ramauthz_meta m LEFT JOIN LATERAL (
 				SELECT * FROM $S.ramauthz_change WHERE rev > $1 ORDER BY rev LIMIT $2) c ON true
