@@ -104,3 +104,70 @@ func TestCommitWritesWhatChanged(t *testing.T) {
 	}
 	require.Greater(t, checked, 150)
 }
+
+// BenchmarkCommitLargeAccount times one mutation on a directory kept in a
+// memstore whose account has 5,000 users with a policy and an AccessKey
+// each: a membership (one user and one group written), a status change of
+// one AccessKey (one user written), and an attachment (one user). The
+// writer's diff follows the change, so the cost does not grow with the
+// account.
+func BenchmarkCommitLargeAccount(b *testing.B) {
+	ms := memstore.New()
+	defer ms.Close()
+	d, err := Open(context.Background(), ms, Options{KeyEncryptionKey: testKEK, PollInterval: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	mem := MustNew(Options{KeyEncryptionKey: testKEK})
+	must(mem.CreateAccount(uidA))
+	must(mem.CreatePolicy(uidA, PolicySpec{Name: "P", Document: benchCustom}))
+	must(mem.CreatePolicy(uidA, PolicySpec{Name: "Q", Document: benchCustom}))
+	must(mem.CreateGroup(groupID(uidA, "g")))
+	var keyID string
+	for u := range 5000 {
+		id := userID(uidA, "u"+strconv.Itoa(u))
+		must(mem.CreateUser(id))
+		must(mem.AttachPolicy(id, custom("P")))
+		k, _, err := mem.CreateAccessKey(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if u == 1 {
+			keyID = k.ID
+		}
+	}
+	must(d.ImportWith(must(mem.Export()), ImportOptions{PerAccount: true}))
+	alice := userID(uidA, "u1")
+	for _, c := range []struct {
+		name string
+		do   func(i int) (Revision, error)
+	}{
+		{"membership", func(i int) (Revision, error) {
+			if i%2 == 0 {
+				return d.AddUserToGroup(alice, groupID(uidA, "g"))
+			}
+			return d.RemoveUserFromGroup(alice, groupID(uidA, "g"))
+		}},
+		{"key-status", func(i int) (Revision, error) {
+			return d.UpdateAccessKey(keyID, KeyInactive-KeyStatus(i%2))
+		}},
+		{"attach", func(i int) (Revision, error) {
+			if i%2 == 0 {
+				return d.AttachPolicy(alice, custom("Q"))
+			}
+			return d.DetachPolicy(alice, custom("Q"))
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := c.do(i); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
