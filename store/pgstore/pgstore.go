@@ -7,13 +7,17 @@
 // Open creates, in the schema Options.Schema names (default "public"), four tables:
 // ramauthz_meta (one row: epoch, revision counter, compaction point), ramauthz_account (each
 // account's revision), ramauthz_entity (the state: key, value, mod_rev) and ramauthz_change (the
-// feed: one row per committed batch with its audit fields and commit time).
+// feed: one row per committed batch with its audit fields and commit time), and the PL/pgSQL
+// function ramauthz_check, which Commit uses to refuse a batch whose account moved on.
 //
 // # Commits
 //
-// Commit is one transaction, sent in one round trip: it increments the single counter row of ramauthz_meta, which holds
+// Commit is one transaction: it increments the single counter row of ramauthz_meta, which holds
 // the row lock until the transaction ends, checks the account's revision, writes the entities,
-// the account row and the change row, sends a notification and commits. The counter row makes
+// the account row and the change row, sends a notification and commits. Its statements go to
+// the server in one pipeline ending in one Sync, which PostgreSQL runs as one implicit
+// transaction: one round trip, and a failed account check (SQLSTATE RZ409, raised by the
+// function ramauthz_check) rolls back everything. The counter row makes
 // revision order equal commit order and revisions gap-free (a rollback undoes the increment):
 // a reader that has applied revision r and asks for rev > r never misses a change. A SEQUENCE
 // would not: its values are handed out in call order but transactions commit in another, so a
@@ -26,6 +30,12 @@
 // connection listens, reconnecting with backoff, and after each (re)connection publishes the
 // head so that a reader catches up on anything sent while it was away. NOTIFY is a hint only
 // (PostgreSQL delivers it at commit, never to absent listeners); readers poll Changes too.
+//
+// # Reading the feed
+//
+// Changes and HeadChanges (store.HeadReader) are one statement each: the head, the compaction
+// point and the page of changes come from one snapshot in one round trip, so a store.Follower
+// catches up after a notification with a single request.
 package pgstore
 
 import (
@@ -74,7 +84,7 @@ var (
 var schemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,39}$`)
 
 // Open connects to the database connString names (a PostgreSQL URL or key=value string, as
-// pgx accepts), creates the schema and tables if they do not exist (a new store gets a fresh
+// pgx accepts), creates the schema, tables and the checking function if they do not exist (a new store gets a fresh
 // random epoch), and starts the notification listener. It fails with an error unwrapping to
 // store.ErrInvalid for a bad schema name or connection string, store.ErrCorrupt when the meta
 // row is malformed, store.ErrUnavailable when the database cannot be reached or the tables
