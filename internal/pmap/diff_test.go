@@ -72,7 +72,7 @@ func TestDiffAgainstReference(t *testing.T) {
 		default:
 			m = m.Set(k, i)
 		}
-		if i%97 == 0 {
+		if i%197 == 0 {
 			versions = append(versions, m)
 		}
 	}
@@ -81,9 +81,13 @@ func TestDiffAgainstReference(t *testing.T) {
 		other = other.Set("k"+strconv.Itoa(i*2), i)
 	}
 	versions = append(versions, other, Map[int]{})
+	plain := make([]map[string]int, len(versions))
+	for i, v := range versions {
+		plain[i] = toMap(v)
+	}
 	for i, a := range versions {
 		for j, b := range versions {
-			want := refDiff(toMap(a), toMap(b))
+			want := refDiff(plain[i], plain[j])
 			got := gotDiff(t, a, b)
 			if !maps.Equal(got, want) {
 				t.Fatalf("Diff(v%d, v%d): %d differences, want %d", i, j, len(got), len(want))
@@ -137,8 +141,9 @@ func TestDiffStops(t *testing.T) {
 // are skipped by pointer, and no unchanged subtree is walked.
 func TestDiffVisitsOnlyChangedPaths(t *testing.T) {
 	var a Map[int]
+	tok := NewToken()
 	for i := range 100000 {
-		a = a.Set("user-"+strconv.Itoa(i), i)
+		a = a.SetIn(tok, "user-"+strconv.Itoa(i), i)
 	}
 	b := a.Set("user-500", -1)
 	calls := 0
