@@ -22,14 +22,31 @@ import (
 // (commit-p50-ms). The memstore twin is directory's benchmark of the same
 // name.
 func BenchmarkCommitToAllReplicas(b *testing.B) {
+	benchCommitToAllReplicas(b, false)
+}
+
+// BenchmarkCommitToAllReplicasHeartbeats is BenchmarkCommitToAllReplicas with a ReplicaID on
+// every replica: each records a heartbeat (a commit of its own) after applying a change, and
+// the writer waits for WaitReplicated's receipt as well (wait-p50-ms, wait-p99-ms).
+func BenchmarkCommitToAllReplicasHeartbeats(b *testing.B) {
+	benchCommitToAllReplicas(b, true)
+}
+
+func benchCommitToAllReplicas(b *testing.B, heartbeats bool) {
 	schema := newSchema(b)
 	ctx := context.Background()
 	kek := make([]byte, 32)
 	opts := directory.Options{KeyEncryptionKey: kek, PollInterval: time.Second}
+	replicaN := 0
 	open := func() *directory.Directory {
 		s := openSchema(b, schema)
 		b.Cleanup(func() { s.Close() })
-		d, err := directory.Open(ctx, s, opts)
+		o := opts
+		if heartbeats && replicaN > 0 {
+			o.ReplicaID = "r" + strconv.Itoa(replicaN)
+		}
+		replicaN++
+		d, err := directory.Open(ctx, s, o)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -70,7 +87,7 @@ func BenchmarkCommitToAllReplicas(b *testing.B) {
 	for range 4 {
 		replicas = append(replicas, open())
 	}
-	var all, commits []time.Duration
+	var all, commits, waits []time.Duration
 	i := 0
 	for b.Loop() {
 		start := time.Now()
@@ -97,6 +114,12 @@ func BenchmarkCommitToAllReplicas(b *testing.B) {
 		}
 		all = append(all, time.Since(start))
 		commits = append(commits, committed)
+		if heartbeats {
+			if _, err := w.WaitReplicated(ctx, rev); err != nil {
+				b.Fatal(err)
+			}
+			waits = append(waits, time.Since(start))
+		}
 	}
 	pct := func(ds []time.Duration, p int) float64 {
 		slices.Sort(ds)
@@ -106,4 +129,8 @@ func BenchmarkCommitToAllReplicas(b *testing.B) {
 	b.ReportMetric(pct(all, 50), "p50-ms")
 	b.ReportMetric(pct(all, 99), "p99-ms")
 	b.ReportMetric(pct(commits, 50), "commit-p50-ms")
+	if heartbeats {
+		b.ReportMetric(pct(waits, 50), "wait-p50-ms")
+		b.ReportMetric(pct(waits, 99), "wait-p99-ms")
+	}
 }
