@@ -182,6 +182,9 @@ type txn struct {
 	all bool
 	// buried lists the tombstones this commit added, for the store.
 	buried []burial
+	// oneBatch refuses (ErrNotAtomic) a commit that would take more than
+	// one store batch (an atomic directory-wide Import).
+	oneBatch bool
 }
 
 // burial is one tombstone added by a commit: the account it is stored

@@ -113,8 +113,9 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 			touched[uid] = true
 		}
 	}
+	moved := keysMoved(base, next)
 	for _, uid := range slices.Sorted(maps.Keys(touched)) {
-		diffAccount(&sink, base, next, base.account(uid), next.account(uid), uid)
+		diffAccount(&sink, base, next, base.account(uid), next.account(uid), uid, moved[uid])
 	}
 	for _, b := range t.buried {
 		at, _ := next.dead.Get(deadKey(b.kind, b.id))
@@ -125,7 +126,7 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 		oldKeys[k.id] = k
 	}
 	for _, k := range next.tokenKeys {
-		if oldKeys[k.id] != k {
+		if ok := oldKeys[k.id]; ok == nil || exportTokenKeyOf(ok) != exportTokenKeyOf(k) {
 			sink.put(dirAccount, kindTokenKey, strconv.FormatUint(uint64(k.id), 10), exportTokenKeyOf(k))
 		}
 		delete(oldKeys, k.id)
@@ -145,72 +146,134 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 }
 
 // diffAccount writes the entities of account uid that differ between old
-// (in base) and nw (in next); nil means absent.
-func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string) {
-	switch {
-	case old == nil && nw == nil:
-		return
-	case nw == nil:
+// (in base) and nw (in next); nil means absent. moved names the users of
+// the account whose AccessKeys changed (keysMoved). The maps of nw share
+// everything a commit did not touch with those of old, so pmap.Diff makes
+// the cost follow the change, not the size of the account; the names are
+// sorted so that a batch lists its ops in one order.
+func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string, moved map[string]bool) {
+	if nw == nil {
+		if old == nil {
+			return
+		}
 		sink.raw(uid, kindMeta, metaName, nil)
-		nw = &account{}
-	case old == nil || !old.created.Equal(nw.created):
+		for n := range old.users.All {
+			sink.raw(uid, kindUser, n, nil)
+		}
+		for n := range old.groups.All {
+			sink.raw(uid, kindGroup, n, nil)
+		}
+		for n := range old.policies.All {
+			sink.raw(uid, kindPolicy, n, nil)
+		}
+		for n := range old.roles.All {
+			sink.raw(uid, kindRole, n, nil)
+		}
+		return
+	}
+	if old == nil || !old.created.Equal(nw.created) {
 		sink.put(uid, kindMeta, metaName, storedMeta{Created: nw.created})
 	}
 	if old == nil {
 		old = &account{}
 	}
-	diffKind(sink, uid, kindUser, old.users, nw.users, func(o, u *user) bool { return o != u || keysMoved(base, next, u) },
-		func(u *user) any { return exportUserOf(next, u) })
-	diffKind(sink, uid, kindGroup, old.groups, nw.groups, func(o, g *group) bool { return o != g },
-		func(g *group) any { return exportGroupOf(g) })
-	diffKind(sink, uid, kindRole, old.roles, nw.roles, func(o, r *role) bool { return o != r },
-		func(r *role) any { return exportRoleOf(r) })
-	diffKind(sink, uid, kindPolicy, old.policies, nw.policies, policyChanged,
-		func(p *customPolicy) any { return exportPolicyOf(p) })
-}
-
-// diffKind writes the entities of one kind that changed from old to nw
-// (changed is given nil for an entity absent from old) and deletes those
-// gone, in name order.
-func diffKind[V any](sink *opSink, uid, kind string, old, nw pmap.Map[*V], changed func(o, v *V) bool, export func(*V) any) {
-	for n, v := range nw.Sorted {
-		if o, _ := old.Get(n); changed(o, v) {
-			sink.put(uid, kind, n, export(v))
+	users := changedNames(old.users, nw.users)
+	for n := range moved {
+		if !slices.Contains(users, n) {
+			users = append(users, n)
 		}
 	}
-	for n := range old.Sorted {
-		if _, ok := nw.Get(n); !ok {
-			sink.raw(uid, kind, n, nil)
+	slices.Sort(users)
+	// A copy with the same stored form (an attachment copies the policy
+	// for its holder index; a recompiled set copies its holder; an import
+	// rebuilds everything) is not written.
+	for _, n := range users {
+		u, ou := nw.user(n), old.user(n)
+		switch {
+		case u == nil:
+			sink.raw(uid, kindUser, n, nil)
+		case ou == nil:
+			sink.put(uid, kindUser, n, exportUserOf(next, u))
+		default:
+			sink.changed(uid, kindUser, n, exportUserOf(base, ou), exportUserOf(next, u))
+		}
+	}
+	for _, n := range changedNames(old.groups, nw.groups) {
+		if g, og := nw.group(n), old.group(n); g == nil {
+			sink.raw(uid, kindGroup, n, nil)
+		} else if og == nil {
+			sink.put(uid, kindGroup, n, exportGroupOf(g))
+		} else {
+			sink.changed(uid, kindGroup, n, exportGroupOf(og), exportGroupOf(g))
+		}
+	}
+	for _, n := range changedNames(old.roles, nw.roles) {
+		if r, or := nw.role(n), old.role(n); r == nil {
+			sink.raw(uid, kindRole, n, nil)
+		} else if or == nil {
+			sink.put(uid, kindRole, n, exportRoleOf(r))
+		} else {
+			sink.changed(uid, kindRole, n, exportRoleOf(or), exportRoleOf(r))
+		}
+	}
+	for _, n := range changedNames(old.policies, nw.policies) {
+		if p, op := nw.policy(n), old.policy(n); p == nil {
+			sink.raw(uid, kindPolicy, n, nil)
+		} else if op == nil {
+			sink.put(uid, kindPolicy, n, exportPolicyOf(p))
+		} else {
+			sink.changed(uid, kindPolicy, n, exportPolicyOf(op), exportPolicyOf(p))
 		}
 	}
 }
 
-// policyChanged reports whether what is stored of policy p differs from
-// op: an attachment copies the policy (its holder index) without changing
-// what is stored, and only a real change is written.
-func policyChanged(op, p *customPolicy) bool {
-	if op == p {
-		return false
+// changed writes nw under the key unless its stored form equals old's.
+func (o *opSink) changed(acct, kind, name string, old, nw any) {
+	nb, err := json.Marshal(nw)
+	if err != nil {
+		if o.err == nil {
+			o.err = err
+		}
+		return
 	}
-	if op == nil {
+	if ob, err := json.Marshal(old); err == nil && string(ob) == string(nb) {
+		return
+	}
+	o.raw(acct, kind, name, nb)
+}
+
+// changedNames returns, sorted, the keys whose values differ between old
+// and nw or that only one of them holds.
+func changedNames[V comparable](old, nw pmap.Map[V]) []string {
+	var out []string
+	pmap.Diff(old, nw, func(n string, _ V, _ bool, _ V, _ bool) bool {
+		out = append(out, n)
 		return true
-	}
-	ob, _ := json.Marshal(exportPolicyOf(op))
-	nb, _ := json.Marshal(exportPolicyOf(p))
-	return string(ob) != string(nb)
+	})
+	slices.Sort(out)
+	return out
 }
 
-// keysMoved reports whether any access key of u changed between base and
-// next (a status change copies the key, not the user).
-func keysMoved(base, next *state, u *user) bool {
-	for _, kid := range u.keys {
-		b, _ := base.keys.Get(kid)
-		n, _ := next.keys.Get(kid)
-		if b.key != n.key {
-			return true
+// keysMoved returns, by account, the names of the users whose AccessKeys
+// changed between base and next without the user changing (a status change
+// copies the key, not the user): their stored entity, which holds the
+// keys, is written again.
+func keysMoved(base, next *state) map[string]map[string]bool {
+	var out map[string]map[string]bool
+	pmap.Diff(base.keys, next.keys, func(_ string, _ keyOwner, _ bool, ko keyOwner, inNext bool) bool {
+		if !inNext {
+			return true // removed from its user, whose key list changed
 		}
-	}
-	return false
+		if out == nil {
+			out = map[string]map[string]bool{}
+		}
+		if out[ko.account] == nil {
+			out[ko.account] = map[string]bool{}
+		}
+		out[ko.account][ko.key.user] = true
+		return true
+	})
+	return out
 }
 
 // overlay is one account's stored entities, decoded, while a batch or a
