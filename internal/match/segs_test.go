@@ -1,0 +1,263 @@
+package match
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSearchChoice pins which search each kind of chunk gets: few
+// segments and at least minSegUnits characters, the segment search; more
+// segments, shift-and; short '?' chunks, the anchored search.
+func TestSearchChoice(t *testing.T) {
+	long := strings.Repeat("ab", 40)
+	tests := []struct {
+		chunk          string
+		seg, sa, anchr bool
+	}{
+		{long + "?c", true, false, false},
+		{strings.Repeat("?", 100) + "a", true, false, false},
+		{strings.Repeat(long+"?", 8), true, false, false},
+		{strings.Repeat(long+"?", 9) + "x", false, true, false},
+		{strings.Repeat("a?", 40), false, true, false},
+		{"a?b", false, false, true},
+		{"??", false, false, false},
+		{strings.Repeat("a", 30) + "?", false, true, false},
+	}
+	for _, tc := range tests {
+		m := newMid(tc.chunk, false)
+		assert.Equal(t, tc.seg, m.sc != nil, "%q segment search", tc.chunk)
+		assert.Equal(t, tc.sa, m.qs != nil, "%q shift-and", tc.chunk)
+		assert.Equal(t, tc.anchr, m.anchor != "", "%q anchored", tc.chunk)
+	}
+}
+
+// TestSegChunkAgreesWithReference checks the segment search against the
+// reference on chunks of at most 8 segments with long, often periodic
+// segments, and strings built from the same pieces (so that most
+// segments occur, often overlapping, and whole matches are near), with
+// multi-byte characters, invalid bytes and ASCII case.
+func TestSegChunkAgreesWithReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	pieces := []string{"a", "b", "ab", "aab", "é", "日本", "A", "\xff"}
+	matched := 0
+	for i := range 400 {
+		var segs []string
+		for range 1 + rng.IntN(maxSegUses) {
+			unit := pieces[rng.IntN(len(pieces)-1)] // no invalid byte in a pattern
+			if rng.IntN(2) == 0 {
+				unit += pieces[rng.IntN(len(pieces)-1)]
+			}
+			segs = append(segs, strings.Repeat(unit, 1+rng.IntN(40)))
+		}
+		var c strings.Builder
+		c.WriteString(strings.Repeat("?", rng.IntN(3)))
+		for k, s := range segs {
+			if k > 0 {
+				c.WriteString(strings.Repeat("?", 1+rng.IntN(4)))
+			}
+			c.WriteString(s)
+		}
+		c.WriteString(strings.Repeat("?", 1+rng.IntN(2)))
+		chunk := c.String()
+		if utf8.RuneCountInString(chunk) < minSegUnits {
+			chunk = strings.Repeat("a", minSegUnits) + "?" + chunk
+		}
+		fold := i%2 == 1
+		pattern := "x*" + chunk + "*"
+		p := MustCompile(pattern, fold)
+		if !assert.NotNil(t, p.mids[0].sc, "%q takes the segment search", chunk) {
+			continue
+		}
+		one := []string{"a", "b", "é", "A", "\xff"} // one character each
+		fill := strings.NewReplacer("?", one[rng.IntN(len(one))]).Replace(chunk)
+		var noise strings.Builder
+		for range rng.IntN(300) {
+			noise.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		broken := []rune(fill)
+		broken[rng.IntN(len(broken))] = 'z'
+		subjects := []string{
+			"x" + noise.String() + fill + noise.String(),
+			"x" + noise.String() + string(broken) + noise.String(),
+			"x" + strings.Repeat(segs[0], 1+rng.IntN(20)) + fill[:len(fill)/2],
+			"x" + strings.ToUpper(fill),
+			"x" + noise.String(),
+		}
+		for _, s := range subjects {
+			want := naiveMatch(pattern, s, fold)
+			if want {
+				matched++
+			}
+			require.Equal(t, want, p.Match(s), "pattern %q subject %q fold %v", pattern, s, fold)
+		}
+	}
+	assert.GreaterOrEqual(t, matched, 400, "every filled-in chunk must match")
+	assert.Less(t, matched, 1500)
+}
+
+// TestAnchoredFindBoundaries: the anchored search steps back from the
+// anchor over multi-byte characters and invalid bytes exactly as reading
+// forward splits them.
+func TestAnchoredFindBoundaries(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*??ab*", "é\xffab", true},
+		{"*??ab*", "\xffab", false},
+		{"*???ab*", "\xe2\x82ab", false}, // a truncated sequence is two characters
+		{"*??ab*", "\xe2\x82ab", true},
+		{"*?ab*", "€ab", true},
+		{"*??ab*", "€ab", false},
+		{"*?é?*", "xéy", true},
+		{"*?é?*", "éy", false},
+		{"*a?B*", "xxAzb", true}, // folded below
+	}
+	for _, tc := range tests {
+		fold := strings.ContainsAny(tc.pattern, "B")
+		p := MustCompile(tc.pattern, fold)
+		require.NotEmpty(t, p.mids[0].anchor, tc.pattern)
+		assert.Equal(t, naiveMatch(tc.pattern, tc.s, fold), tc.want, "reference, %q %q", tc.pattern, tc.s)
+		assert.Equal(t, tc.want, p.Match(tc.s), "%q %q", tc.pattern, tc.s)
+	}
+}
+
+// TestFoldFinder checks the cached search for a folded letter against a
+// byte-by-byte scan, on strings with many of one case and none or few of
+// the other (where searching both cases from every position was
+// quadratic).
+func TestFoldFinder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 200 {
+		alpha := []string{"ac", "Ac", "aC", "xyz", "aA"}[i%5]
+		b := make([]byte, rng.IntN(300))
+		for k := range b {
+			b[k] = alpha[rng.IntN(len(alpha))]
+		}
+		s := string(b)
+		for _, c := range []byte{'a', 'c', 'x', '1'} {
+			f := newFoldFinder(c)
+			for from := 0; from <= len(s); from += 1 + rng.IntN(3) {
+				want := -1
+				for k := from; k < len(s); k++ {
+					if lower(s[k]) == c {
+						want = k
+						break
+					}
+				}
+				require.Equal(t, want, f.next(s, from), "%q from %d byte %c", s, from, c)
+			}
+		}
+	}
+}
+
+// TestWorstShapesWork asserts the work of each adversarial shape (one
+// unit per automaton comparison, ring write, candidate bit test or state
+// word), not its time: the segment search stays within 2 comparisons per
+// character and distinct segment plus one bit test per segment for each
+// completed candidate; shift-and within words + 65 a character. Before the
+// segment search, period-2 took shift-and's 94 words a character.
+func TestWorstShapesWork(t *testing.T) {
+	for _, w := range worstShapes() {
+		t.Run(w.name, func(t *testing.T) {
+			p := MustCompile("*"+w.chunk+"*", false)
+			require.Len(t, p.mids, 1)
+			m := &p.mids[0]
+			n := utf8.RuneCountInString(w.text)
+			var end, work int
+			switch {
+			case m.sc != nil:
+				end, work = m.sc.findEnd(w.text, false)
+				bound := n * (3*len(m.sc.segs) + len(m.sc.uses))
+				t.Logf("segment search: %d segments (%d distinct), work %d = %.1f a character (bound %d)",
+					len(m.sc.uses)+1, len(m.sc.segs), work, float64(work)/float64(n), bound)
+				assert.LessOrEqual(t, work, bound)
+				assert.LessOrEqual(t, work, 12*n, "at most 12 units of work a character for these shapes")
+			case m.qs != nil:
+				end, work = m.qs.findEnd(w.text, false)
+				t.Logf("shift-and: %d words, work %d = %.1f a character", m.qs.words, work, float64(work)/float64(n))
+				assert.LessOrEqual(t, work, n*(m.qs.words+heavyOccurrences+1))
+			default:
+				t.Fatalf("%s: no bounded search", w.name)
+			}
+			assert.Equal(t, -1, end)
+			assert.False(t, naiveMatch("*"+w.chunk+"*", w.text[:min(len(w.text), 3000)], false))
+		})
+	}
+}
+
+// FuzzSegmentChunk checks the segment search on chunks the fuzzer builds
+// from a few repeated units (periodic segments) separated by runs of '?',
+// against strings made of the same units with the fuzzer's picks, so that
+// segments occur everywhere and candidates keep almost completing.
+func FuzzSegmentChunk(f *testing.F) {
+	f.Add("ab", "c", 3000/2, 1, []byte{0, 0, 0, 1, 2, 0}, false)
+	f.Add("a", "b", 100, 2, []byte{0, 0, 0, 0, 3, 0, 0, 0}, true)
+	f.Add("日本", "é", 40, 3, []byte{0, 1, 0, 1, 1, 2}, false)
+	f.Add("aab", "ab", 30, 4, []byte{1, 0, 1, 0, 0, 2, 3, 1}, true)
+	f.Fuzz(func(t *testing.T, u1, u2 string, reps, gaps int, picks []byte, fold bool) {
+		for _, u := range []string{u1, u2} {
+			if u == "" || len(u) > 8 || !utf8.ValidString(u) || strings.ContainsAny(u, "*?") {
+				return
+			}
+		}
+		if len(picks) > 3000 {
+			return
+		}
+		reps = 1 + min(max(reps, 0), 2000)/max(1, len(u1))
+		gaps = 1 + min(max(gaps, 0), 6)
+		var c strings.Builder
+		for g := range gaps + 1 {
+			if g > 0 {
+				c.WriteString(strings.Repeat("?", g))
+			}
+			if g%2 == 0 {
+				c.WriteString(strings.Repeat(u1, reps))
+			} else {
+				c.WriteString(u2)
+			}
+		}
+		chunk := c.String()
+		if utf8.RuneCountInString(chunk) < minSegUnits {
+			chunk += strings.Repeat("?", minSegUnits) + u2
+		}
+		pattern := "*" + chunk + "*"
+		p := MustCompile(pattern, fold)
+		alphabet := []string{u1, u2, "?", "Z", "\xff", strings.ToUpper(u1)}
+		var b strings.Builder
+		for _, k := range picks {
+			a := alphabet[int(k)%len(alphabet)]
+			if a == "?" {
+				b.WriteString(strings.Repeat(u1, reps))
+				continue
+			}
+			b.WriteString(a)
+		}
+		s := b.String()
+		if utf8.RuneCountInString(s)*utf8.RuneCountInString(pattern) > 4<<20 {
+			return // keep the reference's table small
+		}
+		if got, want := p.Match(s), naiveMatch(pattern, s, fold); got != want {
+			t.Fatalf("Match(%q, %q, fold=%v) = %v, reference says %v", pattern, s, fold, got, want)
+		}
+	})
+}
+
+// TestSearchesDoNotAllocate: the segment search keeps its rings on the
+// stack, and the anchored search and the folded shift-and need no scratch.
+func TestSearchesDoNotAllocate(t *testing.T) {
+	for _, w := range worstShapes() {
+		p := MustCompile("*"+w.chunk+"*", false)
+		assert.Zero(t, testing.AllocsPerRun(3, func() { p.Match(w.text) }), w.name)
+	}
+	for _, pat := range []string{"*a?b*", "*ab?" + strings.Repeat("x", 20) + "*", "*A?b*"} {
+		p := MustCompile(pat, true)
+		s := strings.Repeat("ac", 1000)
+		assert.Zero(t, testing.AllocsPerRun(10, func() { p.Match(s) }), pat)
+	}
+}
