@@ -5,55 +5,71 @@ import (
 	"unicode/utf8"
 )
 
-// segChunk searches a '?' chunk made of few literal segments (the runs of
-// characters between its '?' units), however long those segments are.
+// segChunk searches a '?' chunk whose literal segments (the runs of
+// characters between its '?' units) fall into few groups, however long
+// the segments and however many '?' there are.
 //
-// The chunk matches at character position p when every segment t occurs
-// in the string at p + off[t]. One pass over the string runs a
-// Knuth-Morris-Pratt automaton per distinct segment (over characters, so
-// that '?' units and invalid bytes count as one character each) and
-// records where each occurrence starts in a ring of bits covering the
-// last units positions. When the chunk's last segment ends at position i,
-// the only candidate it completes is p = i - lastEnd, and p is tested
-// with one bit per other segment. So a character costs one automaton step
-// per distinct segment (amortised: each step falls back at most as far as
-// it advanced) and one bit write, and a completed candidate at most one
-// bit test per segment: O(n · segments) for n characters, whatever the
-// length of the segments or the period of the string. That is what the
-// shift-and automaton cannot promise: a chunk such as (ab)^3000 followed
-// by "?c" keeps thousands of partial matches alive on a string (ab)^*,
-// and shift-and pays 94 words a character for them.
+// The chunk matches at character position p when every segment occurs in
+// the string at p plus its offset in the chunk. One pass over the string
+// runs a Knuth-Morris-Pratt automaton per distinct segment (over
+// characters, so that '?' units and invalid bytes count as one character
+// each) and records in a ring of bits where each occurrence starts. When
+// the chunk's last segment ends at position i, the only candidate it
+// completes is p = i - lastEnd, and p is tested once per group of the
+// other segments. A group is one segment at offsets in arithmetic
+// progression (off, off+stride, ...: the repeated segment of (ab?)^2000c
+// is one group); for each distinct (segment, stride) of a group of more
+// than one, a ring of counters holds how many occurrences end a run at
+// that stride, so a group costs one test whatever its length.
+//
+// So a character costs one automaton step per distinct segment
+// (amortised: each step falls back at most as far as it advanced), a bit
+// write per distinct segment and a counter write per run ring, and a
+// completed candidate at most one test per group: O(n · (segments +
+// groups)) for n characters, whatever the period of the string. That is
+// what shift-and cannot promise: a chunk such as (ab)^3000 followed by
+// "?c" keeps thousands of partial matches alive on a string (ab)^*, and
+// shift-and paid 94 words a character for them.
 type segChunk struct {
 	units   int    // characters in the chunk, '?' included
 	lastEnd int    // offset of the chunk's last literal character
 	runes   []rune // the distinct segments' characters, concatenated
 	fail    []int32
-	segs    []segSpan // distinct segments: runes[lo:hi], fail[lo:hi]
-	uses    []segUse  // every segment but the last, in chunk order
-	final   int32     // distinct index of the last segment
-	finOff  int32     // offset of the last segment in the chunk
-	ring    int       // ring size in bits: a power of two >= units+64
+	segs    []segSpan  // distinct segments: runes[lo:hi], fail[lo:hi]
+	groups  []segGroup // the segments before the last, grouped
+	runs    []segRun   // the run rings
+	final   int32      // distinct index of the last segment
+	ring    int        // ring size in positions: a power of two >= units+64
 }
 
 type segSpan struct{ lo, hi int32 }
 
-// segUse is one segment of the chunk: distinct segment seg at character
-// offset off.
-type segUse struct{ seg, off int32 }
+// segGroup is count occurrences of distinct segment seg at offsets off,
+// off+stride, ...; run is the run ring of (seg, stride) when count > 1.
+type segGroup struct{ seg, off, stride, count, run int32 }
 
-// maxSegUses bounds the segments (with repetitions) a segChunk handles: a
-// completed candidate is tested with one bit per segment, so the bound is
-// the most work one position can cost on top of the automaton steps.
-const maxSegUses = 8
+// segRun is a ring of counters for segment seg: entry x is the number of
+// consecutive occurrences at x, x-stride, x-2*stride, ...
+type segRun struct{ seg, stride int32 }
+
+// maxSegGroups bounds the groups a segChunk tests per candidate, and
+// maxSegDistinct the distinct segments (one automaton step each per
+// character): together they bound the work per character.
+const (
+	maxSegGroups   = 8
+	maxSegDistinct = 8
+	maxSegRuns     = 2
+)
 
 // maxSegRingWords bounds the ring of each distinct segment (64 positions a
-// word), so that the rings live on the stack: chunks up to 8,192
+// word), so that the rings live on the stack: chunks up to 8,128
 // characters.
 const maxSegRingWords = 128
 
 // newSegChunk returns the segment search for the folded chunk c, or nil
-// when c has more than maxSegUses segments, no literal character, or more
-// than maxSegRingWords*64 characters.
+// when c has no literal character, more than 8,128 characters, or its
+// segments need more than maxSegGroups groups, maxSegDistinct automata or
+// maxSegRuns run rings.
 func newSegChunk(c string) *segChunk {
 	units := utf8.RuneCountInString(c)
 	// The ring holds 64 positions more than the chunk: a word is cleared
@@ -67,9 +83,11 @@ func newSegChunk(c string) *segChunk {
 		return nil
 	}
 	type piece struct {
-		text string
-		off  int
+		seg int32
+		off int
 	}
+	sc := &segChunk{units: units, ring: ring}
+	index := map[string]int32{}
 	var pieces []piece
 	off := 0
 	for rest := c; rest != ""; {
@@ -78,38 +96,71 @@ func newSegChunk(c string) *segChunk {
 			q = len(rest)
 		}
 		if q > 0 {
-			pieces = append(pieces, piece{rest[:q], off})
-			off += utf8.RuneCountInString(rest[:q])
+			text := rest[:q]
+			d, ok := index[text]
+			if !ok {
+				if len(sc.segs) == maxSegDistinct {
+					return nil
+				}
+				d = int32(len(sc.segs))
+				index[text] = d
+				lo := int32(len(sc.runes))
+				for _, r := range text {
+					sc.runes = append(sc.runes, r)
+				}
+				sc.segs = append(sc.segs, segSpan{lo, int32(len(sc.runes))})
+				sc.fail = append(sc.fail, runeFailure(sc.runes[lo:])...)
+			}
+			pieces = append(pieces, piece{d, off})
+			off += utf8.RuneCountInString(text)
 		}
 		for q < len(rest) && rest[q] == '?' {
 			q++
 			off++
 		}
 		rest = rest[q:]
-		if len(pieces) > maxSegUses {
-			return nil
-		}
 	}
-	sc := &segChunk{units: units, ring: ring}
-	index := map[string]int32{}
-	for i, pc := range pieces {
-		d, ok := index[pc.text]
-		if !ok {
-			d = int32(len(sc.segs))
-			index[pc.text] = d
-			lo := int32(len(sc.runes))
-			for _, r := range pc.text {
-				sc.runes = append(sc.runes, r)
+	last := pieces[len(pieces)-1]
+	sp := sc.segs[last.seg]
+	sc.final, sc.lastEnd = last.seg, last.off+int(sp.hi-sp.lo)-1
+	// Group the other pieces of each segment into arithmetic progressions
+	// of offsets, greedily in chunk order.
+	for d := range sc.segs {
+		var offs []int
+		for _, pc := range pieces[:len(pieces)-1] {
+			if pc.seg == int32(d) {
+				offs = append(offs, pc.off)
 			}
-			sc.segs = append(sc.segs, segSpan{lo, int32(len(sc.runes))})
-			sc.fail = append(sc.fail, runeFailure(sc.runes[lo:])...)
 		}
-		if i == len(pieces)-1 {
-			sc.final, sc.finOff = d, int32(pc.off)
-			sc.lastEnd = pc.off + utf8.RuneCountInString(pc.text) - 1
-			continue
+		for k := 0; k < len(offs); {
+			g := segGroup{seg: int32(d), off: int32(offs[k]), count: 1, run: -1}
+			if k+1 < len(offs) {
+				g.stride = int32(offs[k+1] - offs[k])
+				for k+int(g.count) < len(offs) && offs[k+int(g.count)]-offs[k+int(g.count)-1] == int(g.stride) {
+					g.count++
+				}
+			}
+			if g.count > 1 {
+				g.run = -1
+				for i, r := range sc.runs {
+					if r == (segRun{g.seg, g.stride}) {
+						g.run = int32(i)
+					}
+				}
+				if g.run < 0 {
+					if len(sc.runs) == maxSegRuns {
+						return nil
+					}
+					g.run = int32(len(sc.runs))
+					sc.runs = append(sc.runs, segRun{g.seg, g.stride})
+				}
+			}
+			sc.groups = append(sc.groups, g)
+			if len(sc.groups) > maxSegGroups {
+				return nil
+			}
+			k += int(g.count)
 		}
-		sc.uses = append(sc.uses, segUse{seg: d, off: int32(pc.off)})
 	}
 	return sc
 }
@@ -132,13 +183,24 @@ func runeFailure(c []rune) []int32 {
 
 // findEnd returns the offset just after the leftmost match of the chunk
 // in s, or -1, and the work done: one unit per automaton comparison, ring
-// write and candidate bit test (tests assert bounds on it).
+// write and candidate test (tests assert bounds on it).
 func (sc *segChunk) findEnd(s string, fold bool) (end, work int) {
-	var rings [maxSegUses][maxSegRingWords]uint64
-	var state [maxSegUses]int32
 	if len(s) < sc.units {
 		return -1, 0 // fewer bytes than the chunk has characters
 	}
+	if len(sc.runs) == 0 {
+		return sc.scan(s, fold, nil)
+	}
+	var runs [maxSegRuns][maxSegRingWords * 64]uint16
+	return sc.scan(s, fold, &runs)
+}
+
+// scan is findEnd with the run rings (nil when the chunk has none: they
+// take 32 KB of stack to clear).
+func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords * 64]uint16) (end, work int) {
+	var rings [maxSegDistinct][maxSegRingWords]uint64
+	var state [maxSegDistinct]int32
+	var occurred [maxSegDistinct]bool
 	mask := sc.ring - 1
 	segs := sc.segs
 	pos := 0 // characters read
@@ -153,7 +215,6 @@ func (sc *segChunk) findEnd(s string, fold bool) (end, work int) {
 			r = rune(lower(byte(r)))
 		}
 		i += size
-		done := false
 		for d, sp := range segs {
 			seg, fail := sc.runes[sp.lo:sp.hi], sc.fail[sp.lo:sp.hi]
 			k := state[d]
@@ -171,16 +232,31 @@ func (sc *segChunk) findEnd(s string, fold bool) (end, work int) {
 			if x >= 0 && x&63 == 0 {
 				rings[d][(x&mask)>>6] = 0
 			}
-			if int(k) == len(seg) {
+			occurred[d] = int(k) == len(seg)
+			if occurred[d] {
 				rings[d][(x&mask)>>6] |= 1 << (x & 63)
 				k = fail[k-1]
-				if int32(d) == sc.final {
-					done = true
-				}
 			}
 			state[d] = k
 		}
-		if !done {
+		for j, rn := range sc.runs {
+			// Entry x counts the run of occurrences at stride ending at x.
+			work++
+			sp := segs[rn.seg]
+			x := pos - int(sp.hi-sp.lo) + 1
+			if x < 0 {
+				continue
+			}
+			var n uint16
+			if occurred[rn.seg] {
+				n = 1
+				if y := x - int(rn.stride); y >= 0 {
+					n = min(runs[j][y&mask]+1, 1<<16-1)
+				}
+			}
+			runs[j][x&mask] = n
+		}
+		if !occurred[sc.final] {
 			continue
 		}
 		// The last segment ends here: test the one candidate it completes.
@@ -189,11 +265,16 @@ func (sc *segChunk) findEnd(s string, fold bool) (end, work int) {
 			continue
 		}
 		ok := true
-		for _, u := range sc.uses {
+		for _, g := range sc.groups {
 			work++
-			x := p + int(u.off)
-			if rings[u.seg][(x&mask)>>6]&(1<<(x&63)) == 0 {
-				ok = false
+			x := p + int(g.off)
+			if g.count == 1 {
+				ok = rings[g.seg][(x&mask)>>6]&(1<<(x&63)) != 0
+			} else {
+				x += int(g.stride) * int(g.count-1)
+				ok = int(runs[g.run][x&mask]) >= int(g.count)
+			}
+			if !ok {
 				break
 			}
 		}

@@ -22,8 +22,12 @@ func TestSearchChoice(t *testing.T) {
 		{long + "?c", true, false, false},
 		{strings.Repeat("?", 100) + "a", true, false, false},
 		{strings.Repeat(long+"?", 8), true, false, false},
-		{strings.Repeat(long+"?", 9) + "x", false, true, false},
-		{strings.Repeat("a?", 40), false, true, false},
+		{strings.Repeat(long+"?", 50) + "x", true, false, false},                     // one group
+		{strings.Repeat("a?", 40), true, false, false},                               // one group
+		{strings.Repeat("ab?", 30) + strings.Repeat("ab??", 20), true, false, false}, // two
+		{"abcdefghi?" + strings.Repeat("jk?", 30), true, false, false},
+		{"a?b?c?d?e?f?g?h?i?" + strings.Repeat("x", 60), false, true, false}, // 9 distinct
+		{strings.Repeat("a?a??", 20), false, true, false},                    // strides alternate
 		{"a?b", false, false, true},
 		{"??", false, false, false},
 		{strings.Repeat("a", 30) + "?", false, true, false},
@@ -47,7 +51,7 @@ func TestSegChunkAgreesWithReference(t *testing.T) {
 	matched := 0
 	for i := range 400 {
 		var segs []string
-		for range 1 + rng.IntN(maxSegUses) {
+		for range 1 + rng.IntN(maxSegGroups) {
 			unit := pieces[rng.IntN(len(pieces)-1)] // no invalid byte in a pattern
 			if rng.IntN(2) == 0 {
 				unit += pieces[rng.IntN(len(pieces)-1)]
@@ -173,9 +177,9 @@ func TestWorstShapesWork(t *testing.T) {
 			switch {
 			case m.sc != nil:
 				end, work = m.sc.findEnd(w.text, false)
-				bound := n * (3*len(m.sc.segs) + len(m.sc.uses))
-				t.Logf("segment search: %d segments (%d distinct), work %d = %.1f a character (bound %d)",
-					len(m.sc.uses)+1, len(m.sc.segs), work, float64(work)/float64(n), bound)
+				bound := n * (3*len(m.sc.segs) + len(m.sc.runs) + len(m.sc.groups))
+				t.Logf("segment search: %d distinct segments, %d groups, work %d = %.1f a character (bound %d)",
+					len(m.sc.segs), len(m.sc.groups), work, float64(work)/float64(n), bound)
 				assert.LessOrEqual(t, work, bound)
 				assert.LessOrEqual(t, work, 12*n, "at most 12 units of work a character for these shapes")
 			case m.qs != nil:
@@ -200,6 +204,8 @@ func FuzzSegmentChunk(f *testing.F) {
 	f.Add("a", "b", 100, 2, []byte{0, 0, 0, 0, 3, 0, 0, 0}, true)
 	f.Add("日本", "é", 40, 3, []byte{0, 1, 0, 1, 1, 2}, false)
 	f.Add("aab", "ab", 30, 4, []byte{1, 0, 1, 0, 0, 2, 3, 1}, true)
+	f.Add("a", "b", 100, -1, []byte{0, 3, 0, 3, 0, 3, 0, 4, 0, 1}, false)
+	f.Add("ab", "c", 60, -2, []byte{0, 0, 0, 0, 0, 1, 0}, true)
 	f.Fuzz(func(t *testing.T, u1, u2 string, reps, gaps int, picks []byte, fold bool) {
 		for _, u := range []string{u1, u2} {
 			if u == "" || len(u) > 8 || !utf8.ValidString(u) || strings.ContainsAny(u, "*?") {
@@ -210,16 +216,27 @@ func FuzzSegmentChunk(f *testing.F) {
 			return
 		}
 		reps = 1 + min(max(reps, 0), 2000)/max(1, len(u1))
-		gaps = 1 + min(max(gaps, 0), 6)
 		var c strings.Builder
-		for g := range gaps + 1 {
-			if g > 0 {
-				c.WriteString(strings.Repeat("?", g))
+		if gaps < 0 {
+			// Regular: (u1 ?^g)^r u2, one group with a run ring, the
+			// shape of (ab?)^2000c.
+			g := 1 + (-gaps)%5
+			for range min(reps, 300) {
+				c.WriteString(u1 + strings.Repeat("?", g))
 			}
-			if g%2 == 0 {
-				c.WriteString(strings.Repeat(u1, reps))
-			} else {
-				c.WriteString(u2)
+			c.WriteString(u2)
+			reps = 1
+		} else {
+			gaps = 1 + min(gaps, 6)
+			for g := range gaps + 1 {
+				if g > 0 {
+					c.WriteString(strings.Repeat("?", g))
+				}
+				if g%2 == 0 {
+					c.WriteString(strings.Repeat(u1, reps))
+				} else {
+					c.WriteString(u2)
+				}
 			}
 		}
 		chunk := c.String()
