@@ -491,30 +491,31 @@ func (sa *shiftAnd) findEnd(s string, fold bool) (end, work int) {
 				}
 			}
 		}
-		// state = (state<<1 | 1) & m over the words that can be non-zero,
-		// from the top down so that each word still sees its lower
-		// neighbour's old value. Changes are tracked only for a repeated
-		// character (what a skip needs), and the bits counted every 16th
-		// step (what a return to the list form needs), to keep the loop
-		// lean for requests that change character at every step.
+		// state = (state<<1 | 1) & m over the words that can be non-zero.
+		// Changes are tracked only for a repeated character (what a skip
+		// needs), and the bits counted every 16th step (what a return to
+		// the list form needs), to keep the loop lean for requests that
+		// change character at every step.
 		n := min(top+1, len(d))
 		work += n
 		track := r == prev
 		var changed uint64
+		// Bottom up with the carry in a register: one load of the state and
+		// one of the mask a word, bounds checks hoisted.
+		dn, mn := d[:n], m[:n]
+		carry := uint64(1)
 		if track {
-			for w := n - 1; w > 0; w-- {
-				old := d[w]
-				d[w] = (old<<1 | d[w-1]>>63) & m[w]
-				changed |= old ^ d[w]
+			for w, old := range dn {
+				x := (old<<1 | carry) & mn[w]
+				carry = old >> 63
+				changed |= old ^ x
+				dn[w] = x
 			}
-			old := d[0]
-			d[0] = (old<<1 | 1) & m[0]
-			changed |= old ^ d[0]
 		} else {
-			for w := n - 1; w > 0; w-- {
-				d[w] = (d[w]<<1 | d[w-1]>>63) & m[w]
+			for w, old := range dn {
+				dn[w] = (old<<1 | carry) & mn[w]
+				carry = old >> 63
 			}
-			d[0] = (d[0]<<1 | 1) & m[0]
 		}
 		top = n
 		for _, q := range hits[:nh] {

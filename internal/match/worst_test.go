@@ -28,7 +28,21 @@ func worstShapes() []worstShape {
 		}
 		return string(b)
 	}
+	// irregular: 'a' and '?' at random over 6,000 units, then 'b', against
+	// 'a' with a 'c' every 3,001 characters: each 'c' kills only the
+	// partial matches that put an 'a' on it, so about a quarter of 6,000
+	// stay alive and no period or group helps (the remaining worst shape).
+	var irregular strings.Builder
+	for range 6000 {
+		irregular.WriteByte("a?"[rng.IntN(2)])
+	}
+	irregular.WriteByte('b')
+	// nine distinct segments repeat with period 18: more automata than the
+	// segment search runs.
+	nine := strings.Repeat("a?b?c?d?e?f?g?h?i?", 333) + "z"
 	return []worstShape{
+		{"irregular", irregular.String(), rep(strings.Repeat("a", 3000) + "c")},
+		{"nine-distinct", nine, rep("axbxcxdxexfxgxhxix")},
 		{"period-2", strings.Repeat("ab", 3000) + "?c", rep("ab")},
 		{"period-2-broken", strings.Repeat("ab", 3000) + "?c", rep(strings.Repeat("ab", 3000) + "x")},
 		{"period-2-broken-half", strings.Repeat("ab", 3000) + "?c", rep(strings.Repeat("ab", 1500) + "x")},
