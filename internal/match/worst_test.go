@@ -40,7 +40,18 @@ func worstShapes() []worstShape {
 	// nine distinct segments repeat with period 18: more automata than the
 	// segment search runs.
 	nine := strings.Repeat("a?b?c?d?e?f?g?h?i?", 333) + "z"
+	// runs-62: the worst found within the parser's default limits (64
+	// wildcards a pattern): 62 runs of 'a' of distinct lengths, each
+	// followed by '?', then 'b' (63 distinct segments).
+	var runs strings.Builder
+	for i := range 62 {
+		runs.WriteString(strings.Repeat("a", 64+i) + "?")
+	}
+	runs.WriteByte('b')
 	return []worstShape{
+		{"runs-62", runs.String(), rep(strings.Repeat("a", 3000) + "c")},
+		// irregular and nine-distinct have about 3,000 '?': beyond the
+		// parser's default limit of 64 wildcards a pattern.
 		{"irregular", irregular.String(), rep(strings.Repeat("a", 3000) + "c")},
 		{"nine-distinct", nine, rep("axbxcxdxexfxgxhxix")},
 		{"period-2", strings.Repeat("ab", 3000) + "?c", rep("ab")},
