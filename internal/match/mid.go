@@ -19,10 +19,17 @@ import (
 //   - a case-sensitive literal: the standard library's substring search;
 //   - a folded literal: Knuth-Morris-Pratt over folded bytes, with the
 //     failure table built at compile time;
-//   - a chunk with '?' of at least 17 characters: a bit-parallel
+//   - a chunk with '?' of at least 65 characters whose literal runs fall
+//     into at most 8 groups (a group: one run repeated at a fixed stride)
+//     of at most 8 distinct runs: a segment search (segChunk), costing one
+//     automaton step per distinct run and character, whatever the period
+//     of the string;
+//   - any other chunk with '?' of at least 17 characters: a bit-parallel
 //     (shift-and) automaton over characters, costing one step per character
 //     and per 64 characters of the longest partial match (see shiftAnd);
-//     shorter ones are tried at every position.
+//   - shorter ones: a substring search for their longest literal run, the
+//     chunk tried only where it puts the run on an occurrence
+//     (anchoredFind).
 type mid struct {
 	text string
 	kmp  []int32   // failure table, for folded literals
@@ -37,8 +44,9 @@ type mid struct {
 }
 
 // minShiftAndUnits is the shortest '?' chunk that gets a shift-and
-// automaton. Shorter ones are tried at every position of the string, which
-// costs at most that many comparisons a character and keeps the compiled
+// automaton. Shorter ones are tried where their longest literal run occurs
+// (every position for an all-'?' chunk), which costs at most that many
+// comparisons a character and keeps the compiled
 // form of a pattern such as "*?*" small (an automaton takes about 500
 // bytes).
 const minShiftAndUnits = 17

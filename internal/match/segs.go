@@ -72,9 +72,8 @@ const maxSegRingWords = 128
 // maxSegRuns run rings.
 func newSegChunk(c string) *segChunk {
 	units := utf8.RuneCountInString(c)
-	// The ring holds 64 positions more than the chunk: a word is cleared
-	// when the newest occurrence enters it, and what it held then must be
-	// older than any candidate still to be tested.
+	// The ring holds 64 positions more than the chunk (each position is
+	// rewritten one turn later, before any candidate could read it).
 	ring := 64
 	for ring < units+64 {
 		ring *= 2
@@ -203,8 +202,35 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 	var occurred [maxSegDistinct]bool
 	mask := sc.ring - 1
 	segs := sc.segs
-	pos := 0 // characters read
+	var firsts [maxSegDistinct]firstFinder
+	for d, sp := range segs {
+		firsts[d] = newFirstFinder(sc.runes[sp.lo], fold)
+	}
+	live := 0 // automata with a partial occurrence
+	pos := 0  // characters read
 	for i := 0; i < len(s); pos++ {
+		if live == 0 {
+			// No occurrence is under way: none can start before the next
+			// first character of a segment. Jump there when it is far,
+			// counting the characters passed and clearing what the rings
+			// would have recorded for them (no occurrence).
+			to := -1
+			for d := range segs {
+				if k := firsts[d].next(s, i); k >= 0 && (to < 0 || k < to) {
+					to = k
+				}
+			}
+			if to < 0 {
+				return -1, work
+			}
+			if to-i >= minSkip {
+				n := utf8.RuneCountInString(s[i:to])
+				work += (to - i) / 8
+				sc.clear(&rings, runs, pos, pos+n)
+				pos += n
+				i = to
+			}
+		}
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
@@ -215,6 +241,7 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 			r = rune(lower(byte(r)))
 		}
 		i += size
+		live = 0
 		for d, sp := range segs {
 			seg, fail := sc.runes[sp.lo:sp.hi], sc.fail[sp.lo:sp.hi]
 			k := state[d]
@@ -226,18 +253,25 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 			if seg[k] == r {
 				k++
 			}
-			// The occurrence that would start here, at pos-len+1: clear its
-			// word when a new one begins, then set its bit if it occurred.
+			// Record whether an occurrence starts at pos-len+1 (clearing
+			// what the ring held for the position one turn earlier).
 			x := pos - len(seg) + 1
-			if x >= 0 && x&63 == 0 {
-				rings[d][(x&mask)>>6] = 0
-			}
 			occurred[d] = int(k) == len(seg)
+			if x >= 0 {
+				w, b := &rings[d][(x&mask)>>6], uint64(1)<<(x&63)
+				if occurred[d] {
+					*w |= b
+				} else {
+					*w &^= b
+				}
+			}
 			if occurred[d] {
-				rings[d][(x&mask)>>6] |= 1 << (x & 63)
 				k = fail[k-1]
 			}
 			state[d] = k
+			if k > 0 {
+				live++
+			}
 		}
 		for j, rn := range sc.runs {
 			// Entry x counts the run of occurrences at stride ending at x.
@@ -296,4 +330,79 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 		return i, work
 	}
 	return -1, work
+}
+
+// minSkip is the shortest jump (in bytes) findEnd takes over a stretch
+// where no segment can start; shorter ones are stepped through.
+const minSkip = 64
+
+// clear records "no occurrence" for the positions whose status the steps
+// for characters from to to (exclusive) would have written: for a segment
+// of length l, the occurrences starting at from-l+2 ... to-l+1.
+func (sc *segChunk) clear(rings *[maxSegDistinct][maxSegRingWords]uint64, runs *[maxSegRuns][maxSegRingWords * 64]uint16, from, to int) {
+	mask := sc.ring - 1
+	for d, sp := range sc.segs {
+		l := int(sp.hi - sp.lo)
+		lo, hi := max(from-l+1, 0), max(to-l+1, 0)
+		if hi-lo >= sc.ring {
+			clear(rings[d][:sc.ring/64])
+		} else {
+			for x := lo; x < hi; x++ {
+				rings[d][(x&mask)>>6] &^= 1 << (x & 63)
+			}
+		}
+		for j, rn := range sc.runs {
+			if int(rn.seg) != d {
+				continue
+			}
+			if hi-lo >= sc.ring {
+				clear(runs[j][:sc.ring])
+				continue
+			}
+			for x := lo; x < hi; x++ {
+				runs[j][x&mask] = 0
+			}
+		}
+	}
+}
+
+// firstFinder finds, left to right, the next occurrence of a segment's
+// first character (either case of a folded ASCII letter), remembering the
+// answer so that the string is read once however often it is asked.
+type firstFinder struct {
+	r      rune
+	folded bool
+	ff     foldFinder
+	at     int // next occurrence at or after the last search; -1 none; -2 not searched
+}
+
+func newFirstFinder(r rune, fold bool) firstFinder {
+	f := firstFinder{r: r, at: -2}
+	if r < utf8.RuneSelf {
+		f.folded = true
+		if fold {
+			f.ff = newFoldFinder(byte(r))
+		} else {
+			f.ff = foldFinder{b: byte(r), lo: -2, up: -1}
+		}
+	}
+	return f
+}
+
+// next returns the first position at or after from where the character
+// starts, or -1; from must not decrease between calls.
+func (f *firstFinder) next(s string, from int) int {
+	if f.folded {
+		return f.ff.next(s, from)
+	}
+	if f.at == -1 || f.at >= from {
+		return f.at
+	}
+	k := strings.IndexRune(s[from:], f.r)
+	if k < 0 {
+		f.at = -1
+	} else {
+		f.at = from + k
+	}
+	return f.at
 }

@@ -278,3 +278,91 @@ func TestSearchesDoNotAllocate(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(10, func() { p.Match(s) }), pat)
 	}
 }
+
+// TestSegChunkSkips: where no segment can start the search jumps ahead,
+// counting the characters passed and clearing what the rings held for
+// them; strings with long gaps (multi-byte and invalid ones included)
+// wrap the rings many times between occurrences.
+func TestSegChunkSkips(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	gaps := []string{"z", "é", "\xff", "日"}
+	for i := range 300 {
+		segs := []string{"q" + strings.Repeat("a", rng.IntN(40)), "rb", "q" + strings.Repeat("a", rng.IntN(3))}
+		var c strings.Builder
+		for k := range 1 + rng.IntN(3) {
+			if k > 0 {
+				c.WriteString(strings.Repeat("?", 1+rng.IntN(30)))
+			}
+			c.WriteString(segs[rng.IntN(len(segs))])
+		}
+		c.WriteString(strings.Repeat("?", 1+rng.IntN(40)))
+		chunk := c.String()
+		for utf8.RuneCountInString(chunk) < minSegUnits {
+			chunk = "q?" + chunk
+		}
+		fold := i%3 == 0
+		pattern := "*" + chunk + "*"
+		p := MustCompile(pattern, fold)
+		require.NotNil(t, p.mids[0].sc, chunk)
+		var b strings.Builder
+		for range 1 + rng.IntN(12) {
+			b.WriteString(strings.Repeat(gaps[rng.IntN(len(gaps))], rng.IntN(400)))
+			switch rng.IntN(3) {
+			case 0:
+				b.WriteString(segs[rng.IntN(len(segs))])
+			case 1:
+				b.WriteString(strings.NewReplacer("?", "z").Replace(chunk))
+			default:
+				b.WriteString(strings.ToUpper(segs[0]))
+			}
+		}
+		s := b.String()
+		require.Equal(t, naiveMatch(pattern, s, fold), p.Match(s), "pattern %q subject %q fold %v", pattern, s, fold)
+	}
+}
+
+// TestSegChunkRingTurns: a position's bit is read one ring turn after the
+// same slot recorded a real occurrence, once after a jump (the jump must
+// clear it) and once after steps (each step must rewrite it).
+func TestSegChunkRingTurns(t *testing.T) {
+	const k = 70
+	chunk := "q" + strings.Repeat("?", k) + "rb"
+	p := MustCompile("*"+chunk+"*", false)
+	require.NotNil(t, p.mids[0].sc)
+	ring := p.mids[0].sc.ring
+	steps := strings.Repeat("rz", ring)[:ring-40]
+	for _, gap := range []string{
+		strings.Repeat("z", ring+k),           // one long jump
+		strings.Repeat("rz", ring+k)[:ring+k], // steps only
+		steps + strings.Repeat("z", 40+k),     // steps, then a jump shorter than the ring
+	} {
+		filler := gap[:2]
+		s := "q" + gap + "rb" // 'q' at 0, "rb" where a 'q' at ring would need it
+		require.False(t, naiveMatch("*"+chunk+"*", s, false))
+		assert.False(t, p.Match(s), "filler %q", filler)
+		assert.True(t, p.Match("q"+gap[:k]+"rb"), "filler %q: the real match", filler)
+	}
+}
+
+// TestSegChunkRunRingTurns is TestSegChunkRingTurns for a run ring: a run
+// of 35 'q' at stride 2 is counted at the start, and a candidate one ring
+// turn later reads the same slot.
+func TestSegChunkRunRingTurns(t *testing.T) {
+	chunk := strings.Repeat("q?", 35) + "rb"
+	p := MustCompile("*"+chunk+"*", false)
+	sc := p.mids[0].sc
+	require.NotNil(t, sc)
+	require.Len(t, sc.runs, 1)
+	ring := sc.ring
+	head := strings.Repeat("qz", 35)
+	for _, gap := range []string{
+		strings.Repeat("z", ring),
+		strings.Repeat("rz", ring)[:ring],
+		strings.Repeat("rz", ring)[:ring-100] + strings.Repeat("z", 100),
+	} {
+		s := head + gap + "rb"
+		require.False(t, naiveMatch("*"+chunk+"*", s, false))
+		assert.False(t, p.Match(s), "gap %q...", gap[:4])
+		assert.True(t, p.Match(head+"rb"), "the real match")
+	}
+}
