@@ -198,16 +198,18 @@ func (sc *segChunk) findEnd(s string, fold bool) (end, work int) {
 // take 32 KB of stack to clear).
 func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords * 64]uint16) (end, work int) {
 	var rings [maxSegDistinct][maxSegRingWords]uint64
-	var state [maxSegDistinct]int32
-	var occurred [maxSegDistinct]bool
-	mask := sc.ring - 1
-	segs := sc.segs
+	var all [maxSegDistinct]segState
 	var firsts [maxSegDistinct]firstFinder
-	for d, sp := range segs {
+	act := all[:len(sc.segs)]
+	for d, sp := range sc.segs {
+		act[d] = segState{seg: sc.runes[sp.lo:sp.hi], fail: sc.fail[sp.lo:sp.hi]}
 		firsts[d] = newFirstFinder(sc.runes[sp.lo], fold)
 	}
-	live := 0 // automata with a partial occurrence
-	pos := 0  // characters read
+	fin := &act[sc.final]
+	mask := sc.ring - 1
+	live := 0        // automata with a partial occurrence
+	pos := 0         // characters read
+	prev := rune(-3) // the previous character
 	for i := 0; i < len(s); pos++ {
 		if live == 0 {
 			// No occurrence is under way: none can start before the next
@@ -215,7 +217,7 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 			// counting the characters passed and clearing what the rings
 			// would have recorded for them (no occurrence).
 			to := -1
-			for d := range segs {
+			for d := range act {
 				if k := firsts[d].next(s, i); k >= 0 && (to < 0 || k < to) {
 					to = k
 				}
@@ -229,6 +231,7 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 				sc.clear(&rings, runs, pos, pos+n)
 				pos += n
 				i = to
+				prev = -3
 			}
 		}
 		r, size := rune(s[i]), 1
@@ -242,11 +245,12 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 		}
 		i += size
 		live = 0
-		for d, sp := range segs {
-			seg, fail := sc.runes[sp.lo:sp.hi], sc.fail[sp.lo:sp.hi]
-			k := state[d]
+		fixed := r == prev // the step repeats the previous one exactly
+		for d := range act {
+			a := &act[d]
+			seg, k := a.seg, a.k
 			for k > 0 && seg[k] != r {
-				k = fail[k-1]
+				k = a.fail[k-1]
 				work++
 			}
 			work++
@@ -255,34 +259,35 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 			}
 			// Record whether an occurrence starts at pos-len+1 (clearing
 			// what the ring held for the position one turn earlier).
-			x := pos - len(seg) + 1
-			occurred[d] = int(k) == len(seg)
-			if x >= 0 {
+			occ := int(k) == len(seg)
+			if x := pos - len(seg) + 1; x >= 0 {
 				w, b := &rings[d][(x&mask)>>6], uint64(1)<<(x&63)
-				if occurred[d] {
+				if occ {
 					*w |= b
 				} else {
 					*w &^= b
 				}
 			}
-			if occurred[d] {
-				k = fail[k-1]
+			if occ {
+				k = a.fail[k-1]
 			}
-			state[d] = k
+			fixed = fixed && k == a.k && occ == a.occ
+			a.k, a.occ = k, occ
 			if k > 0 {
 				live++
 			}
 		}
+		prev = r
 		for j, rn := range sc.runs {
 			// Entry x counts the run of occurrences at stride ending at x.
 			work++
-			sp := segs[rn.seg]
-			x := pos - int(sp.hi-sp.lo) + 1
+			a := &act[rn.seg]
+			x := pos - len(a.seg) + 1
 			if x < 0 {
 				continue
 			}
 			var n uint16
-			if occurred[rn.seg] {
+			if a.occ {
 				n = 1
 				if y := x - int(rn.stride); y >= 0 {
 					n = min(runs[j][y&mask]+1, 1<<16-1)
@@ -290,7 +295,41 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 			}
 			runs[j][x&mask] = n
 		}
-		if !occurred[sc.final] {
+		if !fin.occ {
+			if fixed && r >= 0 && r < utf8.RuneSelf {
+				// A repeated character that left every automaton as it
+				// was: the rest of its run repeats this step, so record
+				// its occurrences for the whole run at once.
+				j := i
+				for j < len(s) && (s[j] == byte(r) || fold && lower(s[j]) == byte(r)) {
+					j++
+				}
+				if n := j - i; n > 0 {
+					work += n/64 + 1
+					for d := range act {
+						a := &act[d]
+						l := len(a.seg)
+						fillRing(&rings[d], mask, max(pos+1-l+1, 0), max(pos+n-l+2, 0), a.occ)
+					}
+					for j, rn := range sc.runs {
+						a := &act[rn.seg]
+						l := len(a.seg)
+						work += n
+						for x := max(pos+1-l+1, 0); x < max(pos+n-l+2, 0); x++ {
+							var c uint16
+							if a.occ {
+								c = 1
+								if y := x - int(rn.stride); y >= 0 {
+									c = min(runs[j][y&mask]+1, 1<<16-1)
+								}
+							}
+							runs[j][x&mask] = c
+						}
+					}
+					pos += n
+					i = j
+				}
+			}
 			continue
 		}
 		// The last segment ends here: test the one candidate it completes.
@@ -330,6 +369,35 @@ func (sc *segChunk) scan(s string, fold bool, runs *[maxSegRuns][maxSegRingWords
 		return i, work
 	}
 	return -1, work
+}
+
+// segState is one distinct segment's automaton during a search.
+type segState struct {
+	seg  []rune
+	fail []int32
+	k    int32 // characters of the segment matched so far
+	occ  bool  // the last step completed an occurrence
+}
+
+// fillRing sets (or clears) the bits of positions lo to hi (exclusive).
+func fillRing(ring *[maxSegRingWords]uint64, mask, lo, hi int, set bool) {
+	if hi-lo > mask {
+		var v uint64
+		if set {
+			v = ^v
+		}
+		for w := range ring[:(mask+1)/64] {
+			ring[w] = v
+		}
+		return
+	}
+	for x := lo; x < hi; x++ {
+		if set {
+			ring[(x&mask)>>6] |= 1 << (x & 63)
+		} else {
+			ring[(x&mask)>>6] &^= 1 << (x & 63)
+		}
+	}
 }
 
 // minSkip is the shortest jump (in bytes) findEnd takes over a stretch

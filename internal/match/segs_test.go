@@ -366,3 +366,31 @@ func TestSegChunkRunRingTurns(t *testing.T) {
 		assert.True(t, p.Match(head+"rb"), "the real match")
 	}
 }
+
+// TestSegChunkLongRuns: a run of one character that leaves every automaton
+// as it was is recorded at once, longer and shorter than the ring, folded
+// or not.
+func TestSegChunkLongRuns(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, s string
+		fold       bool
+	}{
+		{"*" + strings.Repeat("a", 100) + "?b*", strings.Repeat("a", 5000) + "xb", false},
+		{"*" + strings.Repeat("a", 100) + "?b*", strings.Repeat("a", 5000) + "b", false},
+		{"*" + strings.Repeat("a", 100) + "?b*", strings.Repeat("a", 99) + "c" + strings.Repeat("a", 99) + "b", false},
+		{"*" + strings.Repeat("a", 100) + "?b*", strings.Repeat("aA", 2000) + "ab", true},
+		{"*" + strings.Repeat("a", 100) + "?b*", strings.Repeat("A", 150) + "xB", true},
+		{"*b" + strings.Repeat("?", 70) + "b*", "b" + strings.Repeat("z", 69) + "b" + strings.Repeat("b", 300), false},
+		{"*ab?" + strings.Repeat("a", 80) + "??c*", "ab" + strings.Repeat("a", 3000) + "c", false},
+		{"*ab?" + strings.Repeat("a", 80) + "??c*", "abx" + strings.Repeat("a", 80) + "xyc", false},
+		// run rings: 'a' at stride 2 counted over a run longer than the ring
+		{"*" + strings.Repeat("a?", 40) + "b*", strings.Repeat("a", 5000) + "b", false},
+		{"*" + strings.Repeat("a?", 40) + "b*", strings.Repeat("a", 5000) + "cb", false},
+		{"*" + strings.Repeat("a?", 40) + "b*", strings.Repeat("a", 78) + "c" + strings.Repeat("a", 100) + "b", false},
+		{"*" + strings.Repeat("a?", 40) + "b*", "b" + strings.Repeat("A", 300) + "zB", true},
+	} {
+		p := MustCompile(tc.pattern, tc.fold)
+		require.NotNil(t, p.mids[0].sc, tc.pattern)
+		assert.Equal(t, naiveMatch(tc.pattern, tc.s, tc.fold), p.Match(tc.s), "%q %q", tc.pattern, tc.s)
+	}
+}
