@@ -12,12 +12,16 @@
 // must occupy, and each chunk between stars is found at its leftmost
 // possible position, which is always the best choice. Each chunk search
 // reads the string once: a substring search for case-sensitive literals,
-// Knuth-Morris-Pratt for folded literals, a position-by-position search for
-// chunks with '?' shorter than 17 characters, and a bit-parallel automaton
-// for longer ones. The automaton's size is linear in the chunk; a step
-// costs one operation per live partial match while there are at most 64,
-// else one per 64 characters of the longest partial match (see shiftAnd).
-// Matching never allocates.
+// Knuth-Morris-Pratt for folded literals, and for chunks with '?' one of
+// three searches chosen when the pattern is compiled (see mid): a search
+// anchored on the longest literal run for chunks under 17 characters; a
+// segment search (one Knuth-Morris-Pratt automaton per distinct literal
+// run, O(1) work a character per run) for chunks of 65 characters or more
+// whose runs fall into at most 8 groups; and a bit-parallel (shift-and)
+// automaton for the rest, whose step costs one operation per live partial
+// match while there are few, else one per 64 characters of the longest
+// partial match. Every compiled form is linear in the chunk. Matching never
+// allocates.
 //
 // Patterns are compiled once (Compile) and are then immutable and safe for
 // concurrent use.
