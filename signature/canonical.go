@@ -72,24 +72,49 @@ func (ps params) values() url.Values {
 // chosen, so a handler that reads the request with url.ParseQuery or
 // Request.FormValue sees exactly the values that were signed. The pairs are
 // appended to into; a value without escapes is a substring of raw, not a
-// copy.
+// copy, and the decoded ones share one allocation.
 func parseParams(raw string, into params) (params, bool) {
+	var arena strings.Builder
+	return decodeParams(raw, into, &arena, len(raw))
+}
+
+// decodeParams is parseParams of raw, decoding escaped keys and values
+// into arena: an append-only buffer whose bytes, once written, are never
+// written again, so the strings cut from it stay valid however it grows
+// (a form body is first copied into it with appendToArena, so that its
+// plain keys and values are substrings of that copy). The first write
+// reserves reserve bytes (an upper bound of what the calls sharing the
+// arena write), so that a request's decoded parameters cost one
+// allocation; a key or value without escapes is a substring of raw.
+func decodeParams(raw string, into params, arena *strings.Builder, reserve int) (params, bool) {
 	if into == nil {
 		into = make(params, 0, strings.Count(raw, "&")+1)
 	}
 	for raw != "" {
 		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
+		if i := strings.IndexByte(raw, '&'); i >= 0 {
+			pair, raw = raw[:i], raw[i+1:]
+		} else {
+			pair, raw = raw, ""
+		}
 		if pair == "" {
 			continue
 		}
-		if strings.IndexByte(pair, ';') >= 0 {
-			return nil, false
+		eq := -1
+		for i := 0; i < len(pair); i++ {
+			if c := pair[i]; c == ';' {
+				return nil, false
+			} else if c == '=' && eq < 0 {
+				eq = i
+			}
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		key, err1 := url.QueryUnescape(k)
-		value, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil || key == "" {
+		k, v := pair, ""
+		if eq >= 0 {
+			k, v = pair[:eq], pair[eq+1:]
+		}
+		key, ok1 := decodeComponent(k, arena, reserve)
+		value, ok2 := decodeComponent(v, arena, reserve)
+		if !ok1 || !ok2 || key == "" {
 			return nil, false
 		}
 		into = append(into, param{key, value})
@@ -98,6 +123,70 @@ func parseParams(raw string, into params) (params, bool) {
 		return nil, false
 	}
 	return into, true
+}
+
+// appendToArena copies b into arena (see decodeParams) and returns the
+// copy.
+func appendToArena(arena *strings.Builder, b []byte, reserve int) string {
+	if arena.Cap()-arena.Len() < len(b) {
+		arena.Grow(max(reserve, len(b)))
+	}
+	start := arena.Len()
+	arena.Write(b)
+	return arena.String()[start:]
+}
+
+// decodeComponent decodes one query component as url.QueryUnescape does
+// ('+' is a space; '%' must start two hex digits): s itself when it has no
+// escape, else its decoding written to arena.
+func decodeComponent(s string, arena *strings.Builder, reserve int) (string, bool) {
+	i := 0
+	for i < len(s) && s[i] != '%' && s[i] != '+' {
+		i++
+	}
+	if i == len(s) {
+		return s, true
+	}
+	if arena.Cap()-arena.Len() < len(s) {
+		arena.Grow(max(reserve, len(s)))
+	}
+	start := arena.Len()
+	arena.WriteString(s[:i])
+	for i < len(s) {
+		switch s[i] {
+		case '+':
+			arena.WriteByte(' ')
+			i++
+		case '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return "", false
+			}
+			arena.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 3
+		default:
+			j := i + 1
+			for j < len(s) && s[j] != '%' && s[j] != '+' {
+				j++
+			}
+			arena.WriteString(s[i:j])
+			i = j
+		}
+	}
+	return arena.String()[start:], true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // hasDuplicateKey reports whether two parameters share a key: by comparing

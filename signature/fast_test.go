@@ -5,6 +5,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -284,4 +286,115 @@ func TestNonceRefusedByEvictionIsNotRemembered(t *testing.T) {
 	assert.Equal(t, 1, c.len(), "a was forgotten, b kept")
 	assert.Len(t, c.keys["k"].seen, 1, "only b is remembered, not c")
 	assert.True(t, c.record("k", "c", t0.Add(3*time.Second), exp), "c was not remembered")
+}
+
+// parseParamsSlow is the obviously correct parameter parser: strings.Cut
+// and url.QueryUnescape for every pair, a map for repeated keys.
+func parseParamsSlow(raw string) (params, bool) {
+	var ps params
+	seen := map[string]bool{}
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		if strings.Contains(pair, ";") {
+			return nil, false
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(k)
+		value, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil || key == "" || seen[key] {
+			return nil, false
+		}
+		seen[key] = true
+		ps = append(ps, param{key, value})
+	}
+	return ps, true
+}
+
+// FuzzParseParams: the arena decoder (from a string and, copying every
+// byte, from a body's bytes sharing one arena with a query) agrees with
+// parseParamsSlow, and the strings it returned earlier survive the arena's
+// later growth.
+func FuzzParseParams(f *testing.F) {
+	for _, s := range []string{"", "a=b", "a=b&a=c", "Name=a+b&Tag=x%2By", "%zz=1", "a=%4", "a=%41", "=x", "a;b=c",
+		"a&&b=", "a=b=c", "k%3D=v%26w", "x=%e4%b8%ad", "+=+"} {
+		f.Add(s, "q=1%20")
+	}
+	f.Fuzz(func(t *testing.T, raw, query string) {
+		want, wantOK := parseParamsSlow(raw)
+		got, ok := parseParams(raw, nil)
+		if ok != wantOK || ok && !slices.Equal(got, want) {
+			t.Fatalf("parseParams(%q) = %q, %v; want %q, %v", raw, got, ok, want, wantOK)
+		}
+		var arena strings.Builder
+		q, qOK := decodeParams(query, nil, &arena, 0)
+		qWant, qWantOK := parseParamsSlow(query)
+		if qOK != qWantOK || qOK && !slices.Equal(q, qWant) {
+			t.Fatalf("decodeParams(%q) = %q, %v; want %q, %v", query, q, qOK, qWant, qWantOK)
+		}
+		if !qOK {
+			return
+		}
+		qCopy := slices.Clone(q)
+		body := []byte(raw)
+		got, ok = decodeParams(appendToArena(&arena, body, 1), q, &arena, 1)
+		for i := range body {
+			body[i] = 'X' // the caller reuses its buffer: nothing may point into it
+		}
+		want, wantOK = parseParamsSlow(query + "&" + raw)
+		if ok != wantOK || ok && !slices.Equal(got, want) {
+			t.Fatalf("decodeParams(%q) after %q = %q, %v; want %q, %v", raw, query, got, ok, want, wantOK)
+		}
+		if !slices.Equal(q[:len(qCopy)], qCopy) {
+			t.Fatalf("the query's parameters changed: %q, were %q", q[:len(qCopy)], qCopy)
+		}
+	})
+}
+
+// TestDecodeLowerHex: exactly 2n lower-case hex digits, as encoding/hex
+// decodes them.
+func TestDecodeLowerHex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 2000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = "0123456789abcdefABCDEFgz"[rng.IntN(24)]
+		}
+		s := string(b)
+		ref, err := hex.DecodeString(s)
+		wantOK := err == nil && len(s) == 32 && lowerASCII(s)
+		var got [16]byte
+		ok := decodeLowerHex(got[:], s)
+		require.Equal(t, wantOK, ok, s)
+		if ok {
+			require.Equal(t, ref, got[:], s)
+		}
+	}
+}
+
+// TestParseTimeCalendar: the hand-computed instant equals time.Parse's on
+// every day of 1968-2104 and of the century and leap-rule years, including
+// the invalid 29th, 30th and 31st of each month.
+func TestParseTimeCalendar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	years := []int{0, 1, 4, 99, 100, 400, 1600, 1700, 1900, 2000, 2100, 2400, 9999}
+	for y := 1968; y <= 2104; y++ {
+		years = append(years, y)
+	}
+	for _, y := range years {
+		for m := 1; m <= 12; m++ {
+			for d := 1; d <= 31; d++ {
+				h, mi, s := rng.IntN(24), rng.IntN(60), rng.IntN(60)
+				ts := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, h, mi, s)
+				want, werr := time.Parse(TimeFormat, ts)
+				got, err := parseTime(ts)
+				require.Equal(t, werr == nil, err == nil, ts)
+				if err == nil {
+					require.True(t, got.Equal(want), "%s: %v, time.Parse %v", ts, got, want)
+					require.Equal(t, time.UTC, got.Location(), ts)
+				}
+			}
+		}
+	}
 }

@@ -258,7 +258,7 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 	if !hmac.Equal(want[:], sig[:sha1.Size]) {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
-	body, e := v.readBody(r)
+	body, e := v.readBody(r, nil)
 	if e != nil {
 		return nil, e
 	}

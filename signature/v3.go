@@ -56,7 +56,7 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 			}
 			// Lower-case only, as every signer writes it, so one signature
 			// has one spelling.
-			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil || !lowerASCII(val) {
+			if !decodeLowerHex(a.signature[:], val) {
 				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 lower-case hex digits")
 			}
 			haveSig = true
@@ -73,6 +73,33 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 		}
 	}
 	return count, nil
+}
+
+// lowerHexValue maps '0'-'9' and 'a'-'f' to their values, every other
+// byte to 0xff.
+var lowerHexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range []byte("0123456789abcdef") {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// decodeLowerHex decodes s, 2*len(dst) lower-case hex digits, into dst and
+// reports whether s was exactly that (upper-case digits are refused).
+func decodeLowerHex(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	bad := byte(0)
+	for i := range dst {
+		hi, lo := lowerHexValue[s[2*i]], lowerHexValue[s[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo&0xf
+	}
+	return bad&0xf0 == 0
 }
 
 // AlgorithmV3SM3 is the V3 variant hashing with SM3 (GB/T 32905) instead of
@@ -99,17 +126,6 @@ func unsupportedAlgorithm(authorization string) *Error {
 	return refuse(ErrIncomplete, "the algorithm must be "+AlgorithmV3)
 }
 
-// signedValue returns the value of the signed header name (lower case),
-// "" when it is not signed; vals[i] is the value of signed[i].
-func signedValue(signed, vals []string, name string) string {
-	for i, s := range signed {
-		if s == name {
-			return vals[i]
-		}
-	}
-	return ""
-}
-
 // isSigned reports whether name (any case) is among the signed headers.
 func isSigned(signed []string, name string) bool {
 	for _, s := range signed {
@@ -123,7 +139,19 @@ func isSigned(signed []string, name string) bool {
 // mustBeSigned reports whether a V3 request's header name (any case) must
 // be in SignedHeaders: x-acs-* and content-type.
 func mustBeSigned(name string) bool {
-	return hasPrefixFold(name, "x-acs-") || len(name) == len("content-type") && strings.EqualFold(name, "content-type")
+	if name == "" {
+		return false
+	}
+	if strings.HasPrefix(name, "X-Acs-") || name == "Content-Type" {
+		return true // as net/http spells them
+	}
+	switch name[0] | 0x20 { // most names start with neither letter: no folding for them
+	case 'x':
+		return hasPrefixFold(name, "x-acs-")
+	case 'c':
+		return len(name) == len("content-type") && strings.EqualFold(name, "content-type")
+	}
+	return false
 }
 
 // lowerASCII reports whether s has only ASCII bytes and no upper-case
@@ -137,8 +165,71 @@ func lowerASCII(s string) bool {
 	return true
 }
 
-// required V3 headers: each must be present and signed.
-var requiredV3 = [...]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA256}
+// v3Signed holds the values of the signed headers verifyV3 reads ("" when
+// not signed) and which of the required ones are signed.
+type v3Signed struct {
+	date, nonce, contentSHA256, token, action, version, accessKeyID, contentType string
+	required                                                                     uint8 // a bit per required header
+	mustBeSigned                                                                 int   // x-acs-* and content-type names
+}
+
+// The required V3 headers (each must be present and signed), as bits of
+// v3Signed.required.
+const (
+	signedHost uint8 = 1 << iota
+	signedDate
+	signedNonce
+	signedContentSHA256
+	signedAllRequired = signedHost | signedDate | signedNonce | signedContentSHA256
+)
+
+// note records the value of the signed header name (lower case).
+func (s *v3Signed) note(name, value string) {
+	switch name {
+	case "host":
+		s.required |= signedHost
+		return
+	case "content-type":
+		s.contentType = value
+		s.mustBeSigned++
+		return
+	}
+	if !strings.HasPrefix(name, "x-acs-") {
+		return
+	}
+	s.mustBeSigned++
+	switch name {
+	case HeaderDate:
+		s.date, s.required = value, s.required|signedDate
+	case HeaderNonce:
+		s.nonce, s.required = value, s.required|signedNonce
+	case HeaderContentSHA256:
+		s.contentSHA256, s.required = value, s.required|signedContentSHA256
+	case HeaderSecurityToken:
+		s.token = value
+	case HeaderAction:
+		s.action = value
+	case HeaderVersion:
+		s.version = value
+	case HeaderAccessKeyID:
+		s.accessKeyID = value
+	}
+}
+
+// missingRequired names a required header that is not signed.
+func (s *v3Signed) missingRequired() string {
+	for i, name := range [...]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA256} {
+		if s.required&(1<<i) == 0 {
+			return name
+		}
+	}
+	return ""
+}
+
+// maxFormReserve bounds the room reserved for a form body's parameters
+// before the signature is checked (bytes): a caller without a key can make
+// the verifier allocate no more than that beyond its own query.
+const maxFormReserve = 512
 
 // verifyV3 reads the body only once the signature has been checked: the
 // signature covers the body's declared hash, so a caller without the key
@@ -153,6 +244,7 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	// The value of each signed header, looked up once.
 	var valsBuf [16]string
 	vals := valsBuf[:0]
+	var sh v3Signed
 	for _, name := range signed {
 		if name == "host" {
 			if r.Host == "" {
@@ -162,6 +254,7 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 				return nil, refuse(ErrSignatureMismatch, "the request was signed for host "+r.Host)
 			}
 			vals = append(vals, r.Host)
+			sh.note(name, r.Host)
 			continue
 		}
 		vs := headerValues(r.Header, name)
@@ -169,12 +262,10 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 			return nil, refuse(ErrIncomplete, "the signed header "+name+" must appear exactly once")
 		}
 		vals = append(vals, vs[0])
+		sh.note(name, vs[0])
 	}
-	header := func(name string) string { return signedValue(signed, vals, name) }
-	for _, name := range requiredV3 {
-		if !isSigned(signed, name) {
-			return nil, refuse(ErrIncomplete, name+" must be signed")
-		}
+	if sh.required != signedAllRequired {
+		return nil, refuse(ErrIncomplete, sh.missingRequired()+" must be signed")
 	}
 	// Every x-acs-* header and content-type must be signed: an unsigned one
 	// could change what the request does.
@@ -182,18 +273,13 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	// the request's x-acs-* and content-type keys are all signed exactly
 	// when there are as many of them as signed such names; the search for
 	// the culprit runs only when they are not.
-	need, have := 0, 0
-	for _, name := range signed {
-		if mustBeSigned(name) {
-			need++
-		}
-	}
+	have := 0
 	for name := range r.Header {
 		if mustBeSigned(name) {
 			have++
 		}
 	}
-	if have != need {
+	if have != sh.mustBeSigned {
 		for name := range r.Header {
 			if mustBeSigned(name) && !isSigned(signed, name) {
 				return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
@@ -201,19 +287,26 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 		}
 		return nil, refuse(ErrUnsignedHeader, "a header is present under two spellings")
 	}
-	if id := header(HeaderAccessKeyID); id != "" && id != a.keyID {
+	if sh.accessKeyID != "" && sh.accessKeyID != a.keyID {
 		return nil, refuse(ErrIncomplete, HeaderAccessKeyID+" differs from the Credential")
 	}
-	ts, e := parseTime(header(HeaderDate))
+	ts, e := parseTime(sh.date)
 	if e != nil {
 		return nil, e
 	}
-	nonce := header(HeaderNonce)
-	if nonce == "" || len(nonce) > MaxNonceLength {
+	if sh.nonce == "" || len(sh.nonce) > MaxNonceLength {
 		return nil, refuse(ErrIncomplete, HeaderNonce+" must be 1 to 128 bytes")
 	}
 	id := new(Identity)
-	query, ok := parseParams(r.URL.RawQuery, id.paramBuf[:0])
+	// The decoded parameters of the query and of a form body share one
+	// allocation.
+	var arena strings.Builder
+	form := isForm(sh.contentType)
+	reserve := len(r.URL.RawQuery)
+	if form && r.ContentLength > 0 {
+		reserve += int(min(r.ContentLength, maxFormReserve))
+	}
+	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &arena, reserve)
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -221,36 +314,35 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the path does not decode")
 	}
-	token := header(HeaderSecurityToken)
-	who, secret, e := v.lookup(a.keyID, token)
+	who, secret, e := v.lookup(a.keyID, sh.token)
 	if e != nil {
 		return nil, e
 	}
-	payloadHash := header(HeaderContentSHA256)
 	var buf [1024]byte
-	cr := canonicalRequestV3(buf[:0], r.Method, uri, query, signed, vals, payloadHash)
+	cr := canonicalRequestV3(buf[:0], r.Method, uri, query, signed, vals, sh.contentSHA256)
 	want := signV3(secret, cr)
 	if subtle.ConstantTimeCompare(want[:], a.signature[:]) != 1 {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
-	body, e := v.readBody(r)
+	body, e := v.readBody(r, id.bodyBuf[:])
 	if e != nil {
 		return nil, e
 	}
 	sum := sha256.Sum256(body)
 	var hexSum [2 * sha256.Size]byte
 	hex.Encode(hexSum[:], sum[:])
-	if string(hexSum[:]) != payloadHash {
+	if string(hexSum[:]) != sh.contentSHA256 {
 		return nil, refuse(ErrBodyHash, "")
 	}
 	// A signed form body carries parameters too (its hash was signed).
-	if isForm(header("content-type")) {
-		if query, ok = parseParams(string(body), query); !ok {
+	if form {
+		form := appendToArena(&arena, body, len(body))
+		if query, ok = decodeParams(form, query, &arena, len(body)); !ok {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
 	}
-	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, a.keyID, token, V3
-	id.Action, id.APIVersion, id.params = header(HeaderAction), header(HeaderVersion), query
-	id.Body, id.Time, id.Nonce = body, ts, nonce
+	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, a.keyID, sh.token, V3
+	id.Action, id.APIVersion, id.params = sh.action, sh.version, query
+	id.Body, id.Time, id.Nonce = body, ts, sh.nonce
 	return v.finish(r, id)
 }

@@ -170,6 +170,9 @@ type Identity struct {
 	// parameters at once.
 	params   params
 	paramBuf [8]param
+	// bodyBuf holds a small body (Body points into it), so that reading
+	// it costs no allocation of its own.
+	bodyBuf [256]byte
 }
 
 // Param returns the value of a signed parameter, or "". The signed
@@ -239,7 +242,7 @@ func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
 		// Another scheme of the SDKs (ACS4-HMAC-SHA256, ACS3-RSA-SHA256...).
 		return nil, unsupportedAlgorithm(auth)
 	}
-	body, err := v.readBody(r)
+	body, err := v.readBody(r, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -248,8 +251,9 @@ func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
 
 // readBody reads the whole body, at most MaxBodyBytes. A declared
 // Content-Length sizes the buffer, so a typical body costs one allocation
-// of its own size.
-func (v *Verifier) readBody(r *http.Request) ([]byte, *Error) {
+// of its own size, or none when it fits in scratch (the result then points
+// into scratch).
+func (v *Verifier) readBody(r *http.Request, scratch []byte) ([]byte, *Error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
@@ -258,7 +262,12 @@ func (v *Verifier) readBody(r *http.Request) ([]byte, *Error) {
 	if r.ContentLength >= 0 && r.ContentLength < limit {
 		size = r.ContentLength + 1 // room for the read that reports io.EOF
 	}
-	b := make([]byte, 0, size)
+	var b []byte
+	if size <= int64(len(scratch)) {
+		b = scratch[:0]
+	} else {
+		b = make([]byte, 0, size)
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -274,7 +283,7 @@ func (v *Verifier) readBody(r *http.Request) ([]byte, *Error) {
 			if len(b) == 0 {
 				return nil, nil
 			}
-			return b, nil
+			return b[:len(b):len(b)], nil
 		case err != nil:
 			return nil, refuse(ErrIncomplete, "the body cannot be read")
 		}
@@ -322,29 +331,64 @@ func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
 	return id, nil
 }
 
-// parseTime reads exactly yyyy-MM-ddTHH:mm:ssZ (TimeFormat) as UTC.
+// parseTime reads exactly yyyy-MM-ddTHH:mm:ssZ (TimeFormat) as UTC. It
+// computes the instant by hand (days from the civil date) instead of
+// calling time.Date, which normalizes every field; parseTimeSlow in the
+// tests is the reference.
 func parseTime(s string) (time.Time, *Error) {
-	bad := func() *Error { return refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)") }
 	if len(s) != len(TimeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
-		return time.Time{}, bad()
+		return time.Time{}, errTimeFormat()
 	}
+	bad := false
 	num := func(i, n int) int {
 		v := 0
 		for _, c := range []byte(s[i : i+n]) {
-			if c < '0' || c > '9' {
-				return -1
-			}
+			bad = bad || c < '0' || c > '9'
 			v = v*10 + int(c-'0')
 		}
 		return v
 	}
 	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
-	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
-		return time.Time{}, bad()
+	if bad || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, errTimeFormat()
 	}
-	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
-	if t.Day() != d { // February 30 and the like
-		return time.Time{}, bad()
+	days := daysFromCivil(y, mo, d)
+	return time.Unix(days*86400+int64(h*3600+mi*60+sec), 0).UTC(), nil
+}
+
+func errTimeFormat() *Error {
+	return refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)")
+}
+
+// daysIn returns the number of days of month (1-12) in the Gregorian
+// year.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
 	}
-	return t, nil
+	return 31
+}
+
+// daysFromCivil returns the days from 1970-01-01 to the proleptic
+// Gregorian date y-m-d (y >= 0), counting years from March so that the
+// leap day comes last.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400                     // [0, 399]
+	mp := (m + 9) % 12                     // March is 0
+	doy := (153*mp+2)/5 + d - 1            // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return int64(era)*146097 + int64(doe) - 719468
 }
