@@ -90,6 +90,7 @@ func decodeParams(raw string, into params, arena *strings.Builder, reserve int) 
 	if into == nil {
 		into = make(params, 0, strings.Count(raw, "&")+1)
 	}
+	from := len(into) // into has no repeated key: compare only the new ones
 	for raw != "" {
 		var pair string
 		if i := strings.IndexByte(raw, '&'); i >= 0 {
@@ -119,7 +120,7 @@ func decodeParams(raw string, into params, arena *strings.Builder, reserve int) 
 		}
 		into = append(into, param{key, value})
 	}
-	if hasDuplicateKey(into) {
+	if hasDuplicateKeyFrom(into, from) {
 		return nil, false
 	}
 	return into, true
@@ -192,9 +193,13 @@ func unhex(c byte) byte {
 // hasDuplicateKey reports whether two parameters share a key: by comparing
 // every pair for a few parameters (no allocation), by sorting the keys for
 // more, so that a form of a million parameters costs n log n, not n².
-func hasDuplicateKey(ps params) bool {
+func hasDuplicateKey(ps params) bool { return hasDuplicateKeyFrom(ps, 0) }
+
+// hasDuplicateKeyFrom is hasDuplicateKey of ps when ps[:from] is known to
+// have no repeated key: only the pairs with a later parameter are compared.
+func hasDuplicateKeyFrom(ps params, from int) bool {
 	if len(ps) <= 16 {
-		for i := 1; i < len(ps); i++ {
+		for i := max(from, 1); i < len(ps); i++ {
 			for j := range i {
 				if ps[i].key == ps[j].key {
 					return true

@@ -398,3 +398,35 @@ func TestParseTimeCalendar(t *testing.T) {
 		}
 	}
 }
+
+// TestHasDuplicateKeyFrom: with a prefix known to be free of repeats, the
+// check of the later parameters agrees with a map over all of them.
+func TestHasDuplicateKeyFrom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for n := range 40 {
+		for range 20 {
+			ps := make(params, 0, n)
+			seen := map[string]bool{}
+			from, dup := 0, false
+			for len(ps) < n {
+				k := strconv.Itoa(int(rng.UintN(uint(3 * (n + 1)))))
+				if len(ps) == from && !seen[k] && rng.IntN(3) > 0 {
+					from++ // the prefix stays free of repeats
+				} else if len(ps) == from && seen[k] {
+					continue
+				}
+				dup = dup || seen[k]
+				seen[k] = true
+				ps = append(ps, param{key: k})
+			}
+			require.Equal(t, dup, hasDuplicateKeyFrom(ps, from), "%v from %d", ps, from)
+		}
+	}
+}
+
+// TestTrimSpace: the shortcut agrees with strings.TrimSpace.
+func TestTrimSpace(t *testing.T) {
+	for _, s := range []string{"", " ", "a", " a", "a ", "\ta\n", "\u00a0a", "a\u0085", "\xffa", "a\xff", "x y", "\x7f", "\x1fa"} {
+		assert.Equal(t, strings.TrimSpace(s), trimSpace(s), "%q", s)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"hash"
 	"io"
@@ -114,7 +115,7 @@ func canonicalRequestV3(b []byte, method, uri string, query params, signed, valu
 	for i, name := range signed {
 		b = append(b, name...)
 		b = append(b, ':')
-		b = append(b, strings.TrimSpace(values[i])...)
+		b = append(b, trimSpace(values[i])...)
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
@@ -127,6 +128,16 @@ func canonicalRequestV3(b []byte, method, uri string, query params, signed, valu
 	b = append(b, '\n')
 	b = append(b, payloadHash...)
 	return b
+}
+
+// trimSpace is strings.TrimSpace, returning a value that starts and ends
+// with a printable ASCII byte (as header values nearly always do) without
+// looking further.
+func trimSpace(v string) string {
+	if v != "" && ' ' < v[0] && v[0] < 0x80 && ' ' < v[len(v)-1] && v[len(v)-1] < 0x80 {
+		return v
+	}
+	return strings.TrimSpace(v)
 }
 
 // signV3 returns HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical request))).
@@ -174,16 +185,21 @@ const v3StringToSignLength = len(AlgorithmV3) + 1 + 2*sha256.Size
 func hmacSHA256(secret string, msg *[v3StringToSignLength]byte) [sha256.Size]byte {
 	key := blockKey(secret, "", sha256.New)
 	var buf [hmacBlock + v3StringToSignLength]byte
-	for i := range key {
-		buf[i] = key[i] ^ 0x36
-	}
+	xorPad(buf[:hmacBlock], &key, 0x36)
 	copy(buf[hmacBlock:], msg[:])
 	inner := sha256.Sum256(buf[:])
-	for i := range key {
-		buf[i] = key[i] ^ 0x5c
-	}
+	xorPad(buf[:hmacBlock], &key, 0x5c)
 	copy(buf[hmacBlock:], inner[:])
 	return sha256.Sum256(buf[:hmacBlock+sha256.Size])
+}
+
+// xorPad writes key XOR pad (RFC 2104's ipad 0x36 or opad 0x5c in every
+// byte) to dst, eight bytes at a time.
+func xorPad(dst []byte, key *[hmacBlock]byte, pad byte) {
+	p := uint64(pad) * 0x0101010101010101
+	for i := 0; i < hmacBlock; i += 8 {
+		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(key[i:])^p)
+	}
 }
 
 // hmacSHA1Framed is RFC 2104 HMAC with SHA-1, keyed with secret+suffix, of
