@@ -29,7 +29,7 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 	if !ok {
 		return 0, unsupportedAlgorithm(h)
 	}
-	var haveCred, haveSigned, haveSig bool
+	var haveCred, haveSigned, haveSig, lower bool
 	count := 0
 	for rest != "" {
 		var part string
@@ -41,6 +41,7 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 		case k == "Credential" && !haveCred:
 			a.keyID, haveCred = val, true
 		case k == "SignedHeaders" && !haveSigned:
+			lower = lowerASCII(val) // all the names at once (';' is lower-case ASCII)
 			n := 0
 			for val != "" {
 				if n == MaxSignedHeaders {
@@ -68,7 +69,7 @@ func parseAuthorization(h string, a *authorization) (int, *Error) {
 		return 0, refuse(ErrIncomplete, "Authorization needs Credential, SignedHeaders and Signature")
 	}
 	for i, name := range a.signed[:count] {
-		if name == "" || !lowerASCII(name) || (i > 0 && a.signed[i-1] >= name) {
+		if name == "" || !lower || (i > 0 && a.signed[i-1] >= name) {
 			return 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case ASCII, sorted and without repeats")
 		}
 	}
@@ -155,8 +156,20 @@ func mustBeSigned(name string) bool {
 }
 
 // lowerASCII reports whether s has only ASCII bytes and no upper-case
-// letter.
+// letter. It tests eight bytes at a time: with the high bits clear, adding
+// 0x80-'A' to a byte sets its high bit exactly when it is at least 'A',
+// adding 0x80-('Z'+1) exactly when it is above 'Z', and no sum carries into
+// the next byte.
 func lowerASCII(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(s) >= 8 {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if x&highs != 0 || (x+(0x80-'A')*ones)&^(x+(0x80-'Z'-1)*ones)&highs != 0 {
+			return false
+		}
+		s = s[8:]
+	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
 			return false
