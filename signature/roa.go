@@ -235,7 +235,8 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 		return nil, e
 	}
 	id := new(Identity)
-	query, ok := parseParams(r.URL.RawQuery, id.paramBuf[:0])
+	var arena strings.Builder // see decodeParams
+	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &arena, len(r.URL.RawQuery))
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -258,7 +259,7 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 	if !hmac.Equal(want[:], sig[:sha1.Size]) {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
-	body, e := v.readBody(r, nil)
+	body, e := v.readBody(r, id.bodyBuf[:])
 	if e != nil {
 		return nil, e
 	}
@@ -274,7 +275,8 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 		return nil, errUnsignedROABody()
 	}
 	if len(body) > 0 && isForm(fields[2]) {
-		if query, ok = parseParams(string(body), query); !ok {
+		form := appendToArena(&arena, body, len(body))
+		if query, ok = decodeParams(form, query, &arena, len(body)); !ok {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
 	}

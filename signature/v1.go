@@ -22,7 +22,11 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 			strings.Join(v.cfg.V1Paths, ", "))
 	}
 	id := new(Identity)
-	ps, ok := parseParams(r.URL.RawQuery, id.paramBuf[:0])
+	// The query's decoded values and the form's copy share one allocation
+	// (see decodeParams); the body was read already, within MaxBodyBytes.
+	var arena strings.Builder
+	reserve := len(r.URL.RawQuery) + len(body)
+	ps, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &arena, reserve)
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -30,7 +34,8 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 		if !isForm(r.Header.Get("Content-Type")) {
 			return nil, refuse(ErrIncomplete, "a V1 request's body must be an application/x-www-form-urlencoded form")
 		}
-		if ps, ok = parseParams(string(body), ps); !ok {
+		form := appendToArena(&arena, body, reserve)
+		if ps, ok = decodeParams(form, ps, &arena, reserve); !ok {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
 	}
