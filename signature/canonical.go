@@ -16,10 +16,17 @@ const upperHex = "0123456789ABCDEF"
 
 // unreserved reports whether c is left as is by percentEncode: RFC 3986's
 // unreserved set, letters, digits and "-_.~".
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
+func unreserved(c byte) bool { return unreservedTable[c] }
+
+// unreservedTable is unreserved as a table, one lookup per byte of the
+// canonical strings.
+var unreservedTable = func() (t [256]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()
 
 // appendPercentEncoded appends s to b with every byte outside the unreserved
 // set written as %XX (upper-case hex): a space is %20, never '+', and '*' is
@@ -247,11 +254,16 @@ func appendCanonicalParams(b []byte, ps params, skip string) []byte {
 	return b
 }
 
+const formType = "application/x-www-form-urlencoded"
+
 // isForm reports whether a Content-Type value is
 // application/x-www-form-urlencoded, with or without parameters.
 func isForm(contentType string) bool {
+	if contentType == formType {
+		return true // as the SDKs send it
+	}
 	mt, _, _ := strings.Cut(contentType, ";")
-	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded")
+	return strings.EqualFold(strings.TrimSpace(mt), formType)
 }
 
 // canonicalURI returns V3's canonical URI of an escaped path: each segment

@@ -453,3 +453,11 @@ func TestLowerASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreservedTable: the table holds exactly RFC 3986's unreserved set.
+func TestUnreservedTable(t *testing.T) {
+	const set = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+	for c := range 256 {
+		assert.Equal(t, strings.IndexByte(set, byte(c)) >= 0, unreserved(byte(c)), "byte %#x", c)
+	}
+}
