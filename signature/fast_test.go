@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -459,5 +460,35 @@ func TestUnreservedTable(t *testing.T) {
 	const set = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 	for c := range 256 {
 		assert.Equal(t, strings.IndexByte(set, byte(c)) >= 0, unreserved(byte(c)), "byte %#x", c)
+	}
+}
+
+// TestV3ParamsFromArena: whatever the body's size (in the Identity's own
+// buffer or not, within the room reserved before the signature check or
+// beyond it), the parameters a V3 Identity holds are url.ParseQuery's of
+// the query and the form, and Body is the body sent.
+func TestV3ParamsFromArena(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	const query = "RegionId=cn-hangzhou&Name=a+b&Tag=x%2By&Empty="
+	for _, size := range []int{0, 1, 200, 255, 256, 257, 511, 512, 600, 5000} {
+		var form strings.Builder
+		for i := 0; form.Len() < size; i++ {
+			fmt.Fprintf(&form, "k%d=v+%%E4%%B8%%AD%d&", i, i)
+		}
+		body := strings.TrimSuffix(form.String(), "&")
+		r := httptest.NewRequest("POST", "http://arms.cn-hangzhou.example.com/?"+query, nil)
+		r.Header.Set("content-type", "application/x-www-form-urlencoded")
+		require.NoError(t, SignV3(r, []byte(body), aliceKey, t0, "arena-"+strconv.Itoa(size)))
+		id, err := v.Verify(r)
+		require.NoError(t, err, "body of %d bytes", len(body))
+		want, err := url.ParseQuery(query)
+		require.NoError(t, err)
+		fromForm, err := url.ParseQuery(body)
+		require.NoError(t, err)
+		for k, vs := range fromForm {
+			want[k] = vs
+		}
+		assert.Equal(t, want, id.Params(), "body of %d bytes", len(body))
+		assert.Equal(t, body, string(id.Body))
 	}
 }

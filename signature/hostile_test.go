@@ -220,3 +220,41 @@ func TestV1MethodAndVersionPinned(t *testing.T) {
 		assertCode(t, err, ErrIncomplete, "IncompleteSignature")
 	}
 }
+
+// TestRefusedRequestLeavesNonceUnused: the nonce is recorded only for a
+// request that passed every other check, so a request refused for its
+// signature, its body or its time cannot use up the nonce of the genuine
+// request carrying it (an attacker who sees a nonce in flight cannot
+// burn it), and the genuine request is then accepted once.
+func TestRefusedRequestLeavesNonceUnused(t *testing.T) {
+	v, _, c := newTestVerifier(t, Config{MaxSkew: 5 * time.Minute})
+	signed := func(k Key, at time.Time, body string) *http.Request {
+		r := httptest.NewRequest("POST", "http://arms.cn-hangzhou.example.com/?RegionId=cn-hangzhou", nil)
+		r.Header.Set("content-type", "application/x-www-form-urlencoded")
+		require.NoError(t, SignV3(r, []byte(body), k, at, "the-nonce"))
+		return r
+	}
+	wrongSecret := aliceKey
+	wrongSecret.AccessKeySecret = "not-alice-secret"
+	_, err := v.Verify(signed(wrongSecret, t0, "AppName=a"))
+	assert.ErrorIs(t, err, ErrSignatureMismatch)
+
+	otherBody := signed(aliceKey, t0, "AppName=a")
+	otherBody.Body = io.NopCloser(strings.NewReader("AppName=b"))
+	_, err = v.Verify(otherBody)
+	assert.ErrorIs(t, err, ErrBodyHash)
+
+	c.now = t0.Add(10 * time.Minute)
+	_, err = v.Verify(signed(aliceKey, t0, "AppName=a"))
+	assert.ErrorIs(t, err, ErrTimestampExpired)
+	assert.Equal(t, 0, v.nonces.len(), "no refused request was recorded")
+
+	c.now = t0
+	genuine := signed(aliceKey, t0, "AppName=a")
+	replay := signed(aliceKey, t0, "AppName=a")
+	id, err := v.Verify(genuine)
+	require.NoError(t, err)
+	assert.Equal(t, "a", id.Param("AppName"))
+	_, err = v.Verify(replay)
+	assert.ErrorIs(t, err, ErrNonceUsed)
+}
