@@ -258,3 +258,24 @@ func TestRefusedRequestLeavesNonceUnused(t *testing.T) {
 	_, err = v.Verify(replay)
 	assert.ErrorIs(t, err, ErrNonceUsed)
 }
+
+// TestLongSHA1SignatureRefused: a V1 Signature or a ROA signature longer
+// than 28 base64 characters was decoded before its length was checked,
+// into a 21-byte buffer, and panicked (found by FuzzVerifyROA with a
+// 32-character signature). It is refused as SignatureDoesNotMatch.
+func TestLongSHA1SignatureRefused(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	for _, sig := range []string{strings.Repeat("0", 32), strings.Repeat("A", 29), strings.Repeat("A", 400)} {
+		r := roaRequest(t, aliceKey, t0, "")
+		r.Header.Set("Authorization", SchemeROA+" "+aliceKey.AccessKeyID+":"+sig)
+		_, err := v.Verify(r)
+		assert.ErrorIs(t, err, ErrSignatureMismatch, "ROA, %d characters", len(sig))
+
+		r = v1Request(t, aliceKey, t0, nil)
+		q := r.URL.Query()
+		q.Set("Signature", sig)
+		r.URL.RawQuery = q.Encode()
+		_, err = v.Verify(r)
+		assert.ErrorIs(t, err, ErrSignatureMismatch, "V1, %d characters", len(sig))
+	}
+}

@@ -163,8 +163,13 @@ func unambiguousROAQuery(ps params) bool {
 // ROA's Authorization): exactly 28 characters, strictly (the unused bits of
 // the last one zero), so one signature has one spelling.
 func decodeSHA1Signature(text string, sig *[21]byte) *Error {
-	// base64 of 20 bytes is 28 characters, which could decode to 21.
-	if n, err := base64.StdEncoding.Strict().Decode(sig[:], []byte(text)); len(text) != 28 || err != nil || n != 20 {
+	// base64 of 20 bytes is 28 characters, which could decode to 21. The
+	// length is checked first: Decode writes up to 3/4 of the text's
+	// length and would run past sig for a longer one.
+	if len(text) != 28 {
+		return refuse(ErrSignatureMismatch, "the signature must be 28 base64 characters")
+	}
+	if n, err := base64.StdEncoding.Strict().Decode(sig[:], []byte(text)); err != nil || n != 20 {
 		return refuse(ErrSignatureMismatch, "the signature must be 28 base64 characters")
 	}
 	return nil
