@@ -75,8 +75,14 @@ type query struct {
 // spelling, is then ignored: spec §13 D26), and otherwise when the Context
 // does not set it (spec §3.2).
 func (q *query) keyValues(cd *cond) ([]string, []reqValue) {
+	if c := q.r.Context; cd.slot >= 0 && c != nil {
+		// A fixed slot (acs:PrincipalARN has none). An unset slot holds
+		// no values.
+		v := &c.slots[cd.slot]
+		return v.strs, v.vals
+	}
 	if !cd.principalARN {
-		if v := q.r.Context.lookup(cd.nkey, cd.slot); v != nil {
+		if v := q.r.Context.lookup(cd.nkey, -1); v != nil {
 			return v.strs, v.vals
 		}
 		return nil, nil
@@ -212,11 +218,21 @@ func (s *stmt) condition(q *query) tri {
 
 // eval evaluates one condition against the request (spec §4.1, §4.3,
 // §4.8, §4.9, §13 D22). The positive form is computed first: OR over the
-// request's values, false for an absent key; a negated operator inverts it,
-// which makes it true for an absent key and NOR over several values. An
-// IfExists condition on an absent key is true, whatever its operator.
+// request's values (true if any value matches, else unknown if any value
+// cannot be read as the operator's type, else false), false for an absent
+// key; a negated operator inverts it, which makes it true for an absent key
+// and NOR over several values. An IfExists condition on an absent key is
+// true, whatever its operator.
 func (cd *cond) eval(q *query) tri {
-	strs, vals := q.keyValues(cd)
+	var strs []string
+	var vals []reqValue
+	if c := q.r.Context; cd.slot >= 0 && c != nil {
+		// keyValues' first case, without the call.
+		v := &c.slots[cd.slot]
+		strs, vals = v.strs, v.vals
+	} else {
+		strs, vals = q.keyValues(cd)
+	}
 	if len(vals) == 0 {
 		if cd.ifExists || cd.neg {
 			return triTrue // IfExists on an absent key; negated: NOR of nothing
@@ -225,14 +241,13 @@ func (cd *cond) eval(q *query) tri {
 	}
 	hit := triFalse
 	for i := range vals {
-		switch cd.matchValue(strs[i], &vals[i]) {
-		case triTrue:
+		t := cd.matchValue(strs[i], &vals[i])
+		if t == triTrue {
 			hit = triTrue
-		case triUnknown:
-			hit = triUnknown
-		}
-		if hit == triTrue {
 			break
+		}
+		if t == triUnknown {
+			hit = triUnknown
 		}
 	}
 	if cd.neg {
@@ -241,40 +256,22 @@ func (cd *cond) eval(q *query) tri {
 	return hit
 }
 
-// matchValue reports whether the request value rv satisfies the positive
-// form of the operator for any policy value; unknown when rv cannot be read
-// as the operator's type.
+// matchValue reports whether the request value (its string rv and its
+// read-ahead pv) satisfies the positive form of the operator for any
+// policy value; unknown when the value cannot be read as the operator's
+// type. It only reads what the Context read ahead: no value is parsed here.
 func (cd *cond) matchValue(rv string, pv *reqValue) tri {
-	switch cd.pos {
-	case policy.StringEquals, policy.StringEqualsIgnoreCase, policy.StringLike:
-		if pv.flags&valText != 0 {
-			// A value from a typed setter: compare its string form, made
-			// on the stack.
-			var buf [64]byte
-			return cd.matchString(stackString(pv.appendText(buf[:0])))
-		}
-		return cd.matchString(rv)
-	case policy.NumericEquals, policy.NumericLessThan, policy.NumericLessThanEquals,
-		policy.NumericGreaterThan, policy.NumericGreaterThanEquals:
-		if pv.flags&valNum == 0 {
+	switch pos := cd.pos; {
+	case pos == policy.IpAddress:
+		if !pv.ip.IsValid() {
 			return triUnknown
 		}
-		for _, m := range cd.nums {
-			if holds(cd.pos, pv.num.Cmp(m)) {
+		for _, p := range cd.nets {
+			if p.Contains(pv.ip) {
 				return triTrue
 			}
 		}
-	case policy.DateEquals, policy.DateLessThan, policy.DateLessThanEquals,
-		policy.DateGreaterThan, policy.DateGreaterThanEquals:
-		if pv.flags&valTime == 0 {
-			return triUnknown
-		}
-		for _, m := range cd.times {
-			if holds(cd.pos, pv.time.Compare(m)) {
-				return triTrue
-			}
-		}
-	case policy.Bool:
+	case pos == policy.Bool:
 		if pv.flags&valBool == 0 {
 			return triUnknown
 		}
@@ -284,15 +281,32 @@ func (cd *cond) matchValue(rv string, pv *reqValue) tri {
 				return triTrue
 			}
 		}
-	case policy.IpAddress:
-		if !pv.ip.IsValid() {
+	case pos >= policy.DateEquals && pos <= policy.DateGreaterThanEquals:
+		if pv.flags&valTime == 0 {
 			return triUnknown
 		}
-		for _, p := range cd.nets {
-			if p.Contains(pv.ip) {
+		for _, m := range cd.times {
+			if holds(pos, pv.time.Compare(m)) {
 				return triTrue
 			}
 		}
+	case pos >= policy.NumericEquals && pos <= policy.NumericGreaterThanEquals:
+		if pv.flags&valNum == 0 {
+			return triUnknown
+		}
+		for _, m := range cd.nums {
+			if holds(pos, pv.num.Cmp(m)) {
+				return triTrue
+			}
+		}
+	default:
+		if pv.flags&valText != 0 {
+			// A value from a typed setter: compare its string form, made
+			// on the stack.
+			var buf [64]byte
+			return cd.matchString(stackString(pv.appendText(buf[:0])))
+		}
+		return cd.matchString(rv)
 	}
 	return triFalse
 }
@@ -336,17 +350,20 @@ func stackString(b []byte) string {
 // holds reports whether a comparison result c (request value versus policy
 // value, -1/0/+1) satisfies a positive numeric or date operator.
 func holds(op policy.Operator, c int) bool {
-	switch op {
-	case policy.NumericEquals, policy.DateEquals:
-		return c == 0
-	case policy.NumericLessThan, policy.DateLessThan:
-		return c < 0
-	case policy.NumericLessThanEquals, policy.DateLessThanEquals:
-		return c <= 0
-	case policy.NumericGreaterThan, policy.DateGreaterThan:
-		return c > 0
-	case policy.NumericGreaterThanEquals, policy.DateGreaterThanEquals:
-		return c >= 0
-	}
-	return false
+	return cmpHolds[op]>>(uint(c+1)&7)&1 != 0
+}
+
+// cmpHolds has, for each positive numeric and date operator, bit c+1 set
+// for each comparison result c (-1, 0, +1) that satisfies it.
+var cmpHolds = [256]uint8{
+	policy.NumericEquals:            0b010,
+	policy.DateEquals:               0b010,
+	policy.NumericLessThan:          0b001,
+	policy.DateLessThan:             0b001,
+	policy.NumericLessThanEquals:    0b011,
+	policy.DateLessThanEquals:       0b011,
+	policy.NumericGreaterThan:       0b100,
+	policy.DateGreaterThan:          0b100,
+	policy.NumericGreaterThanEquals: 0b110,
+	policy.DateGreaterThanEquals:    0b110,
 }
