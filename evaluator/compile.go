@@ -87,6 +87,9 @@ type index struct {
 type entry struct {
 	stmt int32
 	pat  int32 // index into stmts[stmt].actions
+	// restAny: the pattern is its literal prefix and one final '*', so
+	// whatever follows the prefix matches (Decide skips MatchRest).
+	restAny bool
 }
 
 // stmt is a compiled statement.
@@ -520,7 +523,9 @@ func (e *Evaluator) buildIndexes() *CompileError {
 				return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
 			}
 			b.Add(p.Literal(), p.Exact(), int32(len(ix.ents)))
-			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: int32(pi)})
+			src := p.String()
+			restAny := strings.IndexAny(src, "*?") == len(src)-1 && src[len(src)-1] == '*'
+			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: int32(pi), restAny: restAny})
 		}
 	}
 	e.deny.trie, e.allow.trie = deny.Build(), allow.Build()

@@ -120,7 +120,7 @@ func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 			for _, v := range vals {
 				en := &ix.ents[v]
 				s := &e.stmts[en.stmt]
-				if s.actions[en.pat].MatchRest(rest) && s.appliesBeyondAction(q, deny) {
+				if (en.restAny || s.actions[en.pat].MatchRest(rest)) && s.appliesBeyondAction(q, deny) {
 					return true
 				}
 			}
@@ -135,16 +135,28 @@ func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 	return false
 }
 
-// appliesBeyondAction checks everything but the action.
+// appliesBeyondAction checks everything but the action. The common cases
+// (Resource "*", no Principal element) are decided here without a call.
 func (s *stmt) appliesBeyondAction(q *query, deny bool) bool {
-	if !s.resourceMatches(q.r.Resource) || !s.principalMatches(&q.r.Principal) {
+	if !(s.resAll && s.resKind == resAllow) && !s.resourceMatches(q.r.Resource) {
 		return false
 	}
-	if len(s.conds) == 0 {
-		return true
+	if s.principal != nil && !s.principalMatches(&q.r.Principal) {
+		return false
 	}
-	t := s.condition(q)
-	return t == triTrue || deny && t == triUnknown
+	// The condition block (condition, without the call): an Allow needs
+	// every condition true, a Deny every condition true or unknown.
+	for i := range s.conds {
+		switch s.conds[i].eval(q) {
+		case triFalse:
+			return false
+		case triUnknown:
+			if !deny {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // actionMatches reports whether the statement's Action or NotAction element
