@@ -152,6 +152,40 @@ func (v *values) setStrings(ss []string) {
 	}
 }
 
+// setSlotString makes v, the values of fixed slot slot, the single value
+// s. It first tries the parser of the type the slot's key carries (an IP
+// address for acs:SourceIp, a date for acs:CurrentTime, a bool for
+// acs:SecureTransport and acs:MFAPresent): the types are exclusive
+// (parseRequestValue), so when that parser accepts s, s is that type and
+// nothing else, and the general read is skipped.
+func (v *values) setSlotString(slot int, s string) {
+	v.set = true
+	v.strs = append(v.strs[:0], s)
+	if cap(v.vals) == 0 {
+		v.vals = make([]reqValue, 1)
+	}
+	v.vals = v.vals[:1]
+	rv := &v.vals[0]
+	switch slot {
+	case slotSourceIP:
+		if a, ok := parseIPv4(s); ok {
+			*rv = reqValue{ip: a}
+			return
+		}
+	case slotCurrentTime:
+		if t, ok := parseDate(s); ok {
+			*rv = reqValue{time: t, flags: valTime}
+			return
+		}
+	default:
+		if b, ok := parseBool(s); ok {
+			*rv = boolValue(b)
+			return
+		}
+	}
+	rv.read(s)
+}
+
 // setOne makes v the single value rv with string form s.
 func (v *values) setOne(s string, rv reqValue) {
 	v.set = true
@@ -227,6 +261,10 @@ type Context struct {
 // vals; the strings themselves are shared (Go strings are immutable).
 func (c *Context) Set(key string, vals ...string) {
 	if s := slotOf(key); s >= 0 {
+		if len(vals) == 1 {
+			c.slots[s].setSlotString(s, vals[0])
+			return
+		}
 		c.slots[s].setStrings(vals)
 		return
 	}
