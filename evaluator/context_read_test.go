@@ -207,3 +207,30 @@ func TestTimeValueRange(t *testing.T) {
 		assert.Equal(t, tm.UTC(), v.time)
 	}
 }
+
+// TestSetSlotStringAgrees: Set on a fixed slot, which tries the slot's own
+// type first, stores what the general read-ahead reads, for every slot and
+// values of every type.
+func TestSetSlotStringAgrees(t *testing.T) {
+	vals := []string{"10.1.2.3", "01.2.3.4", "::ffff:10.1.2.3", "2001:db8::1", "2026-05-01T12:00:00Z", "2026-02-30T12:00:00Z",
+		"true", "FALSE", "yes", "20", "-1.5", "", "abc", "fe80::1", "1.2.3"}
+	rng := rand.New(rand.NewPCG(15, 16))
+	const alphabet = "0123456789-+.:TZtruefalsTRUEFALSabcdef "
+	for range 20000 {
+		b := make([]byte, rng.IntN(24))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		vals = append(vals, string(b))
+	}
+	var c Context
+	for slot, key := range slotKeys {
+		for _, s := range vals {
+			c.Set(key, s)
+			v := &c.slots[slot]
+			if !v.set || len(v.vals) != 1 || v.strs[0] != s || v.vals[0] != parseRequestValue(s) {
+				t.Fatalf("Set(%q, %q) stored %+v, want %+v", key, s, v.vals, parseRequestValue(s))
+			}
+		}
+	}
+}
