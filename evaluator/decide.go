@@ -251,101 +251,124 @@ func (cd *cond) eval(q *query) tri {
 		}
 		return triFalse
 	}
-	hit := triFalse
-	for i := range vals {
-		t := cd.matchValue(strs[i], &vals[i])
-		if t == triTrue {
-			hit = triTrue
-			break
-		}
-		if t == triUnknown {
-			hit = triUnknown
-		}
-	}
+	hit := cd.matchAny(strs, vals)
 	if cd.neg {
 		return hit.not()
 	}
 	return hit
 }
 
-// matchValue reports whether the request value (its string rv and its
-// read-ahead pv) satisfies the positive form of the operator for any
-// policy value; unknown when the value cannot be read as the operator's
-// type. It only reads what the Context read ahead: no value is parsed here.
-func (cd *cond) matchValue(rv string, pv *reqValue) tri {
+// matchAny reports whether any request value (strs[i] and its read-ahead
+// vals[i]) satisfies the positive form of the operator for any policy
+// value: true if one does; otherwise unknown if a value cannot be read as
+// the operator's type; otherwise false. It only reads what the Context read
+// ahead: no value is parsed here.
+func (cd *cond) matchAny(strs []string, vals []reqValue) tri {
+	hit := triFalse
 	switch pos := cd.pos; {
 	case pos == policy.IpAddress:
-		if !pv.ip.IsValid() {
-			return triUnknown
-		}
-		for _, p := range cd.nets {
-			if p.Contains(pv.ip) {
-				return triTrue
+		for i := range vals {
+			ip := vals[i].ip
+			if !ip.IsValid() {
+				hit = triUnknown
+				continue
+			}
+			for _, p := range cd.nets {
+				if p.Contains(ip) {
+					return triTrue
+				}
 			}
 		}
 	case pos == policy.Bool:
-		if pv.flags&valBool == 0 {
-			return triUnknown
-		}
-		b := pv.flags&valTrue != 0
-		for _, m := range cd.bools {
-			if b == m {
-				return triTrue
+		for i := range vals {
+			f := vals[i].flags
+			if f&valBool == 0 {
+				hit = triUnknown
+				continue
+			}
+			b := f&valTrue != 0
+			for _, m := range cd.bools {
+				if b == m {
+					return triTrue
+				}
 			}
 		}
 	case pos >= policy.DateEquals && pos <= policy.DateGreaterThanEquals:
-		if pv.flags&valTime == 0 {
-			return triUnknown
-		}
-		for _, m := range cd.times {
-			if holds(pos, pv.time.Compare(m)) {
-				return triTrue
+		for i := range vals {
+			v := &vals[i]
+			if v.flags&valTime == 0 {
+				hit = triUnknown
+				continue
+			}
+			for _, m := range cd.times {
+				if holds(pos, v.time.Compare(m)) {
+					return triTrue
+				}
 			}
 		}
 	case pos >= policy.NumericEquals && pos <= policy.NumericGreaterThanEquals:
-		if pv.flags&valNum == 0 {
-			return triUnknown
-		}
-		for _, m := range cd.nums {
-			if holds(pos, pv.num.Cmp(m)) {
-				return triTrue
+		for i := range vals {
+			v := &vals[i]
+			if v.flags&valNum == 0 {
+				hit = triUnknown
+				continue
+			}
+			for _, m := range cd.nums {
+				if holds(pos, v.num.Cmp(m)) {
+					return triTrue
+				}
 			}
 		}
 	default:
-		if pv.flags&valText != 0 {
-			// A value from a typed setter: compare its string form, made
-			// on the stack.
-			var buf [64]byte
-			return cd.matchString(stackString(pv.appendText(buf[:0])))
+		for i := range vals {
+			if cd.matchText(strs[i], &vals[i]) {
+				return triTrue
+			}
 		}
-		return cd.matchString(rv)
 	}
-	return triFalse
+	return hit
 }
 
-// matchString is matchValue for the string operators.
-func (cd *cond) matchString(rv string) tri {
+// matchValue is matchAny for the one value strs[i], vals[i].
+func (cd *cond) matchValue(strs []string, vals []reqValue, i int) tri {
+	return cd.matchAny(strs[i:i+1], vals[i:i+1])
+}
+
+// matchText reports whether a request value satisfies a string operator:
+// its string rv, or for a value from a typed setter (valText) its string
+// form, made on the stack.
+func (cd *cond) matchText(rv string, pv *reqValue) bool {
+	if pv.flags&valText != 0 {
+		var buf [64]byte
+		return cd.matchString(stackString(pv.appendText(buf[:0])))
+	}
+	return cd.matchString(rv)
+}
+
+// matchString reports whether rv satisfies the positive string operator
+// for any policy value.
+func (cd *cond) matchString(rv string) bool {
 	switch cd.pos {
 	case policy.StringEquals:
 		for _, s := range cd.strs {
 			if rv == s {
-				return triTrue
+				return true
 			}
 		}
 	case policy.StringEqualsIgnoreCase:
 		for _, s := range cd.strs {
 			if strings.EqualFold(rv, s) {
-				return triTrue
+				return true
 			}
 		}
 	case policy.StringLike:
 		for i := range cd.pats {
 			if cd.pats[i].Match(rv) {
-				return triTrue
+				return true
 			}
 		}
 	}
-	return triFalse
+	return false
 }
 
 // stackString views b as a string without copying. The caller must not
