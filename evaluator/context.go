@@ -32,10 +32,27 @@ const (
 var slotKeys = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
 
 // slotOf returns the fixed slot of key k, or -1. k may be in any letter
-// case (the slot keys have no '/', so their whole name folds). The four
-// slot keys have four different lengths, so the length picks the one slot
-// k can be, and slotNames[slot].match decides.
+// case (the slot keys have no '/', so their whole name folds). The
+// spellings Alibaba's documents use are recognised by the switch; others go
+// to slotOfFolded.
 func slotOf(k string) int {
+	switch k {
+	case "acs:SourceIp":
+		return slotSourceIP
+	case "acs:CurrentTime":
+		return slotCurrentTime
+	case "acs:SecureTransport":
+		return slotSecureTransport
+	case "acs:MFAPresent":
+		return slotMFAPresent
+	}
+	return slotOfFolded(k)
+}
+
+// slotOfFolded is slotOf for any spelling. The four slot keys have four
+// different lengths, so the length picks the one slot k can be, and
+// slotNames[slot].match decides.
+func slotOfFolded(k string) int {
 	i := -1
 	switch len(k) {
 	case len(keyCurrentTime):
