@@ -225,7 +225,11 @@ func (v *values) copyFrom(src *values) {
 // ctxEntry is one key outside the fixed slots.
 type ctxEntry struct {
 	key string // normalised
-	v   values
+	// spelled is the spelling the key was last set or found by, so that a
+	// caller who always spells it the same way is matched by one string
+	// comparison.
+	spelled string
+	v       values
 }
 
 // indexMin is the number of entries above which a Context keeps a map from
@@ -316,8 +320,7 @@ func (c *Context) Delete(key string) {
 		c.slots[s].clear()
 		return
 	}
-	var buf [64]byte
-	i := c.position(appendNormKey(buf[:0], key))
+	i := c.positionAny(key)
 	if i < 0 || i >= c.n {
 		return
 	}
@@ -439,11 +442,55 @@ func (c *Context) find(key string) *values {
 		}
 		return nil
 	}
-	var buf [64]byte
-	if i := c.position(appendNormKey(buf[:0], key)); i >= 0 && i < c.n {
+	if i := c.positionAny(key); i >= 0 && i < c.n {
 		return &c.ents[i].v
 	}
 	return nil
+}
+
+// positionAny returns the position in ents (live or spare) of key in any
+// spelling, or -1. Below the index size it first looks for the spelling
+// the key was last set by, then compares key with each entry's normalised
+// key (sameKey), so a key spelled with upper-case letters is found without
+// building its normalised form. It only reads c.
+func (c *Context) positionAny(key string) int {
+	if c.index != nil {
+		var buf [64]byte
+		return c.position(appendNormKey(buf[:0], key))
+	}
+	for i := range c.ents {
+		if c.ents[i].spelled == key {
+			return i
+		}
+	}
+	for i := range c.ents {
+		if sameKey(key, c.ents[i].key) {
+			return i
+		}
+	}
+	return -1
+}
+
+// sameKey reports whether normKey(key) == nk without building
+// normKey(key): ASCII letters before the first '/' compare folded, the
+// rest exactly (spec §13 D23).
+func sameKey(key, nk string) bool {
+	if len(key) != len(nk) {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c == '/' {
+			return key[i:] == nk[i:]
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != nk[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // position returns the position in ents (live or spare) of the normalised
@@ -481,15 +528,13 @@ func (c *Context) positionKey(nk string) int {
 // entry returns the values of key, which has no slot, for writing, adding
 // the key if absent.
 func (c *Context) entry(key string) *values {
-	if isNormKey(key) {
-		return c.add(key)
-	}
-	var buf [64]byte
-	nk := appendNormKey(buf[:0], key)
-	if i := c.position(nk); i >= 0 {
+	if i := c.positionAny(key); i >= 0 {
+		c.ents[i].spelled = key
 		return c.revive(i)
 	}
-	return c.addNew(string(nk))
+	v := c.addNew(normKey(key))
+	c.ents[c.n-1].spelled = key
+	return v
 }
 
 // add returns the values of the normalised key nk, making it live: a live
@@ -520,7 +565,7 @@ func (c *Context) addNew(nk string) *values {
 		delete(c.index, c.ents[c.n].key)
 	}
 	e := &c.ents[c.n]
-	e.key = nk
+	e.key, e.spelled = nk, nk
 	e.v.clear()
 	if c.index != nil {
 		c.index[nk] = c.n

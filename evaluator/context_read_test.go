@@ -234,3 +234,56 @@ func TestSetSlotStringAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestSameKeyAgrees checks sameKey, which compares a key in any spelling
+// with a normalised key without building the normalised form, against
+// policy.CanonicalKey.
+func TestSameKeyAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	const alphabet = "aAbB:/zZ@[`{é"
+	for range 200000 {
+		b := make([]byte, rng.IntN(8))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		k := string(b)
+		nk := policy.CanonicalKey(k)
+		// A candidate that is the normalised key, or one byte off it.
+		cand := []byte(nk)
+		if len(cand) > 0 && rng.IntN(2) == 0 {
+			cand[rng.IntN(len(cand))] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if got, want := sameKey(k, string(cand)), nk == string(cand); got != want {
+			t.Fatalf("sameKey(%q, %q) = %v, want %v", k, cand, got, want)
+		}
+	}
+}
+
+// TestContextSpellings: a key set in one spelling is found, replaced and
+// deleted in every other spelling, before and after the Context has grown
+// an index, and a reused Context keeps finding it when the spelling changes
+// between requests.
+func TestContextSpellings(t *testing.T) {
+	for _, extra := range []int{0, 20} {
+		var c Context
+		for i := range extra {
+			c.Set("svc:k"+string(rune('a'+i)), "x")
+		}
+		for round := range 3 {
+			c.Set("oss:Prefix", "a")
+			c.Set("OSS:PREFIX", "b")
+			c.Set("acs:ResourceTag/Env", "t")
+			got, ok := c.Get("oss:prefix")
+			assert.True(t, ok)
+			assert.Equal(t, []string{"b"}, got, "round %d", round)
+			_, ok = c.Get("acs:resourcetag/env")
+			assert.False(t, ok, "the part after '/' is exact")
+			got, _ = c.Get("ACS:RESOURCETAG/Env")
+			assert.Equal(t, []string{"t"}, got)
+			c.Delete("Oss:Prefix")
+			_, ok = c.Get("oss:Prefix")
+			assert.False(t, ok)
+			c.Reset()
+		}
+	}
+}
