@@ -371,10 +371,26 @@ func (cd *cond) matchString(rv string) bool {
 	return false
 }
 
-// stackString views b as a string without copying. The caller must not
-// change b while the string is in use, and the string must not outlive the
-// call that made it; matchValue uses it for a buffer on its own stack, which
-// keeps Decide free of allocations for values set by typed setters.
+// stackString views b as a string without copying: the one use of package
+// unsafe on the decision path.
+//
+// Why it is needed: a string operator on a value from a typed setter
+// (SetSourceIP, SetCurrentTime) compares the value's string form, which
+// matchText formats into a buffer on its own stack, since the setters
+// store no text (so that they allocate nothing). Converting that buffer
+// with string(b) copies it to the heap when it is longer than the 32 bytes
+// Go converts on the stack, and a full IPv6 address is 39 bytes: Decide
+// would then allocate (TestTypedValueText fails that way without
+// stackString). Storing the text at set time would make every typed set
+// format and keep a string.
+//
+// Why it is safe: the only caller, matchText, makes b from a local array,
+// does not change it after the view is made, and passes the string only to
+// matchString, whose comparisons (==, strings.EqualFold,
+// match.Pattern.Match) read it during the call and keep no reference to
+// it; so the string is never used after matchText returns or after the
+// bytes change. TestTypedValueText checks every string operator on such
+// values against the same values set as strings, with no allocation.
 func stackString(b []byte) string {
 	if len(b) == 0 {
 		return ""
