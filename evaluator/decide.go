@@ -109,6 +109,11 @@ func (q *query) principalARN(cd *cond) ([]string, []reqValue) {
 // applies reports whether any statement of the index applies to q.
 func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 	action := q.r.Action
+	for _, v := range ix.any {
+		if e.stmts[ix.ents[v].stmt].appliesBeyondAction(q, deny) {
+			return true
+		}
+	}
 	if ix.trie != nil {
 		w := ix.trie.Walk(action)
 		for {
