@@ -151,8 +151,18 @@ func (s *stmt) appliesBeyondAction(q *query, deny bool) bool {
 	}
 	// The condition block (condition, without the call): an Allow needs
 	// every condition true, a Deny every condition true or unknown.
+	c := q.r.Context
 	for i := range s.conds {
-		switch s.conds[i].eval(q) {
+		cd := &s.conds[i]
+		var t tri
+		if cd.slot >= 0 && c != nil {
+			// A fixed slot: eval without the call to keyValues.
+			v := &c.slots[cd.slot]
+			t = cd.on(v.strs, v.vals)
+		} else {
+			t = cd.eval(q)
+		}
+		switch t {
 		case triFalse:
 			return false
 		case triUnknown:
@@ -222,8 +232,18 @@ func contains(list []string, s string) bool {
 // condition evaluates the condition block: AND over its conditions.
 func (s *stmt) condition(q *query) tri {
 	res := triTrue
+	c := q.r.Context
 	for i := range s.conds {
-		switch s.conds[i].eval(q) {
+		cd := &s.conds[i]
+		var t tri
+		if cd.slot >= 0 && c != nil {
+			// A fixed slot: eval without the call to keyValues.
+			v := &c.slots[cd.slot]
+			t = cd.on(v.strs, v.vals)
+		} else {
+			t = cd.eval(q)
+		}
+		switch t {
 		case triFalse:
 			return triFalse
 		case triUnknown:
@@ -234,41 +254,28 @@ func (s *stmt) condition(q *query) tri {
 }
 
 // eval evaluates one condition against the request (spec §4.1, §4.3,
-// §4.8, §4.9, §13 D22). The positive form is computed first: OR over the
-// request's values (true if any value matches, else unknown if any value
+// §4.8, §4.9, §13 D22): on, for the request's values of its key.
+func (cd *cond) eval(q *query) tri {
+	strs, vals := q.keyValues(cd)
+	return cd.on(strs, vals)
+}
+
+// on evaluates the condition on strs and vals, the request's values of its
+// key as strings and read ahead (both empty when the key is absent). The
+// positive form is computed first: OR over the values (true if any value
+// satisfies the operator for any policy value, else unknown if a value
 // cannot be read as the operator's type, else false), false for an absent
 // key; a negated operator inverts it, which makes it true for an absent key
 // and NOR over several values. An IfExists condition on an absent key is
-// true, whatever its operator.
-func (cd *cond) eval(q *query) tri {
-	var strs []string
-	var vals []reqValue
-	if c := q.r.Context; cd.slot >= 0 && c != nil {
-		// keyValues' first case, without the call.
-		v := &c.slots[cd.slot]
-		strs, vals = v.strs, v.vals
-	} else {
-		strs, vals = q.keyValues(cd)
-	}
+// true, whatever its operator. It only reads what the Context read ahead:
+// no value is parsed here.
+func (cd *cond) on(strs []string, vals []reqValue) tri {
 	if len(vals) == 0 {
 		if cd.ifExists || cd.neg {
 			return triTrue // IfExists on an absent key; negated: NOR of nothing
 		}
 		return triFalse
 	}
-	hit := cd.matchAny(strs, vals)
-	if cd.neg {
-		return hit.not()
-	}
-	return hit
-}
-
-// matchAny reports whether any request value (strs[i] and its read-ahead
-// vals[i]) satisfies the positive form of the operator for any policy
-// value: true if one does; otherwise unknown if a value cannot be read as
-// the operator's type; otherwise false. It only reads what the Context read
-// ahead: no value is parsed here.
-func (cd *cond) matchAny(strs []string, vals []reqValue) tri {
 	hit := triFalse
 	switch pos := cd.pos; {
 	case pos == policy.IpAddress:
@@ -280,7 +287,8 @@ func (cd *cond) matchAny(strs []string, vals []reqValue) tri {
 			}
 			for _, p := range cd.nets {
 				if p.Contains(ip) {
-					return triTrue
+					hit = triTrue
+					goto done
 				}
 			}
 		}
@@ -294,7 +302,8 @@ func (cd *cond) matchAny(strs []string, vals []reqValue) tri {
 			b := f&valTrue != 0
 			for _, m := range cd.bools {
 				if b == m {
-					return triTrue
+					hit = triTrue
+					goto done
 				}
 			}
 		}
@@ -307,7 +316,8 @@ func (cd *cond) matchAny(strs []string, vals []reqValue) tri {
 			}
 			for _, m := range cd.times {
 				if holds(pos, v.time.Compare(m)) {
-					return triTrue
+					hit = triTrue
+					goto done
 				}
 			}
 		}
@@ -320,23 +330,34 @@ func (cd *cond) matchAny(strs []string, vals []reqValue) tri {
 			}
 			for _, m := range cd.nums {
 				if holds(pos, v.num.Cmp(m)) {
-					return triTrue
+					hit = triTrue
+					goto done
 				}
 			}
 		}
 	default:
 		for i := range vals {
 			if cd.matchText(strs[i], &vals[i]) {
-				return triTrue
+				hit = triTrue
+				goto done
 			}
 		}
+	}
+done:
+	if cd.neg {
+		return hit.not()
 	}
 	return hit
 }
 
-// matchValue is matchAny for the one value strs[i], vals[i].
+// matchValue is the positive form of the operator on the one value
+// strs[i], vals[i] (for Explain).
 func (cd *cond) matchValue(strs []string, vals []reqValue, i int) tri {
-	return cd.matchAny(strs[i:i+1], vals[i:i+1])
+	t := cd.on(strs[i:i+1], vals[i:i+1])
+	if cd.neg {
+		t = t.not()
+	}
+	return t
 }
 
 // matchText reports whether a request value satisfies a string operator:
