@@ -277,21 +277,22 @@ func daysIn(month, year int) int {
 }
 
 // daysFromCivil returns the number of days from 1970-01-01 to the given
-// date of the proleptic Gregorian calendar (year 0 to 9999).
+// date of the proleptic Gregorian calendar (year 0 to 9999). The count
+// starts 400 years earlier (146,097 days) so that every division is of an
+// unsigned number.
 func daysFromCivil(year, month, day int) int {
-	y := year
-	if month <= 2 {
+	y, m := uint(year)+400, uint(month)
+	if m <= 2 {
 		y--
+		m += 9 // March is month 0 of the computing year
+	} else {
+		m -= 3
 	}
 	era := y / 400
-	if y < 0 {
-		era = (y - 399) / 400
-	}
 	yoe := y - era*400                     // [0, 399]
-	mp := (month + 9) % 12                 // March = 0
-	doy := (153*mp+2)/5 + day - 1          // [0, 365]
+	doy := (153*m+2)/5 + uint(day) - 1     // [0, 365]
 	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
-	return era*146097 + doe - 719468
+	return int(era*146097+doe) - 719468 - 146097
 }
 
 // ipv6Shaped reports whether s (made only of hex digits, '.' and ':', with
