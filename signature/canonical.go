@@ -25,7 +25,7 @@ func unreserved(c byte) bool {
 // set written as %XX (upper-case hex): a space is %20, never '+', and '*' is
 // %2A. This is the encoding of Alibaba's signature documents (V1 "percentEncode",
 // V3 canonical query string and URI) and what the SDK signers produce.
-func appendPercentEncoded(b []byte, s string) []byte {
+func appendPercentEncoded[T string | []byte](b []byte, s T) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved(c) {
@@ -67,10 +67,12 @@ func (ps params) values() url.Values {
 
 // parseParams decodes a query string or an application/x-www-form-urlencoded
 // body the way net/url does ('+' is a space, %XX a byte), but strictly: a
-// malformed escape, a ';', or a key that appears twice is an error instead of
-// a pair silently dropped or a value silently chosen, so a handler that reads
-// the request with url.ParseQuery or Request.FormValue sees exactly the
-// values that were signed.
+// malformed escape, a ';', or a key that appears twice (in raw or already in
+// into) is an error instead of a pair silently dropped or a value silently
+// chosen, so a handler that reads the request with url.ParseQuery or
+// Request.FormValue sees exactly the values that were signed. The pairs are
+// appended to into; a value without escapes is a substring of raw, not a
+// copy.
 func parseParams(raw string, into params) (params, bool) {
 	if into == nil {
 		into = make(params, 0, strings.Count(raw, "&")+1)
@@ -90,26 +92,53 @@ func parseParams(raw string, into params) (params, bool) {
 		if err1 != nil || err2 != nil || key == "" {
 			return nil, false
 		}
-		if _, dup := into.get(key); dup {
-			return nil, false
-		}
 		into = append(into, param{key, value})
+	}
+	if hasDuplicateKey(into) {
+		return nil, false
 	}
 	return into, true
 }
 
-// sortedCopy returns ps sorted by key (keys are unique).
-func sortedCopy(ps params) params {
-	s := slices.Clone(ps)
-	slices.SortFunc(s, func(a, b param) int { return strings.Compare(a.key, b.key) })
-	return s
+// hasDuplicateKey reports whether two parameters share a key: by comparing
+// every pair for a few parameters (no allocation), by sorting the keys for
+// more, so that a form of a million parameters costs n log n, not n².
+func hasDuplicateKey(ps params) bool {
+	if len(ps) <= 16 {
+		for i := 1; i < len(ps); i++ {
+			for j := range i {
+				if ps[i].key == ps[j].key {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	keys := make([]string, len(ps))
+	for i, p := range ps {
+		keys[i] = p.key
+	}
+	slices.Sort(keys)
+	for i := 1; i < len(keys); i++ {
+		if keys[i] == keys[i-1] {
+			return true
+		}
+	}
+	return false
 }
 
+func compareParams(a, b param) int { return strings.Compare(a.key, b.key) }
+
 // appendCanonicalParams appends the sorted "key=value&..." string, keys and
-// values percent-encoded, skipping the key skip (V1's Signature).
+// values percent-encoded, skipping the key skip (V1's Signature). Keys must
+// be unique (parseParams sees to it). Up to 16 parameters are sorted on the
+// stack.
 func appendCanonicalParams(b []byte, ps params, skip string) []byte {
+	var stack [16]param
+	sorted := append(stack[:0], ps...)
+	slices.SortFunc(sorted, compareParams)
 	first := true
-	for _, p := range sortedCopy(ps) {
+	for _, p := range sorted {
 		if p.key == skip {
 			continue
 		}
@@ -139,6 +168,14 @@ func isForm(contentType string) bool {
 func canonicalURI(escapedPath string) (string, bool) {
 	if escapedPath == "" {
 		return "/", true
+	}
+	// Most paths are already canonical: only unreserved bytes and '/'.
+	canonical := true
+	for i := 0; i < len(escapedPath) && canonical; i++ {
+		canonical = escapedPath[i] == '/' || unreserved(escapedPath[i])
+	}
+	if canonical {
+		return escapedPath, true
 	}
 	b := make([]byte, 0, len(escapedPath)+8)
 	for i, seg := range strings.Split(escapedPath, "/") {

@@ -2,7 +2,7 @@
 // can accept calls from the clients its users already run — the official
 // SDKs and credential providers — without any secret crossing the wire.
 //
-// Two signatures are verified:
+// Three signatures are verified:
 //
 //   - V3, "ACS3-HMAC-SHA256" (Alibaba Cloud's "Request syntax and signature
 //     method V3"): an Authorization header
@@ -13,10 +13,24 @@
 //   - V1, the RPC "HMAC-SHA1" signature: Signature, SignatureMethod,
 //     SignatureVersion, SignatureNonce, Timestamp and AccessKeyId
 //     parameters, every query and form-body parameter signed, the HMAC
-//     keyed with the secret followed by '&'.
+//     keyed with the secret followed by '&';
+//   - ROA, the HMAC-SHA1 signature of ROA-style APIs (darabonba-openapi's
+//     SignatureAlgorithm "v2"): "Authorization: acs <AccessKeyId>:<base64>"
+//     over the method, Accept, Content-MD5, Content-Type, Date, every
+//     x-acs-* header and the path with its sorted, unencoded query, the
+//     HMAC keyed with the secret alone. It signs neither the host nor the
+//     body: a ROA request with a body is accepted only with a Content-MD5
+//     header (which the SDK does not send; sign such calls with V3), and one
+//     whose unencoded query could be read two ways is refused.
 //
-// STS credentials carry their security token in x-acs-security-token (V3)
-// or SecurityToken (V1). Secrets come from a Credentials source: the
+// Not verified: ACS3-HMAC-SM3, V3 hashed with the SM3 algorithm the SDKs
+// can be configured for, because the Go standard library has no SM3 and
+// this module takes no dependency for it, and the ACS4 (V4) scheme. Both
+// are refused with ErrIncomplete ("IncompleteSignature") and a message
+// naming ACS3-HMAC-SHA256, the SDKs' default.
+//
+// STS credentials carry their security token in x-acs-security-token (V3,
+// ROA) or SecurityToken (V1). Secrets come from a Credentials source: the
 // in-memory MemoryCredentials, or DirectoryCredentials over a
 // *directory.Directory, which keeps secrets sealed and maps its refusals to
 // this package's sentinels.
@@ -37,9 +51,10 @@
 // accepted only at the paths of Config.V1Paths ("/" unless configured, as
 // RPC APIs are served), so it cannot pick a route it was not signed for;
 // and it can be replayed, within the time window, to another service that
-// shares the AccessKey and has its own nonce cache. V3 signs both, and
-// Config.Hosts makes a service refuse V3 requests signed for another host.
-// Prefer V3, the SDKs' default.
+// shares the AccessKey and has its own nonce cache. ROA signs the path but
+// not the host, so the same replay to another service applies to it. V3
+// signs both, and Config.Hosts makes a service refuse V3 requests signed
+// for another host. Prefer V3, the SDKs' default.
 //
 // Refusals are *Error values unwrapping to this package's sentinels and
 // carrying Alibaba Cloud's error codes (SignatureDoesNotMatch,
@@ -47,6 +62,6 @@
 // InvalidSecurityToken.Expired, ...), which package apierror writes in the
 // shape the SDKs parse. Middleware does both for a net/http service.
 //
-// SignV3 and SignV1 sign requests the way the SDKs do, for Go clients and
-// tests.
+// SignV3, SignV1 and SignROA sign requests the way the SDKs do, for Go
+// clients and tests.
 package signature

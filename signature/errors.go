@@ -12,9 +12,11 @@ var (
 	// ErrIncomplete: the request is not a well-formed signed request: a
 	// required header or parameter is missing or repeated, the Authorization
 	// header does not parse, the algorithm or signature version is not one
-	// this package verifies, the query does not decode, a V1 POST carries
-	// a body that is not a form, or a V1 request is sent to a path outside
-	// Config.V1Paths. "IncompleteSignature", 400.
+	// this package verifies (ACS3-HMAC-SM3, ACS4-*), the query does not
+	// decode, a V1 POST carries a body that is not a form, a V1 request is
+	// sent to a path outside Config.V1Paths, or a ROA request carries a
+	// body without Content-MD5 or a query that is ambiguous once unencoded.
+	// "IncompleteSignature", 400.
 	ErrIncomplete = errors.New("incomplete or malformed signature")
 	// ErrUnsignedHeader: a V3 request carries an x-acs-* header (or
 	// content-type) that SignedHeaders does not cover, or a V1 request
@@ -25,7 +27,8 @@ var (
 	// produces for this request. "SignatureDoesNotMatch", 400.
 	ErrSignatureMismatch = errors.New("signature does not match")
 	// ErrBodyHash: a V3 request's body does not hash to its signed
-	// x-acs-content-sha256. "SignatureDoesNotMatch", 400.
+	// x-acs-content-sha256, or a ROA request's to its signed Content-MD5.
+	// "SignatureDoesNotMatch", 400.
 	ErrBodyHash = errors.New("body does not match x-acs-content-sha256")
 	// ErrBodyTooLarge: the body is longer than Config.MaxBodyBytes.
 	// "RequestEntityTooLarge", 413.
@@ -35,7 +38,8 @@ var (
 	// ErrKeyInactive: the AccessKey is disabled. "InvalidAccessKeyId.Inactive", 400.
 	ErrKeyInactive = errors.New("access key is inactive")
 	// ErrTimestampFormat: x-acs-date or Timestamp is not
-	// yyyy-MM-ddTHH:mm:ssZ in UTC. "InvalidTimeStamp.Format", 400.
+	// yyyy-MM-ddTHH:mm:ssZ in UTC, or a ROA request's Date is not an HTTP
+	// date (http.TimeFormat). "InvalidTimeStamp.Format", 400.
 	ErrTimestampFormat = errors.New("malformed timestamp")
 	// ErrTimestampExpired: the request's time is further than the allowed
 	// window (Config.MaxSkew) from the verifier's clock. "InvalidTimeStamp.Expired", 400.

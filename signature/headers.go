@@ -71,6 +71,9 @@ func (v *Verifier) sourceIP(r *http.Request) netip.Addr {
 		}
 		return a.Unmap()
 	}
+	if r.RemoteAddr == "" {
+		return netip.Addr{} // no address; parsing "" would allocate two errors
+	}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		return ap.Addr().Unmap()
 	}

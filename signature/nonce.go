@@ -44,17 +44,48 @@ type nonceEntry struct {
 	ts    int64 // the request's timestamp, unix seconds
 }
 
+// nonceHeap is a min-heap of entries by timestamp. It has its own push and
+// pop instead of container/heap's, whose interface{} arguments would
+// allocate for every entry recorded.
 type nonceHeap []nonceEntry
 
-func (h nonceHeap) Len() int           { return len(h) }
-func (h nonceHeap) Less(i, j int) bool { return h[i].ts < h[j].ts }
-func (h nonceHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *nonceHeap) Push(x any)        { *h = append(*h, x.(nonceEntry)) }
-func (h *nonceHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return e
+func (h *nonceHeap) push(e nonceEntry) {
+	s := append(*h, e)
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if s[p].ts <= s[i].ts {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+	*h = s
+}
+
+// pop removes and returns the oldest entry; h must not be empty.
+func (h *nonceHeap) pop() nonceEntry {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s[last] = nonceEntry{} // drop the reference to the nonce
+	s = s[:last]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < len(s) && s[l].ts < s[m].ts {
+			m = l
+		}
+		if r := l + 1; r < len(s) && s[r].ts < s[m].ts {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+	return top
 }
 
 // countHeap orders keys by their number of entries, the largest first.
@@ -102,30 +133,34 @@ func (c *nonceCache) record(accessKeyID, nonce string, ts time.Time, expiry time
 		if t <= k.floor {
 			return false
 		}
-		if _, dup := k.seen[nonce]; dup {
-			return false
-		}
+	} else {
+		k = &keyNonces{id: accessKeyID, seen: make(map[string]struct{}), floor: minFloor, index: -1}
+	}
+	// One probe both checks and inserts; the nonce is taken out again if
+	// the request is refused below. It is not in k.order yet, so the
+	// evictions cannot remove it.
+	n := len(k.seen)
+	k.seen[nonce] = struct{}{}
+	if len(k.seen) == n {
+		return false // already seen
 	}
 	for c.total >= c.max {
 		big := c.byCount[0]
 		if c.expire(big, exp) {
 			continue
 		}
-		e := heap.Pop(&big.order).(nonceEntry)
+		e := big.order.pop()
 		delete(big.seen, e.nonce)
 		c.total--
 		big.floor = max(big.floor, e.ts)
 		c.changed(big)
 		if big == k && t <= k.floor {
+			delete(k.seen, nonce)
 			return false
 		}
 	}
-	if k == nil {
-		k = &keyNonces{id: accessKeyID, seen: make(map[string]struct{}), floor: minFloor, index: -1}
-	}
 	c.keys[accessKeyID] = k // again, if changed dropped it while it was empty
-	k.seen[nonce] = struct{}{}
-	heap.Push(&k.order, nonceEntry{nonce: nonce, ts: t})
+	k.order.push(nonceEntry{nonce: nonce, ts: t})
 	c.total++
 	c.changed(k)
 	if len(c.keys) > c.max {
@@ -139,7 +174,7 @@ func (c *nonceCache) record(accessKeyID, nonce string, ts time.Time, expiry time
 func (c *nonceCache) expire(k *keyNonces, exp int64) bool {
 	n := len(k.order)
 	for len(k.order) > 0 && k.order[0].ts < exp {
-		e := heap.Pop(&k.order).(nonceEntry)
+		e := k.order.pop()
 		delete(k.seen, e.nonce)
 		c.total--
 	}

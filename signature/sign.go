@@ -2,11 +2,11 @@ package signature
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -132,41 +132,76 @@ func canonicalRequestV3(b []byte, method, uri string, query params, signed, valu
 // signV3 returns HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical request))).
 func signV3(secret string, canonicalRequest []byte) [sha256.Size]byte {
 	h := sha256.Sum256(canonicalRequest)
-	var sts [len(AlgorithmV3) + 1 + 2*sha256.Size]byte
+	var sts [v3StringToSignLength]byte
 	copy(sts[:], AlgorithmV3+"\n")
 	hex.Encode(sts[len(AlgorithmV3)+1:], h[:])
-	return hmacSHA256(secret, sts[:])
+	return hmacSHA256(secret, &sts)
 }
 
-// hmacSHA256 is RFC 2104 HMAC with SHA-256, computed on the stack for the
-// short messages signing uses (crypto/hmac allocates its state).
-func hmacSHA256(secret string, msg []byte) [sha256.Size]byte {
-	const block = 64
-	var key [block]byte
-	if len(secret) > block {
-		k := sha256.Sum256([]byte(secret))
-		copy(key[:], k[:])
-	} else {
-		copy(key[:], secret)
+// hmacBlock is the block size of SHA-1 and SHA-256 (bytes), the length of
+// an HMAC key after padding.
+const hmacBlock = 64
+
+// blockKey returns the RFC 2104 key secret+suffix: as is, zero padded, or
+// hashed with long (SHA-1 or SHA-256) when longer than a block. suffix is
+// V1's '&' or "".
+func blockKey(secret, suffix string, long func() hash.Hash) [hmacBlock]byte {
+	if len(secret)+len(suffix) <= hmacBlock {
+		var k [hmacBlock]byte
+		copy(k[copy(k[:], secret):], suffix)
+		return k
 	}
-	var buf [block + 2*sha256.Size + len(AlgorithmV3) + 1]byte
-	if len(msg) > len(buf)-block {
-		m := hmac.New(sha256.New, []byte(secret))
-		m.Write(msg)
-		var out [sha256.Size]byte
-		m.Sum(out[:0])
-		return out
-	}
+	return hashedKey(secret, suffix, long)
+}
+
+// hashedKey is blockKey of a key longer than a block (its own function, so
+// that the common case keeps everything on the stack).
+func hashedKey(secret, suffix string, long func() hash.Hash) [hmacBlock]byte {
+	h := long()
+	h.Write([]byte(secret))
+	h.Write([]byte(suffix))
+	var k [hmacBlock]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// v3StringToSignLength is the length of V3's string to sign:
+// "ACS3-HMAC-SHA256\n" and the hex SHA-256 of the canonical request.
+const v3StringToSignLength = len(AlgorithmV3) + 1 + 2*sha256.Size
+
+// hmacSHA256 is RFC 2104 HMAC with SHA-256 of V3's string to sign,
+// computed on the stack (crypto/hmac allocates its state).
+func hmacSHA256(secret string, msg *[v3StringToSignLength]byte) [sha256.Size]byte {
+	key := blockKey(secret, "", sha256.New)
+	var buf [hmacBlock + v3StringToSignLength]byte
 	for i := range key {
 		buf[i] = key[i] ^ 0x36
 	}
-	n := copy(buf[block:], msg)
-	inner := sha256.Sum256(buf[:block+n])
+	copy(buf[hmacBlock:], msg[:])
+	inner := sha256.Sum256(buf[:])
 	for i := range key {
 		buf[i] = key[i] ^ 0x5c
 	}
-	copy(buf[block:], inner[:])
-	return sha256.Sum256(buf[:block+sha256.Size])
+	copy(buf[hmacBlock:], inner[:])
+	return sha256.Sum256(buf[:hmacBlock+sha256.Size])
+}
+
+// hmacSHA1Framed is RFC 2104 HMAC with SHA-1, keyed with secret+suffix, of
+// the message framed[hmacBlock:]. The first hmacBlock bytes of framed are
+// scratch space: the inner padded key is written there so the inner hash
+// is one call over one buffer, without copying the message or allocating.
+func hmacSHA1Framed(secret, suffix string, framed []byte) [sha1.Size]byte {
+	key := blockKey(secret, suffix, sha1.New)
+	for i := range key {
+		framed[i] = key[i] ^ 0x36
+	}
+	inner := sha1.Sum(framed)
+	var outer [hmacBlock + sha1.Size]byte
+	for i := range key {
+		outer[i] = key[i] ^ 0x5c
+	}
+	copy(outer[hmacBlock:], inner[:])
+	return sha1.Sum(outer[:])
 }
 
 // SignV1 returns the parameters of an RPC request signed with signature V1
@@ -195,7 +230,7 @@ func SignV1(method string, values url.Values, k Key, now time.Time, nonce string
 	for key, vs := range out {
 		ps = append(ps, param{key, vs[0]})
 	}
-	mac := signV1(k.AccessKeySecret, stringToSignV1(nil, method, ps))
+	mac := signV1Framed(k.AccessKeySecret, stringToSignV1(make([]byte, hmacBlock, 512), method, ps))
 	out.Set("Signature", base64.StdEncoding.EncodeToString(mac[:]))
 	return out, nil
 }
@@ -205,14 +240,20 @@ func SignV1(method string, values url.Values, k Key, now time.Time, nonce string
 func stringToSignV1(b []byte, method string, ps params) []byte {
 	b = append(b, method...)
 	b = append(b, "&%2F&"...)
-	return appendPercentEncoded(b, string(appendCanonicalParams(nil, ps, "Signature")))
+	var stack [1024]byte
+	return appendPercentEncoded(b, appendCanonicalParams(stack[:0], ps, "Signature"))
 }
 
-// signV1 returns HMAC-SHA1 keyed with secret + "&".
+// signV1 returns HMAC-SHA1 keyed with secret + "&" of stringToSign.
 func signV1(secret string, stringToSign []byte) [sha1.Size]byte {
-	m := hmac.New(sha1.New, []byte(secret+"&"))
-	m.Write(stringToSign)
-	var out [sha1.Size]byte
-	m.Sum(out[:0])
-	return out
+	framed := make([]byte, hmacBlock+len(stringToSign))
+	copy(framed[hmacBlock:], stringToSign)
+	return signV1Framed(secret, framed)
+}
+
+// signV1Framed is signV1 of framed[hmacBlock:]; framed[:hmacBlock] is
+// scratch (see hmacSHA1Framed), so the verifier builds the string to sign
+// after hmacBlock bytes of its buffer and hashes it in place.
+func signV1Framed(secret string, framed []byte) [sha1.Size]byte {
+	return hmacSHA1Framed(secret, "&", framed)
 }

@@ -1,18 +1,12 @@
 package signature
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -62,8 +56,8 @@ type Config struct {
 	// Hosts, when set, are the host names (with the port, if clients send
 	// one) a V3 request must be signed for: a request signed for another
 	// service that shares the AccessKey is refused with ErrSignatureMismatch
-	// instead of running here. V1 does not sign the host; see the package
-	// documentation.
+	// instead of running here. V1 and ROA do not sign the host; see the
+	// package documentation.
 	Hosts []string
 	// V1Paths are the escaped paths at which V1 (RPC) requests are
 	// accepted; empty means "/" only, where Alibaba Cloud's RPC APIs and
@@ -80,7 +74,7 @@ type Config struct {
 	ProtoHeader string
 }
 
-// Verifier checks signed requests (V3 and V1) against a credential source,
+// Verifier checks signed requests (V3, V1 and ROA) against a credential source,
 // a clock, a time window and a nonce cache. It is safe for concurrent use.
 type Verifier struct {
 	cfg    Config
@@ -130,6 +124,7 @@ const (
 	VersionInvalid Version = iota
 	V3                     // ACS3-HMAC-SHA256 in the Authorization header
 	V1                     // HMAC-SHA1 in the Signature parameter (RPC)
+	ROA                    // HMAC-SHA1 in "Authorization: acs <AccessKeyId>:<signature>" (ROA)
 )
 
 func (v Version) String() string {
@@ -138,6 +133,8 @@ func (v Version) String() string {
 		return "V3"
 	case V1:
 		return "V1"
+	case ROA:
+		return "ROA"
 	}
 	return "invalid"
 }
@@ -153,11 +150,12 @@ type Identity struct {
 	AccessKeyID   string
 	SecurityToken string // "" for a RAM user's AccessKey
 	Version       Version
-	// Action and APIVersion are x-acs-action and x-acs-version (V3) or the
-	// Action and Version parameters (V1); "" when absent.
+	// Action and APIVersion are x-acs-action and x-acs-version (V3, ROA)
+	// or the Action and Version parameters (V1); "" when absent.
 	Action, APIVersion string
 	// Body is the body as read and verified (V3: its SHA-256 was signed;
-	// V1: empty or the form that Params holds).
+	// V1: empty or the form that Params holds; ROA: empty or its MD5 was
+	// signed as Content-MD5).
 	Body []byte
 	// Time is the request's signed timestamp, Now the verifier's clock.
 	Time, Now time.Time
@@ -167,8 +165,11 @@ type Identity struct {
 	SourceIP        netip.Addr
 	SecureTransport bool
 
-	// params are the signed parameters (Param, Params).
-	params params
+	// params are the signed parameters (Param, Params), in paramBuf when
+	// there are few, so that Verify allocates the Identity and its
+	// parameters at once.
+	params   params
+	paramBuf [8]param
 }
 
 // Param returns the value of a signed parameter, or "". The signed
@@ -192,14 +193,22 @@ func (id *Identity) Params() url.Values { return id.params.values() }
 // first (keep MaxBodyBytes small on a V1 endpoint).
 //
 // A request carrying an Authorization header starting with "ACS3-" is
-// verified as V3, any other request as V1. The checks, in order: a
+// verified as V3 (only ACS3-HMAC-SHA256: ACS3-HMAC-SM3 and the other
+// schemes starting with "ACS", such as ACS4-HMAC-SHA256, are refused with
+// ErrIncomplete, "IncompleteSignature", saying which algorithm to use),
+// one starting with "acs " as ROA, any other request as V1. ROA (see
+// SignROA) signs the path and the query but not the host, and the body only
+// through Content-MD5: a ROA request with a body and no Content-MD5 is
+// refused (ErrIncomplete), and so is one whose unencoded query could be
+// read two ways (a key with '&' or '=', a value with '&'). The checks, in
+// order: a
 // declared Content-Length above MaxBodyBytes (ErrBodyTooLarge), the
 // request's form (ErrIncomplete, ErrUnsignedHeader; V1: ErrBodyTooLarge),
 // the timestamp's format (ErrTimestampFormat), the credentials
 // (ErrKeyNotFound, ErrKeyInactive, ErrTokenMalformed, ErrTokenMismatch,
 // ErrTokenExpired, ErrUnavailable), the signature (ErrSignatureMismatch,
-// compared in constant time), V3's body (ErrBodyTooLarge, ErrIncomplete if
-// it cannot be read, ErrBodyHash), the time window (ErrTimestampExpired)
+// compared in constant time), V3's and ROA's body (ErrBodyTooLarge,
+// ErrIncomplete if it cannot be read, ErrBodyHash), the time window (ErrTimestampExpired)
 // and last the nonce (ErrNonceUsed), which is recorded only for a request
 // that passed everything else. Every error is an *Error that unwraps to one
 // of those sentinels.
@@ -210,14 +219,25 @@ func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
 	if r.Body != nil {
 		defer r.Body.Close()
 	}
-	if len(r.Header["Authorization"]) > 1 {
+	var auth string
+	switch vs := r.Header["Authorization"]; len(vs) {
+	case 0:
+	case 1:
+		auth = vs[0]
+	default:
 		return nil, refuse(ErrIncomplete, "more than one Authorization header")
 	}
 	if r.ContentLength > v.cfg.MaxBodyBytes {
 		return nil, refuse(ErrBodyTooLarge, "")
 	}
-	if strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") {
-		return v.verifyV3(r)
+	switch {
+	case strings.HasPrefix(auth, "ACS3-"):
+		return v.verifyV3(r, auth)
+	case strings.HasPrefix(auth, SchemeROA+" "):
+		return v.verifyROA(r, auth)
+	case strings.HasPrefix(auth, "ACS"):
+		// Another scheme of the SDKs (ACS4-HMAC-SHA256, ACS3-RSA-SHA256...).
+		return nil, unsupportedAlgorithm(auth)
 	}
 	body, err := v.readBody(r)
 	if err != nil {
@@ -226,279 +246,39 @@ func (v *Verifier) Verify(r *http.Request) (*Identity, error) {
 	return v.verifyV1(r, body)
 }
 
+// readBody reads the whole body, at most MaxBodyBytes. A declared
+// Content-Length sizes the buffer, so a typical body costs one allocation
+// of its own size.
 func (v *Verifier) readBody(r *http.Request) ([]byte, *Error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, v.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return nil, refuse(ErrIncomplete, "the body cannot be read")
+	limit := v.cfg.MaxBodyBytes
+	size := int64(512)
+	if r.ContentLength >= 0 && r.ContentLength < limit {
+		size = r.ContentLength + 1 // room for the read that reports io.EOF
 	}
-	if int64(len(b)) > v.cfg.MaxBodyBytes {
-		return nil, refuse(ErrBodyTooLarge, "")
-	}
-	return b, nil
-}
-
-// MaxSignedHeaders bounds the names in SignedHeaders.
-const MaxSignedHeaders = 32
-
-// authorization is a parsed V3 Authorization header.
-type authorization struct {
-	keyID     string
-	signature [sha256.Size]byte
-	signed    [MaxSignedHeaders]string // the first n returned by parseAuthorization
-
-}
-
-// parseAuthorization parses
-// "ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<a;b;c>,Signature=<hex>"
-// into a, and returns the number of signed header names.
-func parseAuthorization(h string, a *authorization) (int, *Error) {
-	rest, ok := strings.CutPrefix(h, AlgorithmV3+" ")
-	if !ok {
-		return 0, refuse(ErrIncomplete, "the algorithm must be "+AlgorithmV3)
-	}
-	var haveCred, haveSigned, haveSig bool
-	count := 0
-	for rest != "" {
-		var part string
-		part, rest, _ = strings.Cut(rest, ",")
-		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		// Read at most one byte past the limit.
+		room := min(int64(cap(b)), limit+1)
+		n, err := r.Body.Read(b[len(b):room])
+		b = b[:len(b)+n]
 		switch {
-		case !ok:
-			return 0, refuse(ErrIncomplete, "Authorization: expected key=value")
-		case k == "Credential" && !haveCred:
-			a.keyID, haveCred = val, true
-		case k == "SignedHeaders" && !haveSigned:
-			n := 0
-			for val != "" {
-				if n == MaxSignedHeaders {
-					return 0, refuse(ErrIncomplete, "more than 32 SignedHeaders")
-				}
-				a.signed[n], val, _ = strings.Cut(val, ";")
-				n++
+		case int64(len(b)) > limit:
+			return nil, refuse(ErrBodyTooLarge, "")
+		case err == io.EOF:
+			if len(b) == 0 {
+				return nil, nil
 			}
-			count, haveSigned = n, true
-		case k == "Signature" && !haveSig:
-			if len(val) != 2*sha256.Size {
-				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
-			}
-			// Lower-case only, as every signer writes it, so one signature
-			// has one spelling.
-			if _, err := hex.Decode(a.signature[:], []byte(val)); err != nil || strings.ToLower(val) != val {
-				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 lower-case hex digits")
-			}
-			haveSig = true
-		default:
-			return 0, refuse(ErrIncomplete, "Authorization: unexpected or repeated "+k)
+			return b, nil
+		case err != nil:
+			return nil, refuse(ErrIncomplete, "the body cannot be read")
 		}
 	}
-	if !haveCred || !haveSigned || !haveSig || a.keyID == "" || len(a.keyID) > MaxKeyIDLength {
-		return 0, refuse(ErrIncomplete, "Authorization needs Credential, SignedHeaders and Signature")
-	}
-	for i, name := range a.signed[:count] {
-		if name == "" || name != strings.ToLower(name) || (i > 0 && a.signed[i-1] >= name) {
-			return 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case, sorted and without repeats")
-		}
-	}
-	return count, nil
-}
-
-// signedValue returns the value of the signed header name (lower case),
-// "" when it is not signed; vals[i] is the value of signed[i].
-func signedValue(signed, vals []string, name string) string {
-	for i, s := range signed {
-		if s == name {
-			return vals[i]
-		}
-	}
-	return ""
-}
-
-// isSigned reports whether name (any case) is among the signed headers.
-func isSigned(signed []string, name string) bool {
-	for _, s := range signed {
-		if len(s) == len(name) && strings.EqualFold(s, name) {
-			return true
-		}
-	}
-	return false
-}
-
-// required V3 headers: each must be present and signed.
-var requiredV3 = [...]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA256}
-
-// verifyV3 reads the body only once the signature has been checked: the
-// signature covers the body's declared hash, so a caller without the key
-// cannot make the server read (and hold) a large body.
-func (v *Verifier) verifyV3(r *http.Request) (*Identity, error) {
-	var a authorization
-	n, e := parseAuthorization(r.Header.Get("Authorization"), &a)
-	if e != nil {
-		return nil, e
-	}
-	signed := a.signed[:n]
-	// The value of each signed header, looked up once.
-	var valsBuf [16]string
-	vals := valsBuf[:0]
-	for _, name := range signed {
-		if name == "host" {
-			if r.Host == "" {
-				return nil, refuse(ErrIncomplete, "the signed header host is missing")
-			}
-			if len(v.cfg.Hosts) > 0 && !slices.ContainsFunc(v.cfg.Hosts, func(h string) bool { return strings.EqualFold(h, r.Host) }) {
-				return nil, refuse(ErrSignatureMismatch, "the request was signed for host "+r.Host)
-			}
-			vals = append(vals, r.Host)
-			continue
-		}
-		vs := headerValues(r.Header, name)
-		if len(vs) != 1 {
-			return nil, refuse(ErrIncomplete, "the signed header "+name+" must appear exactly once")
-		}
-		vals = append(vals, vs[0])
-	}
-	header := func(name string) string { return signedValue(signed, vals, name) }
-	for _, name := range requiredV3 {
-		if !isSigned(signed, name) {
-			return nil, refuse(ErrIncomplete, name+" must be signed")
-		}
-	}
-	// Every x-acs-* header and content-type must be signed: an unsigned one
-	// could change what the request does.
-	for name := range r.Header {
-		if (hasPrefixFold(name, "x-acs-") || strings.EqualFold(name, "content-type")) && !isSigned(signed, name) {
-			return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
-		}
-	}
-	if id := header(HeaderAccessKeyID); id != "" && id != a.keyID {
-		return nil, refuse(ErrIncomplete, HeaderAccessKeyID+" differs from the Credential")
-	}
-	ts, e := parseTime(header(HeaderDate))
-	if e != nil {
-		return nil, e
-	}
-	nonce := header(HeaderNonce)
-	if nonce == "" || len(nonce) > MaxNonceLength {
-		return nil, refuse(ErrIncomplete, HeaderNonce+" must be 1 to 128 bytes")
-	}
-	query, ok := parseParams(r.URL.RawQuery, nil)
-	if !ok {
-		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
-	}
-	uri, ok := canonicalURI(r.URL.EscapedPath())
-	if !ok {
-		return nil, refuse(ErrIncomplete, "the path does not decode")
-	}
-	token := header(HeaderSecurityToken)
-	who, secret, e := v.lookup(a.keyID, token)
-	if e != nil {
-		return nil, e
-	}
-	payloadHash := header(HeaderContentSHA256)
-	var buf [1024]byte
-	cr := canonicalRequestV3(buf[:0], r.Method, uri, query, signed, vals, payloadHash)
-	want := signV3(secret, cr)
-	if subtle.ConstantTimeCompare(want[:], a.signature[:]) != 1 {
-		return nil, refuse(ErrSignatureMismatch, "")
-	}
-	body, e := v.readBody(r)
-	if e != nil {
-		return nil, e
-	}
-	sum := sha256.Sum256(body)
-	var hexSum [2 * sha256.Size]byte
-	hex.Encode(hexSum[:], sum[:])
-	if string(hexSum[:]) != payloadHash {
-		return nil, refuse(ErrBodyHash, "")
-	}
-	// A signed form body carries parameters too (its hash was signed).
-	if isForm(header("content-type")) {
-		if query, ok = parseParams(string(body), query); !ok {
-			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
-		}
-	}
-	id := &Identity{Principal: who, AccessKeyID: a.keyID, SecurityToken: token, Version: V3,
-		Action: header(HeaderAction), APIVersion: header(HeaderVersion), params: query,
-		Body: body, Time: ts, Nonce: nonce}
-	return v.finish(r, id)
-}
-
-// v1Headers pairs the x-acs-* headers darabonba sends unsigned with V1 with
-// the signed parameter each must agree with.
-var v1Headers = [...][2]string{{HeaderAction, "Action"}, {HeaderVersion, "Version"},
-	{HeaderSecurityToken, "SecurityToken"}, {HeaderAccessKeyID, "AccessKeyId"}}
-
-func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
-	path := r.URL.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	if !slices.Contains(v.cfg.V1Paths, path) {
-		return nil, refuse(ErrIncomplete, "a V1 signature does not cover the path; V1 requests are accepted only at "+
-			strings.Join(v.cfg.V1Paths, ", "))
-	}
-	ps, ok := parseParams(r.URL.RawQuery, nil)
-	if !ok {
-		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
-	}
-	if len(body) > 0 {
-		if !isForm(r.Header.Get("Content-Type")) {
-			return nil, refuse(ErrIncomplete, "a V1 request's body must be an application/x-www-form-urlencoded form")
-		}
-		if ps, ok = parseParams(string(body), ps); !ok {
-			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
-		}
-	}
-	get := func(k string) string { s, _ := ps.get(k); return s }
-	sigText, hasSig := ps.get("Signature")
-	keyID := get("AccessKeyId")
-	switch {
-	case !hasSig || keyID == "":
-		return nil, refuse(ErrIncomplete, "Signature and AccessKeyId are required")
-	case len(keyID) > MaxKeyIDLength:
-		return nil, refuse(ErrIncomplete, "AccessKeyId is too long")
-	case get("SignatureMethod") != MethodV1:
-		return nil, refuse(ErrIncomplete, "SignatureMethod must be HMAC-SHA1")
-	case get("SignatureVersion") != VersionV1:
-		return nil, refuse(ErrIncomplete, "SignatureVersion must be 1.0")
-	}
-	nonce := get("SignatureNonce")
-	if nonce == "" || len(nonce) > MaxNonceLength {
-		return nil, refuse(ErrIncomplete, "SignatureNonce must be 1 to 128 bytes")
-	}
-	// The x-acs-* headers are not signed in V1; the ones with a meaning
-	// must agree with the signed parameters (Middleware drops them all).
-	for _, hp := range v1Headers {
-		if vs := headerValues(r.Header, hp[0]); len(vs) > 1 || len(vs) == 1 && vs[0] != get(hp[1]) {
-			return nil, refuse(ErrUnsignedHeader, hp[0]+" differs from the signed "+hp[1])
-		}
-	}
-	ts, e := parseTime(get("Timestamp"))
-	if e != nil {
-		return nil, e
-	}
-	var sig [21]byte // base64 of 20 bytes is 28 characters, which could decode to 21
-	// Strict: unused bits of the last character must be zero, so one
-	// signature has one spelling.
-	if n, err := base64.StdEncoding.Strict().Decode(sig[:], []byte(sigText)); len(sigText) != 28 || err != nil || n != 20 {
-		return nil, refuse(ErrSignatureMismatch, "the signature must be 28 base64 characters")
-	}
-	token := get("SecurityToken")
-	who, secret, e := v.lookup(keyID, token)
-	if e != nil {
-		return nil, e
-	}
-	var buf [1024]byte
-	want := signV1(secret, stringToSignV1(buf[:0], r.Method, ps))
-	if !hmac.Equal(want[:], sig[:20]) {
-		return nil, refuse(ErrSignatureMismatch, "")
-	}
-	signed := slices.DeleteFunc(ps, func(p param) bool { return p.key == "Signature" })
-	id := &Identity{Principal: who, AccessKeyID: keyID, SecurityToken: token, Version: V1,
-		Action: get("Action"), APIVersion: get("Version"), params: signed, Body: body, Time: ts, Nonce: nonce}
-	return v.finish(r, id)
 }
 
 // lookup finds the secret of keyID (with token for STS credentials).
@@ -544,9 +324,9 @@ func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
 
 // parseTime reads exactly yyyy-MM-ddTHH:mm:ssZ (TimeFormat) as UTC.
 func parseTime(s string) (time.Time, *Error) {
-	bad := refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)")
+	bad := func() *Error { return refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)") }
 	if len(s) != len(TimeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	num := func(i, n int) int {
 		v := 0
@@ -560,11 +340,11 @@ func parseTime(s string) (time.Time, *Error) {
 	}
 	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
 	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
 	if t.Day() != d { // February 30 and the like
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	return t, nil
 }

@@ -1,0 +1,287 @@
+package signature
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The verifier's fast paths (HMAC on the stack, the in-place V1 string to
+// sign, the canonical-path shortcut, the duplicate-key check, the nonce
+// heap, the counting check of unsigned headers) are checked here against
+// slow, obviously correct references.
+
+// TestHMACMatchesStandardLibrary: the stack HMACs equal crypto/hmac for keys
+// shorter than, equal to and longer than a block (hashed), with and without
+// V1's '&' suffix.
+func TestHMACMatchesStandardLibrary(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for keyLen := 0; keyLen <= 3*hmacBlock; keyLen++ {
+		secret := make([]byte, keyLen)
+		for i := range secret {
+			secret[i] = byte(rng.UintN(256))
+		}
+		var sts [v3StringToSignLength]byte
+		for i := range sts {
+			sts[i] = byte(rng.UintN(256))
+		}
+		ref256 := hmac.New(sha256.New, secret)
+		ref256.Write(sts[:])
+		got256 := hmacSHA256(string(secret), &sts)
+		require.Equal(t, ref256.Sum(nil), got256[:], "SHA-256, key of %d bytes", keyLen)
+
+		msg := make([]byte, rng.IntN(2000))
+		for i := range msg {
+			msg[i] = byte(rng.UintN(256))
+		}
+		ref1 := hmac.New(sha1.New, append(slices.Clone(secret), '&'))
+		ref1.Write(msg)
+		got1 := signV1(string(secret), msg)
+		require.Equal(t, ref1.Sum(nil), got1[:], "SHA-1, key of %d bytes + '&'", keyLen)
+		ref1 = hmac.New(sha1.New, secret)
+		ref1.Write(msg)
+		got1 = hmacSHA1Framed(string(secret), "", append(make([]byte, hmacBlock), msg...))
+		require.Equal(t, ref1.Sum(nil), got1[:], "SHA-1, key of %d bytes", keyLen)
+	}
+}
+
+// canonicalURISlow is canonicalURI without its shortcut: every segment
+// decoded and encoded again.
+func canonicalURISlow(escapedPath string) (string, bool) {
+	if escapedPath == "" {
+		return "/", true
+	}
+	var b []byte
+	for i, seg := range strings.Split(escapedPath, "/") {
+		if i > 0 {
+			b = append(b, '/')
+		}
+		dec, err := url.PathUnescape(seg)
+		if err != nil {
+			return "", false
+		}
+		b = appendPercentEncoded(b, dec)
+	}
+	return string(b), true
+}
+
+func FuzzCanonicalURI(f *testing.F) {
+	for _, s := range []string{"", "/", "/a/b", "/a%2Fb", "/%7E", "/a b", "/a*b", "//", "/%zz", "/~-._", "/a+b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		got, ok := canonicalURI(p)
+		want, wantOK := canonicalURISlow(p)
+		if got != want || ok != wantOK {
+			t.Fatalf("canonicalURI(%q) = %q, %v; the slow path gives %q, %v", p, got, ok, want, wantOK)
+		}
+	})
+}
+
+// TestHasDuplicateKey checks both branches (pairwise, sorted) against a map.
+func TestHasDuplicateKey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 60 {
+		for range 20 {
+			ps := make(params, n)
+			seen := map[string]bool{}
+			dup := false
+			for i := range ps {
+				k := strconv.Itoa(int(rng.UintN(uint(4 * (n + 1)))))
+				dup = dup || seen[k]
+				seen[k] = true
+				ps[i] = param{key: k}
+			}
+			require.Equal(t, dup, hasDuplicateKey(ps), "%d parameters %v", n, ps)
+		}
+	}
+}
+
+// TestLargeFormIsRefusedInLinearithmicTime: a V1 form is parsed before its
+// signature is checked, so the duplicate-key check must not be quadratic.
+// 200,000 parameters took minutes with the pairwise check; the form is
+// refused for its signature (the parameters are all distinct).
+func TestLargeFormIsRefusedInLinearithmicTime(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	var form strings.Builder
+	for i := range 200_000 {
+		if i > 0 {
+			form.WriteByte('&')
+		}
+		form.WriteString("k" + strconv.Itoa(i) + "=v")
+	}
+	r := v1Request(t, aliceKey, t0, url.Values{"AppName": {"checkout"}})
+	r.Body = io.NopCloser(strings.NewReader("AppName=checkout&" + form.String()))
+	r.ContentLength = -1
+	_, err := v.Verify(r)
+	assert.ErrorIs(t, err, ErrSignatureMismatch)
+	// And a duplicate at the far end of the same form is still found.
+	r = v1Request(t, aliceKey, t0, url.Values{"AppName": {"checkout"}})
+	r.Body = io.NopCloser(strings.NewReader("AppName=checkout&" + form.String() + "&k7=v"))
+	r.ContentLength = -1
+	_, err = v.Verify(r)
+	assert.ErrorIs(t, err, ErrIncomplete)
+}
+
+// TestNonceHeapOrder: pops come out oldest first, against a sort.
+func TestNonceHeapOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var h nonceHeap
+	var ref []int64
+	for i := range 5000 {
+		if rng.IntN(3) > 0 || len(ref) == 0 {
+			ts := int64(rng.IntN(100))
+			h.push(nonceEntry{nonce: strconv.Itoa(i), ts: ts})
+			ref = append(ref, ts)
+			continue
+		}
+		slices.Sort(ref)
+		e := h.pop()
+		require.Equal(t, ref[0], e.ts)
+		ref = ref[1:]
+	}
+	for len(ref) > 0 {
+		slices.Sort(ref)
+		require.Equal(t, ref[0], h.pop().ts)
+		ref = ref[1:]
+	}
+	assert.Empty(t, h)
+}
+
+// TestUnsignedHeaderUnderSecondSpelling: the counting check of unsigned
+// headers also refuses a header map holding a signed x-acs-* header under
+// a second, non-canonical key (a hand-built request; net/http never
+// produces one), whose value a handler reading the map directly would see.
+func TestUnsignedHeaderUnderSecondSpelling(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	r := v3Request(t, aliceKey, t0, "")
+	r.Header["x-acs-action"] = []string{"DeleteTraceApp"}
+	_, err := v.Verify(r)
+	assert.ErrorIs(t, err, ErrUnsignedHeader)
+
+	r = v3Request(t, aliceKey, t0, "")
+	r.Header["X-Acs-Extra"] = []string{"1"}
+	_, err = v.Verify(r)
+	assert.ErrorIs(t, err, ErrUnsignedHeader)
+	assert.ErrorContains(t, err, "x-acs-extra is not in SignedHeaders")
+}
+
+// TestVerifyAllocations pins the allocations of a typical verification (the
+// request of BenchmarkVerifyV3): the Identity with its parameters, the
+// body, the form as a string, the one query value with an escape
+// ("a+b", "x%2By": url.QueryUnescape allocates each decoded value), and the
+// nonce cache's amortized growth. V1: the same plus its longer form.
+func TestVerifyAllocations(t *testing.T) {
+	const runs = 200
+	body := []byte("AppName=checkout&Page=1&Size=20")
+	t.Run("V3", func(t *testing.T) {
+		v, _, _ := newTestVerifier(t, Config{})
+		reqs := make([]*http.Request, runs+1)
+		for i := range reqs {
+			r, err := http.NewRequest("POST", "http://arms.cn-hangzhou.example.com/?RegionId=cn-hangzhou&Name=a+b&Tag=x%2By", nil)
+			require.NoError(t, err)
+			r.Header.Set("x-acs-action", "ListTraceApps")
+			r.Header.Set("x-acs-version", "2019-08-08")
+			r.Header.Set("content-type", "application/x-www-form-urlencoded")
+			require.NoError(t, SignV3(r, body, aliceKey, t0, "alloc-"+strconv.Itoa(i)))
+			reqs[i] = r
+		}
+		rd := new(bytes.Reader)
+		rc := io.NopCloser(rd)
+		i := 0
+		allocs := testing.AllocsPerRun(runs, func() {
+			rd.Reset(body)
+			reqs[i].Body = rc
+			if _, err := v.Verify(reqs[i]); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		})
+		assert.LessOrEqual(t, allocs, 5.0)
+	})
+	t.Run("V1", func(t *testing.T) {
+		v, _, _ := newTestVerifier(t, Config{})
+		reqs := make([]*http.Request, runs+1)
+		for i := range reqs {
+			reqs[i] = v1Request(t, aliceKey, t0, url.Values{"AppName": {"checkout"}, "Page": {"1"}})
+		}
+		form := "AppName=checkout&Page=1"
+		rd := new(strings.Reader)
+		rc := io.NopCloser(rd)
+		i := 0
+		allocs := testing.AllocsPerRun(runs, func() {
+			rd.Reset(form)
+			reqs[i].Body = rc
+			if _, err := v.Verify(reqs[i]); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		})
+		assert.LessOrEqual(t, allocs, 6.0)
+	})
+	t.Run("ROA", func(t *testing.T) {
+		// The Identity, the one query value with an escape, and the nonce
+		// cache's amortized growth.
+		v, _, _ := newTestVerifier(t, Config{})
+		reqs := make([]*http.Request, runs+1)
+		for i := range reqs {
+			reqs[i] = roaRequest(t, aliceKey, t0, "")
+		}
+		i := 0
+		allocs := testing.AllocsPerRun(runs, func() {
+			if _, err := v.Verify(reqs[i]); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		})
+		assert.LessOrEqual(t, allocs, 4.0)
+	})
+}
+
+// TestUnsupportedAlgorithms: ACS3-HMAC-SM3 (no SM3 in the standard
+// library) and the other ACS schemes are refused as IncompleteSignature
+// with a message naming the algorithm to use, before any credential
+// lookup.
+func TestUnsupportedAlgorithms(t *testing.T) {
+	v, creds, _ := newTestVerifier(t, Config{})
+	creds.DeleteAccessKey(aliceKey.AccessKeyID) // a lookup would say InvalidAccessKeyId.NotFound
+	for alg, msg := range map[string]string{
+		"ACS3-HMAC-SM3":    "ACS3-HMAC-SM3 is not supported (no SM3 here); sign with ACS3-HMAC-SHA256",
+		"ACS4-HMAC-SHA256": `"ACS4-HMAC-SHA256" is not supported; sign with ACS3-HMAC-SHA256`,
+		"ACS3-RSA-SHA256":  `"ACS3-RSA-SHA256" is not supported; sign with ACS3-HMAC-SHA256`,
+	} {
+		r := v3Request(t, aliceKey, t0, "")
+		r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), AlgorithmV3, alg, 1))
+		_, err := v.Verify(r)
+		assertCode(t, err, ErrIncomplete, "IncompleteSignature")
+		assert.ErrorContains(t, err, msg, alg)
+	}
+}
+
+// TestNonceRefusedByEvictionIsNotRemembered: a nonce refused because the
+// eviction it caused raised its own key's floor is taken out of the cache
+// again (record inserts before evicting, to probe the map once), so the
+// same nonce with a later timestamp is still accepted.
+func TestNonceRefusedByEvictionIsNotRemembered(t *testing.T) {
+	c := newNonceCache(2)
+	exp := t0.Add(-time.Hour)
+	require.True(t, c.record("k", "a", t0.Add(time.Second), exp))
+	require.True(t, c.record("k", "b", t0.Add(2*time.Second), exp))
+	assert.False(t, c.record("k", "c", t0.Add(time.Second), exp), "evicting a raises the floor to its second")
+	assert.Equal(t, 1, c.len(), "a was forgotten, b kept")
+	assert.Len(t, c.keys["k"].seen, 1, "only b is remembered, not c")
+	assert.True(t, c.record("k", "c", t0.Add(3*time.Second), exp), "c was not remembered")
+}
