@@ -247,9 +247,11 @@ const indexMin = 8
 // acs:ResourceTag/Env, the part from the '/' on is exact. Setting a key that
 // is the same as an earlier one under this rule replaces it.
 //
-// Filling reads every value ahead as an IP address, a date-time, a number
-// and a bool, so Decide and Explain never parse; Decide reads the context
-// without allocating. The zero value is an empty context ready to use. Reset
+// Filling reads every value ahead as the IP address, date-time, decimal
+// number or bool it is (a value is at most one of these; Set on
+// acs:SourceIp, acs:CurrentTime, acs:SecureTransport or acs:MFAPresent tries
+// that key's own type first), so Decide and Explain never parse; Decide
+// reads the context without allocating. The zero value is an empty context ready to use. Reset
 // empties it for reuse and keeps its memory: once a reused Context has held
 // as many keys and values as a request needs, filling it again with the
 // same keys allocates nothing (a key name with upper-case letters in its

@@ -287,3 +287,41 @@ func TestContextSpellings(t *testing.T) {
 		}
 	}
 }
+
+// TestContextFillNoAllocs: each typed setter, Set on a fixed slot in any
+// spelling, and generic keys set alternately in two spellings allocate
+// nothing once a reused Context has grown (issue 12).
+func TestContextFillNoAllocs(t *testing.T) {
+	var c Context
+	ip := netip.MustParseAddr("2001:db8::1")
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	tags := []string{"a", "b", "c"}
+	spelling := 0
+	fills := map[string]func(){
+		"SetSourceIP":        func() { c.SetSourceIP(ip) },
+		"SetCurrentTime":     func() { c.SetCurrentTime(now) },
+		"SetSecureTransport": func() { c.SetSecureTransport(true) },
+		"SetMFAPresent":      func() { c.SetMFAPresent(false) },
+		"slot keys in other spellings": func() {
+			c.Set("ACS:SOURCEIP", "10.1.2.3")
+			c.Set("acs:currenttime", "2026-05-01T12:00:00+08:00")
+			c.Set("Acs:SecureTransport", "TRUE")
+		},
+		"generic keys, two spellings": func() {
+			c.Reset()
+			keys := [2][3]string{{"oss:Prefix", "acs:ResourceTag/Env", "ecs:InstanceCount"}, {"OSS:prefix", "ACS:RESOURCETAG/Env", "ecs:instancecount"}}[spelling%2]
+			spelling++
+			c.Set(keys[0], "logs/")
+			c.Set(keys[1], "prod")
+			c.Set(keys[2], "20")
+			c.Set("acs:TagKeys", tags...)
+		},
+	}
+	for name, fill := range fills {
+		t.Run(name, func(t *testing.T) {
+			fill()
+			fill()
+			assert.Zero(t, testing.AllocsPerRun(100, fill))
+		})
+	}
+}
