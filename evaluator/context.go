@@ -369,7 +369,7 @@ func (c *Context) CopyFrom(src *Context) {
 	}
 	for i := 0; i < src.n; i++ {
 		e := &src.ents[i]
-		c.add(e.key).copyFrom(&e.v)
+		c.add(e.key, e.spelled).copyFrom(&e.v)
 	}
 }
 
@@ -534,25 +534,25 @@ func (c *Context) entry(key string) *values {
 		c.ents[i].spelled = key
 		return c.revive(i)
 	}
-	v := c.addNew(normKey(key))
-	c.ents[c.n-1].spelled = key
-	return v
+	return c.addNew(normKey(key), key)
 }
 
-// add returns the values of the normalised key nk, making it live: a live
+// add returns the values of the normalised key nk, last set by the
+// spelling spelled, making it live: a live
 // entry is returned as it is, a spare one with that key is moved among the
 // live ones, and otherwise the key takes the first spare entry (forgetting
 // that spare's key) or a new one.
-func (c *Context) add(nk string) *values {
+func (c *Context) add(nk, spelled string) *values {
 	if i := c.positionKey(nk); i >= 0 {
+		c.ents[i].spelled = spelled
 		return c.revive(i)
 	}
-	return c.addNew(nk)
+	return c.addNew(nk, spelled)
 }
 
-// addNew adds the normalised key nk, which c does not hold, and returns its
-// empty values.
-func (c *Context) addNew(nk string) *values {
+// addNew adds the normalised key nk, which c does not hold, set by the
+// spelling spelled, and returns its empty values.
+func (c *Context) addNew(nk, spelled string) *values {
 	if c.n == len(c.ents) {
 		c.ents = append(c.ents, ctxEntry{})
 		if len(c.ents) > indexMin {
@@ -567,7 +567,7 @@ func (c *Context) addNew(nk string) *values {
 		delete(c.index, c.ents[c.n].key)
 	}
 	e := &c.ents[c.n]
-	e.key, e.spelled = nk, nk
+	e.key, e.spelled = nk, spelled
 	e.v.clear()
 	if c.index != nil {
 		c.index[nk] = c.n

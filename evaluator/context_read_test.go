@@ -325,3 +325,20 @@ func TestContextFillNoAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestCloneKeepsSpellings: a clone equals its source field for field,
+// including the spelling each key was last set by (callers compare a
+// shared context with a clone taken beforehand to prove nothing wrote to
+// it, as directory's TestSharedContextConcurrent does).
+func TestCloneKeepsSpellings(t *testing.T) {
+	var c Context
+	c.Set("acs:PrincipalARN", "acs:ram::1:user/a")
+	c.Set("oss:prefix", "y")
+	c.Set("OSS:Prefix", "z")
+	c.Set("acs:SourceIp", "10.1.2.3")
+	assert.Equal(t, &c, c.Clone())
+	var d Context
+	d.Set("OSS:PREFIX", "old")
+	d.CopyFrom(&c)
+	assert.Equal(t, &c, &d)
+}
