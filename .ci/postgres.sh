@@ -5,6 +5,9 @@
 #   .ci/postgres.sh                 runs the store/pgstore module's tests (-race)
 #   .ci/postgres.sh CMD ARGS...     runs CMD instead (e.g. a benchmark)
 #
+# Besides RAMAUTHZ_TEST_PG it sets RAMAUTHZ_TEST_PG_CTL, a script that stops and starts the
+# server ("$RAMAUTHZ_TEST_PG_CTL stop", "... start") for the fault tests.
+#
 # A fresh Debian machine gets the postgresql package installed first. PostgreSQL refuses to run
 # as root, so as root the server runs as the postgres user. fsync=off: these tests check the
 # store's logic, not PostgreSQL's durability. Several copies may run at once on one machine
@@ -46,6 +49,24 @@ if [[ -z $port ]]; then
 	exit 1
 fi
 export RAMAUTHZ_TEST_PG="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+
+# RAMAUTHZ_TEST_PG_CTL names a script that stops (pg_ctl -m fast: a clean shutdown, so nothing
+# committed is lost even with fsync=off) and starts this very server again on the same port:
+# the fault tests stop PostgreSQL under running replicas.
+as_pg_words=""
+if [[ $(id -u) == 0 ]]; then as_pg_words="runuser -u postgres --"; fi
+{
+	echo '#!/usr/bin/env bash'
+	echo '# stop|start: stops or starts the throw-away PostgreSQL of .ci/postgres.sh.'
+	echo 'set -euo pipefail'
+	echo 'case "${1:-}" in'
+	echo "stop) $as_pg_words '$pgbin/pg_ctl' -D '$pgtmp/data' -m fast -w -t 30 stop >/dev/null ;;"
+	echo "start) $as_pg_words '$pgbin/pg_ctl' -D '$pgtmp/data' -l '$pgtmp/pg.log' -w -t 30 -o '-c listen_addresses=127.0.0.1 -p $port -k $pgtmp -c fsync=off' start >/dev/null ;;"
+	echo '*) echo "usage: $0 stop|start" >&2; exit 2 ;;'
+	echo 'esac'
+} >"$pgtmp/ctl"
+chmod 755 "$pgtmp/ctl"
+export RAMAUTHZ_TEST_PG_CTL="$pgtmp/ctl"
 echo "postgres.sh: PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 
 if (($#)); then

@@ -270,29 +270,11 @@ func (d *Directory) patch(t *txn, old *account, ps *patchSet, tok *pmap.Token) e
 			name := hk[2:]
 			switch hk[0] {
 			case 'u':
-				if _, changed := ps.users[name]; !changed {
-					if u := a.user(name); u != nil {
-						nu := *u
-						nu.att.set = d.identitySet(a, &nu.att)
-						a.users = a.users.SetIn(tok, name, &nu)
-					}
-				}
+				a.users = recompile(d, a, a.users, ps.users, name, func(u *user) *holder { return &u.att }, tok)
 			case 'g':
-				if _, changed := ps.groups[name]; !changed {
-					if g := a.group(name); g != nil {
-						ng := *g
-						ng.att.set = d.identitySet(a, &ng.att)
-						a.groups = a.groups.SetIn(tok, name, &ng)
-					}
-				}
+				a.groups = recompile(d, a, a.groups, ps.groups, name, func(g *group) *holder { return &g.att }, tok)
 			case 'r':
-				if _, changed := ps.roles[name]; !changed {
-					if r := a.role(name); r != nil {
-						nr := *r
-						nr.att.set = d.identitySet(a, &nr.att)
-						a.roles = a.roles.SetIn(tok, name, &nr)
-					}
-				}
+				a.roles = recompile(d, a, a.roles, ps.roles, name, func(r *role) *holder { return &r.att }, tok)
 			}
 		}
 	}
@@ -303,6 +285,24 @@ func (d *Directory) patch(t *txn, old *account, ps *patchSet, tok *pmap.Token) e
 	}
 	t.s.accounts = t.s.accounts.SetIn(tok, uid, a)
 	return nil
+}
+
+// recompile gives holder name of m (users, groups or roles of a) a copy
+// with its identity set rebuilt, unless the batch wrote the holder itself
+// (written: its set was built with it) or the holder is gone.
+func recompile[H, E any](d *Directory, a *account, m pmap.Map[*H], written map[string]*E, name string,
+	att func(*H) *holder, tok *pmap.Token) pmap.Map[*H] {
+	if _, ok := written[name]; ok {
+		return m
+	}
+	h, ok := m.Get(name)
+	if !ok || h == nil {
+		return m
+	}
+	nh := *h
+	at := att(&nh)
+	at.set = d.identitySet(a, at)
+	return m.SetIn(tok, name, &nh)
 }
 
 // checkMemberships checks that every membership touching a changed user

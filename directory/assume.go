@@ -2,6 +2,7 @@ package directory
 
 import (
 	"errors"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -96,7 +97,10 @@ type AssumeRoleOutput struct {
 // of no usable kind, the clock outside 0001–9999) unwrap to ErrInvalid;
 // EntityNotExist.Role to ErrNotFound; NoPermission to ErrNoPermission,
 // with Side and Explicit saying who refused (Side 0 when the caller does
-// not resolve; Cause then says why).
+// not resolve; Cause then says why). The input's own rules are checked
+// first; DurationSeconds against the role's MaxSessionDuration only after
+// both sides allowed, so a caller that is refused gets NoPermission
+// whatever the duration and cannot probe the role's maximum.
 func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 	fail := func(code, msg string, cause error) (AssumeRoleOutput, error) {
 		return AssumeRoleOutput{}, &AssumeRoleError{Code: code, Msg: msg, Cause: cause}
@@ -131,6 +135,10 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 	case idDec != evaluator.Allow:
 		return refuse(SideIdentity, false)
 	}
+	expires, err := c.checkDuration()
+	if err != nil {
+		return AssumeRoleOutput{}, err
+	}
 
 	kid, err := randomString("STS.", 24)
 	if err != nil {
@@ -141,14 +149,33 @@ func (d *Directory) AssumeRole(in AssumeRoleInput) (AssumeRoleOutput, error) {
 		return fail(CodeInvalidParameter, "random source failed", err)
 	}
 	cl := &claims{accessKeyID: kid, account: a.uid, roleName: r.id.Name(), roleID: r.roleID, sessionName: in.SessionName,
-		caller: c.callerID, issued: c.now, expires: c.expires, policy: in.Policy, secret: secret}
+		caller: c.callerID, issued: c.now, expires: expires, policy: in.Policy, secret: secret}
 	token, err := sealToken(s.tokenKeys[0], cl)
 	if err != nil {
 		return fail(CodeInvalidParameter, "random source failed", err)
 	}
 	sid, _ := principal.SessionID(a.uid, r.id.Name(), in.SessionName)
 	return AssumeRoleOutput{Session: sid, AssumedRoleID: r.roleID + ":" + in.SessionName, Revision: s.rev,
-		Credentials: Credentials{AccessKeyID: kid, AccessKeySecret: Secret{secret}, SecurityToken: Secret{token}, Expiration: c.expires}}, nil
+		Credentials: Credentials{AccessKeyID: kid, AccessKeySecret: Secret{secret}, SecurityToken: Secret{token}, Expiration: expires}}, nil
+}
+
+// checkDuration checks the requested duration against the role's
+// MaxSessionDuration and returns the session's expiry. It runs only after
+// both sides allowed: an untrusted (or unentitled) caller gets its
+// NoPermission whatever the duration, and cannot probe the role's maximum.
+// Errors: InvalidParameter.DurationSeconds (what STS answers a caller it
+// trusts for a duration above the maximum), InvalidParameter (the expiry
+// falls outside the years 0001-9999).
+func (c *assumeCall) checkDuration() (time.Time, error) {
+	if c.duration > c.r.maxSession {
+		return time.Time{}, &AssumeRoleError{Code: CodeInvalidDuration,
+			Msg: "DurationSeconds exceeds the role's MaxSessionDuration (" + strconv.Itoa(c.r.maxSession) + " seconds)"}
+	}
+	expires := c.now.Add(time.Duration(c.duration) * time.Second)
+	if !inRange(expires) {
+		return time.Time{}, &AssumeRoleError{Code: CodeInvalidParameter, Msg: "the directory's clock is outside the years 0001-9999"}
+	}
+	return expires, nil
 }
 
 // assumeCall is one AssumeRole decision being made, on snapshot s.
@@ -156,7 +183,8 @@ type assumeCall struct {
 	s               *state
 	a               *account
 	r               *role
-	now, expires    time.Time
+	now             time.Time
+	duration        int // seconds, at least MinSessionDuration; not yet checked against the role's maximum
 	callerID        string
 	req             evaluator.Request
 	identity        func(evaluator.Request) (evaluator.Decision, error)    // nil: not consulted
@@ -207,17 +235,16 @@ func (d *Directory) prepareAssume(in AssumeRoleInput) (*assumeCall, error) {
 	if r == nil {
 		return fail(CodeRoleNotExist, in.Role.String(), nil)
 	}
-	if duration > r.maxSession {
-		return fail(CodeInvalidDuration, "DurationSeconds exceeds the role's MaxSessionDuration", nil)
-	}
-	expires := now.Add(time.Duration(duration) * time.Second)
-	if !inRange(now) || !inRange(expires) {
+	if !inRange(now) {
 		return fail(CodeInvalidParameter, "the directory's clock is outside the years 0001-9999", nil)
 	}
+	// The role's MaxSessionDuration is checked only once both sides allow
+	// (see checkDuration): a caller the role does not trust must not learn
+	// it by trying durations.
 
 	// The caller, as the trust policy sees it, and how to decide its
 	// identity side.
-	c := &assumeCall{s: s, a: a, r: r, now: now, expires: expires}
+	c := &assumeCall{s: s, a: a, r: r, now: now, duration: duration}
 	var p evaluator.Principal
 	switch {
 	case in.CallerSession.AccessKeyID != "" || in.CallerSession.SecurityToken != "":
@@ -299,7 +326,9 @@ type AssumeRoleExplanation struct {
 // ExplainAssumeRole decides in as AssumeRole does, on one revision, and
 // explains both sides; it issues no credentials. It is a cold path and
 // allocates. Errors: AssumeRole's, except that its refusals come back as
-// the explanation (Decision, Side, Explicit) with a nil error.
+// the explanation (Decision, Side, Explicit) with a nil error; an allowed
+// call whose DurationSeconds exceeds the role's maximum comes back with
+// the explanation and AssumeRole's InvalidParameter.DurationSeconds.
 func (d *Directory) ExplainAssumeRole(in AssumeRoleInput) (AssumeRoleExplanation, error) {
 	c, err := d.prepareAssume(in)
 	if err != nil {
@@ -330,6 +359,9 @@ func (d *Directory) ExplainAssumeRole(in AssumeRoleInput) (AssumeRoleExplanation
 		x.Decision, x.Side = evaluator.ImplicitDeny, SideIdentity
 	default:
 		x.Decision = evaluator.Allow
+		if _, err := c.checkDuration(); err != nil {
+			return x, err
+		}
 	}
 	return x, nil
 }

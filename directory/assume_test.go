@@ -417,3 +417,74 @@ func TestRoleRecords(t *testing.T) {
 	require.Len(t, roles, 1)
 	assert.Equal(t, "acs:ram::"+uidA+":role/r", roles[0].ID.String())
 }
+
+// TestAssumeRoleDurationAfterDecision: the role's MaxSessionDuration is
+// checked only after both sides allowed. A caller the role does not trust
+// (or whose own policies do not allow) gets NoPermission from the side
+// that refused whatever DurationSeconds says, so it cannot find the role's
+// maximum by trying durations; a caller both sides allow gets
+// InvalidParameter.DurationSeconds, as STS answers. (Before, an untrusted
+// caller asking for more than the maximum got DurationSeconds, and for
+// less NoPermission: the difference told it the maximum.)
+func TestAssumeRoleDurationAfterDecision(t *testing.T) {
+	f := newFixture(t)
+	trusted := f.user(t, uidB, "dave", allowAssumeAny)
+	untrusted := f.user(t, uidC, "mallory", allowAssumeAny)
+	unentitled := f.user(t, uidB, "erin") // trusted account, no policy of its own
+	denied := f.user(t, uidC, "trent", allowAssumeAny)
+	r := f.role(t, uidA, "ops", doc(trustRAM("Allow", rootARN(uidB)), trustRAM("Deny", denied.String())), 7200)
+	durations := []int{0, 900, 3600, 7200, 7201, 43200, 43201, 1 << 40}
+	for _, tc := range []struct {
+		name     string
+		caller   principal.ID
+		side     Side
+		explicit bool
+	}{
+		{"untrusted", untrusted, SideTrust, false},
+		{"explicitly denied by the trust policy", denied, SideTrust, true},
+		{"trusted but not entitled", unentitled, SideIdentity, false},
+	} {
+		for _, dur := range durations {
+			in := AssumeRoleInput{Caller: tc.caller, Role: r, SessionName: "probe", DurationSeconds: dur}
+			_, err := f.d.AssumeRole(in)
+			var e *AssumeRoleError
+			require.True(t, errors.As(err, &e), "%s, %d s: got %v", tc.name, dur, err)
+			assert.Equal(t, CodeNoPermission, e.Code, "%s, %d s", tc.name, dur)
+			assert.Equal(t, tc.side, e.Side, "%s, %d s", tc.name, dur)
+			assert.Equal(t, tc.explicit, e.Explicit, "%s, %d s", tc.name, dur)
+			assert.NotContains(t, err.Error(), "7200", "%s, %d s: the refusal names the maximum", tc.name, dur)
+			x, err := f.d.ExplainAssumeRole(in)
+			require.NoError(t, err, "%s, %d s", tc.name, dur)
+			assert.Equal(t, tc.side, x.Side, "%s, %d s", tc.name, dur)
+			assert.NotEqual(t, evaluator.Allow, x.Decision)
+		}
+	}
+	for _, dur := range durations {
+		in := AssumeRoleInput{Caller: trusted, Role: r, SessionName: "s1", DurationSeconds: dur}
+		out, err := f.d.AssumeRole(in)
+		_, xerr := f.d.ExplainAssumeRole(in)
+		if dur <= 7200 {
+			require.NoError(t, err, "%d s", dur)
+			require.NoError(t, xerr, "%d s", dur)
+			want := dur
+			if want == 0 {
+				want = DefaultSessionDuration
+			}
+			assert.Equal(t, t0.Add(time.Duration(want)*time.Second), out.Credentials.Expiration)
+			continue
+		}
+		for _, err := range []error{err, xerr} {
+			var e *AssumeRoleError
+			require.True(t, errors.As(err, &e), "%d s: got %v", dur, err)
+			assert.Equal(t, CodeInvalidDuration, e.Code, "%d s", dur)
+			assert.ErrorIs(t, err, ErrInvalid)
+		}
+	}
+	// Below the minimum is the input's own rule: refused first, for anyone.
+	for _, c := range []principal.ID{trusted, untrusted} {
+		_, err := f.d.AssumeRole(AssumeRoleInput{Caller: c, Role: r, SessionName: "s1", DurationSeconds: 899})
+		var e *AssumeRoleError
+		require.True(t, errors.As(err, &e))
+		assert.Equal(t, CodeInvalidDuration, e.Code)
+	}
+}

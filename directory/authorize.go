@@ -54,44 +54,68 @@ func (r Result) String() string {
 // ErrInvalid when the attached policies do not compile. A warm decision
 // does not allocate.
 func (d *Directory) Authorize(id principal.ID, req evaluator.Request) (Result, error) {
-	if d.log == nil { // the hot path: req is our own copy, resolved in place
-		return d.authorize(&id, &req)
+	if d.log != nil {
+		orig := req // the log records the request as the caller gave it
+		res, err := d.authorize(id, &req)
+		if d.log.wants(res.Decision) {
+			d.logAuthorize(id, &orig, res, err)
+		}
+		return res, err
 	}
-	orig := req // the log records the request as the caller gave it
-	res, err := d.authorize(&id, &req)
-	if d.log.wants(res.Decision) {
-		d.logAuthorize(id, &orig, res, err)
-	}
-	return res, err
-}
-
-// authorize is Authorize without the log. It writes req.Principal and
-// req.PrincipalResolved: req must be Authorize's own copy (D27). id and req
-// are passed by pointer so that the hot path copies neither again.
-func (d *Directory) authorize(id *principal.ID, req *evaluator.Request) (Result, error) {
+	// The hot path, kept in this frame: req is our own copy, resolved in
+	// place.
 	s := d.cur.Load()
-	if s.stale != nil {
-		return Result{Revision: s.rev}, s.stale
-	}
-	if id.Kind() == principal.KindUser { // the hot path, kept short and in this frame
+	if s.stale == nil && id.Kind() == principal.KindUser {
 		if a := s.account(id.Account()); a != nil {
-			if u := a.user(id.Name()); u != nil {
-				req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
-				req.PrincipalResolved = true
-				if resourceOwner(req, a.uid) == a.uid {
-					dec, err := decideSets(req, u.att.set, a, u.groups)
-					if err != nil {
-						return Result{Revision: s.rev}, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
+			if u := a.user(id.Name()); u != nil && ownedBy(&req, a.uid) {
+				setUser(&req, a, u)
+				if len(u.groups) == 0 && u.att.set != nil {
+					if c := u.att.set.load(); c.err == nil {
+						return Result{Decision: c.ev.Decide(req), Revision: s.rev}, nil
 					}
-					return Result{Decision: dec, Revision: s.rev}, nil
 				}
-				res, _, err := d.decideUser(s, a, u, req)
-				return res, err
+				dec, err := decideSets(&req, u.att.set, a, u.groups)
+				if err != nil {
+					return Result{Revision: s.rev}, u.compileError(err)
+				}
+				return Result{Decision: dec, Revision: s.rev}, nil
 			}
 		}
 	}
-	res, _, err := d.authorizeOn(s, *id, req)
+	return d.authorizeState(s, id, &req)
+}
+
+// setUser resolves req's principal to user u of account a (spec D26).
+// It sets the fields one by one: a composite literal would be built on
+// the stack and copied, and that copy reads back stores still in flight,
+// which stalls (about 10 ns a decision).
+func setUser(req *evaluator.Request, a *account, u *user) {
+	req.Principal = evaluator.Principal{} // whatever fields it may gain
+	req.Principal.Type = evaluator.PrincipalUser
+	req.Principal.AccountID = a.uid
+	req.Principal.ARN = u.arn
+	req.PrincipalResolved = true
+}
+
+// authorize is Authorize without the log. It writes req.Principal and
+// req.PrincipalResolved: req must be Authorize's own copy (D27).
+func (d *Directory) authorize(id principal.ID, req *evaluator.Request) (Result, error) {
+	return d.authorizeState(d.cur.Load(), id, req)
+}
+
+// authorizeState is authorize on s.
+func (d *Directory) authorizeState(s *state, id principal.ID, req *evaluator.Request) (Result, error) {
+	if s.stale != nil {
+		return Result{Revision: s.rev}, s.stale
+	}
+	res, _, err := d.authorizeOn(s, id, req)
 	return res, err
+}
+
+// compileError is the error of a decision for u whose attached policies
+// do not compile.
+func (u *user) compileError(err error) error {
+	return &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
 }
 
 // authorizeOn decides on s and says which layer decided.
@@ -137,6 +161,31 @@ func resourceOwner(req *evaluator.Request, own string) string {
 	return own
 }
 
+// ownedBy reports whether req's resource belongs to account uid (spec
+// D24, as resourceOwner).
+func ownedBy(req *evaluator.Request, uid string) bool {
+	if req.ResourceOwner != "" {
+		return req.ResourceOwner == uid
+	}
+	r := req.Resource
+	if len(r) > 4 && r[:4] == "acs:" {
+		i := 4
+		for i < len(r) && r[i] != ':' {
+			i++
+		}
+		i++
+		for i < len(r) && r[i] != ':' {
+			i++
+		}
+		i++
+		if i+len(uid) < len(r) && r[i+len(uid)] == ':' && r[i:i+len(uid)] == uid {
+			return true
+		}
+	}
+	acct := principal.ARNAccount(req.Resource)
+	return acct == "" || acct == "*" || acct == uid
+}
+
 // decideUser decides req for user u of account a in state s.
 func (d *Directory) decideUser(s *state, a *account, u *user, req *evaluator.Request) (Result, Layer, error) {
 	req.Principal = evaluator.Principal{Type: evaluator.PrincipalUser, AccountID: a.uid, ARN: u.arn}
@@ -146,7 +195,7 @@ func (d *Directory) decideUser(s *state, a *account, u *user, req *evaluator.Req
 	}
 	dec, err := decideSets(req, u.att.set, a, u.groups)
 	if err != nil {
-		return Result{Revision: s.rev}, 0, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
+		return Result{Revision: s.rev}, 0, u.compileError(err)
 	}
 	return Result{Decision: dec, Revision: s.rev}, LayerIdentity, nil
 }
@@ -155,7 +204,7 @@ func (d *Directory) decideUser(s *state, a *account, u *user, req *evaluator.Req
 func (d *Directory) decideUserCross(s *state, a *account, u *user, owner string, req *evaluator.Request) (Result, Layer, error) {
 	dec, err := decideSets(req, u.att.set, a, u.groups)
 	if err != nil {
-		return Result{Revision: s.rev}, 0, &Error{Op: "Authorize", Subject: u.arn, Err: ErrInvalid, Msg: "the attached policies do not compile", Cause: err}
+		return Result{Revision: s.rev}, 0, u.compileError(err)
 	}
 	dec, layer := d.crossAccount(s, owner, req, dec, LayerIdentity)
 	return Result{Decision: dec, Revision: s.rev}, layer, nil

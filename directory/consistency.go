@@ -97,11 +97,15 @@ func (d *Directory) checkStale() {
 	if d.follower == nil || d.opts.AllowStale {
 		return
 	}
+	// The status and the clock are read under pubMu, so that a tick that
+	// read an old status cannot publish its verdict after a Sync that
+	// confirmed the head has published its own (a fresh replica would stay
+	// marked stale until the next tick).
+	d.pubMu.Lock()
+	defer d.pubMu.Unlock()
 	st := d.follower.Status()
 	now := d.clock()
 	stale := st.ConfirmedAt.IsZero() || now.Sub(st.ConfirmedAt) > d.opts.MaxStaleness
-	d.pubMu.Lock()
-	defer d.pubMu.Unlock()
 	cur := d.cur.Load()
 	if stale == (cur.stale != nil) {
 		return

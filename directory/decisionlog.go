@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,9 +35,13 @@ import (
 //
 // Every deny is logged and one allow in AllowSample; at most PerSecond
 // records a second are written, the rest are dropped and counted
-// (Dropped). Records go to the handler from one goroutine through a
-// buffer of 1,024; when the handler falls behind, records are dropped
-// rather than slowing decisions.
+// (DecisionsDropped). Records go to the handler from one goroutine through
+// a buffer of 1,024; when the handler falls behind, records are dropped
+// rather than slowing decisions. The goroutine starts with the first
+// logged decision and ends in Directory.Close, once the records already
+// queued are written; decisions after Close are not logged (counted as
+// dropped). A directory with a decision log should be closed, also one
+// from New.
 //
 // The budget: a decision that is not logged (logging disabled, or an
 // allow sampled out) costs at most one atomic add and allocates nothing; a
@@ -62,6 +67,14 @@ type decisionLog struct {
 	window  atomic.Int64 // the second being counted
 	count   atomic.Int64
 	dropped atomic.Uint64
+
+	// mu orders queueing (read-locked) against close (locked): no record
+	// is sent on the closed channel, and none is left behind in it.
+	mu      sync.RWMutex
+	closed  bool
+	start   sync.Once
+	started atomic.Bool
+	done    chan struct{} // closed when the writer goroutine returns
 }
 
 func newDecisionLog(cfg DecisionLog, replica string) *decisionLog {
@@ -71,13 +84,51 @@ func newDecisionLog(cfg DecisionLog, replica string) *decisionLog {
 	if cfg.PerSecond <= 0 {
 		cfg.PerSecond = 1000
 	}
-	l := &decisionLog{cfg: cfg, replica: replica, records: make(chan slog.Record, 1024)}
-	go func() {
-		for r := range l.records {
-			_ = cfg.Handler.Handle(context.Background(), r)
-		}
-	}()
-	return l
+	return &decisionLog{cfg: cfg, replica: replica, records: make(chan slog.Record, 1024), done: make(chan struct{})}
+}
+
+// run writes the queued records until the channel is closed and drained.
+func (l *decisionLog) run() {
+	defer close(l.done)
+	for r := range l.records {
+		_ = l.cfg.Handler.Handle(context.Background(), r)
+	}
+}
+
+// queue hands r to the writer goroutine (started on first use) without
+// blocking; a full buffer or a closed log drops it.
+func (l *decisionLog) queue(r slog.Record) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		l.dropped.Add(1)
+		return
+	}
+	l.start.Do(func() { l.started.Store(true); go l.run() })
+	select {
+	case l.records <- r:
+	default:
+		l.dropped.Add(1)
+	}
+}
+
+// close stops the writer goroutine after it wrote what was queued, and
+// waits for it. Safe to call more than once and on a nil log.
+func (l *decisionLog) close() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	close(l.records)
+	l.mu.Unlock()
+	if l.started.Load() {
+		<-l.done
+	}
 }
 
 // DecisionsDropped returns how many decision records were dropped by the
@@ -149,11 +200,7 @@ func (d *Directory) logDecision(res Result, who, keyID string, req *evaluator.Re
 	if err != nil {
 		r.AddAttrs(slog.String("error", err.Error()))
 	}
-	select {
-	case l.records <- r:
-	default:
-		l.dropped.Add(1)
-	}
+	l.queue(r)
 }
 
 // logAuthorize logs a decision of Authorize (cold: only when wanted).

@@ -36,8 +36,11 @@ type Directory struct {
 	clock  func() time.Time
 	limits Limits
 	kek    cipher.AEAD
-	sets   interner
-	cache  *sessionCache
+	// sets is a heap object of its own: the cleanups it registers refer
+	// to it, and must not reach the directory (and through it the sets),
+	// or no directory would ever be collected.
+	sets  *interner
+	cache *sessionCache
 	// sessionPolicies shares compiled session policies between sessions.
 	sessionPolicies *policyCache
 	// trustSeq numbers trust-policy sets (process-local, not state).
@@ -84,7 +87,7 @@ func New(opts Options) (*Directory, error) {
 
 // newDirectory sets up everything but the state.
 func newDirectory(op string, opts Options) (*Directory, error) {
-	d := &Directory{clock: opts.Clock, limits: opts.Limits.withDefaults(), opts: opts}
+	d := &Directory{clock: opts.Clock, limits: opts.Limits.withDefaults(), opts: opts, sets: &interner{}}
 	if d.clock == nil {
 		d.clock = time.Now
 	}
@@ -179,6 +182,9 @@ type txn struct {
 	all bool
 	// buried lists the tombstones this commit added, for the store.
 	buried []burial
+	// oneBatch refuses (ErrNotAtomic) a commit that would take more than
+	// one store batch (an atomic directory-wide Import).
+	oneBatch bool
 }
 
 // burial is one tombstone added by a commit: the account it is stored

@@ -64,6 +64,12 @@ var (
 	// than the state it would replace; ImportOptions.Force imports it
 	// anyway (revocations still survive).
 	ErrOutdated = errors.New("export older than the current state")
+	// ErrNotAtomic: on a store (Open), Import was given a document of
+	// scope "directory" that would change more than one account, or an
+	// account and the token keys: a store commits one account per batch,
+	// so the import could be left half done. Nothing changed.
+	// ImportOptions.PerAccount imports it anyway, one batch per account.
+	ErrNotAtomic = errors.New("import would not be atomic on the store")
 	// ErrStale: a directory on a store refuses to decide because it has not
 	// confirmed the store's head within Options.MaxStaleness, or because
 	// it has not reached the revision AuthorizeAtLeast asked for. Every

@@ -21,6 +21,15 @@ type ImportOptions struct {
 	// Force imports a document taken at a revision older than the state
 	// it replaces (ErrOutdated otherwise). Revocations survive even then.
 	Force bool
+	// PerAccount lets a directory on a store (Open) import a document of
+	// scope "directory" that changes several accounts (or an account and
+	// the token keys) as one store batch per account, in order: not
+	// atomic, since a batch that fails leaves the ones before it
+	// committed (each account whole). Without it such an import fails
+	// with ErrNotAtomic and changes nothing. Restoring a whole directory
+	// into an empty store needs it. A directory from New ignores it: its
+	// imports are always atomic.
+	PerAccount bool
 }
 
 // Import is ImportWith with the zero ImportOptions: an outdated export is
@@ -41,7 +50,9 @@ func (d *Directory) Import(data []byte) (Revision, error) {
 // "directory", the current revision of a directory holding any account) is
 // refused with ErrOutdated unless opts.Force is set. Even when forced, or
 // when the document is newer, access keys deleted from this directory are
-// not revived (they are left out of the imported users), a role's
+// not revived (they are left out of the imported users), an access key
+// this directory holds as Inactive stays Inactive whatever the document
+// says (deactivation is a revocation; UpdateAccessKey reactivates), a role's
 // RevokeSessions cut-off only moves forward (the later of the document's
 // and the current one, by RoleId), and a role deleted since the export
 // refuses every session issued before its deletion. Keys and roles the
@@ -58,17 +69,21 @@ func (d *Directory) Import(data []byte) (Revision, error) {
 // policies, unique AccessKeyIds and RoleIds, and that every sealed secret
 // opens under this directory's key-encryption key (ErrSealed otherwise).
 // On any error nothing changes. Errors: ErrInvalid, ErrLimit, ErrSealed,
-// ErrOutdated; on a store (Open) also ErrConflict and ErrUnavailable. On a
-// store, a document of scope "directory" is committed one account per
-// batch: when a batch fails, the accounts committed before it stay.
+// ErrOutdated; on a store (Open) also ErrConflict, ErrUnavailable and
+// ErrNotAtomic. On a store every import is one batch, so atomic, when it
+// changes one account (an account document always does; a directory
+// document when it changes one account and keeps the token keys); a
+// directory document that changes more fails with ErrNotAtomic unless
+// opts.PerAccount is set (see ImportOptions).
 func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error) {
 	doc, err := readExport(data)
 	if err != nil {
 		return 0, err
 	}
 	return d.commit("Import", func(t *txn) error {
+		t.oneBatch = doc.Scope == "directory" && !opts.PerAccount
 		im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{},
-			restore: true, cutoffs: map[string]time.Time{}}
+			restore: true, cutoffs: map[string]time.Time{}, inactive: map[string]bool{}}
 		if doc.NextUID > maxNextUID {
 			return im.fail("NextUID", ErrInvalid, "at most 4294967296 (token key IDs are 32-bit)")
 		}
@@ -79,6 +94,11 @@ func (d *Directory) ImportWith(data []byte, opts ImportOptions) (Revision, error
 		for _, a := range old.accounts.All {
 			for _, r := range a.roles.All {
 				im.cutoffs[r.roleID] = r.revokedBefore
+			}
+		}
+		for id, ko := range old.keys.All {
+			if ko.key.status == KeyInactive {
+				im.inactive[id] = true
 			}
 		}
 		switch doc.Scope {
@@ -183,6 +203,9 @@ type importer struct {
 	restore bool
 	// cutoffs maps a RoleId to the cut-off the current state holds for it.
 	cutoffs map[string]time.Time
+	// inactive holds the AccessKeyIds the current state holds as Inactive:
+	// a restore never reactivates them.
+	inactive map[string]bool
 	// docs and trusts reuse what an account being rebuilt already parsed:
 	// identity documents by text, trust sets by text.
 	docs   map[string]*policy.Document
@@ -554,6 +577,9 @@ func (im *importer) user(p string, a *account, eu *exportUser) error {
 		switch ek.Status {
 		case "Active":
 			k.status = KeyActive
+			if im.inactive[ek.ID] {
+				k.status = KeyInactive // deactivated here: a restore never reactivates
+			}
 		case "Inactive":
 			k.status = KeyInactive
 		default:

@@ -106,7 +106,9 @@ func Open(ctx context.Context, backend store.Backend, opts Options) (*Directory,
 	go func() {
 		defer close(d.done)
 		if !d.opts.AllowStale {
-			go d.watch(runCtx)
+			watchDone := make(chan struct{})
+			go func() { defer close(watchDone); d.watch(runCtx) }()
+			defer func() { <-watchDone }()
 		}
 		if d.beats != nil {
 			hbDone := make(chan struct{})
@@ -118,15 +120,19 @@ func Open(ctx context.Context, backend store.Backend, opts Options) (*Directory,
 	return d, nil
 }
 
-// Close stops following the store (a directory from New has nothing to
-// stop). The directory keeps answering from the last state it holds;
-// mutations after Close fail with ErrUnavailable once the backend is
-// closed. Close may be called more than once; it always returns nil.
+// Close stops following the store, and stops the decision log's writer
+// after it wrote the records already queued (Options.DecisionLog); a
+// directory from New has only the latter to stop. When Close returns, no
+// goroutine of the directory runs. The directory keeps answering from the
+// last state it holds (decisions are no longer logged); mutations after
+// Close fail with ErrUnavailable once the backend is closed. Close may be
+// called more than once; it always returns nil.
 func (d *Directory) Close() error {
 	if d.stop != nil {
 		d.stop()
 		<-d.done
 	}
+	d.log.close()
 	return nil
 }
 
@@ -168,6 +174,14 @@ func (d *Directory) commitStore(op string, fn func(t *txn) error) (Revision, err
 		}
 		if len(batches) == 0 {
 			return base.rev, nil
+		}
+		if t.oneBatch && len(batches) > 1 {
+			accts := make([]string, len(batches))
+			for i, b := range batches {
+				accts[i] = b.Account
+			}
+			return 0, errf(op, "", ErrNotAtomic, fmt.Sprintf("the change takes %d store batches (%s), one per account; nothing was committed",
+				len(batches), strings.Join(accts, ", ")))
 		}
 		var rev Revision
 		for _, b := range batches {

@@ -168,8 +168,16 @@ func (d *Directory) WaitReplicated(ctx context.Context, rev Revision) (Receipt, 
 	}
 	limit := time.NewTimer(d.opts.MaxStaleness + max(d.opts.HeartbeatInterval, time.Second))
 	defer limit.Stop()
+	// The heartbeats arrive through the feed, which the background follower
+	// applies on every notification: between reads of the store (one at
+	// once, then one every waitSyncEvery, in case notifications are lost)
+	// the state is checked every waitCheckEvery, an atomic load.
+	var synced time.Time
 	for {
-		_, _ = d.Sync(ctx)
+		if time.Since(synced) >= waitSyncEvery {
+			_, _ = d.Sync(ctx)
+			synced = time.Now()
+		}
 		r := d.receipt(rev)
 		if len(r.Pending) == 0 {
 			return r, nil
@@ -179,10 +187,17 @@ func (d *Directory) WaitReplicated(ctx context.Context, rev Revision) (Receipt, 
 			return r, &Error{Op: "WaitReplicated", Err: ErrStale, Msg: pendingMsg(r), Cause: ctx.Err()}
 		case <-limit.C:
 			return r, errf("WaitReplicated", "", ErrStale, pendingMsg(r))
-		case <-time.After(2 * time.Millisecond):
+		case <-time.After(waitCheckEvery):
 		}
 	}
 }
+
+// How often WaitReplicated reads the store, and checks the state between
+// reads.
+const (
+	waitSyncEvery  = 50 * time.Millisecond
+	waitCheckEvery = 200 * time.Microsecond
+)
 
 func pendingMsg(r Receipt) string {
 	return fmt.Sprintf("replicas %s have not applied revision %d", strings.Join(r.Pending, ", "), r.Revision)

@@ -45,8 +45,19 @@ type sessionEntry struct {
 	aead    cipher.AEAD
 	c       *claims
 	session principal.ID
-	mu      sync.Mutex
-	pol     atomic.Pointer[compiledSet] // compiled session policy (ev nil: none)
+	// acct and role are the token's account and role as the revision that
+	// opened the token held them, when the role still holds the token
+	// (nil otherwise). Account values are immutable, so while a revision
+	// holds this very account value its role is this one and needs no
+	// lookup and no check: a commit anywhere else costs the session
+	// nothing. Once the account changes the lookup runs every time (no
+	// refresh, which would allocate) until the entry is replaced. An entry
+	// keeps the account value it saw alive; the cache is bounded, and
+	// account values share all but the changed parts.
+	acct *account
+	role *role
+	mu   sync.Mutex
+	pol  atomic.Pointer[compiledSet] // compiled session policy (ev nil: none)
 }
 
 // policy returns the compiled session policy (nil when the session has
@@ -132,15 +143,23 @@ func (d *Directory) session(s *state, accessKeyID, token string) (*sessionEntry,
 			return nil, nil, nil, ErrTokenMalformed
 		}
 		e = &sessionEntry{token: token, keyID: k.id, aead: k.aead, c: c, session: sid}
+		if a := s.account(c.account); a != nil {
+			if r := a.role(c.roleName); c.heldBy(r) {
+				e.acct, e.role = a, r
+			}
+		}
 		slot.Store(e)
 	}
 	a := s.account(e.c.account)
 	if a == nil {
 		return nil, nil, nil, ErrTokenRevoked
 	}
-	r := a.role(e.c.roleName)
-	if r == nil || r.roleID != e.c.roleID || e.c.issued.Before(r.revokedBefore) {
-		return nil, nil, nil, ErrTokenRevoked
+	r := e.role
+	if a != e.acct { // the account changed since the token was opened: look again
+		r = a.role(e.c.roleName)
+		if !e.c.heldBy(r) {
+			return nil, nil, nil, ErrTokenRevoked
+		}
 	}
 	if !d.clock().Before(e.c.expires) {
 		return nil, nil, nil, ErrTokenExpired
@@ -175,15 +194,41 @@ func (d *Directory) SessionCredential(accessKeyID, securityToken string) (sessio
 // (with ImplicitDeny): those of SessionCredential, or ErrInvalid when a
 // policy does not compile.
 func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req evaluator.Request) (Result, error) {
-	if d.log == nil { // the hot path: req is our own copy, resolved in place
-		return d.authorizeSession(accessKeyID, securityToken, &req)
+	if d.log != nil {
+		orig := req // the log records the request as the caller gave it
+		res, err := d.authorizeSession(accessKeyID, securityToken, &req)
+		if d.log.wants(res.Decision) {
+			d.logSession(accessKeyID, securityToken, &orig, res, err)
+		}
+		return res, err
 	}
-	orig := req // the log records the request as the caller gave it
-	res, err := d.authorizeSession(accessKeyID, securityToken, &req)
-	if d.log.wants(res.Decision) {
-		d.logSession(accessKeyID, securityToken, &orig, res, err)
+	// The hot path, kept in this frame as Authorize's: an own-account
+	// resource, a session policy and role policies compiled (or absent).
+	// req is our own copy, resolved in place.
+	s := d.cur.Load()
+	if s.stale != nil {
+		return Result{Revision: s.rev}, s.stale
 	}
-	return res, err
+	e, a, r, err := d.session(s, accessKeyID, securityToken)
+	if err != nil {
+		return Result{Revision: s.rev}, errf("AuthorizeSession", accessKeyID, err, "")
+	}
+	if ownedBy(&req, a.uid) {
+		if sp := e.pol.Load(); sp != nil && sp.err == nil && r.att.set != nil {
+			if rp := r.att.set.load(); rp.err == nil {
+				setRole(&req, a, r)
+				dec := evaluator.Allow
+				if sp.ev != nil {
+					dec = sp.ev.Decide(req)
+				}
+				if dec == evaluator.Allow { // the session policy's non-Allow is final
+					dec = rp.ev.Decide(req)
+				}
+				return Result{Decision: dec, Revision: s.rev}, nil
+			}
+		}
+	}
+	return d.decideSessionOn(s, e, a, r, &req)
 }
 
 // authorizeSession is AuthorizeSession without the log. It writes
@@ -191,25 +236,40 @@ func (d *Directory) AuthorizeSession(accessKeyID, securityToken string, req eval
 // own copy (D27).
 func (d *Directory) authorizeSession(accessKeyID, securityToken string, req *evaluator.Request) (Result, error) {
 	s := d.cur.Load()
-	res := Result{Revision: s.rev}
 	if s.stale != nil {
-		return res, s.stale
+		return Result{Revision: s.rev}, s.stale
 	}
 	e, a, r, err := d.session(s, accessKeyID, securityToken)
 	if err != nil {
-		return res, errf("AuthorizeSession", accessKeyID, err, "")
+		return Result{Revision: s.rev}, errf("AuthorizeSession", accessKeyID, err, "")
 	}
-	req.Principal = evaluator.Principal{Type: evaluator.PrincipalRole, AccountID: a.uid, ARN: r.arn}
-	req.PrincipalResolved = true
+	return d.decideSessionOn(s, e, a, r, req)
+}
+
+// decideSessionOn decides req on s for the verified session e of role r
+// in account a, every case included (cross-account, policies still to
+// compile or not compiling).
+func (d *Directory) decideSessionOn(s *state, e *sessionEntry, a *account, r *role, req *evaluator.Request) (Result, error) {
+	res := Result{Revision: s.rev}
+	setRole(req, a, r)
 	dec, layer, err := d.decideSession(e, r, a, req)
 	if err != nil {
 		return res, &Error{Op: "AuthorizeSession", Subject: e.session.String(), Err: ErrInvalid, Cause: err}
 	}
-	if owner := resourceOwner(req, a.uid); owner != a.uid {
-		dec, _ = d.crossAccount(s, owner, req, dec, layer)
+	if !ownedBy(req, a.uid) {
+		dec, _ = d.crossAccount(s, resourceOwner(req, a.uid), req, dec, layer)
 	}
 	res.Decision = dec
 	return res, nil
+}
+
+// setRole resolves req's principal to role r of account a, as setUser.
+func setRole(req *evaluator.Request, a *account, r *role) {
+	req.Principal = evaluator.Principal{}
+	req.Principal.Type = evaluator.PrincipalRole
+	req.Principal.AccountID = a.uid
+	req.Principal.ARN = r.arn
+	req.PrincipalResolved = true
 }
 
 // decideSession decides for a session: its policy, then its role's.

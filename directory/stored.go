@@ -1,7 +1,6 @@
 package directory
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ramauthz/ramauthz/internal/pmap"
@@ -115,8 +113,9 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 			touched[uid] = true
 		}
 	}
+	moved := keysMoved(base, next)
 	for _, uid := range slices.Sorted(maps.Keys(touched)) {
-		diffAccount(&sink, base, next, base.account(uid), next.account(uid), uid)
+		diffAccount(&sink, base, next, base.account(uid), next.account(uid), uid, moved[uid])
 	}
 	for _, b := range t.buried {
 		at, _ := next.dead.Get(deadKey(b.kind, b.id))
@@ -127,7 +126,7 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 		oldKeys[k.id] = k
 	}
 	for _, k := range next.tokenKeys {
-		if oldKeys[k.id] != k {
+		if ok := oldKeys[k.id]; ok == nil || exportTokenKeyOf(ok) != exportTokenKeyOf(k) {
 			sink.put(dirAccount, kindTokenKey, strconv.FormatUint(uint64(k.id), 10), exportTokenKeyOf(k))
 		}
 		delete(oldKeys, k.id)
@@ -147,8 +146,12 @@ func (d *Directory) batches(base, next *state, t *txn) ([]store.Batch, error) {
 }
 
 // diffAccount writes the entities of account uid that differ between old
-// (in base) and nw (in next); nil means absent.
-func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string) {
+// (in base) and nw (in next); nil means absent. moved names the users of
+// the account whose AccessKeys changed (keysMoved). The maps of nw share
+// everything a commit did not touch with those of old, so pmap.Diff makes
+// the cost follow the change, not the size of the account; the names are
+// sorted so that a batch lists its ops in one order.
+func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string, moved map[string]bool) {
 	if nw == nil {
 		if old == nil {
 			return
@@ -174,69 +177,103 @@ func diffAccount(sink *opSink, base, next *state, old, nw *account, uid string) 
 	if old == nil {
 		old = &account{}
 	}
-	for n, u := range nw.users.Sorted {
-		if ou := old.user(n); ou != u || keysMoved(base, next, u) {
-			sink.put(uid, kindUser, n, exportUserOf(next, u))
+	users := changedNames(old.users, nw.users)
+	for n := range moved {
+		if !slices.Contains(users, n) {
+			users = append(users, n)
 		}
 	}
-	for n := range old.users.Sorted {
-		if nw.user(n) == nil {
+	slices.Sort(users)
+	// A copy with the same stored form (an attachment copies the policy
+	// for its holder index; a recompiled set copies its holder; an import
+	// rebuilds everything) is not written.
+	for _, n := range users {
+		u, ou := nw.user(n), old.user(n)
+		switch {
+		case u == nil:
 			sink.raw(uid, kindUser, n, nil)
+		case ou == nil:
+			sink.put(uid, kindUser, n, exportUserOf(next, u))
+		default:
+			sink.changed(uid, kindUser, n, exportUserOf(base, ou), exportUserOf(next, u))
 		}
 	}
-	for n, g := range nw.groups.Sorted {
-		if old.group(n) != g {
-			sink.put(uid, kindGroup, n, exportGroupOf(g))
-		}
-	}
-	for n := range old.groups.Sorted {
-		if nw.group(n) == nil {
+	for _, n := range changedNames(old.groups, nw.groups) {
+		if g, og := nw.group(n), old.group(n); g == nil {
 			sink.raw(uid, kindGroup, n, nil)
+		} else if og == nil {
+			sink.put(uid, kindGroup, n, exportGroupOf(g))
+		} else {
+			sink.changed(uid, kindGroup, n, exportGroupOf(og), exportGroupOf(g))
 		}
 	}
-	for n, r := range nw.roles.Sorted {
-		if old.role(n) != r {
-			sink.put(uid, kindRole, n, exportRoleOf(r))
-		}
-	}
-	for n := range old.roles.Sorted {
-		if nw.role(n) == nil {
+	for _, n := range changedNames(old.roles, nw.roles) {
+		if r, or := nw.role(n), old.role(n); r == nil {
 			sink.raw(uid, kindRole, n, nil)
+		} else if or == nil {
+			sink.put(uid, kindRole, n, exportRoleOf(r))
+		} else {
+			sink.changed(uid, kindRole, n, exportRoleOf(or), exportRoleOf(r))
 		}
 	}
-	for n, p := range nw.policies.Sorted {
-		op := old.policy(n)
-		if op == p {
-			continue
-		}
-		// An attachment copies the policy (its holder index) without
-		// changing what is stored: write only a real change.
-		nb, _ := json.Marshal(exportPolicyOf(p))
-		if op != nil {
-			if ob, _ := json.Marshal(exportPolicyOf(op)); string(ob) == string(nb) {
-				continue
-			}
-		}
-		sink.raw(uid, kindPolicy, n, nb)
-	}
-	for n := range old.policies.Sorted {
-		if nw.policy(n) == nil {
+	for _, n := range changedNames(old.policies, nw.policies) {
+		if p, op := nw.policy(n), old.policy(n); p == nil {
 			sink.raw(uid, kindPolicy, n, nil)
+		} else if op == nil {
+			sink.put(uid, kindPolicy, n, exportPolicyOf(p))
+		} else {
+			sink.changed(uid, kindPolicy, n, exportPolicyOf(op), exportPolicyOf(p))
 		}
 	}
 }
 
-// keysMoved reports whether any access key of u changed between base and
-// next (a status change copies the key, not the user).
-func keysMoved(base, next *state, u *user) bool {
-	for _, kid := range u.keys {
-		b, _ := base.keys.Get(kid)
-		n, _ := next.keys.Get(kid)
-		if b.key != n.key {
-			return true
+// changed writes nw under the key unless its stored form equals old's.
+func (o *opSink) changed(acct, kind, name string, old, nw any) {
+	nb, err := json.Marshal(nw)
+	if err != nil {
+		if o.err == nil {
+			o.err = err
 		}
+		return
 	}
-	return false
+	if ob, err := json.Marshal(old); err == nil && string(ob) == string(nb) {
+		return
+	}
+	o.raw(acct, kind, name, nb)
+}
+
+// changedNames returns, sorted, the keys whose values differ between old
+// and nw or that only one of them holds.
+func changedNames[V comparable](old, nw pmap.Map[V]) []string {
+	var out []string
+	pmap.Diff(old, nw, func(n string, _ V, _ bool, _ V, _ bool) bool {
+		out = append(out, n)
+		return true
+	})
+	slices.Sort(out)
+	return out
+}
+
+// keysMoved returns, by account, the names of the users whose AccessKeys
+// changed between base and next without the user changing (a status change
+// copies the key, not the user): their stored entity, which holds the
+// keys, is written again.
+func keysMoved(base, next *state) map[string]map[string]bool {
+	var out map[string]map[string]bool
+	pmap.Diff(base.keys, next.keys, func(_ string, _ keyOwner, _ bool, ko keyOwner, inNext bool) bool {
+		if !inNext {
+			return true // removed from its user, whose key list changed
+		}
+		if out == nil {
+			out = map[string]map[string]bool{}
+		}
+		if out[ko.account] == nil {
+			out[ko.account] = map[string]bool{}
+		}
+		out[ko.account][ko.key.user] = true
+		return true
+	})
+	return out
 }
 
 // overlay is one account's stored entities, decoded, while a batch or a
@@ -312,22 +349,6 @@ func decodeInto[V any](m map[string]V, name string, value []byte) error {
 	return nil
 }
 
-// decodeStored decodes one stored entity. The store holds what this
-// package wrote, so the standard decoder (unknown members refused) is
-// enough here and about twice as fast as the strict reader exports need;
-// every value is then checked by the importer as an export's would be.
-func decodeStored(value []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(value))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the stored value")
-	}
-	return nil
-}
-
 func sortedValues[V any](m map[string]V) []V {
 	out := make([]V, 0, len(m))
 	for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -349,9 +370,10 @@ func storedError(where string, err error) error {
 	return &Error{Op: "Open", Subject: where, Err: ErrInvalid, Msg: "stored entity does not decode", Cause: err}
 }
 
-// build turns the overlay into account a of t.s (or removes it when its
-// meta entity is gone), replacing the access keys of the old account.
-func (d *Directory) build(t *txn, o *overlay, old *account, tok *pmap.Token) error {
+// build makes ea account uid of t.s (or removes the account when ea is
+// nil: its account entity is gone), replacing the access keys of the old
+// account.
+func (d *Directory) build(t *txn, uid string, ea *exportAccount, old *account, tok *pmap.Token) error {
 	// The old account's keys: those the rebuilt account does not set
 	// again are removed afterwards (one Delete per removed key, not per key).
 	var oldKeys []keyOwner
@@ -371,20 +393,19 @@ func (d *Directory) build(t *txn, o *overlay, old *account, tok *pmap.Token) err
 			}
 		}
 	}()
-	if o.meta == nil {
-		t.s.accounts = t.s.accounts.Delete(o.uid)
+	if ea == nil {
+		t.s.accounts = t.s.accounts.Delete(uid)
 		return nil
 	}
 	im := &importer{d: d, t: t, uids: map[uint64]bool{}, roleIDs: map[string]bool{}, keyIDs: map[string]bool{}, tok: tok}
 	if old != nil {
 		im.reuse(old)
 	}
-	ea := o.account()
-	a, err := im.account("store "+o.uid, &ea)
+	a, err := im.account("store "+uid, ea)
 	if err != nil {
 		return err
 	}
-	t.s.accounts = t.s.accounts.SetIn(tok, o.uid, a)
+	t.s.accounts = t.s.accounts.SetIn(tok, uid, a)
 	for u := range im.uids {
 		if u >= t.s.nextUID {
 			t.s.nextUID = u + 1
@@ -503,12 +524,16 @@ func (d *Directory) applyBatch(t *txn, b *store.Batch, tok *pmap.Token) error {
 			return storedError(b.Account+"/"+op.Key.Kind+"/"+op.Key.Name, err)
 		}
 	}
-	return d.build(t, o, old, tok)
+	if o.meta == nil {
+		return d.build(t, b.Account, nil, old, tok)
+	}
+	ea := o.account()
+	return d.build(t, b.Account, &ea, old, tok)
 }
 
 // loadSnapshot builds a whole state from a store snapshot. The entities
-// of each account are decoded in parallel (GOMAXPROCS workers); the state
-// is then built one account after the other.
+// of each account are decoded by GOMAXPROCS workers, in account order,
+// while the state is built from the decoded accounts one after the other.
 func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 	t := &txn{d: d, op: "Open", s: state{accounts: pmap.Map[*account]{}, keys: pmap.Map[keyOwner]{}, nextUID: 1, rev: snap.Rev, epoch: snap.Epoch}}
 	tok := pmap.NewToken()
@@ -517,9 +542,10 @@ func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 	}
 	type group struct {
 		es   []store.Entry
-		o    *overlay
-		rest store.Batch // token keys and tombstones, applied in order
+		ea   *exportAccount // nil: no account entity
+		rest store.Batch    // token keys and tombstones, applied in order
 		err  error
+		done chan struct{}
 	}
 	var groups []*group
 	es := snap.Entries
@@ -528,41 +554,31 @@ func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 		for j < len(es) && es[j].Key.Account == es[i].Key.Account {
 			j++
 		}
-		groups = append(groups, &group{es: es[i:j]})
+		groups = append(groups, &group{es: es[i:j], done: make(chan struct{})})
 		i = j
 	}
-	work := make(chan *group)
-	var wg sync.WaitGroup
-	for range max(1, min(runtime.GOMAXPROCS(0), len(groups))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for g := range work {
-				acct := g.es[0].Key.Account
-				g.rest.Account = acct
-				for _, e := range g.es {
-					switch e.Key.Kind {
-					case kindTokenKey, kindDeadKey, kindDeadRole, kindDeadTokenKey, kindHeartbeat:
-						g.rest.Ops = append(g.rest.Ops, store.Op{Key: e.Key, Value: e.Value})
-						continue
-					}
-					if g.o == nil {
-						g.o = newOverlay(acct)
-					}
-					if err := g.o.put(e.Key.Kind, e.Key.Name, e.Value); err != nil {
-						g.err = storedError(acct+"/"+e.Key.Kind+"/"+e.Key.Name, err)
-						break
-					}
-				}
-			}
-		}()
-	}
+	work := make(chan *group, len(groups))
 	for _, g := range groups {
 		work <- g
 	}
 	close(work)
-	wg.Wait()
+	stop := make(chan struct{})
+	defer close(stop)
+	for range max(1, min(runtime.GOMAXPROCS(0), len(groups))) {
+		go func() {
+			for g := range work {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				g.ea, g.rest, g.err = decodeSnapshotAccount(g.es)
+				close(g.done)
+			}
+		}()
+	}
 	for _, g := range groups {
+		<-g.done
 		if g.err != nil {
 			return nil, g.err
 		}
@@ -571,11 +587,70 @@ func (d *Directory) loadSnapshot(snap *store.Snapshot) (*state, error) {
 				return nil, err
 			}
 		}
-		if g.o != nil {
-			if err := d.build(t, g.o, nil, tok); err != nil {
+		if g.ea != nil {
+			if err := d.build(t, g.ea.ID, g.ea, nil, tok); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return &t.s, nil
+}
+
+// decodeSnapshotAccount decodes the entities of one account in a
+// snapshot (es, sorted by kind and name as store.Snapshot promises) into
+// the account's export form, with its token keys, tombstones and
+// heartbeats apart in rest. ea is nil when the account entity is absent.
+// Errors: ErrInvalid, for a value that does not decode, names another
+// entity, or comes out of order.
+func decodeSnapshotAccount(es []store.Entry) (ea *exportAccount, rest store.Batch, err error) {
+	acct := es[0].Key.Account
+	rest.Account = acct
+	a := exportAccount{ID: acct}
+	meta := false
+	for i := range es {
+		e := &es[i]
+		switch e.Key.Kind {
+		case kindTokenKey, kindDeadKey, kindDeadRole, kindDeadTokenKey, kindHeartbeat:
+			rest.Ops = append(rest.Ops, store.Op{Key: e.Key, Value: e.Value})
+			continue
+		case kindMeta:
+			var m storedMeta
+			if err = strictjson.Unmarshal(e.Value, &m); err == nil {
+				a.Created, meta = m.Created, true
+			}
+		case kindUser:
+			err = appendStored(&a.Users, e, func(v *exportUser) string { return v.Name })
+		case kindGroup:
+			err = appendStored(&a.Groups, e, func(v *exportGroup) string { return v.Name })
+		case kindPolicy:
+			err = appendStored(&a.Policies, e, func(v *exportPolicy) string { return v.Name })
+		case kindRole:
+			err = appendStored(&a.Roles, e, func(v *exportRole) string { return v.Name })
+		default:
+			return nil, rest, errf("Open", acct+"/"+e.Key.Kind+"/"+e.Key.Name, ErrInvalid, "unknown kind of stored entity")
+		}
+		if err != nil {
+			return nil, rest, storedError(acct+"/"+e.Key.Kind+"/"+e.Key.Name, err)
+		}
+	}
+	if !meta {
+		return nil, rest, nil
+	}
+	return &a, rest, nil
+}
+
+// appendStored decodes e onto list, which it keeps in name order.
+func appendStored[V any](list *[]V, e *store.Entry, name func(*V) string) error {
+	var v V
+	if err := decodeStored(e.Value, &v); err != nil {
+		return err
+	}
+	if name(&v) != e.Key.Name {
+		return errors.New("the stored value names another entity")
+	}
+	if n := len(*list); n > 0 && name(&(*list)[n-1]) >= e.Key.Name {
+		return errors.New("the snapshot's entities are not in order")
+	}
+	*list = append(*list, v)
+	return nil
 }

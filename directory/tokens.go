@@ -157,6 +157,13 @@ type claims struct {
 	secret      string // the session's AccessKeySecret
 }
 
+// heldBy reports whether role r (nil: absent) still holds the session c
+// describes: the same RoleId (a deleted and re-created role has another),
+// and c issued at or after r's RevokeSessions cut-off.
+func (c *claims) heldBy(r *role) bool {
+	return r != nil && r.roleID == c.roleID && !c.issued.Before(r.revokedBefore)
+}
+
 const tokenFormat = 1
 
 var errMalformed = errors.New("malformed")

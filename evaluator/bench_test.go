@@ -123,6 +123,20 @@ func BenchmarkMatch(b *testing.B) {
 }
 
 func BenchmarkCompile(b *testing.B) {
+	b.Run("arms-readonly", func(b *testing.B) {
+		d, err := policy.Parse([]byte(armsReadOnly))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			e, err := Compile(Policy{ID: "bench", Document: d})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkEvaluator = e
+		}
+	})
 	b.Run("statements-10000", func(b *testing.B) {
 		d := statementsDoc(10000)
 		b.ReportAllocs()

@@ -96,8 +96,16 @@ func TestCompiledSizeBound(t *testing.T) {
 // (the longest partial matches it allows) and with ASCII; the periodic
 // chunks (a long run of one character around a '?', and 62 '?' spread
 // over such runs) with a request of that character, which keeps every
-// alignment of the chunk alive. Each must stay under 1 ms (a 64 KiB request
-// decided in at most 1,000,000 ns/op).
+// alignment of the chunk alive. The target is 1 ms (a 64 KiB request
+// decided in at most 1,000,000 ns/op on an idle machine).
+//
+// The later cases are adversarial shapes of internal/match's
+// TestWorstShapesWork within the default limits (64 wildcards a pattern):
+// a periodic request broken just before each completion, '?' every other
+// character, and the two shapes the segment search does not take
+// (runs-62: 62 runs of 'a' of distinct lengths; abc-62q: 62 '?' at
+// irregular places in (abc)^2000), which still cost shift-and's bitmap
+// words: the worst single '?' chunks found within the limits.
 func BenchmarkQuestionChunk64KiB(b *testing.B) {
 	const n = 64 << 10
 	var cjk strings.Builder
@@ -110,6 +118,7 @@ func BenchmarkQuestionChunk64KiB(b *testing.B) {
 		return (strings.Repeat(s, n/len(s)+1))[:n]
 	}
 	spread := strings.Repeat(strings.Repeat("a", 96)+"?", 62) + "b"
+	runs62, abc62 := worstRuns62(), worstABC62()
 	cases := []struct {
 		name, resource, request string
 	}{
@@ -119,6 +128,10 @@ func BenchmarkQuestionChunk64KiB(b *testing.B) {
 		{"run-6000/same-char", "acs:*" + strings.Repeat("a", 6000) + "?b*", "acs:" + repeat("a")},
 		{"spread-62/same-char", "acs:*" + spread + "*", "acs:" + repeat("a")},
 		{"period-2/alternating", "acs:*" + strings.Repeat("ab", 3000) + "?c*", "acs:" + repeat("ab")},
+		{"period-2/broken", "acs:*" + strings.Repeat("ab", 3000) + "?c*", "acs:" + repeat(strings.Repeat("ab", 3000)+"x")},
+		{"a?-31/even-a", "acs:*" + strings.Repeat("a?", 31) + "b*", "acs:" + repeat("axayaz")},
+		{"runs-62/sparse-c", "acs:*" + runs62 + "*", "acs:" + repeat(strings.Repeat("a", 3000)+"c")},
+		{"abc-62q/period-3-broken", "acs:*" + abc62 + "*", "acs:" + repeat(strings.Repeat("abc", 1000)+"x")},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -136,4 +149,28 @@ func BenchmarkQuestionChunk64KiB(b *testing.B) {
 			}
 		})
 	}
+}
+
+// worstRuns62 is 62 runs of 'a' of lengths 64 to 125, each followed by
+// '?', then 'b': 64 wildcards with the stars around it, 63 distinct
+// segments (more than the segment search takes), and a request of 'a'
+// keeps every alignment alive until the next 'c'.
+func worstRuns62() string {
+	var b strings.Builder
+	for i := range 62 {
+		b.WriteString(strings.Repeat("a", 64+i) + "?")
+	}
+	return b.String() + "b"
+}
+
+// worstABC62 is (abc)^2000 with 62 of its characters, at irregular
+// places, replaced by '?', then 'z': up to 63 distinct segments, all
+// pieces of one period-3 text, so a request (abc)^* keeps a third of all
+// alignments alive.
+func worstABC62() string {
+	b := []byte(strings.Repeat("abc", 2000))
+	for i := range 62 {
+		b[(i*i*37+i*101)%len(b)] = '?'
+	}
+	return string(b) + "z"
 }

@@ -31,27 +31,42 @@ func BenchmarkParse(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	big := statementsJSON(10000)
 	inputs := []struct {
 		name string
 		data []byte
+		opts []Option
 	}{
-		{"arms-readonly", ro},
-		{"max-size-6144", maxSizeDocument(b)},
+		{"arms-readonly", ro, nil},
+		{"max-size-6144", maxSizeDocument(b), nil},
+		// The parse half of the evaluator's BenchmarkLoad/statements-10000.
+		{"statements-10000", big, []Option{WithLimits(Limits{MaxInputBytes: 16 << 20, MaxSize: 16 << 20, MaxStatements: 100000})}},
 	}
 	for _, in := range inputs {
 		b.Run(in.name, func(b *testing.B) {
-			if _, err := Parse(in.data); err != nil {
+			if _, err := Parse(in.data, in.opts...); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.SetBytes(int64(len(in.data)))
 			var sink *Document
 			for b.Loop() {
-				sink, _ = Parse(in.data)
+				sink, _ = Parse(in.data, in.opts...)
 			}
 			if sink == nil {
 				b.Fatal("no document")
 			}
 		})
 	}
+}
+
+// statementsJSON is the document of the evaluator's load benchmark: n
+// Allow statements (svcK:VerbK* on acs:svcK:*:...:res/K/*) plus one Deny.
+func statementsJSON(n int) []byte {
+	b := []byte(`{"Version":"1","Statement":[`)
+	for k := 0; k < n; k++ {
+		ks := itoa(k)
+		b = append(b, `{"Effect":"Allow","Action":"svc`+ks+`:Verb`+ks+`*","Resource":"acs:svc`+ks+`:*:1234567890123456:res/`+ks+`/*"},`...)
+	}
+	return append(b, `{"Effect":"Deny","Action":"svc7:Delete*","Resource":"*"}]}`...)
 }

@@ -47,6 +47,17 @@
 // limit is 6,144 characters for identity and trust documents and 2,048 for
 // session documents, measured on the minified JSON.
 //
+// # Reading
+//
+// Parse reads a document in one pass over its bytes when it can: a valid
+// document without backslash escapes is tokenized, checked and built at
+// once, its strings sliced from a single copy of the input. Anything else
+// (escapes, or any problem at all) is read by a second, diagnosing reader,
+// built on gjson, which walks the document element by element and reports
+// the first problem with its path and position. Both readers run the same
+// checks, accept the same documents and build equal ones; the second is
+// only slower.
+//
 // # Errors
 //
 // Parse reports the first problem it finds as a *ParseError carrying the JSON

@@ -90,3 +90,67 @@ func ParseFile(fsys fs.FS, name string, opts ...Option) (*Document, error) {
 	}
 	return Parse(data, append(opts, WithFile(name))...)
 }
+
+// Parse parses and validates one policy document. By default it reads an
+// identity policy in strict mode with the limits of DefaultLimits; see
+// WithKind, Lenient, WithLimits and WithFile.
+//
+// Parse reports the first problem it finds, scanning the document in order,
+// as a *ParseError whose Err is one of ErrSyntax, ErrDuplicateKey,
+// ErrUnknownElement, ErrMissing, ErrInvalid, ErrConflict or ErrLimit. No other
+// error is returned. On error the document is nil.
+//
+// Parse is strict: the input must be valid UTF-8 and valid JSON; member names
+// must be unique in every object and spelled exactly as the language spells
+// them; Version must be the string "1"; Effect must be "Allow" or "Deny";
+// values the language wants as strings must be JSON strings; each statement
+// needs exactly one of Action and NotAction and (in identity and session
+// documents) exactly one of Resource and NotResource; condition operators
+// come from the closed list of 21, and every condition value must parse for
+// its operator's family. Strings (member names included) may not contain
+// control characters, nor \u escapes of lone UTF-16 surrogates (ErrInvalid,
+// at the escape).
+func Parse(data []byte, opts ...Option) (*Document, error) {
+	c := config{}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	c.limits = c.limits.withDefaults(c.kind)
+	// The single-pass reader takes every valid document without escapes;
+	// anything else goes to the diagnosing walk, which accepts escapes and
+	// finds the first problem with its position.
+	if doc := parseFast(data, &c); doc != nil {
+		return doc, nil
+	}
+	p := &parser{data: data, cfg: &c, lone: -1}
+	doc, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+func (l Limits) withDefaults(k Kind) Limits {
+	d := DefaultLimits(k)
+	if l.MaxInputBytes > 0 {
+		d.MaxInputBytes = l.MaxInputBytes
+	}
+	if l.MaxSize > 0 {
+		d.MaxSize = l.MaxSize
+	}
+	if l.MaxStatements > 0 {
+		d.MaxStatements = l.MaxStatements
+	}
+	if l.MaxValues > 0 {
+		d.MaxValues = l.MaxValues
+	}
+	if l.MaxWildcards > 0 {
+		d.MaxWildcards = l.MaxWildcards
+	}
+	if l.MaxDepth > 0 {
+		d.MaxDepth = l.MaxDepth
+	}
+	return d
+}

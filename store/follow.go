@@ -21,6 +21,17 @@ type Replica interface {
 	Apply(changes []Change) error
 }
 
+// HeadReader is implemented by backends that can read the head and a page of the feed in one
+// request (for PostgreSQL, one statement: one round trip instead of three). A Follower uses it
+// when its backend has it.
+type HeadReader interface {
+	// HeadChanges returns the head and the changes after revision after (up to limit, as
+	// Changes) as of one moment during the call: the changes all belong to the head's epoch
+	// and none is beyond the head's revision. It fails as Changes does (a *CompactedError
+	// when after < Head.Compacted).
+	HeadChanges(ctx context.Context, after Revision, limit int) (Head, []Change, error)
+}
+
 // FollowerOptions configures a Follower. The zero value gives the defaults.
 type FollowerOptions struct {
 	// PollInterval is how often Run reads the store without a notification (default 1 s):
@@ -115,6 +126,9 @@ func (f *Follower) round(ctx context.Context) error {
 			return err
 		}
 	}
+	if hr, ok := f.b.(HeadReader); ok {
+		return f.roundHeadReader(ctx, hr)
+	}
 restart:
 	for {
 		t0 := f.opts.Now()
@@ -157,6 +171,61 @@ restart:
 			for i, c := range cs {
 				if c.Rev != f.applied+Revision(i)+1 {
 					return fmt.Errorf("store: feed returned revision %d where %d follows %d: %w", c.Rev, f.applied+Revision(i)+1, f.applied, ErrCorrupt)
+				}
+			}
+			if err := f.r.Apply(cs); err != nil {
+				return err
+			}
+			f.applied = cs[len(cs)-1].Rev
+			f.publish()
+		}
+		st := f.Status()
+		st.ConfirmedAt = t0
+		f.status.Store(&st)
+		return nil
+	}
+}
+
+// roundHeadReader is round on a HeadReader: each read brings the head with the page, so a
+// round whose changes fit one page is one request. It applies the feed up to the head of its
+// first read, whose start it then confirms.
+func (f *Follower) roundHeadReader(ctx context.Context, hr HeadReader) error {
+restart:
+	for {
+		t0 := f.opts.Now()
+		var target Revision
+		for first := true; first || f.applied < target; first = false {
+			h, cs, err := hr.HeadChanges(ctx, f.applied, f.opts.PageSize)
+			if errors.Is(err, ErrCompacted) {
+				if err := f.reload(ctx); err != nil {
+					return err
+				}
+				continue restart
+			}
+			if err != nil {
+				return err
+			}
+			if h.Epoch != f.epoch {
+				if err := f.reload(ctx); err != nil {
+					return err
+				}
+				continue restart
+			}
+			if first {
+				target = h.Rev
+			}
+			if h.Rev < f.applied {
+				return fmt.Errorf("store: head %d of epoch %v is behind the applied revision %d: %w", h.Rev, h.Epoch, f.applied, ErrCorrupt)
+			}
+			if len(cs) == 0 {
+				if f.applied < h.Rev {
+					return fmt.Errorf("store: feed ends at revision %d, before the head %d: %w", f.applied, h.Rev, ErrCorrupt)
+				}
+				break
+			}
+			for i, c := range cs {
+				if c.Rev != f.applied+Revision(i)+1 || c.Rev > h.Rev {
+					return fmt.Errorf("store: feed returned revision %d where %d follows %d (head %d): %w", c.Rev, f.applied+Revision(i)+1, f.applied, h.Rev, ErrCorrupt)
 				}
 			}
 			if err := f.r.Apply(cs); err != nil {

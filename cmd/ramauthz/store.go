@@ -378,7 +378,11 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer closeFn()
-	rev, err := d.ImportWith(data, directory.ImportOptions{Force: *force})
+	// One batch per account (PerAccount): a whole-directory export restored into a store
+	// is several accounts. The file store has this one process as its writer, so nobody
+	// sees a half-done import; one interrupted by a crash is completed by running it again
+	// (what is already there is not written twice).
+	rev, err := d.ImportWith(data, directory.ImportOptions{Force: *force, PerAccount: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "ramauthz import: %s: %v\n", files[0], err)
 		if errors.Is(err, directory.ErrUnavailable) {

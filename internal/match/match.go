@@ -12,12 +12,16 @@
 // must occupy, and each chunk between stars is found at its leftmost
 // possible position, which is always the best choice. Each chunk search
 // reads the string once: a substring search for case-sensitive literals,
-// Knuth-Morris-Pratt for folded literals, a position-by-position search for
-// chunks with '?' shorter than 17 characters, and a bit-parallel automaton
-// for longer ones. The automaton's size is linear in the chunk; a step
-// costs one operation per live partial match while there are at most 64,
-// else one per 64 characters of the longest partial match (see shiftAnd).
-// Matching never allocates.
+// Knuth-Morris-Pratt for folded literals, and for chunks with '?' one of
+// three searches chosen when the pattern is compiled (see mid): a search
+// anchored on the longest literal run for chunks under 17 characters; a
+// segment search (one Knuth-Morris-Pratt automaton per distinct literal
+// run, O(1) work a character per run) for chunks of 65 characters or more
+// whose runs fall into at most 8 groups; and a bit-parallel (shift-and)
+// automaton for the rest, whose step costs one operation per live partial
+// match while there are few, else one per 64 characters of the longest
+// partial match. Every compiled form is linear in the chunk. Matching never
+// allocates.
 //
 // Patterns are compiled once (Compile) and are then immutable and safe for
 // concurrent use.
@@ -27,6 +31,7 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ErrBadPattern is returned by Compile for a pattern that is not valid UTF-8.
@@ -51,15 +56,106 @@ type Pattern struct {
 // regard to case (A-Z and a-z only; every other byte matches exactly).
 // The only possible returned error is ErrBadPattern.
 func Compile(pattern string, fold bool) (Pattern, error) {
+	return compile(pattern, fold, nil)
+}
+
+// Arena compiles many patterns with few allocations, for loading a large
+// policy set: the patterns' text (and its folded copy) and their chunk
+// tables are carved from shared blocks instead of being allocated one by
+// one. A pattern compiled by an Arena keeps no reference to the string it
+// was given, and is the same as Compile's in every other respect.
+//
+// The zero value is ready to use. An Arena is not safe for concurrent use;
+// the patterns it returns are, as always. Blocks are kept alive by the
+// patterns carved from them.
+type Arena struct {
+	text []byte // the current text block; only its spare capacity is written
+	mids []mid
+}
+
+// The blocks of an Arena start small and double up to a cap, so that a
+// small policy set does not keep a large block alive.
+const (
+	minTextBlock = 256
+	maxTextBlock = 16 << 10
+	minMidBlock  = 8
+	maxMidBlock  = 1024
+)
+
+// Compile compiles pattern as the function Compile does.
+func (a *Arena) Compile(pattern string, fold bool) (Pattern, error) {
+	return compile(a.copyText(pattern, false), fold, a)
+}
+
+// Grow makes room for n bytes of pattern text, so that compiling patterns
+// whose text (counted once, and once more for a folding pattern with an
+// upper-case letter) adds up to n bytes takes one block.
+func (a *Arena) Grow(n int) {
+	if cap(a.text)-len(a.text) < n {
+		a.newText(n)
+	}
+}
+
+func (a *Arena) newText(n int) {
+	size := minTextBlock
+	if a.text != nil {
+		size = min(2*cap(a.text), maxTextBlock)
+	}
+	a.text = make([]byte, 0, max(n, size))
+}
+
+// copyText copies s into the current text block, folded to lower case when
+// fold is set, and returns the copy.
+func (a *Arena) copyText(s string, fold bool) string {
+	if len(s) == 0 {
+		return ""
+	}
+	if cap(a.text)-len(a.text) < len(s) {
+		a.newText(len(s))
+	}
+	start := len(a.text)
+	a.text = append(a.text, s...)
+	b := a.text[start:]
+	if fold {
+		for i, c := range b {
+			b[i] = lower(c)
+		}
+	}
+	// The bytes of b are never written again: later copies go to the
+	// block's spare capacity or to a new block. So the string may share
+	// them.
+	return unsafe.String(&b[0], len(b))
+}
+
+// midSlots returns n mids carved from the current mid block.
+func (a *Arena) midSlots(n int) []mid {
+	if cap(a.mids)-len(a.mids) < n {
+		size := minMidBlock
+		if a.mids != nil {
+			size = min(2*cap(a.mids), maxMidBlock)
+		}
+		a.mids = make([]mid, 0, max(n, size))
+	}
+	start := len(a.mids)
+	a.mids = a.mids[:start+n]
+	return a.mids[start : start+n : start+n]
+}
+
+// compile compiles pattern, carving from a when it is not nil.
+func compile(pattern string, fold bool, a *Arena) (Pattern, error) {
 	if !utf8.ValidString(pattern) {
 		return Pattern{}, ErrBadPattern
 	}
 	src := pattern
-	if fold {
-		pattern = lowerASCII(pattern)
+	if fold && hasUpper(pattern) {
+		if a != nil {
+			pattern = a.copyText(pattern, true)
+		} else {
+			pattern = lowerASCII(pattern)
+		}
 	}
 	p := Pattern{fold: fold, src: src}
-	w := strings.IndexAny(pattern, "*?")
+	w := wildcard(pattern)
 	if w < 0 {
 		p.lit = pattern
 		return p, nil
@@ -77,7 +173,21 @@ func Compile(pattern string, fold bool) (Pattern, error) {
 	p.tail = rest[last+1:]
 	// The chunks between the first and the last star (walked without
 	// strings.Split, which allocated a slice per pattern).
-	for inner := rest[first+1 : max(first+1, last)]; inner != ""; {
+	inner := rest[first+1 : max(first+1, last)]
+	if a != nil {
+		n := 0
+		for c := inner; c != ""; {
+			chunk, after, _ := strings.Cut(c, "*")
+			if chunk != "" {
+				n++
+			}
+			c = after
+		}
+		if n > 0 {
+			p.mids = a.midSlots(n)[:0]
+		}
+	}
+	for inner != "" {
 		c, after, _ := strings.Cut(inner, "*")
 		if c != "" {
 			p.mids = append(p.mids, newMid(c, fold))
@@ -89,6 +199,26 @@ func Compile(pattern string, fold bool) (Pattern, error) {
 		p.tailN = utf8.RuneCountInString(p.tail)
 	}
 	return p, nil
+}
+
+// wildcard returns the index of the first '*' or '?' in s, or -1.
+func wildcard(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '*' || c == '?' {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasUpper reports whether s has an ASCII upper-case letter.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // MustCompile is like Compile but panics on error. It is meant for tests.

@@ -168,8 +168,22 @@ func FuzzMatch(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Compile(%q): %v", pattern, err)
 		}
-		if got, want := p.Match(s), naiveMatch(pattern, s, fold); got != want {
+		want := naiveMatch(pattern, s, fold)
+		if got := p.Match(s); got != want {
 			t.Fatalf("Match(%q, %q, fold=%v) = %v, reference says %v", pattern, s, fold, got, want)
+		}
+		// The same pattern compiled through an Arena, after another one
+		// so that it is carved from the middle of a block.
+		var a Arena
+		if _, err := a.Compile("Pre*Fix*"+pattern, fold); err != nil {
+			t.Fatal(err)
+		}
+		ap, err := a.Compile(pattern, fold)
+		if err != nil {
+			t.Fatalf("Arena.Compile(%q): %v", pattern, err)
+		}
+		if got := ap.Match(s); got != want {
+			t.Fatalf("Arena: Match(%q, %q, fold=%v) = %v, reference says %v", pattern, s, fold, got, want)
 		}
 	})
 }

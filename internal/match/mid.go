@@ -19,32 +19,60 @@ import (
 //   - a case-sensitive literal: the standard library's substring search;
 //   - a folded literal: Knuth-Morris-Pratt over folded bytes, with the
 //     failure table built at compile time;
-//   - a chunk with '?' of at least 17 characters: a bit-parallel
+//   - a chunk with '?' of at least 65 characters whose literal runs fall
+//     into at most 8 groups (a group: one run repeated at a fixed stride)
+//     of at most 8 distinct runs: a segment search (segChunk), costing one
+//     automaton step per distinct run and character, whatever the period
+//     of the string;
+//   - any other chunk with '?' of at least 17 characters: a bit-parallel
 //     (shift-and) automaton over characters, costing one step per character
 //     and per 64 characters of the longest partial match (see shiftAnd);
-//     shorter ones are tried at every position.
+//   - shorter ones: a substring search for their longest literal run, the
+//     chunk tried only where it puts the run on an occurrence
+//     (anchoredFind).
 type mid struct {
 	text string
 	kmp  []int32   // failure table, for folded literals
-	qs   *shiftAnd // for chunks with '?'
-	slow bool      // a '?' chunk too long for shiftAnd
+	qs   *shiftAnd // for chunks with '?' and many segments
+	sc   *segChunk // for chunks with '?' and few segments
+	slow bool      // a '?' chunk tried position by position
+	// anchor is the longest literal run of a slow chunk and anchorAt the
+	// characters before it in the chunk: slowFind only tries the positions
+	// anchorAt characters before an occurrence of it (see anchoredFind).
+	anchor   string
+	anchorAt int
 }
 
 // minShiftAndUnits is the shortest '?' chunk that gets a shift-and
-// automaton. Shorter ones are tried at every position of the string, which
-// costs at most that many comparisons a character and keeps the compiled
+// automaton. Shorter ones are tried where their longest literal run occurs
+// (every position for an all-'?' chunk), which costs at most that many
+// comparisons a character and keeps the compiled
 // form of a pattern such as "*?*" small (an automaton takes about 500
 // bytes).
 const minShiftAndUnits = 17
+
+// minSegUnits is the shortest '?' chunk that may get a segment search
+// (segChunk): below it a shift-and state is one word, which a step updates
+// for less than a segment search's automaton steps cost.
+const minSegUnits = 65
 
 func newMid(c string, fold bool) mid {
 	m := mid{text: c}
 	switch {
 	case strings.IndexByte(c, '?') >= 0:
-		if utf8.RuneCountInString(c) >= minShiftAndUnits {
+		units := utf8.RuneCountInString(c)
+		if units >= minSegUnits {
+			if m.sc = newSegChunk(c); m.sc != nil {
+				break
+			}
+		}
+		if units >= minShiftAndUnits {
 			m.qs = newShiftAnd(c)
 		}
 		m.slow = m.qs == nil
+		if m.slow && units < minShiftAndUnits {
+			m.anchor, m.anchorAt = longestRun(c)
+		}
 	case fold:
 		m.kmp = kmpTable(c)
 	}
@@ -57,8 +85,14 @@ func newMid(c string, fold bool) mid {
 // it ends with a complete character.
 func (m *mid) find(s string, fold bool) int {
 	switch {
+	case m.sc != nil:
+		end, _ := m.sc.findEnd(s, fold)
+		return end
 	case m.qs != nil:
-		return m.qs.findEnd(s, fold)
+		end, _ := m.qs.findEnd(s, fold)
+		return end
+	case m.anchor != "":
+		return anchoredFind(m.text, m.anchor, m.anchorAt, s, fold)
 	case m.slow:
 		return slowFind(m.text, s, fold)
 	case m.kmp != nil:
@@ -162,27 +196,76 @@ type shiftAnd struct {
 	unit []rune
 }
 
-// indexFirst returns the offset in s of the first character the chunk's
-// first unit accepts, or -1. The offset is a character boundary: a literal
-// is valid UTF-8, and its encoding cannot start inside another character.
-func (sa *shiftAnd) indexFirst(s string, fold bool) int {
+// indexFirst returns the offset in s of the first character at or after
+// from that the chunk's first unit accepts, or -1. The offset is a
+// character boundary: a literal is valid UTF-8, and its encoding cannot
+// start inside another character. f caches the searches of a folded
+// letter (see foldFinder).
+func (sa *shiftAnd) indexFirst(s string, from int, fold bool, f *foldFinder) int {
 	r := sa.unit[0]
+	var k int
 	switch {
 	case r == unitAny:
-		if len(s) == 0 {
+		if from >= len(s) {
 			return -1
 		}
-		return 0
+		return from
 	case fold && r >= 'a' && r <= 'z':
-		lo, up := strings.IndexByte(s, byte(r)), strings.IndexByte(s, byte(r)-('a'-'A'))
-		if lo < 0 || up >= 0 && up < lo {
-			return up
-		}
-		return lo
+		return f.next(s, from)
 	case r < utf8.RuneSelf:
-		return strings.IndexByte(s, byte(r))
+		k = strings.IndexByte(s[from:], byte(r))
+	default:
+		k = strings.IndexRune(s[from:], r)
 	}
-	return strings.IndexRune(s, r)
+	if k < 0 {
+		return -1
+	}
+	return from + k
+}
+
+// foldFinder finds, left to right, the bytes of one string that fold to
+// the lower-case letter b. Searching for both cases from every position
+// would reread the string up to the next byte of the rarer case each time
+// (quadratic on a string with many of one case and none of the other), so
+// it remembers where the next byte of each case is: each case's searches
+// read disjoint stretches of the string, linear in all.
+type foldFinder struct {
+	b      byte
+	lo, up int // next position of each case at or after the last search; -1: none left; -2: not searched
+}
+
+func newFoldFinder(b byte) foldFinder {
+	if b < 'a' || b > 'z' {
+		return foldFinder{b: b, lo: -2, up: -1} // no other case
+	}
+	return foldFinder{b: b, lo: -2, up: -2}
+}
+
+// next returns the first position at or after from whose byte folds to b,
+// or -1. Successive calls must not decrease from.
+func (f *foldFinder) next(s string, from int) int {
+	f.lo = nextByte(s, from, f.b, f.lo)
+	f.up = nextByte(s, from, f.b-('a'-'A'), f.up)
+	if f.lo < 0 || f.up >= 0 && f.up < f.lo {
+		return f.up
+	}
+	return f.lo
+}
+
+// nextByte returns the first position at or after from holding c, given
+// the answer of the previous search (cached: -1 none, -2 none yet).
+func nextByte(s string, from int, c byte, cached int) int {
+	if cached == -1 || cached >= from {
+		return cached
+	}
+	if from >= len(s) {
+		return -1
+	}
+	k := strings.IndexByte(s[from:], c)
+	if k < 0 {
+		return -1
+	}
+	return from + k
 }
 
 // unitAny stands for a '?' unit in shiftAnd.unit. An invalid byte of the
@@ -321,11 +404,15 @@ func (sa *shiftAnd) sparseLimit() int { return min(maxSparse, 2*sa.words) }
 // positions of a light character; a step that changes nothing (a run of
 // one character that has reached a fixed point) is skipped for every
 // further repetition of that character.
-func (sa *shiftAnd) findEnd(s string, fold bool) int {
+//
+// work counts the unit comparisons and word operations (tests assert
+// bounds on it): at most words + heavyOccurrences + 1 a character.
+func (sa *shiftAnd) findEnd(s string, fold bool) (end, work int) {
 	var state [maxShiftAndWords]uint64
 	var hits [heavyOccurrences]int32
 	var bufA, bufB [maxSparse + 1]int32
 	limit := sa.sparseLimit()
+	ff := newFoldFinder(byte(max(sa.unit[0], 0)))
 	list, next := bufA[:], bufB[:]
 	d := state[:sa.words]
 	nl := 0          // sparse form: the set bits are list[:nl]
@@ -340,11 +427,11 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 		if !dense && nl == 0 {
 			// No partial match is alive: jump to the next character the
 			// first unit accepts (a substring search), or give up.
-			k := sa.indexFirst(s[i:], fold)
+			k := sa.indexFirst(s, i, fold, &ff)
 			if k < 0 {
-				return -1
+				return -1, work
 			}
-			i += k
+			i = k
 		}
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
@@ -360,6 +447,7 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 			// Bit j+1 follows bit j (or starts a match at 0) when unit
 			// j+1 accepts r.
 			nn := 0
+			work += nl + 1
 			if u := sa.unit[0]; u == r || u == unitAny {
 				next[0] = 0
 				nn = 1
@@ -375,7 +463,7 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 			}
 			list, next, nl = next, list, nn
 			if nl > 0 && list[nl-1] == last {
-				return i
+				return i, work
 			}
 			if nl <= limit {
 				continue
@@ -402,6 +490,7 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 				// Unit q accepts r; it continues a partial match when
 				// unit q-1 was reached by the previous character (or
 				// starts one at q = 0). Read the old state first.
+				work += int(ch.hi - ch.lo)
 				for _, q := range sa.pos[ch.lo:ch.hi] {
 					if q == 0 || d[(q-1)>>6]&(1<<((q-1)&63)) != 0 {
 						hits[nh] = q
@@ -410,29 +499,31 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 				}
 			}
 		}
-		// state = (state<<1 | 1) & m over the words that can be non-zero,
-		// from the top down so that each word still sees its lower
-		// neighbour's old value. Changes are tracked only for a repeated
-		// character (what a skip needs), and the bits counted every 16th
-		// step (what a return to the list form needs), to keep the loop
-		// lean for requests that change character at every step.
+		// state = (state<<1 | 1) & m over the words that can be non-zero.
+		// Changes are tracked only for a repeated character (what a skip
+		// needs), and the bits counted every 16th step (what a return to
+		// the list form needs), to keep the loop lean for requests that
+		// change character at every step.
 		n := min(top+1, len(d))
+		work += n
 		track := r == prev
 		var changed uint64
+		// Bottom up with the carry in a register: one load of the state and
+		// one of the mask a word, bounds checks hoisted.
+		dn, mn := d[:n], m[:n]
+		carry := uint64(1)
 		if track {
-			for w := n - 1; w > 0; w-- {
-				old := d[w]
-				d[w] = (old<<1 | d[w-1]>>63) & m[w]
-				changed |= old ^ d[w]
+			for w, old := range dn {
+				x := (old<<1 | carry) & mn[w]
+				carry = old >> 63
+				changed |= old ^ x
+				dn[w] = x
 			}
-			old := d[0]
-			d[0] = (old<<1 | 1) & m[0]
-			changed |= old ^ d[0]
 		} else {
-			for w := n - 1; w > 0; w-- {
-				d[w] = (d[w]<<1 | d[w-1]>>63) & m[w]
+			for w, old := range dn {
+				dn[w] = (old<<1 | carry) & mn[w]
+				carry = old >> 63
 			}
-			d[0] = (d[0]<<1 | 1) & m[0]
 		}
 		top = n
 		for _, q := range hits[:nh] {
@@ -445,13 +536,14 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 			top--
 		}
 		if d[lastWord]&lastBit != 0 {
-			return i
+			return i, work
 		}
 		still, prev = track && changed == 0, r
 		if steps++; steps%16 != 0 {
 			continue
 		}
 		ones := 0
+		work += top
 		for _, x := range d[:top] {
 			ones += bits.OnesCount64(x)
 		}
@@ -469,7 +561,7 @@ func (sa *shiftAnd) findEnd(s string, fold bool) int {
 			dense = false
 		}
 	}
-	return -1
+	return -1, work
 }
 
 // slowFind tries the chunk c at every character boundary of s. It is used
@@ -490,4 +582,89 @@ func slowFind(c, s string, fold bool) int {
 		}
 	}
 	return -1
+}
+
+// longestRun returns the longest run of literal characters in the chunk c
+// (the first of equal length) and the number of characters before it, or
+// "" when c is all '?'.
+func longestRun(c string) (run string, at int) {
+	chars := 0
+	for rest := c; rest != ""; {
+		q := strings.IndexByte(rest, '?')
+		if q < 0 {
+			q = len(rest)
+		}
+		if q > len(run) {
+			run, at = rest[:q], chars
+		}
+		chars += utf8.RuneCountInString(rest[:q])
+		for q < len(rest) && rest[q] == '?' {
+			q++
+			chars++
+		}
+		rest = rest[q:]
+	}
+	return run, at
+}
+
+// anchoredFind is slowFind for a short chunk c whose longest literal run
+// is anchor, at characters before it in c: it looks for the anchor with a
+// substring search (two byte searches for a folded anchor that starts
+// with a letter) and tries c only where it would put the anchor on that
+// occurrence. Stepping back from the occurrence character by character
+// lands on the boundaries reading forward gives: UTF-8 decoding backward
+// and forward agree, invalid bytes included, and the anchor, valid UTF-8,
+// only occurs at a character boundary. The cost is the substring search,
+// plus, per occurrence, at most len(c) comparisons.
+func anchoredFind(c, anchor string, at int, s string, fold bool) int {
+	folded := fold && hasLetter(anchor)
+	ff := newFoldFinder(anchor[0])
+	for from := 0; from < len(s); {
+		var q int
+		if folded {
+			q = ff.next(s, from)
+		} else if q = strings.Index(s[from:], anchor); q >= 0 {
+			q += from
+		}
+		if q < 0 {
+			return -1
+		}
+		from = q + 1
+		start := backSteps(s[:q], at)
+		if start < 0 {
+			continue // fewer than at characters before the occurrence
+		}
+		if n, ok := chunk(c, s[start:], fold); ok {
+			return start + n
+		}
+	}
+	return -1
+}
+
+// backSteps returns the byte offset in s of the start of its last n
+// characters, or -1 when s has fewer.
+func backSteps(s string, n int) int {
+	i := len(s)
+	for ; n > 0; n-- {
+		if i == 0 {
+			return -1
+		}
+		if s[i-1] < utf8.RuneSelf {
+			i--
+			continue
+		}
+		_, sz := utf8.DecodeLastRuneInString(s[:i])
+		i -= sz
+	}
+	return i
+}
+
+// hasLetter reports whether s has an ASCII letter.
+func hasLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := lower(s[i]); c >= 'a' && c <= 'z' {
+			return true
+		}
+	}
+	return false
 }

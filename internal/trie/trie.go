@@ -26,8 +26,6 @@ type item struct {
 	key   string
 	exact bool
 	val   int32
-	seq   int32  // position in Add order, set by Build
-	pre   uint64 // prefix8(key), set by Build
 }
 
 // prefix8 returns the first eight bytes of k as a big-endian number,
@@ -84,34 +82,7 @@ func (b *Builder) Build() *Trie {
 	if len(b.items) == 0 {
 		return t
 	}
-	// Sort by key, prefix values before exact ones, then by the order of
-	// Add (seq), which makes the unstable sort as deterministic as a stable
-	// one and cheaper.
-	// The first eight bytes of each key, as a big-endian number, settle
-	// most comparisons without a call to strings.Compare.
-	items := slices.Clone(b.items)
-	for i := range items {
-		items[i].seq = int32(i)
-		items[i].pre = prefix8(items[i].key)
-	}
-	slices.SortFunc(items, func(x, y item) int {
-		if x.pre != y.pre {
-			if x.pre < y.pre {
-				return -1
-			}
-			return 1
-		}
-		if c := strings.Compare(x.key, y.key); c != 0 {
-			return c
-		}
-		if x.exact != y.exact {
-			if !x.exact {
-				return -1
-			}
-			return 1
-		}
-		return int(x.seq - y.seq)
-	})
+	items := b.sorted()
 	t.vals = make([]int32, len(items))
 	for i, it := range items {
 		t.vals[i] = it.val
@@ -163,6 +134,110 @@ func (b *Builder) Build() *Trie {
 		t.nodes[tk.node].cEnd = int32(len(t.nodes))
 	}
 	return t
+}
+
+// sorted returns the items sorted by key, prefix values before exact ones,
+// then in the order of Add.
+//
+// The first eight bytes of each key, as a big-endian number (prefix8),
+// settle most comparisons: a stable radix sort on them, over small
+// pointer-free records, orders the items, and only runs of equal prefixes
+// are then sorted by the whole key. (A comparison sort of the items
+// themselves, 40-byte records holding a string, took two fifths of
+// compiling a 10,000-statement policy set, much of it in the write
+// barriers of moving the strings.)
+func (b *Builder) sorted() []item {
+	n := len(b.items)
+	recs := make([]sortRec, n)
+	for i := range b.items {
+		recs[i] = sortRec{pre: prefix8(b.items[i].key), seq: int32(i)}
+	}
+	cmp := func(x, y sortRec) int {
+		a, c := &b.items[x.seq], &b.items[y.seq]
+		if d := strings.Compare(a.key, c.key); d != 0 {
+			return d
+		}
+		if a.exact != c.exact {
+			if !a.exact {
+				return -1
+			}
+			return 1
+		}
+		return int(x.seq - y.seq)
+	}
+	if n < radixMin {
+		slices.SortFunc(recs, func(x, y sortRec) int {
+			if x.pre != y.pre {
+				if x.pre < y.pre {
+					return -1
+				}
+				return 1
+			}
+			return cmp(x, y)
+		})
+	} else {
+		radixSort(recs, make([]sortRec, n))
+	}
+	for lo := 0; n >= radixMin && lo < n; {
+		hi := lo + 1
+		for hi < n && recs[hi].pre == recs[lo].pre {
+			hi++
+		}
+		if hi-lo > 1 {
+			slices.SortFunc(recs[lo:hi], cmp)
+		}
+		lo = hi
+	}
+	items := make([]item, n)
+	for i, r := range recs {
+		items[i] = b.items[r.seq]
+	}
+	return items
+}
+
+// radixMin is the fewest items sorted by radixSort: below it, the
+// histograms cost more than comparisons.
+const radixMin = 256
+
+// sortRec is an item's place in the sort: its key's first eight bytes
+// and its position in Add order.
+type sortRec struct {
+	pre uint64
+	seq int32
+}
+
+// radixSort sorts recs by pre, stably (least significant byte first),
+// using tmp (as long as recs) as scratch. A byte that is the same in every
+// record costs one counting pass and no move.
+func radixSort(recs, tmp []sortRec) {
+	if len(recs) == 0 {
+		return
+	}
+	src, dst := recs, tmp
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for i := range src {
+			count[byte(src[i].pre>>shift)]++
+		}
+		if count[byte(src[0].pre>>shift)] == len(src) {
+			continue
+		}
+		pos := 0
+		for d := range count {
+			c := count[d]
+			count[d] = pos
+			pos += c
+		}
+		for i := range src {
+			d := byte(src[i].pre >> shift)
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &recs[0] {
+		copy(recs, src)
+	}
 }
 
 // Len returns the number of values in the trie.

@@ -192,3 +192,38 @@ func TestPrefix8Order(t *testing.T) {
 		}
 	}
 }
+
+// TestSortedAgrees checks the radix sort of Build against a stable
+// comparison sort by (key, prefix before exact), on keys that share long
+// prefixes, are shorter than eight bytes, hold zero bytes, and repeat.
+func TestSortedAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := 0; round < 300; round++ {
+		b := NewBuilder(false)
+		n := 1 + r.IntN(600) // Build never sorts an empty set
+		for i := 0; i < n; i++ {
+			k := make([]byte, r.IntN(14))
+			for j := range k {
+				k[j] = "ab\x00\xff:"[r.IntN(5)]
+			}
+			if r.IntN(3) == 0 {
+				k = append([]byte("commonprefix"), k...)
+			}
+			b.Add(string(k), r.IntN(2) == 0, int32(i))
+		}
+		want := slices.Clone(b.items)
+		slices.SortStableFunc(want, func(x, y item) int {
+			if c := strings.Compare(x.key, y.key); c != 0 {
+				return c
+			}
+			switch {
+			case x.exact == y.exact:
+				return 0
+			case !x.exact:
+				return -1
+			}
+			return 1
+		})
+		require.Equal(t, want, b.sorted(), "round %d", round)
+	}
+}

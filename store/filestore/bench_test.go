@@ -149,7 +149,7 @@ func benchOpen(b *testing.B, compacted bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if h := s.st.Head(); h.Rev != 111_000 {
+		if h := s.g.St.Head(); h.Rev != 111_000 {
 			b.Fatalf("opened at revision %d", h.Rev)
 		}
 		s.Close()

@@ -101,16 +101,16 @@ func (s *Store) lead(own *request) {
 func (s *Store) commitGroup(group []*request) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	s.mu.RLock()
-	closed := s.closed
-	head := s.st.Head().Rev
+	s.g.Mu.RLock()
+	closed := s.g.Closed
+	head := s.g.St.Head().Rev
 	accounts := make(map[string]store.Revision, len(group))
 	for _, r := range group {
 		if _, ok := accounts[r.batch.Account]; !ok {
-			accounts[r.batch.Account] = s.st.AccountRev(r.batch.Account)
+			accounts[r.batch.Account] = s.g.St.AccountRev(r.batch.Account)
 		}
 	}
-	s.mu.RUnlock()
+	s.g.Mu.RUnlock()
 	var changes []store.Change
 	var accepted []*request
 	at := s.now().UTC().Round(0)
@@ -139,13 +139,13 @@ func (s *Store) commitGroup(group []*request) {
 		}
 		return
 	}
-	s.mu.Lock()
+	s.g.Mu.Lock()
 	for _, c := range changes {
-		if err := s.st.Apply(c); err != nil { // cannot happen: checked above under wmu
+		if err := s.g.St.Apply(c); err != nil { // cannot happen: checked above under wmu
 			s.broken = fmt.Errorf("filestore: %w: %w", store.ErrUnavailable, err)
 		}
 	}
-	s.mu.Unlock()
+	s.g.Mu.Unlock()
 	s.hub.Publish(head)
 }
 

@@ -1,20 +1,18 @@
 package filestore
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"reflect"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ramauthz/ramauthz/internal/killtest"
 	"github.com/ramauthz/ramauthz/store"
 	"github.com/ramauthz/ramauthz/store/storetest"
 )
@@ -24,9 +22,9 @@ import (
 const (
 	crashDirEnv    = "RAMAUTHZ_FILESTORE_CRASH_DIR"
 	crashSeedEnv   = "RAMAUTHZ_FILESTORE_CRASH_SEED"
-	killCyclesEnv  = "RAMAUTHZ_KILL_CYCLES" // .ci/run sets 200; the default run does 20
-	compactEvery   = 25                     // the child compacts at every 25th revision
-	compactRetains = 10                     // keeping the last 10 changes in the feed
+	killCycles     = 20 // the default run's cycles; .ci/run asks for 200 (killtest.CyclesEnv)
+	compactEvery   = 25 // the child compacts at every 25th revision
+	compactRetains = 10 // keeping the last 10 changes in the feed
 )
 
 func TestMain(m *testing.M) {
@@ -100,14 +98,7 @@ func crashChild(dir string, seed uint64) {
 // reopens with every acknowledged commit, at most the one unacknowledged commit in flight and
 // only whole, contiguous revisions whose state and feed equal the reference model's.
 func TestKillNine(t *testing.T) {
-	cycles := 20
-	if v := os.Getenv(killCyclesEnv); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a positive number", killCyclesEnv, v)
-		}
-		cycles = n
-	}
+	cycles := killtest.Cycles(t, killCycles)
 	dir := t.TempDir()
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d, %d cycles", seed, cycles)
@@ -116,25 +107,7 @@ func TestKillNine(t *testing.T) {
 	var batches = map[store.Revision]store.Batch{} // every revision's batch, for the feed check
 	var totalAcked, inFlightLanded, killedInRecovery, lockChecks int
 	for cycle := range cycles {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed+uint64(cycle), 10))
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := make(chan string, 1024)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
+		child := killtest.Start(t, crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed+uint64(cycle), 10))
 		// Kill at a random moment: half the time counted from the start (which may fall in
 		// Open's recovery), half the time from "ready".
 		delay := time.Duration(r.IntN(40_000)) * time.Microsecond
@@ -147,9 +120,9 @@ func TestKillNine(t *testing.T) {
 	wait:
 		for {
 			select {
-			case l, ok := <-lines:
+			case l, ok := <-child.Lines:
 				if !ok {
-					t.Fatalf("cycle %d: child exited before the kill: %s", cycle, stderr.String())
+					t.Fatalf("cycle %d: child exited before the kill: %s", cycle, child.Stderr())
 				}
 				acked, ready = parseLine(t, l, acked, ready)
 				if ready && timer == nil {
@@ -163,22 +136,17 @@ func TestKillNine(t *testing.T) {
 			lockChecks++
 			// While the child holds the store, another process cannot open it.
 			var le *LockedError
-			if _, err := Open(dir, Options{}); !errors.As(err, &le) || le.PID != cmd.Process.Pid {
-				t.Fatalf("cycle %d: Open while the child (pid %d) holds the store = %v, want *LockedError naming it", cycle, cmd.Process.Pid, err)
+			if _, err := Open(dir, Options{}); !errors.As(err, &le) || le.PID != child.Pid() {
+				t.Fatalf("cycle %d: Open while the child (pid %d) holds the store = %v, want *LockedError naming it", cycle, child.Pid(), err)
 			}
 		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		for l := range lines { // acknowledgements written before the kill
+		child.Kill(t)
+		for l := range child.Lines { // acknowledgements written before the kill
 			acked, ready = parseLine(t, l, acked, ready)
 		}
-		cmd.Wait()
+		child.Wait(t)
 		if !ready {
 			killedInRecovery++
-		}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("cycle %d: child ended with %v, not SIGKILL: %s", cycle, cmd.ProcessState, stderr.String())
 		}
 
 		s, err := Open(dir, Options{})

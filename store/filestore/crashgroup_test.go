@@ -1,21 +1,19 @@
 package filestore
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ramauthz/ramauthz/internal/killtest"
 	"github.com/ramauthz/ramauthz/store"
 	"github.com/ramauthz/ramauthz/store/storetest"
 )
@@ -94,14 +92,7 @@ func crashGroupChild(dir string, seed uint64, verified store.Revision) {
 // landed beyond the acknowledged ones, and the state equals the feed replayed from the last
 // verified state.
 func TestKillNineGroupCommit(t *testing.T) {
-	cycles := 20
-	if v := os.Getenv(killCyclesEnv); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a positive number", killCyclesEnv, v)
-		}
-		cycles = n
-	}
+	cycles := killtest.Cycles(t, killCycles)
 	dir := t.TempDir()
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d, %d cycles", seed, cycles)
@@ -109,27 +100,16 @@ func TestKillNineGroupCommit(t *testing.T) {
 	m := storetest.NewModel()
 	var totalAcked, extraLanded int
 	for cycle := range cycles {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed+uint64(cycle), 10),
+		child := killtest.Start(t, crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed+uint64(cycle), 10),
 			crashGroupEnv+"="+strconv.FormatUint(uint64(m.Rev), 10))
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		acks := map[store.Revision]string{}
 		maxAck := m.Rev // the verified head counts as acknowledged
 		readyc := make(chan struct{})
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				f := strings.Fields(sc.Text())
+			for l := range child.Lines {
+				f := strings.Fields(l)
 				switch {
 				case len(f) == 2 && f[0] == "ready":
 					close(readyc)
@@ -138,24 +118,21 @@ func TestKillNineGroupCommit(t *testing.T) {
 					acks[store.Revision(n)] = f[2]
 					maxAck = max(maxAck, store.Revision(n))
 				default:
-					t.Errorf("child wrote %q", sc.Text())
+					t.Errorf("child wrote %q", l)
 				}
 			}
 		}()
 		select {
 		case <-readyc:
 		case <-done:
-			t.Fatalf("cycle %d: child exited before it was ready: %s", cycle, stderr.String())
+			t.Fatalf("cycle %d: child exited before it was ready: %s", cycle, child.Stderr())
 		case <-time.After(30 * time.Second):
 			t.Fatalf("cycle %d: child not ready after 30s", cycle)
 		}
 		time.Sleep(time.Duration(r.IntN(40_000)) * time.Microsecond)
-		cmd.Process.Signal(syscall.SIGKILL)
+		child.Kill(t)
 		<-done
-		cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("cycle %d: child ended with %v, not SIGKILL: %s", cycle, cmd.ProcessState, stderr.String())
-		}
+		child.Wait(t)
 
 		s, err := Open(dir, Options{})
 		if err != nil {

@@ -140,9 +140,8 @@ type Store struct {
 	broken  error  // set when a failed compaction could not be undone: writes refused
 	buf     []byte // record encoding buffer
 
-	mu     sync.RWMutex // guards st and closed; held only briefly, never across I/O
-	st     *state.State
-	closed bool
+	// g holds the state and the closed flag; its lock is held only briefly, never across I/O.
+	g state.Guarded
 }
 
 var (
@@ -192,47 +191,18 @@ func (s *Store) Recovery() Recovery { return s.rec }
 // Dir returns the store's directory.
 func (s *Store) Dir() string { return s.dir }
 
-func (s *Store) ready(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.closed {
-		return store.ErrClosed
-	}
-	return nil
-}
-
 // Snapshot implements store.Backend from memory. It fails only with store.ErrClosed or ctx's
 // error.
-func (s *Store) Snapshot(ctx context.Context) (store.Snapshot, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.ready(ctx); err != nil {
-		return store.Snapshot{}, err
-	}
-	return s.st.Snapshot(), nil
-}
+func (s *Store) Snapshot(ctx context.Context) (store.Snapshot, error) { return s.g.Snapshot(ctx) }
 
 // Changes implements store.Backend from memory (the retained feed is kept there). It fails
 // with a *store.CompactedError, store.ErrClosed or ctx's error.
 func (s *Store) Changes(ctx context.Context, after store.Revision, limit int) ([]store.Change, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.ready(ctx); err != nil {
-		return nil, err
-	}
-	return s.st.Changes(after, limit)
+	return s.g.Changes(ctx, after, limit)
 }
 
 // Head implements store.Backend. It fails only with store.ErrClosed or ctx's error.
-func (s *Store) Head(ctx context.Context) (store.Head, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.ready(ctx); err != nil {
-		return store.Head{}, err
-	}
-	return s.st.Head(), nil
-}
+func (s *Store) Head(ctx context.Context) (store.Head, error) { return s.g.Head(ctx) }
 
 // Notify implements store.Backend: a hint after every commit.
 func (s *Store) Notify(ctx context.Context) <-chan store.Revision { return s.hub.Subscribe(ctx) }
@@ -245,10 +215,10 @@ func (s *Store) Notify(ctx context.Context) <-chan store.Revision { return s.hub
 func (s *Store) Compact(ctx context.Context, upTo store.Revision) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	s.mu.RLock()
-	err := s.ready(ctx)
-	head := s.st.Head()
-	s.mu.RUnlock()
+	s.g.Mu.RLock()
+	err := s.g.Ready(ctx)
+	head := s.g.St.Head()
+	s.g.Mu.RUnlock()
 	if err != nil {
 		return err
 	}
@@ -260,16 +230,16 @@ func (s *Store) Compact(ctx context.Context, upTo store.Revision) error {
 	}
 	upTo = max(upTo, head.Compacted)
 	// Readers keep reading while the files are written: only this goroutine changes st.
-	f, size, err := s.writeGeneration(s.gen+1, s.st, upTo)
+	f, size, err := s.writeGeneration(s.gen+1, s.g.St, upTo)
 	if err != nil {
 		return err
 	}
 	old := s.gen
 	s.log.Close()
 	s.log, s.logSize, s.dirty, s.gen = f, size, false, s.gen+1
-	s.mu.Lock()
-	err = s.st.Compact(upTo)
-	s.mu.Unlock()
+	s.g.Mu.Lock()
+	err = s.g.St.Compact(upTo)
+	s.g.Mu.Unlock()
 	if err != nil { // cannot happen: upTo was checked against the head under wmu
 		return err
 	}
@@ -283,13 +253,9 @@ func (s *Store) Compact(ctx context.Context, upTo store.Revision) error {
 func (s *Store) Close() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if s.g.Close() {
 		return nil
 	}
-	s.closed = true
-	s.mu.Unlock()
 	s.qmu.Lock()
 	s.qclosed = true
 	s.qmu.Unlock()

@@ -190,7 +190,7 @@ func (s *Store) recover(opts Options) error {
 		f.Close()
 		return err
 	}
-	s.log, s.logSize, s.gen, s.st, s.rec = f, pos, gen, st, rec
+	s.log, s.logSize, s.gen, s.g.St, s.rec = f, pos, gen, st, rec
 	return nil
 }
 
@@ -249,7 +249,7 @@ func (s *Store) create() error {
 	if err != nil {
 		return err
 	}
-	s.log, s.logSize, s.gen, s.st = f, size, 1, st
+	s.log, s.logSize, s.gen, s.g.St = f, size, 1, st
 	s.rec = Recovery{Generation: 1}
 	return nil
 }

@@ -8,7 +8,6 @@ package memstore
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/ramauthz/ramauthz/store"
@@ -19,11 +18,9 @@ import (
 // Store is an in-memory store.Backend and store.Compactor. It retains every change until
 // Compact discards it. A Store is safe for concurrent use; create it with New.
 type Store struct {
-	mu     sync.RWMutex
-	st     *state.State
-	closed bool
-	hub    notify.Hub
-	now    func() time.Time
+	g   state.Guarded
+	hub notify.Hub
+	now func() time.Time
 }
 
 var (
@@ -33,47 +30,30 @@ var (
 
 // New returns an empty Store at revision 0 with a fresh random epoch.
 func New() *Store {
-	return &Store{st: state.New(store.NewEpoch()), now: time.Now}
-}
-
-func (s *Store) ready(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.closed {
-		return store.ErrClosed
-	}
-	return nil
+	return &Store{g: state.Guarded{St: state.New(store.NewEpoch())}, now: time.Now}
 }
 
 // Snapshot implements store.Backend. It fails only with store.ErrClosed or ctx's error.
-func (s *Store) Snapshot(ctx context.Context) (store.Snapshot, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.ready(ctx); err != nil {
-		return store.Snapshot{}, err
-	}
-	return s.st.Snapshot(), nil
-}
+func (s *Store) Snapshot(ctx context.Context) (store.Snapshot, error) { return s.g.Snapshot(ctx) }
 
 // Commit implements store.Backend. It fails with a *store.ConflictError, a *store.BatchError,
 // store.ErrClosed or ctx's error, and then changes nothing. The batch is copied.
 func (s *Store) Commit(ctx context.Context, b store.Batch) (store.Revision, error) {
-	s.mu.Lock()
-	if err := s.ready(ctx); err != nil {
-		s.mu.Unlock()
+	s.g.Mu.Lock()
+	if err := s.g.Ready(ctx); err != nil {
+		s.g.Mu.Unlock()
 		return 0, err
 	}
-	if err := s.st.Check(&b); err != nil {
-		s.mu.Unlock()
+	if err := s.g.St.Check(&b); err != nil {
+		s.g.Mu.Unlock()
 		return 0, err
 	}
-	rev := s.st.Head().Rev + 1
-	if err := s.st.Apply(store.Change{Rev: rev, At: s.now().UTC(), Batch: b.Clone()}); err != nil {
-		s.mu.Unlock()
+	rev := s.g.St.Head().Rev + 1
+	if err := s.g.St.Apply(store.Change{Rev: rev, At: s.now().UTC(), Batch: b.Clone()}); err != nil {
+		s.g.Mu.Unlock()
 		return 0, err
 	}
-	s.mu.Unlock()
+	s.g.Mu.Unlock()
 	s.hub.Publish(rev)
 	return rev, nil
 }
@@ -81,43 +61,29 @@ func (s *Store) Commit(ctx context.Context, b store.Batch) (store.Revision, erro
 // Changes implements store.Backend. It fails with a *store.CompactedError, store.ErrClosed or
 // ctx's error.
 func (s *Store) Changes(ctx context.Context, after store.Revision, limit int) ([]store.Change, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.ready(ctx); err != nil {
-		return nil, err
-	}
-	return s.st.Changes(after, limit)
+	return s.g.Changes(ctx, after, limit)
 }
 
 // Notify implements store.Backend.
 func (s *Store) Notify(ctx context.Context) <-chan store.Revision { return s.hub.Subscribe(ctx) }
 
 // Head implements store.Backend. It fails only with store.ErrClosed or ctx's error.
-func (s *Store) Head(ctx context.Context) (store.Head, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.ready(ctx); err != nil {
-		return store.Head{}, err
-	}
-	return s.st.Head(), nil
-}
+func (s *Store) Head(ctx context.Context) (store.Head, error) { return s.g.Head(ctx) }
 
 // Compact implements store.Compactor. It fails with an error unwrapping to store.ErrInvalid
 // when upTo is beyond the head, store.ErrClosed or ctx's error.
 func (s *Store) Compact(ctx context.Context, upTo store.Revision) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.ready(ctx); err != nil {
+	s.g.Mu.Lock()
+	defer s.g.Mu.Unlock()
+	if err := s.g.Ready(ctx); err != nil {
 		return err
 	}
-	return s.st.Compact(upTo)
+	return s.g.St.Compact(upTo)
 }
 
 // Close implements store.Backend; it always returns nil.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	s.g.Close()
 	s.hub.Close()
 	return nil
 }

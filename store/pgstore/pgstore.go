@@ -7,13 +7,17 @@
 // Open creates, in the schema Options.Schema names (default "public"), four tables:
 // ramauthz_meta (one row: epoch, revision counter, compaction point), ramauthz_account (each
 // account's revision), ramauthz_entity (the state: key, value, mod_rev) and ramauthz_change (the
-// feed: one row per committed batch with its audit fields and commit time).
+// feed: one row per committed batch with its audit fields and commit time), and the PL/pgSQL
+// function ramauthz_check, which Commit uses to refuse a batch whose account moved on.
 //
 // # Commits
 //
 // Commit is one transaction: it increments the single counter row of ramauthz_meta, which holds
 // the row lock until the transaction ends, checks the account's revision, writes the entities,
-// the account row and the change row, sends a notification and commits. The counter row makes
+// the account row and the change row, sends a notification and commits. Its statements go to
+// the server in one pipeline ending in one Sync, which PostgreSQL runs as one implicit
+// transaction: one round trip, and a failed account check (SQLSTATE RZ409, raised by the
+// function ramauthz_check) rolls back everything. The counter row makes
 // revision order equal commit order and revisions gap-free (a rollback undoes the increment):
 // a reader that has applied revision r and asks for rev > r never misses a change. A SEQUENCE
 // would not: its values are handed out in call order but transactions commit in another, so a
@@ -26,6 +30,12 @@
 // connection listens, reconnecting with backoff, and after each (re)connection publishes the
 // head so that a reader catches up on anything sent while it was away. NOTIFY is a hint only
 // (PostgreSQL delivers it at commit, never to absent listeners); readers poll Changes too.
+//
+// # Reading the feed
+//
+// Changes and HeadChanges (store.HeadReader) are one statement each: the head, the compaction
+// point and the page of changes come from one snapshot in one round trip, so a store.Follower
+// catches up after a notification with a single request.
 package pgstore
 
 import (
@@ -39,6 +49,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ramauthz/ramauthz/store"
@@ -65,14 +76,15 @@ type Store struct {
 }
 
 var (
-	_ store.Backend   = (*Store)(nil)
-	_ store.Compactor = (*Store)(nil)
+	_ store.Backend    = (*Store)(nil)
+	_ store.Compactor  = (*Store)(nil)
+	_ store.HeadReader = (*Store)(nil)
 )
 
 var schemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,39}$`)
 
 // Open connects to the database connString names (a PostgreSQL URL or key=value string, as
-// pgx accepts), creates the schema and tables if they do not exist (a new store gets a fresh
+// pgx accepts), creates the schema, tables and the checking function if they do not exist (a new store gets a fresh
 // random epoch), and starts the notification listener. It fails with an error unwrapping to
 // store.ErrInvalid for a bad schema name or connection string, store.ErrCorrupt when the meta
 // row is malformed, store.ErrUnavailable when the database cannot be reached or the tables
@@ -229,7 +241,8 @@ func (s *Store) Snapshot(ctx context.Context) (store.Snapshot, error) {
 	return snap, nil
 }
 
-// Commit implements store.Backend in one transaction, as the package documentation describes.
+// Commit implements store.Backend in one transaction and one round trip, as the package
+// documentation describes.
 // It fails with a *store.ConflictError, a *store.BatchError, store.ErrUnavailable (the
 // database could not be reached or refused the transaction; when the failure hit COMMIT itself
 // the batch may have landed: read Head or the feed), store.ErrClosed or ctx's error.
@@ -259,87 +272,87 @@ func (s *Store) Commit(ctx context.Context, b store.Batch) (store.Revision, erro
 			putVals = append(putVals, op.Value)
 		}
 	}
-	var rev store.Revision
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// One round trip for the whole batch. The counter row first: its lock, held to the
-		// end of the transaction, serializes commits, and every later statement (each with a
-		// fresh READ COMMITTED snapshot) sees every earlier commit. The account row is then
-		// checked and moved in one upsert, which works on the row's latest version.
-		batch := &pgx.Batch{}
-		batch.Queue(s.q.bump)
-		batch.Queue(s.q.setAccount, b.Account, int64(b.Expected))
-		if len(delKinds) > 0 {
-			batch.Queue(s.q.deleteEntities, b.Account, delKinds, delNames)
+	// One round trip: the statements go in one pipeline ending in one Sync, which PostgreSQL
+	// runs as one implicit transaction, committed at the Sync, or rolled back whole when a
+	// statement fails (the account check raises RZ409). The counter row first: its lock, held
+	// to the end of the transaction, serializes commits, and every later statement (each with
+	// a fresh READ COMMITTED snapshot) sees every earlier commit. The account row is then
+	// checked and moved in one upsert, which works on the row's latest version.
+	batch := &pgx.Batch{}
+	batch.Queue(s.q.bump)
+	batch.Queue(s.q.setAccount, b.Account, int64(b.Expected))
+	if len(delKinds) > 0 {
+		batch.Queue(s.q.deleteEntities, b.Account, delKinds, delNames)
+	}
+	if len(putKinds) > 0 {
+		batch.Queue(s.q.putEntities, b.Account, putKinds, putNames, putVals)
+	}
+	batch.Queue(s.q.insertChange, b.Account, int64(b.Expected), b.Actor, b.Reason, b.RequestID, kinds, names, vals)
+	batch.Queue(s.q.notify, s.channel)
+	res := s.pool.SendBatch(ctx, batch)
+	var r int64
+	err := res.QueryRow().Scan(&r)
+	if err == nil {
+		var ok bool
+		err = res.QueryRow().Scan(&ok)
+	}
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "RZ409" {
+		var actual int64
+		if err := s.pool.QueryRow(ctx, s.q.accountRev, b.Account).Scan(&actual); err != nil {
+			return 0, s.fail(ctx, "commit", err)
 		}
-		if len(putKinds) > 0 {
-			batch.Queue(s.q.putEntities, b.Account, putKinds, putNames, putVals)
-		}
-		batch.Queue(s.q.insertChange, b.Account, int64(b.Expected), b.Actor, b.Reason, b.RequestID, kinds, names, vals)
-		batch.Queue(s.q.notify, s.channel)
-		res := tx.SendBatch(ctx, batch)
-		var r int64
-		if err := res.QueryRow().Scan(&r); err != nil {
-			res.Close()
-			return err
-		}
-		var inserted bool
-		err := res.QueryRow().Scan(&inserted)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows): // the row exists at another revision
-			res.Close()
-			var actual int64
-			if err := tx.QueryRow(ctx, s.q.accountRev, b.Account).Scan(&actual); err != nil {
-				return err
-			}
-			return &store.ConflictError{Account: b.Account, Expected: b.Expected, Actual: store.Revision(actual)}
-		case err != nil:
-			res.Close()
-			return err
-		case inserted && b.Expected != 0: // a new account, but the batch expected one
-			res.Close()
-			return &store.ConflictError{Account: b.Account, Expected: b.Expected, Actual: 0}
-		}
-		if err := res.Close(); err != nil {
-			return err
-		}
-		rev = store.Revision(r)
-		return nil
-	})
+		return 0, &store.ConflictError{Account: b.Account, Expected: b.Expected, Actual: store.Revision(actual)}
+	}
 	if err != nil {
 		return 0, s.fail(ctx, "commit", err)
 	}
-	return rev, nil
+	return store.Revision(r), nil
 }
 
-// Changes implements store.Backend in one REPEATABLE READ transaction (the compaction point
-// and the rows agree). It returns the contiguous prefix of what it read, and fails with a
+// Changes implements store.Backend with HeadChanges. It fails with a *store.CompactedError,
+// store.ErrUnavailable, store.ErrCorrupt, store.ErrClosed or ctx's error.
+func (s *Store) Changes(ctx context.Context, after store.Revision, limit int) ([]store.Change, error) {
+	_, cs, err := s.HeadChanges(ctx, after, limit)
+	return cs, err
+}
+
+// HeadChanges implements store.HeadReader in one statement (one round trip; the head, the
+// compaction point and the rows come from one snapshot), so that a store.Follower's round
+// costs one round trip. It returns the contiguous prefix of what it read, and fails with a
 // *store.CompactedError, store.ErrUnavailable, store.ErrCorrupt, store.ErrClosed or ctx's
 // error.
-func (s *Store) Changes(ctx context.Context, after store.Revision, limit int) ([]store.Change, error) {
+func (s *Store) HeadChanges(ctx context.Context, after store.Revision, limit int) (store.Head, []store.Change, error) {
 	if err := s.ready(ctx); err != nil {
-		return nil, err
+		return store.Head{}, nil, err
 	}
 	if limit <= 0 {
 		limit = store.DefaultChangesLimit
 	}
-	var out []store.Change
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		h, err := scanHead(tx.QueryRow(ctx, s.q.head))
-		if err != nil {
-			return err
-		}
-		if after < h.Compacted {
-			return &store.CompactedError{After: after, Compacted: h.Compacted}
-		}
-		rows, _ := tx.Query(ctx, s.q.changes, int64(after), limit)
-		out, err = pgx.CollectRows(rows, scanChange)
-		return err
+	var h store.Head
+	seen := false
+	rows, _ := s.pool.Query(ctx, s.q.changes, int64(after), limit)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Change, error) {
+		c, rh, err := scanChange(r)
+		h, seen = rh, true
+		return c, err
 	})
+	if err == nil && !seen {
+		err = fmt.Errorf("pgstore: no meta row: %w", store.ErrCorrupt)
+	}
+	if err == nil && after < h.Compacted {
+		err = &store.CompactedError{After: after, Compacted: h.Compacted}
+	}
 	if err != nil {
-		return nil, s.fail(ctx, "read changes", err)
+		return store.Head{}, nil, s.fail(ctx, "read changes", err)
+	}
+	if len(out) == 1 && out[0].Rev == 0 { // the meta row alone: nothing after
+		out = out[:0]
 	}
 	for i := range out {
-		if out[i].Rev != after+store.Revision(i)+1 {
+		if out[i].Rev != after+store.Revision(i)+1 || out[i].Rev > h.Rev {
 			// Cannot happen with the counter row; never hand out a gap.
 			out = out[:i]
 			break
@@ -348,21 +361,40 @@ func (s *Store) Changes(ctx context.Context, after store.Revision, limit int) ([
 	if out == nil {
 		out = []store.Change{}
 	}
-	return out, nil
+	return h, out, nil
 }
 
-func scanChange(r pgx.CollectableRow) (store.Change, error) {
+// scanChange reads one row of the changes query: the head and the change (a zero Change when
+// the row carries none).
+func scanChange(r pgx.CollectableRow) (store.Change, store.Head, error) {
 	var c store.Change
-	var rev, expected int64
+	var epoch []byte
+	var head, compacted int64
+	var rev, expected *int64
+	var account, actor, reason, requestID *string
+	var at *time.Time
 	var kinds, names []string
 	var vals [][]byte
-	if err := r.Scan(&rev, &c.Batch.Account, &expected, &c.Batch.Actor, &c.Batch.Reason, &c.Batch.RequestID, &kinds, &names, &vals, &c.At); err != nil {
-		return c, err
+	if err := r.Scan(&epoch, &head, &compacted, &rev, &account, &expected, &actor, &reason, &requestID, &kinds, &names, &vals, &at); err != nil {
+		return c, store.Head{}, err
+	}
+	var h store.Head
+	if len(epoch) != len(h.Epoch) || head < 0 || compacted < 0 || compacted > head {
+		return c, h, fmt.Errorf("pgstore: malformed meta row (epoch of %d bytes, revision %d, compacted %d): %w", len(epoch), head, compacted, store.ErrCorrupt)
+	}
+	copy(h.Epoch[:], epoch)
+	h.Rev, h.Compacted = store.Revision(head), store.Revision(compacted)
+	if rev == nil {
+		return c, h, nil
+	}
+	if expected == nil || account == nil || actor == nil || reason == nil || requestID == nil || at == nil {
+		return c, h, fmt.Errorf("pgstore: change %d has NULL columns: %w", *rev, store.ErrCorrupt)
 	}
 	if len(kinds) != len(names) || len(kinds) != len(vals) {
-		return c, fmt.Errorf("pgstore: change %d has %d kinds, %d names, %d values: %w", rev, len(kinds), len(names), len(vals), store.ErrCorrupt)
+		return c, h, fmt.Errorf("pgstore: change %d has %d kinds, %d names, %d values: %w", *rev, len(kinds), len(names), len(vals), store.ErrCorrupt)
 	}
-	c.Rev, c.Batch.Expected, c.At = store.Revision(rev), store.Revision(expected), c.At.UTC()
+	c.Rev, c.Batch.Expected, c.At = store.Revision(*rev), store.Revision(*expected), at.UTC()
+	c.Batch.Account, c.Batch.Actor, c.Batch.Reason, c.Batch.RequestID = *account, *actor, *reason, *requestID
 	c.Batch.Ops = make([]store.Op, len(kinds))
 	for i := range kinds {
 		c.Batch.Ops[i] = store.Op{Key: store.Key{Account: c.Batch.Account, Kind: kinds[i], Name: names[i]}}
@@ -370,7 +402,7 @@ func scanChange(r pgx.CollectableRow) (store.Change, error) {
 			c.Batch.Ops[i].Value = vals[i]
 		}
 	}
-	return c, nil
+	return c, h, nil
 }
 
 // Compact implements store.Compactor: it deletes the change rows up to upTo and moves the

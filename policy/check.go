@@ -1,0 +1,243 @@
+package policy
+
+// check.go holds the checks and messages both readers share: the
+// single-pass reader (fast.go) and the diagnosing walk (parser.go) run
+// the same code on every element, so they cannot disagree on what is
+// valid.
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/ramauthz/ramauthz/principal"
+)
+
+// hasControl reports whether s holds an ASCII control character or DEL.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func unknownMsg(name, where string, known ...string) string {
+	for _, k := range known {
+		if strings.EqualFold(k, name) {
+			return quote(name) + " is not an element of " + where + "; names are case-sensitive: did you mean " + quote(k) + "?"
+		}
+	}
+	return quote(name) + " is not an element of " + where + " (expected one of " + strings.Join(known, ", ") + ")"
+}
+
+func (p *parser) checkWildcards(s string, off int) bool {
+	return p.wildcardLimit(countWildcards(s), off)
+}
+
+// wildcardLimit fails when a pattern has more than MaxWildcards wildcards.
+func (p *parser) wildcardLimit(n, off int) bool {
+	if n > p.cfg.limits.MaxWildcards {
+		p.fail(off, ErrLimit, "pattern has "+itoa(n)+" wildcards; the limit is "+itoa(p.cfg.limits.MaxWildcards))
+		return false
+	}
+	return true
+}
+
+func countWildcards(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '*' || c == '?' {
+			n++
+		}
+	}
+	return n
+}
+
+// actionByte classifies the bytes of an action: 1 for a letter, digit,
+// '-', '_' or '.', 2 for a wildcard, 3 for ':', 0 for anything else.
+var actionByte = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+			t[c] = 1
+		case c == '*', c == '?':
+			t[c] = 2
+		case c == ':':
+			t[c] = 3
+		}
+	}
+	return t
+}()
+
+// checkAction checks an action: "*", or "<service>:<action>", both parts
+// non-empty and made of letters, digits, '-', '_', '.', '*' and '?', with
+// at most MaxWildcards wildcards. One pass over the bytes.
+func (p *parser) checkAction(s string, off int) {
+	if s == "*" {
+		return
+	}
+	colon, wild, bad := -1, 0, false
+	for i := 0; i < len(s); i++ {
+		switch actionByte[s[i]] {
+		case 1:
+		case 2:
+			wild++
+		case 3:
+			bad = bad || colon >= 0 // a second ':'
+			colon = i
+		default:
+			bad = true
+		}
+	}
+	if bad || colon <= 0 || colon == len(s)-1 {
+		p.fail(off, ErrInvalid, "an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got "+quote(s))
+		return
+	}
+	p.wildcardLimit(wild, off)
+}
+
+// checkResource checks a resource: "*", or an ARN starting with "acs:"
+// without control characters and with at most MaxWildcards wildcards.
+func (p *parser) checkResource(s string, off int) {
+	if s == "*" {
+		return
+	}
+	wild, control := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '*' || c == '?':
+			wild++
+		case c < 0x20 || c == 0x7f:
+			control = true
+		}
+	}
+	switch {
+	case control:
+		p.fail(off, ErrInvalid, "a resource must not contain control characters")
+	case !strings.HasPrefix(s, "acs:"):
+		p.fail(off, ErrInvalid, "a resource must be \"*\" or an ARN starting with \"acs:\"; got "+quote(s))
+	default:
+		p.wildcardLimit(wild, off)
+	}
+}
+
+// principalOfKind reports whether s is an identifier of one of kinds in
+// its canonical spelling, by package principal's grammar (spec §3.2): the
+// one grammar of identifiers, so a trust policy names exactly what Parse
+// reads. Aliases that Parse accepts on input (acs:sts assumed-role ARNs, a
+// "*" region) are not a trust policy's spelling and are refused.
+func principalOfKind(s string, kinds ...principal.Kind) bool {
+	id, err := principal.Parse(s)
+	return err == nil && slices.Contains(kinds, id.Kind()) && id.String() == s
+}
+
+func (p *parser) checkRAMPrincipal(s string, off int) {
+	if !principalOfKind(s, principal.KindAccount, principal.KindUser, principal.KindRole) {
+		p.fail(off, ErrInvalid, "a RAM principal must be acs:ram::<16-digit account>:root, :user/<name> or :role/<name>; got "+quote(s))
+	}
+}
+
+func (p *parser) checkServicePrincipal(s string, off int) {
+	if !principalOfKind(s, principal.KindService) {
+		p.fail(off, ErrInvalid, "a Service principal must be a lower-case service domain such as \"ecs.aliyuncs.com\"; got "+quote(s))
+	}
+}
+
+func (p *parser) checkFederatedPrincipal(s string, off int) {
+	if !principalOfKind(s, principal.KindSAMLProvider, principal.KindOIDCProvider) {
+		p.fail(off, ErrInvalid, "a Federated principal must be acs:ram::<16-digit account>:saml-provider/<name> or :oidc-provider/<name>; got "+quote(s))
+	}
+}
+
+// sameKey returns the key of block that is the same key as name under
+// CanonicalKey (spec §13 D23), or "". Blocks are small (a document has at
+// most 6,144 characters), and the canonical form is computed without
+// allocating for keys that are already canonical.
+func sameKey(block []Condition, name string) string {
+	cn := CanonicalKey(name)
+	for i := range block {
+		if CanonicalKey(block[i].Key) == cn {
+			return block[i].Key
+		}
+	}
+	return ""
+}
+
+// sortConditions orders conditions by operator, the plain form before the
+// IfExists form, then by key.
+func sortConditions(conds []Condition) {
+	slices.SortFunc(conds, func(a, b Condition) int {
+		if a.Operator != b.Operator {
+			return int(a.Operator) - int(b.Operator)
+		}
+		if a.IfExists != b.IfExists {
+			if a.IfExists {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+}
+
+// unsupportedOperatorMsg is the end of the message for the AWS operators the
+// library rejects (spec §13 D22).
+const unsupportedOperatorMsg = " is an AWS operator that this library does not support; Alibaba documents the " +
+	"String, Numeric, Date, Bool and IpAddress operators (21 names) and their IfExists forms"
+
+func unknownOperatorMsg(name string) string {
+	for op := StringEquals; op <= NotIpAddress; op++ {
+		for _, known := range [...]string{op.String(), op.String() + ifExistsSuffix} {
+			if strings.EqualFold(known, name) {
+				return quote(name) + " is not a condition operator; operator names are case-sensitive: did you mean " + quote(known) + "?"
+			}
+		}
+	}
+	if strings.Contains(name, ":") || strings.HasPrefix(name, "Null") ||
+		strings.HasPrefix(name, "Arn") || strings.HasPrefix(name, "Binary") {
+		return quote(name) + unsupportedOperatorMsg
+	}
+	return quote(name) + " is not one of the 21 RAM condition operators or their IfExists forms"
+}
+
+// parseValue parses a condition value for op's family.
+func parseValue(op Operator, raw string) (Value, error) {
+	v := Value{Raw: raw}
+	var err error
+	switch op.Family() {
+	case FamilyNumeric:
+		v.Number, err = ParseNumber(raw)
+	case FamilyDate:
+		v.Time, err = ParseDate(raw)
+	case FamilyBool:
+		v.Bool, err = ParseBool(raw)
+	case FamilyIP:
+		v.Prefix, err = ParseIPValue(raw)
+	}
+	if err != nil {
+		return Value{}, err
+	}
+	return v, nil
+}
+
+// ParseValue parses raw as a condition value for operator op, as Parse does
+// for the values in a document. It is useful for building documents in code.
+func ParseValue(op Operator, raw string) (Value, error) {
+	if !op.Valid() {
+		return Value{}, &ParseError{Offset: -1, Err: ErrUnknownElement, Msg: "invalid operator"}
+	}
+	v, err := parseValue(op, raw)
+	if err != nil {
+		return Value{}, &ParseError{Offset: -1, Err: ErrInvalid, Msg: op.String() + " value " + quote(raw) + " is " + err.Error()}
+	}
+	return v, nil
+}
+
+// withArticle puts "a" or "an" before word, by its first letter.
+func withArticle(word string) string {
+	if word != "" && strings.IndexByte("aeiouAEIOU", word[0]) >= 0 {
+		return "an " + word
+	}
+	return "a " + word
+}

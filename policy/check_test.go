@@ -1,0 +1,75 @@
+package policy
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// refCheckAction is the earlier two-part check of an action, kept as the
+// reference for the one-pass checkAction.
+func refCheckAction(p *parser, s string) {
+	if s == "*" {
+		return
+	}
+	chars := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			case c == '-', c == '_', c == '.', c == '*', c == '?':
+			default:
+				return false
+			}
+		}
+		return true
+	}
+	svc, name, ok := strings.Cut(s, ":")
+	if !ok || svc == "" || name == "" || !chars(svc) || !chars(name) {
+		p.fail(-1, ErrInvalid, "an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got "+quote(s))
+		return
+	}
+	p.wildcardLimit(strings.Count(s, "*")+strings.Count(s, "?"), -1)
+}
+
+// refCheckResource is the earlier check of a resource.
+func refCheckResource(p *parser, s string) {
+	switch {
+	case s == "*":
+	case hasControl(s):
+		p.fail(-1, ErrInvalid, "a resource must not contain control characters")
+	case !strings.HasPrefix(s, "acs:"):
+		p.fail(-1, ErrInvalid, "a resource must be \"*\" or an ARN starting with \"acs:\"; got "+quote(s))
+	default:
+		p.wildcardLimit(strings.Count(s, "*")+strings.Count(s, "?"), -1)
+	}
+}
+
+// The one-pass checks fail exactly where the references do, with the same
+// error.
+func TestChecksAgreeWithReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const alphabet = "acs:*?-_.aZ9/ \x01\x7f\xc3\xa9"
+	for i := 0; i < 50000; i++ {
+		b := make([]byte, rng.IntN(10))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		s := string(b)
+		if rng.IntN(4) == 0 {
+			s = "acs:" + s
+		}
+		cfg := &config{limits: Limits{MaxWildcards: 2}.withDefaults(Identity)}
+		for _, pair := range []struct{ got, want func(p *parser, s string) }{
+			{func(p *parser, s string) { p.checkAction(s, -1) }, refCheckAction},
+			{func(p *parser, s string) { p.checkResource(s, -1) }, refCheckResource},
+		} {
+			got, want := &parser{cfg: cfg}, &parser{cfg: cfg}
+			pair.got(got, s)
+			pair.want(want, s)
+			require.Equal(t, want.err, got.err, "%q", s)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package policy
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// diagnose runs only the diagnosing walk (the reader Parse used alone
+// before the single-pass reader existed): the slow reference.
+func diagnose(data []byte, opts ...Option) (*Document, error) {
+	c := config{}
+	for _, o := range opts {
+		o(&c)
+	}
+	c.limits = c.limits.withDefaults(c.kind)
+	p := &parser{data: data, cfg: &c, lone: -1}
+	return p.parse()
+}
+
+// fast runs only the single-pass reader.
+func fast(data []byte, opts ...Option) *Document {
+	c := config{}
+	for _, o := range opts {
+		o(&c)
+	}
+	c.limits = c.limits.withDefaults(c.kind)
+	return parseFast(data, &c)
+}
+
+// checkFastAgrees fails when the single-pass reader accepts what the
+// diagnosing walk rejects, builds a different document, or (for input
+// without backslashes, which it takes) rejects what the walk accepts.
+func checkFastAgrees(t *testing.T, data []byte, opts ...Option) {
+	t.Helper()
+	got := fast(data, opts...)
+	want, err := diagnose(data, opts...)
+	switch {
+	case got != nil && err != nil:
+		t.Fatalf("single-pass reader accepts what the walk rejects (%v):\n%q", err, data)
+	case got != nil && !reflect.DeepEqual(got, want):
+		t.Fatalf("readers build different documents from\n%q\nfast: %+v\nwalk: %+v", data, got, want)
+	case got == nil && err == nil && !bytes.ContainsRune(data, '\\'):
+		t.Fatalf("single-pass reader rejects a document without escapes that the walk accepts:\n%q", data)
+	}
+	// Lists carved from shared chunks must not share spare capacity.
+	if got != nil {
+		for _, st := range got.Statements {
+			for _, l := range [][]string{st.Action, st.NotAction, st.Resource, st.NotResource} {
+				assert.Equal(t, len(l), cap(l))
+			}
+			for _, c := range st.Condition {
+				assert.Equal(t, len(c.Values), cap(c.Values))
+			}
+			assert.Equal(t, len(st.Condition), cap(st.Condition))
+		}
+	}
+}
+
+// Every document of the corpus, valid and invalid, under every kind and
+// mode: the readers agree, and the valid ones without escapes take the
+// single-pass reader.
+func TestFastAgreesOnCorpus(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "policies", "*", "*.json"))
+	require.NoError(t, err)
+	system, err := filepath.Glob(filepath.Join("system", "*.json"))
+	require.NoError(t, err)
+	files = append(files, system...)
+	require.NotEmpty(t, files)
+	taken := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, k := range []Kind{Identity, Trust, Session} {
+			checkFastAgrees(t, data, WithKind(k))
+			checkFastAgrees(t, data, WithKind(k), Lenient())
+			if fast(data, WithKind(k)) != nil {
+				taken++
+			}
+		}
+	}
+	assert.Greater(t, taken, 20, "the single-pass reader took almost nothing of the corpus")
+	big := maxSizeDocument(t)
+	require.NotNil(t, fast(big))
+	checkFastAgrees(t, big)
+}
+
+// The limits, which the reader checks itself, reject at the same bound as
+// the walk.
+func TestFastLimits(t *testing.T) {
+	d := []byte(doc(`{"Effect":"Allow","Action":["a:b","c:d"],"Resource":"acs:x:*","Condition":{"StringLike":{"k":["a*?*","b"]}}}`))
+	for _, l := range []Limits{
+		{MaxSize: len(d)}, {MaxSize: len(d) - 1}, {MaxInputBytes: len(d)}, {MaxInputBytes: len(d) - 1},
+		{MaxStatements: 1}, {MaxValues: 2}, {MaxValues: 1}, {MaxWildcards: 3}, {MaxWildcards: 2},
+		{MaxDepth: 6}, {MaxDepth: 5},
+	} {
+		checkFastAgrees(t, d, WithLimits(l))
+	}
+	spaced := bytes.ReplaceAll(d, []byte(","), []byte(" ,\n\t"))
+	checkFastAgrees(t, spaced, WithLimits(Limits{MaxSize: len(d)}))
+	checkFastAgrees(t, spaced, WithLimits(Limits{MaxSize: len(d) - 1}))
+	utf := []byte(doc(`{"Sid":"é€😀","Effect":"Allow","Action":"a:b","Resource":"acs:é"}`))
+	n := 0
+	for _, c := range utf {
+		if c&0xC0 != 0x80 {
+			n++
+		}
+	}
+	checkFastAgrees(t, utf, WithLimits(Limits{MaxSize: n}))
+	checkFastAgrees(t, utf, WithLimits(Limits{MaxSize: n - 1}))
+}
+
+// FuzzFastAgrees is the differential fuzzer of the two readers.
+func FuzzFastAgrees(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("..", "testdata", "policies", "*", "*.json"))
+	for _, s := range seeds {
+		if data, err := os.ReadFile(s); err == nil {
+			f.Add(data, uint8(kindOfSeed(filepath.Base(s))), false)
+		}
+	}
+	f.Add([]byte(doc(allowAll)), uint8(Identity), true)
+	f.Add([]byte(`{"Version":"1","Statement":{"Effect":"Allow","Action":"a:b","Resource":"*"}}`), uint8(Identity), true)
+	f.Add([]byte(doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::1234567890123456:root","Service":["ecs.aliyuncs.com"]}}`)), uint8(Trust), false)
+	f.Add([]byte(doc(`{"Effect":"Deny","NotAction":["a:*"],"NotResource":"acs:x","Condition":{"DateLessThan":{"k":"2019-08-12T17:00:00+08:00"},"NumericEquals":{"n":["1","-2.5"]},"IpAddress":{"acs:SourceIp":"::1"},"StringLikeIfExists":{"K":"a*","k/B":"x"}}}`)), uint8(Session), false)
+	f.Fuzz(func(t *testing.T, data []byte, k uint8, lenient bool) {
+		opts := []Option{WithKind(Kind(k % 3))}
+		if lenient {
+			opts = append(opts, Lenient())
+		}
+		checkFastAgrees(t, data, opts...)
+	})
+}
+
+// The single-pass reader allocates per document, not per statement: one
+// copy of the input, the statement list, and list chunks that double up
+// to maxChunk entries.
+func TestParseAllocationsDoNotGrowWithStatements(t *testing.T) {
+	for _, n := range []int{10, 1000} {
+		var b strings.Builder
+		b.WriteString(`{"Version":"1","Statement":[`)
+		for k := range n {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			ks := strconv.Itoa(k)
+			b.WriteString(`{"Effect":"Allow","Action":"svc` + ks + `:Verb*","Resource":"acs:svc:*:*:res/` + ks + `/*"}`)
+		}
+		b.WriteString(`]}`)
+		data := []byte(b.String())
+		opts := []Option{WithLimits(Limits{MaxSize: len(data), MaxStatements: n})}
+		allocs := testing.AllocsPerRun(3, func() {
+			if d, err := Parse(data, opts...); err != nil || len(d.Statements) != n {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("%d statements: %.0f allocations", n, allocs)
+		assert.LessOrEqual(t, allocs, 16.0, "%d statements", n)
+	}
+}
