@@ -38,8 +38,10 @@ func (r Result) String() string {
 // library's decision).
 //
 // The account boundary (spec D24): the resource's owner is
-// req.ResourceOwner when set, else the account field of req.Resource, else
-// (the ARN names none: "*", empty, or no ARN) the principal's own account.
+// req.ResourceOwner when set, else the account field of req.Resource (read
+// also from a resource cut after that field, "acs:ecs:cn-hangzhou:<uid>",
+// or with "acs:" in another case), else (the ARN names none: "*", empty, or
+// no ARN) the principal's own account.
 // On another account's resource the identity policies alone never allow:
 // the owner must consent through a resource-based policy, and the only one
 // the directory holds is a role's trust policy, for sts:AssumeRole on that
@@ -155,10 +157,38 @@ func resourceOwner(req *evaluator.Request, own string) string {
 	if req.ResourceOwner != "" {
 		return req.ResourceOwner
 	}
-	if acct := principal.ARNAccount(req.Resource); acct != "" && acct != "*" {
+	if acct := accountField(req.Resource); acct != "" && acct != "*" {
 		return acct
 	}
 	return own
+}
+
+// accountField returns the account field of a resource: the field
+// principal.ARNAccount reads from a well-formed ARN, and also the fourth
+// field of a resource that starts with "acs:" in another case or ends
+// after its account field ("acs:ecs:cn-hangzhou:<uid>"). Those are not
+// well-formed ARNs, but they name an account; reading them as naming none
+// made them the principal's own (spec D24), an Allow across the boundary.
+// It does not allocate.
+func accountField(resource string) string {
+	if acct := principal.ARNAccount(resource); acct != "" {
+		return acct
+	}
+	if len(resource) < 4 || !strings.EqualFold(resource[:4], "acs:") {
+		return ""
+	}
+	rest := resource[4:]
+	for range 2 { // service, region
+		i := strings.IndexByte(rest, ':')
+		if i < 0 {
+			return ""
+		}
+		rest = rest[i+1:]
+	}
+	if i := strings.IndexByte(rest, ':'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }
 
 // ownedBy reports whether req's resource belongs to account uid (spec
@@ -182,7 +212,7 @@ func ownedBy(req *evaluator.Request, uid string) bool {
 			return true
 		}
 	}
-	acct := principal.ARNAccount(req.Resource)
+	acct := accountField(req.Resource)
 	return acct == "" || acct == "*" || acct == uid
 }
 

@@ -632,12 +632,16 @@ func (im *importer) role(p string, a *account, er *exportRole) error {
 	if im.restore {
 		// A restore never undoes a revocation: a cut-off only moves
 		// forward, and a role deleted since the export refuses every
-		// session issued before its deletion.
+		// session issued up to and including the instant of its deletion
+		// (as RevokeAllSessions: a session issued in the clock reading
+		// of the delete was issued before it).
 		if c := im.cutoffs[r.roleID]; c.After(r.revokedBefore) {
 			r.revokedBefore = c
 		}
-		if at, dead := im.t.s.dead.Get(deadKey(kindDeadRole, r.roleID)); dead && at.After(r.revokedBefore) {
-			r.revokedBefore = at
+		if at, dead := im.t.s.dead.Get(deadKey(kindDeadRole, r.roleID)); dead {
+			if c := cutAfter(at); c.After(r.revokedBefore) {
+				r.revokedBefore = c
+			}
 		}
 	}
 	if r.att, err = im.attached(p+".Policies", a, er.Policies, holderKey(id)); err != nil {

@@ -251,12 +251,17 @@ func (d *Directory) RevokeSessions(id principal.ID, issuedBefore time.Time) (Rev
 // at that instant, since its expiry would lie past 9999).
 // Errors: ErrInvalid, ErrNotFound.
 func (d *Directory) RevokeAllSessions(id principal.ID) (Revision, error) {
-	return d.revoke("RevokeAllSessions", id, func(now time.Time) time.Time {
-		if c := now.Add(time.Nanosecond); inRange(c) {
-			return c
-		}
-		return maxTime
-	})
+	return d.revoke("RevokeAllSessions", id, cutAfter)
+}
+
+// cutAfter is the RevokeSessions cut-off that refuses every session issued
+// up to and including the instant t: t plus one nanosecond, held at the
+// last instant of the year 9999 (spec D28).
+func cutAfter(t time.Time) time.Time {
+	if c := t.Add(time.Nanosecond); inRange(c) {
+		return c
+	}
+	return maxTime
 }
 
 func (d *Directory) revoke(op string, id principal.ID, cut func(now time.Time) time.Time) (Revision, error) {

@@ -75,7 +75,7 @@ func parseFast(data []byte, c *config) *Document {
 		strs:   make([]string, 0, 32),
 	}
 	doc := r.document()
-	if doc == nil || r.peek() != 0 || r.size() > lim.MaxSize {
+	if doc == nil || !r.atEnd() || r.size() > lim.MaxSize {
 		return nil
 	}
 	return doc

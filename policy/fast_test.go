@@ -164,3 +164,22 @@ func TestParseAllocationsDoNotGrowWithStatements(t *testing.T) {
 		assert.LessOrEqual(t, allocs, 16.0, "%d statements", n)
 	}
 }
+
+// Anything after the document but white space is trailing data, a NUL
+// byte included: the reader once took a NUL for the end of the input (its
+// peek returns 0 for both) and accepted `{…}\x00garbage`, which the walk
+// and every JSON reader reject.
+func TestFastRejectsTrailingData(t *testing.T) {
+	base := doc(allowAll)
+	for _, tail := range []string{"\x00", "\x00garbage", " \x00{", "\n\x00", "x", "{}", "]", " ,"} {
+		data := []byte(base + tail)
+		assert.Nil(t, fast(data), "%q", tail)
+		_, err := Parse(data)
+		assert.ErrorIs(t, err, ErrSyntax, "%q", tail)
+		checkFastAgrees(t, data)
+	}
+	for _, tail := range []string{"", " ", "\n\t\r "} {
+		_, err := Parse([]byte(base + tail))
+		assert.NoError(t, err, "%q", tail)
+	}
+}

@@ -56,7 +56,15 @@ func (c *cursor) skip() {
 	c.i = i
 }
 
-// peek skips white space and returns the next byte, or 0 at the end.
+// atEnd skips white space and reports whether the input is used up. (A
+// NUL byte is not the end: peek returns 0 for both.)
+func (c *cursor) atEnd() bool {
+	c.skip()
+	return c.i == len(c.s)
+}
+
+// peek skips white space and returns the next byte, or 0 at the end. A 0
+// is also what a NUL byte in the input returns: use atEnd for the end.
 func (c *cursor) peek() byte {
 	c.skip()
 	if c.i < len(c.s) {

@@ -44,14 +44,16 @@ func boundaryDirectory(t testing.TB) (*directory.Directory, session) {
 
 // referenceBoundary is the spec's rule (§13 D24) written out plainly for
 // boundaryDirectory, where both identities' own policies allow everything:
-// the owner is the request's ResourceOwner, else the ARN's fourth field,
-// else (none, "*" or empty) the principal's own account; an identity is
+// the owner is the request's ResourceOwner, else the ARN's fourth field
+// (also of a resource that ends after it or spells "acs:" in another case:
+// those name an account too), else (none, "*" or empty) the principal's
+// own account; an identity is
 // allowed on its own account, and across accounts only for sts:AssumeRole
 // on A's role r by B's user (whose trust policy names B's account).
 func referenceBoundary(who, own, action, resource, owner string) evaluator.Decision {
 	if owner == "" {
 		parts := strings.SplitN(resource, ":", 5)
-		if len(parts) == 5 && parts[0] == "acs" {
+		if len(parts) >= 4 && strings.EqualFold(parts[0], "acs") {
 			owner = parts[3]
 		}
 		if owner == "" || owner == "*" {
@@ -83,6 +85,8 @@ func FuzzAccountBoundary(f *testing.F) {
 			for _, owner := range []string{"", boundaryA, boundaryB, "*"} {
 				f.Add(isDave, "ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+acctField+":instance/i-1", owner)
 				f.Add(isDave, "sts:AssumeRole", "acs:ram:*:"+acctField+":role/r", owner)
+				f.Add(isDave, "ecs:DeleteInstance", "acs:ecs:cn-hangzhou:"+acctField, owner)
+				f.Add(isDave, "ecs:DeleteInstance", "ACS:ecs:cn-hangzhou:"+acctField+":instance/i-1", owner)
 			}
 		}
 		f.Add(isDave, "ecs:DeleteInstance", "*", "")
