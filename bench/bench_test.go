@@ -129,6 +129,12 @@ func BenchmarkDecide(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
+					// Collect the garbage earlier engines left, so that a
+					// background collection of it does not run inside this
+					// engine's timed loop (it did: ramauthz, timed right
+					// after OPA, read 184 ns on statements-10 against 54 ns
+					// alone).
+					runtime.GC()
 					b.ReportAllocs()
 					var sink Decision
 					i := 0
@@ -165,6 +171,7 @@ func BenchmarkRequestPath(b *testing.B) {
 							b.Fatalf("%s: decided %v, want %v", reqs[i].Name, got, reqs[i].Want)
 						}
 					}
+					runtime.GC() // as in BenchmarkDecide
 					b.ReportAllocs()
 					var sink Decision
 					i := 0

@@ -137,6 +137,10 @@ func unquote(t *testing.T, s string) string {
 func candidates(e *Evaluator, action string) (int, map[int32]bool) {
 	met, set := 0, map[int32]bool{}
 	for _, ix := range []*index{&e.deny, &e.allow} {
+		for _, v := range ix.any {
+			met++
+			set[ix.ents[v].stmt] = true
+		}
 		if ix.trie != nil {
 			w := ix.trie.Walk(action)
 			for {

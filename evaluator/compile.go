@@ -80,6 +80,7 @@ type Evaluator struct {
 type index struct {
 	trie      *trie.Trie // literal action prefixes → entries
 	ents      []entry
+	any       []int32 // entries whose pattern matches every action ("*"): not in the trie
 	notAction []int32 // statements with NotAction: always checked
 }
 
@@ -87,6 +88,9 @@ type index struct {
 type entry struct {
 	stmt int32
 	pat  int32 // index into stmts[stmt].actions
+	// restAny: the pattern is its literal prefix and one final '*', so
+	// whatever follows the prefix matches (Decide skips MatchRest).
+	restAny bool
 }
 
 // stmt is a compiled statement. The small fields come first, so that they
@@ -558,10 +562,21 @@ func (e *Evaluator) buildIndexes() *CompileError {
 			if len(ix.ents) >= math.MaxInt32 {
 				return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
 			}
-			b.Add(p.Literal(), p.Exact(), int32(len(ix.ents)))
-			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: int32(pi)})
+			if p.Any() {
+				ix.any = append(ix.any, int32(len(ix.ents)))
+			} else {
+				b.Add(p.Literal(), p.Exact(), int32(len(ix.ents)))
+			}
+			src := p.String()
+			restAny := strings.IndexAny(src, "*?") == len(src)-1 && src[len(src)-1] == '*'
+			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: int32(pi), restAny: restAny})
 		}
 	}
-	e.deny.trie, e.allow.trie = deny.Build(), allow.Build()
+	if deny.Len() > 0 {
+		e.deny.trie = deny.Build()
+	}
+	if allow.Len() > 0 {
+		e.allow.trie = allow.Build()
+	}
 	return nil
 }

@@ -28,17 +28,31 @@ const (
 	numSlots
 )
 
-// slotKeys lists the key of each fixed slot; slotSpellings the spelling
-// Alibaba's documents use, which slotOf tries before folding.
-var (
-	slotKeys      = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
-	slotSpellings = [numSlots]string{"acs:CurrentTime", "acs:SecureTransport", "acs:SourceIp", "acs:MFAPresent"}
-)
+// slotKeys lists the key of each fixed slot.
+var slotKeys = [numSlots]string{keyCurrentTime, keySecureTransport, keySourceIP, keyMFAPresent}
 
 // slotOf returns the fixed slot of key k, or -1. k may be in any letter
-// case (the slot keys have no '/', so their whole name folds). The four
-// slot keys have four different lengths, so one comparison decides.
+// case (the slot keys have no '/', so their whole name folds). The
+// spellings Alibaba's documents use are recognised by the switch; others go
+// to slotOfFolded.
 func slotOf(k string) int {
+	switch k {
+	case "acs:SourceIp":
+		return slotSourceIP
+	case "acs:CurrentTime":
+		return slotCurrentTime
+	case "acs:SecureTransport":
+		return slotSecureTransport
+	case "acs:MFAPresent":
+		return slotMFAPresent
+	}
+	return slotOfFolded(k)
+}
+
+// slotOfFolded is slotOf for any spelling. The four slot keys have four
+// different lengths, so the length picks the one slot k can be, and
+// slotNames[slot].match decides.
+func slotOfFolded(k string) int {
 	i := -1
 	switch len(k) {
 	case len(keyCurrentTime):
@@ -52,21 +66,70 @@ func slotOf(k string) int {
 	default:
 		return -1
 	}
-	key := slotKeys[i]
-	if k == key || k == slotSpellings[i] {
-		return i
-	}
-	for j := 0; j < len(k); j++ {
-		c := k[j]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != key[j] {
-			return -1
-		}
+	if !slotNames[i].match(k) {
+		return -1
 	}
 	return i
 }
+
+// foldName is a key name of 8 to 24 bytes made of lower-case ASCII letters
+// and other bytes that do not fold, prepared so that match compares a name
+// without regard to ASCII case in three 8-byte steps instead of byte by
+// byte. A word of the input ORed with the word's letter mask (0x20 at each
+// letter, 0 elsewhere) equals the word of the name exactly when every
+// letter matches in either case and every other byte matches exactly:
+// x|0x20 == 'a'..'z' holds only for the upper- and lower-case letter.
+type foldName struct {
+	n     int
+	words [3]uint64 // the name's bytes at 0, mid and n-8, little-endian
+	masks [3]uint64
+}
+
+func newFoldName(name string) foldName {
+	f := foldName{n: len(name)}
+	for j, off := range f.offsets() {
+		f.words[j] = le64(name, off)
+		for b := range 8 {
+			if c := name[off+b]; c >= 'a' && c <= 'z' {
+				f.masks[j] |= 0x20 << (8 * b)
+			}
+		}
+	}
+	return f
+}
+
+// offsets returns where the three words start: 0, min(8, n-8) and n-8,
+// which cover the whole name when n is 8 to 24.
+func (f *foldName) offsets() [3]int {
+	return [3]int{0, min(8, f.n-8), f.n - 8}
+}
+
+// match reports whether k is the name in any ASCII letter case.
+func (f *foldName) match(k string) bool {
+	if len(k) != f.n {
+		return false
+	}
+	e := len(k) - 8
+	m := min(8, e)
+	return le64(k, 0)|f.masks[0] == f.words[0] &&
+		le64(k, m)|f.masks[1] == f.words[1] &&
+		le64(k, e)|f.masks[2] == f.words[2]
+}
+
+// le64 returns the eight bytes of s from i as a little-endian number (the
+// compiler makes it one load).
+func le64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+var slotNames = func() (out [numSlots]foldName) {
+	for i, k := range slotKeys {
+		out[i] = newFoldName(k)
+	}
+	return out
+}()
 
 // The condition-key rule (spec §13 D23: ASCII case ignored before the first
 // '/', for every key) lives in package policy, which the parser's duplicate
@@ -89,11 +152,55 @@ type values struct {
 
 func (v *values) setStrings(ss []string) {
 	v.set = true
+	if len(ss) == 1 {
+		// The common case, without the generic copy.
+		v.strs = append(v.strs[:0], ss[0])
+		if cap(v.vals) == 0 {
+			v.vals = make([]reqValue, 1)
+		}
+		v.vals = v.vals[:1]
+		v.vals[0].read(ss[0])
+		return
+	}
 	v.strs = append(v.strs[:0], ss...)
 	v.vals = slices.Grow(v.vals[:0], len(ss))[:len(ss)]
 	for i, s := range ss {
 		v.vals[i].read(s)
 	}
+}
+
+// setSlotString makes v, the values of fixed slot slot, the single value
+// s. It first tries the parser of the type the slot's key carries (an IP
+// address for acs:SourceIp, a date for acs:CurrentTime, a bool for
+// acs:SecureTransport and acs:MFAPresent): the types are exclusive
+// (parseRequestValue), so when that parser accepts s, s is that type and
+// nothing else, and the general read is skipped.
+func (v *values) setSlotString(slot int, s string) {
+	v.set = true
+	v.strs = append(v.strs[:0], s)
+	if cap(v.vals) == 0 {
+		v.vals = make([]reqValue, 1)
+	}
+	v.vals = v.vals[:1]
+	rv := &v.vals[0]
+	switch slot {
+	case slotSourceIP:
+		if a, ok := parseIPv4(s); ok {
+			*rv = reqValue{ip: a}
+			return
+		}
+	case slotCurrentTime:
+		if t, ok := parseDate(s); ok {
+			*rv = reqValue{time: t, flags: valTime}
+			return
+		}
+	default:
+		if b, ok := parseBool(s); ok {
+			*rv = boolValue(b)
+			return
+		}
+	}
+	rv.read(s)
 }
 
 // setOne makes v the single value rv with string form s.
@@ -118,7 +225,11 @@ func (v *values) copyFrom(src *values) {
 // ctxEntry is one key outside the fixed slots.
 type ctxEntry struct {
 	key string // normalised
-	v   values
+	// spelled is the spelling the key was last set or found by, so that a
+	// caller who always spells it the same way is matched by one string
+	// comparison.
+	spelled string
+	v       values
 }
 
 // indexMin is the number of entries above which a Context keeps a map from
@@ -136,9 +247,11 @@ const indexMin = 8
 // acs:ResourceTag/Env, the part from the '/' on is exact. Setting a key that
 // is the same as an earlier one under this rule replaces it.
 //
-// Filling reads every value ahead as an IP address, a date-time, a number
-// and a bool, so Decide and Explain never parse; Decide reads the context
-// without allocating. The zero value is an empty context ready to use. Reset
+// Filling reads every value ahead as the IP address, date-time, decimal
+// number or bool it is (a value is at most one of these; Set on
+// acs:SourceIp, acs:CurrentTime, acs:SecureTransport or acs:MFAPresent tries
+// that key's own type first), so Decide and Explain never parse; Decide
+// reads the context without allocating. The zero value is an empty context ready to use. Reset
 // empties it for reuse and keeps its memory: once a reused Context has held
 // as many keys and values as a request needs, filling it again with the
 // same keys allocates nothing (a key name with upper-case letters in its
@@ -170,7 +283,15 @@ type Context struct {
 // conditions treat like an absent key. The Context keeps its own copy of
 // vals; the strings themselves are shared (Go strings are immutable).
 func (c *Context) Set(key string, vals ...string) {
-	c.storage(key).setStrings(vals)
+	if s := slotOf(key); s >= 0 {
+		if len(vals) == 1 {
+			c.slots[s].setSlotString(s, vals[0])
+			return
+		}
+		c.slots[s].setStrings(vals)
+		return
+	}
+	c.entry(key).setStrings(vals)
 }
 
 // Get returns the values of key and reports whether the key is present.
@@ -201,8 +322,7 @@ func (c *Context) Delete(key string) {
 		c.slots[s].clear()
 		return
 	}
-	var buf [64]byte
-	i := c.position(appendNormKey(buf[:0], key))
+	i := c.positionAny(key)
 	if i < 0 || i >= c.n {
 		return
 	}
@@ -249,7 +369,7 @@ func (c *Context) CopyFrom(src *Context) {
 	}
 	for i := 0; i < src.n; i++ {
 		e := &src.ents[i]
-		c.add(e.key).copyFrom(&e.v)
+		c.add(e.key, e.spelled).copyFrom(&e.v)
 	}
 }
 
@@ -324,11 +444,55 @@ func (c *Context) find(key string) *values {
 		}
 		return nil
 	}
-	var buf [64]byte
-	if i := c.position(appendNormKey(buf[:0], key)); i >= 0 && i < c.n {
+	if i := c.positionAny(key); i >= 0 && i < c.n {
 		return &c.ents[i].v
 	}
 	return nil
+}
+
+// positionAny returns the position in ents (live or spare) of key in any
+// spelling, or -1. Below the index size it first looks for the spelling
+// the key was last set by, then compares key with each entry's normalised
+// key (sameKey), so a key spelled with upper-case letters is found without
+// building its normalised form. It only reads c.
+func (c *Context) positionAny(key string) int {
+	if c.index != nil {
+		var buf [64]byte
+		return c.position(appendNormKey(buf[:0], key))
+	}
+	for i := range c.ents {
+		if c.ents[i].spelled == key {
+			return i
+		}
+	}
+	for i := range c.ents {
+		if sameKey(key, c.ents[i].key) {
+			return i
+		}
+	}
+	return -1
+}
+
+// sameKey reports whether normKey(key) == nk without building
+// normKey(key): ASCII letters before the first '/' compare folded, the
+// rest exactly (spec §13 D23).
+func sameKey(key, nk string) bool {
+	if len(key) != len(nk) {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c == '/' {
+			return key[i:] == nk[i:]
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != nk[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // position returns the position in ents (live or spare) of the normalised
@@ -363,36 +527,32 @@ func (c *Context) positionKey(nk string) int {
 	return -1
 }
 
-// storage returns the values of key for writing, adding the key if absent.
-func (c *Context) storage(key string) *values {
-	if s := slotOf(key); s >= 0 {
-		return &c.slots[s]
-	}
-	if isNormKey(key) {
-		return c.add(key)
-	}
-	var buf [64]byte
-	nk := appendNormKey(buf[:0], key)
-	if i := c.position(nk); i >= 0 {
+// entry returns the values of key, which has no slot, for writing, adding
+// the key if absent.
+func (c *Context) entry(key string) *values {
+	if i := c.positionAny(key); i >= 0 {
+		c.ents[i].spelled = key
 		return c.revive(i)
 	}
-	return c.addNew(string(nk))
+	return c.addNew(normKey(key), key)
 }
 
-// add returns the values of the normalised key nk, making it live: a live
+// add returns the values of the normalised key nk, last set by the
+// spelling spelled, making it live: a live
 // entry is returned as it is, a spare one with that key is moved among the
 // live ones, and otherwise the key takes the first spare entry (forgetting
 // that spare's key) or a new one.
-func (c *Context) add(nk string) *values {
+func (c *Context) add(nk, spelled string) *values {
 	if i := c.positionKey(nk); i >= 0 {
+		c.ents[i].spelled = spelled
 		return c.revive(i)
 	}
-	return c.addNew(nk)
+	return c.addNew(nk, spelled)
 }
 
-// addNew adds the normalised key nk, which c does not hold, and returns its
-// empty values.
-func (c *Context) addNew(nk string) *values {
+// addNew adds the normalised key nk, which c does not hold, set by the
+// spelling spelled, and returns its empty values.
+func (c *Context) addNew(nk, spelled string) *values {
 	if c.n == len(c.ents) {
 		c.ents = append(c.ents, ctxEntry{})
 		if len(c.ents) > indexMin {
@@ -407,7 +567,7 @@ func (c *Context) addNew(nk string) *values {
 		delete(c.index, c.ents[c.n].key)
 	}
 	e := &c.ents[c.n]
-	e.key = nk
+	e.key, e.spelled = nk, spelled
 	e.v.clear()
 	if c.index != nil {
 		c.index[nk] = c.n

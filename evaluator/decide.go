@@ -75,8 +75,14 @@ type query struct {
 // spelling, is then ignored: spec §13 D26), and otherwise when the Context
 // does not set it (spec §3.2).
 func (q *query) keyValues(cd *cond) ([]string, []reqValue) {
+	if c := q.r.Context; cd.slot >= 0 && c != nil {
+		// A fixed slot (acs:PrincipalARN has none). An unset slot holds
+		// no values.
+		v := &c.slots[cd.slot]
+		return v.strs, v.vals
+	}
 	if !cd.principalARN {
-		if v := q.r.Context.lookup(cd.nkey, cd.slot); v != nil {
+		if v := q.r.Context.lookup(cd.nkey, -1); v != nil {
 			return v.strs, v.vals
 		}
 		return nil, nil
@@ -103,6 +109,11 @@ func (q *query) principalARN(cd *cond) ([]string, []reqValue) {
 // applies reports whether any statement of the index applies to q.
 func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 	action := q.r.Action
+	for _, v := range ix.any {
+		if e.stmts[ix.ents[v].stmt].appliesBeyondAction(q, deny) {
+			return true
+		}
+	}
 	if ix.trie != nil {
 		w := ix.trie.Walk(action)
 		for {
@@ -114,7 +125,7 @@ func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 			for _, v := range vals {
 				en := &ix.ents[v]
 				s := &e.stmts[en.stmt]
-				if s.actions[en.pat].MatchRest(rest) && s.appliesBeyondAction(q, deny) {
+				if (en.restAny || s.actions[en.pat].MatchRest(rest)) && s.appliesBeyondAction(q, deny) {
 					return true
 				}
 			}
@@ -129,16 +140,38 @@ func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 	return false
 }
 
-// appliesBeyondAction checks everything but the action.
+// appliesBeyondAction checks everything but the action. The common cases
+// (Resource "*", no Principal element) are decided here without a call.
 func (s *stmt) appliesBeyondAction(q *query, deny bool) bool {
-	if !s.resourceMatches(q.r.Resource) || !s.principalMatches(&q.r.Principal) {
+	if !(s.resAll && s.resKind == resAllow) && !s.resourceMatches(q.r.Resource) {
 		return false
 	}
-	if len(s.conds) == 0 {
-		return true
+	if s.principal != nil && !s.principalMatches(&q.r.Principal) {
+		return false
 	}
-	t := s.condition(q)
-	return t == triTrue || deny && t == triUnknown
+	// The condition block (condition, without the call): an Allow needs
+	// every condition true, a Deny every condition true or unknown.
+	c := q.r.Context
+	for i := range s.conds {
+		cd := &s.conds[i]
+		var t tri
+		if cd.slot >= 0 && c != nil {
+			// A fixed slot: eval without the call to keyValues.
+			v := &c.slots[cd.slot]
+			t = cd.on(v.strs, v.vals)
+		} else {
+			t = cd.eval(q)
+		}
+		switch t {
+		case triFalse:
+			return false
+		case triUnknown:
+			if !deny {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // actionMatches reports whether the statement's Action or NotAction element
@@ -199,8 +232,18 @@ func contains(list []string, s string) bool {
 // condition evaluates the condition block: AND over its conditions.
 func (s *stmt) condition(q *query) tri {
 	res := triTrue
+	c := q.r.Context
 	for i := range s.conds {
-		switch s.conds[i].eval(q) {
+		cd := &s.conds[i]
+		var t tri
+		if cd.slot >= 0 && c != nil {
+			// A fixed slot: eval without the call to keyValues.
+			v := &c.slots[cd.slot]
+			t = cd.on(v.strs, v.vals)
+		} else {
+			t = cd.eval(q)
+		}
+		switch t {
 		case triFalse:
 			return triFalse
 		case triUnknown:
@@ -211,12 +254,22 @@ func (s *stmt) condition(q *query) tri {
 }
 
 // eval evaluates one condition against the request (spec §4.1, §4.3,
-// §4.8, §4.9, §13 D22). The positive form is computed first: OR over the
-// request's values, false for an absent key; a negated operator inverts it,
-// which makes it true for an absent key and NOR over several values. An
-// IfExists condition on an absent key is true, whatever its operator.
+// §4.8, §4.9, §13 D22): on, for the request's values of its key.
 func (cd *cond) eval(q *query) tri {
 	strs, vals := q.keyValues(cd)
+	return cd.on(strs, vals)
+}
+
+// on evaluates the condition on strs and vals, the request's values of its
+// key as strings and read ahead (both empty when the key is absent). The
+// positive form is computed first: OR over the values (true if any value
+// satisfies the operator for any policy value, else unknown if a value
+// cannot be read as the operator's type, else false), false for an absent
+// key; a negated operator inverts it, which makes it true for an absent key
+// and NOR over several values. An IfExists condition on an absent key is
+// true, whatever its operator. It only reads what the Context read ahead:
+// no value is parsed here.
+func (cd *cond) on(strs []string, vals []reqValue) tri {
 	if len(vals) == 0 {
 		if cd.ifExists || cd.neg {
 			return triTrue // IfExists on an absent key; negated: NOR of nothing
@@ -224,108 +277,146 @@ func (cd *cond) eval(q *query) tri {
 		return triFalse
 	}
 	hit := triFalse
-	for i := range vals {
-		switch cd.matchValue(strs[i], &vals[i]) {
-		case triTrue:
-			hit = triTrue
-		case triUnknown:
-			hit = triUnknown
+	switch pos := cd.pos; {
+	case pos == policy.IpAddress:
+		for i := range vals {
+			ip := vals[i].ip
+			if !ip.IsValid() {
+				hit = triUnknown
+				continue
+			}
+			for _, p := range cd.nets {
+				if p.Contains(ip) {
+					hit = triTrue
+					goto done
+				}
+			}
 		}
-		if hit == triTrue {
-			break
+	case pos == policy.Bool:
+		for i := range vals {
+			f := vals[i].flags
+			if f&valBool == 0 {
+				hit = triUnknown
+				continue
+			}
+			b := f&valTrue != 0
+			for _, m := range cd.bools {
+				if b == m {
+					hit = triTrue
+					goto done
+				}
+			}
+		}
+	case pos >= policy.DateEquals && pos <= policy.DateGreaterThanEquals:
+		for i := range vals {
+			v := &vals[i]
+			if v.flags&valTime == 0 {
+				hit = triUnknown
+				continue
+			}
+			for _, m := range cd.times {
+				if holds(pos, v.time.Compare(m)) {
+					hit = triTrue
+					goto done
+				}
+			}
+		}
+	case pos >= policy.NumericEquals && pos <= policy.NumericGreaterThanEquals:
+		for i := range vals {
+			v := &vals[i]
+			if v.flags&valNum == 0 {
+				hit = triUnknown
+				continue
+			}
+			for _, m := range cd.nums {
+				if holds(pos, v.num.Cmp(m)) {
+					hit = triTrue
+					goto done
+				}
+			}
+		}
+	default:
+		for i := range vals {
+			if cd.matchText(strs[i], &vals[i]) {
+				hit = triTrue
+				goto done
+			}
 		}
 	}
+done:
 	if cd.neg {
 		return hit.not()
 	}
 	return hit
 }
 
-// matchValue reports whether the request value rv satisfies the positive
-// form of the operator for any policy value; unknown when rv cannot be read
-// as the operator's type.
-func (cd *cond) matchValue(rv string, pv *reqValue) tri {
-	switch cd.pos {
-	case policy.StringEquals, policy.StringEqualsIgnoreCase, policy.StringLike:
-		if pv.flags&valText != 0 {
-			// A value from a typed setter: compare its string form, made
-			// on the stack.
-			var buf [64]byte
-			return cd.matchString(stackString(pv.appendText(buf[:0])))
-		}
-		return cd.matchString(rv)
-	case policy.NumericEquals, policy.NumericLessThan, policy.NumericLessThanEquals,
-		policy.NumericGreaterThan, policy.NumericGreaterThanEquals:
-		if pv.flags&valNum == 0 {
-			return triUnknown
-		}
-		for _, m := range cd.nums {
-			if holds(cd.pos, pv.num.Cmp(m)) {
-				return triTrue
-			}
-		}
-	case policy.DateEquals, policy.DateLessThan, policy.DateLessThanEquals,
-		policy.DateGreaterThan, policy.DateGreaterThanEquals:
-		if pv.flags&valTime == 0 {
-			return triUnknown
-		}
-		for _, m := range cd.times {
-			if holds(cd.pos, pv.time.Compare(m)) {
-				return triTrue
-			}
-		}
-	case policy.Bool:
-		if pv.flags&valBool == 0 {
-			return triUnknown
-		}
-		b := pv.flags&valTrue != 0
-		for _, m := range cd.bools {
-			if b == m {
-				return triTrue
-			}
-		}
-	case policy.IpAddress:
-		if !pv.ip.IsValid() {
-			return triUnknown
-		}
-		for _, p := range cd.nets {
-			if p.Contains(pv.ip) {
-				return triTrue
-			}
-		}
+// matchValue is the positive form of the operator on the one value
+// strs[i], vals[i] (for Explain).
+func (cd *cond) matchValue(strs []string, vals []reqValue, i int) tri {
+	t := cd.on(strs[i:i+1], vals[i:i+1])
+	if cd.neg {
+		t = t.not()
 	}
-	return triFalse
+	return t
 }
 
-// matchString is matchValue for the string operators.
-func (cd *cond) matchString(rv string) tri {
+// matchText reports whether a request value satisfies a string operator:
+// its string rv, or for a value from a typed setter (valText) its string
+// form, made on the stack.
+func (cd *cond) matchText(rv string, pv *reqValue) bool {
+	if pv.flags&valText != 0 {
+		var buf [64]byte
+		return cd.matchString(stackString(pv.appendText(buf[:0])))
+	}
+	return cd.matchString(rv)
+}
+
+// matchString reports whether rv satisfies the positive string operator
+// for any policy value.
+func (cd *cond) matchString(rv string) bool {
 	switch cd.pos {
 	case policy.StringEquals:
 		for _, s := range cd.strs {
 			if rv == s {
-				return triTrue
+				return true
 			}
 		}
 	case policy.StringEqualsIgnoreCase:
 		for _, s := range cd.strs {
 			if strings.EqualFold(rv, s) {
-				return triTrue
+				return true
 			}
 		}
 	case policy.StringLike:
 		for i := range cd.pats {
 			if cd.pats[i].Match(rv) {
-				return triTrue
+				return true
 			}
 		}
 	}
-	return triFalse
+	return false
 }
 
-// stackString views b as a string without copying. The caller must not
-// change b while the string is in use, and the string must not outlive the
-// call that made it; matchValue uses it for a buffer on its own stack, which
-// keeps Decide free of allocations for values set by typed setters.
+// stackString views b as a string without copying: the one use of package
+// unsafe on the decision path.
+//
+// Why it is needed: a string operator on a value from a typed setter
+// (SetSourceIP, SetCurrentTime) compares the value's string form, which
+// matchText formats into a buffer on its own stack, since the setters
+// store no text (so that they allocate nothing). Converting that buffer
+// with string(b) copies it to the heap when it is longer than the 32 bytes
+// Go converts on the stack, and a full IPv6 address is 39 bytes: Decide
+// would then allocate (TestTypedValueText fails that way without
+// stackString). Storing the text at set time would make every typed set
+// format and keep a string.
+//
+// Why it is safe: the only caller, matchText, makes b from a local array,
+// does not change it after the view is made, and passes the string only to
+// matchString, whose comparisons (==, strings.EqualFold,
+// match.Pattern.Match) read it during the call and keep no reference to
+// it; so the string is never used after matchText returns or after the
+// bytes change. TestTypedValueText checks every string operator on such
+// values against the same values set as strings, with no allocation.
 func stackString(b []byte) string {
 	if len(b) == 0 {
 		return ""
@@ -336,17 +427,20 @@ func stackString(b []byte) string {
 // holds reports whether a comparison result c (request value versus policy
 // value, -1/0/+1) satisfies a positive numeric or date operator.
 func holds(op policy.Operator, c int) bool {
-	switch op {
-	case policy.NumericEquals, policy.DateEquals:
-		return c == 0
-	case policy.NumericLessThan, policy.DateLessThan:
-		return c < 0
-	case policy.NumericLessThanEquals, policy.DateLessThanEquals:
-		return c <= 0
-	case policy.NumericGreaterThan, policy.DateGreaterThan:
-		return c > 0
-	case policy.NumericGreaterThanEquals, policy.DateGreaterThanEquals:
-		return c >= 0
-	}
-	return false
+	return cmpHolds[op]>>(uint(c+1)&7)&1 != 0
+}
+
+// cmpHolds has, for each positive numeric and date operator, bit c+1 set
+// for each comparison result c (-1, 0, +1) that satisfies it.
+var cmpHolds = [256]uint8{
+	policy.NumericEquals:            0b010,
+	policy.DateEquals:               0b010,
+	policy.NumericLessThan:          0b001,
+	policy.DateLessThan:             0b001,
+	policy.NumericLessThanEquals:    0b011,
+	policy.DateLessThanEquals:       0b011,
+	policy.NumericGreaterThan:       0b100,
+	policy.DateGreaterThan:          0b100,
+	policy.NumericGreaterThanEquals: 0b110,
+	policy.DateGreaterThanEquals:    0b110,
 }

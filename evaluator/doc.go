@@ -22,8 +22,16 @@
 // compared as the IPv4 address it maps (spec §13 D22, D23, D25).
 //
 // Compile files every action pattern in a radix tree under its literal
-// prefix (one tree per effect), so Decide only meets the statements whose
-// action patterns can match the request; the rest of a pattern is matched by
-// a linear-time wildcard matcher. Decide allocates nothing and its cost does
-// not grow with the number of statements that cannot match.
+// prefix (one tree per effect; patterns that match every action, "*", in a
+// list beside it), so Decide only meets the statements whose action
+// patterns can match the request; the rest of a pattern is matched by a
+// linear-time wildcard matcher, skipped when it is a single final '*'.
+// Decide allocates nothing and its cost does not grow with the number of
+// statements that cannot match.
+//
+// A Context reads each value ahead when it is set: as an IP address, a
+// date-time, a decimal number or a bool, whichever it is (a value is at
+// most one of them, and its first bytes choose the parser), so Decide
+// compares typed values and never parses. Filling a reused Context and
+// deciding allocate nothing.
 package evaluator

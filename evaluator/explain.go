@@ -114,14 +114,14 @@ func (cd *cond) reason(q *query, t tri) string {
 	v := values{strs: strs, vals: vals}
 	if t == triUnknown {
 		for i := range vals {
-			if cd.matchValue(strs[i], &vals[i]) == triUnknown {
+			if cd.matchValue(strs, vals, i) == triUnknown {
 				return "value " + quote(v.text(i)) + " is not " + familyNoun(cd.op.Family())
 			}
 		}
 	}
 	if cd.neg {
 		for i := range vals {
-			if cd.matchValue(strs[i], &vals[i]) == triTrue {
+			if cd.matchValue(strs, vals, i) == triTrue {
 				return "value " + quote(v.text(i)) + " matches one of " + quoteList(cd.raws)
 			}
 		}

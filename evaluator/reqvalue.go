@@ -32,10 +32,13 @@ const (
 // parseRequestValue reads s as every typed value it may be. It does not
 // allocate.
 //
-// Each parser runs only on values whose first bytes can begin its type (a
-// date starts with four digits and a '-', a number with a digit or a sign,
-// a bool with t or f, an address with a hex digit or ':'), so most values
-// are read by at most two parsers.
+// The types are exclusive: a date has a '-' after its four year digits, a
+// number at most one '.' and no ':', an IPv4 address three '.', an IPv6
+// address a ':', a bool letters outside the hex digits. So read looks at
+// the first bytes once and runs at most one parser, or two for a value that
+// starts with digits and a '.' (an IPv4 address, else a decimal number);
+// TestParseRequestValueAgreesWithParsers checks the result against running
+// every parser.
 func parseRequestValue(s string) reqValue {
 	var v reqValue
 	v.read(s)
@@ -48,29 +51,72 @@ func (v *reqValue) read(s string) {
 	if s == "" {
 		return
 	}
-	c := s[0]
-	digit := c >= '0' && c <= '9'
-	if digit || c == ':' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
+	switch c := s[0]; {
+	case c >= '0' && c <= '9':
+		v.readDigitLed(s)
+	case c == '+' || c == '-':
+		v.readNumber(s)
+	case c == ':':
 		v.ip = requestIP(s)
-	}
-	if digit && len(s) >= len("2006-01-02T15:04:05Z") && s[4] == '-' {
-		if t, err := policy.ParseDate(s); err == nil {
-			v.time, v.flags = t, v.flags|valTime
-		}
-	}
-	if digit || c == '-' || c == '+' {
-		if n, err := policy.ParseNumber(s); err == nil {
-			v.num, v.flags = n, v.flags|valNum
-		}
-	}
-	if len(s) <= 5 && (c|0x20 == 't' || c|0x20 == 'f') {
-		if b, err := policy.ParseBool(s); err == nil {
-			v.flags |= valBool
+	case c|0x20 == 't' || c|0x20 == 'f':
+		if b, ok := parseBool(s); ok {
+			v.flags = valBool
 			if b {
 				v.flags |= valTrue
 			}
+		} else if c|0x20 == 'f' {
+			v.ip = requestIP(s) // "fe80::1"
 		}
+	case c|0x20 >= 'a' && c|0x20 <= 'e':
+		v.ip = requestIP(s)
 	}
+}
+
+// readDigitLed reads a value that starts with a decimal digit: a number, an
+// IPv4 or IPv6 address, or a date.
+func (v *reqValue) readDigitLed(s string) {
+	i := 1
+	for i < len(s) && s[i]-'0' <= 9 {
+		i++
+	}
+	if i == len(s) {
+		v.readNumber(s)
+		return
+	}
+	switch c := s[i]; {
+	case c == '.':
+		if a, ok := parseIPv4(s); ok {
+			v.ip = a
+			return
+		}
+		v.readNumber(s)
+	case c == '-':
+		if i == 4 {
+			if t, ok := parseDate(s); ok {
+				v.time, v.flags = t, valTime
+			}
+		}
+	case c == ':' || c|0x20 >= 'a' && c|0x20 <= 'f':
+		v.ip = requestIP(s)
+	}
+}
+
+func (v *reqValue) readNumber(s string) {
+	if n, err := policy.ParseNumber(s); err == nil {
+		v.num, v.flags = n, valNum
+	}
+}
+
+// parseBool is policy.ParseBool without the error value: "true" or "false"
+// in any letter case.
+func parseBool(s string) (b, ok bool) {
+	switch len(s) {
+	case 4:
+		return true, s[0]|0x20 == 't' && s[1]|0x20 == 'r' && s[2]|0x20 == 'u' && s[3]|0x20 == 'e'
+	case 5:
+		return false, s[0]|0x20 == 'f' && s[1]|0x20 == 'a' && s[2]|0x20 == 'l' && s[3]|0x20 == 's' && s[4]|0x20 == 'e'
+	}
+	return false, false
 }
 
 // requestIP reads a request value as an IP address; the zero Addr when it
@@ -114,30 +160,139 @@ func requestIP(s string) netip.Addr {
 // decimal fields of 0 to 255, without leading zeros.
 func parseIPv4(s string) (netip.Addr, bool) {
 	var ip [4]byte
-	field, digits, val := 0, 0, 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == '.' {
-			if digits == 0 || field > 3 {
+	i := 0
+	for f := range 4 {
+		if f > 0 {
+			if i >= len(s) || s[i] != '.' {
 				return netip.Addr{}, false
 			}
-			ip[field] = byte(val)
-			field, digits, val = field+1, 0, 0
-			continue
+			i++
 		}
-		c := s[i]
-		if c < '0' || c > '9' || digits > 0 && val == 0 {
+		if i >= len(s) || s[i]-'0' > 9 {
 			return netip.Addr{}, false
 		}
-		val = val*10 + int(c-'0')
-		digits++
-		if val > 255 {
+		n := uint(s[i] - '0')
+		i++
+		// A field has up to three digits; one that starts with 0 has one.
+		for k := 0; k < 2 && n != 0 && i < len(s) && s[i]-'0' <= 9; k++ {
+			n = n*10 + uint(s[i]-'0')
+			i++
+		}
+		if n > 255 {
 			return netip.Addr{}, false
 		}
+		ip[f] = byte(n)
 	}
-	if field != 4 {
+	if i != len(s) {
 		return netip.Addr{}, false
 	}
 	return netip.AddrFrom4(ip), true
+}
+
+// parseDate reads s as policy.ParseDate does (an RFC 3339 date-time with
+// a zone, "2019-08-12T17:00:00+08:00" or "2019-08-12T09:00:00Z", with up to
+// nine digits of fractional seconds) and reports whether it is one. It is
+// the same rule written for speed, since every date-like request value is
+// read while a Context is filled: fixed positions are checked at once and
+// each two-digit field is read without a loop. TestParseDateAgrees and
+// FuzzParseDate check it against policy.ParseDate.
+func parseDate(s string) (time.Time, bool) {
+	if len(s) < len("2006-01-02T15:04:05Z") {
+		return time.Time{}, false
+	}
+	_ = s[19]
+	if s[4] != '-' || s[7] != '-' || s[10]|0x20 != 't' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	yh, yl := dig2(s[0], s[1]), dig2(s[2], s[3])
+	month, day := dig2(s[5], s[6]), dig2(s[8], s[9])
+	hour, minute, sec := dig2(s[11], s[12]), dig2(s[14], s[15]), dig2(s[17], s[18])
+	if yh > 99 || yl > 99 || month-1 > 11 || day == 0 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	year := int(yh*100 + yl)
+	if day > uint(daysIn(int(month), year)) {
+		return time.Time{}, false
+	}
+	rest := s[19:]
+	nsec := 0
+	if rest[0] == '.' {
+		i := 1
+		for i < len(rest) && rest[i]-'0' <= 9 {
+			nsec = nsec*10 + int(rest[i]-'0')
+			i++
+		}
+		if i == 1 || i > 10 {
+			return time.Time{}, false
+		}
+		for k := i; k < 10; k++ {
+			nsec *= 10
+		}
+		rest = rest[i:]
+	}
+	offset := 0
+	switch len(rest) {
+	case 1:
+		if rest[0]|0x20 != 'z' {
+			return time.Time{}, false
+		}
+	case 6:
+		oh, om := dig2(rest[1], rest[2]), dig2(rest[4], rest[5])
+		if rest[0] != '+' && rest[0] != '-' || rest[3] != ':' || oh > 23 || om > 59 {
+			return time.Time{}, false
+		}
+		offset = int(oh*3600 + om*60)
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+	unix := int64(daysFromCivil(year, int(month), int(day)))*86400 + int64(int(hour*3600+minute*60+sec)-offset)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// dig2 reads the decimal digits a and b as a number from 0 to 99; it
+// returns a number above 99 when either is not a digit.
+func dig2(a, b byte) uint {
+	x, y := uint(a-'0'), uint(b-'0')
+	if x > 9 || y > 9 {
+		return 100
+	}
+	return x*10 + y
+}
+
+// daysIn returns the number of days of month (1 to 12) in year.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil returns the number of days from 1970-01-01 to the given
+// date of the proleptic Gregorian calendar (year 0 to 9999). The count
+// starts 400 years earlier (146,097 days) so that every division is of an
+// unsigned number.
+func daysFromCivil(year, month, day int) int {
+	y, m := uint(year)+400, uint(month)
+	if m <= 2 {
+		y--
+		m += 9 // March is month 0 of the computing year
+	} else {
+		m -= 3
+	}
+	era := y / 400
+	yoe := y - era*400                     // [0, 399]
+	doy := (153*m+2)/5 + uint(day) - 1     // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return int(era*146097+doe) - 719468 - 146097
 }
 
 // ipv6Shaped reports whether s (made only of hex digits, '.' and ':', with
@@ -206,15 +361,23 @@ func ipValue(a netip.Addr) (v reqValue, ok bool) {
 
 // timeValue is the value SetCurrentTime stores for t: the instant in UTC,
 // comparable as a date when its RFC 3339 form is one policy.ParseDate
-// accepts (years 0000 to 9999).
+// accepts (years 0000 to 9999, which the Unix seconds decide without
+// working out the calendar date).
 func timeValue(t time.Time) reqValue {
 	t = t.UTC()
 	v := reqValue{time: t, flags: valText}
-	if y := t.Year(); y >= 0 && y <= 9999 {
+	if s := t.Unix(); s >= minDateUnix && s <= maxDateUnix {
 		v.flags |= valTime
 	}
 	return v
 }
+
+// The instants policy.ParseDate can produce, in Unix seconds:
+// 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+const (
+	minDateUnix = -62167219200
+	maxDateUnix = 253402300799
+)
 
 // appendText appends the string form of a value set through a typed setter:
 // the address (netip.Addr.AppendTo) or the instant in RFC 3339 with

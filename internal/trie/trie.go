@@ -271,15 +271,20 @@ func (w *Walker) Next() (vals []int32, n int, ok bool) {
 	for !w.done {
 		nd := &t.nodes[w.node]
 		pos := w.pos
-		if pos == len(w.s) {
+		// The bounds of the group, not the slice, live across advance:
+		// two numbers to keep instead of a slice header.
+		lo, hi := nd.vStart, nd.vWild
+		switch {
+		case pos == len(w.s):
 			w.done = true
-			vals = t.vals[nd.vStart:nd.vEnd]
-		} else {
-			vals = t.vals[nd.vStart:nd.vWild]
+			hi = nd.vEnd
+		case nd.cStart == nd.cEnd:
+			w.done = true // a leaf: nothing further to walk into
+		default:
 			w.advance(nd)
 		}
-		if len(vals) > 0 {
-			return vals, pos, true
+		if hi > lo {
+			return t.vals[lo:hi], pos, true
 		}
 	}
 	return nil, 0, false

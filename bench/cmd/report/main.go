@@ -167,6 +167,9 @@ type Machine struct {
 	OSArch   string
 	Modules  map[string]string // module path -> version
 	Date     string
+	// LoadAvg is /proc/loadavg's 1-, 5- and 15-minute load averages when
+	// the report is written, at the end of the run ("" where unknown).
+	LoadAvg string
 }
 
 func machine() Machine {
@@ -183,6 +186,11 @@ func machine() Machine {
 				m.CPUModel = strings.TrimSpace(v)
 				break
 			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(data)); len(f) >= 3 {
+			m.LoadAvg = strings.Join(f[:3], ", ")
 		}
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -246,6 +254,9 @@ func Write(w *strings.Builder, r *Results, probes []bench.AdvProbe, m Machine, c
 	}
 	p("\n- %s, %s; every benchmark runs with `-cpu 1` (GOMAXPROCS=1), `-benchmem`, `-count 5`; figures are medians of the 5 runs.\n", m.Go, m.OSArch)
 	p("- The machine is shared with other work; absolute numbers move between runs, ratios much less.\n")
+	if m.LoadAvg != "" {
+		p("- Load average (1, 5, 15 minutes) when this report was written, at the end of the run: %s (on %d CPUs).\n", m.LoadAvg, m.NProc)
+	}
 	for _, mod := range Peers {
 		p("- %s %s\n", mod, orDash(m.Modules[mod]))
 	}
