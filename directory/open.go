@@ -180,7 +180,7 @@ func (d *Directory) commitStore(op string, fn func(t *txn) error) (Revision, err
 			for i, b := range batches {
 				accts[i] = b.Account
 			}
-			return 0, errf(op, "", ErrNotAtomic, fmt.Sprintf("the change takes %d store batches (%s), one per account; nothing was committed",
+			return 0, errf(op, "", ErrNotAtomic, fmt.Sprintf("the change takes %d store batches (%s), one per account; nothing was committed (ImportOptions.PerAccount imports it one account at a time)",
 				len(batches), strings.Join(accts, ", ")))
 		}
 		var rev Revision
