@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ramauthz/ramauthz/internal/civil"
 	"github.com/ramauthz/ramauthz/policy"
 )
 
@@ -211,7 +212,7 @@ func parseDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	year := int(yh*100 + yl)
-	if day > uint(daysIn(int(month), year)) {
+	if day > uint(civil.DaysIn(int(month), year)) {
 		return time.Time{}, false
 	}
 	rest := s[19:]
@@ -248,7 +249,7 @@ func parseDate(s string) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	unix := int64(daysFromCivil(year, int(month), int(day)))*86400 + int64(int(hour*3600+minute*60+sec)-offset)
+	unix := civil.UnixDays(year, int(month), int(day))*86400 + int64(int(hour*3600+minute*60+sec)-offset)
 	return time.Unix(unix, int64(nsec)).UTC(), true
 }
 
@@ -260,39 +261,6 @@ func dig2(a, b byte) uint {
 		return 100
 	}
 	return x*10 + y
-}
-
-// daysIn returns the number of days of month (1 to 12) in year.
-func daysIn(month, year int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil returns the number of days from 1970-01-01 to the given
-// date of the proleptic Gregorian calendar (year 0 to 9999). The count
-// starts 400 years earlier (146,097 days) so that every division is of an
-// unsigned number.
-func daysFromCivil(year, month, day int) int {
-	y, m := uint(year)+400, uint(month)
-	if m <= 2 {
-		y--
-		m += 9 // March is month 0 of the computing year
-	} else {
-		m -= 3
-	}
-	era := y / 400
-	yoe := y - era*400                     // [0, 399]
-	doy := (153*m+2)/5 + uint(day) - 1     // [0, 365]
-	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
-	return int(era*146097+doe) - 719468 - 146097
 }
 
 // ipv6Shaped reports whether s (made only of hex digits, '.' and ':', with

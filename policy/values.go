@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/ramauthz/ramauthz/internal/civil"
 )
 
 // Errors returned by the value parsers. They are preallocated, so the parsers
@@ -155,7 +157,7 @@ func ParseDate(s string) (time.Time, error) {
 		s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, errDate
 	}
-	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+	if month < 1 || month > 12 || day < 1 || day > civil.DaysIn(month, year) ||
 		hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, errDate
 	}
@@ -193,28 +195,8 @@ func ParseDate(s string) (time.Time, error) {
 	default:
 		return time.Time{}, errDate
 	}
-	unix := int64(daysFromCivil(year, month, day))*86400 + int64(hour*3600+minute*60+sec-offset)
+	unix := civil.UnixDays(year, month, day)*86400 + int64(hour*3600+minute*60+sec-offset)
 	return time.Unix(unix, int64(nsec)).UTC(), nil
-}
-
-// daysFromCivil returns the number of days from 1970-01-01 to the given
-// date of the proleptic Gregorian calendar (negative before 1970). It is
-// what time.Date computes, without its normalisation work: ParseDate runs
-// on every date-like request value while a Context is filled.
-func daysFromCivil(year, month, day int) int {
-	y := year
-	if month <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 {
-		era = (y - 399) / 400
-	}
-	yoe := y - era*400                     // [0, 399]
-	mp := (month + 9) % 12                 // March = 0
-	doy := (153*mp+2)/5 + day - 1          // [0, 365]
-	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
-	return era*146097 + doe - 719468
 }
 
 func digits(s string) (int, bool) {
@@ -230,19 +212,6 @@ func digits(s string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-func daysIn(month, year int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // ParseBool parses "true" or "false", in any letter case. It does not

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ramauthz/ramauthz/internal/civil"
 	"github.com/ramauthz/ramauthz/principal"
 )
 
@@ -349,46 +350,13 @@ func parseTime(s string) (time.Time, *Error) {
 		return v
 	}
 	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
-	if bad || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) || h > 23 || mi > 59 || sec > 59 {
+	if bad || mo < 1 || mo > 12 || d < 1 || d > civil.DaysIn(mo, y) || h > 23 || mi > 59 || sec > 59 {
 		return time.Time{}, errTimeFormat()
 	}
-	days := daysFromCivil(y, mo, d)
+	days := civil.UnixDays(y, mo, d)
 	return time.Unix(days*86400+int64(h*3600+mi*60+sec), 0).UTC(), nil
 }
 
 func errTimeFormat() *Error {
 	return refuse(ErrTimestampFormat, "want yyyy-MM-ddTHH:mm:ssZ (UTC)")
-}
-
-// daysIn returns the number of days of month (1-12) in the Gregorian
-// year.
-func daysIn(month, year int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil returns the days from 1970-01-01 to the proleptic
-// Gregorian date y-m-d (y >= 0), counting years from March so that the
-// leap day comes last.
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 {
-		era = (y - 399) / 400
-	}
-	yoe := y - era*400                     // [0, 399]
-	mp := (m + 9) % 12                     // March is 0
-	doy := (153*mp+2)/5 + d - 1            // [0, 365]
-	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
-	return int64(era)*146097 + int64(doe) - 719468
 }
