@@ -376,9 +376,6 @@ func (f *faultWorld) revoke() directory.Revision {
 //
 // and at the end every acknowledged commit is in the store's feed.
 func TestReplicaProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("several processes and a PostgreSQL restart: not in -short")
-	}
 	schema := newSchema(t)
 	ctx := context.Background()
 	ws := openSchema(t, schema)
