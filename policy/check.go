@@ -13,8 +13,19 @@ import (
 )
 
 // hasControl reports whether s holds an ASCII control character or DEL.
+// It looks at eight bytes at a time (see special in token.go): a byte
+// below 0x20, or equal to 0x7F, sets its high bit in one of the two
+// differences, and a byte that has its own high bit set is masked out.
 func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s, i)
+		d := w ^ (ones * 0x7f)
+		if ((w-ones*0x20)|(d-ones))&^w&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] == 0x7f {
 			return true
 		}
@@ -54,43 +65,54 @@ func countWildcards(s string) int {
 	return n
 }
 
-// actionByte classifies the bytes of an action: 1 for a letter, digit,
-// '-', '_' or '.', 2 for a wildcard, 3 for ':', 0 for anything else.
-var actionByte = func() (t [256]uint8) {
+// The classes of actionClass, as bits that can be or-ed and counted.
+const (
+	actionWild  = 1 // '*' or '?'
+	actionColon = 2 // ':'
+	actionBad   = 4 // anything but a letter, digit, '-', '_', '.', wildcard or ':'
+)
+
+// actionClass classifies the bytes of an action: 0 for a letter, digit,
+// '-', '_' or '.', otherwise one of the action constants above.
+var actionClass = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-			t[c] = 1
 		case c == '*', c == '?':
-			t[c] = 2
+			t[c] = actionWild
 		case c == ':':
-			t[c] = 3
+			t[c] = actionColon
+		default:
+			t[c] = actionBad
 		}
 	}
 	return t
 }()
 
-// checkAction checks an action: "*", or "<service>:<action>", both parts
-// non-empty and made of letters, digits, '-', '_', '.', '*' and '?', with
-// at most MaxWildcards wildcards. One pass over the bytes.
-func (p *parser) checkAction(s string, off int) {
+// actionShape reports whether s is "*" or "<service>:<action>", both
+// parts non-empty and made of letters, digits, '-', '_', '.', '*' and '?',
+// and how many wildcards it has. One pass over the bytes, without
+// branches.
+func actionShape(s string) (ok bool, wildcards int) {
 	if s == "*" {
-		return
+		return true, 0 // always allowed, whatever the limit
 	}
-	colon, wild, bad := -1, 0, false
+	var acc uint8
+	colons, wild := 0, 0
 	for i := 0; i < len(s); i++ {
-		switch actionByte[s[i]] {
-		case 1:
-		case 2:
-			wild++
-		case 3:
-			bad = bad || colon >= 0 // a second ':'
-			colon = i
-		default:
-			bad = true
-		}
+		c := actionClass[s[i]]
+		acc |= c
+		wild += int(c & actionWild)
+		colons += int(c >> 1 & 1)
 	}
-	if bad || colon <= 0 || colon == len(s)-1 {
+	return acc&actionBad == 0 && colons == 1 && s[0] != ':' && s[len(s)-1] != ':', wild
+}
+
+// checkAction checks an action (see actionShape), with at most
+// MaxWildcards wildcards.
+func (p *parser) checkAction(s string, off int) {
+	ok, wild := actionShape(s)
+	if !ok {
 		p.fail(off, ErrInvalid, "an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got "+quote(s))
 		return
 	}
@@ -98,27 +120,17 @@ func (p *parser) checkAction(s string, off int) {
 }
 
 // checkResource checks a resource: "*", or an ARN starting with "acs:"
-// without control characters and with at most MaxWildcards wildcards.
+// without control characters and with at most MaxWildcards wildcards (a
+// pattern no longer than the limit cannot have too many).
 func (p *parser) checkResource(s string, off int) {
-	if s == "*" {
-		return
-	}
-	wild, control := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '*' || c == '?':
-			wild++
-		case c < 0x20 || c == 0x7f:
-			control = true
-		}
-	}
 	switch {
-	case control:
+	case s == "*":
+	case hasControl(s):
 		p.fail(off, ErrInvalid, "a resource must not contain control characters")
 	case !strings.HasPrefix(s, "acs:"):
 		p.fail(off, ErrInvalid, "a resource must be \"*\" or an ARN starting with \"acs:\"; got "+quote(s))
-	default:
-		p.wildcardLimit(wild, off)
+	case len(s) > p.cfg.limits.MaxWildcards:
+		p.wildcardLimit(countWildcards(s), off)
 	}
 }
 

@@ -1,9 +1,6 @@
 package policy
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // fast.go is the single-pass reader: the path of every valid document
 // written without backslash escapes. It reads the input once, front to
@@ -64,7 +61,7 @@ const maxChunk = 4096
 // defaults filled in.
 func parseFast(data []byte, c *config) *Document {
 	lim := &c.limits
-	if len(data) > lim.MaxInputBytes || !utf8.Valid(data) {
+	if len(data) > lim.MaxInputBytes {
 		return nil
 	}
 	r := fastReader{

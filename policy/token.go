@@ -1,5 +1,10 @@
 package policy
 
+import (
+	"math/bits"
+	"unicode/utf8"
+)
+
 // token.go is the tokenizer of the single-pass reader (fast.go): a cursor
 // over one string holding a copy of the input, from which the document's
 // strings are sliced.
@@ -13,9 +18,9 @@ package policy
 
 // byteClass classifies the bytes of a string's body for the string loop:
 // 0 is an ordinary byte, classQuote ends the string, classStop is a byte the
-// reader does not take (a backslash or a control character, DEL included), classCont a
-// UTF-8 continuation byte (not a character of its own in the minified
-// size).
+// reader does not take (a backslash or a control character, DEL included),
+// classHigh a byte above 0x7F, which starts (or continues) a multi-byte
+// UTF-8 character.
 var byteClass = func() (t [256]uint8) {
 	for c := 0; c < 0x20; c++ {
 		t[c] = classStop
@@ -23,8 +28,8 @@ var byteClass = func() (t [256]uint8) {
 	t[0x7f] = classStop // DEL: no element of a valid document takes it
 	t['\\'] = classStop
 	t['"'] = classQuote
-	for c := 0x80; c < 0xC0; c++ {
-		t[c] = classCont
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = classHigh
 	}
 	return t
 }()
@@ -32,7 +37,7 @@ var byteClass = func() (t [256]uint8) {
 const (
 	classQuote = 1 + iota
 	classStop
-	classCont
+	classHigh
 )
 
 // cursor reads JSON tokens from s. Every method reports false when the
@@ -46,14 +51,26 @@ type cursor struct {
 	maxDepth int
 }
 
-// skip steps over white space.
-func (c *cursor) skip() {
+// skip steps over white space and returns the next byte, or 0 at the
+// end. Indented documents put runs of spaces after each line break: those
+// go eight at a time.
+func (c *cursor) skip() byte {
 	s, i := c.s, c.i
-	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
+	for i < len(s) {
+		if b := s[i]; b > ' ' || (b != ' ' && b != '\n' && b != '\t' && b != '\r') {
+			break
+		}
 		i++
+		for i+8 <= len(s) && load64(s, i) == ones*' ' {
+			i += 8
+		}
 	}
 	c.ws += i - c.i
 	c.i = i
+	if i < len(s) {
+		return s[i]
+	}
+	return 0
 }
 
 // atEnd skips white space and reports whether the input is used up. (A
@@ -65,34 +82,90 @@ func (c *cursor) atEnd() bool {
 
 // peek skips white space and returns the next byte, or 0 at the end. A 0
 // is also what a NUL byte in the input returns: use atEnd for the end.
+// It is small enough to be inlined: skip is called only when there is
+// white space to skip (or at the end).
 func (c *cursor) peek() byte {
-	c.skip()
-	if c.i < len(c.s) {
-		return c.s[c.i]
+	if i := c.i; i < len(c.s) {
+		if b := c.s[i]; b > ' ' {
+			return b
+		}
 	}
-	return 0
+	return c.skip()
 }
 
-// str reads a string and returns its body, a slice of s.
+// str reads a string and returns its body, a slice of s. It checks the
+// body as it goes: no backslash, control character or DEL, and valid UTF-8
+// (the reader validates the input's encoding here, in the only place a
+// byte above 0x7F can appear in a document it takes). Eight bytes at a
+// time, it steps over ordinary ASCII with a few word operations (see
+// special).
 func (c *cursor) str() (string, bool) {
 	if c.peek() != '"' {
 		return "", false
 	}
 	s := c.s
 	start := c.i + 1
-	for j := start; j < len(s); j++ {
-		switch byteClass[s[j]] {
+	j := start
+	for {
+		for j+8 <= len(s) {
+			m := special(load64(s, j))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		if j >= len(s) {
+			return "", false
+		}
+		b := s[j]
+		switch byteClass[b] {
 		case 0:
+			j++ // an ordinary byte of the last, short word
 		case classQuote:
 			c.i = j + 1
 			return s[start:j], true
-		case classCont:
-			c.cont++
-		default:
+		case classStop:
 			return "", false
+		default: // a byte above 0x7F: the start of a multi-byte character
+			r, n := utf8.DecodeRuneInString(s[j:])
+			if r == utf8.RuneError && n <= 1 {
+				return "", false
+			}
+			c.cont += n - 1
+			j += n
 		}
 	}
-	return "", false
+}
+
+// Word constants of special: a byte repeated eight times.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special returns a word whose lowest set bit is the high bit of the first
+// (lowest) byte of w that the string loop must look at: '"', '\\', a
+// control character, DEL, or a byte above 0x7F. It is 0 when there is none.
+// Bits above the lowest may be set for bytes that are not special (a borrow
+// carries into the next byte), so only the lowest is meaningful. Each
+// subtraction sets a byte's high bit when the byte is below the constant
+// (0 after the XOR, or below 0x20) or already has it, and borrows only
+// from a byte above a flagged one.
+func special(w uint64) uint64 {
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	d := w ^ (ones * 0x7f)
+	return ((q - ones) | (b - ones) | (d - ones) | (w - ones*0x20) | w) & highs
+}
+
+// load64 reads the eight bytes of s from i on as a little-endian word (the
+// compiler turns this into one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // open reads the bracket b ('{' or '['), one level deeper.
