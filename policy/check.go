@@ -73,7 +73,9 @@ const (
 )
 
 // actionClass classifies the bytes of an action: 0 for a letter, digit,
-// '-', '_' or '.', otherwise one of the action constants above.
+// '-', '_' or '.', otherwise one of the action constants above. (The
+// closing quote of a string, a backslash, control characters, NUL and
+// bytes above 0x7F are all actionBad.)
 var actionClass = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		switch {
@@ -89,34 +91,41 @@ var actionClass = func() (t [256]uint8) {
 	return t
 }()
 
-// actionShape reports whether s is "*" or "<service>:<action>", both
-// parts non-empty and made of letters, digits, '-', '_', '.', '*' and '?',
-// and how many wildcards it has. One pass over the bytes, without
-// branches.
-func actionShape(s string) (ok bool, wildcards int) {
-	if s == "*" {
-		return true, 0 // always allowed, whatever the limit
-	}
-	var acc uint8
-	colons, wild := 0, 0
-	for i := 0; i < len(s); i++ {
-		c := actionClass[s[i]]
-		acc |= c
+// actionRun scans s up to the first byte no action may hold and returns
+// that byte's index, with the number of ':' and of wildcards before it.
+// The single-pass reader runs it on the input from an action's first byte
+// on, so that one loop finds the closing quote and classifies the bytes.
+func actionRun(s string) (n, colons, wild int) {
+	for ; n < len(s); n++ {
+		c := actionClass[s[n]]
+		if c&actionBad != 0 {
+			break
+		}
 		wild += int(c & actionWild)
-		colons += int(c >> 1 & 1)
+		colons += int(c >> 1)
 	}
-	return acc&actionBad == 0 && colons == 1 && s[0] != ':' && s[len(s)-1] != ':', wild
+	return n, colons, wild
 }
 
-// checkAction checks an action (see actionShape), with at most
-// MaxWildcards wildcards.
+// actionValid reports whether a, made of action bytes only (see actionRun)
+// with colons ':', is "*" or "<service>:<action>" with both parts
+// non-empty.
+func actionValid(a string, colons int) bool {
+	return a == "*" || colons == 1 && a[0] != ':' && a[len(a)-1] != ':'
+}
+
+// checkAction checks an action: "*", or "<service>:<action>", both parts
+// non-empty and made of letters, digits, '-', '_', '.', '*' and '?', with
+// at most MaxWildcards wildcards ("*" alone is always allowed).
 func (p *parser) checkAction(s string, off int) {
-	ok, wild := actionShape(s)
-	if !ok {
+	n, colons, wild := actionRun(s)
+	if n != len(s) || !actionValid(s, colons) {
 		p.fail(off, ErrInvalid, "an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got "+quote(s))
 		return
 	}
-	p.wildcardLimit(wild, off)
+	if s != "*" {
+		p.wildcardLimit(wild, off)
+	}
 }
 
 // checkResource checks a resource: "*", or an ARN starting with "acs:"
@@ -164,12 +173,10 @@ func (p *parser) checkFederatedPrincipal(s string, off int) {
 
 // sameKey returns the key of block that is the same key as name under
 // CanonicalKey (spec §13 D23), or "". Blocks are small (a document has at
-// most 6,144 characters), and the canonical form is computed without
-// allocating for keys that are already canonical.
+// most 6,144 characters), and the comparison does not allocate.
 func sameKey(block []Condition, name string) string {
-	cn := CanonicalKey(name)
 	for i := range block {
-		if CanonicalKey(block[i].Key) == cn {
+		if sameCanonicalKey(block[i].Key, name) {
 			return block[i].Key
 		}
 	}

@@ -50,7 +50,8 @@ func checkFastAgrees(t *testing.T, data []byte, opts ...Option) {
 	case got == nil && err == nil && !bytes.ContainsRune(data, '\\'):
 		t.Fatalf("single-pass reader rejects a document without escapes that the walk accepts:\n%q", data)
 	}
-	// Lists carved from shared chunks must not share spare capacity.
+	// Lists carved from one backing array per kind must not share spare
+	// capacity.
 	if got != nil {
 		for _, st := range got.Statements {
 			for _, l := range [][]string{st.Action, st.NotAction, st.Resource, st.NotResource} {
@@ -139,8 +140,7 @@ func FuzzFastAgrees(f *testing.F) {
 }
 
 // The single-pass reader allocates per document, not per statement: one
-// copy of the input, the statement list, and list chunks that double up
-// to maxChunk entries.
+// copy of the input and one backing array per kind of list, sized exactly.
 func TestParseAllocationsDoNotGrowWithStatements(t *testing.T) {
 	for _, n := range []int{10, 1000} {
 		var b strings.Builder

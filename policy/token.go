@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math/bits"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -40,57 +41,90 @@ const (
 	classHigh
 )
 
-// cursor reads JSON tokens from s. Every method reports false when the
-// input is not what it expects; the cursor is then in no useful state.
+// cursor reads JSON tokens from s, which holds the input followed by one
+// NUL byte, a sentinel: every loop over s stops at it (a NUL is neither
+// white space nor a character a string may hold), so none needs a check
+// for the end of s beside the one Go makes for memory safety. Every method
+// reports false when the input is not what it expects; the cursor is then
+// in no useful state.
 type cursor struct {
 	s        string
+	n        int // the input's length: s[n] is the sentinel
 	i        int
 	ws       int // white-space bytes outside strings
 	cont     int // UTF-8 continuation bytes inside strings
 	depth    int
 	maxDepth int
+	last     int // offset of the body of the string str read last
 }
 
-// skip steps over white space and returns the next byte, or 0 at the
-// end. Indented documents put runs of spaces after each line break: those
-// go eight at a time.
+// withSentinel returns a copy of data followed by a NUL byte, made in one
+// allocation: the text of a cursor.
+func withSentinel(data []byte) string {
+	var b strings.Builder
+	b.Grow(len(data) + 1)
+	b.Write(data)
+	b.WriteByte(0)
+	return b.String()
+}
+
+// skip steps over white space and returns the next byte (0 at the end).
+// Indented documents put a run of spaces after each line break: a run is
+// stepped over a word at a time, the last, partial word in one step by
+// counting its leading spaces.
 func (c *cursor) skip() byte {
 	s, i := c.s, c.i
-	for i < len(s) {
-		if b := s[i]; b > ' ' || (b != ' ' && b != '\n' && b != '\t' && b != '\r') {
-			break
+	for {
+		switch s[i] {
+		case ' ':
+			if i+8 > len(s) {
+				i++
+				continue
+			}
+			if x := load64(s, i) ^ (ones * ' '); x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+			} else {
+				i += 8
+			}
+			continue
+		case '\n', '\t', '\r':
+			i++
+			continue
 		}
-		i++
-		for i+8 <= len(s) && load64(s, i) == ones*' ' {
-			i += 8
-		}
+		break
 	}
 	c.ws += i - c.i
 	c.i = i
-	if i < len(s) {
-		return s[i]
-	}
-	return 0
+	return s[i]
 }
 
 // atEnd skips white space and reports whether the input is used up. (A
 // NUL byte is not the end: peek returns 0 for both.)
 func (c *cursor) atEnd() bool {
 	c.skip()
-	return c.i == len(c.s)
+	return c.i == c.n
 }
 
 // peek skips white space and returns the next byte, or 0 at the end. A 0
 // is also what a NUL byte in the input returns: use atEnd for the end.
 // It is small enough to be inlined: skip is called only when there is
-// white space to skip (or at the end).
+// white space to skip.
 func (c *cursor) peek() byte {
-	if i := c.i; i < len(c.s) {
-		if b := c.s[i]; b > ' ' {
-			return b
-		}
+	if b := c.s[c.i]; b > ' ' {
+		return b
 	}
 	return c.skip()
+}
+
+// lit reads l, a token of several bytes such as a member name in quotes
+// with its colon, when the input continues with it; otherwise it reads
+// nothing. l must hold no white space, no byte above 0x7F and no bracket.
+func (c *cursor) lit(l string) bool {
+	if strings.HasPrefix(c.s[c.i:], l) {
+		c.i += len(l)
+		return true
+	}
+	return false
 }
 
 // str reads a string and returns its body, a slice of s. It checks the
@@ -105,6 +139,7 @@ func (c *cursor) str() (string, bool) {
 	}
 	s := c.s
 	start := c.i + 1
+	c.last = start
 	j := start
 	for {
 		for j+8 <= len(s) {
@@ -116,10 +151,7 @@ func (c *cursor) str() (string, bool) {
 			j += bits.TrailingZeros64(m) >> 3
 			break
 		}
-		if j >= len(s) {
-			return "", false
-		}
-		b := s[j]
+		b := s[j] // at worst the sentinel, a classStop
 		switch byteClass[b] {
 		case 0:
 			j++ // an ordinary byte of the last, short word
@@ -178,39 +210,13 @@ func (c *cursor) open(b byte) bool {
 	return c.depth <= c.maxDepth
 }
 
-// key reads the next member name of an object opened by open('{'), and
-// the colon after it. first is true for the first call on an object. done
-// is true (with ok) at the closing brace.
-func (c *cursor) key(first bool) (name string, done, ok bool) {
-	switch c.peek() {
-	case '}':
-		c.i++
-		c.depth--
-		return "", true, true
-	case ',':
-		if first {
-			return "", false, false
-		}
-		c.i++
-	default:
-		if !first {
-			return "", false, false
-		}
-	}
-	name, ok = c.str()
-	if !ok || c.peek() != ':' {
-		return "", false, false
-	}
-	c.i++
-	return name, false, true
-}
-
-// elem steps to the next element of an array opened by open('['). first
-// is true for the first call on an array. done is true (with ok) at the
+// next steps to the next member or element of an object or array opened
+// by open, whose closing bracket is end ('}' or ']'). first is true for
+// the first call on the object or array. done is true (with ok) at the
 // closing bracket.
-func (c *cursor) elem(first bool) (done, ok bool) {
+func (c *cursor) next(first bool, end byte) (done, ok bool) {
 	switch c.peek() {
-	case ']':
+	case end:
 		c.i++
 		c.depth--
 		return true, true
@@ -226,6 +232,30 @@ func (c *cursor) elem(first bool) (done, ok bool) {
 	}
 	return false, true
 }
+
+// key reads the next member name of an object opened by open('{'), and
+// the colon after it; see next for first and done.
+func (c *cursor) key(first bool) (name string, done, ok bool) {
+	if done, ok = c.next(first, '}'); done || !ok {
+		return "", done, ok
+	}
+	name, ok = c.name()
+	return name, false, ok
+}
+
+// name reads a member name and the colon after it.
+func (c *cursor) name() (string, bool) {
+	name, ok := c.str()
+	if !ok || c.peek() != ':' {
+		return "", false
+	}
+	c.i++
+	return name, true
+}
+
+// elem steps to the next element of an array opened by open('['); see
+// next for first and done.
+func (c *cursor) elem(first bool) (done, ok bool) { return c.next(first, ']') }
 
 // size is the minified length in characters of what has been read: every
 // byte but white space outside strings and UTF-8 continuation bytes (the
