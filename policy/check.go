@@ -42,17 +42,41 @@ func unknownMsg(name, where string, known ...string) string {
 	return quote(name) + " is not an element of " + where + " (expected one of " + strings.Join(known, ", ") + ")"
 }
 
-func (p *parser) checkWildcards(s string, off int) bool {
-	return p.wildcardLimit(countWildcards(s), off)
+// problem is what a check found wrong with a string: a message for people
+// and the sentinel it unwraps to. The zero problem means nothing is wrong.
+// The checks are pure functions returning one, so that the diagnosing walk
+// reports it with its path and position (parser.report) and the
+// single-pass reader merely gives up.
+type problem struct {
+	msg string
+	err error
+}
+
+// report records pr, if it is a problem, at off; it reports whether pr
+// was none.
+func (p *parser) report(off int, pr problem) bool {
+	if pr.err != nil {
+		p.fail(off, pr.err, pr.msg)
+		return false
+	}
+	return true
+}
+
+// wildcardProblem: a pattern has n wildcards, more than max.
+func wildcardProblem(n, max int) problem {
+	if n > max {
+		return problem{"pattern has " + itoa(n) + " wildcards; the limit is " + itoa(max), ErrLimit}
+	}
+	return problem{}
 }
 
 // wildcardLimit fails when a pattern has more than MaxWildcards wildcards.
 func (p *parser) wildcardLimit(n, off int) bool {
-	if n > p.cfg.limits.MaxWildcards {
-		p.fail(off, ErrLimit, "pattern has "+itoa(n)+" wildcards; the limit is "+itoa(p.cfg.limits.MaxWildcards))
-		return false
-	}
-	return true
+	return p.report(off, wildcardProblem(n, p.cfg.limits.MaxWildcards))
+}
+
+func (p *parser) checkWildcards(s string, off int) bool {
+	return p.report(off, wildcardProblem(countWildcards(s), p.cfg.limits.MaxWildcards))
 }
 
 func countWildcards(s string) int {
@@ -114,33 +138,34 @@ func actionValid(a string, colons int) bool {
 	return a == "*" || colons == 1 && a[0] != ':' && a[len(a)-1] != ':'
 }
 
-// checkAction checks an action: "*", or "<service>:<action>", both parts
-// non-empty and made of letters, digits, '-', '_', '.', '*' and '?', with
-// at most MaxWildcards wildcards ("*" alone is always allowed).
-func (p *parser) checkAction(s string, off int) {
+// actionProblem checks an action: "*", or "<service>:<action>", both
+// parts non-empty and made of letters, digits, '-', '_', '.', '*' and '?',
+// with at most maxWild wildcards ("*" alone is always allowed).
+func actionProblem(s string, maxWild int) problem {
 	n, colons, wild := actionRun(s)
-	if n != len(s) || !actionValid(s, colons) {
-		p.fail(off, ErrInvalid, "an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got "+quote(s))
-		return
+	switch {
+	case n != len(s) || !actionValid(s, colons):
+		return problem{"an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got " + quote(s), ErrInvalid}
+	case s == "*":
+		return problem{}
 	}
-	if s != "*" {
-		p.wildcardLimit(wild, off)
-	}
+	return wildcardProblem(wild, maxWild)
 }
 
-// checkResource checks a resource: "*", or an ARN starting with "acs:"
-// without control characters and with at most MaxWildcards wildcards (a
+// resourceProblem checks a resource: "*", or an ARN starting with "acs:"
+// without control characters and with at most maxWild wildcards (a
 // pattern no longer than the limit cannot have too many).
-func (p *parser) checkResource(s string, off int) {
+func resourceProblem(s string, maxWild int) problem {
 	switch {
 	case s == "*":
 	case hasControl(s):
-		p.fail(off, ErrInvalid, "a resource must not contain control characters")
+		return problem{"a resource must not contain control characters", ErrInvalid}
 	case !strings.HasPrefix(s, "acs:"):
-		p.fail(off, ErrInvalid, "a resource must be \"*\" or an ARN starting with \"acs:\"; got "+quote(s))
-	case len(s) > p.cfg.limits.MaxWildcards:
-		p.wildcardLimit(countWildcards(s), off)
+		return problem{"a resource must be \"*\" or an ARN starting with \"acs:\"; got " + quote(s), ErrInvalid}
+	case len(s) > maxWild:
+		return wildcardProblem(countWildcards(s), maxWild)
 	}
+	return problem{}
 }
 
 // principalOfKind reports whether s is an identifier of one of kinds in
@@ -153,22 +178,46 @@ func principalOfKind(s string, kinds ...principal.Kind) bool {
 	return err == nil && slices.Contains(kinds, id.Kind()) && id.String() == s
 }
 
-func (p *parser) checkRAMPrincipal(s string, off int) {
-	if !principalOfKind(s, principal.KindAccount, principal.KindUser, principal.KindRole) {
-		p.fail(off, ErrInvalid, "a RAM principal must be acs:ram::<16-digit account>:root, :user/<name> or :role/<name>; got "+quote(s))
+// principalProblem checks an element of the principal list k (listRAM,
+// listService or listFederated).
+func principalProblem(s string, k int) problem {
+	switch k {
+	case listRAM:
+		if !principalOfKind(s, principal.KindAccount, principal.KindUser, principal.KindRole) {
+			return problem{"a RAM principal must be acs:ram::<16-digit account>:root, :user/<name> or :role/<name>; got " + quote(s), ErrInvalid}
+		}
+	case listService:
+		if !principalOfKind(s, principal.KindService) {
+			return problem{"a Service principal must be a lower-case service domain such as \"ecs.aliyuncs.com\"; got " + quote(s), ErrInvalid}
+		}
+	case listFederated:
+		if !principalOfKind(s, principal.KindSAMLProvider, principal.KindOIDCProvider) {
+			return problem{"a Federated principal must be acs:ram::<16-digit account>:saml-provider/<name> or :oidc-provider/<name>; got " + quote(s), ErrInvalid}
+		}
 	}
+	return problem{}
+}
+
+// The checks of the walk's string lists.
+
+func (p *parser) checkAction(s string, off int) {
+	p.report(off, actionProblem(s, p.cfg.limits.MaxWildcards))
+}
+
+func (p *parser) checkResource(s string, off int) {
+	p.report(off, resourceProblem(s, p.cfg.limits.MaxWildcards))
+}
+
+func (p *parser) checkRAMPrincipal(s string, off int) {
+	p.report(off, principalProblem(s, listRAM))
 }
 
 func (p *parser) checkServicePrincipal(s string, off int) {
-	if !principalOfKind(s, principal.KindService) {
-		p.fail(off, ErrInvalid, "a Service principal must be a lower-case service domain such as \"ecs.aliyuncs.com\"; got "+quote(s))
-	}
+	p.report(off, principalProblem(s, listService))
 }
 
 func (p *parser) checkFederatedPrincipal(s string, off int) {
-	if !principalOfKind(s, principal.KindSAMLProvider, principal.KindOIDCProvider) {
-		p.fail(off, ErrInvalid, "a Federated principal must be acs:ram::<16-digit account>:saml-provider/<name> or :oidc-provider/<name>; got "+quote(s))
-	}
+	p.report(off, principalProblem(s, listFederated))
 }
 
 // sameKey returns the key of block that is the same key as name under

@@ -77,37 +77,38 @@ func (sc *scratch) reset() {
 	sc.strs, sc.stmts, sc.conds, sc.vals = sc.strs[:0], sc.stmts[:0], sc.conds[:0], sc.vals[:0]
 }
 
-// fastReader holds the state of one fast parse.
+// fastReader holds the state of one fast parse. It holds no pointer to
+// anything of its caller's (the limits are a copy): the strings it reads go
+// to the heap, and escape analysis would send whatever else it points to
+// there with them.
 type fastReader struct {
 	cursor
-	p    parser // the checks, the configuration and p.err
-	lim  *Limits
-	kind Kind
-	sc   *scratch
-	op   Operator // the operator whose values are being read
+	lim     Limits
+	kind    Kind
+	lenient bool
+	sc      *scratch
+	op      Operator // the operator whose values are being read
 }
 
 // parseFast returns the document data holds, or nil when the single-pass
 // reader does not accept it (see above). c's limits must have their
 // defaults filled in.
 func parseFast(data []byte, c *config) *Document {
-	lim := &c.limits
-	if len(data) > lim.MaxInputBytes || len(data) >= math.MaxUint32 {
+	if len(data) > c.limits.MaxInputBytes || len(data) >= math.MaxUint32 {
 		return nil
 	}
 	sc := scratchPool.Get().(*scratch)
-	// text is kept apart from r: the document keeps it, and nothing else
-	// of r may escape with it.
+	// text is kept apart from r: the document keeps it.
 	text := withSentinel(data)
 	r := fastReader{
-		cursor: cursor{s: text, n: len(data), maxDepth: lim.MaxDepth},
-		p:      parser{cfg: c, data: data, lone: -1},
-		lim:    lim,
-		kind:   c.kind,
-		sc:     sc,
+		cursor:  cursor{s: text, n: len(data), maxDepth: c.limits.MaxDepth},
+		lim:     c.limits,
+		kind:    c.kind,
+		lenient: c.lenient,
+		sc:      sc,
 	}
 	var doc *Document
-	if r.document() && r.atEnd() && r.size() <= lim.MaxSize {
+	if r.document() && r.atEnd() && r.size() <= r.lim.MaxSize {
 		doc = build(sc, text, c.kind)
 	}
 	if len(sc.stmts) <= maxPooledStatements {
@@ -116,9 +117,6 @@ func parseFast(data []byte, c *config) *Document {
 	}
 	return doc
 }
-
-// ok reports whether the checks run so far passed.
-func (r *fastReader) ok() bool { return r.p.err == nil }
 
 // strSpan reads a string and returns its range in the input.
 func (r *fastReader) strSpan() (span, bool) {
@@ -166,7 +164,7 @@ func (r *fastReader) document() bool {
 // single statement.
 func (r *fastReader) statements() bool {
 	if r.peek() == '{' {
-		return r.p.cfg.lenient && r.statement()
+		return r.lenient && r.statement()
 	}
 	if !r.open('[') {
 		return false
@@ -383,13 +381,13 @@ func (r *fastReader) item(kind int) bool {
 	}
 	switch kind {
 	case listResource, listNotResource:
-		r.p.checkResource(s, -1)
-	case listRAM:
-		r.p.checkRAMPrincipal(s, -1)
-	case listService:
-		r.p.checkServicePrincipal(s, -1)
-	case listFederated:
-		r.p.checkFederatedPrincipal(s, -1)
+		if resourceProblem(s, r.lim.MaxWildcards).err != nil {
+			return false
+		}
+	case listRAM, listService, listFederated:
+		if principalProblem(s, kind).err != nil {
+			return false
+		}
 	case listValues:
 		v, err := parseValue(r.op, s)
 		switch {
@@ -398,13 +396,15 @@ func (r *fastReader) item(kind int) bool {
 		case r.op.Family() == FamilyString && hasControl(s):
 			return false
 		case r.op == StringLike || r.op == StringNotLike:
-			r.p.checkWildcards(s, -1)
+			if wildcardProblem(countWildcards(s), r.lim.MaxWildcards).err != nil {
+				return false
+			}
 		}
 		r.sc.vals = append(r.sc.vals, v)
-		return r.ok()
+		return true
 	}
 	r.sc.strs = append(r.sc.strs, r.lastSpan(s))
-	return r.ok()
+	return true
 }
 
 // action reads an action and checks it with the grammar's own loop

@@ -130,7 +130,10 @@ func Parse(data []byte, opts ...Option) (*Document, error) {
 	if doc := parseFast(data, &c); doc != nil {
 		return doc, nil
 	}
-	p := &parser{data: data, cfg: &c, lone: -1}
+	// The walk's parser escapes; its own copy of c keeps c on the stack
+	// for the path that matters.
+	walkCfg := c
+	p := &parser{data: data, cfg: &walkCfg, lone: -1}
 	doc, err := p.parse()
 	if err != nil {
 		return nil, err
