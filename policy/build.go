@@ -37,7 +37,9 @@ func build(sc *scratch, s string, kind Kind) *Document {
 	stmts := make([]Statement, len(sc.stmts))
 	for i := range sc.stmts {
 		raw, st := &sc.stmts[i], &stmts[i]
-		st.Sid = s[raw.sid.start:raw.sid.end]
+		if raw.sid.end > raw.sid.start {
+			st.Sid = s[raw.sid.start:raw.sid.end]
+		}
 		st.Effect = raw.effect
 		if raw.lset != 0 {
 			lists := [numLists]*[]string{&st.Action, &st.NotAction, &st.Resource, &st.NotResource}

@@ -196,80 +196,6 @@ const (
 	elemCondition
 )
 
-// statementElement returns the elem bit of a statement's member name, or 0
-// for a name that is not one, by length first: one comparison per name.
-func statementElement(name string) int {
-	switch len(name) {
-	case 3:
-		if name == "Sid" {
-			return elemSid
-		}
-	case 6:
-		switch name {
-		case "Effect":
-			return elemEffect
-		case "Action":
-			return elemAction
-		}
-	case 8:
-		if name == "Resource" {
-			return elemResource
-		}
-	case 9:
-		switch name {
-		case "NotAction":
-			return elemNotAction
-		case "Principal":
-			return elemPrincipal
-		case "Condition":
-			return elemCondition
-		}
-	case 11:
-		if name == "NotResource" {
-			return elemNotResource
-		}
-	}
-	return 0
-}
-
-// statementKey reads a statement's member name and its colon and returns
-// its elem bit (0 for a name that is none, or for bad input). The names as
-// they are usually written, in quotes with the colon right after, are
-// compared whole without scanning their bytes.
-func (r *fastReader) statementKey() int {
-	if r.peek() == '"' {
-		var l string
-		bit := 0
-		switch r.s[r.i+1] {
-		case 'E':
-			l, bit = `"Effect":`, elemEffect
-		case 'A':
-			l, bit = `"Action":`, elemAction
-		case 'R':
-			l, bit = `"Resource":`, elemResource
-		case 'C':
-			l, bit = `"Condition":`, elemCondition
-		case 'S':
-			l, bit = `"Sid":`, elemSid
-		case 'P':
-			l, bit = `"Principal":`, elemPrincipal
-		case 'N':
-			l, bit = `"NotAction":`, elemNotAction
-			if r.s[r.i+4] == 'R' {
-				l, bit = `"NotResource":`, elemNotResource
-			}
-		}
-		if bit != 0 && r.lit(l) {
-			return bit
-		}
-	}
-	name, ok := r.name()
-	if !ok {
-		return 0
-	}
-	return statementElement(name)
-}
-
 // statement reads one statement and appends it to the scratch.
 func (r *fastReader) statement() bool {
 	if !r.open('{') {
@@ -295,16 +221,8 @@ func (r *fastReader) statement() bool {
 		case elemSid:
 			st.sid, ok = r.strSpan()
 		case elemEffect:
-			var e string
-			e, ok = r.str()
-			switch e {
-			case "Allow":
-				st.effect = Allow
-			case "Deny":
-				st.effect = Deny
-			default:
-				ok = false
-			}
+			st.effect = r.effect()
+			ok = st.effect != 0
 		case elemAction:
 			ok = r.stringList(st, listAction)
 		case elemNotAction:
@@ -381,7 +299,7 @@ func (r *fastReader) item(kind int) bool {
 	}
 	switch kind {
 	case listResource, listNotResource:
-		if resourceProblem(s, r.lim.MaxWildcards).err != nil {
+		if resourceProblem(s, r.lim.MaxWildcards, true).err != nil {
 			return false
 		}
 	case listRAM, listService, listFederated:
