@@ -257,28 +257,39 @@ func (r *fastReader) statement() bool {
 }
 
 // readStrings reads a string or a non-empty list of at most MaxValues
-// strings, each read and checked by item as an element of list kind (a
-// list of a statement, or listValues). It returns the number read.
+// strings, each read and checked as an element of list kind (a list of a
+// statement, or listValues; see item). It returns the number read.
 func (r *fastReader) readStrings(kind int) (int, bool) {
-	if r.peek() == '"' {
-		return 1, r.item(kind)
-	}
-	if !r.open('[') {
+	list := r.peek() == '['
+	if list && !r.open('[') {
 		return 0, false
 	}
-	n := 0
-	for first := true; ; first = false {
-		done, ok := r.elem(first)
+	for n := 1; ; n++ {
+		var ok bool
+		if kind == listAction || kind == listNotAction {
+			ok = r.action()
+		} else {
+			ok = r.item(kind)
+		}
 		if !ok {
 			return 0, false
 		}
-		if done {
-			return n, n > 0
+		if !list {
+			return 1, true
 		}
-		if n == r.lim.MaxValues || !r.item(kind) {
+		switch r.peek() {
+		case ',':
+			if n == r.lim.MaxValues {
+				return 0, false
+			}
+			r.i++
+		case ']':
+			r.i++
+			r.depth--
+			return n, true
+		default:
 			return 0, false
 		}
-		n++
 	}
 }
 
@@ -286,13 +297,10 @@ func (r *fastReader) readStrings(kind int) (int, bool) {
 // parsed for the operator r.op.
 const listValues = numLists
 
-// item reads one string of list kind (see readStrings), checks it, and
-// appends it to the scratch: its range to strs, or for listValues its
-// parsed value to vals.
+// item reads one string of list kind (see readStrings; actions have their
+// own loop, action), checks it, and appends it to the scratch: its range
+// to strs, or for listValues its parsed value to vals.
 func (r *fastReader) item(kind int) bool {
-	if kind == listAction || kind == listNotAction {
-		return r.action()
-	}
 	s, ok := r.str()
 	if !ok {
 		return false

@@ -69,32 +69,29 @@ func withSentinel(data []byte) string {
 }
 
 // skip steps over white space and returns the next byte (0 at the end).
-// It takes eight bytes at a time: indented documents put a line break and
-// a run of spaces before most tokens, and a word's white space is counted
-// without a branch per byte (see space).
+// Indented documents put a line break and a run of spaces before most
+// tokens: a run of spaces goes a word at a time, and its last, partial
+// word in one step, by counting the word's leading spaces.
 func (c *cursor) skip() byte {
 	s, i := c.s, c.i
-	if s[i] == ' ' && s[i+1] > ' ' {
-		// One space, as after the colon of a member name.
-		c.ws++
-		c.i++
-		return s[i+1]
-	}
-	for i+8 <= len(s) {
-		if m := ^space(load64(s, i)) & highs; m != 0 {
-			i += bits.TrailingZeros64(m) >> 3
+	for {
+		switch s[i] {
+		case ' ':
+			if i+8 > len(s) {
+				i++
+			} else if x := load64(s, i) ^ (ones * ' '); x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+			} else {
+				i += 8
+			}
+		case '\n', '\t', '\r':
+			i++
+		default:
 			c.ws += i - c.i
 			c.i = i
 			return s[i]
 		}
-		i += 8
 	}
-	for s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r' {
-		i++ // the last few bytes, up to the sentinel
-	}
-	c.ws += i - c.i
-	c.i = i
-	return s[i]
 }
 
 // space returns the high bit of each byte of w that is JSON white space
