@@ -94,20 +94,6 @@ func (c *cursor) skip() byte {
 	}
 }
 
-// space returns the high bit of each byte of w that is JSON white space
-// (' ', '\n', '\t', '\r'), exactly: each byte on its own, without borrows
-// from its neighbours.
-func space(w uint64) uint64 {
-	return zeroBytes(w^(ones*' ')) | zeroBytes(w^(ones*'\n')) | zeroBytes(w^(ones*'\t')) | zeroBytes(w^(ones*'\r'))
-}
-
-// zeroBytes returns the high bit of each byte of x that is 0, exactly:
-// adding 0x7F to the low seven bits of a byte carries into its high bit
-// unless they are all 0, and cannot carry out of the byte.
-func zeroBytes(x uint64) uint64 {
-	return ^((x&^highs + ^uint64(highs)) | x | ^uint64(highs)) & highs
-}
-
 // atEnd skips white space and reports whether the input is used up. (A
 // NUL byte is not the end: peek returns 0 for both.)
 func (c *cursor) atEnd() bool {
