@@ -6,8 +6,13 @@ package policy
 // Each list is capped at its length, so appending to one never writes into
 // another.
 
+import "slices"
+
 // build returns the document of kind the single-pass reader recorded in
-// sc, reading its strings from s, the reader's copy of the input. (It
+// sc, reading its strings from s, the reader's copy of the input, or nil
+// when a condition value does not parse for its operator (the one check
+// made here rather than while reading: the value is parsed once, into the
+// document). (It
 // takes the reader's parts, not the reader: the document keeps s, and the
 // reader's configuration must not escape with it.)
 func build(sc *scratch, s string, kind Kind) *Document {
@@ -19,9 +24,17 @@ func build(sc *scratch, s string, kind Kind) *Document {
 	var conds []Condition
 	if len(sc.conds) > 0 {
 		vals = make([]Value, len(sc.vals))
-		copy(vals, sc.vals)
 		conds = make([]Condition, len(sc.conds))
+		for i := range sc.stmts {
+			sortRawConditions(sc.conds[sc.stmts[i].conds.start:sc.stmts[i].conds.end], s)
+		}
 		for i, rc := range sc.conds {
+			for k := rc.vals.start; k < rc.vals.end; k++ {
+				var err error
+				if vals[k], err = parseValue(rc.op, s[sc.vals[k].start:sc.vals[k].end]); err != nil {
+					return nil
+				}
+			}
 			conds[i] = Condition{
 				Operator: rc.op,
 				IfExists: rc.ifExists,
@@ -59,9 +72,20 @@ func build(sc *scratch, s string, kind Kind) *Document {
 				st.Condition = []Condition{}
 			} else {
 				st.Condition = conds[raw.conds.start:raw.conds.end:raw.conds.end]
-				sortConditions(st.Condition)
 			}
 		}
 	}
 	return &Document{Kind: kind, Version: "1", Statements: stmts}
+}
+
+// sortRawConditions puts one statement's conditions in the order of
+// compareConditions, in the scratch (small, pointer-free records), before
+// build writes them out; their keys are ranges of s.
+func sortRawConditions(conds []rawCondition, s string) {
+	if len(conds) < 2 {
+		return
+	}
+	slices.SortFunc(conds, func(a, b rawCondition) int {
+		return compareConditions(a.op, a.ifExists, s[a.key.start:a.key.end], b.op, b.ifExists, s[b.key.start:b.key.end])
+	})
 }

@@ -256,20 +256,26 @@ func sameKey(block []Condition, name string) string {
 }
 
 // sortConditions orders conditions by operator, the plain form before the
-// IfExists form, then by key.
+// IfExists form, then by key (see compareConditions).
 func sortConditions(conds []Condition) {
 	slices.SortFunc(conds, func(a, b Condition) int {
-		if a.Operator != b.Operator {
-			return int(a.Operator) - int(b.Operator)
-		}
-		if a.IfExists != b.IfExists {
-			if a.IfExists {
-				return 1
-			}
-			return -1
-		}
-		return strings.Compare(a.Key, b.Key)
+		return compareConditions(a.Operator, a.IfExists, a.Key, b.Operator, b.IfExists, b.Key)
 	})
+}
+
+// compareConditions is the order of a statement's conditions: by
+// operator, the plain form before the IfExists form, then by key.
+func compareConditions(opA Operator, ifExistsA bool, keyA string, opB Operator, ifExistsB bool, keyB string) int {
+	if opA != opB {
+		return int(opA) - int(opB)
+	}
+	if ifExistsA != ifExistsB {
+		if ifExistsA {
+			return 1
+		}
+		return -1
+	}
+	return strings.Compare(keyA, keyB)
 }
 
 // unsupportedOperatorMsg is the end of the message for the AWS operators the

@@ -58,12 +58,13 @@ type rawCondition struct {
 }
 
 // scratch is what one parse records before build. It is reused through
-// scratchPool; only vals holds pointers, and it is cleared before reuse.
+// scratchPool. It holds no pointers: nothing for the collector to scan,
+// no write barriers, and nothing of the last input kept alive.
 type scratch struct {
 	strs  []span // the elements of every string list, in document order
 	stmts []rawStatement
 	conds []rawCondition
-	vals  []Value
+	vals  []span // the values of every condition, parsed by build
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -73,7 +74,6 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 const maxPooledStatements = 1 << 16
 
 func (sc *scratch) reset() {
-	clear(sc.vals) // drop the references into the last input
 	sc.strs, sc.stmts, sc.conds, sc.vals = sc.strs[:0], sc.stmts[:0], sc.conds[:0], sc.vals[:0]
 }
 
@@ -109,7 +109,7 @@ func parseFast(data []byte, c *config) *Document {
 	}
 	var doc *Document
 	if r.document() && r.atEnd() && r.size() <= r.lim.MaxSize {
-		doc = build(sc, text, c.kind)
+		doc = build(sc, text, c.kind) // nil for a condition value that does not parse
 	}
 	if len(sc.stmts) <= maxPooledStatements {
 		sc.reset()
@@ -298,8 +298,9 @@ func (r *fastReader) readStrings(kind int) (int, bool) {
 const listValues = numLists
 
 // item reads one string of list kind (see readStrings; actions have their
-// own loop, action), checks it, and appends it to the scratch: its range
-// to strs, or for listValues its parsed value to vals.
+// own loop, action), checks it, and appends its range to the scratch: to
+// strs, or for listValues to vals. (String values cannot hold a control
+// character: str has made sure of that.)
 func (r *fastReader) item(kind int) bool {
 	s, ok := r.str()
 	if !ok {
@@ -315,18 +316,14 @@ func (r *fastReader) item(kind int) bool {
 			return false
 		}
 	case listValues:
-		v, err := parseValue(r.op, s)
-		switch {
-		case err != nil:
-			return false
-		case r.op.Family() == FamilyString && hasControl(s):
-			return false
-		case r.op == StringLike || r.op == StringNotLike:
+		// The value is parsed for its operator's family by build, straight
+		// into the document (a Value holds pointers; the scratch does not).
+		if r.op == StringLike || r.op == StringNotLike {
 			if wildcardProblem(countWildcards(s), r.lim.MaxWildcards).err != nil {
 				return false
 			}
 		}
-		r.sc.vals = append(r.sc.vals, v)
+		r.sc.vals = append(r.sc.vals, r.lastSpan(s))
 		return true
 	}
 	r.sc.strs = append(r.sc.strs, r.lastSpan(s))
