@@ -2,8 +2,9 @@ package policy
 
 // check.go holds the checks and messages both readers share: the
 // single-pass reader (fast.go) and the diagnosing walk (parser.go) run
-// the same code on every element, so they cannot disagree on what is
-// valid.
+// the same code on every element (the walk reports the problem a check
+// returns, the reader only asks whether there is one), so they cannot
+// disagree on what is valid.
 
 import (
 	"slices"

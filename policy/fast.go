@@ -13,7 +13,16 @@ import (
 // for the collector to scan). Once the whole input has been read, build
 // (build.go) makes the Document in one go: every list of one kind in one
 // allocation of exactly the right size, every string a slice of one copy
-// of the input. No syntax tree, no map, no reflection.
+// of the input, every condition value parsed once, into the document. No
+// syntax tree, no map, no reflection.
+//
+// Where the time goes, and what keeps it low: string bodies are scanned
+// eight bytes at a time, and UTF-8 is validated only where a byte above
+// 0x7F appears (token.go); runs of indentation are stepped over a word at
+// a time; a statement's member names are compared a word at a time
+// against constants (names.go); an action is scanned and checked by one
+// loop (actionRun); a sentinel NUL after the copy of the input ends every
+// loop without a bounds test of its own.
 //
 // It is an accept path only. At the first thing it does not accept it
 // gives up and returns nil, without saying why; Parse then runs the
@@ -202,7 +211,7 @@ func (r *fastReader) statement() bool {
 		return false
 	}
 	r.sc.stmts = append(r.sc.stmts, rawStatement{})
-	st := &r.sc.stmts[len(r.sc.stmts)-1]
+	st := &r.sc.stmts[len(r.sc.stmts)-1] // nothing else appends to stmts until this statement is read
 	seen := 0
 	for first := true; ; first = false {
 		done, ok := r.next(first, '}')
@@ -239,8 +248,6 @@ func (r *fastReader) statement() bool {
 		if !ok {
 			return false
 		}
-		// r.conditions may have grown the scratch under st.
-		st = &r.sc.stmts[len(r.sc.stmts)-1]
 	}
 	st.seen = uint16(seen)
 	action := seen & (elemAction | elemNotAction)
