@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math"
+	"strings"
 	"sync"
 )
 
@@ -82,6 +83,16 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // pool, so that one huge document does not keep its scratch alive.
 const maxPooledStatements = 1 << 16
 
+// presize gives a new scratch room for the document in text in one
+// allocation per list, instead of a growth step per doubling: a statement
+// per "Effect" (every statement has one; a statement takes at least 30
+// bytes, which bounds the guess for text that repeats the word on purpose)
+// and a string per two quotes.
+func (sc *scratch) presize(text string, maxStatements int) {
+	sc.stmts = make([]rawStatement, 0, min(strings.Count(text, "Effect"), len(text)/30, maxStatements)+1)
+	sc.strs = make([]span, 0, strings.Count(text, `"`)/2+1)
+}
+
 func (sc *scratch) reset() {
 	sc.strs, sc.stmts, sc.conds, sc.vals = sc.strs[:0], sc.stmts[:0], sc.conds[:0], sc.vals[:0]
 }
@@ -109,6 +120,9 @@ func parseFast(data []byte, c *config) *Document {
 	sc := scratchPool.Get().(*scratch)
 	// text is kept apart from r: the document keeps it.
 	text := withSentinel(data)
+	if cap(sc.stmts) == 0 {
+		sc.presize(text, c.limits.MaxStatements)
+	}
 	r := fastReader{
 		cursor:  cursor{s: text, n: len(data), maxDepth: c.limits.MaxDepth},
 		lim:     c.limits,

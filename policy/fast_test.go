@@ -2,9 +2,11 @@ package policy
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -278,5 +280,41 @@ func TestFastAgreesOnEdgeCases(t *testing.T) {
 	d := []byte(fastEdgeCases[len(fastEdgeCases)-8])
 	for n := range len(d) {
 		checkFastAgrees(t, d[:n])
+	}
+}
+
+// A parse allocates what the document is made of and nothing else: the
+// copy of the input, one array per kind of list, the statements and the
+// Document; options cost one more, the config they are applied to. (The
+// collector is off while counting: a collection empties the pool of
+// scratches, and the next parse would count a new one.)
+func TestParseAllocations(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	arms, err := os.ReadFile("system/AliyunARMSReadOnlyAccess.json")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		opts   []Option
+		allocs float64
+	}{
+		{"arms-readonly: copy, strings, statements, Document", arms, nil, 4},
+		{"conditions: also values and conditions", []byte(doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"},"DateLessThan":{"acs:CurrentTime":"2030-01-01T00:00:00Z"}}}`)), nil, 6},
+		{"trust: also principals, and the options' config", []byte(doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ecs.aliyuncs.com"}}`)), []Option{WithKind(Trust)}, 6},
+	} {
+		_, err := Parse(tc.data, tc.opts...)
+		require.NoError(t, err, tc.name)
+		// The fewest of 20 single parses: under the race detector the pool
+		// drops a quarter of what it is given, and a parse then counts a
+		// new scratch too.
+		got := math.Inf(1)
+		for range 20 {
+			got = min(got, testing.AllocsPerRun(1, func() {
+				if _, err := Parse(tc.data, tc.opts...); err != nil {
+					t.Fatal(err)
+				}
+			}))
+		}
+		assert.Equal(t, tc.allocs, got, tc.name)
 	}
 }
