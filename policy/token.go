@@ -75,22 +75,27 @@ func withSentinel(data []byte) string {
 func (c *cursor) skip() byte {
 	s, i := c.s, c.i
 	for {
-		switch s[i] {
-		case ' ':
-			if i+8 > len(s) {
-				i++
-			} else if x := load64(s, i) ^ (ones * ' '); x != 0 {
-				i += bits.TrailingZeros64(x) >> 3
-			} else {
-				i += 8
-			}
-		case '\n', '\t', '\r':
+		if s[i] == '\n' {
 			i++
-		default:
-			c.ws += i - c.i
-			c.i = i
-			return s[i]
 		}
+		// A run of spaces, a word at a time; the word with the first
+		// other byte is counted in one step.
+		for i+8 <= len(s) {
+			x := load64(s, i) ^ (ones * ' ')
+			if x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+				break
+			}
+			i += 8
+		}
+		switch s[i] {
+		case ' ', '\n', '\t', '\r':
+			i++ // a tab, a carriage return, or a space among the last few bytes
+			continue
+		}
+		c.ws += i - c.i
+		c.i = i
+		return s[i]
 	}
 }
 
