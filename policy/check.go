@@ -77,7 +77,7 @@ func (p *parser) wildcardLimit(n, off int) bool {
 }
 
 func (p *parser) checkWildcards(s string, off int) bool {
-	return p.report(off, wildcardProblem(countWildcards(s), p.cfg.limits.MaxWildcards))
+	return p.wildcardLimit(countWildcards(s), off)
 }
 
 func countWildcards(s string) int {
