@@ -1,0 +1,52 @@
+package evaluator
+
+import "testing"
+
+var (
+	sinkOK  bool
+	sinkInt int
+)
+
+// BenchmarkFillParts times the pieces of filling a Context from strings:
+// Reset, each slot key's Set, and the parsers they run.
+func BenchmarkFillParts(b *testing.B) {
+	var c Context
+	c.Set("acs:SourceIp", "10.1.2.3")
+	c.Set("acs:CurrentTime", "2026-05-01T12:00:00Z")
+	c.Set("acs:SecureTransport", "true")
+	b.Run("Reset", func(b *testing.B) {
+		for b.Loop() {
+			c.Reset()
+		}
+	})
+	b.Run("Set-SourceIp", func(b *testing.B) {
+		for b.Loop() {
+			c.Set("acs:SourceIp", "10.1.2.3")
+		}
+	})
+	b.Run("Set-CurrentTime", func(b *testing.B) {
+		for b.Loop() {
+			c.Set("acs:CurrentTime", "2026-05-01T12:00:00Z")
+		}
+	})
+	b.Run("Set-SecureTransport", func(b *testing.B) {
+		for b.Loop() {
+			c.Set("acs:SecureTransport", "true")
+		}
+	})
+	b.Run("slotOf", func(b *testing.B) {
+		for b.Loop() {
+			sinkInt = slotOf("acs:SourceIp") + slotOf("acs:CurrentTime") + slotOf("acs:SecureTransport")
+		}
+	})
+	b.Run("parseIPv4", func(b *testing.B) {
+		for b.Loop() {
+			_, sinkOK = parseIPv4("10.1.2.3")
+		}
+	})
+	b.Run("parseDate", func(b *testing.B) {
+		for b.Loop() {
+			_, sinkOK = parseDate("2026-05-01T12:00:00Z")
+		}
+	})
+}
