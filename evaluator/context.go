@@ -151,22 +151,34 @@ type values struct {
 }
 
 func (v *values) setStrings(ss []string) {
-	v.set = true
 	if len(ss) == 1 {
 		// The common case, without the generic copy.
-		v.strs = append(v.strs[:0], ss[0])
-		if cap(v.vals) == 0 {
-			v.vals = make([]reqValue, 1)
-		}
-		v.vals = v.vals[:1]
-		v.vals[0].read(ss[0])
+		v.one(ss[0]).read(ss[0])
 		return
 	}
+	v.set = true
 	v.strs = append(v.strs[:0], ss...)
 	v.vals = slices.Grow(v.vals[:0], len(ss))[:len(ss)]
 	for i, s := range ss {
 		v.vals[i].read(s)
 	}
+}
+
+// one makes v hold the single string s and returns its value for the
+// caller to fill. It writes only the length of strs and vals once they
+// have room (instead of append's whole slice header).
+func (v *values) one(s string) *reqValue {
+	v.set = true
+	if cap(v.strs) == 0 {
+		v.strs = make([]string, 1)
+	}
+	v.strs = v.strs[:1]
+	v.strs[0] = s
+	if cap(v.vals) == 0 {
+		v.vals = make([]reqValue, 1)
+	}
+	v.vals = v.vals[:1]
+	return &v.vals[0]
 }
 
 // setSlotString makes v, the values of fixed slot slot, the single value
@@ -176,38 +188,25 @@ func (v *values) setStrings(ss []string) {
 // (parseRequestValue), so when that parser accepts s, s is that type and
 // nothing else, and the general read is skipped.
 func (v *values) setSlotString(slot int, s string) {
-	v.set = true
-	v.strs = append(v.strs[:0], s)
-	if cap(v.vals) == 0 {
-		v.vals = make([]reqValue, 1)
-	}
-	v.vals = v.vals[:1]
-	rv := &v.vals[0]
+	rv := v.one(s)
 	switch slot {
 	case slotSourceIP:
 		if a, ok := parseIPv4(s); ok {
-			*rv = reqValue{ip: a}
+			rv.setIP(a, 0)
 			return
 		}
 	case slotCurrentTime:
 		if t, ok := parseDate(s); ok {
-			*rv = reqValue{time: t, flags: valTime}
+			rv.setTime(t, valTime)
 			return
 		}
 	default:
 		if b, ok := parseBool(s); ok {
-			*rv = boolValue(b)
+			rv.setBool(b)
 			return
 		}
 	}
 	rv.read(s)
-}
-
-// setOne makes v the single value rv with string form s.
-func (v *values) setOne(s string, rv reqValue) {
-	v.set = true
-	v.strs = append(v.strs[:0], s)
-	v.vals = append(v.vals[:0], rv)
 }
 
 func (v *values) clear() {
@@ -380,12 +379,11 @@ func (c *Context) CopyFrom(src *Context) {
 // The zero Addr is stored as the string "invalid IP", and an address with a
 // zone as its string form; no IP condition accepts either.
 func (c *Context) SetSourceIP(a netip.Addr) {
-	v, ok := ipValue(a)
-	if !ok {
+	if !ipValid(a) {
 		c.slots[slotSourceIP].setStrings([]string{a.String()})
 		return
 	}
-	c.slots[slotSourceIP].setOne("", v)
+	c.slots[slotSourceIP].one("").setIP(a.Unmap(), valText)
 }
 
 // SetCurrentTime sets acs:CurrentTime to the instant t, whose string form
@@ -394,17 +392,17 @@ func (c *Context) SetSourceIP(a netip.Addr) {
 // years 0000 to 9999 cannot be compared as dates (the comparison is
 // unknown, like any value that is not a date).
 func (c *Context) SetCurrentTime(t time.Time) {
-	c.slots[slotCurrentTime].setOne("", timeValue(t))
+	c.slots[slotCurrentTime].one("").setTimeText(t)
 }
 
 // SetSecureTransport sets acs:SecureTransport to "true" or "false".
 func (c *Context) SetSecureTransport(b bool) {
-	c.slots[slotSecureTransport].setOne(boolString(b), boolValue(b))
+	c.slots[slotSecureTransport].one(boolString(b)).setBool(b)
 }
 
 // SetMFAPresent sets acs:MFAPresent to "true" or "false".
 func (c *Context) SetMFAPresent(b bool) {
-	c.slots[slotMFAPresent].setOne(boolString(b), boolValue(b))
+	c.slots[slotMFAPresent].one(boolString(b)).setBool(b)
 }
 
 // lookup finds a normalised key for Decide, using its slot when it has one.

@@ -11,6 +11,14 @@ import (
 
 // reqValue is one request value read ahead, when the context is filled, as
 // every type a condition may compare it as, so that Decide never parses.
+//
+// time is the zero Time unless flags has valTime or valText, and num the
+// zero Number unless flags has valNum, so that a reused value is cleared by
+// writing only what its last use set (clearTyped). Values are filled in
+// place, field by field, through the set methods below: building a whole
+// reqValue and assigning it goes through a stack copy whose 16-byte loads
+// straddle the 8-byte stores just made, a store-forwarding stall that
+// cost more than the parse itself (BenchmarkFillParts).
 type reqValue struct {
 	ip    netip.Addr // the zero Addr when the value is not an address
 	time  time.Time  // valid when flags has valTime
@@ -46,9 +54,74 @@ func parseRequestValue(s string) reqValue {
 	return v
 }
 
+// clearTyped makes v the value of a string that is none of the types.
+func (v *reqValue) clearTyped() {
+	if v.flags&(valTime|valText) != 0 {
+		v.time = time.Time{}
+	}
+	if v.flags&valNum != 0 {
+		v.num = policy.Number{}
+	}
+	v.ip = netip.Addr{}
+	v.flags = 0
+}
+
+// setIP makes v the address a with flags f (0, or valText for a value
+// from SetSourceIP).
+func (v *reqValue) setIP(a netip.Addr, f valFlags) {
+	if v.flags&(valTime|valText) != 0 {
+		v.time = time.Time{}
+	}
+	if v.flags&valNum != 0 {
+		v.num = policy.Number{}
+	}
+	v.ip = a
+	v.flags = f
+}
+
+// setTime makes v the instant t with flags f (valTime, and valText for a
+// value from SetCurrentTime).
+func (v *reqValue) setTime(t time.Time, f valFlags) {
+	if v.flags&valNum != 0 {
+		v.num = policy.Number{}
+	}
+	v.ip = netip.Addr{}
+	v.time = t
+	v.flags = f
+}
+
+// setTimeText makes v the value SetCurrentTime stores for t: the instant
+// in UTC, comparable as a date when its RFC 3339 form is one
+// policy.ParseDate accepts (years 0000 to 9999, which the Unix seconds
+// decide without working out the calendar date).
+func (v *reqValue) setTimeText(t time.Time) {
+	t = t.UTC()
+	f := valText
+	if s := t.Unix(); s >= minDateUnix && s <= maxDateUnix {
+		f |= valTime
+	}
+	v.setTime(t, f)
+}
+
+// setBool makes v the bool b, as read from "true" or "false".
+func (v *reqValue) setBool(b bool) {
+	f := valBool
+	if b {
+		f |= valTrue
+	}
+	if v.flags&(valTime|valText) != 0 {
+		v.time = time.Time{}
+	}
+	if v.flags&valNum != 0 {
+		v.num = policy.Number{}
+	}
+	v.ip = netip.Addr{}
+	v.flags = f
+}
+
 // read sets v to s read ahead (parseRequestValue), in place.
 func (v *reqValue) read(s string) {
-	*v = reqValue{}
+	v.clearTyped()
 	if s == "" {
 		return
 	}
@@ -316,27 +389,18 @@ func ipv6Shaped(s string) bool {
 	return groups == 8
 }
 
-// ipValue is the value SetSourceIP stores for a: the address, unmapped,
-// read as requestIP would read a.String(). A zoned address is not an address for
-// conditions; its string form is kept (ok false) since text cannot rebuild
-// it from an invalid ip.
-func ipValue(a netip.Addr) (v reqValue, ok bool) {
-	if !a.IsValid() || a.Zone() != "" {
-		return reqValue{}, false
-	}
-	return reqValue{ip: a.Unmap(), flags: valText}, true
+// ipValid reports whether SetSourceIP stores a as an address (ip, unmapped,
+// as requestIP would read a.String()). A zoned address is not an address
+// for conditions; its string form is kept instead, since text cannot
+// rebuild it from an invalid ip.
+func ipValid(a netip.Addr) bool {
+	return a.IsValid() && a.Zone() == ""
 }
 
-// timeValue is the value SetCurrentTime stores for t: the instant in UTC,
-// comparable as a date when its RFC 3339 form is one policy.ParseDate
-// accepts (years 0000 to 9999, which the Unix seconds decide without
-// working out the calendar date).
+// timeValue is the value SetCurrentTime stores for t (setTimeText).
 func timeValue(t time.Time) reqValue {
-	t = t.UTC()
-	v := reqValue{time: t, flags: valText}
-	if s := t.Unix(); s >= minDateUnix && s <= maxDateUnix {
-		v.flags |= valTime
-	}
+	var v reqValue
+	v.setTimeText(t)
 	return v
 }
 
@@ -369,10 +433,9 @@ func (v *values) text(i int) string {
 // boolValue is "true" or "false" read ahead, as parseRequestValue reads
 // boolString(b).
 func boolValue(b bool) reqValue {
-	if b {
-		return reqValue{flags: valBool | valTrue}
-	}
-	return reqValue{flags: valBool}
+	var v reqValue
+	v.setBool(b)
+	return v
 }
 
 func boolString(b bool) string {
