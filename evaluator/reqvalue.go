@@ -231,36 +231,36 @@ func requestIP(s string) netip.Addr {
 }
 
 // parseIPv4 reads dotted-decimal IPv4 as netip.ParseAddr does: four
-// decimal fields of 0 to 255, without leading zeros. It reads s in one
-// pass, keeping the finished fields in one word.
+// decimal fields of 0 to 255, without leading zeros.
 func parseIPv4(s string) (netip.Addr, bool) {
-	if len(s) < len("0.0.0.0") || len(s) > len("255.255.255.255") {
-		return netip.Addr{}, false
-	}
-	var acc uint32 // the finished fields, 8 bits each
-	n, digits, dots := uint32(0), 0, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if d := uint32(c) - '0'; d <= 9 {
-			if digits > 0 && n == 0 {
-				return netip.Addr{}, false // a leading zero
+	var ip [4]byte
+	i := 0
+	for f := range 4 {
+		if f > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return netip.Addr{}, false
 			}
-			n = n*10 + d
-			digits++
-			continue
+			i++
 		}
-		if c != '.' || digits == 0 || digits > 3 || n > 255 {
+		if i >= len(s) || s[i]-'0' > 9 {
 			return netip.Addr{}, false
 		}
-		acc = acc<<8 | n
-		n, digits = 0, 0
-		dots++
+		n := uint(s[i] - '0')
+		i++
+		// A field has up to three digits; one that starts with 0 has one.
+		for k := 0; k < 2 && n != 0 && i < len(s) && s[i]-'0' <= 9; k++ {
+			n = n*10 + uint(s[i]-'0')
+			i++
+		}
+		if n > 255 {
+			return netip.Addr{}, false
+		}
+		ip[f] = byte(n)
 	}
-	if dots != 3 || digits == 0 || digits > 3 || n > 255 {
+	if i != len(s) {
 		return netip.Addr{}, false
 	}
-	acc = acc<<8 | n
-	return netip.AddrFrom4([4]byte{byte(acc >> 24), byte(acc >> 16), byte(acc >> 8), byte(acc)}), true
+	return netip.AddrFrom4(ip), true
 }
 
 // parseDate reads s as policy.ParseDate does (an RFC 3339 date-time with
