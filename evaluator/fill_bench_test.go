@@ -50,3 +50,16 @@ func BenchmarkFillParts(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkFillStrings is the fill of BenchmarkRequestPath/conditions-strings
+// without the decision: Reset and the three slot keys from strings.
+func BenchmarkFillStrings(b *testing.B) {
+	var c Context
+	ip, now, tls := "10.1.2.3", "2026-05-01T12:00:00Z", "true"
+	for b.Loop() {
+		c.Reset()
+		c.Set("acs:SourceIp", ip)
+		c.Set("acs:CurrentTime", now)
+		c.Set("acs:SecureTransport", tls)
+	}
+}
