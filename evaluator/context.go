@@ -188,34 +188,6 @@ func (v *values) one(s string) *reqValue {
 	return &v.vals[0]
 }
 
-// setSlotString makes v, the values of fixed slot slot, the single value
-// s. It first tries the parser of the type the slot's key carries (an IP
-// address for acs:SourceIp, a date for acs:CurrentTime, a bool for
-// acs:SecureTransport and acs:MFAPresent): the types are exclusive
-// (parseRequestValue), so when that parser accepts s, s is that type and
-// nothing else, and the general read is skipped.
-func (v *values) setSlotString(slot int, s string) {
-	rv := v.one(s)
-	switch slot {
-	case slotSourceIP:
-		if a, ok := parseIPv4(s); ok {
-			rv.setIP(a, 0)
-			return
-		}
-	case slotCurrentTime:
-		if t, ok := parseDate(s); ok {
-			rv.setTime(t, valTime)
-			return
-		}
-	default:
-		if b, ok := parseBool(s); ok {
-			rv.setBool(b)
-			return
-		}
-	}
-	rv.read(s)
-}
-
 func (v *values) clear() {
 	v.set = false
 	v.strs = v.strs[:0]
@@ -289,15 +261,42 @@ type Context struct {
 // conditions treat like an absent key. The Context keeps its own copy of
 // vals; the strings themselves are shared (Go strings are immutable).
 func (c *Context) Set(key string, vals ...string) {
-	if s := slotOf(key); s >= 0 {
-		if len(vals) == 1 {
-			c.slots[s].setSlotString(s, vals[0])
-			return
-		}
-		c.slots[s].setStrings(vals)
+	slot := slotOf(key)
+	if slot < 0 {
+		c.entry(key).setStrings(vals)
 		return
 	}
-	c.entry(key).setStrings(vals)
+	v := &c.slots[slot]
+	if len(vals) != 1 {
+		v.setStrings(vals)
+		return
+	}
+	// One value for a fixed slot, the common case, without a further call:
+	// the parser of the type the slot's key carries is tried first (an IP
+	// address for acs:SourceIp, a date for acs:CurrentTime, a bool for
+	// acs:SecureTransport and acs:MFAPresent). The types are exclusive
+	// (parseRequestValue), so when that parser accepts s, s is that type
+	// and nothing else, and the general read is skipped.
+	s := vals[0]
+	rv := v.one(s)
+	switch slot {
+	case slotSourceIP:
+		if a, ok := parseIPv4(s); ok {
+			rv.setIP(a, 0)
+			return
+		}
+	case slotCurrentTime:
+		if t, ok := parseDate(s); ok {
+			rv.setTime(t, valTime)
+			return
+		}
+	default:
+		if b, ok := parseBool(s); ok {
+			rv.setBool(b)
+			return
+		}
+	}
+	rv.read(s)
 }
 
 // Get returns the values of key and reports whether the key is present.
