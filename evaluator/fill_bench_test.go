@@ -2,13 +2,11 @@ package evaluator
 
 import "testing"
 
-var (
-	sinkOK  bool
-	sinkInt int
-)
+var sinkOK bool
 
 // BenchmarkFillParts times the pieces of filling a Context from strings:
-// Reset, each slot key's Set, and the parsers they run.
+// Reset, each slot key's Set, and the parsers they run. (The slot key
+// lookup is not timed alone: with a constant key the compiler folds it.)
 func BenchmarkFillParts(b *testing.B) {
 	var c Context
 	c.Set("acs:SourceIp", "10.1.2.3")
@@ -32,11 +30,6 @@ func BenchmarkFillParts(b *testing.B) {
 	b.Run("Set-SecureTransport", func(b *testing.B) {
 		for b.Loop() {
 			c.Set("acs:SecureTransport", "true")
-		}
-	})
-	b.Run("slotOf", func(b *testing.B) {
-		for b.Loop() {
-			sinkInt = slotOf("acs:SourceIp") + slotOf("acs:CurrentTime") + slotOf("acs:SecureTransport")
 		}
 	})
 	b.Run("parseIPv4", func(b *testing.B) {
