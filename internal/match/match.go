@@ -154,51 +154,74 @@ func compile(pattern string, fold bool, a *Arena) (Pattern, error) {
 			pattern = lowerASCII(pattern)
 		}
 	}
-	p := Pattern{fold: fold, src: src}
+	l := layoutOf(pattern)
+	p := Pattern{fold: fold, src: src, star: l.star, lit: pattern[:l.lit], head: pattern[l.lit:l.head]}
+	if !l.star {
+		return p, nil
+	}
+	p.tail = pattern[l.tail:]
+	if l.mids > 0 {
+		if a != nil {
+			p.mids = a.midSlots(l.mids)[:0]
+		}
+		p.mids = appendMids(p.mids, pattern, l, fold)
+	}
+	p.tailQ, p.tailN = l.tailQ, l.tailN
+	return p, nil
+}
+
+// layout is where the parts of a pattern lie: pattern[:lit] is the literal
+// prefix, pattern[lit:head] the head (up to the first star),
+// pattern[tail:] the tail (after the last star, when star), and the text
+// between the first and the last star holds mids non-empty chunks.
+type layout struct {
+	lit, head, tail int
+	mids            int
+	tailN           int // characters in the tail, when tailQ
+	star, tailQ     bool
+}
+
+func layoutOf(pattern string) layout {
 	w := wildcard(pattern)
 	if w < 0 {
-		p.lit = pattern
-		return p, nil
+		return layout{lit: len(pattern), head: len(pattern), tail: len(pattern)}
 	}
-	p.lit = pattern[:w]
-	rest := pattern[w:]
-	first := strings.IndexByte(rest, '*')
+	l := layout{lit: w}
+	first := strings.IndexByte(pattern[w:], '*')
 	if first < 0 {
-		p.head = rest
-		return p, nil
+		l.head, l.tail = len(pattern), len(pattern)
+		return l
 	}
-	p.star = true
-	p.head = rest[:first]
-	last := strings.LastIndexByte(rest, '*')
-	p.tail = rest[last+1:]
-	// The chunks between the first and the last star (walked without
+	l.star = true
+	l.head = w + first
+	l.tail = strings.LastIndexByte(pattern, '*') + 1
+	// The chunks between the first and the last star (counted without
 	// strings.Split, which allocated a slice per pattern).
-	inner := rest[first+1 : max(first+1, last)]
-	if a != nil {
-		n := 0
-		for c := inner; c != ""; {
-			chunk, after, _ := strings.Cut(c, "*")
-			if chunk != "" {
-				n++
-			}
-			c = after
+	for c := pattern[l.head+1 : max(l.head+1, l.tail-1)]; c != ""; {
+		chunk, after, _ := strings.Cut(c, "*")
+		if chunk != "" {
+			l.mids++
 		}
-		if n > 0 {
-			p.mids = a.midSlots(n)[:0]
-		}
+		c = after
 	}
-	for inner != "" {
+	if strings.IndexByte(pattern[l.tail:], '?') >= 0 {
+		l.tailQ = true
+		l.tailN = utf8.RuneCountInString(pattern[l.tail:])
+	}
+	return l
+}
+
+// appendMids appends the compiled chunks between the first and the last
+// star of pattern to ms.
+func appendMids(ms []mid, pattern string, l layout, fold bool) []mid {
+	for inner := pattern[l.head+1 : max(l.head+1, l.tail-1)]; inner != ""; {
 		c, after, _ := strings.Cut(inner, "*")
 		if c != "" {
-			p.mids = append(p.mids, newMid(c, fold))
+			ms = append(ms, newMid(c, fold))
 		}
 		inner = after
 	}
-	if strings.IndexByte(p.tail, '?') >= 0 {
-		p.tailQ = true
-		p.tailN = utf8.RuneCountInString(p.tail)
-	}
-	return p, nil
+	return ms
 }
 
 // wildcard returns the index of the first '*' or '?' in s, or -1.

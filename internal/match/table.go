@@ -1,0 +1,231 @@
+package match
+
+import (
+	"errors"
+	"math"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// ErrTableFull is returned by Table.Add when the table would pass
+// math.MaxInt32 patterns or bytes of text.
+var ErrTableFull = errors.New("pattern table is full")
+
+// Table holds many compiled patterns in a form the garbage collector does
+// not need to look into: every pattern is a fixed-size record of offsets
+// into one block of text, and only the chunks between stars (a pattern
+// with at least two stars and text between them) keep a compiled search
+// of their own. Loading a large policy set as Patterns cost more in the
+// collector (write barriers while filling pointer-holding structures,
+// marking them afterwards) than in compiling; a Table is a handful of
+// allocations, most of them pointer-free.
+//
+// Patterns are numbered in the order Add returns them, from 0. A pattern
+// in a Table matches exactly what Compile's pattern of the same text and
+// fold matches, and Pattern returns that Pattern on demand.
+//
+// The zero value is an empty table ready for Add. Add is not safe for
+// concurrent use; once the last Add has returned, every other method is
+// safe for concurrent use and none allocates.
+type Table struct {
+	// text holds every pattern as given and, for a folding pattern with
+	// an upper-case letter, once more folded. Bytes are only ever
+	// appended, never rewritten, so strings viewing them stay valid.
+	text []byte
+	recs []rec
+	mids []mid
+}
+
+// rec is one pattern of a Table: offsets into the table's text, and which
+// of the common shapes it has.
+type rec struct {
+	src   int32 // offset of the pattern as given
+	pat   int32 // offset of the pattern as matched (folded); src if the same
+	n     int32 // bytes of the pattern
+	lit   int32 // end of the literal prefix, from pat
+	head  int32 // end of the head (the first star), from pat
+	tail  int32 // start of the tail (after the last star), from pat
+	mid0  int32 // first chunk between stars, in Table.mids
+	midN  int32 // number of such chunks
+	tailN int32 // characters in the tail, when it has a '?'
+	shape shape
+	flags uint8
+}
+
+// shape is how a pattern can be matched without its general form.
+type shape uint8
+
+const (
+	shapeGeneral shape = iota // anything else: matched through Pattern
+	shapeExact                // no wildcard: the literal alone
+	shapePrefix               // the literal prefix and one final '*'
+	shapeAny                  // only stars: matches everything
+)
+
+const (
+	flagStar uint8 = 1 << iota
+	flagFold
+	flagTailQ
+)
+
+// Grow makes room for patterns more patterns whose text adds up to text
+// bytes (counted once, and once more for a folding pattern with an
+// upper-case letter), and mids chunks between stars, so that adding them
+// allocates nothing. Counts that are too small cost a regrowth, not
+// correctness.
+func (t *Table) Grow(patterns, text, mids int) {
+	if cap(t.text)-len(t.text) < text {
+		t.text = append(make([]byte, 0, len(t.text)+text), t.text...)
+	}
+	if cap(t.recs)-len(t.recs) < patterns {
+		t.recs = append(make([]rec, 0, len(t.recs)+patterns), t.recs...)
+	}
+	if cap(t.mids)-len(t.mids) < mids {
+		t.mids = append(make([]mid, 0, len(t.mids)+mids), t.mids...)
+	}
+}
+
+// Mids returns the number of non-empty chunks between the first and the
+// last star of pattern, the count Grow takes.
+func Mids(pattern string) int { return layoutOf(pattern).mids }
+
+// Add compiles pattern as Compile does, copies its text into the table, and
+// returns its number. The table keeps no reference to pattern. The only
+// possible error is ErrBadPattern; a table of more than math.MaxInt32
+// bytes of text or patterns reports ErrTableFull.
+func (t *Table) Add(pattern string, fold bool) (int32, error) {
+	if !utf8.ValidString(pattern) {
+		return -1, ErrBadPattern
+	}
+	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*len(pattern) > math.MaxInt32 || len(t.mids)+len(pattern) > math.MaxInt32 {
+		return -1, ErrTableFull
+	}
+	r := rec{src: int32(len(t.text)), n: int32(len(pattern))}
+	t.text = append(t.text, pattern...)
+	r.pat = r.src
+	if fold && hasUpper(pattern) {
+		r.pat = int32(len(t.text))
+		t.text = append(t.text, pattern...)
+		for i := int(r.pat); i < len(t.text); i++ {
+			t.text[i] = lower(t.text[i])
+		}
+	}
+	text := t.str(r.pat, r.n)
+	l := layoutOf(text)
+	r.lit, r.head, r.tail, r.tailN = int32(l.lit), int32(l.head), int32(l.tail), int32(l.tailN)
+	if fold {
+		r.flags |= flagFold
+	}
+	if l.tailQ {
+		r.flags |= flagTailQ
+	}
+	switch {
+	case !l.star && l.head == l.lit:
+		r.shape = shapeExact
+	case l.star && l.head == l.lit && l.mids == 0 && l.tail == len(text):
+		if l.lit == 0 {
+			r.shape = shapeAny
+		} else if l.head == len(text)-1 {
+			r.shape = shapePrefix
+		}
+	}
+	if l.star {
+		r.flags |= flagStar
+		r.mid0 = int32(len(t.mids))
+		t.mids = appendMids(t.mids, text, l, fold)
+		r.midN = int32(len(t.mids)) - r.mid0
+	}
+	t.recs = append(t.recs, r)
+	return int32(len(t.recs) - 1), nil
+}
+
+// str views n bytes of the text from off. The bytes are never rewritten
+// (see Table.text), so the string stays valid however the table grows.
+func (t *Table) str(off, n int32) string {
+	if n == 0 {
+		return ""
+	}
+	b := t.text[off : off+n]
+	return unsafe.String(&b[0], len(b))
+}
+
+// Len returns the number of patterns in the table.
+func (t *Table) Len() int { return len(t.recs) }
+
+// Pattern returns pattern i as a Pattern, which views the table's memory
+// (it allocates nothing and keeps the table alive). It panics if i is not
+// a number Add returned.
+func (t *Table) Pattern(i int32) Pattern {
+	r := &t.recs[i]
+	text := t.str(r.pat, r.n)
+	p := Pattern{
+		lit:   text[:r.lit],
+		head:  text[r.lit:r.head],
+		star:  r.flags&flagStar != 0,
+		fold:  r.flags&flagFold != 0,
+		tailQ: r.flags&flagTailQ != 0,
+		tailN: int(r.tailN),
+		src:   t.str(r.src, r.n),
+	}
+	if p.star {
+		p.tail = text[r.tail:]
+		if r.midN > 0 {
+			p.mids = t.mids[r.mid0 : r.mid0+r.midN : r.mid0+r.midN]
+		}
+	}
+	return p
+}
+
+// String returns pattern i as it was given to Add.
+func (t *Table) String(i int32) string {
+	r := &t.recs[i]
+	return t.str(r.src, r.n)
+}
+
+// Literal returns the literal prefix of pattern i, as Pattern.Literal.
+func (t *Table) Literal(i int32) string {
+	r := &t.recs[i]
+	return t.str(r.pat, r.lit)
+}
+
+// Exact reports whether pattern i has no wildcard, as Pattern.Exact.
+func (t *Table) Exact(i int32) bool { return t.recs[i].shape == shapeExact }
+
+// Any reports whether pattern i matches every string, as Pattern.Any.
+func (t *Table) Any(i int32) bool { return t.recs[i].shape == shapeAny }
+
+// RestAny reports whether pattern i is its literal prefix followed by a
+// single '*', or only stars, so that MatchRest holds for every rest.
+// (A prefix followed by several stars, "a**", is matched the general way.)
+func (t *Table) RestAny(i int32) bool {
+	sh := t.recs[i].shape
+	return sh == shapePrefix || sh == shapeAny
+}
+
+// Match reports whether pattern i matches all of s, as Pattern.Match.
+func (t *Table) Match(i int32, s string) bool {
+	r := &t.recs[i]
+	switch r.shape {
+	case shapeAny:
+		return true
+	case shapeExact:
+		return equal(s, t.str(r.pat, r.n), r.flags&flagFold != 0)
+	case shapePrefix:
+		return len(s) >= int(r.lit) && equal(s[:r.lit], t.str(r.pat, r.lit), r.flags&flagFold != 0)
+	}
+	p := t.Pattern(i)
+	return p.Match(s)
+}
+
+// MatchRest reports whether pattern i matches Literal(i)+s, as
+// Pattern.MatchRest.
+func (t *Table) MatchRest(i int32, s string) bool {
+	switch t.recs[i].shape {
+	case shapeAny, shapePrefix:
+		return true
+	case shapeExact:
+		return s == ""
+	}
+	p := t.Pattern(i)
+	return p.MatchRest(s)
+}

@@ -1,0 +1,142 @@
+package match
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var tablePatterns = []string{
+	"", "*", "**", "?", "ecs:Describe*", "ECS:Describe*", "arms:Get**", "ARMS:GetTrace", "ECS:*Instance*Attr?",
+	"acs:oss:*:*:bucket/*/obj-??-*", "a*b*c*d", "*?*", "x**y", "Ab" + strings.Repeat("?", 20) + "*C*" + strings.Repeat("Z", 300),
+	"é*ß?*Ω", strings.Repeat("Q", 20000) + "*q*", "acs:svc7:*:1234567890123456:res/7/*", "a?c", "*x?z", "AB*",
+}
+
+var tableInputs = []string{"", "a", "ab", "abc", "ecs:DescribeInstances", "ECS:describe", "arms:GetTrace", "ARMS:gettrace",
+	"acs:oss:r:1:bucket/x/obj-12-z", "abcd", "xy", "é-ß-Ω", "acs:svc7:cn:1234567890123456:res/7/x", "aéc", "yyxéz", "ab-anything"}
+
+// A Table holds each pattern as Compile builds it: Pattern returns the same
+// value (up to where its text lives), Match and MatchRest agree with it on
+// every input, and the accessors agree with Pattern's.
+func TestTableAgreesWithCompile(t *testing.T) {
+	var tb Table
+	type added struct {
+		s    string
+		fold bool
+		i    int32
+	}
+	var all []added
+	for _, fold := range []bool{false, true} {
+		for _, s := range tablePatterns {
+			i, err := tb.Add(s, fold)
+			require.NoError(t, err, s)
+			all = append(all, added{s, fold, i})
+		}
+	}
+	require.Equal(t, len(all), tb.Len())
+	for k, a := range all {
+		require.Equal(t, int32(k), a.i, "patterns are numbered in order")
+		want := MustCompile(a.s, a.fold)
+		got := tb.Pattern(a.i)
+		assert.True(t, reflect.DeepEqual(want, got), "%q fold=%v:\n%#v\n%#v", a.s, a.fold, want, got)
+		assert.Equal(t, a.s, tb.String(a.i))
+		assert.Equal(t, want.Literal(), tb.Literal(a.i), a.s)
+		assert.Equal(t, want.Exact(), tb.Exact(a.i), a.s)
+		assert.Equal(t, want.Any(), tb.Any(a.i), a.s)
+		restAny := strings.IndexAny(a.s, "*?") == len(a.s)-1 && strings.HasSuffix(a.s, "*") ||
+			a.s != "" && strings.Trim(a.s, "*") == ""
+		assert.Equal(t, restAny, tb.RestAny(a.i), a.s)
+		for _, in := range tableInputs {
+			assert.Equal(t, want.Match(in), tb.Match(a.i, in), "%q fold=%v ~ %q", a.s, a.fold, in)
+			assert.Equal(t, naiveMatch(a.s, in, a.fold), tb.Match(a.i, in), "%q fold=%v ~ %q (reference)", a.s, a.fold, in)
+			if lit := want.Literal(); strings.HasPrefix(in, lit) {
+				assert.Equal(t, want.MatchRest(in[len(lit):]), tb.MatchRest(a.i, in[len(lit):]), "%q rest %q", a.s, in)
+			}
+		}
+	}
+}
+
+// Random patterns and inputs over a small alphabet: the table's fast
+// shapes and its general path agree with the reference matcher.
+func TestTableRandomAgreesWithReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 12))
+	word := func(alpha string, n int) string {
+		b := make([]byte, rng.IntN(n))
+		for i := range b {
+			b[i] = alpha[rng.IntN(len(alpha))]
+		}
+		return string(b)
+	}
+	var tb Table
+	for range 3000 {
+		p, fold := word("aAb*?:", 8), rng.IntN(2) == 0
+		i, err := tb.Add(p, fold)
+		require.NoError(t, err)
+		for range 8 {
+			s := word("aAb:", 10)
+			require.Equal(t, naiveMatch(p, s, fold), tb.Match(i, s), "%q fold=%v ~ %q", p, fold, s)
+		}
+	}
+}
+
+// The table copies the text it is given: no pattern views the caller's
+// string.
+func TestTableKeepsNoCallerText(t *testing.T) {
+	var tb Table
+	for _, s := range tablePatterns {
+		if s == "" {
+			continue
+		}
+		i, err := tb.Add(s, true)
+		require.NoError(t, err)
+		start := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		p := tb.Pattern(i)
+		for _, part := range []string{p.src, p.lit, p.head, p.tail} {
+			if part == "" {
+				continue
+			}
+			q := uintptr(unsafe.Pointer(unsafe.StringData(part)))
+			assert.False(t, q >= start && q < start+uintptr(len(s)), "%q: the table keeps the caller's string", s)
+		}
+	}
+}
+
+func TestTableBadPattern(t *testing.T) {
+	var tb Table
+	i, err := tb.Add("a\xff\xfe*", false)
+	assert.ErrorIs(t, err, ErrBadPattern)
+	assert.Equal(t, int32(-1), i)
+	i, err = tb.Add("abc\xe2", true)
+	assert.ErrorIs(t, err, ErrBadPattern)
+	assert.Equal(t, int32(-1), i)
+	assert.Equal(t, 0, tb.Len(), "a rejected pattern is not added")
+}
+
+// Once grown to size, adding patterns allocates nothing but the KMP tables
+// of folded chunks between stars, and matching never allocates.
+func TestTableAllocations(t *testing.T) {
+	var tb Table
+	const n = 1000
+	tb.Grow(2*n, n*(len("acs:Svc:*:1234567890123456:Res/7/*")+2*len("Svc7:Verb7*")), n*Mids("acs:Svc:*:1234567890123456:Res/7/*"))
+	allocs := testing.AllocsPerRun(n-1, func() {
+		if _, err := tb.Add("acs:Svc:*:1234567890123456:Res/7/*", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tb.Add("Svc7:Verb7*", true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	allocs = testing.AllocsPerRun(100, func() {
+		for i := range int32(tb.Len()) {
+			tb.Match(i, "acs:Svc:cn:1234567890123456:Res/7/x")
+			tb.MatchRest(i, "x")
+		}
+	})
+	assert.Zero(t, allocs)
+}
