@@ -102,9 +102,10 @@ func TestCompileErrorString(t *testing.T) {
 	assert.Equal(t, `policy "": error`, (&CompileError{}).Error())
 }
 
-// Compile allocates per policy set, not per statement: blocks carved for
-// the patterns, their text and their chunk tables, and the indexes. (It
-// allocated two objects per statement before the pattern Arena.)
+// Compile allocates per policy set, not per statement: the tables of
+// statements, patterns (records, text, chunks between stars), conditions
+// and index entries, each sized once. (It allocated two objects per
+// statement before patterns were carved from shared blocks.)
 func TestCompileAllocationsDoNotGrowWithStatements(t *testing.T) {
 	for _, n := range []int{10, 1000, 10000} {
 		d := statementsDoc(n)

@@ -35,7 +35,10 @@ func TestRestAny(t *testing.T) {
 	for _, ix := range []*index{&e.allow, &e.deny} {
 		require.Len(t, ix.ents, len(actions))
 		for _, en := range ix.ents {
-			p := &e.stmts[en.stmt].actions[en.pat]
+			acts := e.stmts[en.stmt].actions
+			require.True(t, en.pat >= acts.lo && en.pat < acts.hi, "the entry's pattern is one of its statement's actions")
+			pat := e.pats.Pattern(en.pat)
+			p := &pat
 			assert.Equal(t, want[p.String()], en.restAny, p.String())
 			if !en.restAny {
 				continue

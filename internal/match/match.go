@@ -24,14 +24,14 @@
 // allocates.
 //
 // Patterns are compiled once (Compile) and are then immutable and safe for
-// concurrent use.
+// concurrent use. A Table holds many patterns in a few pointer-free blocks,
+// for a loader that compiles thousands at once.
 package match
 
 import (
 	"errors"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // ErrBadPattern is returned by Compile for a pattern that is not valid UTF-8.
@@ -56,103 +56,12 @@ type Pattern struct {
 // regard to case (A-Z and a-z only; every other byte matches exactly).
 // The only possible returned error is ErrBadPattern.
 func Compile(pattern string, fold bool) (Pattern, error) {
-	return compile(pattern, fold, nil)
-}
-
-// Arena compiles many patterns with few allocations, for loading a large
-// policy set: the patterns' text (and its folded copy) and their chunk
-// tables are carved from shared blocks instead of being allocated one by
-// one. A pattern compiled by an Arena keeps no reference to the string it
-// was given, and is the same as Compile's in every other respect.
-//
-// The zero value is ready to use. An Arena is not safe for concurrent use;
-// the patterns it returns are, as always. Blocks are kept alive by the
-// patterns carved from them.
-type Arena struct {
-	text []byte // the current text block; only its spare capacity is written
-	mids []mid
-}
-
-// The blocks of an Arena start small and double up to a cap, so that a
-// small policy set does not keep a large block alive.
-const (
-	minTextBlock = 256
-	maxTextBlock = 16 << 10
-	minMidBlock  = 8
-	maxMidBlock  = 1024
-)
-
-// Compile compiles pattern as the function Compile does.
-func (a *Arena) Compile(pattern string, fold bool) (Pattern, error) {
-	return compile(a.copyText(pattern, false), fold, a)
-}
-
-// Grow makes room for n bytes of pattern text, so that compiling patterns
-// whose text (counted once, and once more for a folding pattern with an
-// upper-case letter) adds up to n bytes takes one block.
-func (a *Arena) Grow(n int) {
-	if cap(a.text)-len(a.text) < n {
-		a.newText(n)
-	}
-}
-
-func (a *Arena) newText(n int) {
-	size := minTextBlock
-	if a.text != nil {
-		size = min(2*cap(a.text), maxTextBlock)
-	}
-	a.text = make([]byte, 0, max(n, size))
-}
-
-// copyText copies s into the current text block, folded to lower case when
-// fold is set, and returns the copy.
-func (a *Arena) copyText(s string, fold bool) string {
-	if len(s) == 0 {
-		return ""
-	}
-	if cap(a.text)-len(a.text) < len(s) {
-		a.newText(len(s))
-	}
-	start := len(a.text)
-	a.text = append(a.text, s...)
-	b := a.text[start:]
-	if fold {
-		for i, c := range b {
-			b[i] = lower(c)
-		}
-	}
-	// The bytes of b are never written again: later copies go to the
-	// block's spare capacity or to a new block. So the string may share
-	// them.
-	return unsafe.String(&b[0], len(b))
-}
-
-// midSlots returns n mids carved from the current mid block.
-func (a *Arena) midSlots(n int) []mid {
-	if cap(a.mids)-len(a.mids) < n {
-		size := minMidBlock
-		if a.mids != nil {
-			size = min(2*cap(a.mids), maxMidBlock)
-		}
-		a.mids = make([]mid, 0, max(n, size))
-	}
-	start := len(a.mids)
-	a.mids = a.mids[:start+n]
-	return a.mids[start : start+n : start+n]
-}
-
-// compile compiles pattern, carving from a when it is not nil.
-func compile(pattern string, fold bool, a *Arena) (Pattern, error) {
 	if !utf8.ValidString(pattern) {
 		return Pattern{}, ErrBadPattern
 	}
 	src := pattern
-	if fold && hasUpper(pattern) {
-		if a != nil {
-			pattern = a.copyText(pattern, true)
-		} else {
-			pattern = lowerASCII(pattern)
-		}
+	if fold {
+		pattern = lowerASCII(pattern)
 	}
 	l := layoutOf(pattern)
 	p := Pattern{fold: fold, src: src, star: l.star, lit: pattern[:l.lit], head: pattern[l.lit:l.head]}
@@ -161,10 +70,7 @@ func compile(pattern string, fold bool, a *Arena) (Pattern, error) {
 	}
 	p.tail = pattern[l.tail:]
 	if l.mids > 0 {
-		if a != nil {
-			p.mids = a.midSlots(l.mids)[:0]
-		}
-		p.mids = appendMids(p.mids, pattern, l, fold)
+		p.mids = appendMids(make([]mid, 0, l.mids), pattern, l, fold)
 	}
 	p.tailQ, p.tailN = l.tailQ, l.tailN
 	return p, nil

@@ -11,21 +11,28 @@
 package trie
 
 import (
+	"math"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Builder collects keys and values for a Trie. The zero value is ready to
 // use.
+//
+// The keys are copied into one block of text, and items and nodes refer to
+// it by offsets: a built Trie holds no pointers but its few slices, so the
+// garbage collector neither write-barriers its construction nor scans it.
 type Builder struct {
 	fold  bool
+	keys  []byte // every key added, one after the other; never rewritten
 	items []item
 }
 
 type item struct {
-	key   string
-	exact bool
-	val   int32
+	off, n int32 // the key: keys[off:off+n]
+	val    int32
+	exact  bool
 }
 
 // prefix8 returns the first eight bytes of k as a big-endian number,
@@ -49,36 +56,61 @@ func NewBuilder(fold bool) *Builder { return &Builder{fold: fold} }
 
 // Add adds val under key. An exact value is reported only when the key equals
 // the whole input; any other value is reported whenever the key is a prefix
-// of the input.
-func (b *Builder) Add(key string, exact bool, val int32) {
-	b.items = append(b.items, item{key: key, exact: exact, val: val})
+// of the input. The key is copied. It returns false, adding nothing, when
+// the keys would pass math.MaxInt32 bytes.
+func (b *Builder) Add(key string, exact bool, val int32) bool {
+	if len(b.keys)+len(key) > math.MaxInt32 || len(b.items) >= math.MaxInt32 {
+		return false
+	}
+	b.items = append(b.items, item{off: int32(len(b.keys)), n: int32(len(key)), exact: exact, val: val})
+	b.keys = append(b.keys, key...)
+	return true
 }
 
 // Len returns the number of values added.
 func (b *Builder) Len() int { return len(b.items) }
 
-// Grow makes room for n more values, so that as many Adds do not allocate.
-func (b *Builder) Grow(n int) { b.items = slices.Grow(b.items, n) }
+// Grow makes room for n more values whose keys add up to text bytes, so
+// that as many Adds do not allocate.
+func (b *Builder) Grow(n, text int) {
+	b.items = slices.Grow(b.items, n)
+	b.keys = slices.Grow(b.keys, text)
+}
+
+// key returns the key of it.
+func (b *Builder) key(it *item) string { return view(b.keys, it.off, it.n) }
+
+// view returns n bytes of text from off as a string without copying. The
+// Builder only appends to its key block, never rewrites it, so the string
+// stays valid.
+func view(text []byte, off, n int32) string {
+	if n == 0 {
+		return ""
+	}
+	b := text[off : off+n]
+	return unsafe.String(&b[0], len(b))
+}
 
 // Trie is an immutable radix tree built by Builder.Build. The zero value is
 // an empty trie.
 type Trie struct {
 	fold   bool
+	text   []byte // the keys, which the labels are slices of
 	nodes  []node
 	firsts []byte // firsts[i] is the first byte of nodes[i].label
 	vals   []int32
 }
 
 type node struct {
-	label         string // edge label from the parent (empty for the root)
-	cStart, cEnd  int32  // children: nodes[cStart:cEnd], sorted by first byte
-	vStart, vWild int32  // prefix values: vals[vStart:vWild]
-	vEnd          int32  // exact values: vals[vWild:vEnd]
+	lOff, lLen    int32 // edge label from the parent: text[lOff:lOff+lLen] (empty for the root)
+	cStart, cEnd  int32 // children: nodes[cStart:cEnd], sorted by first byte
+	vStart, vWild int32 // prefix values: vals[vStart:vWild]
+	vEnd          int32 // exact values: vals[vWild:vEnd]
 }
 
 // Build returns the trie of the values added so far.
 func (b *Builder) Build() *Trie {
-	t := &Trie{fold: b.fold}
+	t := &Trie{fold: b.fold, text: b.keys[:len(b.keys):len(b.keys)]}
 	if len(b.items) == 0 {
 		return t
 	}
@@ -105,7 +137,7 @@ func (b *Builder) Build() *Trie {
 		// Items whose key ends here come first in sorted order; within
 		// them, prefix (non-exact) values sort before exact ones.
 		k := lo
-		for k < hi && int32(len(items[k].key)) == depth {
+		for k < hi && items[k].n == depth {
 			k++
 		}
 		w := lo
@@ -116,17 +148,17 @@ func (b *Builder) Build() *Trie {
 		n.vStart, n.vWild, n.vEnd = lo, w, k
 		n.cStart = int32(len(t.nodes))
 		for g := k; g < hi; {
-			c := items[g].key[depth]
+			c := b.key(&items[g])[depth]
 			e := g + 1
-			for e < hi && items[e].key[depth] == c {
+			for e < hi && b.key(&items[e])[depth] == c {
 				e++
 			}
-			a, z := items[g].key, items[e-1].key
+			a, z := b.key(&items[g]), b.key(&items[e-1])
 			l := depth + 1
 			for int(l) < len(a) && int(l) < len(z) && a[l] == z[l] {
 				l++
 			}
-			t.nodes = append(t.nodes, node{label: a[depth:l]})
+			t.nodes = append(t.nodes, node{lOff: items[g].off + depth, lLen: l - depth})
 			t.firsts = append(t.firsts, c)
 			queue = append(queue, task{int32(len(t.nodes) - 1), g, e, l})
 			g = e
@@ -150,11 +182,11 @@ func (b *Builder) sorted() []item {
 	n := len(b.items)
 	recs := make([]sortRec, n)
 	for i := range b.items {
-		recs[i] = sortRec{pre: prefix8(b.items[i].key), seq: int32(i)}
+		recs[i] = sortRec{pre: prefix8(b.key(&b.items[i])), seq: int32(i)}
 	}
 	cmp := func(x, y sortRec) int {
 		a, c := &b.items[x.seq], &b.items[y.seq]
-		if d := strings.Compare(a.key, c.key); d != 0 {
+		if d := strings.Compare(b.key(a), b.key(c)); d != 0 {
 			return d
 		}
 		if a.exact != c.exact {
@@ -324,7 +356,8 @@ func (w *Walker) advance(nd *node) {
 		w.done = true
 		return
 	}
-	label := t.nodes[child].label
+	nc := &t.nodes[child]
+	label := view(t.text, nc.lOff, nc.lLen)
 	rest := w.s[w.pos:]
 	if len(rest) < len(label) {
 		w.done = true

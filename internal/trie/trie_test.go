@@ -213,7 +213,7 @@ func TestSortedAgrees(t *testing.T) {
 		}
 		want := slices.Clone(b.items)
 		slices.SortStableFunc(want, func(x, y item) int {
-			if c := strings.Compare(x.key, y.key); c != 0 {
+			if c := strings.Compare(b.key(&x), b.key(&y)); c != 0 {
 				return c
 			}
 			switch {
