@@ -187,32 +187,9 @@ func (p *Pattern) Match(s string) bool {
 // MatchRest reports whether the pattern matches Literal()+rest, for a rest
 // that follows text already known to match the literal prefix.
 func (p *Pattern) MatchRest(s string) bool {
-	n, ok := chunk(p.head, s, p.fold)
+	s, ok := p.ends(s)
 	if !ok {
 		return false
-	}
-	s = s[n:]
-	if !p.star {
-		return len(s) == 0
-	}
-	if p.tail != "" {
-		var j int
-		if !p.tailQ {
-			j = len(s) - len(p.tail)
-			if j < 0 || !equal(s[j:], p.tail, p.fold) {
-				return false
-			}
-		} else {
-			total := utf8.RuneCountInString(s)
-			if total < p.tailN {
-				return false
-			}
-			j = skipChars(s, total-p.tailN)
-			if n, ok := chunk(p.tail, s[j:], p.fold); !ok || n != len(s)-j {
-				return false
-			}
-		}
-		s = s[:j]
 	}
 	for i := range p.mids {
 		end := p.mids[i].find(s, p.fold)
@@ -222,6 +199,42 @@ func (p *Pattern) MatchRest(s string) bool {
 		s = s[end:]
 	}
 	return true
+}
+
+// ends matches the head and the tail of the pattern against the start and
+// the end of s, a rest that follows the literal prefix, and returns what
+// lies between them, where the chunks between stars must be found in
+// order. It returns false when they cannot match (for a pattern without a
+// star, when s is not all head).
+func (p *Pattern) ends(s string) (string, bool) {
+	n, ok := chunk(p.head, s, p.fold)
+	if !ok {
+		return "", false
+	}
+	s = s[n:]
+	if !p.star {
+		return "", len(s) == 0
+	}
+	if p.tail != "" {
+		var j int
+		if !p.tailQ {
+			j = len(s) - len(p.tail)
+			if j < 0 || !equal(s[j:], p.tail, p.fold) {
+				return "", false
+			}
+		} else {
+			total := utf8.RuneCountInString(s)
+			if total < p.tailN {
+				return "", false
+			}
+			j = skipChars(s, total-p.tailN)
+			if n, ok := chunk(p.tail, s[j:], p.fold); !ok || n != len(s)-j {
+				return "", false
+			}
+		}
+		s = s[:j]
+	}
+	return s, true
 }
 
 // chunk matches the star-free chunk c against the start of s and returns the

@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"math"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -12,17 +13,17 @@ import (
 var ErrTableFull = errors.New("pattern table is full")
 
 // Table holds many compiled patterns in a form the garbage collector does
-// not need to look into: every pattern is a fixed-size record of offsets
-// into one block of text, and only the chunks between stars (a pattern
-// with at least two stars and text between them) keep a compiled search
-// of their own. Loading a large policy set as Patterns cost more in the
+// not need to look into: every pattern, and every chunk between two of its
+// stars, is a fixed-size record of offsets into one block of text (and,
+// for a folded chunk, into one block of Knuth-Morris-Pratt tables); only a
+// chunk with '?' keeps a compiled search of its own. Loading a large policy set as Patterns cost more in the
 // collector (write barriers while filling pointer-holding structures,
 // marking them afterwards) than in compiling; a Table is a handful of
 // allocations, most of them pointer-free.
 //
 // Patterns are numbered in the order Add returns them, from 0. A pattern
 // in a Table matches exactly what Compile's pattern of the same text and
-// fold matches, and Pattern returns that Pattern on demand.
+// fold matches.
 //
 // The zero value is an empty table ready for Add. Add is not safe for
 // concurrent use; once the last Add has returned, every other method is
@@ -33,7 +34,19 @@ type Table struct {
 	// appended, never rewritten, so strings viewing them stay valid.
 	text []byte
 	recs []rec
-	mids []mid
+	mids []tmid
+	kmp  []int32 // failure tables of folded literal chunks
+	ext  []mid   // searches of chunks with '?'
+}
+
+// tmid is a chunk between two stars of a pattern in a Table. It is
+// searched as mid searches it: a case-sensitive literal with a substring
+// search, a folded literal with Knuth-Morris-Pratt, a chunk with '?' by
+// its own compiled search.
+type tmid struct {
+	off, n int32 // the chunk's text (folded when the pattern folds)
+	kmp    int32 // a folded literal: its failure table, Table.kmp[kmp:kmp+n]; else -1
+	ext    int32 // a chunk with '?': Table.ext[ext]; else -1
 }
 
 // rec is one pattern of a Table: offsets into the table's text, and which
@@ -45,7 +58,7 @@ type rec struct {
 	lit   int32 // end of the literal prefix, from pat
 	head  int32 // end of the head (the first star), from pat
 	tail  int32 // start of the tail (after the last star), from pat
-	mid0  int32 // first chunk between stars, in Table.mids
+	mid0  int32 // first chunk between stars, in Table.mids (in order)
 	midN  int32 // number of such chunks
 	tailN int32 // characters in the tail, when it has a '?'
 	shape shape
@@ -71,7 +84,8 @@ const (
 // Grow makes room for patterns more patterns whose text adds up to text
 // bytes (counted once, and once more for a folding pattern with an
 // upper-case letter), and mids chunks between stars, so that adding them
-// allocates nothing. Counts that are too small cost a regrowth, not
+// allocates nothing but the tables of folded chunks and the searches of
+// chunks with '?'. Counts that are too small cost a regrowth, not
 // correctness.
 func (t *Table) Grow(patterns, text, mids int) {
 	if cap(t.text)-len(t.text) < text {
@@ -81,7 +95,7 @@ func (t *Table) Grow(patterns, text, mids int) {
 		t.recs = append(make([]rec, 0, len(t.recs)+patterns), t.recs...)
 	}
 	if cap(t.mids)-len(t.mids) < mids {
-		t.mids = append(make([]mid, 0, len(t.mids)+mids), t.mids...)
+		t.mids = append(make([]tmid, 0, len(t.mids)+mids), t.mids...)
 	}
 }
 
@@ -132,11 +146,52 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	if l.star {
 		r.flags |= flagStar
 		r.mid0 = int32(len(t.mids))
-		t.mids = appendMids(t.mids, text, l, fold)
+		end := max(l.head+1, l.tail-1)
+		for pos := l.head + 1; pos < end; {
+			n := strings.IndexByte(text[pos:end], '*')
+			if n < 0 {
+				n = end - pos
+			}
+			if n > 0 {
+				t.addMid(r.pat+int32(pos), text[pos:pos+n], fold)
+			}
+			pos += n + 1
+		}
 		r.midN = int32(len(t.mids)) - r.mid0
 	}
 	t.recs = append(t.recs, r)
 	return int32(len(t.recs) - 1), nil
+}
+
+// addMid adds the chunk c, which is the table's text from off.
+func (t *Table) addMid(off int32, c string, fold bool) {
+	m := tmid{off: off, n: int32(len(c)), kmp: -1, ext: -1}
+	switch {
+	case strings.IndexByte(c, '?') >= 0:
+		m.ext = int32(len(t.ext))
+		t.ext = append(t.ext, newMid(c, fold))
+	case fold:
+		m.kmp = int32(len(t.kmp))
+		t.kmp = appendKMP(t.kmp, c)
+	}
+	t.mids = append(t.mids, m)
+}
+
+// find returns the byte offset just after the leftmost match of chunk m in
+// s, or -1, as mid.find.
+func (t *Table) find(m *tmid, s string, fold bool) int {
+	if m.ext >= 0 {
+		return t.ext[m.ext].find(s, fold)
+	}
+	c := t.str(m.off, m.n)
+	if m.kmp >= 0 {
+		return kmpFind(c, t.kmp[m.kmp:m.kmp+m.n], s)
+	}
+	i := strings.Index(s, c)
+	if i < 0 {
+		return -1
+	}
+	return i + len(c)
 }
 
 // str views n bytes of the text from off. The bytes are never rewritten
@@ -152,11 +207,9 @@ func (t *Table) str(off, n int32) string {
 // Len returns the number of patterns in the table.
 func (t *Table) Len() int { return len(t.recs) }
 
-// Pattern returns pattern i as a Pattern, which views the table's memory
-// (it allocates nothing and keeps the table alive). It panics if i is not
-// a number Add returned.
-func (t *Table) Pattern(i int32) Pattern {
-	r := &t.recs[i]
+// view returns pattern r as a Pattern without its chunks between stars
+// (Table.mids has them), viewing the table's memory.
+func (t *Table) view(r *rec) Pattern {
 	text := t.str(r.pat, r.n)
 	p := Pattern{
 		lit:   text[:r.lit],
@@ -169,9 +222,6 @@ func (t *Table) Pattern(i int32) Pattern {
 	}
 	if p.star {
 		p.tail = text[r.tail:]
-		if r.midN > 0 {
-			p.mids = t.mids[r.mid0 : r.mid0+r.midN : r.mid0+r.midN]
-		}
 	}
 	return p
 }
@@ -213,19 +263,38 @@ func (t *Table) Match(i int32, s string) bool {
 	case shapePrefix:
 		return len(s) >= int(r.lit) && equal(s[:r.lit], t.str(r.pat, r.lit), r.flags&flagFold != 0)
 	}
-	p := t.Pattern(i)
-	return p.Match(s)
+	if len(s) < int(r.lit) || !equal(s[:r.lit], t.str(r.pat, r.lit), r.flags&flagFold != 0) {
+		return false
+	}
+	return t.matchRest(r, s[r.lit:])
 }
 
 // MatchRest reports whether pattern i matches Literal(i)+s, as
 // Pattern.MatchRest.
 func (t *Table) MatchRest(i int32, s string) bool {
-	switch t.recs[i].shape {
+	r := &t.recs[i]
+	switch r.shape {
 	case shapeAny, shapePrefix:
 		return true
 	case shapeExact:
 		return s == ""
 	}
-	p := t.Pattern(i)
-	return p.MatchRest(s)
+	return t.matchRest(r, s)
+}
+
+// matchRest is Pattern.MatchRest for pattern r.
+func (t *Table) matchRest(r *rec, s string) bool {
+	p := t.view(r)
+	s, ok := p.ends(s)
+	if !ok {
+		return false
+	}
+	for i := r.mid0; i < r.mid0+r.midN; i++ {
+		end := t.find(&t.mids[i], s, p.fold)
+		if end < 0 {
+			return false
+		}
+		s = s[end:]
+	}
+	return true
 }

@@ -42,8 +42,24 @@ func TestTableAgreesWithCompile(t *testing.T) {
 	for k, a := range all {
 		require.Equal(t, int32(k), a.i, "patterns are numbered in order")
 		want := MustCompile(a.s, a.fold)
-		got := tb.Pattern(a.i)
+		r := &tb.recs[a.i]
+		got := tb.view(r)
+		got.mids = want.mids
 		assert.True(t, reflect.DeepEqual(want, got), "%q fold=%v:\n%#v\n%#v", a.s, a.fold, want, got)
+		require.Len(t, tb.mids[r.mid0:r.mid0+r.midN], len(want.mids), a.s)
+		for k, m := range tb.mids[r.mid0 : r.mid0+r.midN] {
+			wm := want.mids[k]
+			assert.Equal(t, wm.text, tb.str(m.off, m.n), "%q chunk %d", a.s, k)
+			assert.Equal(t, wm.kmp != nil, m.kmp >= 0, "%q chunk %d", a.s, k)
+			if m.kmp >= 0 {
+				assert.Equal(t, wm.kmp, tb.kmp[m.kmp:m.kmp+m.n], "%q chunk %d", a.s, k)
+			}
+			if m.ext >= 0 {
+				assert.True(t, reflect.DeepEqual(wm, tb.ext[m.ext]), "%q chunk %d", a.s, k)
+			} else {
+				assert.True(t, wm.qs == nil && wm.sc == nil && !wm.slow, "%q chunk %d", a.s, k)
+			}
+		}
 		assert.Equal(t, a.s, tb.String(a.i))
 		assert.Equal(t, want.Literal(), tb.Literal(a.i), a.s)
 		assert.Equal(t, want.Exact(), tb.Exact(a.i), a.s)
@@ -95,8 +111,13 @@ func TestTableKeepsNoCallerText(t *testing.T) {
 		i, err := tb.Add(s, true)
 		require.NoError(t, err)
 		start := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		p := tb.Pattern(i)
-		for _, part := range []string{p.src, p.lit, p.head, p.tail} {
+		r := &tb.recs[i]
+		p := tb.view(r)
+		parts := []string{p.src, p.lit, p.head, p.tail}
+		for _, m := range tb.mids[r.mid0 : r.mid0+r.midN] {
+			parts = append(parts, tb.str(m.off, m.n))
+		}
+		for _, part := range parts {
 			if part == "" {
 				continue
 			}
@@ -117,8 +138,8 @@ func TestTableBadPattern(t *testing.T) {
 	assert.Equal(t, 0, tb.Len(), "a rejected pattern is not added")
 }
 
-// Once grown to size, adding patterns allocates nothing but the KMP tables
-// of folded chunks between stars, and matching never allocates.
+// Once grown to size, adding patterns allocates nothing (a folded chunk's
+// KMP table goes to a shared block), and matching never allocates.
 func TestTableAllocations(t *testing.T) {
 	var tb Table
 	const n = 1000
@@ -132,6 +153,13 @@ func TestTableAllocations(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs)
+	var folded Table
+	allocs = testing.AllocsPerRun(1000, func() {
+		if _, err := folded.Add("Svc7:*Verb*Thing*", true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Less(t, allocs, 0.1, "folded chunks' tables are carved from a growing block")
 	allocs = testing.AllocsPerRun(100, func() {
 		for i := range int32(tb.Len()) {
 			tb.Match(i, "acs:Svc:cn:1234567890123456:Res/7/x")
