@@ -79,38 +79,54 @@ func Compile(pattern string, fold bool) (Pattern, error) {
 // layout is where the parts of a pattern lie: pattern[:lit] is the literal
 // prefix, pattern[lit:head] the head (up to the first star),
 // pattern[tail:] the tail (after the last star, when star), and the text
-// between the first and the last star holds mids non-empty chunks.
+// between the first and the last star holds mids non-empty chunks. Folding
+// moves nothing, so the layout of a pattern is that of its folded form.
 type layout struct {
 	lit, head, tail int
 	mids            int
-	tailN           int // characters in the tail, when tailQ
-	star, tailQ     bool
+	tailN           int  // characters in the tail, when tailQ
+	star, tailQ     bool //
+	upper           bool // the pattern has an ASCII upper-case letter
+	ascii           bool // every byte of the pattern is ASCII
 }
 
+// layoutOf reads pattern once and says where its parts lie.
 func layoutOf(pattern string) layout {
-	w := wildcard(pattern)
-	if w < 0 {
-		return layout{lit: len(pattern), head: len(pattern), tail: len(pattern)}
+	l := layout{lit: -1, head: -1, ascii: true}
+	lastStar, lastQ := -1, -1
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case c == '*':
+			if l.head < 0 {
+				l.head = i
+				if l.lit < 0 {
+					l.lit = i
+				}
+			} else if pattern[i-1] != '*' {
+				l.mids++ // the chunk since the previous star is not empty
+			}
+			lastStar = i
+		case c == '?':
+			if l.lit < 0 {
+				l.lit = i
+			}
+			lastQ = i
+		case c >= 'A' && c <= 'Z':
+			l.upper = true
+		case c >= utf8.RuneSelf:
+			l.ascii = false
+		}
 	}
-	l := layout{lit: w}
-	first := strings.IndexByte(pattern[w:], '*')
-	if first < 0 {
+	if l.lit < 0 {
+		l.lit = len(pattern)
+	}
+	if l.head < 0 {
 		l.head, l.tail = len(pattern), len(pattern)
 		return l
 	}
 	l.star = true
-	l.head = w + first
-	l.tail = strings.LastIndexByte(pattern, '*') + 1
-	// The chunks between the first and the last star (counted without
-	// strings.Split, which allocated a slice per pattern).
-	for c := pattern[l.head+1 : max(l.head+1, l.tail-1)]; c != ""; {
-		chunk, after, _ := strings.Cut(c, "*")
-		if chunk != "" {
-			l.mids++
-		}
-		c = after
-	}
-	if strings.IndexByte(pattern[l.tail:], '?') >= 0 {
+	l.tail = lastStar + 1
+	if lastQ > lastStar {
 		l.tailQ = true
 		l.tailN = utf8.RuneCountInString(pattern[l.tail:])
 	}

@@ -108,7 +108,8 @@ func Mids(pattern string) int { return layoutOf(pattern).mids }
 // possible error is ErrBadPattern; a table of more than math.MaxInt32
 // bytes of text or patterns reports ErrTableFull.
 func (t *Table) Add(pattern string, fold bool) (int32, error) {
-	if !utf8.ValidString(pattern) {
+	l := layoutOf(pattern)
+	if !l.ascii && !utf8.ValidString(pattern) {
 		return -1, ErrBadPattern
 	}
 	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*len(pattern) > math.MaxInt32 || len(t.mids)+len(pattern) > math.MaxInt32 {
@@ -117,7 +118,7 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	r := rec{src: int32(len(t.text)), n: int32(len(pattern))}
 	t.text = append(t.text, pattern...)
 	r.pat = r.src
-	if fold && hasUpper(pattern) {
+	if fold && l.upper {
 		r.pat = int32(len(t.text))
 		t.text = append(t.text, pattern...)
 		for i := int(r.pat); i < len(t.text); i++ {
@@ -125,7 +126,6 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 		}
 	}
 	text := t.str(r.pat, r.n)
-	l := layoutOf(text)
 	r.lit, r.head, r.tail, r.tailN = int32(l.lit), int32(l.head), int32(l.tail), int32(l.tailN)
 	if fold {
 		r.flags |= flagFold

@@ -114,56 +114,60 @@ func (b *Builder) Build() *Trie {
 	if len(b.items) == 0 {
 		return t
 	}
-	items := b.sorted()
-	t.vals = make([]int32, len(items))
-	for i, it := range items {
-		t.vals[i] = it.val
-	}
-	type task struct {
-		node, lo, hi, depth int32
+	order := b.order()
+	items := func(k int32) *item { return &b.items[order[k].seq] }
+	t.vals = make([]int32, len(order))
+	for i, r := range order {
+		t.vals[i] = b.items[r.seq].val
 	}
 	// Every node but the root holds a value or has two or more children
 	// (labels run to the longest common prefix), so there are at most
 	// 2×len(items) nodes; the estimate below avoids most regrowth without
 	// keeping much spare capacity for large, prefix-sharing sets.
-	est := len(items) + len(items)/2 + 1
+	est := len(order) + len(order)/2 + 1
 	t.nodes = make([]node, 1, est)
 	t.firsts = make([]byte, 1, est)
-	queue := make([]task, 1, est)
-	queue[0] = task{0, 0, int32(len(items)), 0}
-	for qi := 0; qi < len(queue); qi++ {
-		tk := queue[qi]
-		lo, hi, depth := tk.lo, tk.hi, tk.depth
+	// Nodes are made breadth first, so the nodes slice is its own work
+	// queue: until node qi is reached, its vStart and vEnd hold the run of
+	// sorted items below it, and its depth (the length of its key) is where
+	// its label ends in its first item's key.
+	t.nodes[0].vEnd = int32(len(order))
+	for qi := 0; qi < len(t.nodes); qi++ {
+		n := &t.nodes[qi]
+		lo, hi := n.vStart, n.vEnd
+		depth := int32(0)
+		if qi > 0 {
+			depth = n.lOff + n.lLen - items(lo).off
+		}
 		// Items whose key ends here come first in sorted order; within
 		// them, prefix (non-exact) values sort before exact ones.
 		k := lo
-		for k < hi && items[k].n == depth {
+		for k < hi && items(k).n == depth {
 			k++
 		}
 		w := lo
-		for w < k && !items[w].exact {
+		for w < k && !items(w).exact {
 			w++
 		}
-		n := &t.nodes[tk.node]
 		n.vStart, n.vWild, n.vEnd = lo, w, k
 		n.cStart = int32(len(t.nodes))
 		for g := k; g < hi; {
-			c := b.key(&items[g])[depth]
+			a := b.key(items(g))
+			c := a[depth]
 			e := g + 1
-			for e < hi && b.key(&items[e])[depth] == c {
+			for e < hi && b.key(items(e))[depth] == c {
 				e++
 			}
-			a, z := b.key(&items[g]), b.key(&items[e-1])
+			z := b.key(items(e - 1))
 			l := depth + 1
 			for int(l) < len(a) && int(l) < len(z) && a[l] == z[l] {
 				l++
 			}
-			t.nodes = append(t.nodes, node{lOff: items[g].off + depth, lLen: l - depth})
+			t.nodes = append(t.nodes, node{lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
 			t.firsts = append(t.firsts, c)
-			queue = append(queue, task{int32(len(t.nodes) - 1), g, e, l})
 			g = e
 		}
-		t.nodes[tk.node].cEnd = int32(len(t.nodes))
+		t.nodes[qi].cEnd = int32(len(t.nodes))
 	}
 	return t
 }
@@ -179,6 +183,16 @@ func (b *Builder) Build() *Trie {
 // compiling a 10,000-statement policy set, much of it in the write
 // barriers of moving the strings.)
 func (b *Builder) sorted() []item {
+	order := b.order()
+	items := make([]item, len(order))
+	for i, r := range order {
+		items[i] = b.items[r.seq]
+	}
+	return items
+}
+
+// order returns the places of the items in the order sorted describes.
+func (b *Builder) order() []sortRec {
 	n := len(b.items)
 	recs := make([]sortRec, n)
 	for i := range b.items {
@@ -220,11 +234,7 @@ func (b *Builder) sorted() []item {
 		}
 		lo = hi
 	}
-	items := make([]item, n)
-	for i, r := range recs {
-		items[i] = b.items[r.seq]
-	}
-	return items
+	return recs
 }
 
 // radixMin is the fewest items sorted by radixSort: below it, the
