@@ -90,33 +90,55 @@ type layout struct {
 	ascii           bool // every byte of the pattern is ASCII
 }
 
+// Byte classes for layoutOf: most pattern bytes are none of these, and
+// cost one table load.
+const (
+	classStar uint8 = 1 << iota
+	classQuestion
+	classUpper
+	classNonASCII
+)
+
+var byteClass = func() (t [256]uint8) {
+	t['*'], t['?'] = classStar, classQuestion
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = classUpper
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = classNonASCII
+	}
+	return t
+}()
+
 // layoutOf reads pattern once and says where its parts lie.
 func layoutOf(pattern string) layout {
-	l := layout{lit: -1, head: -1, ascii: true}
+	l := layout{lit: -1, head: -1}
 	lastStar, lastQ := -1, -1
+	var seen uint8
 	for i := 0; i < len(pattern); i++ {
-		switch c := pattern[i]; {
-		case c == '*':
-			if l.head < 0 {
-				l.head = i
-				if l.lit < 0 {
-					l.lit = i
-				}
-			} else if pattern[i-1] != '*' {
-				l.mids++ // the chunk since the previous star is not empty
-			}
-			lastStar = i
-		case c == '?':
+		m := byteClass[pattern[i]]
+		if m&(classStar|classQuestion) == 0 {
+			seen |= m
+			continue
+		}
+		if m == classQuestion {
 			if l.lit < 0 {
 				l.lit = i
 			}
 			lastQ = i
-		case c >= 'A' && c <= 'Z':
-			l.upper = true
-		case c >= utf8.RuneSelf:
-			l.ascii = false
+			continue
 		}
+		if l.head < 0 {
+			l.head = i
+			if l.lit < 0 {
+				l.lit = i
+			}
+		} else if pattern[i-1] != '*' {
+			l.mids++ // the chunk since the previous star is not empty
+		}
+		lastStar = i
 	}
+	l.upper, l.ascii = seen&classUpper != 0, seen&classNonASCII == 0
 	if l.lit < 0 {
 		l.lit = len(pattern)
 	}
