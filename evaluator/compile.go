@@ -552,13 +552,15 @@ func compileCond(cd *cond, c *policy.Condition, sp stmtPath) *CompileError {
 // effect. NotAction statements cannot be indexed by what they exclude and go
 // to the always-checked list.
 func (e *Evaluator) buildIndexes() *CompileError {
-	deny, allow := trie.NewBuilder(true), trie.NewBuilder(true)
-	var nDeny, nAllow, tDeny, tAllow, xDeny, xAllow int
+	// The tries' keys are the patterns' literal prefixes, which the
+	// pattern table already holds: the tries share its text.
+	deny, allow := trie.NewBuilderOver(true, e.pats.Text()), trie.NewBuilderOver(true, e.pats.Text())
+	var nDeny, nAllow, xDeny, xAllow int
 	for si := range e.stmts {
 		s := &e.stmts[si]
-		n, text := &nAllow, &tAllow
+		n := &nAllow
 		if s.effect == policy.Deny {
-			n, text = &nDeny, &tDeny
+			n = &nDeny
 		}
 		if s.notAction {
 			if s.effect == policy.Deny {
@@ -569,15 +571,12 @@ func (e *Evaluator) buildIndexes() *CompileError {
 			continue
 		}
 		*n += int(s.actions.hi - s.actions.lo)
-		for p := s.actions.lo; p < s.actions.hi; p++ {
-			*text += len(e.pats.Literal(p))
-		}
 	}
 	if nDeny+nAllow > math.MaxInt32 {
 		return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
 	}
-	deny.Grow(nDeny, tDeny)
-	allow.Grow(nAllow, tAllow)
+	deny.Grow(nDeny, 0)
+	allow.Grow(nAllow, 0)
 	e.deny.ents = make([]entry, 0, nDeny)
 	e.allow.ents = make([]entry, 0, nAllow)
 	if xDeny > 0 {
@@ -599,7 +598,7 @@ func (e *Evaluator) buildIndexes() *CompileError {
 		for p := s.actions.lo; p < s.actions.hi; p++ {
 			if e.pats.Any(p) {
 				ix.any = append(ix.any, int32(len(ix.ents)))
-			} else if !b.Add(e.pats.Literal(p), e.pats.Exact(p), int32(len(ix.ents))) {
+			} else if off, n := e.pats.LiteralAt(p); !b.AddRef(off, n, e.pats.Exact(p), int32(len(ix.ents))) {
 				return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
 			}
 			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: p, restAny: e.pats.RestAny(p)})

@@ -238,6 +238,19 @@ func (t *Table) Literal(i int32) string {
 	return t.str(r.pat, r.lit)
 }
 
+// Text returns the table's block of text, in which LiteralAt places each
+// pattern's literal prefix, so that an index over the literals can share
+// it. The caller must not change it. Adding patterns later may move the
+// table to a new block; the bytes returned stay as they are.
+func (t *Table) Text() []byte { return t.text }
+
+// LiteralAt returns where the literal prefix of pattern i (Literal(i)) lies
+// in Text(): Text()[off:off+n].
+func (t *Table) LiteralAt(i int32) (off, n int32) {
+	r := &t.recs[i]
+	return r.pat, r.lit
+}
+
 // Exact reports whether pattern i has no wildcard, as Pattern.Exact.
 func (t *Table) Exact(i int32) bool { return t.recs[i].shape == shapeExact }
 

@@ -62,6 +62,8 @@ func TestTableAgreesWithCompile(t *testing.T) {
 		}
 		assert.Equal(t, a.s, tb.String(a.i))
 		assert.Equal(t, want.Literal(), tb.Literal(a.i), a.s)
+		off, n := tb.LiteralAt(a.i)
+		assert.Equal(t, want.Literal(), string(tb.Text()[off:off+n]), a.s)
 		assert.Equal(t, want.Exact(), tb.Exact(a.i), a.s)
 		assert.Equal(t, want.Any(), tb.Any(a.i), a.s)
 		restAny := strings.IndexAny(a.s, "*?") == len(a.s)-1 && strings.HasSuffix(a.s, "*") ||

@@ -49,6 +49,25 @@ func prefix8(k string) uint64 {
 	return p
 }
 
+// NewBuilderOver returns a Builder whose keys are runs of text, added with
+// AddRef, so that the Trie keeps text instead of a copy of its keys. The
+// caller must not change the bytes of text afterwards. Keys added with Add
+// are copied as usual.
+func NewBuilderOver(fold bool, text []byte) *Builder {
+	return &Builder{fold: fold, keys: text[:len(text):len(text)]}
+}
+
+// AddRef adds val under the key text[off:off+n] of the text given to
+// NewBuilderOver, as Add does. It returns false, adding nothing, when that
+// run is not inside the text.
+func (b *Builder) AddRef(off, n int32, exact bool, val int32) bool {
+	if off < 0 || n < 0 || int64(off)+int64(n) > int64(len(b.keys)) || len(b.items) >= math.MaxInt32 {
+		return false
+	}
+	b.items = append(b.items, item{off: off, n: n, exact: exact, val: val})
+	return true
+}
+
 // NewBuilder returns a Builder. With fold set, walks fold the input's ASCII
 // letters to lower case before comparing; keys must then be given in lower
 // case already.
@@ -115,11 +134,7 @@ func (b *Builder) Build() *Trie {
 		return t
 	}
 	order := b.order()
-	items := func(k int32) *item { return &b.items[order[k].seq] }
-	t.vals = make([]int32, len(order))
-	for i, r := range order {
-		t.vals[i] = b.items[r.seq].val
-	}
+	items := func(k int32) *item { return &b.items[order[k]] }
 	// Every node but the root holds a value or has two or more children
 	// (labels run to the longest common prefix), so there are at most
 	// 2×len(items) nodes; the estimate below avoids most regrowth without
@@ -169,6 +184,11 @@ func (b *Builder) Build() *Trie {
 		}
 		t.nodes[qi].cEnd = int32(len(t.nodes))
 	}
+	// The order is not needed any more: it becomes the values.
+	for i, k := range order {
+		order[i] = b.items[k].val
+	}
+	t.vals = order
 	return t
 }
 
@@ -185,21 +205,18 @@ func (b *Builder) Build() *Trie {
 func (b *Builder) sorted() []item {
 	order := b.order()
 	items := make([]item, len(order))
-	for i, r := range order {
-		items[i] = b.items[r.seq]
+	for i, k := range order {
+		items[i] = b.items[k]
 	}
 	return items
 }
 
 // order returns the places of the items in the order sorted describes.
-func (b *Builder) order() []sortRec {
+func (b *Builder) order() []int32 {
 	n := len(b.items)
-	recs := make([]sortRec, n)
-	for i := range b.items {
-		recs[i] = sortRec{pre: prefix8(b.key(&b.items[i])), seq: int32(i)}
-	}
-	cmp := func(x, y sortRec) int {
-		a, c := &b.items[x.seq], &b.items[y.seq]
+	ord := make([]int32, n)
+	cmp := func(x, y int32) int {
+		a, c := &b.items[x], &b.items[y]
 		if d := strings.Compare(b.key(a), b.key(c)); d != 0 {
 			return d
 		}
@@ -209,32 +226,34 @@ func (b *Builder) order() []sortRec {
 			}
 			return 1
 		}
-		return int(x.seq - y.seq)
+		return int(x - y)
 	}
 	if n < radixMin {
-		slices.SortFunc(recs, func(x, y sortRec) int {
-			if x.pre != y.pre {
-				if x.pre < y.pre {
-					return -1
-				}
-				return 1
-			}
-			return cmp(x, y)
-		})
-	} else {
-		radixSort(recs, make([]sortRec, n))
+		for i := range ord {
+			ord[i] = int32(i)
+		}
+		slices.SortFunc(ord, cmp)
+		return ord
 	}
-	for lo := 0; n >= radixMin && lo < n; {
+	recs := make([]sortRec, n)
+	for i := range b.items {
+		recs[i] = sortRec{pre: prefix8(b.key(&b.items[i])), seq: int32(i)}
+	}
+	radixSort(recs, make([]sortRec, n))
+	for i := range recs {
+		ord[i] = recs[i].seq
+	}
+	for lo := 0; lo < n; {
 		hi := lo + 1
 		for hi < n && recs[hi].pre == recs[lo].pre {
 			hi++
 		}
 		if hi-lo > 1 {
-			slices.SortFunc(recs[lo:hi], cmp)
+			slices.SortFunc(ord[lo:hi], cmp)
 		}
 		lo = hi
 	}
-	return recs
+	return ord
 }
 
 // radixMin is the fewest items sorted by radixSort: below it, the

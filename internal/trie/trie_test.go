@@ -227,3 +227,49 @@ func TestSortedAgrees(t *testing.T) {
 		require.Equal(t, want, b.sorted(), "round %d", round)
 	}
 }
+
+// A Builder over shared text (AddRef) builds the trie Add builds from the
+// same keys, keeps the text instead of a copy, and refuses runs outside it.
+func TestBuilderOver(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for round := 0; round < 100; round++ {
+		text := make([]byte, 0, 4096)
+		var keys []kv
+		var offs []int32
+		for range 1 + r.IntN(400) {
+			k := make([]byte, r.IntN(10))
+			for j := range k {
+				k[j] = "ab:x"[r.IntN(4)]
+			}
+			text = append(text, "junk"...) // keys need not be adjacent
+			offs = append(offs, int32(len(text)))
+			text = append(text, k...)
+			keys = append(keys, kv{string(k), r.IntN(2) == 0})
+		}
+		b := NewBuilderOver(false, text)
+		for i, k := range keys {
+			require.True(t, b.AddRef(offs[i], int32(len(k.key)), k.exact, int32(i)))
+		}
+		over, want := b.Build(), build(keys, false)
+		assert.Equal(t, want.Nodes(), over.Nodes())
+		if len(text) > 0 {
+			assert.Same(t, &text[0], &over.text[0], "the trie keeps the caller's text, not a copy")
+		}
+		for range 50 {
+			s := make([]byte, r.IntN(12))
+			for j := range s {
+				s[j] = "ab:x"[r.IntN(4)]
+			}
+			gv, gn := collect(over, string(s))
+			wv, wn := collect(want, string(s))
+			require.Equal(t, wv, gv, "%q", s)
+			require.Equal(t, wn, gn, "%q", s)
+		}
+	}
+	b := NewBuilderOver(false, []byte("abc"))
+	assert.False(t, b.AddRef(2, 2, false, 0))
+	assert.False(t, b.AddRef(-1, 1, false, 0))
+	assert.False(t, b.AddRef(0, -1, false, 0))
+	assert.True(t, b.AddRef(1, 2, false, 0))
+	assert.Equal(t, 1, b.Len())
+}
