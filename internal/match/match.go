@@ -63,7 +63,8 @@ func Compile(pattern string, fold bool) (Pattern, error) {
 	if fold {
 		pattern = lowerASCII(pattern)
 	}
-	l := layoutOf(pattern)
+	var l layout
+	l.of(pattern)
 	p := Pattern{fold: fold, src: src, star: l.star, lit: pattern[:l.lit], head: pattern[l.lit:l.head]}
 	if !l.star {
 		return p, nil
@@ -90,7 +91,7 @@ type layout struct {
 	ascii           bool // every byte of the pattern is ASCII
 }
 
-// Byte classes for layoutOf: most pattern bytes are none of these, and
+// Byte classes for layout.of: most pattern bytes are none of these, and
 // cost one table load.
 const (
 	classStar uint8 = 1 << iota
@@ -110,9 +111,10 @@ var byteClass = func() (t [256]uint8) {
 	return t
 }()
 
-// layoutOf reads pattern once and says where its parts lie.
-func layoutOf(pattern string) layout {
-	l := layout{lit: -1, head: -1}
+// of reads pattern once and sets l to where its parts lie. (It fills l in
+// place: returning the struct cost as much as reading a short pattern.)
+func (l *layout) of(pattern string) {
+	*l = layout{lit: -1, head: -1}
 	lastStar, lastQ := -1, -1
 	var seen uint8
 	for i := 0; i < len(pattern); i++ {
@@ -144,7 +146,7 @@ func layoutOf(pattern string) layout {
 	}
 	if l.head < 0 {
 		l.head, l.tail = len(pattern), len(pattern)
-		return l
+		return
 	}
 	l.star = true
 	l.tail = lastStar + 1
@@ -152,7 +154,6 @@ func layoutOf(pattern string) layout {
 		l.tailQ = true
 		l.tailN = utf8.RuneCountInString(pattern[l.tail:])
 	}
-	return l
 }
 
 // appendMids appends the compiled chunks between the first and the last

@@ -101,21 +101,29 @@ func (t *Table) Grow(patterns, text, mids int) {
 
 // Mids returns the number of non-empty chunks between the first and the
 // last star of pattern, the count Grow takes.
-func Mids(pattern string) int { return layoutOf(pattern).mids }
+func Mids(pattern string) int {
+	var l layout
+	l.of(pattern)
+	return l.mids
+}
 
 // Add compiles pattern as Compile does, copies its text into the table, and
 // returns its number. The table keeps no reference to pattern. The only
 // possible error is ErrBadPattern; a table of more than math.MaxInt32
 // bytes of text or patterns reports ErrTableFull.
 func (t *Table) Add(pattern string, fold bool) (int32, error) {
-	l := layoutOf(pattern)
+	var l layout
+	l.of(pattern)
 	if !l.ascii && !utf8.ValidString(pattern) {
 		return -1, ErrBadPattern
 	}
 	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*len(pattern) > math.MaxInt32 || len(t.mids)+len(pattern) > math.MaxInt32 {
 		return -1, ErrTableFull
 	}
-	r := rec{src: int32(len(t.text)), n: int32(len(pattern))}
+	// The record is filled in place: building it on the stack and
+	// appending it cost a copy as large as the work.
+	t.recs = append(t.recs, rec{src: int32(len(t.text)), n: int32(len(pattern))})
+	r := &t.recs[len(t.recs)-1]
 	t.text = append(t.text, pattern...)
 	r.pat = r.src
 	if fold && l.upper {
@@ -159,7 +167,6 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 		}
 		r.midN = int32(len(t.mids)) - r.mid0
 	}
-	t.recs = append(t.recs, r)
 	return int32(len(t.recs) - 1), nil
 }
 

@@ -228,6 +228,25 @@ func (b *Builder) order() []int32 {
 		}
 		return int(x - y)
 	}
+	if n <= insertionMax {
+		// A few keys (a system policy's): insertion sort, most
+		// comparisons settled by the keys' first eight bytes, kept on
+		// the stack.
+		var pre [insertionMax]uint64
+		for i := range n {
+			pre[i] = prefix8(b.key(&b.items[i]))
+			x, j := int32(i), i
+			for ; j > 0; j-- {
+				y := ord[j-1]
+				if pre[x] > pre[y] || pre[x] == pre[y] && cmp(x, y) > 0 {
+					break
+				}
+				ord[j] = y
+			}
+			ord[j] = x
+		}
+		return ord
+	}
 	if n < radixMin {
 		for i := range ord {
 			ord[i] = int32(i)
@@ -255,6 +274,9 @@ func (b *Builder) order() []int32 {
 	}
 	return ord
 }
+
+// insertionMax is the most items sorted by insertion.
+const insertionMax = 32
 
 // radixMin is the fewest items sorted by radixSort: below it, the
 // histograms cost more than comparisons.

@@ -273,3 +273,39 @@ func TestBuilderOver(t *testing.T) {
 	assert.True(t, b.AddRef(1, 2, false, 0))
 	assert.Equal(t, 1, b.Len())
 }
+
+// Few keys are sorted by insertion (up to insertionMax), many by the
+// standard sort or the radix sort: each agrees with a stable sort by key,
+// prefix values before exact ones, around each of those sizes.
+func TestSortedEverySize(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	for _, n := range []int{1, 2, 3, insertionMax - 1, insertionMax, insertionMax + 1, radixMin - 1, radixMin, radixMin + 1} {
+		for round := 0; round < 40; round++ {
+			b := NewBuilder(true)
+			for i := 0; i < n; i++ {
+				k := make([]byte, r.IntN(12))
+				for j := range k {
+					k[j] = "ab:\xff"[r.IntN(4)]
+				}
+				if r.IntN(2) == 0 {
+					k = append([]byte("samefirst8"), k...) // prefix8 ties
+				}
+				b.Add(string(k), r.IntN(2) == 0, int32(i))
+			}
+			want := slices.Clone(b.items)
+			slices.SortStableFunc(want, func(x, y item) int {
+				if c := strings.Compare(b.key(&x), b.key(&y)); c != 0 {
+					return c
+				}
+				if x.exact == y.exact {
+					return 0
+				}
+				if !x.exact {
+					return -1
+				}
+				return 1
+			})
+			require.Equal(t, want, b.sorted(), "n=%d round %d", n, round)
+		}
+	}
+}
