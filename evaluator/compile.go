@@ -89,7 +89,7 @@ type Evaluator struct {
 
 // index finds the statements of one effect that can apply to an action.
 type index struct {
-	trie      *trie.Trie // literal action prefixes → entries
+	trie      trie.Trie // literal action prefixes → entries (empty when there are none)
 	ents      []entry
 	any       []int32 // entries whose pattern matches every action ("*"): not in the trie
 	notAction []int32 // statements with NotAction: always checked
@@ -429,10 +429,10 @@ func (b *builder) compilePatterns(list []string, fold bool, path stmtPath, elem 
 			return span{}, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must not be empty")
 		}
 		p, err := t.Add(s, fold)
-		switch {
-		case errors.Is(err, match.ErrTableFull):
-			return span{}, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrLimit, "too many patterns")
-		case err != nil:
+		if err != nil {
+			if errors.Is(err, match.ErrTableFull) {
+				return span{}, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrLimit, "too many patterns")
+			}
 			return span{}, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must be valid UTF-8")
 		}
 		all = all || t.Any(p)
@@ -605,10 +605,10 @@ func (e *Evaluator) buildIndexes() *CompileError {
 		}
 	}
 	if deny.Len() > 0 {
-		e.deny.trie = deny.Build()
+		deny.BuildInto(&e.deny.trie)
 	}
 	if allow.Len() > 0 {
-		e.allow.trie = allow.Build()
+		allow.BuildInto(&e.allow.trie)
 	}
 	return nil
 }

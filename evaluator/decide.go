@@ -114,7 +114,7 @@ func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 			return true
 		}
 	}
-	if ix.trie != nil {
+	if ix.trie.Len() > 0 {
 		w := ix.trie.Walk(action)
 		for {
 			vals, n, ok := w.Next()

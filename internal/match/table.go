@@ -129,8 +129,9 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	if fold && l.upper {
 		r.pat = int32(len(t.text))
 		t.text = append(t.text, pattern...)
-		for i := int(r.pat); i < len(t.text); i++ {
-			t.text[i] = lower(t.text[i])
+		folded := t.text[r.pat:]
+		for i, c := range folded {
+			folded[i] = lower(c)
 		}
 	}
 	text := t.str(r.pat, r.n)

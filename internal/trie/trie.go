@@ -129,9 +129,17 @@ type node struct {
 
 // Build returns the trie of the values added so far.
 func (b *Builder) Build() *Trie {
-	t := &Trie{fold: b.fold, text: b.keys[:len(b.keys):len(b.keys)]}
+	t := new(Trie)
+	b.BuildInto(t)
+	return t
+}
+
+// BuildInto makes *t the trie of the values added so far, as Build does,
+// for a caller that keeps the Trie inside a structure of its own.
+func (b *Builder) BuildInto(t *Trie) {
+	*t = Trie{fold: b.fold, text: b.keys[:len(b.keys):len(b.keys)]}
 	if len(b.items) == 0 {
-		return t
+		return
 	}
 	order := b.order()
 	items := func(k int32) *item { return &b.items[order[k]] }
@@ -140,15 +148,17 @@ func (b *Builder) Build() *Trie {
 	// 2×len(items) nodes; the estimate below avoids most regrowth without
 	// keeping much spare capacity for large, prefix-sharing sets.
 	est := len(order) + len(order)/2 + 1
-	t.nodes = make([]node, 1, est)
-	t.firsts = make([]byte, 1, est)
+	// Built in locals and stored once: appending to t's fields would write
+	// to the heap on every node.
+	nodes := make([]node, 1, est)
+	firsts := make([]byte, 1, est)
 	// Nodes are made breadth first, so the nodes slice is its own work
 	// queue: until node qi is reached, its vStart and vEnd hold the run of
 	// sorted items below it, and its depth (the length of its key) is where
 	// its label ends in its first item's key.
-	t.nodes[0].vEnd = int32(len(order))
-	for qi := 0; qi < len(t.nodes); qi++ {
-		n := &t.nodes[qi]
+	nodes[0].vEnd = int32(len(order))
+	for qi := 0; qi < len(nodes); qi++ {
+		n := &nodes[qi]
 		lo, hi := n.vStart, n.vEnd
 		depth := int32(0)
 		if qi > 0 {
@@ -165,7 +175,7 @@ func (b *Builder) Build() *Trie {
 			w++
 		}
 		n.vStart, n.vWild, n.vEnd = lo, w, k
-		n.cStart = int32(len(t.nodes))
+		n.cStart = int32(len(nodes))
 		for g := k; g < hi; {
 			a := b.key(items(g))
 			c := a[depth]
@@ -178,18 +188,18 @@ func (b *Builder) Build() *Trie {
 			for int(l) < len(a) && int(l) < len(z) && a[l] == z[l] {
 				l++
 			}
-			t.nodes = append(t.nodes, node{lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
-			t.firsts = append(t.firsts, c)
+			nodes = append(nodes, node{lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
+			firsts = append(firsts, c)
 			g = e
 		}
-		t.nodes[qi].cEnd = int32(len(t.nodes))
+		nodes[qi].cEnd = int32(len(nodes))
 	}
+	t.nodes, t.firsts = nodes, firsts
 	// The order is not needed any more: it becomes the values.
 	for i, k := range order {
 		order[i] = b.items[k].val
 	}
 	t.vals = order
-	return t
 }
 
 // sorted returns the items sorted by key, prefix values before exact ones,
