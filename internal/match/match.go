@@ -246,28 +246,34 @@ func (p *Pattern) MatchRest(s string) bool {
 // order. It returns false when they cannot match (for a pattern without a
 // star, when s is not all head).
 func (p *Pattern) ends(s string) (string, bool) {
-	n, ok := chunk(p.head, s, p.fold)
+	return ends(p.head, p.tail, p.star, p.fold, p.tailQ, p.tailN, s)
+}
+
+// ends is Pattern.ends for the parts of a pattern given one by one (a
+// Table keeps them as offsets, not as a Pattern).
+func ends(head, tail string, star, fold, tailQ bool, tailN int, s string) (string, bool) {
+	n, ok := chunk(head, s, fold)
 	if !ok {
 		return "", false
 	}
 	s = s[n:]
-	if !p.star {
+	if !star {
 		return "", len(s) == 0
 	}
-	if p.tail != "" {
+	if tail != "" {
 		var j int
-		if !p.tailQ {
-			j = len(s) - len(p.tail)
-			if j < 0 || !equal(s[j:], p.tail, p.fold) {
+		if !tailQ {
+			j = len(s) - len(tail)
+			if j < 0 || !equal(s[j:], tail, fold) {
 				return "", false
 			}
 		} else {
 			total := utf8.RuneCountInString(s)
-			if total < p.tailN {
+			if total < tailN {
 				return "", false
 			}
-			j = skipChars(s, total-p.tailN)
-			if n, ok := chunk(p.tail, s[j:], p.fold); !ok || n != len(s)-j {
+			j = skipChars(s, total-tailN)
+			if n, ok := chunk(tail, s[j:], fold); !ok || n != len(s)-j {
 				return "", false
 			}
 		}

@@ -79,6 +79,10 @@ const (
 	flagStar uint8 = 1 << iota
 	flagFold
 	flagTailQ
+	// flagOpenEnds: a star right after the literal prefix and one at the
+	// end (no head, no tail), as in "acs:oss:*:*:bucket/*": only the
+	// chunks between stars are left to find.
+	flagOpenEnds
 )
 
 // Grow makes room for patterns more patterns whose text adds up to text
@@ -151,6 +155,9 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 		} else if l.head == len(text)-1 {
 			r.shape = shapePrefix
 		}
+	}
+	if l.star && l.head == l.lit && l.tail == len(text) {
+		r.flags |= flagOpenEnds
 	}
 	if l.star {
 		r.flags |= flagStar
@@ -305,14 +312,29 @@ func (t *Table) MatchRest(i int32, s string) bool {
 
 // matchRest is Pattern.MatchRest for pattern r.
 func (t *Table) matchRest(r *rec, s string) bool {
-	p := t.view(r)
-	s, ok := p.ends(s)
-	if !ok {
-		return false
+	fold := r.flags&flagFold != 0
+	if r.flags&flagOpenEnds == 0 {
+		text := t.str(r.pat, r.n)
+		var tail string
+		if r.flags&flagStar != 0 {
+			tail = text[r.tail:]
+		}
+		var ok bool
+		if s, ok = ends(text[r.lit:r.head], tail, r.flags&flagStar != 0, fold, r.flags&flagTailQ != 0, int(r.tailN), s); !ok {
+			return false
+		}
 	}
 	for i := r.mid0; i < r.mid0+r.midN; i++ {
-		end := t.find(&t.mids[i], s, p.fold)
-		if end < 0 {
+		m := &t.mids[i]
+		var end int
+		if m.kmp < 0 && m.ext < 0 {
+			// A case-sensitive literal (the common chunk, inline).
+			c := t.str(m.off, m.n)
+			if end = strings.Index(s, c); end < 0 {
+				return false
+			}
+			end += len(c)
+		} else if end = t.find(m, s, fold); end < 0 {
 			return false
 		}
 		s = s[end:]

@@ -387,10 +387,12 @@ func (w *Walker) Next() (vals []int32, n int, ok bool) {
 // walk.
 func (w *Walker) advance(nd *node) {
 	t := w.t
-	c := w.s[w.pos]
-	if t.fold && c >= 'A' && c <= 'Z' {
-		c += 'a' - 'A'
+	// The input is folded through a table (no branch per byte).
+	tab := &sameByte
+	if t.fold {
+		tab = &lowerByte
 	}
+	c := tab[w.s[w.pos]]
 	lo, hi := nd.cStart, nd.cEnd
 	child := int32(-1)
 	if hi-lo <= 8 {
@@ -417,23 +419,34 @@ func (w *Walker) advance(nd *node) {
 		w.done = true
 		return
 	}
+	// The label's first byte matched; compare the rest of it.
 	nc := &t.nodes[child]
-	label := view(t.text, nc.lOff, nc.lLen)
-	rest := w.s[w.pos:]
-	if len(rest) < len(label) {
+	n := int(nc.lLen)
+	if n > len(w.s)-w.pos {
 		w.done = true
 		return
 	}
-	for i := 1; i < len(label); i++ {
-		b := rest[i]
-		if t.fold && b >= 'A' && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if b != label[i] {
+	rest := w.s[w.pos : w.pos+n]
+	label := t.text[nc.lOff:]
+	label = label[:len(rest)]
+	for i := 1; i < len(rest); i++ {
+		if tab[rest[i]] != label[i] {
 			w.done = true
 			return
 		}
 	}
 	w.node = child
-	w.pos += len(label)
+	w.pos += n
 }
+
+// sameByte maps every byte to itself and lowerByte folds ASCII upper-case
+// letters to lower case, for comparing input with labels.
+var sameByte, lowerByte = func() (same, lower [256]byte) {
+	for i := range same {
+		same[i], lower[i] = byte(i), byte(i)
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		lower[c] = byte(c) + 'a' - 'A'
+	}
+	return same, lower
+}()
