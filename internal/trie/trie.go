@@ -121,6 +121,9 @@ type Trie struct {
 }
 
 type node struct {
+	// lab is the label's first eight bytes, little-endian, zero-padded:
+	// a walk compares them with eight input bytes at once.
+	lab           uint64
 	lOff, lLen    int32 // edge label from the parent: text[lOff:lOff+lLen] (empty for the root)
 	cStart, cEnd  int32 // children: nodes[cStart:cEnd], sorted by first byte
 	vStart, vWild int32 // prefix values: vals[vStart:vWild]
@@ -188,7 +191,7 @@ func (b *Builder) BuildInto(t *Trie) {
 			for int(l) < len(a) && int(l) < len(z) && a[l] == z[l] {
 				l++
 			}
-			nodes = append(nodes, node{lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
+			nodes = append(nodes, node{lab: load8(a[depth:l]), lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
 			firsts = append(firsts, c)
 			g = e
 		}
@@ -419,11 +422,25 @@ func (w *Walker) advance(nd *node) {
 		w.done = true
 		return
 	}
-	// The label's first byte matched; compare the rest of it.
+	// The label's first byte matched; compare the rest of it: eight
+	// bytes at once when the label is that short and the input that long.
 	nc := &t.nodes[child]
 	n := int(nc.lLen)
 	if n > len(w.s)-w.pos {
 		w.done = true
+		return
+	}
+	if n <= 8 && len(w.s)-w.pos >= 8 {
+		x := load64(w.s[w.pos:])
+		if t.fold {
+			x = lower64(x)
+		}
+		if x&(^uint64(0)>>(64-8*n)) != nc.lab {
+			w.done = true
+			return
+		}
+		w.node = child
+		w.pos += n
 		return
 	}
 	rest := w.s[w.pos : w.pos+n]
@@ -437,6 +454,36 @@ func (w *Walker) advance(nd *node) {
 	}
 	w.node = child
 	w.pos += n
+}
+
+// load64 returns the first eight bytes of s (at least eight long) as a
+// little-endian number: one load.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// load8 returns up to the first eight bytes of s as a little-endian
+// number, zero-padded.
+func load8(s string) uint64 {
+	var x uint64
+	for i := min(len(s), 8) - 1; i >= 0; i-- {
+		x = x<<8 | uint64(s[i])
+	}
+	return x
+}
+
+// lower64 folds the ASCII upper-case letters among the eight bytes of x
+// to lower case, leaving every other byte alone (bytes 0x80 and above
+// included), without a branch.
+func lower64(x uint64) uint64 {
+	const ones = 0x0101010101010101
+	h := x & (0x7f * ones)              // each byte below 0x80: the sums below cannot carry into the next byte
+	ge := h + (0x80-'A')*ones           // bit 7 set where h >= 'A'
+	gt := h + (0x80-'Z'-1)*ones         // bit 7 set where h > 'Z'
+	up := ge &^ gt &^ x & (0x80 * ones) // 'A'..'Z', and not a byte >= 0x80
+	return x | up>>2                    // bit 7 to bit 5: +0x20
 }
 
 // sameByte maps every byte to itself and lowerByte folds ASCII upper-case

@@ -309,3 +309,101 @@ func TestSortedEverySize(t *testing.T) {
 		}
 	}
 }
+
+// lower64 folds each of eight bytes as a byte-by-byte fold does, whatever
+// the bytes around it.
+func TestLower64(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 11))
+	check := func(b [8]byte) {
+		var want [8]byte
+		for i, c := range b {
+			want[i] = lowerByte[c]
+		}
+		s := string(b[:])
+		require.Equal(t, load64(string(want[:])), lower64(load64(s)), "%q", s)
+	}
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			var b [8]byte
+			for i := range b {
+				b[i] = byte(r.IntN(256))
+			}
+			b[pos] = byte(c)
+			check(b)
+		}
+	}
+	for range 100000 {
+		var b [8]byte
+		for i := range b {
+			const alphabet = "@AZ[`az{\x00\x7f\x80\xc1\xda\xff"
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		check(b)
+	}
+	assert.Equal(t, uint64(0), load8(""))
+	assert.Equal(t, load64("abc\x00\x00\x00\x00\x00"), load8("abc"))
+	assert.Equal(t, load64("abcdefgh"), load8("abcdefghij"))
+}
+
+// TestRandomLong compares walks with the naive scan where labels run past
+// eight bytes and inputs are long enough for the eight-byte comparison,
+// near their end as well, with upper-case and non-ASCII bytes.
+func TestRandomLong(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 13))
+	word := func(max int) string {
+		n := r.IntN(max + 1)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "aAbB:\xc1\xe1"[r.IntN(7)]
+		}
+		return string(b)
+	}
+	for round := 0; round < 300; round++ {
+		fold := round%2 == 0
+		keys := make([]kv, 1+r.IntN(40))
+		for i := range keys {
+			k := word(20)
+			if fold {
+				k = asciiLower(k)
+			}
+			keys[i] = kv{k, r.IntN(3) == 0}
+		}
+		tr := build(keys, fold)
+		for q := 0; q < 40; q++ {
+			in := word(24)
+			if q%2 == 0 {
+				k := keys[r.IntN(len(keys))].key
+				in = k + word(10) // a key and more: walks go deep
+				if fold && r.IntN(2) == 0 {
+					in = asciiUpper(in)
+				}
+			}
+			got, _ := collect(tr, in)
+			// strings.ToLower would turn the invalid bytes into U+FFFD,
+			// so the reference gets the input folded byte by byte.
+			want := naive(keys, in, false)
+			if fold {
+				want = naive(keys, asciiLower(in), false)
+			}
+			require.ElementsMatch(t, want, got, "round %d keys %q input %q", round, keys, in)
+		}
+	}
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lowerByte[c]
+	}
+	return string(b)
+}
+
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
