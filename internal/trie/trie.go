@@ -390,12 +390,10 @@ func (w *Walker) Next() (vals []int32, n int, ok bool) {
 // walk.
 func (w *Walker) advance(nd *node) {
 	t := w.t
-	// The input is folded through a table (no branch per byte).
-	tab := &sameByte
-	if t.fold {
-		tab = &lowerByte
+	c := w.s[w.pos]
+	if t.fold && c-'A' < 26 {
+		c += 'a' - 'A'
 	}
-	c := tab[w.s[w.pos]]
 	lo, hi := nd.cStart, nd.cEnd
 	child := int32(-1)
 	if hi-lo <= 8 {
@@ -430,7 +428,9 @@ func (w *Walker) advance(nd *node) {
 		w.done = true
 		return
 	}
-	if n <= 8 && len(w.s)-w.pos >= 8 {
+	switch {
+	case n == 1: // the first byte was the label
+	case n <= 8 && len(w.s)-w.pos >= 8:
 		x := load64(w.s[w.pos:])
 		if t.fold {
 			x = lower64(x)
@@ -439,17 +439,20 @@ func (w *Walker) advance(nd *node) {
 			w.done = true
 			return
 		}
-		w.node = child
-		w.pos += n
-		return
-	}
-	rest := w.s[w.pos : w.pos+n]
-	label := t.text[nc.lOff:]
-	label = label[:len(rest)]
-	for i := 1; i < len(rest); i++ {
-		if tab[rest[i]] != label[i] {
-			w.done = true
-			return
+	default:
+		// The input is folded through a table (no branch per byte).
+		tab := &sameByte
+		if t.fold {
+			tab = &lowerByte
+		}
+		rest := w.s[w.pos : w.pos+n]
+		label := t.text[nc.lOff:]
+		label = label[:len(rest)]
+		for i := 1; i < len(rest); i++ {
+			if tab[rest[i]] != label[i] {
+				w.done = true
+				return
+			}
 		}
 	}
 	w.node = child
