@@ -222,25 +222,6 @@ func (t *Table) str(off, n int32) string {
 // Len returns the number of patterns in the table.
 func (t *Table) Len() int { return len(t.recs) }
 
-// view returns pattern r as a Pattern without its chunks between stars
-// (Table.mids has them), viewing the table's memory.
-func (t *Table) view(r *rec) Pattern {
-	text := t.str(r.pat, r.n)
-	p := Pattern{
-		lit:   text[:r.lit],
-		head:  text[r.lit:r.head],
-		star:  r.flags&flagStar != 0,
-		fold:  r.flags&flagFold != 0,
-		tailQ: r.flags&flagTailQ != 0,
-		tailN: int(r.tailN),
-		src:   t.str(r.src, r.n),
-	}
-	if p.star {
-		p.tail = text[r.tail:]
-	}
-	return p
-}
-
 // String returns pattern i as it was given to Add.
 func (t *Table) String(i int32) string {
 	r := &t.recs[i]

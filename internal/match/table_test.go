@@ -170,3 +170,23 @@ func TestTableAllocations(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// view returns pattern r as a Pattern without its chunks between stars
+// (Table.mids has them), viewing the table's memory: what the table's
+// records say, in the form Compile builds, for comparing the two.
+func (t *Table) view(r *rec) Pattern {
+	text := t.str(r.pat, r.n)
+	p := Pattern{
+		lit:   text[:r.lit],
+		head:  text[r.lit:r.head],
+		star:  r.flags&flagStar != 0,
+		fold:  r.flags&flagFold != 0,
+		tailQ: r.flags&flagTailQ != 0,
+		tailN: int(r.tailN),
+		src:   t.str(r.src, r.n),
+	}
+	if p.star {
+		p.tail = text[r.tail:]
+	}
+	return p
+}
