@@ -91,6 +91,50 @@ type layout struct {
 	ascii           bool // every byte of the pattern is ASCII
 }
 
+// wildcardAt records pattern[i] in l if it is a wildcard.
+func (l *layout) wildcardAt(pattern string, i int, lastStar, lastQ *int) {
+	switch pattern[i] {
+	case '?':
+		if l.lit < 0 {
+			l.lit = i
+		}
+		*lastQ = i
+	case '*':
+		if l.head < 0 {
+			l.head = i
+			if l.lit < 0 {
+				l.lit = i
+			}
+		} else if pattern[i-1] != '*' {
+			l.mids++ // the chunk since the previous star is not empty
+		}
+		*lastStar = i
+	}
+}
+
+// ones has 1 in every byte, for reading eight bytes at a time.
+const ones = 0x0101010101010101
+
+// le64 returns the first eight bytes of s (at least eight long) as a
+// little-endian number (one load).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// hasZeroByte reports whether one of the eight bytes of x is zero.
+func hasZeroByte(x uint64) bool { return (x-ones)&^x&(0x80*ones) != 0 }
+
+// upper64 has bit 7 set in each byte of x that is an ASCII upper-case
+// letter, and no other bit.
+func upper64(x uint64) uint64 {
+	h := x & (0x7f * ones)      // below 0x80 each: the sums below stay in their byte
+	ge := h + (0x80-'A')*ones   // bit 7 where h >= 'A'
+	gt := h + (0x80-'Z'-1)*ones // bit 7 where h > 'Z'
+	return ge &^ gt &^ x & (0x80 * ones)
+}
+
 // Byte classes for layout.of: most pattern bytes are none of these, and
 // cost one table load.
 const (
@@ -113,32 +157,33 @@ var byteClass = func() (t [256]uint8) {
 
 // of reads pattern once and sets l to where its parts lie. (It fills l in
 // place: returning the struct cost as much as reading a short pattern.)
+// Eight bytes at a time where they hold no wildcard (most of a pattern),
+// else byte by byte.
 func (l *layout) of(pattern string) {
 	*l = layout{lit: -1, head: -1}
 	lastStar, lastQ := -1, -1
 	var seen uint8
-	for i := 0; i < len(pattern); i++ {
-		m := byteClass[pattern[i]]
-		if m&(classStar|classQuestion) == 0 {
-			seen |= m
+	for i := 0; i < len(pattern); {
+		if len(pattern)-i >= 8 {
+			x := le64(pattern[i:])
+			if x&(0x80*ones) != 0 {
+				seen |= classNonASCII
+			}
+			if upper64(x) != 0 {
+				seen |= classUpper
+			}
+			if !hasZeroByte(x^('*'*ones)) && !hasZeroByte(x^('?'*ones)) {
+				i += 8
+				continue
+			}
+			for end := i + 8; i < end; i++ {
+				l.wildcardAt(pattern, i, &lastStar, &lastQ)
+			}
 			continue
 		}
-		if m == classQuestion {
-			if l.lit < 0 {
-				l.lit = i
-			}
-			lastQ = i
-			continue
-		}
-		if l.head < 0 {
-			l.head = i
-			if l.lit < 0 {
-				l.lit = i
-			}
-		} else if pattern[i-1] != '*' {
-			l.mids++ // the chunk since the previous star is not empty
-		}
-		lastStar = i
+		seen |= byteClass[pattern[i]] &^ (classStar | classQuestion)
+		l.wildcardAt(pattern, i, &lastStar, &lastQ)
+		i++
 	}
 	l.upper, l.ascii = seen&classUpper != 0, seen&classNonASCII == 0
 	if l.lit < 0 {

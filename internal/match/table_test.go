@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
@@ -189,4 +190,64 @@ func (t *Table) view(r *rec) Pattern {
 		p.tail = text[r.tail:]
 	}
 	return p
+}
+
+// layout.of, which reads eight bytes at a time, agrees with a plain
+// byte-by-byte reading of the pattern, for patterns whose wildcards,
+// upper-case letters and non-ASCII bytes fall anywhere around the
+// eight-byte boundaries.
+func TestLayoutAgreesWithByteByByte(t *testing.T) {
+	slow := func(p string) layout {
+		l := layout{lit: -1, head: -1, ascii: true}
+		lastStar, lastQ := -1, -1
+		for i := 0; i < len(p); i++ {
+			switch c := p[i]; {
+			case c == '*':
+				if l.head < 0 {
+					l.head = i
+				} else if p[i-1] != '*' {
+					l.mids++
+				}
+				if l.lit < 0 {
+					l.lit = i
+				}
+				lastStar = i
+			case c == '?':
+				if l.lit < 0 {
+					l.lit = i
+				}
+				lastQ = i
+			case c >= 'A' && c <= 'Z':
+				l.upper = true
+			case c >= 0x80:
+				l.ascii = false
+			}
+		}
+		if l.lit < 0 {
+			l.lit = len(p)
+		}
+		if l.head < 0 {
+			l.head, l.tail = len(p), len(p)
+			return l
+		}
+		l.star, l.tail = true, lastStar+1
+		if lastQ > lastStar {
+			l.tailQ, l.tailN = true, utf8.RuneCountInString(p[l.tail:])
+		}
+		return l
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	const alphabet = "ab:/*?AZ@[`{\x7f\x80\xc3\xa9\xff"
+	for range 200000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = 'a'
+			if rng.IntN(4) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		var got layout
+		got.of(string(b))
+		require.Equal(t, slow(string(b)), got, "%q", b)
+	}
 }
