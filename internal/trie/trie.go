@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"unsafe"
+
+	"github.com/ramauthz/ramauthz/internal/strhash"
 )
 
 // Builder collects keys and values for a Trie. The zero value is ready to
@@ -431,7 +433,7 @@ func (w *Walker) advance(nd *node) {
 	switch {
 	case n == 1: // the first byte was the label
 	case n <= 8 && len(w.s)-w.pos >= 8:
-		x := load64(w.s[w.pos:])
+		x := strhash.Load64(w.s[w.pos:])
 		if t.fold {
 			x = lower64(x)
 		}
@@ -457,14 +459,6 @@ func (w *Walker) advance(nd *node) {
 	}
 	w.node = child
 	w.pos += n
-}
-
-// load64 returns the first eight bytes of s (at least eight long) as a
-// little-endian number: one load.
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // load8 returns up to the first eight bytes of s as a little-endian

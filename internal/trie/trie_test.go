@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ramauthz/ramauthz/internal/strhash"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -320,7 +321,7 @@ func TestLower64(t *testing.T) {
 			want[i] = lowerByte[c]
 		}
 		s := string(b[:])
-		require.Equal(t, load64(string(want[:])), lower64(load64(s)), "%q", s)
+		require.Equal(t, strhash.Load64(string(want[:])), lower64(strhash.Load64(s)), "%q", s)
 	}
 	for c := 0; c < 256; c++ {
 		for pos := 0; pos < 8; pos++ {
@@ -341,8 +342,8 @@ func TestLower64(t *testing.T) {
 		check(b)
 	}
 	assert.Equal(t, uint64(0), load8(""))
-	assert.Equal(t, load64("abc\x00\x00\x00\x00\x00"), load8("abc"))
-	assert.Equal(t, load64("abcdefgh"), load8("abcdefghij"))
+	assert.Equal(t, strhash.Load64("abc\x00\x00\x00\x00\x00"), load8("abc"))
+	assert.Equal(t, strhash.Load64("abcdefgh"), load8("abcdefghij"))
 }
 
 // TestRandomLong compares walks with the naive scan where labels run past
