@@ -406,6 +406,17 @@ func (w *Walker) advance(nd *node) {
 			}
 		}
 	} else {
+		// Many children: their first bytes are distinct and sorted, so
+		// the child for c is at most c-firsts[lo] places in, and exactly
+		// there when the bytes before it run without a gap (digits, the
+		// letters of a name): one comparison instead of a search.
+		if d := int32(c) - int32(t.firsts[lo]); d >= 0 && d < hi-lo {
+			if t.firsts[lo+d] == c {
+				child = lo + d
+				goto found
+			}
+			hi = lo + d
+		}
 		for lo < hi {
 			m := int32(uint32(lo+hi) >> 1)
 			if t.firsts[m] < c {
@@ -418,6 +429,7 @@ func (w *Walker) advance(nd *node) {
 			child = lo
 		}
 	}
+found:
 	if child < 0 {
 		w.done = true
 		return
@@ -441,8 +453,30 @@ func (w *Walker) advance(nd *node) {
 			w.done = true
 			return
 		}
+	case n > 8:
+		// Eight bytes at a time, the last word overlapping the one
+		// before it. The label is in lower case already when folding.
+		rest := w.s[w.pos : w.pos+n]
+		label := view(t.text, nc.lOff, nc.lLen)
+		for i := 0; ; i += 8 {
+			if i > n-8 {
+				i = n - 8
+			}
+			x := strhash.Load64(rest[i:])
+			if t.fold {
+				x = lower64(x)
+			}
+			if x != strhash.Load64(label[i:]) {
+				w.done = true
+				return
+			}
+			if i == n-8 {
+				break
+			}
+		}
 	default:
-		// The input is folded through a table (no branch per byte).
+		// A short label at the end of the input. The input is folded
+		// through a table (no branch per byte).
 		tab := &sameByte
 		if t.fold {
 			tab = &lowerByte

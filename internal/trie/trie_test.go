@@ -408,3 +408,63 @@ func asciiUpper(s string) string {
 	}
 	return string(b)
 }
+
+// TestChildGaps checks the child lookup on fan-outs whose first bytes have
+// gaps (where the one-comparison guess misses and narrows the search) and
+// runs (where it hits), of every width up to 256, with labels longer than
+// eight bytes after them: every possible next byte is walked and compared
+// with the naive scan.
+func TestChildGaps(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for round := 0; round < 120; round++ {
+		fold := round%2 == 0
+		width := 1 + r.IntN(256)
+		if round%5 == 0 {
+			width = 1 + r.IntN(12)
+		}
+		var keys []kv
+		for _, c := range r.Perm(256)[:width] {
+			b := byte(c)
+			if fold {
+				b = lowerByte[b]
+			}
+			tail := make([]byte, r.IntN(20))
+			for i := range tail {
+				tail[i] = "abc"[r.IntN(3)]
+			}
+			keys = append(keys, kv{"p" + string(b) + string(tail), r.IntN(4) == 0}, kv{"p" + string(b), false})
+		}
+		tr := build(keys, fold)
+		for c := 0; c < 256; c++ {
+			for _, tail := range []string{"", "aaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb", "AAAAAAAAAAAAAAAAAAAA", "aaaaaaaaab"} {
+				in := "p" + string(byte(c)) + tail
+				if fold && r.IntN(2) == 0 {
+					in = asciiUpper(in)
+				}
+				got, _ := collect(tr, in)
+				want := naive(keys, in, false)
+				if fold {
+					want = naive(keys, asciiLower(in), false)
+				}
+				require.ElementsMatch(t, want, got, "round %d input %q", round, in)
+			}
+		}
+		// Each key with one byte changed, at every position: a label
+		// compared a word at a time must see a difference anywhere.
+		for _, k := range keys {
+			for j := range len(k.key) {
+				for _, extra := range []string{"", "zzzzzzzz"} {
+					b := []byte(k.key + extra)
+					b[j] ^= 0x04
+					in := string(b)
+					got, _ := collect(tr, in)
+					want := naive(keys, in, false)
+					if fold {
+						want = naive(keys, asciiLower(in), false)
+					}
+					require.ElementsMatch(t, want, got, "round %d input %q", round, in)
+				}
+			}
+		}
+	}
+}
