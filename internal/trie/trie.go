@@ -12,6 +12,7 @@ package trie
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"unsafe"
@@ -189,10 +190,7 @@ func (b *Builder) BuildInto(t *Trie) {
 				e++
 			}
 			z := b.key(items(e - 1))
-			l := depth + 1
-			for int(l) < len(a) && int(l) < len(z) && a[l] == z[l] {
-				l++
-			}
+			l := depth + 1 + commonPrefix(a[depth+1:], z[depth+1:])
 			nodes = append(nodes, node{lab: load8(a[depth:l]), lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
 			firsts = append(firsts, c)
 			g = e
@@ -493,6 +491,22 @@ found:
 	}
 	w.node = child
 	w.pos += n
+}
+
+// commonPrefix returns the length of the longest common prefix of a and
+// b, comparing eight bytes at a time (keys under one node share long runs:
+// "acs:ecs:*:1234567890123456:instance/").
+func commonPrefix(a, b string) int32 {
+	n := min(len(a), len(b))
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if x := strhash.Load64(a[i:]) ^ strhash.Load64(b[i:]); x != 0 {
+			return int32(i + bits.TrailingZeros64(x)/8)
+		}
+	}
+	for ; i < n && a[i] == b[i]; i++ {
+	}
+	return int32(i)
 }
 
 // load8 returns up to the first eight bytes of s as a little-endian

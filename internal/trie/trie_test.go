@@ -468,3 +468,28 @@ func TestChildGaps(t *testing.T) {
 		}
 	}
 }
+
+// TestCommonPrefix checks the word-at-a-time common prefix against a
+// byte-by-byte count, for a difference at every position of strings of
+// every length up to 40 (the mismatch in every byte of a word, and none).
+func TestCommonPrefix(t *testing.T) {
+	base := "abcdefghijklmnopqrstuvwxyz0123456789ABCD"
+	for n := 0; n <= len(base); n++ {
+		a := base[:n]
+		for m := 0; m <= len(base); m++ {
+			for j := 0; j <= max(n, m); j++ {
+				b := []byte(base[:m])
+				if j < m {
+					b[j] ^= 0x40
+				}
+				want := 0
+				for want < len(a) && want < len(b) && a[want] == b[want] {
+					want++
+				}
+				if got := commonPrefix(a, string(b)); int(got) != want {
+					t.Fatalf("commonPrefix(%q, %q) = %d, want %d", a, b, got, want)
+				}
+			}
+		}
+	}
+}
