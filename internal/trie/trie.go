@@ -148,7 +148,13 @@ func (b *Builder) BuildInto(t *Trie) {
 		return
 	}
 	order := b.order()
-	items := func(k int32) *item { return &b.items[order[k]] }
+	// The items in sorted order, copied once (small pointer-free records):
+	// the loops below then read them without going through order.
+	its := make([]item, len(order))
+	for i, k := range order {
+		its[i] = b.items[k]
+	}
+	keys := b.keys
 	// Every node but the root holds a value or has two or more children
 	// (labels run to the longest common prefix), so there are at most
 	// 2×len(items) nodes; the estimate below avoids most regrowth without
@@ -168,30 +174,30 @@ func (b *Builder) BuildInto(t *Trie) {
 		lo, hi := n.vStart, n.vEnd
 		depth := int32(0)
 		if qi > 0 {
-			depth = n.lOff + n.lLen - items(lo).off
+			depth = n.lOff + n.lLen - its[lo].off
 		}
 		// Items whose key ends here come first in sorted order; within
 		// them, prefix (non-exact) values sort before exact ones.
 		k := lo
-		for k < hi && items(k).n == depth {
+		for k < hi && its[k].n == depth {
 			k++
 		}
 		w := lo
-		for w < k && !items(w).exact {
+		for w < k && !its[w].exact {
 			w++
 		}
 		n.vStart, n.vWild, n.vEnd = lo, w, k
 		n.cStart = int32(len(nodes))
 		for g := k; g < hi; {
-			a := b.key(items(g))
+			a := b.key(&its[g])
 			c := a[depth]
 			e := g + 1
-			for e < hi && b.key(items(e))[depth] == c {
+			for e < hi && keys[its[e].off+depth] == c {
 				e++
 			}
-			z := b.key(items(e - 1))
+			z := b.key(&its[e-1])
 			l := depth + 1 + commonPrefix(a[depth+1:], z[depth+1:])
-			nodes = append(nodes, node{lab: load8(a[depth:l]), lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
+			nodes = append(nodes, node{lab: load8(a[depth:l]), lOff: its[g].off + depth, lLen: l - depth, vStart: g, vEnd: e})
 			firsts = append(firsts, c)
 			g = e
 		}
@@ -199,8 +205,8 @@ func (b *Builder) BuildInto(t *Trie) {
 	}
 	t.nodes, t.firsts = nodes, firsts
 	// The order is not needed any more: it becomes the values.
-	for i, k := range order {
-		order[i] = b.items[k].val
+	for i := range its {
+		order[i] = its[i].val
 	}
 	t.vals = order
 }
