@@ -99,30 +99,43 @@ func decodeParams(raw string, into params, arena *strings.Builder, reserve int) 
 	}
 	from := len(into) // into has no repeated key: compare only the new ones
 	for raw != "" {
-		var pair string
-		if i := strings.IndexByte(raw, '&'); i >= 0 {
-			pair, raw = raw[:i], raw[i+1:]
-		} else {
-			pair, raw = raw, ""
+		// One pass over the pair finds its end, its first '=', a ';' and
+		// whether its key or its value needs decoding.
+		eq, i := -1, 0
+		var escKey, escValue bool
+	scan:
+		for ; i < len(raw); i++ {
+			switch paramByteClass[raw[i]] {
+			case classAmp:
+				break scan
+			case classEq:
+				if eq < 0 {
+					eq = i
+				}
+			case classSemicolon:
+				return nil, false
+			case classEscape:
+				escKey = escKey || eq < 0
+				escValue = escValue || eq >= 0
+			}
 		}
+		pair := raw[:i]
+		raw = raw[min(i+1, len(raw)):]
 		if pair == "" {
 			continue
-		}
-		eq := -1
-		for i := 0; i < len(pair); i++ {
-			if c := pair[i]; c == ';' {
-				return nil, false
-			} else if c == '=' && eq < 0 {
-				eq = i
-			}
 		}
 		k, v := pair, ""
 		if eq >= 0 {
 			k, v = pair[:eq], pair[eq+1:]
 		}
-		key, ok1 := decodeComponent(k, arena, reserve)
-		value, ok2 := decodeComponent(v, arena, reserve)
-		if !ok1 || !ok2 || key == "" {
+		key, value, ok := k, v, true
+		if escKey {
+			key, ok = decodeComponent(k, arena, reserve)
+		}
+		if escValue && ok {
+			value, ok = decodeComponent(v, arena, reserve)
+		}
+		if !ok || key == "" {
 			return nil, false
 		}
 		into = append(into, param{key, value})
@@ -132,6 +145,21 @@ func decodeParams(raw string, into params, arena *strings.Builder, reserve int) 
 	}
 	return into, true
 }
+
+// The classes of paramByteClass: the bytes decodeParams stops at.
+const (
+	classPlain = iota
+	classAmp
+	classEq
+	classSemicolon
+	classEscape // '%' or '+'
+)
+
+// paramByteClass classifies each byte of a query for decodeParams.
+var paramByteClass = func() (t [256]uint8) {
+	t['&'], t['='], t[';'], t['%'], t['+'] = classAmp, classEq, classSemicolon, classEscape, classEscape
+	return t
+}()
 
 // appendToArena copies b into arena (see decodeParams) and returns the
 // copy.
@@ -232,26 +260,45 @@ func compareParams(a, b param) int { return strings.Compare(a.key, b.key) }
 
 // appendCanonicalParams appends the sorted "key=value&..." string, keys and
 // values percent-encoded, skipping the key skip (V1's Signature). Keys must
-// be unique (parseParams sees to it). Up to 16 parameters are sorted on the
-// stack.
+// be unique (parseParams sees to it). Up to 16 parameters are sorted by
+// their positions on the stack.
 func appendCanonicalParams(b []byte, ps params, skip string) []byte {
-	var stack [16]param
-	sorted := append(stack[:0], ps...)
-	slices.SortFunc(sorted, compareParams)
-	first := true
-	for _, p := range sorted {
-		if p.key == skip {
-			continue
+	start := len(b)
+	var order [16]uint8
+	if len(ps) > len(order) {
+		for _, p := range slices.SortedFunc(slices.Values(ps), compareParams) {
+			b = appendCanonicalParam(b, start, p, skip)
 		}
-		if !first {
-			b = append(b, '&')
+		return b
+	}
+	// Insertion sort of the positions: for a few keys, cheaper than a sort
+	// through a comparison function, and it moves no pointers (no write
+	// barriers while the collector runs).
+	for i := range ps {
+		j := i
+		for ; j > 0 && ps[i].key < ps[order[j-1]].key; j-- {
+			order[j] = order[j-1]
 		}
-		first = false
-		b = appendPercentEncoded(b, p.key)
-		b = append(b, '=')
-		b = appendPercentEncoded(b, p.value)
+		order[j] = uint8(i)
+	}
+	for _, i := range order[:len(ps)] {
+		b = appendCanonicalParam(b, start, ps[i], skip)
 	}
 	return b
+}
+
+// appendCanonicalParam appends "key=value", percent-encoded, after a '&'
+// unless it is the first pair since start; nothing when the key is skip.
+func appendCanonicalParam(b []byte, start int, p param, skip string) []byte {
+	if p.key == skip {
+		return b
+	}
+	if len(b) > start {
+		b = append(b, '&')
+	}
+	b = appendPercentEncoded(b, p.key)
+	b = append(b, '=')
+	return appendPercentEncoded(b, p.value)
 }
 
 const formType = "application/x-www-form-urlencoded"
