@@ -81,19 +81,17 @@ func (ps params) values() url.Values {
 // appended to into; a value without escapes is a substring of raw, not a
 // copy, and the decoded ones share one allocation.
 func parseParams(raw string, into params) (params, bool) {
-	var arena strings.Builder
-	return decodeParams(raw, into, &arena, len(raw))
+	var text arena
+	return decodeParams(raw, into, &text, len(raw))
 }
 
 // decodeParams is parseParams of raw, decoding escaped keys and values
-// into arena: an append-only buffer whose bytes, once written, are never
-// written again, so the strings cut from it stay valid however it grows
-// (a form body is first copied into it with appendToArena, so that its
-// plain keys and values are substrings of that copy). The first write
-// reserves reserve bytes (an upper bound of what the calls sharing the
-// arena write), so that a request's decoded parameters cost one
-// allocation; a key or value without escapes is a substring of raw.
-func decodeParams(raw string, into params, arena *strings.Builder, reserve int) (params, bool) {
+// into text (a form body is first copied into it with appendToArena, so
+// that its plain keys and values are substrings of that copy). When text
+// has to allocate, it takes at least reserve bytes (an upper bound of what
+// the calls sharing it write), so that a request's decoded parameters cost
+// one allocation; a key or value without escapes is a substring of raw.
+func decodeParams(raw string, into params, text *arena, reserve int) (params, bool) {
 	if into == nil {
 		into = make(params, 0, strings.Count(raw, "&")+1)
 	}
@@ -130,10 +128,10 @@ func decodeParams(raw string, into params, arena *strings.Builder, reserve int) 
 		}
 		key, value, ok := k, v, true
 		if escKey {
-			key, ok = decodeComponent(k, arena, reserve)
+			key, ok = decodeComponent(k, text, reserve)
 		}
 		if escValue && ok {
-			value, ok = decodeComponent(v, arena, reserve)
+			value, ok = decodeComponent(v, text, reserve)
 		}
 		if !ok || key == "" {
 			return nil, false
@@ -161,21 +159,19 @@ var paramByteClass = func() (t [256]uint8) {
 	return t
 }()
 
-// appendToArena copies b into arena (see decodeParams) and returns the
+// appendToArena copies b into text (see decodeParams) and returns the
 // copy.
-func appendToArena(arena *strings.Builder, b []byte, reserve int) string {
-	if arena.Cap()-arena.Len() < len(b) {
-		arena.Grow(max(reserve, len(b)))
-	}
-	start := arena.Len()
-	arena.Write(b)
-	return arena.String()[start:]
+func appendToArena(text *arena, b []byte, reserve int) string {
+	text.reserve(len(b), reserve)
+	start := len(text.buf)
+	text.buf = append(text.buf, b...)
+	return text.from(start)
 }
 
 // decodeComponent decodes one query component as url.QueryUnescape does
 // ('+' is a space; '%' must start two hex digits): s itself when it has no
-// escape, else its decoding written to arena.
-func decodeComponent(s string, arena *strings.Builder, reserve int) (string, bool) {
+// escape, else its decoding written to text.
+func decodeComponent(s string, text *arena, reserve int) (string, bool) {
 	i := 0
 	for i < len(s) && s[i] != '%' && s[i] != '+' {
 		i++
@@ -183,32 +179,34 @@ func decodeComponent(s string, arena *strings.Builder, reserve int) (string, boo
 	if i == len(s) {
 		return s, true
 	}
-	if arena.Cap()-arena.Len() < len(s) {
-		arena.Grow(max(reserve, len(s)))
-	}
-	start := arena.Len()
-	arena.WriteString(s[:i])
+	text.reserve(len(s), reserve)
+	// The decoding is built in a local slice over the arena's spare room
+	// and stored back once.
+	b := text.buf
+	start := len(b)
+	b = append(b, s[:i]...)
 	for i < len(s) {
 		switch s[i] {
 		case '+':
-			arena.WriteByte(' ')
+			b = append(b, ' ')
 			i++
 		case '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
 				return "", false
 			}
-			arena.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 3
 		default:
 			j := i + 1
 			for j < len(s) && s[j] != '%' && s[j] != '+' {
 				j++
 			}
-			arena.WriteString(s[i:j])
+			b = append(b, s[i:j]...)
 			i = j
 		}
 	}
-	return arena.String()[start:], true
+	text.buf = b
+	return text.from(start), true
 }
 
 func isHex(c byte) bool {

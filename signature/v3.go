@@ -280,11 +280,6 @@ func (s *v3Signed) missingRequired() string {
 	return ""
 }
 
-// maxFormReserve bounds the room reserved for a form body's parameters
-// before the signature is checked (bytes): a caller without a key can make
-// the verifier allocate no more than that beyond its own query.
-const maxFormReserve = 512
-
 // verifyV3 reads the body only once the signature has been checked: the
 // signature covers the body's declared hash, so a caller without the key
 // cannot make the server read (and hold) a large body.
@@ -352,15 +347,11 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 		return nil, refuse(ErrIncomplete, HeaderNonce+" must be 1 to 128 bytes")
 	}
 	id := new(Identity)
-	// The decoded parameters of the query and of a form body share one
-	// allocation.
-	var arena strings.Builder
+	// The body (when small) and the decoded parameters of the query and of
+	// a form body share one allocation.
 	form := isForm(sh.value(fieldContentType, vals[:]))
-	reserve := len(r.URL.RawQuery)
-	if form && r.ContentLength > 0 {
-		reserve += int(min(r.ContentLength, maxFormReserve))
-	}
-	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &arena, reserve)
+	bodyBuf, text := requestBuffers(r, form)
+	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &text, len(r.URL.RawQuery))
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -378,7 +369,7 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	if subtle.ConstantTimeCompare(want[:], a.signature[:]) != 1 {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
-	body, e := v.readBody(r, id.bodyBuf[:])
+	body, e := v.readBody(r, bodyBuf)
 	if e != nil {
 		return nil, e
 	}
@@ -390,8 +381,8 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	}
 	// A signed form body carries parameters too (its hash was signed).
 	if form {
-		form := appendToArena(&arena, body, len(body))
-		if query, ok = decodeParams(form, query, &arena, len(body)); !ok {
+		form := appendToArena(&text, body, 2*len(body))
+		if query, ok = decodeParams(form, query, &text, len(body)); !ok {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
 	}

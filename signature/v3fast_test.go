@@ -1,12 +1,17 @@
 package signature
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -169,6 +174,44 @@ func TestCanonicalParamsMatchReference(t *testing.T) {
 			orig := slices.Clone(ps)
 			require.Equal(t, want, string(appendCanonicalParams([]byte("x"), ps, skip)), "%d parameters, skip %q", n, skip)
 			require.Equal(t, orig, ps, "the parameters are left as they were")
+		}
+	}
+}
+
+// TestBodyAndParamsShareNoBytes: the body Verify returns and the decoded
+// parameters share one allocation (requestBuffers), so the caller writing
+// over the whole body, or appending to it, must leave every parameter as
+// it was signed; and so must a body longer than its declared length (read
+// past the room reserved for it), an unknown length (-1) and one too long
+// to be reserved before the signature is checked. Checked for V3 and ROA.
+func TestBodyAndParamsShareNoBytes(t *testing.T) {
+	const query = "RegionId=cn-hangzhou&Name=a+b&Tag=x%2By"
+	for _, size := range []int{1, 31, 200, 340, 341, 1022, 1023, 1024, 3000} {
+		var form strings.Builder
+		for i := 0; form.Len() < size; i++ {
+			fmt.Fprintf(&form, "k%d=v+%%41%d&", i, i)
+		}
+		body := strings.TrimSuffix(form.String(), "&")
+		want, err := url.ParseQuery(query + "&" + body)
+		require.NoError(t, err)
+		for _, declared := range []int64{int64(len(body)), int64(len(body)) / 2, -1} {
+			name := fmt.Sprintf("body of %d bytes declared %d", len(body), declared)
+			for _, sign := range []func(*http.Request, []byte, Key, time.Time, string) error{SignV3, SignROA} {
+				v, _, _ := newTestVerifier(t, Config{})
+				r := httptest.NewRequest("POST", "http://arms.cn-hangzhou.example.com/?"+query, nil)
+				r.Header.Set("content-type", formType)
+				require.NoError(t, sign(r, []byte(body), aliceKey, t0, "share-"+name))
+				r.ContentLength = declared
+				id, err := v.Verify(r)
+				require.NoError(t, err, name)
+				require.Equal(t, body, string(id.Body), name)
+				for i := range id.Body {
+					id.Body[i] = '%'
+				}
+				grown := append(id.Body, strings.Repeat("&x=%", 64)...)
+				require.Len(t, grown, len(body)+256)
+				assert.Equal(t, want, id.Params(), "%s, %v", name, id.Version)
+			}
 		}
 	}
 }

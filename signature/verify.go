@@ -168,12 +168,10 @@ type Identity struct {
 
 	// params are the signed parameters (Param, Params), in paramBuf when
 	// there are few, so that Verify allocates the Identity and its
-	// parameters at once.
+	// parameters at once. (A small body and the parameters' decoded text
+	// share the one other allocation: see requestBuffers.)
 	params   params
 	paramBuf [8]param
-	// bodyBuf holds a small body (Body points into it), so that reading
-	// it costs no allocation of its own.
-	bodyBuf [256]byte
 }
 
 // Param returns the value of a signed parameter, or "". The signed
