@@ -147,7 +147,7 @@ func TestNonceHeapOrder(t *testing.T) {
 	for i := range 5000 {
 		if rng.IntN(3) > 0 || len(ref) == 0 {
 			ts := int64(rng.IntN(100))
-			h.push(nonceEntry{nonce: strconv.Itoa(i), ts: ts})
+			h.push(nonceEntry{nonce: uint64(i), ts: ts})
 			ref = append(ref, ts)
 			continue
 		}

@@ -37,8 +37,9 @@ type Config struct {
 	// Alibaba Cloud's gateways allow).
 	MaxSkew time.Duration
 	// MaxNonces bounds the nonce cache (entries); 0 means DefaultMaxNonces.
-	// Each entry costs about 100 bytes plus the nonce, each AccessKeyId
-	// with entries about 200 bytes more. When the cache is full, the
+	// Each entry costs about 40 bytes whatever the nonce's length (a nonce
+	// is remembered by a keyed 64-bit hash; see nonceCache), each
+	// AccessKeyId with entries about 200 bytes more. When the cache is full, the
 	// AccessKeyId holding the most entries loses its oldest one and its
 	// requests signed at or before that second are refused with
 	// ErrNonceUsed from then on: a key that floods the cache only hurts
