@@ -289,7 +289,7 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, keyID, token, ROA
 	id.Action, id.APIVersion, id.params = acsValue(acs, HeaderAction), acsValue(acs, HeaderVersion), query
 	id.Body, id.Time, id.Nonce = body, ts, nonce
-	return v.finish(r, id)
+	return v.finish(r, id, v.now())
 }
 
 func errUnsignedROABody() *Error {

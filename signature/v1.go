@@ -85,5 +85,5 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, keyID, token, V1
 	id.Action, id.APIVersion, id.params = get("Action"), get("Version"), signed
 	id.Body, id.Time, id.Nonce = body, ts, nonce
-	return v.finish(r, id)
+	return v.finish(r, id, v.now())
 }

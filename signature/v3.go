@@ -365,7 +365,11 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	}
 	var buf [1024]byte
 	cr := canonicalRequestV3(buf[:0], r.Method, uri, query, signed, vals[:n], contentSHA256)
-	want := signV3(secret, cr)
+	// One clock reading serves the key states' lifetime and the time
+	// window.
+	now := v.now()
+	sts := stringToSignV3(cr)
+	want := v.keys.mac(a.keyID, secret, &sts, now.Unix())
 	if subtle.ConstantTimeCompare(want[:], a.signature[:]) != 1 {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
@@ -389,5 +393,5 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, a.keyID, token, V3
 	id.Action, id.APIVersion, id.params = sh.value(fieldAction, vals[:]), sh.value(fieldVersion, vals[:]), query
 	id.Body, id.Time, id.Nonce = body, ts, nonce
-	return v.finish(r, id)
+	return v.finish(r, id, now)
 }

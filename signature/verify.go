@@ -82,6 +82,7 @@ type Verifier struct {
 	cfg    Config
 	now    func() time.Time
 	nonces *nonceCache
+	keys   *keyStates // V3's HMAC key states (derived key material; see keyStates)
 }
 
 // ErrConfig: New was given an unusable Config.
@@ -116,7 +117,7 @@ func New(cfg Config) (*Verifier, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{cfg: cfg, now: now, nonces: newNonceCache(cfg.MaxNonces)}, nil
+	return &Verifier{cfg: cfg, now: now, nonces: newNonceCache(cfg.MaxNonces), keys: newKeyStates()}, nil
 }
 
 // Version says which signature a request carried.
@@ -306,15 +307,15 @@ func (v *Verifier) lookup(keyID, token string) (principal.ID, string, *Error) {
 		who, secret, err = v.cfg.Credentials.AccessKeySecret(keyID)
 	}
 	if err != nil {
+		v.keys.forget(keyID)
 		return principal.ID{}, "", sourceError(err)
 	}
 	return who, secret, nil
 }
 
-// finish checks the time window and the nonce, and fills the connection
-// facts.
-func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
-	now := v.now()
+// finish checks the time window and the nonce against the clock reading
+// now, and fills the connection facts.
+func (v *Verifier) finish(r *http.Request, id *Identity, now time.Time) (*Identity, error) {
 	if d := now.Sub(id.Time); d > v.cfg.MaxSkew || d < -v.cfg.MaxSkew {
 		return nil, refuse(ErrTimestampExpired, "the request time "+id.Time.Format(TimeFormat)+
 			" is more than "+v.cfg.MaxSkew.String()+" from the server's "+now.UTC().Format(TimeFormat))
