@@ -3,7 +3,6 @@ package signature
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 	"slices"
 	"strconv"
@@ -377,10 +376,10 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	if e != nil {
 		return nil, e
 	}
-	sum := sha256.Sum256(body)
-	var hexSum [2 * sha256.Size]byte
-	hex.Encode(hexSum[:], sum[:])
-	if string(hexSum[:]) != contentSHA256 {
+	// The declared hash must be the body's SHA-256 in lower-case hex, as
+	// the signers write it: decoded once rather than encoding the sum.
+	var declared [sha256.Size]byte
+	if !decodeLowerHex(declared[:], contentSHA256) || sha256.Sum256(body) != declared {
 		return nil, refuse(ErrBodyHash, "")
 	}
 	// A signed form body carries parameters too (its hash was signed).

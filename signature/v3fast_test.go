@@ -1,6 +1,8 @@
 package signature
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -212,6 +214,54 @@ func TestBodyAndParamsShareNoBytes(t *testing.T) {
 				require.Len(t, grown, len(body)+256)
 				assert.Equal(t, want, id.Params(), "%s, %v", name, id.Version)
 			}
+		}
+	}
+}
+
+// TestBodyHashHasOneSpelling: x-acs-content-sha256 is the body's SHA-256 in
+// lower-case hex, as the signers write it; the same hash in upper case,
+// even signed, is refused (ErrBodyHash), as is a hash of other bytes.
+func TestBodyHashHasOneSpelling(t *testing.T) {
+	body := []byte("Page=1")
+	sum := sha256.Sum256(body)
+	for _, tc := range []struct {
+		declared string
+		want     error
+	}{
+		{hex.EncodeToString(sum[:]), nil},
+		{strings.ToUpper(hex.EncodeToString(sum[:])), ErrBodyHash},
+		{hex.EncodeToString(sum[:31]) + "00", ErrBodyHash},
+		{hex.EncodeToString(sum[:]) + "00", ErrBodyHash},
+	} {
+		v, _, _ := newTestVerifier(t, Config{})
+		r := v3Request(t, aliceKey, t0, string(body))
+		// Sign again over the declared hash, as a client would.
+		r.Header.Set(HeaderContentSHA256, tc.declared)
+		var names, vals []string
+		for name := range r.Header {
+			if l := strings.ToLower(name); strings.HasPrefix(l, "x-acs-") || l == "content-type" {
+				names = append(names, l)
+			}
+		}
+		names = append(names, "host")
+		slices.Sort(names)
+		for _, name := range names {
+			if name == "host" {
+				vals = append(vals, r.Host)
+			} else {
+				vals = append(vals, r.Header.Get(name))
+			}
+		}
+		query, ok := parseParams(r.URL.RawQuery, nil)
+		require.True(t, ok)
+		mac := signV3(aliceKey.AccessKeySecret, canonicalRequestV3(nil, r.Method, "/", query, names, vals, tc.declared))
+		r.Header.Set("Authorization", AlgorithmV3+" Credential="+aliceKey.AccessKeyID+",SignedHeaders="+
+			strings.Join(names, ";")+",Signature="+hex.EncodeToString(mac[:]))
+		_, err := v.Verify(r)
+		if tc.want == nil {
+			require.NoError(t, err, tc.declared)
+		} else {
+			require.ErrorIs(t, err, tc.want, tc.declared)
 		}
 	}
 }
