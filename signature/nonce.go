@@ -48,6 +48,7 @@ type keyNonces struct {
 	order nonceHeap           // oldest first
 	floor int64               // unix seconds; this key's requests at or below it are refused
 	index int                 // position in byCount, -1 when absent
+	held  bool                // whether keys holds it
 }
 
 type nonceEntry struct {
@@ -170,7 +171,9 @@ func (c *nonceCache) record(accessKeyID, nonceText string, ts time.Time, expiry 
 			return false
 		}
 	}
-	c.keys[accessKeyID] = k // again, if changed dropped it while it was empty
+	if !k.held { // new, or changed dropped it while it was empty
+		c.keys[accessKeyID], k.held = k, true
+	}
 	k.order.push(nonceEntry{nonce: nonce, ts: t})
 	c.total++
 	c.changed(k)
@@ -208,6 +211,7 @@ func (c *nonceCache) changed(k *keyNonces) {
 	}
 	if len(k.order) == 0 && k.floor == minFloor {
 		delete(c.keys, k.id)
+		k.held = false
 	}
 }
 
@@ -219,6 +223,7 @@ func (c *nonceCache) fold(exp int64) {
 	for id, k := range c.keys {
 		if len(k.order) == 0 && k.floor < exp {
 			delete(c.keys, id)
+			k.held = false
 		}
 	}
 	if len(c.keys) <= c.max {
@@ -228,6 +233,7 @@ func (c *nonceCache) fold(exp int64) {
 		if len(k.order) == 0 {
 			c.floor = max(c.floor, k.floor)
 			delete(c.keys, id)
+			k.held = false
 		}
 	}
 }
