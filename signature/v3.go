@@ -12,26 +12,36 @@ import (
 // MaxSignedHeaders bounds the names in SignedHeaders.
 const MaxSignedHeaders = 32
 
-// authorization is a parsed V3 Authorization header.
+// authorization is a parsed V3 Authorization header. It keeps the signed
+// names as positions in the SignedHeaders value (no pointers), so that it
+// is small to return and to fill.
 type authorization struct {
-	keyID     string
-	signature [sha256.Size]byte
-	signed    [MaxSignedHeaders]string // the first n returned by parseAuthorization
+	keyID, signedHeaders string
+	signature            [sha256.Size]byte
+	ends                 [MaxSignedHeaders]uint32 // where each signed name ends in signedHeaders (the first n)
+}
 
+// name returns the i-th signed name.
+func (a *authorization) name(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = a.ends[i-1] + 1
+	}
+	return a.signedHeaders[start:a.ends[i]]
 }
 
 // parseAuthorization parses
 // "ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<a;b;c>,Signature=<hex>"
 // and returns it with the number of signed header names. It reads each
 // byte of the header about once (parseAuthorizationSlow in the tests is
-// the reference it must agree with), and returns the result by value so
-// that filling it writes only to the stack (no write barriers).
+// the reference it must agree with).
 func parseAuthorization(h string) (a authorization, count int, e *Error) {
 	rest, ok := strings.CutPrefix(h, AlgorithmV3+" ")
 	if !ok {
 		return a, 0, unsupportedAlgorithm(h)
 	}
-	var haveCred, haveSigned, haveSig, lower bool
+	var haveCred, haveSigned, haveSig bool
+	namesOK := true // lower-case ASCII, none empty, sorted without repeats
 	for rest != "" {
 		part := rest
 		if i := strings.IndexByte(rest, ','); i >= 0 {
@@ -49,20 +59,23 @@ func parseAuthorization(h string) (a authorization, count int, e *Error) {
 		case k == "Credential" && !haveCred:
 			a.keyID, haveCred = val, true
 		case k == "SignedHeaders" && !haveSigned:
-			lower = lowerASCII(val) // all the names at once (';' is lower-case ASCII)
+			a.signedHeaders = val
+			namesOK = lowerASCII(val) // all the names at once (';' is lower-case ASCII)
 			// The names between ';' (a trailing ';' ends the list).
-			n := 0
-			for val != "" {
+			n, start, prev := 0, 0, ""
+			for start < len(val) {
 				if n == MaxSignedHeaders {
 					return a, 0, refuse(ErrIncomplete, "more than 32 SignedHeaders")
 				}
-				i := 0
-				for i < len(val) && val[i] != ';' {
-					i++
+				end := start
+				for end < len(val) && val[end] != ';' {
+					end++
 				}
-				a.signed[n] = val[:i]
+				name := val[start:end]
+				namesOK = namesOK && name != "" && (n == 0 || prev < name)
+				a.ends[n], prev = uint32(end), name
 				n++
-				val = val[min(i+1, len(val)):]
+				start = end + 1
 			}
 			count, haveSigned = n, true
 		case k == "Signature" && !haveSig:
@@ -82,10 +95,8 @@ func parseAuthorization(h string) (a authorization, count int, e *Error) {
 	if !haveCred || !haveSigned || !haveSig || a.keyID == "" || len(a.keyID) > MaxKeyIDLength {
 		return a, 0, refuse(ErrIncomplete, "Authorization needs Credential, SignedHeaders and Signature")
 	}
-	for i, name := range a.signed[:count] {
-		if name == "" || !lower || (i > 0 && a.signed[i-1] >= name) {
-			return a, 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case ASCII, sorted and without repeats")
-		}
+	if !namesOK {
+		return a, 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case ASCII, sorted and without repeats")
 	}
 	return a, count, nil
 }
@@ -287,9 +298,14 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	if e != nil {
 		return nil, e
 	}
-	signed := a.signed[:n]
-	// The value of each signed header, looked up once (vals is indexed
-	// directly: stores to a local array need no write barrier).
+	// The signed names and, below, their values sit in local arrays
+	// indexed directly: such stores need no write barrier.
+	var names [MaxSignedHeaders]string
+	for i := range n {
+		names[i] = a.name(i)
+	}
+	signed := names[:n]
+	// The value of each signed header, looked up once.
 	var vals [MaxSignedHeaders]string
 	var sh v3Signed
 	for i, name := range signed {
