@@ -36,15 +36,15 @@ func (a *arena) from(start int) string {
 // once the signature has been checked.
 const maxEarlyReserve = 1024
 
-// requestBuffers returns, from one allocation, room for r's body (its
-// declared length plus the byte of room of readBody's final read) and an
-// arena with room for the decoded query and, for a form, the form's copy
-// and its decoded escapes (twice its length): the buffers of a typical
-// request, so that verifying it allocates only these bytes and the
-// Identity. The body's room is capped (a full slice expression), so that
-// neither the caller, who gets the body, nor readBody can reach the
-// arena's bytes.
-func requestBuffers(r *http.Request, form bool) (body []byte, text arena) {
+// requestBuffers returns room for r's body (its declared length plus the
+// byte of room of readBody's final read) and an arena with room for the
+// decoded query and, for a form, the form's copy and its decoded escapes
+// (twice its length), cut from inline (the Identity's buffer) when they
+// fit and from one allocation otherwise: for a typical request, verifying
+// allocates only the Identity. The body's room is capped (a full slice
+// expression), so that neither the caller, who gets the body, nor
+// readBody can reach the arena's bytes.
+func requestBuffers(r *http.Request, form bool, inline []byte) (body []byte, text arena) {
 	bodyCap, textCap := 0, len(r.URL.RawQuery)
 	if cl := r.ContentLength; cl > 0 {
 		extra := cl + 1
@@ -58,9 +58,9 @@ func requestBuffers(r *http.Request, form bool) (body []byte, text arena) {
 			}
 		}
 	}
-	if bodyCap+textCap == 0 {
-		return nil, arena{}
+	buf := inline
+	if bodyCap+textCap > len(inline) {
+		buf = make([]byte, bodyCap+textCap)
 	}
-	buf := make([]byte, bodyCap+textCap)
 	return buf[:bodyCap:bodyCap], arena{buf: buf[bodyCap:bodyCap]}
 }
