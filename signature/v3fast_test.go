@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sort"
@@ -277,4 +278,27 @@ func TestBodyHashHasOneSpelling(t *testing.T) {
 			require.ErrorIs(t, err, tc.want, tc.declared)
 		}
 	}
+}
+
+// FuzzParseIPv4Port: whatever parseIPv4Port accepts, netip.ParseAddrPort
+// accepts as the same address; and it accepts the common forms.
+func FuzzParseIPv4Port(f *testing.F) {
+	for _, s := range []string{"192.0.2.1:1234", "0.0.0.0:0", "255.255.255.255:65535", "256.1.1.1:1", "01.2.3.4:5",
+		"1.2.3.4:065", "1.2.3.4:65536", "1.2.3.4", "1.2.3:4", "1.2.3.4.5:6", "[::1]:80", "[::ffff:1.2.3.4]:80", "1.2.3.4:", ":80"} {
+		f.Add(s)
+	}
+	for _, s := range []string{"192.0.2.1:1234", "0.0.0.0:0", "255.255.255.255:65535", "10.1.20.255:8"} {
+		_, ok := parseIPv4Port(s)
+		assert.True(f, ok, s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseIPv4Port(s)
+		if !ok {
+			return
+		}
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil || ap.Addr() != got {
+			t.Fatalf("parseIPv4Port(%q) = %v; netip: %v, %v", s, got, ap, err)
+		}
+	})
 }
