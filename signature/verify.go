@@ -78,6 +78,8 @@ type Config struct {
 
 // Verifier checks signed requests (V3, V1 and ROA) against a credential source,
 // a clock, a time window and a nonce cache. It is safe for concurrent use.
+// It caches V3's HMAC key states per AccessKeyId (derived key material,
+// bounded and dropped with the key: see the package documentation).
 type Verifier struct {
 	cfg    Config
 	now    func() time.Time
