@@ -26,11 +26,15 @@ import (
 //     at most every half lifetime) when it is not;
 //   - at most maxKeyStates entries: a store into a full cache empties it.
 type keyStates struct {
-	seed      maphash.Seed
-	mu        sync.RWMutex
-	m         map[string]*keyState // by AccessKeyId
-	swept     int64                // unix seconds of the last sweep
-	lifetime  int64                // seconds
+	seed maphash.Seed
+	// m maps an AccessKeyId to its *keyState. A sync.Map, so that looking
+	// a key up writes no shared memory (the verifier's cores do not take
+	// turns on a lock for it).
+	m         sync.Map
+	mu        sync.Mutex // serializes stores and drops; guards n and swept
+	n         int        // entries in m
+	swept     int64      // unix seconds of the last sweep
+	lifetime  int64      // seconds
 	maxStates int
 }
 
@@ -49,8 +53,7 @@ const (
 )
 
 func newKeyStates() *keyStates {
-	return &keyStates{seed: maphash.MakeSeed(), m: make(map[string]*keyState),
-		lifetime: int64(keyStateLifetime / time.Second), maxStates: maxKeyStates}
+	return &keyStates{seed: maphash.MakeSeed(), lifetime: int64(keyStateLifetime / time.Second), maxStates: maxKeyStates}
 }
 
 // mac returns HMAC-SHA256(secret, msg) for the key keyID: from its cached
@@ -59,9 +62,7 @@ func newKeyStates() *keyStates {
 // (hmacSHA256) if the digest's state cannot be saved or restored.
 func (c *keyStates) mac(keyID, secret string, msg *[v3StringToSignLength]byte, now int64) [sha256.Size]byte {
 	fp := maphash.String(c.seed, secret)
-	c.mu.RLock()
-	st := c.m[keyID]
-	c.mu.RUnlock()
+	st := c.get(keyID)
 	if st == nil || st.secret != fp || now >= st.expires {
 		var ok bool
 		if st, ok = deriveKeyState(secret, fp, now+c.lifetime); !ok {
@@ -123,6 +124,14 @@ func macFromStates(st *keyState, msg *[v3StringToSignLength]byte) (mac [sha256.S
 	return mac, true
 }
 
+// get returns keyID's states, or nil.
+func (c *keyStates) get(keyID string) *keyState {
+	if e, ok := c.m.Load(keyID); ok {
+		return e.(*keyState)
+	}
+	return nil
+}
+
 // store records st for keyID: it drops the expired entries when the last
 // sweep is half a lifetime old, and empties a full cache first.
 func (c *keyStates) store(keyID string, st *keyState, now int64) {
@@ -130,35 +139,40 @@ func (c *keyStates) store(keyID string, st *keyState, now int64) {
 	defer c.mu.Unlock()
 	if now-c.swept >= c.lifetime/2 || now < c.swept {
 		c.swept = now
-		for k, e := range c.m {
-			if now >= e.expires {
-				delete(c.m, k)
+		c.m.Range(func(k, e any) bool {
+			if now >= e.(*keyState).expires {
+				c.m.Delete(k)
+				c.n--
 			}
-		}
+			return true
+		})
 	}
-	if _, ok := c.m[keyID]; !ok && len(c.m) >= c.maxStates {
-		clear(c.m)
+	if c.get(keyID) == nil && c.n >= c.maxStates {
+		c.m.Clear()
+		c.n = 0
 	}
-	c.m[keyID] = st
+	if _, loaded := c.m.Swap(keyID, st); !loaded {
+		c.n++
+	}
 }
 
 // forget drops keyID's states (its credential lookup failed). It takes
-// the write lock only when there is an entry to drop, so requests naming
+// the lock only when there is an entry to drop, so requests naming
 // unknown keys do not serialize the verifier.
 func (c *keyStates) forget(keyID string) {
-	c.mu.RLock()
-	_, ok := c.m[keyID]
-	c.mu.RUnlock()
-	if ok {
-		c.mu.Lock()
-		delete(c.m, keyID)
-		c.mu.Unlock()
+	if c.get(keyID) == nil {
+		return
 	}
+	c.mu.Lock()
+	if _, loaded := c.m.LoadAndDelete(keyID); loaded {
+		c.n--
+	}
+	c.mu.Unlock()
 }
 
 // len returns the number of entries.
 func (c *keyStates) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }

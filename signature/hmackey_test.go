@@ -46,19 +46,19 @@ func TestKeyStatesLifetimeAndBound(t *testing.T) {
 	c := newKeyStates()
 	life := int64(keyStateLifetime / time.Second)
 	c.mac("old", "s1", &msg, 1000)
-	first := c.m["old"]
+	first := c.get("old")
 	c.mac("old", "s1", &msg, 1000+life-1)
-	assert.Same(t, first, c.m["old"], "reused within its lifetime")
+	assert.Same(t, first, c.get("old"), "reused within its lifetime")
 	c.mac("old", "s1", &msg, 1000+life)
-	assert.NotSame(t, first, c.m["old"], "derived again after it")
+	assert.NotSame(t, first, c.get("old"), "derived again after it")
 
 	c.mac("idle", "s2", &msg, 5000)
 	c.mac("other", "s3", &msg, 5000+life) // sweeps: idle expired, unused
-	assert.NotContains(t, c.m, "idle")
-	assert.Contains(t, c.m, "other")
+	assert.Nil(t, c.get("idle"))
+	assert.NotNil(t, c.get("other"))
 
 	c.forget("other")
-	assert.NotContains(t, c.m, "other")
+	assert.Nil(t, c.get("other"))
 	c.forget("never-there")
 
 	c = newKeyStates()
@@ -66,7 +66,50 @@ func TestKeyStatesLifetimeAndBound(t *testing.T) {
 	for i := range 100 {
 		c.mac("k"+strconv.Itoa(i), "s", &msg, 10)
 		require.LessOrEqual(t, c.len(), 8)
+		require.Equal(t, countKeyStates(c), c.len())
 	}
+}
+
+// countKeyStates counts the entries one by one.
+func countKeyStates(c *keyStates) int {
+	n := 0
+	c.m.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+// TestKeyStatesConcurrent: goroutines computing, replacing (two secrets
+// per key), forgetting and evicting (8 entries for 20 keys) at once, with
+// the clock moving, always get crypto/hmac's signature, and the count
+// stays exact (run with -race).
+func TestKeyStatesConcurrent(t *testing.T) {
+	c := newKeyStates()
+	c.maxStates = 8
+	done := make(chan struct{})
+	for g := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			rng := rand.New(rand.NewPCG(uint64(g), 11))
+			for i := range 2000 {
+				var msg [v3StringToSignLength]byte
+				msg[0], msg[1] = byte(g), byte(i)
+				key := "k" + strconv.Itoa(rng.IntN(20))
+				secret := key + "-secret-" + strconv.Itoa(rng.IntN(2))
+				if rng.IntN(10) == 0 {
+					c.forget(key)
+				}
+				got := c.mac(key, secret, &msg, int64(i/10)*60)
+				if want := hmacSHA256(secret, &msg); got != want {
+					t.Errorf("%s with %s: %x, want %x", key, secret, got, want)
+					return
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	assert.LessOrEqual(t, c.len(), 8)
+	assert.Equal(t, countKeyStates(c), c.len())
 }
 
 // TestKeyStatesNeverOutliveTheKey: with the key states warm, a deleted or
@@ -80,27 +123,27 @@ func TestKeyStatesNeverOutliveTheKey(t *testing.T) {
 		t.Helper()
 		_, err := v.Verify(v3Request(t, k, t0, "Page=1"))
 		require.NoError(t, err)
-		require.Contains(t, v.keys.m, k.AccessKeyID, "the states are cached")
+		require.NotNil(t, v.keys.get(k.AccessKeyID), "the states are cached")
 	}
 
 	warm(aliceKey)
 	creds.DeleteAccessKey(aliceKey.AccessKeyID)
 	_, err := v.Verify(v3Request(t, aliceKey, t0, "Page=1"))
 	assertCode(t, err, ErrKeyNotFound, "InvalidAccessKeyId.NotFound")
-	assert.NotContains(t, v.keys.m, aliceKey.AccessKeyID, "dropped with the refusal")
+	assert.Nil(t, v.keys.get(aliceKey.AccessKeyID), "dropped with the refusal")
 
 	creds.AddAccessKey(aliceKey.AccessKeyID, aliceKey.AccessKeySecret, alice)
 	warm(aliceKey)
 	creds.SetActive(aliceKey.AccessKeyID, false)
 	_, err = v.Verify(v3Request(t, aliceKey, t0, "Page=1"))
 	assertCode(t, err, ErrKeyInactive, "InvalidAccessKeyId.Inactive")
-	assert.NotContains(t, v.keys.m, aliceKey.AccessKeyID)
+	assert.Nil(t, v.keys.get(aliceKey.AccessKeyID))
 
 	warm(stsKey)
 	creds.RevokeSession(stsKey.AccessKeyID)
 	_, err = v.Verify(v3Request(t, stsKey, t0, "Page=1"))
 	assertCode(t, err, ErrTokenExpired, "InvalidSecurityToken.Expired")
-	assert.NotContains(t, v.keys.m, stsKey.AccessKeyID)
+	assert.Nil(t, v.keys.get(stsKey.AccessKeyID))
 
 	creds.SetActive(aliceKey.AccessKeyID, true)
 	warm(aliceKey)
