@@ -251,26 +251,7 @@ func TestBodyHashHasOneSpelling(t *testing.T) {
 		r := v3Request(t, aliceKey, t0, string(body))
 		// Sign again over the declared hash, as a client would.
 		r.Header.Set(HeaderContentSHA256, tc.declared)
-		var names, vals []string
-		for name := range r.Header {
-			if l := strings.ToLower(name); strings.HasPrefix(l, "x-acs-") || l == "content-type" {
-				names = append(names, l)
-			}
-		}
-		names = append(names, "host")
-		slices.Sort(names)
-		for _, name := range names {
-			if name == "host" {
-				vals = append(vals, r.Host)
-			} else {
-				vals = append(vals, r.Header.Get(name))
-			}
-		}
-		query, ok := parseParams(r.URL.RawQuery, nil)
-		require.True(t, ok)
-		mac := signV3(aliceKey.AccessKeySecret, canonicalRequestV3(nil, r.Method, "/", query, names, vals, tc.declared))
-		r.Header.Set("Authorization", AlgorithmV3+" Credential="+aliceKey.AccessKeyID+",SignedHeaders="+
-			strings.Join(names, ";")+",Signature="+hex.EncodeToString(mac[:]))
+		resignV3(t, r, aliceKey, "")
 		_, err := v.Verify(r)
 		if tc.want == nil {
 			require.NoError(t, err, tc.declared)
@@ -301,4 +282,122 @@ func FuzzParseIPv4Port(f *testing.F) {
 			t.Fatalf("parseIPv4Port(%q) = %v; netip: %v, %v", s, got, ap, err)
 		}
 	})
+}
+
+// TestFieldKeys: v3FieldKeys are net/http's spellings of v3FieldNames,
+// fieldOfKey inverts them, and headerValues finds each field's header.
+func TestFieldKeys(t *testing.T) {
+	h := http.Header{}
+	for f, name := range v3FieldNames {
+		if v3Field(f) == fieldHost {
+			assert.Empty(t, v3FieldKeys[f])
+			continue
+		}
+		require.Equal(t, http.CanonicalHeaderKey(name), v3FieldKeys[f], name)
+		assert.Equal(t, v3Field(f), fieldOfKey(v3FieldKeys[f]), name)
+		assert.Equal(t, numFields, fieldOfKey(name), "the lower-case spelling is not the key")
+		h.Set(name, "value of "+name)
+		assert.Equal(t, []string{"value of " + name}, headerValues(h, name))
+	}
+	assert.Equal(t, numFields, fieldOfKey("Authorization"))
+	h.Set("x-acs-other", "o")
+	assert.Equal(t, []string{"o"}, headerValues(h, "x-acs-other"))
+}
+
+// resignV3 signs r again with k over its current headers: host, every
+// x-acs-* header, content-type and, when extra is not "", the header extra
+// (lower case).
+func resignV3(t *testing.T, r *http.Request, k Key, extra string) {
+	t.Helper()
+	var names, vals []string
+	for name := range r.Header {
+		if l := strings.ToLower(name); strings.HasPrefix(l, "x-acs-") || l == "content-type" || l == extra {
+			names = append(names, l)
+		}
+	}
+	names = append(names, "host")
+	slices.Sort(names)
+	for _, name := range names {
+		if name == "host" {
+			vals = append(vals, r.Host)
+		} else {
+			vals = append(vals, r.Header.Get(name))
+		}
+	}
+	query, ok := parseParams(r.URL.RawQuery, nil)
+	require.True(t, ok)
+	mac := signV3(k.AccessKeySecret, canonicalRequestV3(nil, r.Method, "/", query, names, vals, r.Header.Get(HeaderContentSHA256)))
+	r.Header.Set("Authorization", AlgorithmV3+" Credential="+k.AccessKeyID+",SignedHeaders="+
+		strings.Join(names, ";")+",Signature="+hex.EncodeToString(mac[:]))
+}
+
+// TestV3HeaderVerdicts: the verdicts on the signed headers, in their order
+// of precedence: each signed header once under net/http's spelling (the
+// first failing name in SignedHeaders order, host included), the required
+// ones signed, then no unsigned x-acs-* or content-type header, and no
+// second spelling of a signed one. A signed header outside the fields
+// (accept) is read like the others.
+func TestV3HeaderVerdicts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(r *http.Request)
+		want   error
+		msg    string
+	}{
+		{"as signed", func(*http.Request) {}, nil, ""},
+		{"missing", func(r *http.Request) { r.Header.Del("X-Acs-Action") }, ErrIncomplete,
+			"the signed header x-acs-action must appear exactly once"},
+		{"twice", func(r *http.Request) { r.Header.Add("X-Acs-Version", "2019-08-08") }, ErrIncomplete,
+			"the signed header x-acs-version must appear exactly once"},
+		{"only under another spelling", func(r *http.Request) {
+			r.Header["x-acs-action"] = r.Header["X-Acs-Action"]
+			r.Header.Del("X-Acs-Action")
+		}, ErrIncomplete, "the signed header x-acs-action must appear exactly once"},
+		{"first failing name first", func(r *http.Request) {
+			r.Header.Del("X-Acs-Version")
+			r.Header.Del("Content-Type")
+			r.Host = ""
+		}, ErrIncomplete, "the signed header content-type must appear exactly once"},
+		{"host before later names", func(r *http.Request) {
+			r.Header.Del("X-Acs-Version")
+			r.Host = ""
+		}, ErrIncomplete, "the signed header host is missing"},
+		{"missing before unsigned", func(r *http.Request) {
+			r.Header.Del("X-Acs-Version")
+			r.Header.Set("X-Acs-Extra", "1")
+		}, ErrIncomplete, "the signed header x-acs-version must appear exactly once"},
+		{"unsigned", func(r *http.Request) { r.Header.Set("X-Acs-Extra", "1") }, ErrUnsignedHeader,
+			"x-acs-extra is not in SignedHeaders"},
+		{"unsigned, lower case", func(r *http.Request) { r.Header["x-acs-extra"] = []string{"1"} }, ErrUnsignedHeader,
+			"x-acs-extra is not in SignedHeaders"},
+		{"second spelling", func(r *http.Request) { r.Header["x-acs-date"] = r.Header["X-Acs-Date"] }, ErrUnsignedHeader,
+			"a header is present under two spellings"},
+		{"unsigned before second spelling", func(r *http.Request) {
+			r.Header["x-acs-date"] = r.Header["X-Acs-Date"]
+			r.Header.Set("X-Acs-Extra", "1")
+		}, ErrUnsignedHeader, "x-acs-extra is not in SignedHeaders"},
+		{"unsigned headers that need no signature", func(r *http.Request) {
+			r.Header.Set("User-Agent", "sdk")
+			r.Header["accept-encoding"] = []string{"gzip"}
+		}, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, _, _ := newTestVerifier(t, Config{})
+			r := v3Request(t, aliceKey, t0, "Page=1")
+			r.Header.Set("Accept", "application/json")
+			resignV3(t, r, aliceKey, "accept")
+			require.Contains(t, r.Header.Get("Authorization"), "SignedHeaders=accept;content-type;host;")
+			tc.change(r)
+			id, err := v.Verify(r)
+			if tc.want == nil {
+				require.NoError(t, err)
+				assert.Equal(t, "ListTraceApps", id.Action)
+				return
+			}
+			require.ErrorIs(t, err, tc.want)
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tc.msg, e.Msg)
+		})
+	}
 }
