@@ -10,15 +10,31 @@ import (
 // address and scheme from the connection or a trusted proxy's headers.
 
 // headerValues returns the values of the header named lower (lower case),
-// spelling the names of the fields (v3FieldNames) the way net/http stores
-// them without allocating.
+// spelling the names requests usually sign the way net/http stores them
+// without allocating.
 func headerValues(h http.Header, lower string) []string {
-	for f, name := range v3FieldNames {
-		if name == lower && v3FieldKeys[f] != "" {
-			return h[v3FieldKeys[f]]
-		}
+	var key string
+	switch lower {
+	case "content-type":
+		key = "Content-Type"
+	case HeaderDate:
+		key = "X-Acs-Date"
+	case HeaderNonce:
+		key = "X-Acs-Signature-Nonce"
+	case HeaderContentSHA256:
+		key = "X-Acs-Content-Sha256"
+	case HeaderSecurityToken:
+		key = "X-Acs-Security-Token"
+	case HeaderAction:
+		key = "X-Acs-Action"
+	case HeaderVersion:
+		key = "X-Acs-Version"
+	case HeaderAccessKeyID:
+		key = "X-Acs-Accesskey-Id"
+	default:
+		key = http.CanonicalHeaderKey(lower)
 	}
-	return h[http.CanonicalHeaderKey(lower)]
+	return h[key]
 }
 
 // hasPrefixFold reports whether s starts with the lower-case prefix,

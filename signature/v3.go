@@ -226,16 +226,16 @@ var v3FieldNames = [numFields]string{"host", HeaderDate, HeaderNonce, HeaderCont
 	HeaderSecurityToken, HeaderAction, HeaderVersion, HeaderAccessKeyID, "content-type"}
 
 // v3Signed says where, among the signed headers, verifyV3 finds the
-// headers it reads. It holds positions rather than the values, so that
-// noting a header writes no pointer (no write barrier while the collector
-// runs).
+// headers it reads, and counts the signed names that must be signed. It
+// holds positions rather than the values, so that noting a header writes
+// no pointer (no write barrier while the collector runs).
 type v3Signed struct {
-	at [numFields]uint8 // 1 + the position of each field's name in SignedHeaders; 0 when not signed
+	at           [numFields]uint8 // 1 + the position of each field's name in SignedHeaders; 0 when not signed
+	mustBeSigned int              // x-acs-* and content-type names
 }
 
-// note records that the signed header name (lower case) is at position i,
-// and reports whether it is one of the fields.
-func (s *v3Signed) note(i int, name string) bool {
+// note records that the signed header name (lower case) is at position i.
+func (s *v3Signed) note(i int, name string) {
 	f := fieldHost
 	switch name {
 	case "host":
@@ -243,8 +243,9 @@ func (s *v3Signed) note(i int, name string) bool {
 		f = fieldContentType
 	default:
 		if !strings.HasPrefix(name, "x-acs-") {
-			return false
+			return
 		}
+		s.mustBeSigned++
 		switch name {
 		case HeaderDate:
 			f = fieldDate
@@ -261,42 +262,13 @@ func (s *v3Signed) note(i int, name string) bool {
 		case HeaderAccessKeyID:
 			f = fieldAccessKeyID
 		default:
-			return false
+			return
 		}
 	}
-	s.at[f] = uint8(i + 1)
-	return true
-}
-
-// v3FieldKeys are the keys net/http stores the fields' headers under
-// (http.CanonicalHeaderKey of v3FieldNames; none for host, which net/http
-// moves to Request.Host). fieldOfKey is their inverse.
-var v3FieldKeys = [numFields]string{"", "X-Acs-Date", "X-Acs-Signature-Nonce", "X-Acs-Content-Sha256",
-	"X-Acs-Security-Token", "X-Acs-Action", "X-Acs-Version", "X-Acs-Accesskey-Id", "Content-Type"}
-
-// fieldOfKey returns the field whose header net/http stores under the
-// key k (one of v3FieldKeys), or numFields. A switch, for speed; a test
-// checks it against v3FieldKeys.
-func fieldOfKey(k string) v3Field {
-	switch k {
-	case "Content-Type":
-		return fieldContentType
-	case "X-Acs-Date":
-		return fieldDate
-	case "X-Acs-Signature-Nonce":
-		return fieldNonce
-	case "X-Acs-Content-Sha256":
-		return fieldContentSHA256
-	case "X-Acs-Security-Token":
-		return fieldToken
-	case "X-Acs-Action":
-		return fieldAction
-	case "X-Acs-Version":
-		return fieldVersion
-	case "X-Acs-Accesskey-Id":
-		return fieldAccessKeyID
+	if f == fieldContentType {
+		s.mustBeSigned++
 	}
-	return numFields
+	s.at[f] = uint8(i + 1)
 }
 
 // value returns the value of field f from the values of the signed
@@ -333,46 +305,9 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 		names[i] = a.name(i)
 	}
 	signed := names[:n]
-	// One pass over the request's headers finds the value of each signed
-	// header (the one stored under its canonical key, as net/http stores
-	// them) and every x-acs-* or content-type header that is not signed,
-	// which could change what the request does. The verdicts come after
-	// it, in the order of the names.
-	var sh v3Signed
-	var keys [MaxSignedHeaders]string // the key of each signed name that is not a field (rare)
-	unknown := false
-	for i, name := range signed {
-		if !sh.note(i, name) {
-			keys[i], unknown = http.CanonicalHeaderKey(name), true
-		}
-	}
+	// The value of each signed header, looked up once.
 	var vals [MaxSignedHeaders]string
-	var found, repeated uint32 // a bit per signed name
-	culprit, twoSpellings := "", false
-	for k, vs := range r.Header {
-		i := -1
-		if f := fieldOfKey(k); f != numFields {
-			i = int(sh.at[f]) - 1
-		} else if unknown {
-			for j := range signed {
-				if keys[j] == k && k != "" {
-					i = j
-					break
-				}
-			}
-		}
-		switch {
-		case i >= 0 && len(vs) == 1:
-			found, vals[i] = found|1<<i, vs[0]
-		case i >= 0:
-			found, repeated = found|1<<i, repeated|1<<i
-		case !mustBeSigned(k):
-		case isSigned(signed, k):
-			twoSpellings = true // another spelling of a signed header
-		case culprit == "":
-			culprit = k
-		}
-	}
+	var sh v3Signed
 	for i, name := range signed {
 		if name == "host" {
 			if r.Host == "" {
@@ -382,17 +317,36 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 				return nil, refuse(ErrSignatureMismatch, "the request was signed for host "+r.Host)
 			}
 			vals[i] = r.Host
-		} else if found&(1<<i) == 0 || repeated&(1<<i) != 0 {
-			return nil, refuse(ErrIncomplete, "the signed header "+name+" must appear exactly once")
+		} else {
+			vs := headerValues(r.Header, name)
+			if len(vs) != 1 {
+				return nil, refuse(ErrIncomplete, "the signed header "+name+" must appear exactly once")
+			}
+			vals[i] = vs[0]
 		}
+		sh.note(i, name)
 	}
 	if name := sh.missingRequired(); name != "" {
 		return nil, refuse(ErrIncomplete, name+" must be signed")
 	}
-	switch {
-	case culprit != "":
-		return nil, refuse(ErrUnsignedHeader, strings.ToLower(culprit)+" is not in SignedHeaders")
-	case twoSpellings:
+	// Every x-acs-* header and content-type must be signed: an unsigned one
+	// could change what the request does.
+	// Each signed name was found above under its own key, exactly once, so
+	// the request's x-acs-* and content-type keys are all signed exactly
+	// when there are as many of them as signed such names; the search for
+	// the culprit runs only when they are not.
+	have := 0
+	for name := range r.Header {
+		if mustBeSigned(name) {
+			have++
+		}
+	}
+	if have != sh.mustBeSigned {
+		for name := range r.Header {
+			if mustBeSigned(name) && !isSigned(signed, name) {
+				return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
+			}
+		}
 		return nil, refuse(ErrUnsignedHeader, "a header is present under two spellings")
 	}
 	date, nonce := sh.value(fieldDate, vals[:]), sh.value(fieldNonce, vals[:])

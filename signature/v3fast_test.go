@@ -284,26 +284,6 @@ func FuzzParseIPv4Port(f *testing.F) {
 	})
 }
 
-// TestFieldKeys: v3FieldKeys are net/http's spellings of v3FieldNames,
-// fieldOfKey inverts them, and headerValues finds each field's header.
-func TestFieldKeys(t *testing.T) {
-	h := http.Header{}
-	for f, name := range v3FieldNames {
-		if v3Field(f) == fieldHost {
-			assert.Empty(t, v3FieldKeys[f])
-			continue
-		}
-		require.Equal(t, http.CanonicalHeaderKey(name), v3FieldKeys[f], name)
-		assert.Equal(t, v3Field(f), fieldOfKey(v3FieldKeys[f]), name)
-		assert.Equal(t, numFields, fieldOfKey(name), "the lower-case spelling is not the key")
-		h.Set(name, "value of "+name)
-		assert.Equal(t, []string{"value of " + name}, headerValues(h, name))
-	}
-	assert.Equal(t, numFields, fieldOfKey("Authorization"))
-	h.Set("x-acs-other", "o")
-	assert.Equal(t, []string{"o"}, headerValues(h, "x-acs-other"))
-}
-
 // resignV3 signs r again with k over its current headers: host, every
 // x-acs-* header, content-type and, when extra is not "", the header extra
 // (lower case).
