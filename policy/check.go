@@ -2,8 +2,9 @@ package policy
 
 // check.go holds the checks and messages both readers share: the
 // single-pass reader (fast.go) and the diagnosing walk (parser.go) run
-// the same code on every element, so they cannot disagree on what is
-// valid.
+// the same code on every element (the walk reports the problem a check
+// returns, the reader only asks whether there is one), so they cannot
+// disagree on what is valid.
 
 import (
 	"slices"
@@ -13,8 +14,19 @@ import (
 )
 
 // hasControl reports whether s holds an ASCII control character or DEL.
+// It looks at eight bytes at a time (see special in token.go): a byte
+// below 0x20, or equal to 0x7F, sets its high bit in one of the two
+// differences, and a byte that has its own high bit set is masked out.
 func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s, i)
+		d := w ^ (ones * 0x7f)
+		if ((w-ones*0x20)|(d-ones))&^w&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] == 0x7f {
 			return true
 		}
@@ -31,17 +43,41 @@ func unknownMsg(name, where string, known ...string) string {
 	return quote(name) + " is not an element of " + where + " (expected one of " + strings.Join(known, ", ") + ")"
 }
 
-func (p *parser) checkWildcards(s string, off int) bool {
-	return p.wildcardLimit(countWildcards(s), off)
+// problem is what a check found wrong with a string: a message for people
+// and the sentinel it unwraps to. The zero problem means nothing is wrong.
+// The checks are pure functions returning one, so that the diagnosing walk
+// reports it with its path and position (parser.report) and the
+// single-pass reader merely gives up.
+type problem struct {
+	msg string
+	err error
+}
+
+// report records pr, if it is a problem, at off; it reports whether pr
+// was none.
+func (p *parser) report(off int, pr problem) bool {
+	if pr.err != nil {
+		p.fail(off, pr.err, pr.msg)
+		return false
+	}
+	return true
+}
+
+// wildcardProblem: a pattern has n wildcards, more than max.
+func wildcardProblem(n, max int) problem {
+	if n > max {
+		return problem{"pattern has " + itoa(n) + " wildcards; the limit is " + itoa(max), ErrLimit}
+	}
+	return problem{}
 }
 
 // wildcardLimit fails when a pattern has more than MaxWildcards wildcards.
 func (p *parser) wildcardLimit(n, off int) bool {
-	if n > p.cfg.limits.MaxWildcards {
-		p.fail(off, ErrLimit, "pattern has "+itoa(n)+" wildcards; the limit is "+itoa(p.cfg.limits.MaxWildcards))
-		return false
-	}
-	return true
+	return p.report(off, wildcardProblem(n, p.cfg.limits.MaxWildcards))
+}
+
+func (p *parser) checkWildcards(s string, off int) bool {
+	return p.wildcardLimit(countWildcards(s), off)
 }
 
 func countWildcards(s string) int {
@@ -54,72 +90,106 @@ func countWildcards(s string) int {
 	return n
 }
 
-// actionByte classifies the bytes of an action: 1 for a letter, digit,
-// '-', '_' or '.', 2 for a wildcard, 3 for ':', 0 for anything else.
-var actionByte = func() (t [256]uint8) {
+// The classes of actionClass, as bits that can be or-ed and counted.
+const (
+	actionWild  = 1 // '*' or '?'
+	actionColon = 2 // ':'
+	actionBad   = 4 // anything but a letter, digit, '-', '_', '.', wildcard or ':'
+)
+
+// actionClass classifies the bytes of an action: 0 for a letter, digit,
+// '-', '_' or '.', otherwise one of the action constants above. (The
+// closing quote of a string, a backslash, control characters, NUL and
+// bytes above 0x7F are all actionBad.)
+var actionClass = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-			t[c] = 1
 		case c == '*', c == '?':
-			t[c] = 2
+			t[c] = actionWild
 		case c == ':':
-			t[c] = 3
+			t[c] = actionColon
+		default:
+			t[c] = actionBad
 		}
 	}
 	return t
 }()
 
-// checkAction checks an action: "*", or "<service>:<action>", both parts
-// non-empty and made of letters, digits, '-', '_', '.', '*' and '?', with
-// at most MaxWildcards wildcards. One pass over the bytes.
-func (p *parser) checkAction(s string, off int) {
-	if s == "*" {
-		return
-	}
-	colon, wild, bad := -1, 0, false
-	for i := 0; i < len(s); i++ {
-		switch actionByte[s[i]] {
-		case 1:
-		case 2:
-			wild++
-		case 3:
-			bad = bad || colon >= 0 // a second ':'
-			colon = i
-		default:
-			bad = true
+// actionCount holds, for each byte, what actionRun adds up: 1 for a
+// wildcard, 1<<32 for ':', and actionStop for a byte no action may hold.
+// (A string shorter than 4 GiB cannot carry wildcards into the colon
+// count.)
+var actionCount = func() (t [256]uint64) {
+	for c := range t {
+		switch actionClass[c] {
+		case actionWild:
+			t[c] = 1
+		case actionColon:
+			t[c] = 1 << 32
+		case actionBad:
+			t[c] = actionStop
 		}
 	}
-	if bad || colon <= 0 || colon == len(s)-1 {
-		p.fail(off, ErrInvalid, "an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got "+quote(s))
-		return
+	return t
+}()
+
+const actionStop = 1 << 63
+
+// actionRun scans s up to the first byte no action may hold and returns
+// that byte's index, with the number of ':' and of wildcards before it.
+// The single-pass reader runs it on the input from an action's first byte
+// on, so that one loop finds the closing quote and classifies the bytes.
+// One table load and one addition per byte.
+func actionRun(s string) (n, colons, wild int) {
+	var sum uint64
+	for ; n < len(s); n++ {
+		c := actionCount[s[n]]
+		if c == actionStop {
+			break
+		}
+		sum += c
 	}
-	p.wildcardLimit(wild, off)
+	return n, int(sum >> 32), int(sum & (1<<32 - 1))
 }
 
-// checkResource checks a resource: "*", or an ARN starting with "acs:"
-// without control characters and with at most MaxWildcards wildcards.
-func (p *parser) checkResource(s string, off int) {
-	if s == "*" {
-		return
-	}
-	wild, control := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '*' || c == '?':
-			wild++
-		case c < 0x20 || c == 0x7f:
-			control = true
-		}
-	}
+// actionValid reports whether a, made of action bytes only (see actionRun)
+// with colons ':', is "*" or "<service>:<action>" with both parts
+// non-empty.
+func actionValid(a string, colons int) bool {
+	return a == "*" || colons == 1 && a[0] != ':' && a[len(a)-1] != ':'
+}
+
+// actionProblem checks an action: "*", or "<service>:<action>", both
+// parts non-empty and made of letters, digits, '-', '_', '.', '*' and '?',
+// with at most maxWild wildcards ("*" alone is always allowed).
+func actionProblem(s string, maxWild int) problem {
+	n, colons, wild := actionRun(s)
 	switch {
-	case control:
-		p.fail(off, ErrInvalid, "a resource must not contain control characters")
-	case !strings.HasPrefix(s, "acs:"):
-		p.fail(off, ErrInvalid, "a resource must be \"*\" or an ARN starting with \"acs:\"; got "+quote(s))
-	default:
-		p.wildcardLimit(wild, off)
+	case n != len(s) || !actionValid(s, colons):
+		return problem{"an action must be \"*\" or \"<service>:<action>\" using letters, digits, '-', '_', '.', '*' and '?'; got " + quote(s), ErrInvalid}
+	case s == "*":
+		return problem{}
 	}
+	return wildcardProblem(wild, maxWild)
+}
+
+// resourceProblem checks a resource: "*", or an ARN starting with "acs:"
+// without control characters and with at most maxWild wildcards (a
+// pattern no longer than the limit cannot have too many). controlFree
+// says the caller has already made sure s holds no control character, as
+// the single-pass reader's string loop does.
+func resourceProblem(s string, maxWild int, controlFree bool) problem {
+	switch {
+	case s == "*":
+	case !controlFree && hasControl(s):
+		return problem{"a resource must not contain control characters", ErrInvalid}
+	case !strings.HasPrefix(s, "acs:"):
+		return problem{"a resource must be \"*\" or an ARN starting with \"acs:\"; got " + quote(s), ErrInvalid}
+	case len(s) > maxWild:
+		return wildcardProblem(countWildcards(s), maxWild)
+	}
+	return problem{}
 }
 
 // principalOfKind reports whether s is an identifier of one of kinds in
@@ -132,32 +202,54 @@ func principalOfKind(s string, kinds ...principal.Kind) bool {
 	return err == nil && slices.Contains(kinds, id.Kind()) && id.String() == s
 }
 
-func (p *parser) checkRAMPrincipal(s string, off int) {
-	if !principalOfKind(s, principal.KindAccount, principal.KindUser, principal.KindRole) {
-		p.fail(off, ErrInvalid, "a RAM principal must be acs:ram::<16-digit account>:root, :user/<name> or :role/<name>; got "+quote(s))
+// principalProblem checks an element of the principal list k (listRAM,
+// listService or listFederated).
+func principalProblem(s string, k int) problem {
+	switch k {
+	case listRAM:
+		if !principalOfKind(s, principal.KindAccount, principal.KindUser, principal.KindRole) {
+			return problem{"a RAM principal must be acs:ram::<16-digit account>:root, :user/<name> or :role/<name>; got " + quote(s), ErrInvalid}
+		}
+	case listService:
+		if !principalOfKind(s, principal.KindService) {
+			return problem{"a Service principal must be a lower-case service domain such as \"ecs.aliyuncs.com\"; got " + quote(s), ErrInvalid}
+		}
+	case listFederated:
+		if !principalOfKind(s, principal.KindSAMLProvider, principal.KindOIDCProvider) {
+			return problem{"a Federated principal must be acs:ram::<16-digit account>:saml-provider/<name> or :oidc-provider/<name>; got " + quote(s), ErrInvalid}
+		}
 	}
+	return problem{}
+}
+
+// The checks of the walk's string lists.
+
+func (p *parser) checkAction(s string, off int) {
+	p.report(off, actionProblem(s, p.cfg.limits.MaxWildcards))
+}
+
+func (p *parser) checkResource(s string, off int) {
+	p.report(off, resourceProblem(s, p.cfg.limits.MaxWildcards, false))
+}
+
+func (p *parser) checkRAMPrincipal(s string, off int) {
+	p.report(off, principalProblem(s, listRAM))
 }
 
 func (p *parser) checkServicePrincipal(s string, off int) {
-	if !principalOfKind(s, principal.KindService) {
-		p.fail(off, ErrInvalid, "a Service principal must be a lower-case service domain such as \"ecs.aliyuncs.com\"; got "+quote(s))
-	}
+	p.report(off, principalProblem(s, listService))
 }
 
 func (p *parser) checkFederatedPrincipal(s string, off int) {
-	if !principalOfKind(s, principal.KindSAMLProvider, principal.KindOIDCProvider) {
-		p.fail(off, ErrInvalid, "a Federated principal must be acs:ram::<16-digit account>:saml-provider/<name> or :oidc-provider/<name>; got "+quote(s))
-	}
+	p.report(off, principalProblem(s, listFederated))
 }
 
 // sameKey returns the key of block that is the same key as name under
 // CanonicalKey (spec §13 D23), or "". Blocks are small (a document has at
-// most 6,144 characters), and the canonical form is computed without
-// allocating for keys that are already canonical.
+// most 6,144 characters), and the comparison does not allocate.
 func sameKey(block []Condition, name string) string {
-	cn := CanonicalKey(name)
 	for i := range block {
-		if CanonicalKey(block[i].Key) == cn {
+		if sameCanonicalKey(block[i].Key, name) {
 			return block[i].Key
 		}
 	}
@@ -165,20 +257,26 @@ func sameKey(block []Condition, name string) string {
 }
 
 // sortConditions orders conditions by operator, the plain form before the
-// IfExists form, then by key.
+// IfExists form, then by key (see compareConditions).
 func sortConditions(conds []Condition) {
 	slices.SortFunc(conds, func(a, b Condition) int {
-		if a.Operator != b.Operator {
-			return int(a.Operator) - int(b.Operator)
-		}
-		if a.IfExists != b.IfExists {
-			if a.IfExists {
-				return 1
-			}
-			return -1
-		}
-		return strings.Compare(a.Key, b.Key)
+		return compareConditions(a.Operator, a.IfExists, a.Key, b.Operator, b.IfExists, b.Key)
 	})
+}
+
+// compareConditions is the order of a statement's conditions: by
+// operator, the plain form before the IfExists form, then by key.
+func compareConditions(opA Operator, ifExistsA bool, keyA string, opB Operator, ifExistsB bool, keyB string) int {
+	if opA != opB {
+		return int(opA) - int(opB)
+	}
+	if ifExistsA != ifExistsB {
+		if ifExistsA {
+			return 1
+		}
+		return -1
+	}
+	return strings.Compare(keyA, keyB)
 }
 
 // unsupportedOperatorMsg is the end of the message for the AWS operators the

@@ -1,16 +1,29 @@
 package policy
 
 import (
+	"math"
 	"strings"
-	"unicode/utf8"
+	"sync"
 )
 
 // fast.go is the single-pass reader: the path of every valid document
 // written without backslash escapes. It reads the input once, front to
 // back, checking each element as it comes with the diagnosing walk's own
-// checks (check.go), and builds the Document directly: no syntax tree, no
-// map, no reflection. The document's strings are slices of one copy of the
-// input, and its lists are carved from a few shared chunks.
+// checks (check.go), and records what it reads in a pooled scratch of
+// plain offsets and counts (no pointers, so no write barriers and nothing
+// for the collector to scan). Once the whole input has been read, build
+// (build.go) makes the Document in one go: every list of one kind in one
+// allocation of exactly the right size, every string a slice of one copy
+// of the input, every condition value parsed once, into the document. No
+// syntax tree, no map, no reflection.
+//
+// Where the time goes, and what keeps it low: string bodies are scanned
+// eight bytes at a time, and UTF-8 is validated only where a byte above
+// 0x7F appears (token.go); runs of indentation are stepped over a word at
+// a time; a statement's member names are compared a word at a time
+// against constants (names.go); an action is scanned and checked by one
+// loop (actionRun); a sentinel NUL after the copy of the input ends every
+// loop without a bounds test of its own.
 //
 // It is an accept path only. At the first thing it does not accept it
 // gives up and returns nil, without saying why; Parse then runs the
@@ -19,81 +32,135 @@ import (
 // it with its path and position. Both readers must accept the same
 // documents and build equal ones: FuzzFastAgrees checks that.
 
-// fastReader holds the state of one fast parse.
+// span is a half-open range: of bytes of the input for a string, or of
+// entries of a scratch list for a list.
+type span struct{ start, end uint32 }
+
+// The string lists of a statement, as indexes of rawStatement.lists.
+const (
+	listAction = iota
+	listNotAction
+	listResource
+	listNotResource
+	listRAM
+	listService
+	listFederated
+	numLists
+)
+
+// rawStatement is a statement as read: strings as input ranges, lists as
+// ranges of scratch.strs and scratch.conds.
+type rawStatement struct {
+	sid    span
+	effect Effect
+	seen   uint16 // elem bits of the elements present
+	lists  [numLists]span
+	lset   uint8 // bit k set when lists[k] is present
+	conds  span
+}
+
+// rawCondition is one (operator, key) pair as read.
+type rawCondition struct {
+	op       Operator
+	ifExists bool
+	key      span
+	vals     span // range of scratch.vals
+}
+
+// scratch is what one parse records before build. It is reused through
+// scratchPool. It holds no pointers: nothing for the collector to scan,
+// no write barriers, and nothing of the last input kept alive.
+type scratch struct {
+	strs  []span // the elements of every string list, in document order
+	stmts []rawStatement
+	conds []rawCondition
+	vals  []span // the values of every condition, parsed by build
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxPooledStatements caps the statements whose scratch goes back to the
+// pool, so that one huge document does not keep its scratch alive.
+const maxPooledStatements = 1 << 16
+
+// presize gives a new scratch room for the document in text in one
+// allocation per list, instead of a growth step per doubling: a statement
+// per "Effect" (every statement has one; a statement takes at least 30
+// bytes, which bounds the guess for text that repeats the word on purpose)
+// and a string per two quotes.
+func (sc *scratch) presize(text string, maxStatements int) {
+	sc.stmts = make([]rawStatement, 0, min(strings.Count(text, "Effect"), len(text)/30, maxStatements)+1)
+	sc.strs = make([]span, 0, strings.Count(text, `"`)/2+1)
+}
+
+func (sc *scratch) reset() {
+	sc.strs, sc.stmts, sc.conds, sc.vals = sc.strs[:0], sc.stmts[:0], sc.conds[:0], sc.vals[:0]
+}
+
+// fastReader holds the state of one fast parse. It holds no pointer to
+// anything of its caller's (the limits are a copy): the strings it reads go
+// to the heap, and escape analysis would send whatever else it points to
+// there with them.
 type fastReader struct {
 	cursor
-	p    parser // the checks, the configuration and p.err
-	lim  *Limits
-	kind Kind
-
-	strs   []string // scratch for a list being read
-	vals   []Value  // scratch for the values of a condition key
-	conds  []Condition
-	chunks chunks
+	lim     Limits
+	kind    Kind
+	lenient bool
+	sc      *scratch
+	op      Operator // the operator whose values are being read
 }
-
-// chunks are the shared backing arrays the document's lists are carved
-// from. Each carved slice has its capacity capped at its length, so that
-// appending to one never writes into another.
-type chunks struct {
-	strs  []string
-	vals  []Value
-	conds []Condition
-}
-
-// carve returns a copy of src in a slice carved from *chunk, starting a
-// new chunk (twice the size of the last one, up to maxChunk elements) when
-// it is full.
-func carve[T any](chunk *[]T, src []T) []T {
-	n := len(src)
-	if cap(*chunk)-len(*chunk) < n {
-		size := min(max(2*cap(*chunk), 16), maxChunk)
-		*chunk = make([]T, 0, max(n, size))
-	}
-	start := len(*chunk)
-	*chunk = append(*chunk, src...)
-	return (*chunk)[start:len(*chunk):len(*chunk)]
-}
-
-// maxChunk caps the elements of one chunk, so that a chunk's unused tail
-// stays small beside the document.
-const maxChunk = 4096
 
 // parseFast returns the document data holds, or nil when the single-pass
 // reader does not accept it (see above). c's limits must have their
 // defaults filled in.
 func parseFast(data []byte, c *config) *Document {
-	lim := &c.limits
-	if len(data) > lim.MaxInputBytes || !utf8.Valid(data) {
+	if len(data) > c.limits.MaxInputBytes || len(data) >= math.MaxUint32 {
 		return nil
+	}
+	sc := scratchPool.Get().(*scratch)
+	// text is kept apart from r: the document keeps it.
+	text := withSentinel(data)
+	if cap(sc.stmts) == 0 {
+		sc.presize(text, c.limits.MaxStatements)
 	}
 	r := fastReader{
-		cursor: cursor{s: string(data), maxDepth: lim.MaxDepth},
-		p:      parser{cfg: c, data: data, lone: -1},
-		lim:    lim,
-		kind:   c.kind,
-		strs:   make([]string, 0, 32),
+		cursor:  cursor{s: text, n: len(data), maxDepth: c.limits.MaxDepth},
+		lim:     c.limits,
+		kind:    c.kind,
+		lenient: c.lenient,
+		sc:      sc,
 	}
-	doc := r.document()
-	if doc == nil || !r.atEnd() || r.size() > lim.MaxSize {
-		return nil
+	var doc *Document
+	if r.document() && r.atEnd() && r.size() <= r.lim.MaxSize {
+		doc = build(sc, text, c.kind) // nil for a condition value that does not parse
+	}
+	if len(sc.stmts) <= maxPooledStatements {
+		sc.reset()
+		scratchPool.Put(sc)
 	}
 	return doc
 }
 
-// ok reports whether the checks run so far passed.
-func (r *fastReader) ok() bool { return r.p.err == nil }
+// strSpan reads a string and returns its range in the input.
+func (r *fastReader) strSpan() (span, bool) {
+	s, ok := r.str()
+	return r.lastSpan(s), ok
+}
 
-func (r *fastReader) document() *Document {
+// lastSpan returns the range in the input of s, the string read last.
+func (r *fastReader) lastSpan(s string) span {
+	return span{uint32(r.last), uint32(r.last + len(s))}
+}
+
+func (r *fastReader) document() bool {
 	if !r.open('{') {
-		return nil
+		return false
 	}
-	var stmts []Statement
 	hasVersion, hasStatement := false, false
 	for first := true; ; first = false {
 		name, done, ok := r.key(first)
 		if !ok {
-			return nil
+			return false
 		}
 		if done {
 			break
@@ -101,73 +168,43 @@ func (r *fastReader) document() *Document {
 		switch name {
 		case "Version":
 			if v, ok := r.str(); hasVersion || !ok || v != "1" {
-				return nil
+				return false
 			}
 			hasVersion = true
 		case "Statement":
-			if hasStatement {
-				return nil
+			if hasStatement || !r.statements() {
+				return false
 			}
 			hasStatement = true
-			if stmts = r.statements(); stmts == nil {
-				return nil
-			}
 		default:
-			return nil
+			return false
 		}
 	}
-	if !hasVersion || !hasStatement {
-		return nil
-	}
-	return &Document{Kind: r.kind, Version: "1", Statements: stmts}
+	return hasVersion && hasStatement
 }
 
 // statements reads the Statement element: a list, or in lenient mode a
 // single statement.
-func (r *fastReader) statements() []Statement {
+func (r *fastReader) statements() bool {
 	if r.peek() == '{' {
-		if !r.p.cfg.lenient {
-			return nil
-		}
-		out := make([]Statement, 1)
-		if !r.statement(&out[0]) {
-			return nil
-		}
-		return out
+		return r.lenient && r.statement()
 	}
 	if !r.open('[') {
-		return nil
+		return false
 	}
-	// Every statement has one "Effect" member: counting the word (a
-	// vectorised search) sizes the list exactly for ordinary documents.
-	// The list is cut to size at the end if the word also appears
-	// elsewhere. A statement takes at least 30 bytes, which bounds the
-	// guess for input that repeats the word on purpose.
-	rest := r.s[r.i:]
-	out := make([]Statement, 0, min(r.lim.MaxStatements, len(rest)/30+1, strings.Count(rest, "Effect")))
 	for first := true; ; first = false {
 		done, ok := r.elem(first)
 		if !ok {
-			return nil
+			return false
 		}
 		if done {
 			break
 		}
-		if len(out) == r.lim.MaxStatements {
-			return nil
-		}
-		out = append(out, Statement{})
-		if !r.statement(&out[len(out)-1]) {
-			return nil
+		if len(r.sc.stmts) == r.lim.MaxStatements || !r.statement() {
+			return false
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	if cap(out)-len(out) > len(out)/8 {
-		out = append(make([]Statement, 0, len(out)), out...)
-	}
-	return out
+	return len(r.sc.stmts) > 0
 }
 
 // The elements of a statement, as bits of a set.
@@ -182,64 +219,51 @@ const (
 	elemCondition
 )
 
-func (r *fastReader) statement(st *Statement) bool {
+// statement reads one statement and appends it to the scratch.
+func (r *fastReader) statement() bool {
 	if !r.open('{') {
 		return false
 	}
+	r.sc.stmts = append(r.sc.stmts, rawStatement{})
+	st := &r.sc.stmts[len(r.sc.stmts)-1] // nothing else appends to stmts until this statement is read
 	seen := 0
 	for first := true; ; first = false {
-		name, done, ok := r.key(first)
+		done, ok := r.next(first, '}')
 		if !ok {
 			return false
 		}
 		if done {
 			break
 		}
-		var bit int
-		switch name {
-		case "Sid":
-			bit = elemSid
-			st.Sid, ok = r.str()
-			ok = ok && !hasControl(st.Sid)
-		case "Effect":
-			bit = elemEffect
-			var e string
-			e, ok = r.str()
-			switch {
-			case e == "Allow":
-				st.Effect = Allow
-			case e == "Deny":
-				st.Effect = Deny
-			default:
-				ok = false
-			}
-		case "Action":
-			bit = elemAction
-			st.Action, ok = r.stringList(r.p.checkAction)
-		case "NotAction":
-			bit = elemNotAction
-			st.NotAction, ok = r.stringList(r.p.checkAction)
-		case "Resource":
-			bit = elemResource
-			st.Resource, ok = r.stringList(r.p.checkResource)
-		case "NotResource":
-			bit = elemNotResource
-			st.NotResource, ok = r.stringList(r.p.checkResource)
-		case "Principal":
-			bit = elemPrincipal
-			ok = r.kind == Trust
-			if ok {
-				st.Principal, ok = r.principal()
-			}
-		case "Condition":
-			bit = elemCondition
-			st.Condition, ok = r.conditions()
-		}
-		if bit == 0 || seen&bit != 0 || !ok {
+		bit := r.statementKey()
+		if bit == 0 || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
+		switch bit {
+		case elemSid:
+			st.sid, ok = r.strSpan()
+		case elemEffect:
+			st.effect = r.effect()
+			ok = st.effect != 0
+		case elemAction:
+			ok = r.stringList(st, listAction)
+		case elemNotAction:
+			ok = r.stringList(st, listNotAction)
+		case elemResource:
+			ok = r.stringList(st, listResource)
+		case elemNotResource:
+			ok = r.stringList(st, listNotResource)
+		case elemPrincipal:
+			ok = r.kind == Trust && r.principal(st)
+		case elemCondition:
+			ok = r.conditions(st)
+		}
+		if !ok {
+			return false
+		}
 	}
+	st.seen = uint16(seen)
 	action := seen & (elemAction | elemNotAction)
 	resource := seen & (elemResource | elemNotResource)
 	switch {
@@ -253,84 +277,134 @@ func (r *fastReader) statement(st *Statement) bool {
 	return true
 }
 
-// readStrings reads a string or a non-empty list of at most MaxValues strings
-// into r.strs, calling check on each.
-func (r *fastReader) readStrings(check func(s string, off int)) bool {
-	r.strs = r.strs[:0]
-	if r.peek() == '"' {
-		s, ok := r.str()
+// readStrings reads a string or a non-empty list of at most MaxValues
+// strings, each read and checked as an element of list kind (a list of a
+// statement, or listValues; see item). It returns the number read.
+func (r *fastReader) readStrings(kind int) (int, bool) {
+	list := r.peek() == '['
+	if list && !r.open('[') {
+		return 0, false
+	}
+	for n := 1; ; n++ {
+		var ok bool
+		if kind == listAction || kind == listNotAction {
+			ok = r.action()
+		} else {
+			ok = r.item(kind)
+		}
 		if !ok {
+			return 0, false
+		}
+		if !list {
+			return 1, true
+		}
+		switch r.peek() {
+		case ',':
+			if n == r.lim.MaxValues {
+				return 0, false
+			}
+			r.i++
+		case ']':
+			r.i++
+			r.depth--
+			return n, true
+		default:
+			return 0, false
+		}
+	}
+}
+
+// listValues is the kind of readStrings for the values of a condition key,
+// parsed for the operator r.op.
+const listValues = numLists
+
+// item reads one string of list kind (see readStrings; actions have their
+// own loop, action), checks it, and appends its range to the scratch: to
+// strs, or for listValues to vals. (String values cannot hold a control
+// character: str has made sure of that.)
+func (r *fastReader) item(kind int) bool {
+	s, ok := r.str()
+	if !ok {
+		return false
+	}
+	switch kind {
+	case listResource, listNotResource:
+		if resourceProblem(s, r.lim.MaxWildcards, true).err != nil {
 			return false
 		}
-		check(s, -1)
-		r.strs = append(r.strs, s)
-		return r.ok()
+	case listRAM, listService, listFederated:
+		if principalProblem(s, kind).err != nil {
+			return false
+		}
+	case listValues:
+		// The value is parsed for its operator's family by build, straight
+		// into the document (a Value holds pointers; the scratch does not).
+		if r.op == StringLike || r.op == StringNotLike {
+			if wildcardProblem(countWildcards(s), r.lim.MaxWildcards).err != nil {
+				return false
+			}
+		}
+		r.sc.vals = append(r.sc.vals, r.lastSpan(s))
+		return true
 	}
-	if !r.open('[') {
+	r.sc.strs = append(r.sc.strs, r.lastSpan(s))
+	return true
+}
+
+// action reads an action and checks it with the grammar's own loop
+// (actionRun), which also finds the closing quote: one pass over its
+// bytes. An action with a byte actionRun stops at other than the quote
+// (an escape, say) is not for this reader.
+func (r *fastReader) action() bool {
+	if r.peek() != '"' {
+		return false
+	}
+	start := r.i + 1
+	n, colons, wild := actionRun(r.s[start:]) // stops at the sentinel at the latest
+	a, end := r.s[start:start+n], start+n
+	if r.s[end] != '"' || !actionValid(a, colons) || a != "*" && wild > r.lim.MaxWildcards {
+		return false
+	}
+	r.i, r.last = end+1, start
+	r.sc.strs = append(r.sc.strs, span{uint32(start), uint32(end)})
+	return true
+}
+
+// stringList reads list k of st.
+func (r *fastReader) stringList(st *rawStatement, k int) bool {
+	start := uint32(len(r.sc.strs))
+	n, ok := r.readStrings(k)
+	st.lists[k] = span{start, start + uint32(n)}
+	st.lset |= 1 << k
+	return ok
+}
+
+// principal reads the Principal element of a trust statement.
+func (r *fastReader) principal(st *rawStatement) bool {
+	if !r.open('{') {
 		return false
 	}
 	for first := true; ; first = false {
-		done, ok := r.elem(first)
-		if !ok {
-			return false
-		}
-		if done {
-			break
-		}
-		s, ok := r.str()
-		if !ok || len(r.strs) == r.lim.MaxValues {
-			return false
-		}
-		check(s, -1)
-		if !r.ok() {
-			return false
-		}
-		r.strs = append(r.strs, s)
-	}
-	return len(r.strs) > 0
-}
-
-// stringList reads a string-or-list element with its checks.
-func (r *fastReader) stringList(check func(s string, off int)) ([]string, bool) {
-	if !r.readStrings(check) {
-		return nil, false
-	}
-	return carve(&r.chunks.strs, r.strs), true
-}
-
-func (r *fastReader) principal() (*Principal, bool) {
-	if !r.open('{') {
-		return nil, false
-	}
-	pr := &Principal{}
-	for first := true; ; first = false {
 		name, done, ok := r.key(first)
 		if !ok {
-			return nil, false
+			return false
 		}
 		if done {
-			if first {
-				return nil, false // names no principal
-			}
-			return pr, true
+			return !first // an empty Principal names no principal
 		}
-		var list *[]string
-		var check func(string, int)
+		var k int
 		switch name {
 		case "RAM":
-			list, check = &pr.RAM, r.p.checkRAMPrincipal
+			k = listRAM
 		case "Service":
-			list, check = &pr.Service, r.p.checkServicePrincipal
+			k = listService
 		case "Federated":
-			list, check = &pr.Federated, r.p.checkFederatedPrincipal
+			k = listFederated
 		default:
-			return nil, false
+			return false
 		}
-		if *list != nil {
-			return nil, false
-		}
-		if *list, ok = r.stringList(check); !ok {
-			return nil, false
+		if st.lset&(1<<k) != 0 || !r.stringList(st, k) {
+			return false
 		}
 	}
 }
@@ -338,16 +412,16 @@ func (r *fastReader) principal() (*Principal, bool) {
 // conditions reads a Condition block. Operators are unique by name, which
 // is unique by (operator, IfExists); keys are unique within an operator
 // under CanonicalKey.
-func (r *fastReader) conditions() ([]Condition, bool) {
+func (r *fastReader) conditions(st *rawStatement) bool {
 	if !r.open('{') {
-		return nil, false
+		return false
 	}
-	r.conds = r.conds[:0]
+	start := uint32(len(r.sc.conds))
 	var ops uint64 // bit 2*op+ifExists for each operator read
 	for first := true; ; first = false {
 		name, done, ok := r.key(first)
 		if !ok {
-			return nil, false
+			return false
 		}
 		if done {
 			break
@@ -358,56 +432,46 @@ func (r *fastReader) conditions() ([]Condition, bool) {
 			bit <<= 1
 		}
 		if !ok || ops&bit != 0 || !r.open('{') {
-			return nil, false
+			return false
 		}
 		ops |= bit
-		block := len(r.conds)
+		block := len(r.sc.conds)
 		for firstKey := true; ; firstKey = false {
 			key, done, ok := r.key(firstKey)
 			if !ok {
-				return nil, false
+				return false
 			}
 			if done {
 				if firstKey {
-					return nil, false // names no condition key
+					return false // names no condition key
 				}
 				break
 			}
-			if key == "" || sameKey(r.conds[block:], key) != "" {
-				return nil, false
+			if key == "" || r.sameKeyIn(block, key) {
+				return false
 			}
-			c := Condition{Operator: op, IfExists: ifExists, Key: key}
-			if !r.values(op) {
-				return nil, false
+			c := rawCondition{op: op, ifExists: ifExists, key: r.lastSpan(key)}
+			start := uint32(len(r.sc.vals))
+			r.op = op
+			n, ok := r.readStrings(listValues)
+			if !ok {
+				return false
 			}
-			c.Values = carve(&r.chunks.vals, r.vals)
-			r.conds = append(r.conds, c)
+			c.vals = span{start, start + uint32(n)}
+			r.sc.conds = append(r.sc.conds, c)
 		}
 	}
-	if len(r.conds) == 0 {
-		return []Condition{}, true
-	}
-	conds := carve(&r.chunks.conds, r.conds)
-	sortConditions(conds)
-	return conds, true
+	st.conds = span{start, uint32(len(r.sc.conds))}
+	return true
 }
 
-// values reads the values of one condition key into r.vals, parsed for
-// op's family.
-func (r *fastReader) values(op Operator) bool {
-	r.vals = r.vals[:0]
-	bad := false
-	ok := r.readStrings(func(raw string, _ int) {
-		v, err := parseValue(op, raw)
-		switch {
-		case err != nil:
-			bad = true
-		case op.Family() == FamilyString && hasControl(raw):
-			bad = true
-		case op == StringLike || op == StringNotLike:
-			bad = !r.p.checkWildcards(raw, -1)
+// sameKeyIn reports whether the conditions of the operator block starting
+// at scratch.conds[block] name key already, under CanonicalKey.
+func (r *fastReader) sameKeyIn(block int, key string) bool {
+	for _, c := range r.sc.conds[block:] {
+		if sameCanonicalKey(r.s[c.key.start:c.key.end], key) {
+			return true
 		}
-		r.vals = append(r.vals, v)
-	})
-	return ok && !bad
+	}
+	return false
 }

@@ -2,9 +2,11 @@ package policy
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,7 +52,8 @@ func checkFastAgrees(t *testing.T, data []byte, opts ...Option) {
 	case got == nil && err == nil && !bytes.ContainsRune(data, '\\'):
 		t.Fatalf("single-pass reader rejects a document without escapes that the walk accepts:\n%q", data)
 	}
-	// Lists carved from shared chunks must not share spare capacity.
+	// Lists carved from one backing array per kind must not share spare
+	// capacity.
 	if got != nil {
 		for _, st := range got.Statements {
 			for _, l := range [][]string{st.Action, st.NotAction, st.Resource, st.NotResource} {
@@ -129,6 +132,9 @@ func FuzzFastAgrees(f *testing.F) {
 	f.Add([]byte(`{"Version":"1","Statement":{"Effect":"Allow","Action":"a:b","Resource":"*"}}`), uint8(Identity), true)
 	f.Add([]byte(doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::1234567890123456:root","Service":["ecs.aliyuncs.com"]}}`)), uint8(Trust), false)
 	f.Add([]byte(doc(`{"Effect":"Deny","NotAction":["a:*"],"NotResource":"acs:x","Condition":{"DateLessThan":{"k":"2019-08-12T17:00:00+08:00"},"NumericEquals":{"n":["1","-2.5"]},"IpAddress":{"acs:SourceIp":"::1"},"StringLikeIfExists":{"K":"a*","k/B":"x"}}}`)), uint8(Session), false)
+	for _, d := range fastEdgeCases {
+		f.Add([]byte(d), uint8(Trust), false)
+	}
 	f.Fuzz(func(t *testing.T, data []byte, k uint8, lenient bool) {
 		opts := []Option{WithKind(Kind(k % 3))}
 		if lenient {
@@ -139,8 +145,7 @@ func FuzzFastAgrees(f *testing.F) {
 }
 
 // The single-pass reader allocates per document, not per statement: one
-// copy of the input, the statement list, and list chunks that double up
-// to maxChunk entries.
+// copy of the input and one backing array per kind of list, sized exactly.
 func TestParseAllocationsDoNotGrowWithStatements(t *testing.T) {
 	for _, n := range []int{10, 1000} {
 		var b strings.Builder
@@ -181,5 +186,135 @@ func TestFastRejectsTrailingData(t *testing.T) {
 	for _, tail := range []string{"", " ", "\n\t\r "} {
 		_, err := Parse([]byte(base + tail))
 		assert.NoError(t, err, "%q", tail)
+	}
+}
+
+// fastEdgeCases are documents aimed at the single-pass reader's shortcuts:
+// member names compared a word at a time (and names that share their first
+// word or letter), the Effect value, white space of every kind in every
+// place, strings whose closing quote falls at every offset of a word, and
+// non-ASCII text.
+var fastEdgeCases = []string{
+	doc(`{"Effect" :"Allow","Action" : "a:b","Resource"	:"*"}`),
+	doc(`{"Effect":"Allow" ,"Action":"a:b" ,"Resource":"*" }`),
+	doc(`{"Effect":"Allowx","Action":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"Den","Action":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"Deny","Action":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"allow","Action":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"","Action":"a:b","Resource":"*"}`),
+	doc(`{"Effect":["Allow"],"Action":"a:b","Resource":"*"}`),
+	doc(`{"Effects":"Allow","Action":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Actions":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resources":"*"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resourc":"*"}`),
+	doc(`{"Effect":"Allow","NotActio":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"Allow","NotActions":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"Allow","NotAction":"a:b","NotResourc":"*"}`),
+	doc(`{"Effect":"Allow","NotAction":"a:b","NotResource":"acs:x"}`),
+	doc(`{"Effect":"Allow","NotAction":"a:b","NotResources":"acs:x"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Conditio":{}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Conditions":{}}`),
+	doc(`{"Sid":"","Effect":"Allow","Action":"a:b","Resource":"*"}`),
+	doc(`{"Sid":"é€😀","Effect":"Allow","Action":"a:b","Resource":"acs:é/😀*"}`),
+	doc(`{"Sid":"s","Sid":"t","Effect":"Allow","Action":"a:b","Resource":"*"}`),
+	doc(`{"Sids":"s","Effect":"Allow","Action":"a:b","Resource":"*"}`),
+	doc(`{"sid":"s","Effect":"Allow","Action":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Effect":"Deny","Action":"a:b","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":["a:b","a:c","a:d*"],"Resource":["*","acs:x"]}`),
+	doc(`{"Effect":"Allow","Action":[],"Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":["a:b",],"Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":[,"a:b"],"Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":"a:b:c","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":":b","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":"a:","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":"a:é","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":"a: b","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":"**","Resource":"*"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"acs:x\u007f"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"acs:x` + "\x7f" + `"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"acs:x` + "\xed\xa0\x80" + `"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"acs:x` + "\xc0\xaf" + `"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"ACS:x"}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{"oss:Prefix":"a","OSS:prefix":"b"}}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{"acs:ResourceTag/Env":"a","acs:resourcetag/env":"b"}}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{"k":"a"},"StringEqualsIfExists":{"k":"b"},"StringEquals ":{"k":"c"}}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{"k":"a"},"StringEquals":{"j":"b"}}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"NumericLessThan":{"n":["1","2.5","x"]}}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":["10.0.0.0/8","::ffff:10.1.2.3"]},"Bool":{"acs:SecureTransport":"TRUE"},"DateLessThan":{"acs:CurrentTime":"2030-01-01T00:00:00Z"}}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringLike":{"k":["a*","","é?"]}}}`),
+	doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{"":"a"}}}`),
+	doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::1234567890123456:root"],"Service":"ecs.aliyuncs.com","Federated":"acs:ram::1234567890123456:saml-provider/p"}}`),
+	doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::1234567890123456:root","RAM":"acs:ram::1234567890123456:root"}}`),
+	doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{}}`),
+	doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principals":{"RAM":"acs:ram::1234567890123456:root"}}`),
+	"\t\r\n " + doc(allowAll) + "\t\r\n ",
+	`{"Version":"1","Statement":[` + allowAll + `],"Version":"1"}`,
+	`{"Version" : "1" , "Statement" : [ ` + allowAll + ` , ` + allowAll + ` ] }`,
+	`{"Version":"1","Statement":` + allowAll + `}`,
+	`{"Version":"1","Statement":[]}`,
+	`{"Version":"2","Statement":[` + allowAll + `]}`,
+	`{"Statement":[` + allowAll + `]}`,
+}
+
+// The readers agree on every edge case, as written and re-indented, in
+// every kind and mode, and with every padding of the first member name so
+// that the word comparisons meet the end of a word and of the input at
+// every offset.
+func TestFastAgreesOnEdgeCases(t *testing.T) {
+	for _, d := range fastEdgeCases {
+		variants := []string{d, strings.ReplaceAll(strings.ReplaceAll(d, ",", ",\n    "), "{", "{\n  ")}
+		for pad := 1; pad < 9; pad++ {
+			variants = append(variants, strings.Replace(d, `{"Version"`, "{"+strings.Repeat(" ", pad)+`"Version"`, 1))
+		}
+		for _, v := range variants {
+			for _, k := range []Kind{Identity, Trust, Session} {
+				checkFastAgrees(t, []byte(v), WithKind(k))
+				checkFastAgrees(t, []byte(v), WithKind(k), Lenient())
+			}
+		}
+	}
+	// Every prefix of a document ends inside some token: none may be
+	// accepted, and the word comparisons may not read past the input.
+	d := []byte(fastEdgeCases[len(fastEdgeCases)-8])
+	for n := range len(d) {
+		checkFastAgrees(t, d[:n])
+	}
+}
+
+// A parse allocates what the document is made of and nothing else: the
+// copy of the input, one array per kind of list, the statements and the
+// Document; options cost one more, the config they are applied to. (The
+// collector is off while counting: a collection empties the pool of
+// scratches, and the next parse would count a new one.)
+func TestParseAllocations(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	arms, err := os.ReadFile("system/AliyunARMSReadOnlyAccess.json")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		opts   []Option
+		allocs float64
+	}{
+		{"arms-readonly: copy, strings, statements, Document", arms, nil, 4},
+		{"conditions: also values and conditions", []byte(doc(`{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"},"DateLessThan":{"acs:CurrentTime":"2030-01-01T00:00:00Z"}}}`)), nil, 6},
+		{"trust: also principals, and the options' config", []byte(doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ecs.aliyuncs.com"}}`)), []Option{WithKind(Trust)}, 6},
+	} {
+		_, err := Parse(tc.data, tc.opts...)
+		require.NoError(t, err, tc.name)
+		// The fewest of 20 single parses: under the race detector the pool
+		// drops a quarter of what it is given, and a parse then counts a
+		// new scratch too.
+		got := math.Inf(1)
+		for range 20 {
+			got = min(got, testing.AllocsPerRun(1, func() {
+				if _, err := Parse(tc.data, tc.opts...); err != nil {
+					t.Fatal(err)
+				}
+			}))
+		}
+		assert.Equal(t, tc.allocs, got, tc.name)
 	}
 }

@@ -42,3 +42,22 @@ func AppendCanonicalKey(b []byte, k string) []byte {
 	}
 	return append(b, k[i:]...)
 }
+
+// sameCanonicalKey reports whether CanonicalKey(a) == CanonicalKey(b),
+// without allocating: the names agree up to ASCII case before the first
+// '/', and exactly from it on.
+func sameCanonicalKey(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == '/' || y == '/' {
+			return x == y && a[i:] == b[i:]
+		}
+		if x != y && (x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z') {
+			return false
+		}
+	}
+	return true
+}

@@ -54,6 +54,22 @@ type config struct {
 	file    string
 }
 
+// newConfig applies opts to a zero config. The options run on a config of
+// their own (an Option may keep its pointer), so that a call without
+// options allocates none.
+func newConfig(opts []Option) config {
+	if len(opts) == 0 {
+		return config{}
+	}
+	c := new(config)
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	return *c
+}
+
 // WithKind parses the document as kind k (default Identity).
 func WithKind(k Kind) Option { return func(c *config) { c.kind = k } }
 
@@ -74,12 +90,7 @@ func WithFile(name string) Option { return func(c *config) { c.file = name } }
 // before it is opened, with an *fs.PathError. Other read errors are
 // returned as they are (not as a *ParseError).
 func ParseFile(fsys fs.FS, name string, opts ...Option) (*Document, error) {
-	c := config{}
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
+	c := newConfig(opts)
 	limit := c.limits.withDefaults(c.kind).MaxInputBytes
 	data, err := fileinput.ReadFS(fsys, name, limit)
 	if errors.Is(err, fileinput.ErrTooLarge) {
@@ -111,12 +122,7 @@ func ParseFile(fsys fs.FS, name string, opts ...Option) (*Document, error) {
 // control characters, nor \u escapes of lone UTF-16 surrogates (ErrInvalid,
 // at the escape).
 func Parse(data []byte, opts ...Option) (*Document, error) {
-	c := config{}
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
+	c := newConfig(opts)
 	c.limits = c.limits.withDefaults(c.kind)
 	// The single-pass reader takes every valid document without escapes;
 	// anything else goes to the diagnosing walk, which accepts escapes and
@@ -124,7 +130,10 @@ func Parse(data []byte, opts ...Option) (*Document, error) {
 	if doc := parseFast(data, &c); doc != nil {
 		return doc, nil
 	}
-	p := &parser{data: data, cfg: &c, lone: -1}
+	// The walk's parser escapes; its own copy of c keeps c on the stack
+	// for the path that matters.
+	walkCfg := c
+	p := &parser{data: data, cfg: &walkCfg, lone: -1}
 	doc, err := p.parse()
 	if err != nil {
 		return nil, err

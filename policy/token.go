@@ -1,5 +1,11 @@
 package policy
 
+import (
+	"math/bits"
+	"strings"
+	"unicode/utf8"
+)
+
 // token.go is the tokenizer of the single-pass reader (fast.go): a cursor
 // over one string holding a copy of the input, from which the document's
 // strings are sliced.
@@ -13,9 +19,9 @@ package policy
 
 // byteClass classifies the bytes of a string's body for the string loop:
 // 0 is an ordinary byte, classQuote ends the string, classStop is a byte the
-// reader does not take (a backslash or a control character, DEL included), classCont a
-// UTF-8 continuation byte (not a character of its own in the minified
-// size).
+// reader does not take (a backslash or a control character, DEL included),
+// classHigh a byte above 0x7F, which starts (or continues) a multi-byte
+// UTF-8 character.
 var byteClass = func() (t [256]uint8) {
 	for c := 0; c < 0x20; c++ {
 		t[c] = classStop
@@ -23,8 +29,8 @@ var byteClass = func() (t [256]uint8) {
 	t[0x7f] = classStop // DEL: no element of a valid document takes it
 	t['\\'] = classStop
 	t['"'] = classQuote
-	for c := 0x80; c < 0xC0; c++ {
-		t[c] = classCont
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = classHigh
 	}
 	return t
 }()
@@ -32,67 +38,156 @@ var byteClass = func() (t [256]uint8) {
 const (
 	classQuote = 1 + iota
 	classStop
-	classCont
+	classHigh
 )
 
-// cursor reads JSON tokens from s. Every method reports false when the
-// input is not what it expects; the cursor is then in no useful state.
+// cursor reads JSON tokens from s, which holds the input followed by one
+// NUL byte, a sentinel: every loop over s stops at it (a NUL is neither
+// white space nor a character a string may hold), so none needs a check
+// for the end of s beside the one Go makes for memory safety. Every method
+// reports false when the input is not what it expects; the cursor is then
+// in no useful state.
 type cursor struct {
 	s        string
+	n        int // the input's length: s[n] is the sentinel
 	i        int
 	ws       int // white-space bytes outside strings
 	cont     int // UTF-8 continuation bytes inside strings
 	depth    int
 	maxDepth int
+	last     int // offset of the body of the string str read last
 }
 
-// skip steps over white space.
-func (c *cursor) skip() {
+// withSentinel returns a copy of data followed by a NUL byte, made in one
+// allocation: the text of a cursor.
+func withSentinel(data []byte) string {
+	var b strings.Builder
+	b.Grow(len(data) + 1)
+	b.Write(data)
+	b.WriteByte(0)
+	return b.String()
+}
+
+// skip steps over white space and returns the next byte (0 at the end).
+// Indented documents put a line break and a run of spaces before most
+// tokens: a run of spaces goes a word at a time, and its last, partial
+// word in one step, by counting the word's leading spaces.
+func (c *cursor) skip() byte {
 	s, i := c.s, c.i
-	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
-		i++
+	for {
+		if s[i] == '\n' {
+			i++
+		}
+		// A run of spaces, a word at a time; the word with the first
+		// other byte is counted in one step.
+		for i+8 <= len(s) {
+			x := load64(s, i) ^ (ones * ' ')
+			if x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+				break
+			}
+			i += 8
+		}
+		switch s[i] {
+		case ' ', '\n', '\t', '\r':
+			i++ // a tab, a carriage return, or a space among the last few bytes
+			continue
+		}
+		c.ws += i - c.i
+		c.i = i
+		return s[i]
 	}
-	c.ws += i - c.i
-	c.i = i
 }
 
 // atEnd skips white space and reports whether the input is used up. (A
 // NUL byte is not the end: peek returns 0 for both.)
 func (c *cursor) atEnd() bool {
 	c.skip()
-	return c.i == len(c.s)
+	return c.i == c.n
 }
 
 // peek skips white space and returns the next byte, or 0 at the end. A 0
 // is also what a NUL byte in the input returns: use atEnd for the end.
+// It is small enough to be inlined: skip is called only when there is
+// white space to skip.
 func (c *cursor) peek() byte {
-	c.skip()
-	if c.i < len(c.s) {
-		return c.s[c.i]
+	if b := c.s[c.i]; b > ' ' {
+		return b
 	}
-	return 0
+	return c.skip()
 }
 
-// str reads a string and returns its body, a slice of s.
+// str reads a string and returns its body, a slice of s. It checks the
+// body as it goes: no backslash, control character or DEL, and valid UTF-8
+// (the reader validates the input's encoding here, in the only place a
+// byte above 0x7F can appear in a document it takes). Eight bytes at a
+// time, it steps over ordinary ASCII with a few word operations (see
+// special).
 func (c *cursor) str() (string, bool) {
 	if c.peek() != '"' {
 		return "", false
 	}
 	s := c.s
 	start := c.i + 1
-	for j := start; j < len(s); j++ {
-		switch byteClass[s[j]] {
+	c.last = start
+	j := start
+	for {
+		for j+8 <= len(s) {
+			m := special(load64(s, j))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		b := s[j] // at worst the sentinel, a classStop
+		switch byteClass[b] {
 		case 0:
+			j++ // an ordinary byte of the last, short word
 		case classQuote:
 			c.i = j + 1
 			return s[start:j], true
-		case classCont:
-			c.cont++
-		default:
+		case classStop:
 			return "", false
+		default: // a byte above 0x7F: the start of a multi-byte character
+			r, n := utf8.DecodeRuneInString(s[j:])
+			if r == utf8.RuneError && n <= 1 {
+				return "", false
+			}
+			c.cont += n - 1
+			j += n
 		}
 	}
-	return "", false
+}
+
+// Word constants of special: a byte repeated eight times.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special returns a word whose lowest set bit is the high bit of the first
+// (lowest) byte of w that the string loop must look at: '"', '\\', a
+// control character, DEL, or a byte above 0x7F. It is 0 when there is none.
+// Bits above the lowest may be set for bytes that are not special (a borrow
+// carries into the next byte), so only the lowest is meaningful. Each
+// subtraction sets a byte's high bit when the byte is below the constant
+// (0 after the XOR, or below 0x20) or already has it, and borrows only
+// from a byte above a flagged one.
+func special(w uint64) uint64 {
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	d := w ^ (ones * 0x7f)
+	return ((q - ones) | (b - ones) | (d - ones) | (w - ones*0x20) | w) & highs
+}
+
+// load64 reads the eight bytes of s from i on as a little-endian word (the
+// compiler turns this into one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // open reads the bracket b ('{' or '['), one level deeper.
@@ -105,39 +200,13 @@ func (c *cursor) open(b byte) bool {
 	return c.depth <= c.maxDepth
 }
 
-// key reads the next member name of an object opened by open('{'), and
-// the colon after it. first is true for the first call on an object. done
-// is true (with ok) at the closing brace.
-func (c *cursor) key(first bool) (name string, done, ok bool) {
-	switch c.peek() {
-	case '}':
-		c.i++
-		c.depth--
-		return "", true, true
-	case ',':
-		if first {
-			return "", false, false
-		}
-		c.i++
-	default:
-		if !first {
-			return "", false, false
-		}
-	}
-	name, ok = c.str()
-	if !ok || c.peek() != ':' {
-		return "", false, false
-	}
-	c.i++
-	return name, false, true
-}
-
-// elem steps to the next element of an array opened by open('['). first
-// is true for the first call on an array. done is true (with ok) at the
+// next steps to the next member or element of an object or array opened
+// by open, whose closing bracket is end ('}' or ']'). first is true for
+// the first call on the object or array. done is true (with ok) at the
 // closing bracket.
-func (c *cursor) elem(first bool) (done, ok bool) {
+func (c *cursor) next(first bool, end byte) (done, ok bool) {
 	switch c.peek() {
-	case ']':
+	case end:
 		c.i++
 		c.depth--
 		return true, true
@@ -153,6 +222,30 @@ func (c *cursor) elem(first bool) (done, ok bool) {
 	}
 	return false, true
 }
+
+// key reads the next member name of an object opened by open('{'), and
+// the colon after it; see next for first and done.
+func (c *cursor) key(first bool) (name string, done, ok bool) {
+	if done, ok = c.next(first, '}'); done || !ok {
+		return "", done, ok
+	}
+	name, ok = c.name()
+	return name, false, ok
+}
+
+// name reads a member name and the colon after it.
+func (c *cursor) name() (string, bool) {
+	name, ok := c.str()
+	if !ok || c.peek() != ':' {
+		return "", false
+	}
+	c.i++
+	return name, true
+}
+
+// elem steps to the next element of an array opened by open('['); see
+// next for first and done.
+func (c *cursor) elem(first bool) (done, ok bool) { return c.next(first, ']') }
 
 // size is the minified length in characters of what has been read: every
 // byte but white space outside strings and UTF-8 continuation bytes (the
