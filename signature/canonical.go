@@ -98,12 +98,17 @@ func decodeParams(raw string, into params, text *arena, reserve int) (params, bo
 	from := len(into) // into has no repeated key: compare only the new ones
 	for raw != "" {
 		// One pass over the pair finds its end, its first '=', a ';' and
-		// whether its key or its value needs decoding.
+		// whether its key or its value needs decoding: a tight loop over
+		// the plain bytes, a switch only at the few special ones.
 		eq, i := -1, 0
 		var escKey, escValue bool
 	scan:
 		for ; i < len(raw); i++ {
-			switch paramByteClass[raw[i]] {
+			c := raw[i]
+			if paramByteClass[c] == classPlain {
+				continue
+			}
+			switch paramByteClass[c] {
 			case classAmp:
 				break scan
 			case classEq:

@@ -67,9 +67,9 @@ func parseAuthorization(h string) (a authorization, count int, e *Error) {
 				if n == MaxSignedHeaders {
 					return a, 0, refuse(ErrIncomplete, "more than 32 SignedHeaders")
 				}
-				end := start
-				for end < len(val) && val[end] != ';' {
-					end++
+				end := len(val)
+				if j := strings.IndexByte(val[start:], ';'); j >= 0 {
+					end = start + j
 				}
 				name := val[start:end]
 				namesOK = namesOK && name != "" && (n == 0 || prev < name)
