@@ -381,3 +381,27 @@ func TestV3HeaderVerdicts(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeLowerHexEveryByte: every byte value at every position of
+// strings of 0 to 20 digits (so both the eight-at-a-time loop and the
+// byte loop), against encoding/hex and a lower-case check.
+func TestDecodeLowerHexEveryByte(t *testing.T) {
+	const digits = "0123456789abcdef0123456789abcdef01234567"
+	for n := 0; n <= 10; n++ {
+		for pos := range 2 * n {
+			for c := range 256 {
+				b := []byte(digits[:2*n])
+				b[pos] = byte(c)
+				s := string(b)
+				got := make([]byte, n)
+				ok := decodeLowerHex(got, s)
+				want, err := hex.DecodeString(s)
+				wantOK := err == nil && strings.ToLower(s) == s
+				require.Equal(t, wantOK, ok, "%q", s)
+				if ok {
+					require.Equal(t, want, got, "%q", s)
+				}
+			}
+		}
+	}
+}
