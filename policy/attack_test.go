@@ -1,0 +1,161 @@
+package policy
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// attackBases are valid documents whose strings end near word boundaries.
+var attackBases = []string{
+	doc(`{"Sid":"abcdefg","Effect":"Allow","Action":["ecs:Describe*","oss:Get?bject"],"Resource":"acs:oss:*:*:bucket/x","Condition":{"StringLike":{"acs:UserAgent":"a*b"},"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}`),
+	doc(`{"Effect":"Deny","NotAction":"a:b","NotResource":["acs:x:y","acs:é€😀"]}`),
+}
+
+// mutations are byte strings inserted at every offset of a base document.
+var attackInserts = []string{
+	"\x80", "\xc1", "\xc3\xa9", "\xed\xa0\x80", "\xef\xbf\xbd", "\xf4\x90\x80\x80", "\xe2\x80\xa8",
+	"\x00", "\x7f", "\x1f", "\\", `\"`, `\u0022`, `\u005c`, `\u0000`, `\ud800`, `\ud83d\ude00`, `\udc00`,
+	`"`, " ", "\t", "\v", "\f", "\u00a0", ",", ":", "{", "}", "[", "]", "\xef\xbb\xbf",
+}
+
+// jsonAccepts is an independent check of what any accepted input must be:
+// valid UTF-8 and valid JSON.
+func jsonAccepts(data []byte) bool {
+	return utf8.Valid(data) && json.Valid(data)
+}
+
+func TestAttackFastInsertions(t *testing.T) {
+	for _, base := range attackBases {
+		for _, ins := range attackInserts {
+			for i := 0; i <= len(base); i++ {
+				data := []byte(base[:i] + ins + base[i:])
+				for _, k := range []Kind{Identity, Session} {
+					checkFastAgrees(t, data, WithKind(k))
+					if d, err := Parse(data, WithKind(k)); err == nil {
+						if !jsonAccepts(data) {
+							t.Fatalf("Parse accepts invalid JSON/UTF-8 %q", data)
+						}
+						_ = d
+					}
+				}
+			}
+		}
+		// replace every byte with each of a few values
+		for _, c := range []byte{0x00, 0x7f, 0x80, 0xc1, 0xff, '"', '\\', 'a', ' '} {
+			for i := 0; i < len(base); i++ {
+				b := []byte(base)
+				b[i] = c
+				checkFastAgrees(t, b)
+				if _, err := Parse(b); err == nil && !jsonAccepts(b) {
+					t.Fatalf("Parse accepts invalid JSON/UTF-8 %q", b)
+				}
+			}
+		}
+	}
+}
+
+// Documents that differ only after 8 KiB of white space, and strings of
+// every length ending at the input's end.
+func TestAttackFastLongAndTruncated(t *testing.T) {
+	base := attackBases[0]
+	for pad := 8180; pad < 8200; pad++ {
+		ws := strings.Repeat(" ", pad)
+		for _, tail := range []string{"", " ", "x", "\x00", "\x80", "}"} {
+			data := []byte(ws + base + tail)
+			checkFastAgrees(t, data)
+			data = []byte(strings.Replace(base, `"Effect"`, ws+`"Effect"`, 1) + tail)
+			checkFastAgrees(t, data)
+		}
+	}
+	for n := 0; n < 20; n++ {
+		s := strings.Repeat("a", n)
+		for _, end := range []string{"", `"`, "\xc3", "\xe2\x82", "\\"} {
+			checkFastAgrees(t, []byte(`{"Version":"1","Statement":[{"Sid":"`+s+end))
+		}
+	}
+}
+
+// Many goroutines parse distinct documents, valid and invalid, through the
+// pooled scratch at once: each must get exactly its own document, the one
+// the walk builds alone. Run with -race.
+func TestAttackConcurrentParse(t *testing.T) {
+	const workers, rounds = 16, 200
+	errs := make(chan string, workers)
+	for w := range workers {
+		go func() {
+			for r := range rounds {
+				id := itoa(w*rounds + r)
+				var conds string
+				if r%3 == 0 {
+					conds = `,"Condition":{"StringEquals":{"k` + id + `":["v` + id + `","w"]},"NumericLessThan":{"n":"` + id + `"}}`
+				}
+				stmts := strings.Repeat(`{"Sid":"x`+id+`","Effect":"Deny","Action":"s`+id+`:a","Resource":"acs:`+id+`"},`, r%5)
+				data := []byte(`{"Version":"1","Statement":[` + stmts + `{"Sid":"s` + id + `","Effect":"Allow","Action":["svc` + id + `:Get*"],"Resource":"acs:x:*:*:r/` + id + `"` + conds + `}]}`)
+				bad := append([]byte(nil), data...)
+				bad[len(bad)-3] = '\x80' // a parse that fails late, after filling the scratch
+				if _, err := Parse(bad); err == nil {
+					errs <- "accepted " + string(bad)
+					return
+				}
+				got, err := Parse(data)
+				want, werr := diagnose(data)
+				if err != nil || werr != nil || !equalDocs(got, want) {
+					errs <- "parse of " + string(data) + " differs: " + got.String()
+					return
+				}
+				last := got.Statements[len(got.Statements)-1]
+				if last.Sid != "s"+id || last.Action[0] != "svc"+id+":Get*" {
+					errs <- "document of another parse: " + got.String()
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range workers {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
+
+// Documents handed out do not share anything writable: appending to or
+// writing into one document's lists leaves another parse of the same input
+// unchanged.
+func TestAttackDocumentsIndependent(t *testing.T) {
+	data := []byte(attackBases[0])
+	a, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := b.String()
+	st := &a.Statements[0]
+	st.Action[0] = "x:y"
+	_ = append(st.Action[:1], "z:z")
+	_ = append(st.Resource, "acs:q")
+	st.Condition[0].Values[0] = Value{Raw: "changed"}
+	_ = append(st.Condition[0].Values[:0], Value{Raw: "changed"})
+	_ = append(st.Condition[:1], Condition{Key: "k"})
+	if b.String() != before {
+		t.Fatalf("changing one document changed another:\n%s\n%s", before, b.String())
+	}
+	c, _ := Parse(data)
+	if c.String() != before {
+		t.Fatalf("changing a document changed a later parse:\n%s\n%s", before, c.String())
+	}
+	// within one document: appending to one list never writes into the next
+	a2, _ := Parse(data)
+	s2 := &a2.Statements[0]
+	res := s2.Resource[0]
+	_ = append(s2.Action, "z:z")
+	_ = append(s2.Condition[0].Values, Value{Raw: "z"})
+	if s2.Resource[0] != res || s2.Condition[1].Key != "acs:SourceIp" && s2.Condition[0].Key != "acs:SourceIp" {
+		t.Fatalf("append wrote into a neighbouring list: %s", a2.String())
+	}
+}
