@@ -1,0 +1,127 @@
+package evaluator
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/ramauthz/ramauthz/policy"
+)
+
+// attackPieces are the bytes the compiled matcher's word-at-a-time
+// folding must keep apart: ASCII letters of both cases and their
+// neighbours ('@' = 'A'-1, '[' = 'Z'+1, '`', '{'), and multi-byte
+// characters whose bytes are an ASCII letter plus 0x80 (Á = C3 81, á =
+// C3 A1) or that fold to an ASCII letter under Unicode rules only (ſ
+// U+017F to s, K U+212A to k), which ASCII folding must not equate.
+var attackPieces = []string{"a", "A", "b", "B", "s", "S", "k", "K", "z", "Z", "@", "[", "`", "{", ":", "/", "0",
+	"é", "É", "\u00c1", "\u00e1", "ſ", "\u212a", "\u0101", "\u0100"}
+
+func attackString(rng *rand.Rand, n int, wild bool) string {
+	var b strings.Builder
+	for range n {
+		switch {
+		case wild && rng.IntN(7) == 0:
+			b.WriteByte('*')
+		case wild && rng.IntN(9) == 0:
+			b.WriteByte('?')
+		default:
+			b.WriteString(attackPieces[rng.IntN(len(attackPieces))])
+		}
+	}
+	return b.String()
+}
+
+// attackPrefixes share prefixes of every length from 1 to 12 bytes, so
+// that trie labels of 1 to 9+ bytes meet inputs that end inside them, at
+// them and just after them.
+var attackPrefixes = []string{"a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghij", "abcdefghijkl",
+	"aB", "ABCDEFGH", "ABCDEFGHI", "abcdefgH", "abcdefg\u00c1", "abcdefgh\u00e1"}
+
+// Decisions of the compiled evaluator equal the reference's for random
+// action and resource patterns over those pieces, and requests made of
+// them.
+func TestAttackFoldingAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 7))
+	for range 4000 {
+		var docs []Policy
+		for range 1 + rng.IntN(2) {
+			d := &policy.Document{Kind: policy.Identity, Version: "1"}
+			for range 1 + rng.IntN(6) {
+				st := policy.Statement{Effect: policy.Allow, Resource: []string{"*"}}
+				if rng.IntN(3) == 0 {
+					st.Effect = policy.Deny
+				}
+				for range 1 + rng.IntN(3) {
+					p := attackPrefixes[rng.IntN(len(attackPrefixes))] + attackString(rng, rng.IntN(4), true)
+					if rng.IntN(4) == 0 {
+						p = attackString(rng, 1+rng.IntN(10), true)
+					}
+					st.Action = append(st.Action, p)
+				}
+				if rng.IntN(3) == 0 {
+					st.Resource = []string{attackPrefixes[rng.IntN(len(attackPrefixes))] + attackString(rng, rng.IntN(3), true)}
+				}
+				d.Statements = append(d.Statements, st)
+			}
+			docs = append(docs, Policy{ID: "p", Document: d})
+		}
+		for range 8 {
+			a := attackPrefixes[rng.IntN(len(attackPrefixes))] + attackString(rng, rng.IntN(4), false)
+			if rng.IntN(2) == 0 {
+				a = strings.Map(func(r rune) rune {
+					if rng.IntN(2) == 0 {
+						return r ^ 0x20 // flips ASCII case, and 0xC1-like neighbours
+					}
+					return r
+				}, a)
+			}
+			if rng.IntN(4) == 0 { // invalid UTF-8 in the request: a lone high byte, a cut character
+				at := rng.IntN(len(a) + 1)
+				a = a[:at] + []string{"\xff", "\xc3", "\x80", "\xc1", "\xe1\x80"}[rng.IntN(5)] + a[at:]
+			}
+			res := attackPrefixes[rng.IntN(len(attackPrefixes))] + attackString(rng, rng.IntN(3), false)
+			checkAgainstReference(t, docs, Request{Action: a, Resource: res})
+		}
+	}
+}
+
+// Many patterns in one policy set: the trie sorts its keys by radix (256
+// and more), nodes get more than eight children (binary search), and the
+// decisions still equal the reference's.
+func TestAttackManyPatternsAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 77))
+	for round := range 4 {
+		d := &policy.Document{Kind: policy.Identity, Version: "1"}
+		for i := range 300 + 100*round {
+			st := policy.Statement{Effect: policy.Allow, Resource: []string{"*"}}
+			if i%5 == 0 {
+				st.Effect = policy.Deny
+			}
+			p := attackPrefixes[rng.IntN(len(attackPrefixes))] + attackString(rng, 1+rng.IntN(5), rng.IntN(3) == 0)
+			if rng.IntN(3) == 0 {
+				p = attackString(rng, 1+rng.IntN(6), rng.IntN(2) == 0)
+			}
+			st.Action = []string{p}
+			d.Statements = append(d.Statements, st)
+		}
+		ps := []Policy{{ID: "many", Document: d}}
+		e, err := Compile(ps...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 400 {
+			a := attackPrefixes[rng.IntN(len(attackPrefixes))] + attackString(rng, rng.IntN(6), false)
+			if rng.IntN(2) == 0 {
+				a = attackString(rng, 1+rng.IntN(7), false)
+			}
+			if rng.IntN(2) == 0 {
+				a = strings.ToUpper(a)
+			}
+			r := Request{Action: a, Resource: "x"}
+			if got, want := e.Decide(r), referenceDecide(ps, r); got != want {
+				t.Fatalf("Decide(%q) = %v, reference %v\n%s", a, got, want, dump(ps))
+			}
+		}
+	}
+}
