@@ -125,3 +125,59 @@ func TestAttackManyPatternsAgainstReference(t *testing.T) {
 		}
 	}
 }
+
+// A compiled Evaluator does not see later changes to the documents it was
+// compiled from: writing into every string list, condition and value of
+// the parsed document (as a caller may, it owns it) leaves every decision
+// as it was.
+func TestAttackEvaluatorIgnoresDocumentChanges(t *testing.T) {
+	d, err := policy.Parse([]byte(`{"Version":"1","Statement":[
+		{"Effect":"Allow","Action":["ecs:Describe*","oss:GetObject"],"Resource":"acs:oss:*:*:bucket/*",
+		 "Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"},"StringLike":{"acs:UserAgent":"sdk*"}}},
+		{"Effect":"Deny","Action":"ecs:DescribeSecret*","Resource":"*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Compile(Policy{ID: "p", Document: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Context
+	c.Set("acs:SourceIp", "10.1.2.3")
+	c.Set("acs:UserAgent", "sdk-go")
+	reqs := []Request{
+		{Action: "ecs:DescribeInstances", Resource: "acs:oss:*:*:bucket/a", Context: &c},
+		{Action: "ecs:DescribeSecrets", Resource: "acs:oss:*:*:bucket/a", Context: &c},
+		{Action: "oss:getobject", Resource: "acs:oss:*:*:bucket/a", Context: &c},
+		{Action: "x:y", Resource: "acs:oss:*:*:bucket/a", Context: &c},
+	}
+	var before []Decision
+	for _, r := range reqs {
+		before = append(before, e.Decide(r))
+	}
+	for i := range d.Statements {
+		st := &d.Statements[i]
+		st.Effect = policy.Allow
+		for k := range st.Action {
+			st.Action[k] = "*"
+		}
+		for k := range st.Resource {
+			st.Resource[k] = "*"
+		}
+		for k := range st.Condition {
+			st.Condition[k].Key = "x"
+			for j := range st.Condition[k].Values {
+				st.Condition[k].Values[j] = policy.Value{Raw: "0.0.0.0/0"}
+			}
+		}
+	}
+	d.Statements = d.Statements[:1]
+	for i, r := range reqs {
+		if got := e.Decide(r); got != before[i] {
+			t.Fatalf("%+v: %v after the document changed, %v before", r, got, before[i])
+		}
+	}
+	if before[0] != Allow || before[1] != ExplicitDeny || before[2] != Allow || before[3] != ImplicitDeny {
+		t.Fatalf("decisions %v", before)
+	}
+}
