@@ -159,3 +159,30 @@ func TestAttackDocumentsIndependent(t *testing.T) {
 		t.Fatalf("append wrote into a neighbouring list: %s", a2.String())
 	}
 }
+
+// A new scratch is sized for what a document within the limits can hold,
+// not for what hostile input repeats: 1 MiB of quotes (a string per two
+// quotes by presize's count) once made every pool-missing Parse allocate
+// 4 MiB of spans before reading a byte (5.2 MB for a 1 MiB input that the
+// walk rejects with 496 bytes), and the pool then kept that scratch. A
+// valid document has at most MaxSize/2 strings ("" is two characters)
+// and MaxSize/30 statements.
+func TestAttackPresizeBoundedByLimits(t *testing.T) {
+	text := `{"Version":"1","Statement":[{"Sid":"` + strings.Repeat(`"Effect"`, 1<<17)
+	for _, k := range []Kind{Identity, Session} {
+		lim := DefaultLimits(k)
+		var sc scratch
+		sc.presize(text, lim)
+		if cap(sc.strs) > lim.MaxSize/2+1 || cap(sc.stmts) > lim.MaxSize/30+1 {
+			t.Fatalf("%v: a scratch for %d bytes of input has room for %d strings and %d statements; a document within MaxSize %d has at most %d and %d",
+				k, len(text), cap(sc.strs), cap(sc.stmts), lim.MaxSize, lim.MaxSize/2, lim.MaxSize/30)
+		}
+	}
+	// a valid document still fits without growing
+	data := []byte(attackBases[0])
+	var sc scratch
+	sc.presize(string(data), DefaultLimits(Identity))
+	if cap(sc.strs) < strings.Count(attackBases[0], `"`)/2 || cap(sc.stmts) < 1 {
+		t.Fatalf("presize too small for a valid document: %d strings, %d statements", cap(sc.strs), cap(sc.stmts))
+	}
+}

@@ -87,10 +87,13 @@ const maxPooledStatements = 1 << 16
 // allocation per list, instead of a growth step per doubling: a statement
 // per "Effect" (every statement has one; a statement takes at least 30
 // bytes, which bounds the guess for text that repeats the word on purpose)
-// and a string per two quotes.
-func (sc *scratch) presize(text string, maxStatements int) {
-	sc.stmts = make([]rawStatement, 0, min(strings.Count(text, "Effect"), len(text)/30, maxStatements)+1)
-	sc.strs = make([]span, 0, strings.Count(text, `"`)/2+1)
+// and a string per two quotes. Both guesses are capped by what a document
+// within lim can hold (a string is at least two characters of MaxSize, a
+// statement at least 30), so that hostile input (a megabyte of quotes)
+// cannot make a parse allocate, and the pool keep, room for more.
+func (sc *scratch) presize(text string, lim Limits) {
+	sc.stmts = make([]rawStatement, 0, min(strings.Count(text, "Effect"), len(text)/30, lim.MaxStatements, lim.MaxSize/30)+1)
+	sc.strs = make([]span, 0, min(strings.Count(text, `"`)/2, lim.MaxSize/2)+1)
 }
 
 func (sc *scratch) reset() {
@@ -121,7 +124,7 @@ func parseFast(data []byte, c *config) *Document {
 	// text is kept apart from r: the document keeps it.
 	text := withSentinel(data)
 	if cap(sc.stmts) == 0 {
-		sc.presize(text, c.limits.MaxStatements)
+		sc.presize(text, c.limits)
 	}
 	r := fastReader{
 		cursor:  cursor{s: text, n: len(data), maxDepth: c.limits.MaxDepth},
