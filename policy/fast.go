@@ -203,7 +203,7 @@ func (r *fastReader) statements() bool {
 		if done {
 			break
 		}
-		if len(r.sc.stmts) == r.lim.MaxStatements || !r.statement() {
+		if len(r.sc.stmts) == r.lim.MaxStatements || r.overSize() || !r.statement() {
 			return false
 		}
 	}
@@ -450,7 +450,9 @@ func (r *fastReader) conditions(st *rawStatement) bool {
 				}
 				break
 			}
-			if key == "" || r.sameKeyIn(block, key) {
+			// The size check comes first: sameKeyIn compares with every
+			// key of the block, and only the size bounds their number.
+			if key == "" || r.overSize() || r.sameKeyIn(block, key) {
 				return false
 			}
 			c := rawCondition{op: op, ifExists: ifExists, key: r.lastSpan(key)}
@@ -467,6 +469,16 @@ func (r *fastReader) conditions(st *rawStatement) bool {
 	st.conds = span{start, uint32(len(r.sc.conds))}
 	return true
 }
+
+// overSize reports whether what has been read is already over MaxSize,
+// so that the reader gives up on an over-size document as soon as the walk
+// (which measures the size before it reads) would, instead of recording
+// all of it first: without the check, a 1 MiB block of condition keys made
+// sameKeyIn compare each key with every key before it (33 s for one
+// Parse; the walk rejects the input in 3 ms). It is checked before each
+// statement and each condition key: between two checks the reader records
+// at most a statement's MaxValues-bounded lists.
+func (r *fastReader) overSize() bool { return r.size() > r.lim.MaxSize }
 
 // sameKeyIn reports whether the conditions of the operator block starting
 // at scratch.conds[block] name key already, under CanonicalKey.
