@@ -141,7 +141,7 @@ func candidates(e *Evaluator, action string) (int, map[int32]bool) {
 			met++
 			set[ix.ents[v].stmt] = true
 		}
-		if ix.trie != nil {
+		if ix.trie.Len() > 0 {
 			w := ix.trie.Walk(action)
 			for {
 				vals, _, ok := w.Next()

@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"errors"
 	"math"
 	"net/netip"
 	"strconv"
@@ -21,46 +22,6 @@ type Policy struct {
 	Document *policy.Document
 }
 
-// CompileError reports a document that Compile cannot use. Path is the JSON
-// path of the offending element inside the document, in the form policy
-// errors use ("Statement[3].Action[0]",
-// `Statement[0].Condition.IpAddress."acs:SourceIp"[1]`); it is empty when
-// the document as a whole is at fault. Err is one of policy's sentinel
-// errors: policy.ErrMissing, policy.ErrInvalid, policy.ErrConflict,
-// policy.ErrDuplicateKey, policy.ErrUnknownElement or policy.ErrLimit.
-type CompileError struct {
-	PolicyID string // the ID of the policy at fault
-	Index    int    // the position of that policy in Compile's arguments
-	Path     string // JSON path of the element inside the document
-	Err      error  // sentinel: what is wrong
-	Msg      string // details, for people
-}
-
-// Error formats the error as `policy "ID": PATH: sentinel: message`.
-func (e *CompileError) Error() string {
-	var b strings.Builder
-	b.WriteString("policy ")
-	b.WriteString(strconv.Quote(e.PolicyID))
-	b.WriteString(": ")
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
-	if e.Err != nil {
-		b.WriteString(e.Err.Error())
-	} else {
-		b.WriteString("error")
-	}
-	if e.Msg != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Msg)
-	}
-	return b.String()
-}
-
-// Unwrap returns the sentinel error.
-func (e *CompileError) Unwrap() error { return e.Err }
-
 // Evaluator decides requests against a fixed set of policies. It is built by
 // Compile, immutable, and safe for concurrent use by any number of
 // goroutines. Evaluators are independent values: callers combine several
@@ -69,16 +30,26 @@ func (e *CompileError) Unwrap() error { return e.Err }
 // new Evaluator and swap it in (for example through an atomic.Pointer).
 //
 // A nil *Evaluator decides ImplicitDeny for every request.
+//
+// Layout: the statements, their patterns (one match.Table) and the action
+// indexes are tables of numbers that refer to one another by position, so
+// that compiling fills a few pointer-free blocks the garbage collector
+// neither write-barriers nor scans; only conditions, principals and Sids,
+// which are rare, are kept as Go values with strings.
 type Evaluator struct {
-	ids   []string
-	stmts []stmt
-	deny  index
-	allow index
+	ids        []string
+	sids       []string // Sid of each statement; nil when no statement has one
+	stmts      []stmt
+	pats       match.Table // every statement's action and resource patterns
+	conds      []cond
+	principals []principals
+	deny       index
+	allow      index
 }
 
 // index finds the statements of one effect that can apply to an action.
 type index struct {
-	trie      *trie.Trie // literal action prefixes → entries
+	trie      trie.Trie // literal action prefixes → entries (empty when there are none)
 	ents      []entry
 	any       []int32 // entries whose pattern matches every action ("*"): not in the trie
 	notAction []int32 // statements with NotAction: always checked
@@ -87,26 +58,28 @@ type index struct {
 // entry is one action pattern of one statement.
 type entry struct {
 	stmt int32
-	pat  int32 // index into stmts[stmt].actions
-	// restAny: the pattern is its literal prefix and one final '*', so
-	// whatever follows the prefix matches (Decide skips MatchRest).
+	pat  int32 // the pattern, in Evaluator.pats
+	// restAny: the pattern is its literal prefix and one final '*' (or
+	// only stars), so whatever follows the prefix matches (Decide skips
+	// MatchRest).
 	restAny bool
 }
 
-// stmt is a compiled statement. The small fields come first, so that they
-// share one word (112 bytes, not 120).
+// span is a run of a table: positions lo to hi-1.
+type span struct{ lo, hi int32 }
+
+// stmt is a compiled statement (40 bytes, no pointers).
 type stmt struct {
 	policy    int32
 	index     int32
+	actions   span  // folded Action or NotAction patterns, in Evaluator.pats
+	resources span  // in Evaluator.pats
+	conds     span  // in Evaluator.conds
+	principal int32 // 1 + position in Evaluator.principals; 0: no Principal element
 	effect    policy.Effect
 	notAction bool
 	resKind   resKind
 	resAll    bool // one of the resource patterns is "*"-like
-	sid       string
-	actions   []match.Pattern // folded; Action or NotAction patterns
-	resources []match.Pattern
-	principal *principals
-	conds     []cond
 }
 
 type resKind uint8
@@ -181,7 +154,9 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 	}
 	e.stmts = make([]stmt, 0, n)
 	b := builder{e: e}
-	b.alloc(policies)
+	if err := b.alloc(policies); err != nil {
+		return nil, err
+	}
 	for i, p := range policies {
 		if err := b.addPolicy(int32(i), p); err != nil {
 			err.PolicyID, err.Index = p.ID, i
@@ -198,24 +173,18 @@ func errAt(path string, sentinel error, msg string) *CompileError {
 	return &CompileError{Path: path, Err: sentinel, Msg: msg}
 }
 
-// builder holds what Compile carves the compiled statements from: one slab
-// of patterns and one of conditions for the whole policy set, instead of
-// two or three small allocations per statement (the 10,000-statement load
-// spent a quarter of its time in the allocator).
+// builder fills an Evaluator's tables, sized once by a first pass over the
+// documents: one block each for the statements, the patterns' records,
+// their text and the conditions, instead of a few small allocations per
+// statement.
 type builder struct {
-	e     *Evaluator
-	pats  []match.Pattern
-	conds []cond
-	// arena holds the patterns' text and chunk tables: the evaluator keeps
-	// its own copy of every pattern, not the documents' strings (which
-	// may be slices of a whole parsed input), and compiling a pattern
-	// allocates nothing of its own.
-	arena match.Arena
+	e *Evaluator
 }
 
-// alloc sizes the slabs for the patterns and conditions of policies.
-func (b *builder) alloc(policies []Policy) {
-	np, nc, text := 0, 0, 0
+// alloc sizes the tables for policies. It reports ErrLimit when the
+// patterns or conditions would not fit the tables' int32 positions.
+func (b *builder) alloc(policies []Policy) *CompileError {
+	np, nc, text, mids, sids := 0, 0, 0, 0, false
 	for _, p := range policies {
 		if p.Document == nil {
 			continue
@@ -224,26 +193,44 @@ func (b *builder) alloc(policies []Policy) {
 			st := &p.Document.Statements[i]
 			np += len(st.Action) + len(st.NotAction) + len(st.Resource) + len(st.NotResource)
 			nc += len(st.Condition)
-			text += patternText(st.Action, true) + patternText(st.NotAction, true) +
-				patternText(st.Resource, false) + patternText(st.NotResource, false)
+			sids = sids || st.Sid != ""
+			for _, l := range [...][]string{st.Action, st.NotAction} {
+				t, m := patternText(l, true)
+				text, mids = text+t, mids+m
+			}
+			for _, l := range [...][]string{st.Resource, st.NotResource} {
+				t, m := patternText(l, false)
+				text, mids = text+t, mids+m
+			}
 		}
 	}
-	b.pats = make([]match.Pattern, np)
-	b.conds = make([]cond, nc)
-	b.arena.Grow(text)
+	if np > math.MaxInt32 || nc > math.MaxInt32 || text > math.MaxInt32 {
+		return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many patterns or conditions"}
+	}
+	b.e.pats.Grow(np, text, mids)
+	if nc > 0 {
+		b.e.conds = make([]cond, 0, nc)
+	}
+	if sids {
+		b.e.sids = make([]string, 0, cap(b.e.stmts))
+	}
+	return nil
 }
 
-// patternText is the room an Arena needs for list: each pattern once, and
-// once more folded when it folds and has an upper-case letter.
-func patternText(list []string, fold bool) int {
-	n := 0
+// patternText is the room a match.Table needs for list: the bytes of each
+// pattern once, and once more folded when it folds and has an upper-case
+// letter; and at most how many chunks lie between its stars.
+func patternText(list []string, fold bool) (text, mids int) {
 	for _, s := range list {
-		n += len(s)
+		text += len(s)
 		if fold && hasUpper(s) {
-			n += len(s)
+			text += len(s)
+		}
+		if stars := strings.Count(s, "*"); stars > 1 {
+			mids += stars - 1
 		}
 	}
-	return n
+	return text, mids
 }
 
 func hasUpper(s string) bool {
@@ -253,26 +240,6 @@ func hasUpper(s string) bool {
 		}
 	}
 	return false
-}
-
-// patterns returns n patterns from the slab (a new slice if it runs out).
-func (b *builder) patterns(n int) []match.Pattern {
-	if n > len(b.pats) {
-		return make([]match.Pattern, n)
-	}
-	out := b.pats[:n:n]
-	b.pats = b.pats[n:]
-	return out
-}
-
-// condSlots returns n conditions from the slab (a new slice if it runs out).
-func (b *builder) condSlots(n int) []cond {
-	if n > len(b.conds) {
-		return make([]cond, n)
-	}
-	out := b.conds[:n:n]
-	b.conds = b.conds[n:]
-	return out
 }
 
 // stmtPath is the index of a statement in its document, rendered as a JSON
@@ -301,12 +268,15 @@ func (b *builder) addPolicy(pi int32, p Policy) *CompileError {
 		}
 		s.policy, s.index = pi, int32(si)
 		e.stmts = append(e.stmts, s)
+		if e.sids != nil {
+			e.sids = append(e.sids, d.Statements[si].Sid)
+		}
 	}
 	return nil
 }
 
 func (b *builder) compileStatement(kind policy.Kind, st *policy.Statement, path stmtPath) (stmt, *CompileError) {
-	s := stmt{sid: st.Sid, effect: st.Effect}
+	s := stmt{effect: st.Effect}
 	if !st.Effect.Valid() {
 		return s, errAt(path.at(".Effect"), policy.ErrInvalid, "Effect must be Allow or Deny; got "+st.Effect.String())
 	}
@@ -344,17 +314,23 @@ func (b *builder) compileStatement(kind policy.Kind, st *policy.Statement, path 
 	case st.Principal != nil && kind != policy.Trust:
 		return s, errAt(path.at(".Principal"), policy.ErrInvalid, "Principal is allowed only in trust policies, not in "+kind.String()+" policies")
 	case st.Principal != nil:
-		if s.principal, err = compilePrincipal(st.Principal, path.at(".Principal")); err != nil {
+		pr, err := compilePrincipal(st.Principal, path.at(".Principal"))
+		if err != nil {
 			return s, err
 		}
+		b.e.principals = append(b.e.principals, pr)
+		s.principal = int32(len(b.e.principals))
 	case kind == policy.Trust:
 		return s, errAt(path.at(".Principal"), policy.ErrMissing, "a statement of a trust policy needs a Principal")
 	}
 	if len(st.Condition) > 0 {
-		s.conds = b.condSlots(len(st.Condition))
+		lo := len(b.e.conds)
+		b.e.conds = append(b.e.conds, make([]cond, len(st.Condition))...)
+		conds := b.e.conds[lo:]
+		s.conds = span{int32(lo), int32(len(b.e.conds))}
 		var seen map[condName]bool
 		for i := range st.Condition {
-			cd := &s.conds[i]
+			cd := &conds[i]
 			if err := compileCond(cd, &st.Condition[i], path); err != nil {
 				return s, err
 			}
@@ -367,7 +343,7 @@ func (b *builder) compileStatement(kind policy.Kind, st *policy.Statement, path 
 				dup = seen[name]
 			} else {
 				for j := range i {
-					if c := &s.conds[j]; c.op == cd.op && c.ifExists == cd.ifExists && c.nkey == cd.nkey {
+					if c := &conds[j]; c.op == cd.op && c.ifExists == cd.ifExists && c.nkey == cd.nkey {
 						dup = true
 					}
 				}
@@ -379,7 +355,7 @@ func (b *builder) compileStatement(kind policy.Kind, st *policy.Statement, path 
 			if i == 16 {
 				seen = make(map[condName]bool, len(st.Condition))
 				for j := range i {
-					c := &s.conds[j]
+					c := &conds[j]
 					seen[condName{c.op, c.ifExists, c.nkey}] = true
 				}
 			}
@@ -399,35 +375,39 @@ type condName struct {
 	nkey     string
 }
 
-// compilePatterns compiles action (fold) or resource patterns and reports
-// whether one of them matches everything.
-func (b *builder) compilePatterns(list []string, fold bool, path stmtPath, elem string) ([]match.Pattern, bool, *CompileError) {
+// compilePatterns adds action (fold) or resource patterns to the
+// evaluator's table and reports whether one of them matches everything.
+func (b *builder) compilePatterns(list []string, fold bool, path stmtPath, elem string) (span, bool, *CompileError) {
 	if len(list) == 0 {
-		return nil, false, errAt(path.at("."+elem), policy.ErrMissing, "the list is empty")
+		return span{}, false, errAt(path.at("."+elem), policy.ErrMissing, "the list is empty")
 	}
-	out := b.patterns(len(list))
+	t := &b.e.pats
+	out := span{lo: int32(t.Len())}
 	all := false
 	for i, s := range list {
 		if s == "" {
-			return nil, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must not be empty")
+			return span{}, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must not be empty")
 		}
-		p, err := b.arena.Compile(s, fold)
+		p, err := t.Add(s, fold)
 		if err != nil {
-			return nil, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must be valid UTF-8")
+			if errors.Is(err, match.ErrTableFull) {
+				return span{}, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrLimit, "too many patterns")
+			}
+			return span{}, false, errAt(path.at("."+elem+"["+strconv.Itoa(i)+"]"), policy.ErrInvalid, "a pattern must be valid UTF-8")
 		}
-		out[i] = p
-		all = all || p.Any()
+		all = all || t.Any(p)
 	}
+	out.hi = int32(t.Len())
 	return out, all, nil
 }
 
 const ramPrefix = "acs:ram::"
 
-func compilePrincipal(pr *policy.Principal, path string) (*principals, *CompileError) {
+func compilePrincipal(pr *policy.Principal, path string) (principals, *CompileError) {
+	var out principals
 	if len(pr.RAM)+len(pr.Service)+len(pr.Federated) == 0 {
-		return nil, errAt(path, policy.ErrMissing, "Principal must name at least one principal")
+		return out, errAt(path, policy.ErrMissing, "Principal must name at least one principal")
 	}
-	out := &principals{}
 	check := func(list []string, name string) *CompileError {
 		for i, s := range list {
 			if s == "" {
@@ -437,13 +417,13 @@ func compilePrincipal(pr *policy.Principal, path string) (*principals, *CompileE
 		return nil
 	}
 	if err := check(pr.RAM, "RAM"); err != nil {
-		return nil, err
+		return out, err
 	}
 	if err := check(pr.Service, "Service"); err != nil {
-		return nil, err
+		return out, err
 	}
 	if err := check(pr.Federated, "Federated"); err != nil {
-		return nil, err
+		return out, err
 	}
 	for _, s := range pr.RAM {
 		if uid, ok := strings.CutPrefix(s, ramPrefix); ok {
@@ -532,21 +512,39 @@ func compileCond(cd *cond, c *policy.Condition, sp stmtPath) *CompileError {
 // effect. NotAction statements cannot be indexed by what they exclude and go
 // to the always-checked list.
 func (e *Evaluator) buildIndexes() *CompileError {
-	deny, allow := trie.NewBuilder(true), trie.NewBuilder(true)
-	nDeny, nAllow := 0, 0
+	// The tries' keys are the patterns' literal prefixes, which the
+	// pattern table already holds: the tries share its text.
+	deny, allow := trie.NewBuilderOver(true, e.pats.Text()), trie.NewBuilderOver(true, e.pats.Text())
+	var nDeny, nAllow, xDeny, xAllow int
 	for si := range e.stmts {
-		if s := &e.stmts[si]; s.notAction {
-			continue
-		} else if s.effect == policy.Deny {
-			nDeny += len(s.actions)
-		} else {
-			nAllow += len(s.actions)
+		s := &e.stmts[si]
+		n := &nAllow
+		if s.effect == policy.Deny {
+			n = &nDeny
 		}
+		if s.notAction {
+			if s.effect == policy.Deny {
+				xDeny++
+			} else {
+				xAllow++
+			}
+			continue
+		}
+		*n += int(s.actions.hi - s.actions.lo)
 	}
-	deny.Grow(nDeny)
-	allow.Grow(nAllow)
+	if nDeny+nAllow > math.MaxInt32 {
+		return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
+	}
+	deny.Grow(nDeny, 0)
+	allow.Grow(nAllow, 0)
 	e.deny.ents = make([]entry, 0, nDeny)
 	e.allow.ents = make([]entry, 0, nAllow)
+	if xDeny > 0 {
+		e.deny.notAction = make([]int32, 0, xDeny)
+	}
+	if xAllow > 0 {
+		e.allow.notAction = make([]int32, 0, xAllow)
+	}
 	for si := range e.stmts {
 		s := &e.stmts[si]
 		ix, b := &e.allow, allow
@@ -557,26 +555,20 @@ func (e *Evaluator) buildIndexes() *CompileError {
 			ix.notAction = append(ix.notAction, int32(si))
 			continue
 		}
-		for pi := range s.actions {
-			p := &s.actions[pi]
-			if len(ix.ents) >= math.MaxInt32 {
+		for p := s.actions.lo; p < s.actions.hi; p++ {
+			if e.pats.Any(p) {
+				ix.any = append(ix.any, int32(len(ix.ents)))
+			} else if off, n := e.pats.LiteralAt(p); !b.AddRef(off, n, e.pats.Exact(p), int32(len(ix.ents))) {
 				return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
 			}
-			if p.Any() {
-				ix.any = append(ix.any, int32(len(ix.ents)))
-			} else {
-				b.Add(p.Literal(), p.Exact(), int32(len(ix.ents)))
-			}
-			src := p.String()
-			restAny := strings.IndexAny(src, "*?") == len(src)-1 && src[len(src)-1] == '*'
-			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: int32(pi), restAny: restAny})
+			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: p, restAny: e.pats.RestAny(p)})
 		}
 	}
 	if deny.Len() > 0 {
-		e.deny.trie = deny.Build()
+		deny.BuildInto(&e.deny.trie)
 	}
 	if allow.Len() > 0 {
-		e.allow.trie = allow.Build()
+		allow.BuildInto(&e.allow.trie)
 	}
 	return nil
 }

@@ -110,11 +110,11 @@ func (q *query) principalARN(cd *cond) ([]string, []reqValue) {
 func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 	action := q.r.Action
 	for _, v := range ix.any {
-		if e.stmts[ix.ents[v].stmt].appliesBeyondAction(q, deny) {
+		if e.stmts[ix.ents[v].stmt].appliesBeyondAction(e, q, deny) {
 			return true
 		}
 	}
-	if ix.trie != nil {
+	if ix.trie.Len() > 0 {
 		w := ix.trie.Walk(action)
 		for {
 			vals, n, ok := w.Next()
@@ -125,7 +125,7 @@ func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 			for _, v := range vals {
 				en := &ix.ents[v]
 				s := &e.stmts[en.stmt]
-				if (en.restAny || s.actions[en.pat].MatchRest(rest)) && s.appliesBeyondAction(q, deny) {
+				if (en.restAny || e.pats.MatchRest(en.pat, rest)) && s.appliesBeyondAction(e, q, deny) {
 					return true
 				}
 			}
@@ -133,7 +133,7 @@ func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 	}
 	for _, si := range ix.notAction {
 		s := &e.stmts[si]
-		if s.actionMatches(action) && s.appliesBeyondAction(q, deny) {
+		if s.actionMatches(e, action) && s.appliesBeyondAction(e, q, deny) {
 			return true
 		}
 	}
@@ -142,18 +142,18 @@ func (ix *index) applies(e *Evaluator, q *query, deny bool) bool {
 
 // appliesBeyondAction checks everything but the action. The common cases
 // (Resource "*", no Principal element) are decided here without a call.
-func (s *stmt) appliesBeyondAction(q *query, deny bool) bool {
-	if !(s.resAll && s.resKind == resAllow) && !s.resourceMatches(q.r.Resource) {
+func (s *stmt) appliesBeyondAction(e *Evaluator, q *query, deny bool) bool {
+	if !(s.resAll && s.resKind == resAllow) && !s.resourceMatches(e, q.r.Resource) {
 		return false
 	}
-	if s.principal != nil && !s.principalMatches(&q.r.Principal) {
+	if s.principal != 0 && !s.principalMatches(e, &q.r.Principal) {
 		return false
 	}
 	// The condition block (condition, without the call): an Allow needs
 	// every condition true, a Deny every condition true or unknown.
 	c := q.r.Context
-	for i := range s.conds {
-		cd := &s.conds[i]
+	for i := s.conds.lo; i < s.conds.hi; i++ {
+		cd := &e.conds[i]
 		var t tri
 		if cd.slot >= 0 && c != nil {
 			// A fixed slot: eval without the call to keyValues.
@@ -176,10 +176,10 @@ func (s *stmt) appliesBeyondAction(q *query, deny bool) bool {
 
 // actionMatches reports whether the statement's Action or NotAction element
 // matches action.
-func (s *stmt) actionMatches(action string) bool {
+func (s *stmt) actionMatches(e *Evaluator, action string) bool {
 	hit := false
-	for i := range s.actions {
-		if s.actions[i].Match(action) {
+	for i := s.actions.lo; i < s.actions.hi; i++ {
+		if e.pats.Match(i, action) {
 			hit = true
 			break
 		}
@@ -189,23 +189,23 @@ func (s *stmt) actionMatches(action string) bool {
 
 // resourceMatches reports whether the Resource or NotResource element (if
 // any) matches resource.
-func (s *stmt) resourceMatches(resource string) bool {
+func (s *stmt) resourceMatches(e *Evaluator, resource string) bool {
 	if s.resKind == resNone {
 		return true
 	}
 	hit := s.resAll
-	for i := 0; !hit && i < len(s.resources); i++ {
-		hit = s.resources[i].Match(resource)
+	for i := s.resources.lo; !hit && i < s.resources.hi; i++ {
+		hit = e.pats.Match(i, resource)
 	}
 	return hit == (s.resKind == resAllow)
 }
 
 // principalMatches reports whether the Principal element (if any) covers p.
-func (s *stmt) principalMatches(p *Principal) bool {
-	ps := s.principal
-	if ps == nil {
+func (s *stmt) principalMatches(e *Evaluator, p *Principal) bool {
+	if s.principal == 0 {
 		return true
 	}
+	ps := &e.principals[s.principal-1]
 	switch p.Type {
 	case PrincipalUser, PrincipalRole:
 		if p.AccountID != "" && contains(ps.roots, p.AccountID) {
@@ -230,11 +230,11 @@ func contains(list []string, s string) bool {
 }
 
 // condition evaluates the condition block: AND over its conditions.
-func (s *stmt) condition(q *query) tri {
+func (s *stmt) condition(e *Evaluator, q *query) tri {
 	res := triTrue
 	c := q.r.Context
-	for i := range s.conds {
-		cd := &s.conds[i]
+	for i := s.conds.lo; i < s.conds.hi; i++ {
+		cd := &e.conds[i]
 		var t tri
 		if cd.slot >= 0 && c != nil {
 			// A fixed slot: eval without the call to keyValues.

@@ -65,25 +65,29 @@ func (e *Evaluator) Explain(r Request) Explanation {
 	denied, allowed := false, false
 	for i := range e.stmts {
 		s := &e.stmts[i]
-		if !s.actionMatches(r.Action) || !s.resourceMatches(r.Resource) || !s.principalMatches(&r.Principal) {
+		if !s.actionMatches(e, r.Action) || !s.resourceMatches(e, r.Resource) || !s.principalMatches(e, &r.Principal) {
 			continue
+		}
+		var sid string
+		if e.sids != nil {
+			sid = e.sids[i]
 		}
 		m := Match{
 			PolicyID:  e.ids[s.policy],
 			Statement: int(s.index),
-			Sid:       s.sid,
+			Sid:       sid,
 			Effect:    s.effect,
 			Path:      "Statement[" + strconv.Itoa(int(s.index)) + "]",
 		}
 		deny := s.effect == policy.Deny
-		t := s.condition(&q)
+		t := s.condition(e, &q)
 		if t == triTrue || deny && t == triUnknown {
 			x.Matched = append(x.Matched, m)
 			denied = denied || deny
 			allowed = allowed || !deny
 			continue
 		}
-		x.NearMisses = append(x.NearMisses, s.nearMiss(m, &q, t))
+		x.NearMisses = append(x.NearMisses, s.nearMiss(e, m, &q, t))
 	}
 	switch {
 	case denied:
@@ -95,9 +99,9 @@ func (e *Evaluator) Explain(r Request) Explanation {
 }
 
 // nearMiss names the first condition that made the block's value t.
-func (s *stmt) nearMiss(m Match, q *query, t tri) NearMiss {
-	for i := range s.conds {
-		cd := &s.conds[i]
+func (s *stmt) nearMiss(e *Evaluator, m Match, q *query, t tri) NearMiss {
+	for i := s.conds.lo; i < s.conds.hi; i++ {
+		cd := &e.conds[i]
 		if cd.eval(q) == t {
 			return NearMiss{Match: m, Operator: cd.op, IfExists: cd.ifExists, Key: cd.key, Reason: cd.reason(q, t)}
 		}

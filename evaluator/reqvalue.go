@@ -11,6 +11,14 @@ import (
 
 // reqValue is one request value read ahead, when the context is filled, as
 // every type a condition may compare it as, so that Decide never parses.
+//
+// time is the zero Time unless flags has valTime or valText, and num the
+// zero Number unless flags has valNum, so that a reused value is cleared by
+// writing only what its last use set (clearTyped). Values are filled in
+// place, field by field, through the set methods below: building a whole
+// reqValue and assigning it goes through a stack copy whose 16-byte loads
+// straddle the 8-byte stores just made, a store-forwarding stall that
+// cost more than the parse itself (BenchmarkFillParts).
 type reqValue struct {
 	ip    netip.Addr // the zero Addr when the value is not an address
 	time  time.Time  // valid when flags has valTime
@@ -46,9 +54,74 @@ func parseRequestValue(s string) reqValue {
 	return v
 }
 
+// clearTyped makes v the value of a string that is none of the types.
+func (v *reqValue) clearTyped() {
+	if v.flags&(valTime|valText) != 0 {
+		v.time = time.Time{}
+	}
+	if v.flags&valNum != 0 {
+		v.num = policy.Number{}
+	}
+	v.ip = netip.Addr{}
+	v.flags = 0
+}
+
+// setIP makes v the address a with flags f (0, or valText for a value
+// from SetSourceIP).
+func (v *reqValue) setIP(a netip.Addr, f valFlags) {
+	if v.flags&(valTime|valText) != 0 {
+		v.time = time.Time{}
+	}
+	if v.flags&valNum != 0 {
+		v.num = policy.Number{}
+	}
+	v.ip = a
+	v.flags = f
+}
+
+// setTime makes v the instant t with flags f (valTime, and valText for a
+// value from SetCurrentTime).
+func (v *reqValue) setTime(t time.Time, f valFlags) {
+	if v.flags&valNum != 0 {
+		v.num = policy.Number{}
+	}
+	v.ip = netip.Addr{}
+	v.time = t
+	v.flags = f
+}
+
+// setTimeText makes v the value SetCurrentTime stores for t: the instant
+// in UTC, comparable as a date when its RFC 3339 form is one
+// policy.ParseDate accepts (years 0000 to 9999, which the Unix seconds
+// decide without working out the calendar date).
+func (v *reqValue) setTimeText(t time.Time) {
+	t = t.UTC()
+	f := valText
+	if s := t.Unix(); s >= minDateUnix && s <= maxDateUnix {
+		f |= valTime
+	}
+	v.setTime(t, f)
+}
+
+// setBool makes v the bool b, as read from "true" or "false".
+func (v *reqValue) setBool(b bool) {
+	f := valBool
+	if b {
+		f |= valTrue
+	}
+	if v.flags&(valTime|valText) != 0 {
+		v.time = time.Time{}
+	}
+	if v.flags&valNum != 0 {
+		v.num = policy.Number{}
+	}
+	v.ip = netip.Addr{}
+	v.flags = f
+}
+
 // read sets v to s read ahead (parseRequestValue), in place.
 func (v *reqValue) read(s string) {
-	*v = reqValue{}
+	v.clearTyped()
 	if s == "" {
 		return
 	}
@@ -159,8 +232,13 @@ func requestIP(s string) netip.Addr {
 
 // parseIPv4 reads dotted-decimal IPv4 as netip.ParseAddr does: four
 // decimal fields of 0 to 255, without leading zeros.
+//
+// The fields are kept in one register (acc), not in a [4]byte: four byte
+// stores read back as one 4-byte word by netip.AddrFrom4 stall that load
+// until the stores have gone (store forwarding fails), which the profile
+// of BenchmarkFillStrings showed as 15% of filling a Context from strings.
 func parseIPv4(s string) (netip.Addr, bool) {
-	var ip [4]byte
+	var acc uint32
 	i := 0
 	for f := range 4 {
 		if f > 0 {
@@ -182,37 +260,41 @@ func parseIPv4(s string) (netip.Addr, bool) {
 		if n > 255 {
 			return netip.Addr{}, false
 		}
-		ip[f] = byte(n)
+		acc = acc<<8 | uint32(n)
 	}
 	if i != len(s) {
 		return netip.Addr{}, false
 	}
-	return netip.AddrFrom4(ip), true
+	return netip.AddrFrom4([4]byte{byte(acc >> 24), byte(acc >> 16), byte(acc >> 8), byte(acc)}), true
 }
 
 // parseDate reads s as policy.ParseDate does (an RFC 3339 date-time with
 // a zone, "2019-08-12T17:00:00+08:00" or "2019-08-12T09:00:00Z", with up to
 // nine digits of fractional seconds) and reports whether it is one. It is
 // the same rule written for speed, since every date-like request value is
-// read while a Context is filled: fixed positions are checked at once and
-// each two-digit field is read without a loop. TestParseDateAgrees and
-// FuzzParseDate check it against policy.ParseDate.
+// read while a Context is filled: "YYYY-MM-" and "hh:mm:ss" are each
+// checked and read as one 8-byte word (digits8), the day and the 'T' byte
+// by byte. TestParseDateAgrees and FuzzParseDate check it against
+// policy.ParseDate.
 func parseDate(s string) (time.Time, bool) {
 	if len(s) < len("2006-01-02T15:04:05Z") {
 		return time.Time{}, false
 	}
-	_ = s[19]
-	if s[4] != '-' || s[7] != '-' || s[10]|0x20 != 't' || s[13] != ':' || s[16] != ':' {
+	// Bytes 0-7, "YYYY-MM-": digits at 0-3, 5 and 6, '-' at 4 and 7.
+	ym, ok := digits8(le64(s, 0), 0x00ffff00ffffffff, '-'<<56|'-'<<32)
+	// Bytes 11-18, "hh:mm:ss": digits at 0, 1, 3, 4, 6 and 7, ':' at 2 and 5.
+	hms, ok2 := digits8(le64(s, 11), 0xffff00ffff00ffff, ':'<<40|':'<<16)
+	day := dig2(s[8], s[9])
+	if !ok || !ok2 || s[10]|0x20 != 't' {
 		return time.Time{}, false
 	}
-	yh, yl := dig2(s[0], s[1]), dig2(s[2], s[3])
-	month, day := dig2(s[5], s[6]), dig2(s[8], s[9])
-	hour, minute, sec := dig2(s[11], s[12]), dig2(s[14], s[15]), dig2(s[17], s[18])
-	if yh > 99 || yl > 99 || month-1 > 11 || day == 0 || hour > 23 || minute > 59 || sec > 59 {
+	year := int(ym&0xff)*100 + int(ym>>16&0xff)
+	month := uint(ym >> 40 & 0xff)
+	hour, minute, sec := uint(hms&0xff), uint(hms>>24&0xff), uint(hms>>48&0xff)
+	if month-1 > 11 || day-1 > 30 || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	year := int(yh*100 + yl)
-	if day > uint(civil.DaysIn(int(month), year)) {
+	if day > 28 && day > uint(civil.DaysIn(int(month), year)) {
 		return time.Time{}, false
 	}
 	rest := s[19:]
@@ -251,6 +333,28 @@ func parseDate(s string) (time.Time, bool) {
 	}
 	unix := civil.UnixDays(year, int(month), int(day))*86400 + int64(int(hour*3600+minute*60+sec)-offset)
 	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// digits8 checks the eight bytes of w (little-endian, byte i at bits 8i)
+// against a pattern: the bytes where digitMask is 0xff must be decimal
+// digits, and w's other bytes must equal those of seps. When they do, it
+// returns, at each digit byte i whose byte i+1 is also a digit, the
+// two-digit number those bytes make (0-99); the other bytes of the result
+// mean nothing.
+func digits8(w, digitMask, seps uint64) (uint64, bool) {
+	const (
+		zeros = 0x3030303030303030 // '0' in every byte
+		highs = 0xf0f0f0f0f0f0f0f0
+		sixes = 0x0606060606060606
+	)
+	// x has 0-9 at a digit byte: a byte is a digit exactly when its xor
+	// with '0' has a zero high nibble and stays below 16 when 6 is added
+	// (no carry crosses bytes, since every high nibble is zero by then).
+	x := (w ^ zeros) & digitMask
+	if w&^digitMask != seps || x&highs != 0 || (x+sixes)&highs != 0 {
+		return 0, false
+	}
+	return x*10 + x>>8, true
 }
 
 // dig2 reads the decimal digits a and b as a number from 0 to 99; it
@@ -316,27 +420,18 @@ func ipv6Shaped(s string) bool {
 	return groups == 8
 }
 
-// ipValue is the value SetSourceIP stores for a: the address, unmapped,
-// read as requestIP would read a.String(). A zoned address is not an address for
-// conditions; its string form is kept (ok false) since text cannot rebuild
-// it from an invalid ip.
-func ipValue(a netip.Addr) (v reqValue, ok bool) {
-	if !a.IsValid() || a.Zone() != "" {
-		return reqValue{}, false
-	}
-	return reqValue{ip: a.Unmap(), flags: valText}, true
+// ipValid reports whether SetSourceIP stores a as an address (ip, unmapped,
+// as requestIP would read a.String()). A zoned address is not an address
+// for conditions; its string form is kept instead, since text cannot
+// rebuild it from an invalid ip.
+func ipValid(a netip.Addr) bool {
+	return a.IsValid() && a.Zone() == ""
 }
 
-// timeValue is the value SetCurrentTime stores for t: the instant in UTC,
-// comparable as a date when its RFC 3339 form is one policy.ParseDate
-// accepts (years 0000 to 9999, which the Unix seconds decide without
-// working out the calendar date).
+// timeValue is the value SetCurrentTime stores for t (setTimeText).
 func timeValue(t time.Time) reqValue {
-	t = t.UTC()
-	v := reqValue{time: t, flags: valText}
-	if s := t.Unix(); s >= minDateUnix && s <= maxDateUnix {
-		v.flags |= valTime
-	}
+	var v reqValue
+	v.setTimeText(t)
 	return v
 }
 
@@ -369,10 +464,9 @@ func (v *values) text(i int) string {
 // boolValue is "true" or "false" read ahead, as parseRequestValue reads
 // boolString(b).
 func boolValue(b bool) reqValue {
-	if b {
-		return reqValue{flags: valBool | valTrue}
-	}
-	return reqValue{flags: valBool}
+	var v reqValue
+	v.setBool(b)
+	return v
 }
 
 func boolString(b bool) string {

@@ -24,14 +24,14 @@
 // allocates.
 //
 // Patterns are compiled once (Compile) and are then immutable and safe for
-// concurrent use.
+// concurrent use. A Table holds many patterns in a few pointer-free blocks,
+// for a loader that compiles thousands at once.
 package match
 
 import (
 	"errors"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // ErrBadPattern is returned by Compile for a pattern that is not valid UTF-8.
@@ -56,149 +56,162 @@ type Pattern struct {
 // regard to case (A-Z and a-z only; every other byte matches exactly).
 // The only possible returned error is ErrBadPattern.
 func Compile(pattern string, fold bool) (Pattern, error) {
-	return compile(pattern, fold, nil)
-}
-
-// Arena compiles many patterns with few allocations, for loading a large
-// policy set: the patterns' text (and its folded copy) and their chunk
-// tables are carved from shared blocks instead of being allocated one by
-// one. A pattern compiled by an Arena keeps no reference to the string it
-// was given, and is the same as Compile's in every other respect.
-//
-// The zero value is ready to use. An Arena is not safe for concurrent use;
-// the patterns it returns are, as always. Blocks are kept alive by the
-// patterns carved from them.
-type Arena struct {
-	text []byte // the current text block; only its spare capacity is written
-	mids []mid
-}
-
-// The blocks of an Arena start small and double up to a cap, so that a
-// small policy set does not keep a large block alive.
-const (
-	minTextBlock = 256
-	maxTextBlock = 16 << 10
-	minMidBlock  = 8
-	maxMidBlock  = 1024
-)
-
-// Compile compiles pattern as the function Compile does.
-func (a *Arena) Compile(pattern string, fold bool) (Pattern, error) {
-	return compile(a.copyText(pattern, false), fold, a)
-}
-
-// Grow makes room for n bytes of pattern text, so that compiling patterns
-// whose text (counted once, and once more for a folding pattern with an
-// upper-case letter) adds up to n bytes takes one block.
-func (a *Arena) Grow(n int) {
-	if cap(a.text)-len(a.text) < n {
-		a.newText(n)
-	}
-}
-
-func (a *Arena) newText(n int) {
-	size := minTextBlock
-	if a.text != nil {
-		size = min(2*cap(a.text), maxTextBlock)
-	}
-	a.text = make([]byte, 0, max(n, size))
-}
-
-// copyText copies s into the current text block, folded to lower case when
-// fold is set, and returns the copy.
-func (a *Arena) copyText(s string, fold bool) string {
-	if len(s) == 0 {
-		return ""
-	}
-	if cap(a.text)-len(a.text) < len(s) {
-		a.newText(len(s))
-	}
-	start := len(a.text)
-	a.text = append(a.text, s...)
-	b := a.text[start:]
-	if fold {
-		for i, c := range b {
-			b[i] = lower(c)
-		}
-	}
-	// The bytes of b are never written again: later copies go to the
-	// block's spare capacity or to a new block. So the string may share
-	// them.
-	return unsafe.String(&b[0], len(b))
-}
-
-// midSlots returns n mids carved from the current mid block.
-func (a *Arena) midSlots(n int) []mid {
-	if cap(a.mids)-len(a.mids) < n {
-		size := minMidBlock
-		if a.mids != nil {
-			size = min(2*cap(a.mids), maxMidBlock)
-		}
-		a.mids = make([]mid, 0, max(n, size))
-	}
-	start := len(a.mids)
-	a.mids = a.mids[:start+n]
-	return a.mids[start : start+n : start+n]
-}
-
-// compile compiles pattern, carving from a when it is not nil.
-func compile(pattern string, fold bool, a *Arena) (Pattern, error) {
 	if !utf8.ValidString(pattern) {
 		return Pattern{}, ErrBadPattern
 	}
 	src := pattern
-	if fold && hasUpper(pattern) {
-		if a != nil {
-			pattern = a.copyText(pattern, true)
-		} else {
-			pattern = lowerASCII(pattern)
+	if fold {
+		pattern = lowerASCII(pattern)
+	}
+	var l layout
+	l.of(pattern)
+	p := Pattern{fold: fold, src: src, star: l.star, lit: pattern[:l.lit], head: pattern[l.lit:l.head]}
+	if !l.star {
+		return p, nil
+	}
+	p.tail = pattern[l.tail:]
+	if l.mids > 0 {
+		p.mids = appendMids(make([]mid, 0, l.mids), pattern, l, fold)
+	}
+	p.tailQ, p.tailN = l.tailQ, l.tailN
+	return p, nil
+}
+
+// layout is where the parts of a pattern lie: pattern[:lit] is the literal
+// prefix, pattern[lit:head] the head (up to the first star),
+// pattern[tail:] the tail (after the last star, when star), and the text
+// between the first and the last star holds mids non-empty chunks. Folding
+// moves nothing, so the layout of a pattern is that of its folded form.
+type layout struct {
+	lit, head, tail int
+	mids            int
+	tailN           int  // characters in the tail, when tailQ
+	star, tailQ     bool //
+	upper           bool // the pattern has an ASCII upper-case letter
+	ascii           bool // every byte of the pattern is ASCII
+}
+
+// wildcardAt records pattern[i] in l if it is a wildcard.
+func (l *layout) wildcardAt(pattern string, i int, lastStar, lastQ *int) {
+	switch pattern[i] {
+	case '?':
+		if l.lit < 0 {
+			l.lit = i
 		}
-	}
-	p := Pattern{fold: fold, src: src}
-	w := wildcard(pattern)
-	if w < 0 {
-		p.lit = pattern
-		return p, nil
-	}
-	p.lit = pattern[:w]
-	rest := pattern[w:]
-	first := strings.IndexByte(rest, '*')
-	if first < 0 {
-		p.head = rest
-		return p, nil
-	}
-	p.star = true
-	p.head = rest[:first]
-	last := strings.LastIndexByte(rest, '*')
-	p.tail = rest[last+1:]
-	// The chunks between the first and the last star (walked without
-	// strings.Split, which allocated a slice per pattern).
-	inner := rest[first+1 : max(first+1, last)]
-	if a != nil {
-		n := 0
-		for c := inner; c != ""; {
-			chunk, after, _ := strings.Cut(c, "*")
-			if chunk != "" {
-				n++
+		*lastQ = i
+	case '*':
+		if l.head < 0 {
+			l.head = i
+			if l.lit < 0 {
+				l.lit = i
 			}
-			c = after
+		} else if pattern[i-1] != '*' {
+			l.mids++ // the chunk since the previous star is not empty
 		}
-		if n > 0 {
-			p.mids = a.midSlots(n)[:0]
-		}
+		*lastStar = i
 	}
-	for inner != "" {
+}
+
+// ones has 1 in every byte, for reading eight bytes at a time.
+const ones = 0x0101010101010101
+
+// le64 returns the first eight bytes of s (at least eight long) as a
+// little-endian number (one load).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// hasZeroByte reports whether one of the eight bytes of x is zero.
+func hasZeroByte(x uint64) bool { return (x-ones)&^x&(0x80*ones) != 0 }
+
+// upper64 has bit 7 set in each byte of x that is an ASCII upper-case
+// letter, and no other bit.
+func upper64(x uint64) uint64 {
+	h := x & (0x7f * ones)      // below 0x80 each: the sums below stay in their byte
+	ge := h + (0x80-'A')*ones   // bit 7 where h >= 'A'
+	gt := h + (0x80-'Z'-1)*ones // bit 7 where h > 'Z'
+	return ge &^ gt &^ x & (0x80 * ones)
+}
+
+// Byte classes for layout.of: most pattern bytes are none of these, and
+// cost one table load.
+const (
+	classStar uint8 = 1 << iota
+	classQuestion
+	classUpper
+	classNonASCII
+)
+
+var byteClass = func() (t [256]uint8) {
+	t['*'], t['?'] = classStar, classQuestion
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = classUpper
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = classNonASCII
+	}
+	return t
+}()
+
+// of reads pattern once and sets l to where its parts lie. (It fills l in
+// place: returning the struct cost as much as reading a short pattern.)
+// Eight bytes at a time where they hold no wildcard (most of a pattern),
+// else byte by byte.
+func (l *layout) of(pattern string) {
+	*l = layout{lit: -1, head: -1}
+	lastStar, lastQ := -1, -1
+	var seen uint8
+	for i := 0; i < len(pattern); {
+		if len(pattern)-i >= 8 {
+			x := le64(pattern[i:])
+			if x&(0x80*ones) != 0 {
+				seen |= classNonASCII
+			}
+			if upper64(x) != 0 {
+				seen |= classUpper
+			}
+			if !hasZeroByte(x^('*'*ones)) && !hasZeroByte(x^('?'*ones)) {
+				i += 8
+				continue
+			}
+			for end := i + 8; i < end; i++ {
+				l.wildcardAt(pattern, i, &lastStar, &lastQ)
+			}
+			continue
+		}
+		seen |= byteClass[pattern[i]] &^ (classStar | classQuestion)
+		l.wildcardAt(pattern, i, &lastStar, &lastQ)
+		i++
+	}
+	l.upper, l.ascii = seen&classUpper != 0, seen&classNonASCII == 0
+	if l.lit < 0 {
+		l.lit = len(pattern)
+	}
+	if l.head < 0 {
+		l.head, l.tail = len(pattern), len(pattern)
+		return
+	}
+	l.star = true
+	l.tail = lastStar + 1
+	if lastQ > lastStar {
+		l.tailQ = true
+		l.tailN = utf8.RuneCountInString(pattern[l.tail:])
+	}
+}
+
+// appendMids appends the compiled chunks between the first and the last
+// star of pattern to ms.
+func appendMids(ms []mid, pattern string, l layout, fold bool) []mid {
+	for inner := pattern[l.head+1 : max(l.head+1, l.tail-1)]; inner != ""; {
 		c, after, _ := strings.Cut(inner, "*")
 		if c != "" {
-			p.mids = append(p.mids, newMid(c, fold))
+			ms = append(ms, newMid(c, fold))
 		}
 		inner = after
 	}
-	if strings.IndexByte(p.tail, '?') >= 0 {
-		p.tailQ = true
-		p.tailN = utf8.RuneCountInString(p.tail)
-	}
-	return p, nil
+	return ms
 }
 
 // wildcard returns the index of the first '*' or '?' in s, or -1.
@@ -258,32 +271,9 @@ func (p *Pattern) Match(s string) bool {
 // MatchRest reports whether the pattern matches Literal()+rest, for a rest
 // that follows text already known to match the literal prefix.
 func (p *Pattern) MatchRest(s string) bool {
-	n, ok := chunk(p.head, s, p.fold)
+	s, ok := p.ends(s)
 	if !ok {
 		return false
-	}
-	s = s[n:]
-	if !p.star {
-		return len(s) == 0
-	}
-	if p.tail != "" {
-		var j int
-		if !p.tailQ {
-			j = len(s) - len(p.tail)
-			if j < 0 || !equal(s[j:], p.tail, p.fold) {
-				return false
-			}
-		} else {
-			total := utf8.RuneCountInString(s)
-			if total < p.tailN {
-				return false
-			}
-			j = skipChars(s, total-p.tailN)
-			if n, ok := chunk(p.tail, s[j:], p.fold); !ok || n != len(s)-j {
-				return false
-			}
-		}
-		s = s[:j]
 	}
 	for i := range p.mids {
 		end := p.mids[i].find(s, p.fold)
@@ -293,6 +283,48 @@ func (p *Pattern) MatchRest(s string) bool {
 		s = s[end:]
 	}
 	return true
+}
+
+// ends matches the head and the tail of the pattern against the start and
+// the end of s, a rest that follows the literal prefix, and returns what
+// lies between them, where the chunks between stars must be found in
+// order. It returns false when they cannot match (for a pattern without a
+// star, when s is not all head).
+func (p *Pattern) ends(s string) (string, bool) {
+	return ends(p.head, p.tail, p.star, p.fold, p.tailQ, p.tailN, s)
+}
+
+// ends is Pattern.ends for the parts of a pattern given one by one (a
+// Table keeps them as offsets, not as a Pattern).
+func ends(head, tail string, star, fold, tailQ bool, tailN int, s string) (string, bool) {
+	n, ok := chunk(head, s, fold)
+	if !ok {
+		return "", false
+	}
+	s = s[n:]
+	if !star {
+		return "", len(s) == 0
+	}
+	if tail != "" {
+		var j int
+		if !tailQ {
+			j = len(s) - len(tail)
+			if j < 0 || !equal(s[j:], tail, fold) {
+				return "", false
+			}
+		} else {
+			total := utf8.RuneCountInString(s)
+			if total < tailN {
+				return "", false
+			}
+			j = skipChars(s, total-tailN)
+			if n, ok := chunk(tail, s[j:], fold); !ok || n != len(s)-j {
+				return "", false
+			}
+		}
+		s = s[:j]
+	}
+	return s, true
 }
 
 // chunk matches the star-free chunk c against the start of s and returns the

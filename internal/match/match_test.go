@@ -172,18 +172,23 @@ func FuzzMatch(f *testing.F) {
 		if got := p.Match(s); got != want {
 			t.Fatalf("Match(%q, %q, fold=%v) = %v, reference says %v", pattern, s, fold, got, want)
 		}
-		// The same pattern compiled through an Arena, after another one
-		// so that it is carved from the middle of a block.
-		var a Arena
-		if _, err := a.Compile("Pre*Fix*"+pattern, fold); err != nil {
+		// The same pattern added to a Table, after another one so that
+		// its text and chunks sit in the middle of the table's blocks.
+		var tb Table
+		if _, err := tb.Add("Pre*Fix*"+pattern, fold); err != nil {
 			t.Fatal(err)
 		}
-		ap, err := a.Compile(pattern, fold)
+		i, err := tb.Add(pattern, fold)
 		if err != nil {
-			t.Fatalf("Arena.Compile(%q): %v", pattern, err)
+			t.Fatalf("Table.Add(%q): %v", pattern, err)
 		}
-		if got := ap.Match(s); got != want {
-			t.Fatalf("Arena: Match(%q, %q, fold=%v) = %v, reference says %v", pattern, s, fold, got, want)
+		if got := tb.Match(i, s); got != want {
+			t.Fatalf("Table: Match(%q, %q, fold=%v) = %v, reference says %v", pattern, s, fold, got, want)
+		}
+		if lit := p.Literal(); len(s) >= len(lit) && equal(s[:len(lit)], lit, fold) {
+			if got := tb.MatchRest(i, s[len(lit):]); got != want {
+				t.Fatalf("Table: MatchRest(%q, %q, fold=%v) = %v, reference says %v", pattern, s[len(lit):], fold, got, want)
+			}
 		}
 	})
 }

@@ -107,8 +107,13 @@ func (m *mid) find(s string, fold bool) int {
 
 // kmpTable returns the Knuth-Morris-Pratt failure table of c: entry k is the
 // length of the longest proper prefix of c[:k+1] that is also its suffix.
-func kmpTable(c string) []int32 {
-	t := make([]int32, len(c))
+func kmpTable(c string) []int32 { return appendKMP(make([]int32, 0, len(c)), c) }
+
+// appendKMP appends the failure table of c (len(c) entries) to dst.
+func appendKMP(dst []int32, c string) []int32 {
+	base := len(dst)
+	dst = append(dst, make([]int32, len(c))...)
+	t := dst[base:]
 	k := int32(0)
 	for i := 1; i < len(c); i++ {
 		for k > 0 && c[i] != c[k] {
@@ -119,7 +124,7 @@ func kmpTable(c string) []int32 {
 		}
 		t[i] = k
 	}
-	return t
+	return dst
 }
 
 // kmpFind searches s, folded byte by byte, for the folded literal c and

@@ -11,21 +11,28 @@
 package trie
 
 import (
+	"math"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Builder collects keys and values for a Trie. The zero value is ready to
 // use.
+//
+// The keys are copied into one block of text, and items and nodes refer to
+// it by offsets: a built Trie holds no pointers but its few slices, so the
+// garbage collector neither write-barriers its construction nor scans it.
 type Builder struct {
 	fold  bool
+	keys  []byte // every key added, one after the other; never rewritten
 	items []item
 }
 
 type item struct {
-	key   string
-	exact bool
-	val   int32
+	off, n int32 // the key: keys[off:off+n]
+	val    int32
+	exact  bool
 }
 
 // prefix8 returns the first eight bytes of k as a big-endian number,
@@ -42,6 +49,25 @@ func prefix8(k string) uint64 {
 	return p
 }
 
+// NewBuilderOver returns a Builder whose keys are runs of text, added with
+// AddRef, so that the Trie keeps text instead of a copy of its keys. The
+// caller must not change the bytes of text afterwards. Keys added with Add
+// are copied as usual.
+func NewBuilderOver(fold bool, text []byte) *Builder {
+	return &Builder{fold: fold, keys: text[:len(text):len(text)]}
+}
+
+// AddRef adds val under the key text[off:off+n] of the text given to
+// NewBuilderOver, as Add does. It returns false, adding nothing, when that
+// run is not inside the text.
+func (b *Builder) AddRef(off, n int32, exact bool, val int32) bool {
+	if off < 0 || n < 0 || int64(off)+int64(n) > int64(len(b.keys)) || len(b.items) >= math.MaxInt32 {
+		return false
+	}
+	b.items = append(b.items, item{off: off, n: n, exact: exact, val: val})
+	return true
+}
+
 // NewBuilder returns a Builder. With fold set, walks fold the input's ASCII
 // letters to lower case before comparing; keys must then be given in lower
 // case already.
@@ -49,91 +75,134 @@ func NewBuilder(fold bool) *Builder { return &Builder{fold: fold} }
 
 // Add adds val under key. An exact value is reported only when the key equals
 // the whole input; any other value is reported whenever the key is a prefix
-// of the input.
-func (b *Builder) Add(key string, exact bool, val int32) {
-	b.items = append(b.items, item{key: key, exact: exact, val: val})
+// of the input. The key is copied. It returns false, adding nothing, when
+// the keys would pass math.MaxInt32 bytes.
+func (b *Builder) Add(key string, exact bool, val int32) bool {
+	if len(b.keys)+len(key) > math.MaxInt32 || len(b.items) >= math.MaxInt32 {
+		return false
+	}
+	b.items = append(b.items, item{off: int32(len(b.keys)), n: int32(len(key)), exact: exact, val: val})
+	b.keys = append(b.keys, key...)
+	return true
 }
 
 // Len returns the number of values added.
 func (b *Builder) Len() int { return len(b.items) }
 
-// Grow makes room for n more values, so that as many Adds do not allocate.
-func (b *Builder) Grow(n int) { b.items = slices.Grow(b.items, n) }
+// Grow makes room for n more values whose keys add up to text bytes, so
+// that as many Adds do not allocate.
+func (b *Builder) Grow(n, text int) {
+	b.items = slices.Grow(b.items, n)
+	b.keys = slices.Grow(b.keys, text)
+}
+
+// key returns the key of it.
+func (b *Builder) key(it *item) string { return view(b.keys, it.off, it.n) }
+
+// view returns n bytes of text from off as a string without copying. The
+// Builder only appends to its key block, never rewrites it, so the string
+// stays valid.
+func view(text []byte, off, n int32) string {
+	if n == 0 {
+		return ""
+	}
+	b := text[off : off+n]
+	return unsafe.String(&b[0], len(b))
+}
 
 // Trie is an immutable radix tree built by Builder.Build. The zero value is
 // an empty trie.
 type Trie struct {
 	fold   bool
+	text   []byte // the keys, which the labels are slices of
 	nodes  []node
 	firsts []byte // firsts[i] is the first byte of nodes[i].label
 	vals   []int32
 }
 
 type node struct {
-	label         string // edge label from the parent (empty for the root)
-	cStart, cEnd  int32  // children: nodes[cStart:cEnd], sorted by first byte
-	vStart, vWild int32  // prefix values: vals[vStart:vWild]
-	vEnd          int32  // exact values: vals[vWild:vEnd]
+	// lab is the label's first eight bytes, little-endian, zero-padded:
+	// a walk compares them with eight input bytes at once.
+	lab           uint64
+	lOff, lLen    int32 // edge label from the parent: text[lOff:lOff+lLen] (empty for the root)
+	cStart, cEnd  int32 // children: nodes[cStart:cEnd], sorted by first byte
+	vStart, vWild int32 // prefix values: vals[vStart:vWild]
+	vEnd          int32 // exact values: vals[vWild:vEnd]
 }
 
 // Build returns the trie of the values added so far.
 func (b *Builder) Build() *Trie {
-	t := &Trie{fold: b.fold}
+	t := new(Trie)
+	b.BuildInto(t)
+	return t
+}
+
+// BuildInto makes *t the trie of the values added so far, as Build does,
+// for a caller that keeps the Trie inside a structure of its own.
+func (b *Builder) BuildInto(t *Trie) {
+	*t = Trie{fold: b.fold, text: b.keys[:len(b.keys):len(b.keys)]}
 	if len(b.items) == 0 {
-		return t
+		return
 	}
-	items := b.sorted()
-	t.vals = make([]int32, len(items))
-	for i, it := range items {
-		t.vals[i] = it.val
-	}
-	type task struct {
-		node, lo, hi, depth int32
-	}
+	order := b.order()
+	items := func(k int32) *item { return &b.items[order[k]] }
 	// Every node but the root holds a value or has two or more children
 	// (labels run to the longest common prefix), so there are at most
 	// 2×len(items) nodes; the estimate below avoids most regrowth without
 	// keeping much spare capacity for large, prefix-sharing sets.
-	est := len(items) + len(items)/2 + 1
-	t.nodes = make([]node, 1, est)
-	t.firsts = make([]byte, 1, est)
-	queue := make([]task, 1, est)
-	queue[0] = task{0, 0, int32(len(items)), 0}
-	for qi := 0; qi < len(queue); qi++ {
-		tk := queue[qi]
-		lo, hi, depth := tk.lo, tk.hi, tk.depth
+	est := len(order) + len(order)/2 + 1
+	// Built in locals and stored once: appending to t's fields would write
+	// to the heap on every node.
+	nodes := make([]node, 1, est)
+	firsts := make([]byte, 1, est)
+	// Nodes are made breadth first, so the nodes slice is its own work
+	// queue: until node qi is reached, its vStart and vEnd hold the run of
+	// sorted items below it, and its depth (the length of its key) is where
+	// its label ends in its first item's key.
+	nodes[0].vEnd = int32(len(order))
+	for qi := 0; qi < len(nodes); qi++ {
+		n := &nodes[qi]
+		lo, hi := n.vStart, n.vEnd
+		depth := int32(0)
+		if qi > 0 {
+			depth = n.lOff + n.lLen - items(lo).off
+		}
 		// Items whose key ends here come first in sorted order; within
 		// them, prefix (non-exact) values sort before exact ones.
 		k := lo
-		for k < hi && int32(len(items[k].key)) == depth {
+		for k < hi && items(k).n == depth {
 			k++
 		}
 		w := lo
-		for w < k && !items[w].exact {
+		for w < k && !items(w).exact {
 			w++
 		}
-		n := &t.nodes[tk.node]
 		n.vStart, n.vWild, n.vEnd = lo, w, k
-		n.cStart = int32(len(t.nodes))
+		n.cStart = int32(len(nodes))
 		for g := k; g < hi; {
-			c := items[g].key[depth]
+			a := b.key(items(g))
+			c := a[depth]
 			e := g + 1
-			for e < hi && items[e].key[depth] == c {
+			for e < hi && b.key(items(e))[depth] == c {
 				e++
 			}
-			a, z := items[g].key, items[e-1].key
+			z := b.key(items(e - 1))
 			l := depth + 1
 			for int(l) < len(a) && int(l) < len(z) && a[l] == z[l] {
 				l++
 			}
-			t.nodes = append(t.nodes, node{label: a[depth:l]})
-			t.firsts = append(t.firsts, c)
-			queue = append(queue, task{int32(len(t.nodes) - 1), g, e, l})
+			nodes = append(nodes, node{lab: load8(a[depth:l]), lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
+			firsts = append(firsts, c)
 			g = e
 		}
-		t.nodes[tk.node].cEnd = int32(len(t.nodes))
+		nodes[qi].cEnd = int32(len(nodes))
 	}
-	return t
+	t.nodes, t.firsts = nodes, firsts
+	// The order is not needed any more: it becomes the values.
+	for i, k := range order {
+		order[i] = b.items[k].val
+	}
+	t.vals = order
 }
 
 // sorted returns the items sorted by key, prefix values before exact ones,
@@ -147,14 +216,21 @@ func (b *Builder) Build() *Trie {
 // compiling a 10,000-statement policy set, much of it in the write
 // barriers of moving the strings.)
 func (b *Builder) sorted() []item {
-	n := len(b.items)
-	recs := make([]sortRec, n)
-	for i := range b.items {
-		recs[i] = sortRec{pre: prefix8(b.items[i].key), seq: int32(i)}
+	order := b.order()
+	items := make([]item, len(order))
+	for i, k := range order {
+		items[i] = b.items[k]
 	}
-	cmp := func(x, y sortRec) int {
-		a, c := &b.items[x.seq], &b.items[y.seq]
-		if d := strings.Compare(a.key, c.key); d != 0 {
+	return items
+}
+
+// order returns the places of the items in the order sorted describes.
+func (b *Builder) order() []int32 {
+	n := len(b.items)
+	ord := make([]int32, n)
+	cmp := func(x, y int32) int {
+		a, c := &b.items[x], &b.items[y]
+		if d := strings.Compare(b.key(a), b.key(c)); d != 0 {
 			return d
 		}
 		if a.exact != c.exact {
@@ -163,37 +239,57 @@ func (b *Builder) sorted() []item {
 			}
 			return 1
 		}
-		return int(x.seq - y.seq)
+		return int(x - y)
+	}
+	if n <= insertionMax {
+		// A few keys (a system policy's): insertion sort, most
+		// comparisons settled by the keys' first eight bytes, kept on
+		// the stack.
+		var pre [insertionMax]uint64
+		for i := range n {
+			pre[i] = prefix8(b.key(&b.items[i]))
+			x, j := int32(i), i
+			for ; j > 0; j-- {
+				y := ord[j-1]
+				if pre[x] > pre[y] || pre[x] == pre[y] && cmp(x, y) > 0 {
+					break
+				}
+				ord[j] = y
+			}
+			ord[j] = x
+		}
+		return ord
 	}
 	if n < radixMin {
-		slices.SortFunc(recs, func(x, y sortRec) int {
-			if x.pre != y.pre {
-				if x.pre < y.pre {
-					return -1
-				}
-				return 1
-			}
-			return cmp(x, y)
-		})
-	} else {
-		radixSort(recs, make([]sortRec, n))
+		for i := range ord {
+			ord[i] = int32(i)
+		}
+		slices.SortFunc(ord, cmp)
+		return ord
 	}
-	for lo := 0; n >= radixMin && lo < n; {
+	recs := make([]sortRec, n)
+	for i := range b.items {
+		recs[i] = sortRec{pre: prefix8(b.key(&b.items[i])), seq: int32(i)}
+	}
+	radixSort(recs, make([]sortRec, n))
+	for i := range recs {
+		ord[i] = recs[i].seq
+	}
+	for lo := 0; lo < n; {
 		hi := lo + 1
 		for hi < n && recs[hi].pre == recs[lo].pre {
 			hi++
 		}
 		if hi-lo > 1 {
-			slices.SortFunc(recs[lo:hi], cmp)
+			slices.SortFunc(ord[lo:hi], cmp)
 		}
 		lo = hi
 	}
-	items := make([]item, n)
-	for i, r := range recs {
-		items[i] = b.items[r.seq]
-	}
-	return items
+	return ord
 }
+
+// insertionMax is the most items sorted by insertion.
+const insertionMax = 32
 
 // radixMin is the fewest items sorted by radixSort: below it, the
 // histograms cost more than comparisons.
@@ -295,7 +391,7 @@ func (w *Walker) Next() (vals []int32, n int, ok bool) {
 func (w *Walker) advance(nd *node) {
 	t := w.t
 	c := w.s[w.pos]
-	if t.fold && c >= 'A' && c <= 'Z' {
+	if t.fold && c-'A' < 26 {
 		c += 'a' - 'A'
 	}
 	lo, hi := nd.cStart, nd.cEnd
@@ -324,22 +420,83 @@ func (w *Walker) advance(nd *node) {
 		w.done = true
 		return
 	}
-	label := t.nodes[child].label
-	rest := w.s[w.pos:]
-	if len(rest) < len(label) {
+	// The label's first byte matched; compare the rest of it: eight
+	// bytes at once when the label is that short and the input that long.
+	nc := &t.nodes[child]
+	n := int(nc.lLen)
+	if n > len(w.s)-w.pos {
 		w.done = true
 		return
 	}
-	for i := 1; i < len(label); i++ {
-		b := rest[i]
-		if t.fold && b >= 'A' && b <= 'Z' {
-			b += 'a' - 'A'
+	switch {
+	case n == 1: // the first byte was the label
+	case n <= 8 && len(w.s)-w.pos >= 8:
+		x := load64(w.s[w.pos:])
+		if t.fold {
+			x = lower64(x)
 		}
-		if b != label[i] {
+		if x&(^uint64(0)>>(64-8*n)) != nc.lab {
 			w.done = true
 			return
 		}
+	default:
+		// The input is folded through a table (no branch per byte).
+		tab := &sameByte
+		if t.fold {
+			tab = &lowerByte
+		}
+		rest := w.s[w.pos : w.pos+n]
+		label := t.text[nc.lOff:]
+		label = label[:len(rest)]
+		for i := 1; i < len(rest); i++ {
+			if tab[rest[i]] != label[i] {
+				w.done = true
+				return
+			}
+		}
 	}
 	w.node = child
-	w.pos += len(label)
+	w.pos += n
 }
+
+// load64 returns the first eight bytes of s (at least eight long) as a
+// little-endian number: one load.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// load8 returns up to the first eight bytes of s as a little-endian
+// number, zero-padded.
+func load8(s string) uint64 {
+	var x uint64
+	for i := min(len(s), 8) - 1; i >= 0; i-- {
+		x = x<<8 | uint64(s[i])
+	}
+	return x
+}
+
+// lower64 folds the ASCII upper-case letters among the eight bytes of x
+// to lower case, leaving every other byte alone (bytes 0x80 and above
+// included), without a branch.
+func lower64(x uint64) uint64 {
+	const ones = 0x0101010101010101
+	h := x & (0x7f * ones)              // each byte below 0x80: the sums below cannot carry into the next byte
+	ge := h + (0x80-'A')*ones           // bit 7 set where h >= 'A'
+	gt := h + (0x80-'Z'-1)*ones         // bit 7 set where h > 'Z'
+	up := ge &^ gt &^ x & (0x80 * ones) // 'A'..'Z', and not a byte >= 0x80
+	return x | up>>2                    // bit 7 to bit 5: +0x20
+}
+
+// sameByte maps every byte to itself and lowerByte folds ASCII upper-case
+// letters to lower case, for comparing input with labels.
+var sameByte, lowerByte = func() (same, lower [256]byte) {
+	for i := range same {
+		same[i], lower[i] = byte(i), byte(i)
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		lower[c] = byte(c) + 'a' - 'A'
+	}
+	return same, lower
+}()

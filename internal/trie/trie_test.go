@@ -213,7 +213,7 @@ func TestSortedAgrees(t *testing.T) {
 		}
 		want := slices.Clone(b.items)
 		slices.SortStableFunc(want, func(x, y item) int {
-			if c := strings.Compare(x.key, y.key); c != 0 {
+			if c := strings.Compare(b.key(&x), b.key(&y)); c != 0 {
 				return c
 			}
 			switch {
@@ -226,4 +226,184 @@ func TestSortedAgrees(t *testing.T) {
 		})
 		require.Equal(t, want, b.sorted(), "round %d", round)
 	}
+}
+
+// A Builder over shared text (AddRef) builds the trie Add builds from the
+// same keys, keeps the text instead of a copy, and refuses runs outside it.
+func TestBuilderOver(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for round := 0; round < 100; round++ {
+		text := make([]byte, 0, 4096)
+		var keys []kv
+		var offs []int32
+		for range 1 + r.IntN(400) {
+			k := make([]byte, r.IntN(10))
+			for j := range k {
+				k[j] = "ab:x"[r.IntN(4)]
+			}
+			text = append(text, "junk"...) // keys need not be adjacent
+			offs = append(offs, int32(len(text)))
+			text = append(text, k...)
+			keys = append(keys, kv{string(k), r.IntN(2) == 0})
+		}
+		b := NewBuilderOver(false, text)
+		for i, k := range keys {
+			require.True(t, b.AddRef(offs[i], int32(len(k.key)), k.exact, int32(i)))
+		}
+		over, want := b.Build(), build(keys, false)
+		assert.Equal(t, want.Nodes(), over.Nodes())
+		if len(text) > 0 {
+			assert.Same(t, &text[0], &over.text[0], "the trie keeps the caller's text, not a copy")
+		}
+		for range 50 {
+			s := make([]byte, r.IntN(12))
+			for j := range s {
+				s[j] = "ab:x"[r.IntN(4)]
+			}
+			gv, gn := collect(over, string(s))
+			wv, wn := collect(want, string(s))
+			require.Equal(t, wv, gv, "%q", s)
+			require.Equal(t, wn, gn, "%q", s)
+		}
+	}
+	b := NewBuilderOver(false, []byte("abc"))
+	assert.False(t, b.AddRef(2, 2, false, 0))
+	assert.False(t, b.AddRef(-1, 1, false, 0))
+	assert.False(t, b.AddRef(0, -1, false, 0))
+	assert.True(t, b.AddRef(1, 2, false, 0))
+	assert.Equal(t, 1, b.Len())
+}
+
+// Few keys are sorted by insertion (up to insertionMax), many by the
+// standard sort or the radix sort: each agrees with a stable sort by key,
+// prefix values before exact ones, around each of those sizes.
+func TestSortedEverySize(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	for _, n := range []int{1, 2, 3, insertionMax - 1, insertionMax, insertionMax + 1, radixMin - 1, radixMin, radixMin + 1} {
+		for round := 0; round < 40; round++ {
+			b := NewBuilder(true)
+			for i := 0; i < n; i++ {
+				k := make([]byte, r.IntN(12))
+				for j := range k {
+					k[j] = "ab:\xff"[r.IntN(4)]
+				}
+				if r.IntN(2) == 0 {
+					k = append([]byte("samefirst8"), k...) // prefix8 ties
+				}
+				b.Add(string(k), r.IntN(2) == 0, int32(i))
+			}
+			want := slices.Clone(b.items)
+			slices.SortStableFunc(want, func(x, y item) int {
+				if c := strings.Compare(b.key(&x), b.key(&y)); c != 0 {
+					return c
+				}
+				if x.exact == y.exact {
+					return 0
+				}
+				if !x.exact {
+					return -1
+				}
+				return 1
+			})
+			require.Equal(t, want, b.sorted(), "n=%d round %d", n, round)
+		}
+	}
+}
+
+// lower64 folds each of eight bytes as a byte-by-byte fold does, whatever
+// the bytes around it.
+func TestLower64(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 11))
+	check := func(b [8]byte) {
+		var want [8]byte
+		for i, c := range b {
+			want[i] = lowerByte[c]
+		}
+		s := string(b[:])
+		require.Equal(t, load64(string(want[:])), lower64(load64(s)), "%q", s)
+	}
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			var b [8]byte
+			for i := range b {
+				b[i] = byte(r.IntN(256))
+			}
+			b[pos] = byte(c)
+			check(b)
+		}
+	}
+	for range 100000 {
+		var b [8]byte
+		for i := range b {
+			const alphabet = "@AZ[`az{\x00\x7f\x80\xc1\xda\xff"
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		check(b)
+	}
+	assert.Equal(t, uint64(0), load8(""))
+	assert.Equal(t, load64("abc\x00\x00\x00\x00\x00"), load8("abc"))
+	assert.Equal(t, load64("abcdefgh"), load8("abcdefghij"))
+}
+
+// TestRandomLong compares walks with the naive scan where labels run past
+// eight bytes and inputs are long enough for the eight-byte comparison,
+// near their end as well, with upper-case and non-ASCII bytes.
+func TestRandomLong(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 13))
+	word := func(max int) string {
+		n := r.IntN(max + 1)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "aAbB:\xc1\xe1"[r.IntN(7)]
+		}
+		return string(b)
+	}
+	for round := 0; round < 300; round++ {
+		fold := round%2 == 0
+		keys := make([]kv, 1+r.IntN(40))
+		for i := range keys {
+			k := word(20)
+			if fold {
+				k = asciiLower(k)
+			}
+			keys[i] = kv{k, r.IntN(3) == 0}
+		}
+		tr := build(keys, fold)
+		for q := 0; q < 40; q++ {
+			in := word(24)
+			if q%2 == 0 {
+				k := keys[r.IntN(len(keys))].key
+				in = k + word(10) // a key and more: walks go deep
+				if fold && r.IntN(2) == 0 {
+					in = asciiUpper(in)
+				}
+			}
+			got, _ := collect(tr, in)
+			// strings.ToLower would turn the invalid bytes into U+FFFD,
+			// so the reference gets the input folded byte by byte.
+			want := naive(keys, in, false)
+			if fold {
+				want = naive(keys, asciiLower(in), false)
+			}
+			require.ElementsMatch(t, want, got, "round %d keys %q input %q", round, keys, in)
+		}
+	}
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lowerByte[c]
+	}
+	return string(b)
+}
+
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }

@@ -1,0 +1,324 @@
+package match
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// ErrTableFull is returned by Table.Add when the table would pass
+// math.MaxInt32 patterns or bytes of text.
+var ErrTableFull = errors.New("pattern table is full")
+
+// Table holds many compiled patterns in a form the garbage collector does
+// not need to look into: every pattern, and every chunk between two of its
+// stars, is a fixed-size record of offsets into one block of text (and,
+// for a folded chunk, into one block of Knuth-Morris-Pratt tables); only a
+// chunk with '?' keeps a compiled search of its own. Loading a large policy set as Patterns cost more in the
+// collector (write barriers while filling pointer-holding structures,
+// marking them afterwards) than in compiling; a Table is a handful of
+// allocations, most of them pointer-free.
+//
+// Patterns are numbered in the order Add returns them, from 0. A pattern
+// in a Table matches exactly what Compile's pattern of the same text and
+// fold matches.
+//
+// The zero value is an empty table ready for Add. Add is not safe for
+// concurrent use; once the last Add has returned, every other method is
+// safe for concurrent use and none allocates.
+type Table struct {
+	// text holds every pattern as given and, for a folding pattern with
+	// an upper-case letter, once more folded. Bytes are only ever
+	// appended, never rewritten, so strings viewing them stay valid.
+	text []byte
+	recs []rec
+	mids []tmid
+	kmp  []int32 // failure tables of folded literal chunks
+	ext  []mid   // searches of chunks with '?'
+}
+
+// tmid is a chunk between two stars of a pattern in a Table. It is
+// searched as mid searches it: a case-sensitive literal with a substring
+// search, a folded literal with Knuth-Morris-Pratt, a chunk with '?' by
+// its own compiled search.
+type tmid struct {
+	off, n int32 // the chunk's text (folded when the pattern folds)
+	kmp    int32 // a folded literal: its failure table, Table.kmp[kmp:kmp+n]; else -1
+	ext    int32 // a chunk with '?': Table.ext[ext]; else -1
+}
+
+// rec is one pattern of a Table: offsets into the table's text, and which
+// of the common shapes it has.
+type rec struct {
+	src   int32 // offset of the pattern as given
+	pat   int32 // offset of the pattern as matched (folded); src if the same
+	n     int32 // bytes of the pattern
+	lit   int32 // end of the literal prefix, from pat
+	head  int32 // end of the head (the first star), from pat
+	tail  int32 // start of the tail (after the last star), from pat
+	mid0  int32 // first chunk between stars, in Table.mids (in order)
+	midN  int32 // number of such chunks
+	tailN int32 // characters in the tail, when it has a '?'
+	shape shape
+	flags uint8
+}
+
+// shape is how a pattern can be matched without its general form.
+type shape uint8
+
+const (
+	shapeGeneral shape = iota // anything else: matched through Pattern
+	shapeExact                // no wildcard: the literal alone
+	shapePrefix               // the literal prefix and one final '*'
+	shapeAny                  // only stars: matches everything
+)
+
+const (
+	flagStar uint8 = 1 << iota
+	flagFold
+	flagTailQ
+	// flagOpenEnds: a star right after the literal prefix and one at the
+	// end (no head, no tail), as in "acs:oss:*:*:bucket/*": only the
+	// chunks between stars are left to find.
+	flagOpenEnds
+)
+
+// Grow makes room for patterns more patterns whose text adds up to text
+// bytes (counted once, and once more for a folding pattern with an
+// upper-case letter), and mids chunks between stars, so that adding them
+// allocates nothing but the tables of folded chunks and the searches of
+// chunks with '?'. Counts that are too small cost a regrowth, not
+// correctness.
+func (t *Table) Grow(patterns, text, mids int) {
+	if cap(t.text)-len(t.text) < text {
+		t.text = append(make([]byte, 0, len(t.text)+text), t.text...)
+	}
+	if cap(t.recs)-len(t.recs) < patterns {
+		t.recs = append(make([]rec, 0, len(t.recs)+patterns), t.recs...)
+	}
+	if cap(t.mids)-len(t.mids) < mids {
+		t.mids = append(make([]tmid, 0, len(t.mids)+mids), t.mids...)
+	}
+}
+
+// Mids returns the number of non-empty chunks between the first and the
+// last star of pattern, the count Grow takes.
+func Mids(pattern string) int {
+	var l layout
+	l.of(pattern)
+	return l.mids
+}
+
+// Add compiles pattern as Compile does, copies its text into the table, and
+// returns its number. The table keeps no reference to pattern. The only
+// possible error is ErrBadPattern; a table of more than math.MaxInt32
+// bytes of text or patterns reports ErrTableFull.
+func (t *Table) Add(pattern string, fold bool) (int32, error) {
+	var l layout
+	l.of(pattern)
+	if !l.ascii && !utf8.ValidString(pattern) {
+		return -1, ErrBadPattern
+	}
+	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*len(pattern) > math.MaxInt32 || len(t.mids)+len(pattern) > math.MaxInt32 {
+		return -1, ErrTableFull
+	}
+	// The record is filled in place: building it on the stack and
+	// appending it cost a copy as large as the work.
+	t.recs = append(t.recs, rec{src: int32(len(t.text)), n: int32(len(pattern))})
+	r := &t.recs[len(t.recs)-1]
+	t.text = append(t.text, pattern...)
+	r.pat = r.src
+	if fold && l.upper {
+		r.pat = int32(len(t.text))
+		t.text = append(t.text, pattern...)
+		folded := t.text[r.pat:]
+		for i, c := range folded {
+			folded[i] = lower(c)
+		}
+	}
+	text := t.str(r.pat, r.n)
+	r.lit, r.head, r.tail, r.tailN = int32(l.lit), int32(l.head), int32(l.tail), int32(l.tailN)
+	if fold {
+		r.flags |= flagFold
+	}
+	if l.tailQ {
+		r.flags |= flagTailQ
+	}
+	switch {
+	case !l.star && l.head == l.lit:
+		r.shape = shapeExact
+	case l.star && l.head == l.lit && l.mids == 0 && l.tail == len(text):
+		if l.lit == 0 {
+			r.shape = shapeAny
+		} else if l.head == len(text)-1 {
+			r.shape = shapePrefix
+		}
+	}
+	if l.star && l.head == l.lit && l.tail == len(text) {
+		r.flags |= flagOpenEnds
+	}
+	if l.star {
+		r.flags |= flagStar
+		r.mid0 = int32(len(t.mids))
+		end := max(l.head+1, l.tail-1)
+		for pos := l.head + 1; pos < end; {
+			n := strings.IndexByte(text[pos:end], '*')
+			if n < 0 {
+				n = end - pos
+			}
+			if n > 0 {
+				t.addMid(r.pat+int32(pos), text[pos:pos+n], fold)
+			}
+			pos += n + 1
+		}
+		r.midN = int32(len(t.mids)) - r.mid0
+	}
+	return int32(len(t.recs) - 1), nil
+}
+
+// addMid adds the chunk c, which is the table's text from off.
+func (t *Table) addMid(off int32, c string, fold bool) {
+	m := tmid{off: off, n: int32(len(c)), kmp: -1, ext: -1}
+	switch {
+	case strings.IndexByte(c, '?') >= 0:
+		m.ext = int32(len(t.ext))
+		t.ext = append(t.ext, newMid(c, fold))
+	case fold:
+		m.kmp = int32(len(t.kmp))
+		t.kmp = appendKMP(t.kmp, c)
+	}
+	t.mids = append(t.mids, m)
+}
+
+// find returns the byte offset just after the leftmost match of chunk m in
+// s, or -1, as mid.find.
+func (t *Table) find(m *tmid, s string, fold bool) int {
+	if m.ext >= 0 {
+		return t.ext[m.ext].find(s, fold)
+	}
+	c := t.str(m.off, m.n)
+	if m.kmp >= 0 {
+		return kmpFind(c, t.kmp[m.kmp:m.kmp+m.n], s)
+	}
+	i := strings.Index(s, c)
+	if i < 0 {
+		return -1
+	}
+	return i + len(c)
+}
+
+// str views n bytes of the text from off. The bytes are never rewritten
+// (see Table.text), so the string stays valid however the table grows.
+func (t *Table) str(off, n int32) string {
+	if n == 0 {
+		return ""
+	}
+	b := t.text[off : off+n]
+	return unsafe.String(&b[0], len(b))
+}
+
+// Len returns the number of patterns in the table.
+func (t *Table) Len() int { return len(t.recs) }
+
+// String returns pattern i as it was given to Add.
+func (t *Table) String(i int32) string {
+	r := &t.recs[i]
+	return t.str(r.src, r.n)
+}
+
+// Literal returns the literal prefix of pattern i, as Pattern.Literal.
+func (t *Table) Literal(i int32) string {
+	r := &t.recs[i]
+	return t.str(r.pat, r.lit)
+}
+
+// Text returns the table's block of text, in which LiteralAt places each
+// pattern's literal prefix, so that an index over the literals can share
+// it. The caller must not change it. Adding patterns later may move the
+// table to a new block; the bytes returned stay as they are.
+func (t *Table) Text() []byte { return t.text }
+
+// LiteralAt returns where the literal prefix of pattern i (Literal(i)) lies
+// in Text(): Text()[off:off+n].
+func (t *Table) LiteralAt(i int32) (off, n int32) {
+	r := &t.recs[i]
+	return r.pat, r.lit
+}
+
+// Exact reports whether pattern i has no wildcard, as Pattern.Exact.
+func (t *Table) Exact(i int32) bool { return t.recs[i].shape == shapeExact }
+
+// Any reports whether pattern i matches every string, as Pattern.Any.
+func (t *Table) Any(i int32) bool { return t.recs[i].shape == shapeAny }
+
+// RestAny reports whether pattern i is its literal prefix followed by a
+// single '*', or only stars, so that MatchRest holds for every rest.
+// (A prefix followed by several stars, "a**", is matched the general way.)
+func (t *Table) RestAny(i int32) bool {
+	sh := t.recs[i].shape
+	return sh == shapePrefix || sh == shapeAny
+}
+
+// Match reports whether pattern i matches all of s, as Pattern.Match.
+func (t *Table) Match(i int32, s string) bool {
+	r := &t.recs[i]
+	switch r.shape {
+	case shapeAny:
+		return true
+	case shapeExact:
+		return equal(s, t.str(r.pat, r.n), r.flags&flagFold != 0)
+	case shapePrefix:
+		return len(s) >= int(r.lit) && equal(s[:r.lit], t.str(r.pat, r.lit), r.flags&flagFold != 0)
+	}
+	if len(s) < int(r.lit) || !equal(s[:r.lit], t.str(r.pat, r.lit), r.flags&flagFold != 0) {
+		return false
+	}
+	return t.matchRest(r, s[r.lit:])
+}
+
+// MatchRest reports whether pattern i matches Literal(i)+s, as
+// Pattern.MatchRest.
+func (t *Table) MatchRest(i int32, s string) bool {
+	r := &t.recs[i]
+	switch r.shape {
+	case shapeAny, shapePrefix:
+		return true
+	case shapeExact:
+		return s == ""
+	}
+	return t.matchRest(r, s)
+}
+
+// matchRest is Pattern.MatchRest for pattern r.
+func (t *Table) matchRest(r *rec, s string) bool {
+	fold := r.flags&flagFold != 0
+	if r.flags&flagOpenEnds == 0 {
+		text := t.str(r.pat, r.n)
+		var tail string
+		if r.flags&flagStar != 0 {
+			tail = text[r.tail:]
+		}
+		var ok bool
+		if s, ok = ends(text[r.lit:r.head], tail, r.flags&flagStar != 0, fold, r.flags&flagTailQ != 0, int(r.tailN), s); !ok {
+			return false
+		}
+	}
+	for i := r.mid0; i < r.mid0+r.midN; i++ {
+		m := &t.mids[i]
+		var end int
+		if m.kmp < 0 && m.ext < 0 {
+			// A case-sensitive literal (the common chunk, inline).
+			c := t.str(m.off, m.n)
+			if end = strings.Index(s, c); end < 0 {
+				return false
+			}
+			end += len(c)
+		} else if end = t.find(m, s, fold); end < 0 {
+			return false
+		}
+		s = s[end:]
+	}
+	return true
+}

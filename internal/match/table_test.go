@@ -1,0 +1,253 @@
+package match
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var tablePatterns = []string{
+	"", "*", "**", "?", "ecs:Describe*", "ECS:Describe*", "arms:Get**", "ARMS:GetTrace", "ECS:*Instance*Attr?",
+	"acs:oss:*:*:bucket/*/obj-??-*", "a*b*c*d", "*?*", "x**y", "Ab" + strings.Repeat("?", 20) + "*C*" + strings.Repeat("Z", 300),
+	"é*ß?*Ω", strings.Repeat("Q", 20000) + "*q*", "acs:svc7:*:1234567890123456:res/7/*", "a?c", "*x?z", "AB*",
+}
+
+var tableInputs = []string{"", "a", "ab", "abc", "ecs:DescribeInstances", "ECS:describe", "arms:GetTrace", "ARMS:gettrace",
+	"acs:oss:r:1:bucket/x/obj-12-z", "abcd", "xy", "é-ß-Ω", "acs:svc7:cn:1234567890123456:res/7/x", "aéc", "yyxéz", "ab-anything"}
+
+// A Table holds each pattern as Compile builds it: Pattern returns the same
+// value (up to where its text lives), Match and MatchRest agree with it on
+// every input, and the accessors agree with Pattern's.
+func TestTableAgreesWithCompile(t *testing.T) {
+	var tb Table
+	type added struct {
+		s    string
+		fold bool
+		i    int32
+	}
+	var all []added
+	for _, fold := range []bool{false, true} {
+		for _, s := range tablePatterns {
+			i, err := tb.Add(s, fold)
+			require.NoError(t, err, s)
+			all = append(all, added{s, fold, i})
+		}
+	}
+	require.Equal(t, len(all), tb.Len())
+	for k, a := range all {
+		require.Equal(t, int32(k), a.i, "patterns are numbered in order")
+		want := MustCompile(a.s, a.fold)
+		r := &tb.recs[a.i]
+		got := tb.view(r)
+		got.mids = want.mids
+		assert.True(t, reflect.DeepEqual(want, got), "%q fold=%v:\n%#v\n%#v", a.s, a.fold, want, got)
+		require.Len(t, tb.mids[r.mid0:r.mid0+r.midN], len(want.mids), a.s)
+		for k, m := range tb.mids[r.mid0 : r.mid0+r.midN] {
+			wm := want.mids[k]
+			assert.Equal(t, wm.text, tb.str(m.off, m.n), "%q chunk %d", a.s, k)
+			assert.Equal(t, wm.kmp != nil, m.kmp >= 0, "%q chunk %d", a.s, k)
+			if m.kmp >= 0 {
+				assert.Equal(t, wm.kmp, tb.kmp[m.kmp:m.kmp+m.n], "%q chunk %d", a.s, k)
+			}
+			if m.ext >= 0 {
+				assert.True(t, reflect.DeepEqual(wm, tb.ext[m.ext]), "%q chunk %d", a.s, k)
+			} else {
+				assert.True(t, wm.qs == nil && wm.sc == nil && !wm.slow, "%q chunk %d", a.s, k)
+			}
+		}
+		assert.Equal(t, a.s, tb.String(a.i))
+		assert.Equal(t, want.Literal(), tb.Literal(a.i), a.s)
+		off, n := tb.LiteralAt(a.i)
+		assert.Equal(t, want.Literal(), string(tb.Text()[off:off+n]), a.s)
+		assert.Equal(t, want.Exact(), tb.Exact(a.i), a.s)
+		assert.Equal(t, want.Any(), tb.Any(a.i), a.s)
+		restAny := strings.IndexAny(a.s, "*?") == len(a.s)-1 && strings.HasSuffix(a.s, "*") ||
+			a.s != "" && strings.Trim(a.s, "*") == ""
+		assert.Equal(t, restAny, tb.RestAny(a.i), a.s)
+		for _, in := range tableInputs {
+			assert.Equal(t, want.Match(in), tb.Match(a.i, in), "%q fold=%v ~ %q", a.s, a.fold, in)
+			assert.Equal(t, naiveMatch(a.s, in, a.fold), tb.Match(a.i, in), "%q fold=%v ~ %q (reference)", a.s, a.fold, in)
+			if lit := want.Literal(); strings.HasPrefix(in, lit) {
+				assert.Equal(t, want.MatchRest(in[len(lit):]), tb.MatchRest(a.i, in[len(lit):]), "%q rest %q", a.s, in)
+			}
+		}
+	}
+}
+
+// Random patterns and inputs over a small alphabet: the table's fast
+// shapes and its general path agree with the reference matcher.
+func TestTableRandomAgreesWithReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 12))
+	word := func(alpha string, n int) string {
+		b := make([]byte, rng.IntN(n))
+		for i := range b {
+			b[i] = alpha[rng.IntN(len(alpha))]
+		}
+		return string(b)
+	}
+	var tb Table
+	for range 3000 {
+		p, fold := word("aAb*?:", 8), rng.IntN(2) == 0
+		i, err := tb.Add(p, fold)
+		require.NoError(t, err)
+		for range 8 {
+			s := word("aAb:", 10)
+			require.Equal(t, naiveMatch(p, s, fold), tb.Match(i, s), "%q fold=%v ~ %q", p, fold, s)
+		}
+	}
+}
+
+// The table copies the text it is given: no pattern views the caller's
+// string.
+func TestTableKeepsNoCallerText(t *testing.T) {
+	var tb Table
+	for _, s := range tablePatterns {
+		if s == "" {
+			continue
+		}
+		i, err := tb.Add(s, true)
+		require.NoError(t, err)
+		start := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		r := &tb.recs[i]
+		p := tb.view(r)
+		parts := []string{p.src, p.lit, p.head, p.tail}
+		for _, m := range tb.mids[r.mid0 : r.mid0+r.midN] {
+			parts = append(parts, tb.str(m.off, m.n))
+		}
+		for _, part := range parts {
+			if part == "" {
+				continue
+			}
+			q := uintptr(unsafe.Pointer(unsafe.StringData(part)))
+			assert.False(t, q >= start && q < start+uintptr(len(s)), "%q: the table keeps the caller's string", s)
+		}
+	}
+}
+
+func TestTableBadPattern(t *testing.T) {
+	var tb Table
+	i, err := tb.Add("a\xff\xfe*", false)
+	assert.ErrorIs(t, err, ErrBadPattern)
+	assert.Equal(t, int32(-1), i)
+	i, err = tb.Add("abc\xe2", true)
+	assert.ErrorIs(t, err, ErrBadPattern)
+	assert.Equal(t, int32(-1), i)
+	assert.Equal(t, 0, tb.Len(), "a rejected pattern is not added")
+}
+
+// Once grown to size, adding patterns allocates nothing (a folded chunk's
+// KMP table goes to a shared block), and matching never allocates.
+func TestTableAllocations(t *testing.T) {
+	var tb Table
+	const n = 1000
+	tb.Grow(2*n, n*(len("acs:Svc:*:1234567890123456:Res/7/*")+2*len("Svc7:Verb7*")), n*Mids("acs:Svc:*:1234567890123456:Res/7/*"))
+	allocs := testing.AllocsPerRun(n-1, func() {
+		if _, err := tb.Add("acs:Svc:*:1234567890123456:Res/7/*", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tb.Add("Svc7:Verb7*", true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	var folded Table
+	allocs = testing.AllocsPerRun(1000, func() {
+		if _, err := folded.Add("Svc7:*Verb*Thing*", true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Less(t, allocs, 0.1, "folded chunks' tables are carved from a growing block")
+	allocs = testing.AllocsPerRun(100, func() {
+		for i := range int32(tb.Len()) {
+			tb.Match(i, "acs:Svc:cn:1234567890123456:Res/7/x")
+			tb.MatchRest(i, "x")
+		}
+	})
+	assert.Zero(t, allocs)
+}
+
+// view returns pattern r as a Pattern without its chunks between stars
+// (Table.mids has them), viewing the table's memory: what the table's
+// records say, in the form Compile builds, for comparing the two.
+func (t *Table) view(r *rec) Pattern {
+	text := t.str(r.pat, r.n)
+	p := Pattern{
+		lit:   text[:r.lit],
+		head:  text[r.lit:r.head],
+		star:  r.flags&flagStar != 0,
+		fold:  r.flags&flagFold != 0,
+		tailQ: r.flags&flagTailQ != 0,
+		tailN: int(r.tailN),
+		src:   t.str(r.src, r.n),
+	}
+	if p.star {
+		p.tail = text[r.tail:]
+	}
+	return p
+}
+
+// layout.of, which reads eight bytes at a time, agrees with a plain
+// byte-by-byte reading of the pattern, for patterns whose wildcards,
+// upper-case letters and non-ASCII bytes fall anywhere around the
+// eight-byte boundaries.
+func TestLayoutAgreesWithByteByByte(t *testing.T) {
+	slow := func(p string) layout {
+		l := layout{lit: -1, head: -1, ascii: true}
+		lastStar, lastQ := -1, -1
+		for i := 0; i < len(p); i++ {
+			switch c := p[i]; {
+			case c == '*':
+				if l.head < 0 {
+					l.head = i
+				} else if p[i-1] != '*' {
+					l.mids++
+				}
+				if l.lit < 0 {
+					l.lit = i
+				}
+				lastStar = i
+			case c == '?':
+				if l.lit < 0 {
+					l.lit = i
+				}
+				lastQ = i
+			case c >= 'A' && c <= 'Z':
+				l.upper = true
+			case c >= 0x80:
+				l.ascii = false
+			}
+		}
+		if l.lit < 0 {
+			l.lit = len(p)
+		}
+		if l.head < 0 {
+			l.head, l.tail = len(p), len(p)
+			return l
+		}
+		l.star, l.tail = true, lastStar+1
+		if lastQ > lastStar {
+			l.tailQ, l.tailN = true, utf8.RuneCountInString(p[l.tail:])
+		}
+		return l
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	const alphabet = "ab:/*?AZ@[`{\x7f\x80\xc3\xa9\xff"
+	for range 200000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = 'a'
+			if rng.IntN(4) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		var got layout
+		got.of(string(b))
+		require.Equal(t, slow(string(b)), got, "%q", b)
+	}
+}
