@@ -181,3 +181,54 @@ func TestAttackEvaluatorIgnoresDocumentChanges(t *testing.T) {
 		t.Fatalf("decisions %v", before)
 	}
 }
+
+// asciiEqualFold is the slow reference of slotOf's word-at-a-time fold:
+// equal lengths, and equal bytes after folding ASCII upper-case letters.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// slotOf agrees with the byte-by-byte reference for every slot key with
+// every byte (0x00-0xFF, so letter+0x80 and letter^0x20 neighbours such as
+// '@', '[', '`', '{') at every position, and for every case spelling.
+func TestAttackSlotOfAgainstReference(t *testing.T) {
+	want := func(k string) int {
+		for i, name := range slotKeys {
+			if asciiEqualFold(k, name) {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, name := range slotKeys {
+		for pos := range len(name) {
+			for c := range 256 {
+				k := name[:pos] + string([]byte{byte(c)}) + name[pos+1:]
+				if got := slotOf(k); got != want(k) {
+					t.Fatalf("slotOf(%q) = %d, reference %d", k, got, want(k))
+				}
+			}
+		}
+		up, low := strings.ToUpper(name), strings.ToLower(name)
+		for _, k := range []string{up, low, name + "x", name[:len(name)-1], "x" + name[1:] + "/", name + "/"} {
+			if got := slotOf(k); got != want(k) {
+				t.Fatalf("slotOf(%q) = %d, reference %d", k, got, want(k))
+			}
+		}
+	}
+}
