@@ -224,3 +224,221 @@ func TestAttackFastStopsAtMaxSize(t *testing.T) {
 		}
 	}
 }
+
+// slowRead is an independent reader of an accepted document: encoding/json
+// tokens, with duplicate member names (exact) refused at every level, and
+// the statements' strings collected as written. It reports what it read
+// as one canonical line per statement, for comparison with the Document.
+func slowRead(data []byte) (lines []string, ok bool) {
+	if !utf8.Valid(data) || !json.Valid(data) {
+		return nil, false
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	var read func() (any, bool)
+	read = func() (any, bool) {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		switch d := tok.(type) {
+		case json.Delim:
+			if d == '[' {
+				var list []any
+				for dec.More() {
+					v, ok := read()
+					if !ok {
+						return nil, false
+					}
+					list = append(list, v)
+				}
+				_, err := dec.Token()
+				return list, err == nil
+			}
+			obj := map[string]any{}
+			var order []string
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, false
+				}
+				name := k.(string)
+				if _, dup := obj[name]; dup {
+					return nil, false
+				}
+				v, ok := read()
+				if !ok {
+					return nil, false
+				}
+				obj[name] = v
+				order = append(order, name)
+			}
+			_, err := dec.Token()
+			return obj, err == nil
+		}
+		return tok, true
+	}
+	root, ok := read()
+	if !ok {
+		return nil, false
+	}
+	top, _ := root.(map[string]any)
+	sts, isList := top["Statement"].([]any)
+	if !isList {
+		sts = []any{top["Statement"]}
+	}
+	strs := func(v any) string {
+		switch x := v.(type) {
+		case string:
+			return "[" + strconvQuote(x) + "]"
+		case []any:
+			var b []string
+			for _, e := range x {
+				s, _ := e.(string)
+				b = append(b, strconvQuote(s))
+			}
+			return "[" + strings.Join(b, ",") + "]"
+		}
+		return "?"
+	}
+	for _, s := range sts {
+		st, _ := s.(map[string]any)
+		line := ""
+		for _, k := range []string{"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource"} {
+			if v, has := st[k]; has {
+				line += k + "=" + strs(v) + ";"
+			}
+		}
+		if c, has := st["Condition"].(map[string]any); has {
+			var cs []string
+			for op, block := range c {
+				for key, vals := range block.(map[string]any) {
+					cs = append(cs, op+"/"+key+"="+strs(vals))
+				}
+			}
+			sortStrings(cs)
+			line += "Condition=" + strings.Join(cs, "|") + ";"
+		}
+		lines = append(lines, line)
+	}
+	return lines, true
+}
+
+// docLines is slowRead's form of a parsed Document.
+func docLines(d *Document) []string {
+	list := func(l []string) string {
+		var b []string
+		for _, s := range l {
+			b = append(b, strconvQuote(s))
+		}
+		return "[" + strings.Join(b, ",") + "]"
+	}
+	var lines []string
+	for _, st := range d.Statements {
+		line := ""
+		if st.Sid != "" {
+			line += "Sid=[" + strconvQuote(st.Sid) + "];"
+		}
+		line += "Effect=[" + strconvQuote(st.Effect.String()) + "];"
+		for _, kv := range []struct {
+			k string
+			l []string
+		}{{"Action", st.Action}, {"NotAction", st.NotAction}, {"Resource", st.Resource}, {"NotResource", st.NotResource}} {
+			if kv.l != nil {
+				line += kv.k + "=" + list(kv.l) + ";"
+			}
+		}
+		if st.Condition != nil {
+			var cs []string
+			for _, c := range st.Condition {
+				op := c.Operator.String()
+				if c.IfExists {
+					op += "IfExists"
+				}
+				var raws []string
+				for _, v := range c.Values {
+					raws = append(raws, v.Raw)
+				}
+				cs = append(cs, op+"/"+c.Key+"="+list(raws))
+			}
+			sortStrings(cs)
+			line += "Condition=" + strings.Join(cs, "|") + ";"
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// Every document Parse accepts among the hostile variants (insertions at
+// every offset, the edge cases, the corpus) is valid UTF-8 and JSON without
+// duplicate member names, and holds exactly the strings an independent
+// encoding/json reading finds, statement by statement (a Sid of "" is
+// written only when non-empty, as the Document cannot tell).
+func TestAttackAgreesWithEncodingJSON(t *testing.T) {
+	var inputs []string
+	inputs = append(inputs, fastEdgeCases...)
+	for _, base := range attackBases {
+		for _, ins := range attackInserts {
+			for i := 0; i <= len(base); i++ {
+				inputs = append(inputs, base[:i]+ins+base[i:])
+			}
+		}
+	}
+	checked := 0
+	for _, in := range inputs {
+		d, err := Parse([]byte(in), Lenient())
+		if err != nil {
+			continue
+		}
+		lines, ok := slowRead([]byte(in))
+		if !ok {
+			t.Fatalf("Parse accepts what encoding/json (with duplicate names refused) does not:\n%q", in)
+		}
+		got := docLines(d)
+		for i := range lines {
+			lines[i] = strings.Replace(lines[i], `Sid=[""];`, "", 1)
+		}
+		if strings.Join(got, "\n") != strings.Join(lines, "\n") {
+			t.Fatalf("Parse read\n%s\nencoding/json read\n%s\nfrom %q", strings.Join(got, "\n"), strings.Join(lines, "\n"), in)
+		}
+		checked++
+	}
+	if checked < 100 {
+		t.Fatalf("only %d accepted inputs checked", checked)
+	}
+	t.Logf("%d accepted documents checked of %d inputs", checked, len(inputs))
+}
+
+// FuzzAttackEncodingJSON is TestAttackAgreesWithEncodingJSON's property on
+// fuzzed input.
+func FuzzAttackEncodingJSON(f *testing.F) {
+	for _, s := range append(append([]string{}, attackBases...), fastEdgeCases...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := Parse(data, Lenient())
+		if err != nil {
+			return
+		}
+		lines, ok := slowRead(data)
+		if !ok {
+			t.Fatalf("Parse accepts what encoding/json (with duplicate names refused) does not:\n%q", data)
+		}
+		for i := range lines {
+			lines[i] = strings.Replace(lines[i], `Sid=[""];`, "", 1)
+		}
+		if got := docLines(d); strings.Join(got, "\n") != strings.Join(lines, "\n") {
+			t.Fatalf("Parse read\n%s\nencoding/json read\n%s\nfrom %q", strings.Join(got, "\n"), strings.Join(lines, "\n"), data)
+		}
+	})
+}
