@@ -192,7 +192,7 @@ func TestReplicaPatchMatchesRebuild(t *testing.T) {
 			for i := 0; i < 400; i++ {
 				var desc string
 				if rng.IntN(2) == 0 {
-					desc = step(t, rng, writer, m, clk.Add)
+					desc = step(t, rng, writer, m, advanceSynced(t, clk, &writer))
 				} else {
 					desc = churn(rng, writer)
 				}

@@ -60,7 +60,7 @@ func TestCommitWritesWhatChanged(t *testing.T) {
 	checked := 0
 	for i := range 400 {
 		base := dir.cur.Load()
-		desc := step(t, rng, dir, m, clk.Add)
+		desc := step(t, rng, dir, m, advanceSynced(t, clk, &dir))
 		next := dir.cur.Load()
 		before, after := refEntities(base), refEntities(next)
 		where := strconv.Itoa(i) + ": " + desc

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"runtime/debug"
@@ -152,4 +153,21 @@ func mallocs(fn func()) uint64 {
 	fn()
 	runtime.ReadMemStats(&m2)
 	return m2.Mallocs - m1.Mallocs
+}
+
+// advanceSynced is step's advance for directories on a store: it moves clk
+// and then has each directory confirm the store's head at the new time, as
+// one polling every PollInterval would have done long before a jump of
+// minutes. Without it the staleness tick (MaxStaleness/10) can land between
+// the jump and the directory's next poll and mark it stale: the model's
+// 7-minute jumps exceed MaxStaleness (30 s), and under load
+// TestReplicaPatchMatchesRebuild's writer refused an AssumeRole that way.
+func advanceSynced(t testing.TB, clk *clock, dirs ...**Directory) func(time.Duration) {
+	return func(d time.Duration) {
+		clk.Add(d)
+		for _, dir := range dirs {
+			_, err := (*dir).Sync(context.Background())
+			require.NoError(t, err)
+		}
+	}
 }

@@ -44,7 +44,7 @@ func TestOpenReopenMatchesModel(t *testing.T) {
 			dir, m := seedModel(t, openOn(t, fs, clock), clock)
 			rng := rand.New(rand.NewPCG(seed, 7))
 			for i := 0; i < 240; i++ {
-				desc := step(t, rng, dir, m, clk.Add)
+				desc := step(t, rng, dir, m, advanceSynced(t, clk, &dir))
 				m.check(t, dir, strconv.Itoa(i)+": "+desc)
 				if i%40 == 39 {
 					rev := dir.Revision()
@@ -81,7 +81,13 @@ func TestReplicaFollowsWriter(t *testing.T) {
 	replica := openOn(t, ms, clock)
 	rng := rand.New(rand.NewPCG(3, 7))
 	for i := 0; i < 200; i++ {
-		desc := step(t, rng, writer, m, func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() })
+		desc := step(t, rng, writer, m, func(d time.Duration) {
+			mu.Lock()
+			now = now.Add(d)
+			mu.Unlock()
+			_, err := writer.Sync(context.Background()) // as in advanceSynced
+			require.NoError(t, err)
+		})
 		rev, err := replica.Sync(context.Background())
 		require.NoError(t, err)
 		require.Equal(t, writer.Revision(), rev)
