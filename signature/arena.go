@@ -10,7 +10,11 @@ import (
 // written bytes (unsafe.String, no copy) stay immutable. Appending past
 // the capacity moves on to a new buffer, as append does; the strings made
 // earlier keep the old one alive and unchanged. Nothing else may hold a
-// slice of the arena's bytes. The zero value is empty and ready to use.
+// slice of the arena's bytes, and they must not lie in memory a caller
+// owns (such as the Identity Verify returns, which the caller may
+// overwrite: its strings, and the AccessKeyId the nonce cache is keyed
+// by, would change; TestIdentityStringsSurviveOverwrite). The zero value
+// is empty and ready to use.
 type arena struct{ buf []byte }
 
 // reserve makes room for n more bytes, taking at least want bytes when it
@@ -36,15 +40,15 @@ func (a *arena) from(start int) string {
 // once the signature has been checked.
 const maxEarlyReserve = 1024
 
-// requestBuffers returns room for r's body (its declared length plus the
-// byte of room of readBody's final read) and an arena with room for the
-// decoded query and, for a form, the form's copy and its decoded escapes
-// (twice its length), cut from inline (the Identity's buffer) when they
-// fit and from one allocation otherwise: for a typical request, verifying
-// allocates only the Identity. The body's room is capped (a full slice
-// expression), so that neither the caller, who gets the body, nor
-// readBody can reach the arena's bytes.
-func requestBuffers(r *http.Request, form bool, inline []byte) (body []byte, text arena) {
+// requestBuffers returns, from one allocation, room for r's body (its
+// declared length plus the byte of room of readBody's final read) and an
+// arena with room for the decoded query and, for a form, the form's copy
+// and its decoded escapes (twice its length): the buffers of a typical
+// request, so that verifying it allocates only these bytes and the
+// Identity. The body's room is capped (a full slice expression), so that
+// neither the caller, who gets the body, nor readBody can reach the
+// arena's bytes.
+func requestBuffers(r *http.Request, form bool) (body []byte, text arena) {
 	bodyCap, textCap := 0, len(r.URL.RawQuery)
 	if cl := r.ContentLength; cl > 0 {
 		extra := cl + 1
@@ -58,9 +62,9 @@ func requestBuffers(r *http.Request, form bool, inline []byte) (body []byte, tex
 			}
 		}
 	}
-	buf := inline
-	if bodyCap+textCap > len(inline) {
-		buf = make([]byte, bodyCap+textCap)
+	if bodyCap+textCap == 0 {
+		return nil, arena{}
 	}
+	buf := make([]byte, bodyCap+textCap)
 	return buf[:bodyCap:bodyCap], arena{buf: buf[bodyCap:bodyCap]}
 }

@@ -183,10 +183,10 @@ func TestUnsignedHeaderUnderSecondSpelling(t *testing.T) {
 }
 
 // TestVerifyAllocations pins the allocations of a typical verification (the
-// request of BenchmarkVerifyV3). V3 (was 2): the Identity, which holds the
-// parameters, the body and the arena with the decoded query values ("a+b",
-// "x%2By") and the form's copy; the nonce cache's amortized growth rounds
-// away. V1 (was 6): the Identity, the body, the arena, and
+// request of BenchmarkVerifyV3). V3: the Identity (with its parameters) and
+// the one buffer holding the body and the arena with the decoded query
+// values ("a+b", "x%2By") and the form's copy; the nonce cache's amortized
+// growth rounds away. V1 (was 6): the Identity, the body, the arena, and
 // the parameter list, longer than the Identity's eight slots.
 func TestVerifyAllocations(t *testing.T) {
 	const runs = 200
@@ -214,7 +214,7 @@ func TestVerifyAllocations(t *testing.T) {
 			}
 			i++
 		})
-		assert.LessOrEqual(t, allocs, 1.0)
+		assert.LessOrEqual(t, allocs, 2.0)
 	})
 	t.Run("V1", func(t *testing.T) {
 		v, _, _ := newTestVerifier(t, Config{})
@@ -237,9 +237,8 @@ func TestVerifyAllocations(t *testing.T) {
 		assert.LessOrEqual(t, allocs, 4.0)
 	})
 	t.Run("ROA", func(t *testing.T) {
-		// The Identity, which holds the arena with the one query value
-		// with an escape, and the nonce cache's amortized growth (was 4,
-		// then 3).
+		// The Identity, the arena with the one query value with an
+		// escape, and the nonce cache's amortized growth (was 4).
 		v, _, _ := newTestVerifier(t, Config{})
 		reqs := make([]*http.Request, runs+1)
 		for i := range reqs {
@@ -252,7 +251,7 @@ func TestVerifyAllocations(t *testing.T) {
 			}
 			i++
 		})
-		assert.LessOrEqual(t, allocs, 2.0)
+		assert.LessOrEqual(t, allocs, 3.0)
 	})
 }
 

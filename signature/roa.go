@@ -241,7 +241,7 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 	}
 	id := new(Identity)
 	form := isForm(fields[2])
-	bodyBuf, text := requestBuffers(r, form, id.text[:])
+	bodyBuf, text := requestBuffers(r, form)
 	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &text, len(r.URL.RawQuery))
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")

@@ -26,9 +26,6 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 	// (see decodeParams); the body was read already, within MaxBodyBytes.
 	var text arena
 	reserve := len(r.URL.RawQuery) + len(body)
-	if reserve <= len(id.text) {
-		text.buf = id.text[:0]
-	}
 	ps, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &text, reserve)
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")

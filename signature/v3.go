@@ -365,7 +365,7 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	// The body (when small) and the decoded parameters of the query and of
 	// a form body share one allocation.
 	form := isForm(sh.value(fieldContentType, vals[:]))
-	bodyBuf, text := requestBuffers(r, form, id.text[:])
+	bodyBuf, text := requestBuffers(r, form)
 	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &text, len(r.URL.RawQuery))
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")

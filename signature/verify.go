@@ -171,12 +171,11 @@ type Identity struct {
 	SecureTransport bool
 
 	// params are the signed parameters (Param, Params), in paramBuf when
-	// there are few, and text holds a small body and the parameters'
-	// decoded text (see requestBuffers), so that Verify allocates the
-	// Identity, its parameters and their text at once.
+	// there are few, so that Verify allocates the Identity and its
+	// parameters at once. (A small body and the parameters' decoded text
+	// share the one other allocation: see requestBuffers.)
 	params   params
 	paramBuf [8]param
-	text     [168]byte // after 528 bytes: with the 8-byte malloc header, the Identity fills a 704-byte size class
 }
 
 // Param returns the value of a signed parameter, or "". The signed
