@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -96,4 +97,34 @@ func TestSourceIPRemoteAddrForms(t *testing.T) {
 		}
 		assert.Equal(t, netip.MustParseAddr(tc.want), got, "%q", tc.remote)
 	}
+}
+
+// TestKeyStatesDoNotPinTheHeader: the key states are stored (before the
+// signature is checked) under the AccessKeyId read from the Authorization
+// header; the stored key must be a copy, not a slice of the header, or a
+// caller who knows an AccessKeyId but not its secret pins a header of up
+// to http.Server's MaxHeaderBytes (1 MiB by default) per known key and
+// lifetime, by padding the Authorization header.
+func TestKeyStatesDoNotPinTheHeader(t *testing.T) {
+	v, _, _ := newTestVerifier(t, Config{})
+	r := v3Request(t, aliceKey, t0, "")
+	h := r.Header.Get("Authorization")
+	pad := strings.Repeat(" ", 1<<16)
+	// White space around a part is allowed; the signature is wrong on
+	// purpose: the states are stored before it is checked.
+	h = strings.Replace(h, ",", ","+pad, 1)
+	h = h[:len(h)-1] + "0"
+	if h == r.Header.Get("Authorization") {
+		h = h[:len(h)-1] + "1"
+	}
+	r.Header.Set("Authorization", h)
+	_, err := v.Verify(r)
+	require.Error(t, err)
+	require.NotNil(t, v.keys.get(aliceKey.AccessKeyID), "the states are stored before the signature is checked")
+	start := uintptr(unsafe.Pointer(unsafe.StringData(h)))
+	v.keys.m.Range(func(k, _ any) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(k.(string))))
+		assert.False(t, p >= start && p < start+uintptr(len(h)), "the cached key %q is a slice of the %d-byte Authorization header", k, len(h))
+		return true
+	})
 }
