@@ -3,6 +3,7 @@ package signature
 import (
 	"container/heap"
 	"hash/maphash"
+	"strings"
 	"sync"
 	"time"
 )
@@ -172,7 +173,8 @@ func (c *nonceCache) record(accessKeyID, nonceText string, ts time.Time, expiry 
 		}
 	}
 	if !k.held { // new, or changed dropped it while it was empty
-		c.keys[accessKeyID], k.held = k, true
+		// A copy: the ID may be a slice of a much larger request header.
+		c.keys[strings.Clone(accessKeyID)], k.held = k, true
 	}
 	k.order.push(nonceEntry{nonce: nonce, ts: t})
 	c.total++
