@@ -87,10 +87,13 @@ const maxPooledStatements = 1 << 16
 // allocation per list, instead of a growth step per doubling: a statement
 // per "Effect" (every statement has one; a statement takes at least 30
 // bytes, which bounds the guess for text that repeats the word on purpose)
-// and a string per two quotes.
-func (sc *scratch) presize(text string, maxStatements int) {
-	sc.stmts = make([]rawStatement, 0, min(strings.Count(text, "Effect"), len(text)/30, maxStatements)+1)
-	sc.strs = make([]span, 0, strings.Count(text, `"`)/2+1)
+// and a string per two quotes. Both guesses are capped by what a document
+// within lim can hold (a string is at least two characters of MaxSize, a
+// statement at least 30), so that hostile input (a megabyte of quotes)
+// cannot make a parse allocate, and the pool keep, room for more.
+func (sc *scratch) presize(text string, lim Limits) {
+	sc.stmts = make([]rawStatement, 0, min(strings.Count(text, "Effect"), len(text)/30, lim.MaxStatements, lim.MaxSize/30)+1)
+	sc.strs = make([]span, 0, min(strings.Count(text, `"`)/2, lim.MaxSize/2)+1)
 }
 
 func (sc *scratch) reset() {
@@ -121,7 +124,7 @@ func parseFast(data []byte, c *config) *Document {
 	// text is kept apart from r: the document keeps it.
 	text := withSentinel(data)
 	if cap(sc.stmts) == 0 {
-		sc.presize(text, c.limits.MaxStatements)
+		sc.presize(text, c.limits)
 	}
 	r := fastReader{
 		cursor:  cursor{s: text, n: len(data), maxDepth: c.limits.MaxDepth},
@@ -200,7 +203,7 @@ func (r *fastReader) statements() bool {
 		if done {
 			break
 		}
-		if len(r.sc.stmts) == r.lim.MaxStatements || !r.statement() {
+		if len(r.sc.stmts) == r.lim.MaxStatements || r.overSize() || !r.statement() {
 			return false
 		}
 	}
@@ -447,7 +450,9 @@ func (r *fastReader) conditions(st *rawStatement) bool {
 				}
 				break
 			}
-			if key == "" || r.sameKeyIn(block, key) {
+			// The size check comes first: sameKeyIn compares with every
+			// key of the block, and only the size bounds their number.
+			if key == "" || r.overSize() || r.sameKeyIn(block, key) {
 				return false
 			}
 			c := rawCondition{op: op, ifExists: ifExists, key: r.lastSpan(key)}
@@ -464,6 +469,16 @@ func (r *fastReader) conditions(st *rawStatement) bool {
 	st.conds = span{start, uint32(len(r.sc.conds))}
 	return true
 }
+
+// overSize reports whether what has been read is already over MaxSize,
+// so that the reader gives up on an over-size document as soon as the walk
+// (which measures the size before it reads) would, instead of recording
+// all of it first: without the check, a 1 MiB block of condition keys made
+// sameKeyIn compare each key with every key before it (33 s for one
+// Parse; the walk rejects the input in 3 ms). It is checked before each
+// statement and each condition key: between two checks the reader records
+// at most a statement's MaxValues-bounded lists.
+func (r *fastReader) overSize() bool { return r.size() > r.lim.MaxSize }
 
 // sameKeyIn reports whether the conditions of the operator block starting
 // at scratch.conds[block] name key already, under CanonicalKey.

@@ -81,48 +81,64 @@ func (ps params) values() url.Values {
 // appended to into; a value without escapes is a substring of raw, not a
 // copy, and the decoded ones share one allocation.
 func parseParams(raw string, into params) (params, bool) {
-	var arena strings.Builder
-	return decodeParams(raw, into, &arena, len(raw))
+	var text arena
+	return decodeParams(raw, into, &text, len(raw))
 }
 
 // decodeParams is parseParams of raw, decoding escaped keys and values
-// into arena: an append-only buffer whose bytes, once written, are never
-// written again, so the strings cut from it stay valid however it grows
-// (a form body is first copied into it with appendToArena, so that its
-// plain keys and values are substrings of that copy). The first write
-// reserves reserve bytes (an upper bound of what the calls sharing the
-// arena write), so that a request's decoded parameters cost one
-// allocation; a key or value without escapes is a substring of raw.
-func decodeParams(raw string, into params, arena *strings.Builder, reserve int) (params, bool) {
+// into text (a form body is first copied into it with appendToArena, so
+// that its plain keys and values are substrings of that copy). When text
+// has to allocate, it takes at least reserve bytes (an upper bound of what
+// the calls sharing it write), so that a request's decoded parameters cost
+// one allocation; a key or value without escapes is a substring of raw.
+func decodeParams(raw string, into params, text *arena, reserve int) (params, bool) {
 	if into == nil {
 		into = make(params, 0, strings.Count(raw, "&")+1)
 	}
 	from := len(into) // into has no repeated key: compare only the new ones
 	for raw != "" {
-		var pair string
-		if i := strings.IndexByte(raw, '&'); i >= 0 {
-			pair, raw = raw[:i], raw[i+1:]
-		} else {
-			pair, raw = raw, ""
+		// One pass over the pair finds its end, its first '=', a ';' and
+		// whether its key or its value needs decoding: a tight loop over
+		// the plain bytes, a switch only at the few special ones.
+		eq, i := -1, 0
+		var escKey, escValue bool
+	scan:
+		for ; i < len(raw); i++ {
+			c := raw[i]
+			if paramByteClass[c] == classPlain {
+				continue
+			}
+			switch paramByteClass[c] {
+			case classAmp:
+				break scan
+			case classEq:
+				if eq < 0 {
+					eq = i
+				}
+			case classSemicolon:
+				return nil, false
+			case classEscape:
+				escKey = escKey || eq < 0
+				escValue = escValue || eq >= 0
+			}
 		}
+		pair := raw[:i]
+		raw = raw[min(i+1, len(raw)):]
 		if pair == "" {
 			continue
-		}
-		eq := -1
-		for i := 0; i < len(pair); i++ {
-			if c := pair[i]; c == ';' {
-				return nil, false
-			} else if c == '=' && eq < 0 {
-				eq = i
-			}
 		}
 		k, v := pair, ""
 		if eq >= 0 {
 			k, v = pair[:eq], pair[eq+1:]
 		}
-		key, ok1 := decodeComponent(k, arena, reserve)
-		value, ok2 := decodeComponent(v, arena, reserve)
-		if !ok1 || !ok2 || key == "" {
+		key, value, ok := k, v, true
+		if escKey {
+			key, ok = decodeComponent(k, text, reserve)
+		}
+		if escValue && ok {
+			value, ok = decodeComponent(v, text, reserve)
+		}
+		if !ok || key == "" {
 			return nil, false
 		}
 		into = append(into, param{key, value})
@@ -133,21 +149,34 @@ func decodeParams(raw string, into params, arena *strings.Builder, reserve int) 
 	return into, true
 }
 
-// appendToArena copies b into arena (see decodeParams) and returns the
+// The classes of paramByteClass: the bytes decodeParams stops at.
+const (
+	classPlain = iota
+	classAmp
+	classEq
+	classSemicolon
+	classEscape // '%' or '+'
+)
+
+// paramByteClass classifies each byte of a query for decodeParams.
+var paramByteClass = func() (t [256]uint8) {
+	t['&'], t['='], t[';'], t['%'], t['+'] = classAmp, classEq, classSemicolon, classEscape, classEscape
+	return t
+}()
+
+// appendToArena copies b into text (see decodeParams) and returns the
 // copy.
-func appendToArena(arena *strings.Builder, b []byte, reserve int) string {
-	if arena.Cap()-arena.Len() < len(b) {
-		arena.Grow(max(reserve, len(b)))
-	}
-	start := arena.Len()
-	arena.Write(b)
-	return arena.String()[start:]
+func appendToArena(text *arena, b []byte, reserve int) string {
+	text.reserve(len(b), reserve)
+	start := len(text.buf)
+	text.buf = append(text.buf, b...)
+	return text.from(start)
 }
 
 // decodeComponent decodes one query component as url.QueryUnescape does
 // ('+' is a space; '%' must start two hex digits): s itself when it has no
-// escape, else its decoding written to arena.
-func decodeComponent(s string, arena *strings.Builder, reserve int) (string, bool) {
+// escape, else its decoding written to text.
+func decodeComponent(s string, text *arena, reserve int) (string, bool) {
 	i := 0
 	for i < len(s) && s[i] != '%' && s[i] != '+' {
 		i++
@@ -155,32 +184,34 @@ func decodeComponent(s string, arena *strings.Builder, reserve int) (string, boo
 	if i == len(s) {
 		return s, true
 	}
-	if arena.Cap()-arena.Len() < len(s) {
-		arena.Grow(max(reserve, len(s)))
-	}
-	start := arena.Len()
-	arena.WriteString(s[:i])
+	text.reserve(len(s), reserve)
+	// The decoding is built in a local slice over the arena's spare room
+	// and stored back once.
+	b := text.buf
+	start := len(b)
+	b = append(b, s[:i]...)
 	for i < len(s) {
 		switch s[i] {
 		case '+':
-			arena.WriteByte(' ')
+			b = append(b, ' ')
 			i++
 		case '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
 				return "", false
 			}
-			arena.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 3
 		default:
 			j := i + 1
 			for j < len(s) && s[j] != '%' && s[j] != '+' {
 				j++
 			}
-			arena.WriteString(s[i:j])
+			b = append(b, s[i:j]...)
 			i = j
 		}
 	}
-	return arena.String()[start:], true
+	text.buf = b
+	return text.from(start), true
 }
 
 func isHex(c byte) bool {
@@ -232,26 +263,45 @@ func compareParams(a, b param) int { return strings.Compare(a.key, b.key) }
 
 // appendCanonicalParams appends the sorted "key=value&..." string, keys and
 // values percent-encoded, skipping the key skip (V1's Signature). Keys must
-// be unique (parseParams sees to it). Up to 16 parameters are sorted on the
-// stack.
+// be unique (parseParams sees to it). Up to 16 parameters are sorted by
+// their positions on the stack.
 func appendCanonicalParams(b []byte, ps params, skip string) []byte {
-	var stack [16]param
-	sorted := append(stack[:0], ps...)
-	slices.SortFunc(sorted, compareParams)
-	first := true
-	for _, p := range sorted {
-		if p.key == skip {
-			continue
+	start := len(b)
+	var order [16]uint8
+	if len(ps) > len(order) {
+		for _, p := range slices.SortedFunc(slices.Values(ps), compareParams) {
+			b = appendCanonicalParam(b, start, p, skip)
 		}
-		if !first {
-			b = append(b, '&')
+		return b
+	}
+	// Insertion sort of the positions: for a few keys, cheaper than a sort
+	// through a comparison function, and it moves no pointers (no write
+	// barriers while the collector runs).
+	for i := range ps {
+		j := i
+		for ; j > 0 && ps[i].key < ps[order[j-1]].key; j-- {
+			order[j] = order[j-1]
 		}
-		first = false
-		b = appendPercentEncoded(b, p.key)
-		b = append(b, '=')
-		b = appendPercentEncoded(b, p.value)
+		order[j] = uint8(i)
+	}
+	for _, i := range order[:len(ps)] {
+		b = appendCanonicalParam(b, start, ps[i], skip)
 	}
 	return b
+}
+
+// appendCanonicalParam appends "key=value", percent-encoded, after a '&'
+// unless it is the first pair since start; nothing when the key is skip.
+func appendCanonicalParam(b []byte, start int, p param, skip string) []byte {
+	if p.key == skip {
+		return b
+	}
+	if len(b) > start {
+		b = append(b, '&')
+	}
+	b = appendPercentEncoded(b, p.key)
+	b = append(b, '=')
+	return appendPercentEncoded(b, p.value)
 }
 
 const formType = "application/x-www-form-urlencoded"

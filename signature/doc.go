@@ -47,6 +47,17 @@
 // returns names the RAM user or role session for Directory.Authorize and
 // fills acs:SourceIp, acs:SecureTransport and acs:CurrentTime.
 //
+// To verify V3 quickly, a Verifier keeps for each AccessKeyId it has
+// verified the HMAC-SHA256 states after the padded key blocks: derived key
+// material, with which V3 signatures for that key could be computed (the
+// secret itself is not kept, nor recoverable from them). The credential
+// source is still asked on every request, first, so a deleted, deactivated
+// or revoked key is refused on its very next request and that refusal
+// drops its states; a state lives at most 5 minutes, at most 4,096 are
+// kept, and a secret replaced under the same AccessKeyId gets new ones.
+// The nonce cache remembers a keyed 64-bit hash of each nonce, not its
+// text: a collision could only refuse a fresh request as a replay.
+//
 // V1 signs neither the host nor the path. A V1 request is therefore
 // accepted only at the paths of Config.V1Paths ("/" unless configured, as
 // RPC APIs are served), so it cannot pick a route it was not signed for;

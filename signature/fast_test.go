@@ -147,7 +147,7 @@ func TestNonceHeapOrder(t *testing.T) {
 	for i := range 5000 {
 		if rng.IntN(3) > 0 || len(ref) == 0 {
 			ts := int64(rng.IntN(100))
-			h.push(nonceEntry{nonce: strconv.Itoa(i), ts: ts})
+			h.push(nonceEntry{nonce: uint64(i), ts: ts})
 			ref = append(ref, ts)
 			continue
 		}
@@ -183,8 +183,8 @@ func TestUnsignedHeaderUnderSecondSpelling(t *testing.T) {
 }
 
 // TestVerifyAllocations pins the allocations of a typical verification (the
-// request of BenchmarkVerifyV3). V3: the Identity (with its parameters and,
-// up to 256 bytes, its body) and the one arena holding the decoded query
+// request of BenchmarkVerifyV3). V3: the Identity (with its parameters) and
+// the one buffer holding the body and the arena with the decoded query
 // values ("a+b", "x%2By") and the form's copy; the nonce cache's amortized
 // growth rounds away. V1 (was 6): the Identity, the body, the arena, and
 // the parameter list, longer than the Identity's eight slots.
@@ -329,8 +329,8 @@ func FuzzParseParams(f *testing.F) {
 		if ok != wantOK || ok && !slices.Equal(got, want) {
 			t.Fatalf("parseParams(%q) = %q, %v; want %q, %v", raw, got, ok, want, wantOK)
 		}
-		var arena strings.Builder
-		q, qOK := decodeParams(query, nil, &arena, 0)
+		var text arena
+		q, qOK := decodeParams(query, nil, &text, 0)
 		qWant, qWantOK := parseParamsSlow(query)
 		if qOK != qWantOK || qOK && !slices.Equal(q, qWant) {
 			t.Fatalf("decodeParams(%q) = %q, %v; want %q, %v", query, q, qOK, qWant, qWantOK)
@@ -340,7 +340,7 @@ func FuzzParseParams(f *testing.F) {
 		}
 		qCopy := slices.Clone(q)
 		body := []byte(raw)
-		got, ok = decodeParams(appendToArena(&arena, body, 1), q, &arena, 1)
+		got, ok = decodeParams(appendToArena(&text, body, 1), q, &text, 1)
 		for i := range body {
 			body[i] = 'X' // the caller reuses its buffer: nothing may point into it
 		}

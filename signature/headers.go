@@ -74,6 +74,9 @@ func (v *Verifier) sourceIP(r *http.Request) netip.Addr {
 	if r.RemoteAddr == "" {
 		return netip.Addr{} // no address; parsing "" would allocate two errors
 	}
+	if a, ok := parseIPv4Port(r.RemoteAddr); ok {
+		return a
+	}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		return ap.Addr().Unmap()
 	}
@@ -81,4 +84,49 @@ func (v *Verifier) sourceIP(r *http.Request) netip.Addr {
 		return a.Unmap()
 	}
 	return netip.Addr{}
+}
+
+// parseIPv4Port reads the common form of Request.RemoteAddr, "a.b.c.d:port"
+// (decimal octets without leading zeros, a port of 1 to 5 digits up to
+// 65535, without a leading zero), without netip's general parser; ok is
+// false for anything else, which sourceIP then hands to netip. For what it
+// accepts it agrees with netip.ParseAddrPort (FuzzParseIPv4Port).
+func parseIPv4Port(s string) (a netip.Addr, ok bool) {
+	var ip [4]byte
+	i := 0
+	for k := range ip {
+		if k > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return a, false
+			}
+			i++
+		}
+		start, v := i, 0
+		for i < len(s) && i-start < 3 && '0' <= s[i] && s[i] <= '9' {
+			v = v*10 + int(s[i]-'0')
+			i++
+		}
+		if i == start || v > 255 || s[start] == '0' && i-start > 1 {
+			return a, false
+		}
+		ip[k] = byte(v)
+	}
+	if i >= len(s) || s[i] != ':' {
+		return a, false
+	}
+	port := s[i+1:]
+	if len(port) == 0 || len(port) > 5 || port[0] == '0' && len(port) > 1 {
+		return a, false
+	}
+	v := 0
+	for j := 0; j < len(port); j++ {
+		if port[j] < '0' || port[j] > '9' {
+			return a, false
+		}
+		v = v*10 + int(port[j]-'0')
+	}
+	if v > 65535 {
+		return a, false
+	}
+	return netip.AddrFrom4(ip), true
 }

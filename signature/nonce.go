@@ -2,6 +2,8 @@ package signature
 
 import (
 	"container/heap"
+	"hash/maphash"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,7 +23,17 @@ import (
 // one small record per AccessKeyId whose floor still matters, whatever the
 // request rate; when more than max keys would need a record, the records
 // are folded into one floor for every key.
+//
+// A nonce is remembered by a 64-bit hash keyed with the cache's random
+// seed, not by its text: an entry then holds no pointer (the collector
+// neither scans the entries nor pays write barriers for them) and costs
+// the same whatever the nonce's length. Two nonces of one key with the
+// same hash make the later request refused as a replay, never a replay
+// accepted; with a key's entries bounded by max (65,536 by default) that
+// happens to a fresh nonce with probability below 2^-48, and nobody can
+// aim for it without the seed.
 type nonceCache struct {
+	seed    maphash.Seed
 	mu      sync.Mutex
 	max     int
 	total   int                   // entries over all keys
@@ -33,15 +45,16 @@ type nonceCache struct {
 // keyNonces is one AccessKeyId's remembered nonces.
 type keyNonces struct {
 	id    string
-	seen  map[string]struct{}
-	order nonceHeap // oldest first
-	floor int64     // unix seconds; this key's requests at or below it are refused
-	index int       // position in byCount, -1 when absent
+	seen  map[uint64]struct{} // the nonces' hashes
+	order nonceHeap           // oldest first
+	floor int64               // unix seconds; this key's requests at or below it are refused
+	index int                 // position in byCount, -1 when absent
+	held  bool                // whether keys holds it
 }
 
 type nonceEntry struct {
-	nonce string
-	ts    int64 // the request's timestamp, unix seconds
+	nonce uint64 // the nonce's hash
+	ts    int64  // the request's timestamp, unix seconds
 }
 
 // nonceHeap is a min-heap of entries by timestamp. It has its own push and
@@ -68,7 +81,6 @@ func (h *nonceHeap) pop() nonceEntry {
 	top := s[0]
 	last := len(s) - 1
 	s[0] = s[last]
-	s[last] = nonceEntry{} // drop the reference to the nonce
 	s = s[:last]
 	for i := 0; ; {
 		l, m := 2*i+1, i
@@ -114,14 +126,15 @@ func (h *countHeap) Pop() any {
 const minFloor = -1 << 62
 
 func newNonceCache(max int) *nonceCache {
-	return &nonceCache{max: max, keys: make(map[string]*keyNonces), floor: minFloor}
+	return &nonceCache{seed: maphash.MakeSeed(), max: max, keys: make(map[string]*keyNonces), floor: minFloor}
 }
 
 // record reports whether the pair is new, and remembers it. ts is the
 // request's timestamp; expiry is the oldest timestamp any request can still
 // have (now minus the window): entries older than that are dropped first.
-func (c *nonceCache) record(accessKeyID, nonce string, ts time.Time, expiry time.Time) bool {
+func (c *nonceCache) record(accessKeyID, nonceText string, ts time.Time, expiry time.Time) bool {
 	t, exp := ts.Unix(), expiry.Unix()
+	nonce := maphash.String(c.seed, nonceText)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t <= c.floor {
@@ -134,7 +147,7 @@ func (c *nonceCache) record(accessKeyID, nonce string, ts time.Time, expiry time
 			return false
 		}
 	} else {
-		k = &keyNonces{id: accessKeyID, seen: make(map[string]struct{}), floor: minFloor, index: -1}
+		k = &keyNonces{id: accessKeyID, seen: make(map[uint64]struct{}), floor: minFloor, index: -1}
 	}
 	// One probe both checks and inserts; the nonce is taken out again if
 	// the request is refused below. It is not in k.order yet, so the
@@ -159,7 +172,10 @@ func (c *nonceCache) record(accessKeyID, nonce string, ts time.Time, expiry time
 			return false
 		}
 	}
-	c.keys[accessKeyID] = k // again, if changed dropped it while it was empty
+	if !k.held { // new, or changed dropped it while it was empty
+		// A copy: the ID may be a slice of a much larger request header.
+		c.keys[strings.Clone(accessKeyID)], k.held = k, true
+	}
 	k.order.push(nonceEntry{nonce: nonce, ts: t})
 	c.total++
 	c.changed(k)
@@ -197,6 +213,7 @@ func (c *nonceCache) changed(k *keyNonces) {
 	}
 	if len(k.order) == 0 && k.floor == minFloor {
 		delete(c.keys, k.id)
+		k.held = false
 	}
 }
 
@@ -208,6 +225,7 @@ func (c *nonceCache) fold(exp int64) {
 	for id, k := range c.keys {
 		if len(k.order) == 0 && k.floor < exp {
 			delete(c.keys, id)
+			k.held = false
 		}
 	}
 	if len(c.keys) <= c.max {
@@ -217,6 +235,7 @@ func (c *nonceCache) fold(exp int64) {
 		if len(k.order) == 0 {
 			c.floor = max(c.floor, k.floor)
 			delete(c.keys, id)
+			k.held = false
 		}
 	}
 }

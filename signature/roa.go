@@ -240,8 +240,9 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 		return nil, e
 	}
 	id := new(Identity)
-	var arena strings.Builder // see decodeParams
-	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &arena, len(r.URL.RawQuery))
+	form := isForm(fields[2])
+	bodyBuf, text := requestBuffers(r, form)
+	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &text, len(r.URL.RawQuery))
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -264,7 +265,7 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 	if !hmac.Equal(want[:], sig[:sha1.Size]) {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
-	body, e := v.readBody(r, id.bodyBuf[:])
+	body, e := v.readBody(r, bodyBuf)
 	if e != nil {
 		return nil, e
 	}
@@ -279,16 +280,16 @@ func (v *Verifier) verifyROA(r *http.Request, auth string) (*Identity, error) {
 	case len(body) > 0:
 		return nil, errUnsignedROABody()
 	}
-	if len(body) > 0 && isForm(fields[2]) {
-		form := appendToArena(&arena, body, len(body))
-		if query, ok = decodeParams(form, query, &arena, len(body)); !ok {
+	if len(body) > 0 && form {
+		form := appendToArena(&text, body, 2*len(body))
+		if query, ok = decodeParams(form, query, &text, len(body)); !ok {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
 	}
 	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, keyID, token, ROA
 	id.Action, id.APIVersion, id.params = acsValue(acs, HeaderAction), acsValue(acs, HeaderVersion), query
 	id.Body, id.Time, id.Nonce = body, ts, nonce
-	return v.finish(r, id)
+	return v.finish(r, id, v.now())
 }
 
 func errUnsignedROABody() *Error {

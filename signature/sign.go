@@ -142,11 +142,16 @@ func trimSpace(v string) string {
 
 // signV3 returns HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical request))).
 func signV3(secret string, canonicalRequest []byte) [sha256.Size]byte {
+	sts := stringToSignV3(canonicalRequest)
+	return hmacSHA256(secret, &sts)
+}
+
+// stringToSignV3 returns "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical request)).
+func stringToSignV3(canonicalRequest []byte) (sts [v3StringToSignLength]byte) {
 	h := sha256.Sum256(canonicalRequest)
-	var sts [v3StringToSignLength]byte
 	copy(sts[:], AlgorithmV3+"\n")
 	hex.Encode(sts[len(AlgorithmV3)+1:], h[:])
-	return hmacSHA256(secret, &sts)
+	return sts
 }
 
 // hmacBlock is the block size of SHA-1 and SHA-256 (bytes), the length of

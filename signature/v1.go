@@ -24,9 +24,9 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 	id := new(Identity)
 	// The query's decoded values and the form's copy share one allocation
 	// (see decodeParams); the body was read already, within MaxBodyBytes.
-	var arena strings.Builder
+	var text arena
 	reserve := len(r.URL.RawQuery) + len(body)
-	ps, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &arena, reserve)
+	ps, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &text, reserve)
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -34,8 +34,8 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 		if !isForm(r.Header.Get("Content-Type")) {
 			return nil, refuse(ErrIncomplete, "a V1 request's body must be an application/x-www-form-urlencoded form")
 		}
-		form := appendToArena(&arena, body, reserve)
-		if ps, ok = decodeParams(form, ps, &arena, reserve); !ok {
+		form := appendToArena(&text, body, reserve)
+		if ps, ok = decodeParams(form, ps, &text, reserve); !ok {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
 	}
@@ -85,5 +85,5 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte) (*Identity, error) {
 	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, keyID, token, V1
 	id.Action, id.APIVersion, id.params = get("Action"), get("Version"), signed
 	id.Body, id.Time, id.Nonce = body, ts, nonce
-	return v.finish(r, id)
+	return v.finish(r, id, v.now())
 }

@@ -3,7 +3,6 @@ package signature
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,67 +12,93 @@ import (
 // MaxSignedHeaders bounds the names in SignedHeaders.
 const MaxSignedHeaders = 32
 
-// authorization is a parsed V3 Authorization header.
+// authorization is a parsed V3 Authorization header. It keeps the signed
+// names as positions in the SignedHeaders value (no pointers), so that it
+// is small to return and to fill.
 type authorization struct {
-	keyID     string
-	signature [sha256.Size]byte
-	signed    [MaxSignedHeaders]string // the first n returned by parseAuthorization
+	keyID, signedHeaders string
+	signature            [sha256.Size]byte
+	ends                 [MaxSignedHeaders]uint32 // where each signed name ends in signedHeaders (the first n)
+}
 
+// name returns the i-th signed name.
+func (a *authorization) name(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = a.ends[i-1] + 1
+	}
+	return a.signedHeaders[start:a.ends[i]]
 }
 
 // parseAuthorization parses
 // "ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<a;b;c>,Signature=<hex>"
-// into a, and returns the number of signed header names.
-func parseAuthorization(h string, a *authorization) (int, *Error) {
+// and returns it with the number of signed header names. It reads each
+// byte of the header about once (parseAuthorizationSlow in the tests is
+// the reference it must agree with).
+func parseAuthorization(h string) (a authorization, count int, e *Error) {
 	rest, ok := strings.CutPrefix(h, AlgorithmV3+" ")
 	if !ok {
-		return 0, unsupportedAlgorithm(h)
+		return a, 0, unsupportedAlgorithm(h)
 	}
-	var haveCred, haveSigned, haveSig, lower bool
-	count := 0
+	var haveCred, haveSigned, haveSig bool
+	namesOK := true // lower-case ASCII, none empty, sorted without repeats
 	for rest != "" {
-		var part string
-		part, rest, _ = strings.Cut(rest, ",")
-		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		part := rest
+		if i := strings.IndexByte(rest, ','); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		part = trimSpace(part)
+		eq := strings.IndexByte(part, '=')
+		if eq < 0 {
+			return a, 0, refuse(ErrIncomplete, "Authorization: expected key=value")
+		}
+		k, val := part[:eq], part[eq+1:]
 		switch {
-		case !ok:
-			return 0, refuse(ErrIncomplete, "Authorization: expected key=value")
 		case k == "Credential" && !haveCred:
 			a.keyID, haveCred = val, true
 		case k == "SignedHeaders" && !haveSigned:
-			lower = lowerASCII(val) // all the names at once (';' is lower-case ASCII)
-			n := 0
-			for val != "" {
+			a.signedHeaders = val
+			namesOK = lowerASCII(val) // all the names at once (';' is lower-case ASCII)
+			// The names between ';' (a trailing ';' ends the list).
+			n, start, prev := 0, 0, ""
+			for start < len(val) {
 				if n == MaxSignedHeaders {
-					return 0, refuse(ErrIncomplete, "more than 32 SignedHeaders")
+					return a, 0, refuse(ErrIncomplete, "more than 32 SignedHeaders")
 				}
-				a.signed[n], val, _ = strings.Cut(val, ";")
+				end := len(val)
+				if j := strings.IndexByte(val[start:], ';'); j >= 0 {
+					end = start + j
+				}
+				name := val[start:end]
+				namesOK = namesOK && name != "" && (n == 0 || prev < name)
+				a.ends[n], prev = uint32(end), name
 				n++
+				start = end + 1
 			}
 			count, haveSigned = n, true
 		case k == "Signature" && !haveSig:
 			if len(val) != 2*sha256.Size {
-				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
+				return a, 0, refuse(ErrSignatureMismatch, "the signature must be 64 hex digits")
 			}
 			// Lower-case only, as every signer writes it, so one signature
 			// has one spelling.
 			if !decodeLowerHex(a.signature[:], val) {
-				return 0, refuse(ErrSignatureMismatch, "the signature must be 64 lower-case hex digits")
+				return a, 0, refuse(ErrSignatureMismatch, "the signature must be 64 lower-case hex digits")
 			}
 			haveSig = true
 		default:
-			return 0, refuse(ErrIncomplete, "Authorization: unexpected or repeated "+k)
+			return a, 0, refuse(ErrIncomplete, "Authorization: unexpected or repeated "+k)
 		}
 	}
 	if !haveCred || !haveSigned || !haveSig || a.keyID == "" || len(a.keyID) > MaxKeyIDLength {
-		return 0, refuse(ErrIncomplete, "Authorization needs Credential, SignedHeaders and Signature")
+		return a, 0, refuse(ErrIncomplete, "Authorization needs Credential, SignedHeaders and Signature")
 	}
-	for i, name := range a.signed[:count] {
-		if name == "" || !lower || (i > 0 && a.signed[i-1] >= name) {
-			return 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case ASCII, sorted and without repeats")
-		}
+	if !namesOK {
+		return a, 0, refuse(ErrIncomplete, "SignedHeaders must be lower-case ASCII, sorted and without repeats")
 	}
-	return count, nil
+	return a, count, nil
 }
 
 // lowerHexValue maps '0'-'9' and 'a'-'f' to their values, every other
@@ -178,87 +203,112 @@ func lowerASCII(s string) bool {
 	return true
 }
 
-// v3Signed holds the values of the signed headers verifyV3 reads ("" when
-// not signed) and which of the required ones are signed.
-type v3Signed struct {
-	date, nonce, contentSHA256, token, action, version, accessKeyID, contentType string
-	required                                                                     uint8 // a bit per required header
-	mustBeSigned                                                                 int   // x-acs-* and content-type names
-}
+// v3Field is a header verifyV3 reads when it is signed.
+type v3Field uint8
 
-// The required V3 headers (each must be present and signed), as bits of
-// v3Signed.required.
 const (
-	signedHost uint8 = 1 << iota
-	signedDate
-	signedNonce
-	signedContentSHA256
-	signedAllRequired = signedHost | signedDate | signedNonce | signedContentSHA256
+	fieldHost v3Field = iota
+	fieldDate
+	fieldNonce
+	fieldContentSHA256
+	fieldToken
+	fieldAction
+	fieldVersion
+	fieldAccessKeyID
+	fieldContentType
+	numFields
+
+	numRequired = 4 // the fields before it: each must be present and signed
 )
 
-// note records the value of the signed header name (lower case).
-func (s *v3Signed) note(name, value string) {
-	switch name {
-	case "host":
-		s.required |= signedHost
-		return
-	case "content-type":
-		s.contentType = value
-		s.mustBeSigned++
-		return
-	}
-	if !strings.HasPrefix(name, "x-acs-") {
-		return
-	}
-	s.mustBeSigned++
-	switch name {
-	case HeaderDate:
-		s.date, s.required = value, s.required|signedDate
-	case HeaderNonce:
-		s.nonce, s.required = value, s.required|signedNonce
-	case HeaderContentSHA256:
-		s.contentSHA256, s.required = value, s.required|signedContentSHA256
-	case HeaderSecurityToken:
-		s.token = value
-	case HeaderAction:
-		s.action = value
-	case HeaderVersion:
-		s.version = value
-	case HeaderAccessKeyID:
-		s.accessKeyID = value
-	}
+// v3FieldNames are the header names of the fields, lower case.
+var v3FieldNames = [numFields]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA256,
+	HeaderSecurityToken, HeaderAction, HeaderVersion, HeaderAccessKeyID, "content-type"}
+
+// v3Signed says where, among the signed headers, verifyV3 finds the
+// headers it reads, and counts the signed names that must be signed. It
+// holds positions rather than the values, so that noting a header writes
+// no pointer (no write barrier while the collector runs).
+type v3Signed struct {
+	at           [numFields]uint8 // 1 + the position of each field's name in SignedHeaders; 0 when not signed
+	mustBeSigned int              // x-acs-* and content-type names
 }
 
-// missingRequired names a required header that is not signed.
+// note records that the signed header name (lower case) is at position i.
+func (s *v3Signed) note(i int, name string) {
+	f := fieldHost
+	switch name {
+	case "host":
+	case "content-type":
+		f = fieldContentType
+	default:
+		if !strings.HasPrefix(name, "x-acs-") {
+			return
+		}
+		s.mustBeSigned++
+		switch name {
+		case HeaderDate:
+			f = fieldDate
+		case HeaderNonce:
+			f = fieldNonce
+		case HeaderContentSHA256:
+			f = fieldContentSHA256
+		case HeaderSecurityToken:
+			f = fieldToken
+		case HeaderAction:
+			f = fieldAction
+		case HeaderVersion:
+			f = fieldVersion
+		case HeaderAccessKeyID:
+			f = fieldAccessKeyID
+		default:
+			return
+		}
+	}
+	if f == fieldContentType {
+		s.mustBeSigned++
+	}
+	s.at[f] = uint8(i + 1)
+}
+
+// value returns the value of field f from the values of the signed
+// headers, or "" when f is not signed.
+func (s *v3Signed) value(f v3Field, vals []string) string {
+	if i := s.at[f]; i > 0 {
+		return vals[i-1]
+	}
+	return ""
+}
+
+// missingRequired names a required header that is not signed, or "".
 func (s *v3Signed) missingRequired() string {
-	for i, name := range [...]string{"host", HeaderDate, HeaderNonce, HeaderContentSHA256} {
-		if s.required&(1<<i) == 0 {
-			return name
+	for f := range v3Field(numRequired) {
+		if s.at[f] == 0 {
+			return v3FieldNames[f]
 		}
 	}
 	return ""
 }
 
-// maxFormReserve bounds the room reserved for a form body's parameters
-// before the signature is checked (bytes): a caller without a key can make
-// the verifier allocate no more than that beyond its own query.
-const maxFormReserve = 512
-
 // verifyV3 reads the body only once the signature has been checked: the
 // signature covers the body's declared hash, so a caller without the key
 // cannot make the server read (and hold) a large body.
 func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
-	var a authorization
-	n, e := parseAuthorization(auth, &a)
+	a, n, e := parseAuthorization(auth)
 	if e != nil {
 		return nil, e
 	}
-	signed := a.signed[:n]
+	// The signed names and, below, their values sit in local arrays
+	// indexed directly: such stores need no write barrier.
+	var names [MaxSignedHeaders]string
+	for i := range n {
+		names[i] = a.name(i)
+	}
+	signed := names[:n]
 	// The value of each signed header, looked up once.
-	var valsBuf [16]string
-	vals := valsBuf[:0]
+	var vals [MaxSignedHeaders]string
 	var sh v3Signed
-	for _, name := range signed {
+	for i, name := range signed {
 		if name == "host" {
 			if r.Host == "" {
 				return nil, refuse(ErrIncomplete, "the signed header host is missing")
@@ -266,19 +316,18 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 			if len(v.cfg.Hosts) > 0 && !slices.ContainsFunc(v.cfg.Hosts, func(h string) bool { return strings.EqualFold(h, r.Host) }) {
 				return nil, refuse(ErrSignatureMismatch, "the request was signed for host "+r.Host)
 			}
-			vals = append(vals, r.Host)
-			sh.note(name, r.Host)
-			continue
+			vals[i] = r.Host
+		} else {
+			vs := headerValues(r.Header, name)
+			if len(vs) != 1 {
+				return nil, refuse(ErrIncomplete, "the signed header "+name+" must appear exactly once")
+			}
+			vals[i] = vs[0]
 		}
-		vs := headerValues(r.Header, name)
-		if len(vs) != 1 {
-			return nil, refuse(ErrIncomplete, "the signed header "+name+" must appear exactly once")
-		}
-		vals = append(vals, vs[0])
-		sh.note(name, vs[0])
+		sh.note(i, name)
 	}
-	if sh.required != signedAllRequired {
-		return nil, refuse(ErrIncomplete, sh.missingRequired()+" must be signed")
+	if name := sh.missingRequired(); name != "" {
+		return nil, refuse(ErrIncomplete, name+" must be signed")
 	}
 	// Every x-acs-* header and content-type must be signed: an unsigned one
 	// could change what the request does.
@@ -300,26 +349,24 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 		}
 		return nil, refuse(ErrUnsignedHeader, "a header is present under two spellings")
 	}
-	if sh.accessKeyID != "" && sh.accessKeyID != a.keyID {
+	date, nonce := sh.value(fieldDate, vals[:]), sh.value(fieldNonce, vals[:])
+	contentSHA256, token := sh.value(fieldContentSHA256, vals[:]), sh.value(fieldToken, vals[:])
+	if keyID := sh.value(fieldAccessKeyID, vals[:]); keyID != "" && keyID != a.keyID {
 		return nil, refuse(ErrIncomplete, HeaderAccessKeyID+" differs from the Credential")
 	}
-	ts, e := parseTime(sh.date)
+	ts, e := parseTime(date)
 	if e != nil {
 		return nil, e
 	}
-	if sh.nonce == "" || len(sh.nonce) > MaxNonceLength {
+	if nonce == "" || len(nonce) > MaxNonceLength {
 		return nil, refuse(ErrIncomplete, HeaderNonce+" must be 1 to 128 bytes")
 	}
 	id := new(Identity)
-	// The decoded parameters of the query and of a form body share one
-	// allocation.
-	var arena strings.Builder
-	form := isForm(sh.contentType)
-	reserve := len(r.URL.RawQuery)
-	if form && r.ContentLength > 0 {
-		reserve += int(min(r.ContentLength, maxFormReserve))
-	}
-	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &arena, reserve)
+	// The body (when small) and the decoded parameters of the query and of
+	// a form body share one allocation.
+	form := isForm(sh.value(fieldContentType, vals[:]))
+	bodyBuf, text := requestBuffers(r, form)
+	query, ok := decodeParams(r.URL.RawQuery, id.paramBuf[:0], &text, len(r.URL.RawQuery))
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the query does not decode (bad escape, ';' or a repeated key)")
 	}
@@ -327,35 +374,39 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	if !ok {
 		return nil, refuse(ErrIncomplete, "the path does not decode")
 	}
-	who, secret, e := v.lookup(a.keyID, sh.token)
+	who, secret, e := v.lookup(a.keyID, token)
 	if e != nil {
 		return nil, e
 	}
 	var buf [1024]byte
-	cr := canonicalRequestV3(buf[:0], r.Method, uri, query, signed, vals, sh.contentSHA256)
-	want := signV3(secret, cr)
+	cr := canonicalRequestV3(buf[:0], r.Method, uri, query, signed, vals[:n], contentSHA256)
+	// One clock reading serves the key states' lifetime and the time
+	// window.
+	now := v.now()
+	sts := stringToSignV3(cr)
+	want := v.keys.mac(a.keyID, secret, &sts, now.Unix())
 	if subtle.ConstantTimeCompare(want[:], a.signature[:]) != 1 {
 		return nil, refuse(ErrSignatureMismatch, "")
 	}
-	body, e := v.readBody(r, id.bodyBuf[:])
+	body, e := v.readBody(r, bodyBuf)
 	if e != nil {
 		return nil, e
 	}
-	sum := sha256.Sum256(body)
-	var hexSum [2 * sha256.Size]byte
-	hex.Encode(hexSum[:], sum[:])
-	if string(hexSum[:]) != sh.contentSHA256 {
+	// The declared hash must be the body's SHA-256 in lower-case hex, as
+	// the signers write it: decoded once rather than encoding the sum.
+	var declared [sha256.Size]byte
+	if !decodeLowerHex(declared[:], contentSHA256) || sha256.Sum256(body) != declared {
 		return nil, refuse(ErrBodyHash, "")
 	}
 	// A signed form body carries parameters too (its hash was signed).
 	if form {
-		form := appendToArena(&arena, body, len(body))
-		if query, ok = decodeParams(form, query, &arena, len(body)); !ok {
+		form := appendToArena(&text, body, 2*len(body))
+		if query, ok = decodeParams(form, query, &text, len(body)); !ok {
 			return nil, refuse(ErrIncomplete, "the form does not decode, or repeats a parameter")
 		}
 	}
-	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, a.keyID, sh.token, V3
-	id.Action, id.APIVersion, id.params = sh.action, sh.version, query
-	id.Body, id.Time, id.Nonce = body, ts, sh.nonce
-	return v.finish(r, id)
+	id.Principal, id.AccessKeyID, id.SecurityToken, id.Version = who, a.keyID, token, V3
+	id.Action, id.APIVersion, id.params = sh.value(fieldAction, vals[:]), sh.value(fieldVersion, vals[:]), query
+	id.Body, id.Time, id.Nonce = body, ts, nonce
+	return v.finish(r, id, now)
 }

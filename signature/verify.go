@@ -37,8 +37,9 @@ type Config struct {
 	// Alibaba Cloud's gateways allow).
 	MaxSkew time.Duration
 	// MaxNonces bounds the nonce cache (entries); 0 means DefaultMaxNonces.
-	// Each entry costs about 100 bytes plus the nonce, each AccessKeyId
-	// with entries about 200 bytes more. When the cache is full, the
+	// Each entry costs about 40 bytes whatever the nonce's length (a nonce
+	// is remembered by a keyed 64-bit hash; see nonceCache), each
+	// AccessKeyId with entries about 200 bytes more. When the cache is full, the
 	// AccessKeyId holding the most entries loses its oldest one and its
 	// requests signed at or before that second are refused with
 	// ErrNonceUsed from then on: a key that floods the cache only hurts
@@ -77,10 +78,13 @@ type Config struct {
 
 // Verifier checks signed requests (V3, V1 and ROA) against a credential source,
 // a clock, a time window and a nonce cache. It is safe for concurrent use.
+// It caches V3's HMAC key states per AccessKeyId (derived key material,
+// bounded and dropped with the key: see the package documentation).
 type Verifier struct {
 	cfg    Config
 	now    func() time.Time
 	nonces *nonceCache
+	keys   *keyStates // V3's HMAC key states (derived key material; see keyStates)
 }
 
 // ErrConfig: New was given an unusable Config.
@@ -115,7 +119,7 @@ func New(cfg Config) (*Verifier, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{cfg: cfg, now: now, nonces: newNonceCache(cfg.MaxNonces)}, nil
+	return &Verifier{cfg: cfg, now: now, nonces: newNonceCache(cfg.MaxNonces), keys: newKeyStates()}, nil
 }
 
 // Version says which signature a request carried.
@@ -168,12 +172,10 @@ type Identity struct {
 
 	// params are the signed parameters (Param, Params), in paramBuf when
 	// there are few, so that Verify allocates the Identity and its
-	// parameters at once.
+	// parameters at once. (A small body and the parameters' decoded text
+	// share the one other allocation: see requestBuffers.)
 	params   params
 	paramBuf [8]param
-	// bodyBuf holds a small body (Body points into it), so that reading
-	// it costs no allocation of its own.
-	bodyBuf [256]byte
 }
 
 // Param returns the value of a signed parameter, or "". The signed
@@ -307,15 +309,15 @@ func (v *Verifier) lookup(keyID, token string) (principal.ID, string, *Error) {
 		who, secret, err = v.cfg.Credentials.AccessKeySecret(keyID)
 	}
 	if err != nil {
+		v.keys.forget(keyID)
 		return principal.ID{}, "", sourceError(err)
 	}
 	return who, secret, nil
 }
 
-// finish checks the time window and the nonce, and fills the connection
-// facts.
-func (v *Verifier) finish(r *http.Request, id *Identity) (*Identity, error) {
-	now := v.now()
+// finish checks the time window and the nonce against the clock reading
+// now, and fills the connection facts.
+func (v *Verifier) finish(r *http.Request, id *Identity, now time.Time) (*Identity, error) {
 	if d := now.Sub(id.Time); d > v.cfg.MaxSkew || d < -v.cfg.MaxSkew {
 		return nil, refuse(ErrTimestampExpired, "the request time "+id.Time.Format(TimeFormat)+
 			" is more than "+v.cfg.MaxSkew.String()+" from the server's "+now.UTC().Format(TimeFormat))
