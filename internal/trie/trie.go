@@ -457,30 +457,8 @@ found:
 			w.done = true
 			return
 		}
-	case n > 8:
-		// Eight bytes at a time, the last word overlapping the one
-		// before it. The label is in lower case already when folding.
-		rest := w.s[w.pos : w.pos+n]
-		label := view(t.text, nc.lOff, nc.lLen)
-		for i := 0; ; i += 8 {
-			if i > n-8 {
-				i = n - 8
-			}
-			x := strhash.Load64(rest[i:])
-			if t.fold {
-				x = lower64(x)
-			}
-			if x != strhash.Load64(label[i:]) {
-				w.done = true
-				return
-			}
-			if i == n-8 {
-				break
-			}
-		}
 	default:
-		// A short label at the end of the input. The input is folded
-		// through a table (no branch per byte).
+		// The input is folded through a table (no branch per byte).
 		tab := &sameByte
 		if t.fold {
 			tab = &lowerByte
