@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ramauthz/ramauthz/internal/strhash"
 	"github.com/ramauthz/ramauthz/policy"
 )
 
@@ -95,7 +96,7 @@ type foldName struct {
 func newFoldName(name string) foldName {
 	f := foldName{n: len(name)}
 	for j, off := range f.offsets() {
-		f.words[j] = le64(name, off)
+		f.words[j] = strhash.Load64(name[off:])
 		for b := range 8 {
 			if c := name[off+b]; c >= 'a' && c <= 'z' {
 				f.masks[j] |= 0x20 << (8 * b)
@@ -118,17 +119,9 @@ func (f *foldName) match(k string) bool {
 	}
 	e := len(k) - 8
 	m := min(8, e)
-	return le64(k, 0)|f.masks[0] == f.words[0] &&
-		le64(k, m)|f.masks[1] == f.words[1] &&
-		le64(k, e)|f.masks[2] == f.words[2]
-}
-
-// le64 returns the eight bytes of s from i as a little-endian number (the
-// compiler makes it one load).
-func le64(s string, i int) uint64 {
-	s = s[i : i+8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	return strhash.Load64(k)|f.masks[0] == f.words[0] &&
+		strhash.Load64(k[m:])|f.masks[1] == f.words[1] &&
+		strhash.Load64(k[e:])|f.masks[2] == f.words[2]
 }
 
 var slotNames = func() (out [numSlots]foldName) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ramauthz/ramauthz/internal/civil"
+	"github.com/ramauthz/ramauthz/internal/strhash"
 	"github.com/ramauthz/ramauthz/policy"
 )
 
@@ -281,9 +282,9 @@ func parseDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	// Bytes 0-7, "YYYY-MM-": digits at 0-3, 5 and 6, '-' at 4 and 7.
-	ym, ok := digits8(le64(s, 0), 0x00ffff00ffffffff, '-'<<56|'-'<<32)
+	ym, ok := digits8(strhash.Load64(s), 0x00ffff00ffffffff, '-'<<56|'-'<<32)
 	// Bytes 11-18, "hh:mm:ss": digits at 0, 1, 3, 4, 6 and 7, ':' at 2 and 5.
-	hms, ok2 := digits8(le64(s, 11), 0xffff00ffff00ffff, ':'<<40|':'<<16)
+	hms, ok2 := digits8(strhash.Load64(s[11:]), 0xffff00ffff00ffff, ':'<<40|':'<<16)
 	day := dig2(s[8], s[9])
 	if !ok || !ok2 || s[10]|0x20 != 't' {
 		return time.Time{}, false
