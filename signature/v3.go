@@ -203,6 +203,19 @@ func lowerASCII(s string) bool {
 	return true
 }
 
+// allSigned reports whether h has exactly want keys that must be signed
+// (x-acs-* and content-type): verifyV3 calls it with the number of such
+// names it found signed, each under its own key.
+func allSigned(h http.Header, want int) bool {
+	have := 0
+	for name := range h {
+		if mustBeSigned(name) {
+			have++
+		}
+	}
+	return have == want
+}
+
 // v3Field is a header verifyV3 reads when it is signed.
 type v3Field uint8
 
@@ -232,6 +245,8 @@ var v3FieldNames = [numFields]string{"host", HeaderDate, HeaderNonce, HeaderCont
 type v3Signed struct {
 	at           [numFields]uint8 // 1 + the position of each field's name in SignedHeaders; 0 when not signed
 	mustBeSigned int              // x-acs-* and content-type names
+	// authorizationSigned says whether "authorization" is a signed name.
+	authorizationSigned bool
 }
 
 // note records that the signed header name (lower case) is at position i.
@@ -241,6 +256,9 @@ func (s *v3Signed) note(i int, name string) {
 	case "host":
 	case "content-type":
 		f = fieldContentType
+	case "authorization":
+		s.authorizationSigned = true
+		return
 	default:
 		if !strings.HasPrefix(name, "x-acs-") {
 			return
@@ -335,13 +353,19 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	// the request's x-acs-* and content-type keys are all signed exactly
 	// when there are as many of them as signed such names; the search for
 	// the culprit runs only when they are not.
-	have := 0
-	for name := range r.Header {
-		if mustBeSigned(name) {
-			have++
-		}
+	// Before that: Verify found the Authorization key, and each signed
+	// name other than host has its own key (distinct lower-case names
+	// canonicalize to distinct keys). When the map holds no more keys than
+	// those, each of its keys is signed or is Authorization (which need not
+	// be), and there is nothing to scan.
+	known := n + 1 // the signed names and Authorization
+	if sh.at[fieldHost] > 0 {
+		known--
 	}
-	if have != sh.mustBeSigned {
+	if sh.authorizationSigned {
+		known--
+	}
+	if len(r.Header) != known && !allSigned(r.Header, sh.mustBeSigned) {
 		for name := range r.Header {
 			if mustBeSigned(name) && !isSigned(signed, name) {
 				return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
