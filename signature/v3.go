@@ -247,6 +247,7 @@ type v3Signed struct {
 	mustBeSigned int              // x-acs-* and content-type names
 	// authorizationSigned says whether "authorization" is a signed name.
 	authorizationSigned bool
+	common              uint16 // bit i: commonHeaders[i] is a signed name
 }
 
 // note records that the signed header name (lower case) is at position i.
@@ -261,6 +262,9 @@ func (s *v3Signed) note(i int, name string) {
 		return
 	default:
 		if !strings.HasPrefix(name, "x-acs-") {
+			if c := commonHeader(name); c >= 0 {
+				s.common |= 1 << c
+			}
 			return
 		}
 		s.mustBeSigned++
@@ -357,7 +361,10 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	// name other than host has its own key (distinct lower-case names
 	// canonicalize to distinct keys). When the map holds no more keys than
 	// those, each of its keys is signed or is Authorization (which need not
-	// be), and there is nothing to scan.
+	// be), and there is nothing to scan. Nor is there when the other keys
+	// are all among commonHeaders (looked up, not scanned), none of which
+	// needs a signature; those that are signed are among the known keys
+	// already and are not counted twice.
 	known := n + 1 // the signed names and Authorization
 	if sh.at[fieldHost] > 0 {
 		known--
@@ -365,7 +372,8 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	if sh.authorizationSigned {
 		known--
 	}
-	if len(r.Header) != known && !allSigned(r.Header, sh.mustBeSigned) {
+	if extra := len(r.Header) - known; extra != 0 && !onlyCommonExtra(r.Header, extra, sh.common) &&
+		!allSigned(r.Header, sh.mustBeSigned) {
 		for name := range r.Header {
 			if mustBeSigned(name) && !isSigned(signed, name) {
 				return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
