@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,4 +92,12 @@ func TestUnsignedHeaderAccounting(t *testing.T) {
 	}
 	assert.Greater(t, accepted, 1000)
 	assert.Greater(t, refused, 1000)
+}
+
+// TestIdentitySmallObject keeps an Identity within 512 bytes, the largest
+// object with pointers that the runtime allocates without a type header
+// (BenchmarkVerifyV3Cached measured the difference): a new field must come
+// out of paramBuf's room or be judged against that benchmark.
+func TestIdentitySmallObject(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(Identity{}), uintptr(512))
 }
