@@ -130,3 +130,61 @@ func parseIPv4Port(s string) (a netip.Addr, ok bool) {
 	}
 	return netip.AddrFrom4(ip), true
 }
+
+// commonHeaders are header keys, as net/http spells them, that requests
+// often carry unsigned and that need no signature (none is x-acs-* or
+// content-type): what an SDK, Go's transport and common proxies add.
+// verifyV3 looks them up by key to account for a request's unsigned
+// headers, which is cheaper than walking the whole header map; the most
+// frequent come first.
+var commonHeaders = [...]string{"Content-Length", "User-Agent", "Accept-Encoding", "Accept",
+	"Connection", "X-Forwarded-For", "X-Forwarded-Proto", "X-Real-Ip", "Accept-Language", "Via"}
+
+// commonHeader returns the index in commonHeaders of the lower-case header
+// name, or -1.
+func commonHeader(lower string) int {
+	switch lower {
+	case "content-length":
+		return 0
+	case "user-agent":
+		return 1
+	case "accept-encoding":
+		return 2
+	case "accept":
+		return 3
+	case "connection":
+		return 4
+	case "x-forwarded-for":
+		return 5
+	case "x-forwarded-proto":
+		return 6
+	case "x-real-ip":
+		return 7
+	case "accept-language":
+		return 8
+	case "via":
+		return 9
+	}
+	return -1
+}
+
+// onlyCommonExtra reports whether extra keys of h, besides those already
+// accounted for, are all in commonHeaders. signed has bit i set when
+// commonHeaders[i] is a signed name (already accounted for). It looks up
+// at most len(commonHeaders) keys and never walks the map.
+func onlyCommonExtra(h map[string][]string, extra int, signed uint16) bool {
+	if extra <= 0 || extra > len(commonHeaders) {
+		return false
+	}
+	for i, key := range commonHeaders {
+		if signed&(1<<i) != 0 {
+			continue
+		}
+		if _, ok := h[key]; ok {
+			if extra--; extra == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

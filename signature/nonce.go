@@ -45,11 +45,11 @@ type nonceCache struct {
 // keyNonces is one AccessKeyId's remembered nonces.
 type keyNonces struct {
 	id    string
-	seen  map[uint64]struct{} // the nonces' hashes
-	order nonceHeap           // oldest first
-	floor int64               // unix seconds; this key's requests at or below it are refused
-	index int                 // position in byCount, -1 when absent
-	held  bool                // whether keys holds it
+	seen  nonceSet  // the nonces' hashes
+	order nonceHeap // oldest first
+	floor int64     // unix seconds; this key's requests at or below it are refused
+	index int       // position in byCount, -1 when absent
+	held  bool      // whether keys holds it
 }
 
 type nonceEntry struct {
@@ -147,14 +147,12 @@ func (c *nonceCache) record(accessKeyID, nonceText string, ts time.Time, expiry 
 			return false
 		}
 	} else {
-		k = &keyNonces{id: accessKeyID, seen: make(map[uint64]struct{}), floor: minFloor, index: -1}
+		k = &keyNonces{id: accessKeyID, floor: minFloor, index: -1}
 	}
 	// One probe both checks and inserts; the nonce is taken out again if
 	// the request is refused below. It is not in k.order yet, so the
 	// evictions cannot remove it.
-	n := len(k.seen)
-	k.seen[nonce] = struct{}{}
-	if len(k.seen) == n {
+	if !k.seen.add(nonce) {
 		return false // already seen
 	}
 	for c.total >= c.max {
@@ -163,12 +161,12 @@ func (c *nonceCache) record(accessKeyID, nonceText string, ts time.Time, expiry 
 			continue
 		}
 		e := big.order.pop()
-		delete(big.seen, e.nonce)
+		big.seen.remove(e.nonce)
 		c.total--
 		big.floor = max(big.floor, e.ts)
 		c.changed(big)
 		if big == k && t <= k.floor {
-			delete(k.seen, nonce)
+			k.seen.remove(nonce)
 			return false
 		}
 	}
@@ -191,7 +189,7 @@ func (c *nonceCache) expire(k *keyNonces, exp int64) bool {
 	n := len(k.order)
 	for len(k.order) > 0 && k.order[0].ts < exp {
 		e := k.order.pop()
-		delete(k.seen, e.nonce)
+		k.seen.remove(e.nonce)
 		c.total--
 	}
 	if len(k.order) == n {

@@ -137,7 +137,7 @@ func TestNonceCacheFoldsKeyRecords(t *testing.T) {
 	// dropped first, without raising the shared floor.
 	c = newNonceCache(2)
 	empty := func(id string, floor int) *keyNonces {
-		return &keyNonces{id: id, seen: map[uint64]struct{}{}, floor: at(floor).Unix(), index: -1}
+		return &keyNonces{id: id, floor: at(floor).Unix(), index: -1}
 	}
 	c.keys = map[string]*keyNonces{"old": empty("old", 1), "b": empty("b", 20), "c": empty("c", 30)}
 	c.fold(at(10).Unix())

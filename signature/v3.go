@@ -203,6 +203,19 @@ func lowerASCII(s string) bool {
 	return true
 }
 
+// allSigned reports whether h has exactly want keys that must be signed
+// (x-acs-* and content-type): verifyV3 calls it with the number of such
+// names it found signed, each under its own key.
+func allSigned(h http.Header, want int) bool {
+	have := 0
+	for name := range h {
+		if mustBeSigned(name) {
+			have++
+		}
+	}
+	return have == want
+}
+
 // v3Field is a header verifyV3 reads when it is signed.
 type v3Field uint8
 
@@ -232,6 +245,9 @@ var v3FieldNames = [numFields]string{"host", HeaderDate, HeaderNonce, HeaderCont
 type v3Signed struct {
 	at           [numFields]uint8 // 1 + the position of each field's name in SignedHeaders; 0 when not signed
 	mustBeSigned int              // x-acs-* and content-type names
+	// authorizationSigned says whether "authorization" is a signed name.
+	authorizationSigned bool
+	common              uint16 // bit i: commonHeaders[i] is a signed name
 }
 
 // note records that the signed header name (lower case) is at position i.
@@ -241,8 +257,14 @@ func (s *v3Signed) note(i int, name string) {
 	case "host":
 	case "content-type":
 		f = fieldContentType
+	case "authorization":
+		s.authorizationSigned = true
+		return
 	default:
 		if !strings.HasPrefix(name, "x-acs-") {
+			if c := commonHeader(name); c >= 0 {
+				s.common |= 1 << c
+			}
 			return
 		}
 		s.mustBeSigned++
@@ -335,13 +357,23 @@ func (v *Verifier) verifyV3(r *http.Request, auth string) (*Identity, error) {
 	// the request's x-acs-* and content-type keys are all signed exactly
 	// when there are as many of them as signed such names; the search for
 	// the culprit runs only when they are not.
-	have := 0
-	for name := range r.Header {
-		if mustBeSigned(name) {
-			have++
-		}
+	// Before that: Verify found the Authorization key, and each signed
+	// name other than host has its own key (distinct lower-case names
+	// canonicalize to distinct keys). When the map holds no more keys than
+	// those, each of its keys is signed or is Authorization (which need not
+	// be), and there is nothing to scan. Nor is there when the other keys
+	// are all among commonHeaders (looked up, not scanned), none of which
+	// needs a signature; those that are signed are among the known keys
+	// already and are not counted twice.
+	known := n + 1 // the signed names and Authorization
+	if sh.at[fieldHost] > 0 {
+		known--
 	}
-	if have != sh.mustBeSigned {
+	if sh.authorizationSigned {
+		known--
+	}
+	if extra := len(r.Header) - known; extra != 0 && !onlyCommonExtra(r.Header, extra, sh.common) &&
+		!allSigned(r.Header, sh.mustBeSigned) {
 		for name := range r.Header {
 			if mustBeSigned(name) && !isSigned(signed, name) {
 				return nil, refuse(ErrUnsignedHeader, strings.ToLower(name)+" is not in SignedHeaders")
