@@ -195,19 +195,15 @@ func (r *fastReader) statements() bool {
 	if !r.open('[') {
 		return false
 	}
-	for first := true; ; first = false {
-		done, ok := r.elem(first)
-		if !ok {
-			return false
-		}
-		if done {
-			break
-		}
+	// An empty list names no statement: the first element must be one.
+	for {
 		if len(r.sc.stmts) == r.lim.MaxStatements || r.overSize() || !r.statement() {
 			return false
 		}
+		if sep := r.sep(']'); sep != sepMore {
+			return sep == sepEnd
+		}
 	}
-	return len(r.sc.stmts) > 0
 }
 
 // The elements of a statement, as bits of a set.
@@ -229,20 +225,15 @@ func (r *fastReader) statement() bool {
 	}
 	r.sc.stmts = append(r.sc.stmts, rawStatement{})
 	st := &r.sc.stmts[len(r.sc.stmts)-1] // nothing else appends to stmts until this statement is read
+	// An empty statement has no Effect: the first member must be there.
 	seen := 0
-	for first := true; ; first = false {
-		done, ok := r.next(first, '}')
-		if !ok {
-			return false
-		}
-		if done {
-			break
-		}
+	for sep := sepMore; sep == sepMore; {
 		bit := r.statementKey()
 		if bit == 0 || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
+		var ok bool
 		switch bit {
 		case elemSid:
 			st.sid, ok = r.strSpan()
@@ -263,6 +254,9 @@ func (r *fastReader) statement() bool {
 			ok = r.conditions(st)
 		}
 		if !ok {
+			return false
+		}
+		if sep = r.sep('}'); sep == sepBad {
 			return false
 		}
 	}
