@@ -367,12 +367,23 @@ func (r *fastReader) action() bool {
 	return true
 }
 
-// stringList reads list k of st.
+// stringList reads list k of st. A single string, the usual way of
+// writing a statement's one action or resource, is read here, without
+// readStrings' list loop.
 func (r *fastReader) stringList(st *rawStatement, k int) bool {
 	start := uint32(len(r.sc.strs))
-	n, ok := r.readStrings(k)
-	st.lists[k] = span{start, start + uint32(n)}
 	st.lset |= 1 << k
+	var ok bool
+	n := 1
+	switch {
+	case r.peek() == '[':
+		n, ok = r.readStrings(k)
+	case k == listAction || k == listNotAction:
+		ok = r.action()
+	default:
+		ok = r.item(k)
+	}
+	st.lists[k] = span{start, start + uint32(n)}
 	return ok
 }
 
