@@ -192,6 +192,14 @@ func resourceProblem(s string, maxWild int, controlFree bool) problem {
 	return problem{}
 }
 
+// resourceAccepted is the quick yes of resourceProblem, small enough to
+// be inlined: "*", or an ARN starting with "acs:" too short to hold more
+// than maxWild wildcards, for a caller that knows s holds no control
+// character. false means "ask resourceProblem", not "bad".
+func resourceAccepted(s string, maxWild int) bool {
+	return s == "*" || len(s) <= maxWild && len(s) >= 4 && s[:4] == "acs:"
+}
+
 // principalOfKind reports whether s is an identifier of one of kinds in
 // its canonical spelling, by package principal's grammar (spec §3.2): the
 // one grammar of identifiers, so a trust policy names exactly what Parse

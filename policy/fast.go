@@ -326,7 +326,7 @@ func (r *fastReader) item(kind int) bool {
 	}
 	switch kind {
 	case listResource, listNotResource:
-		if resourceProblem(s, r.lim.MaxWildcards, true).err != nil {
+		if !resourceAccepted(s, r.lim.MaxWildcards) && resourceProblem(s, r.lim.MaxWildcards, true).err != nil {
 			return false
 		}
 	case listRAM, listService, listFederated:
