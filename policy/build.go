@@ -58,28 +58,28 @@ func build(sc *scratch, s string, kind Kind) *Document {
 		// pointers, no loop over lists a statement does not have.
 		lset, ls := raw.lset, &raw.lists
 		if lset&(1<<listAction) != 0 {
-			st.Action = ls[listAction].of(strs)
+			st.Action = ls[listSlot(listAction)].of(strs)
 		}
 		if lset&(1<<listNotAction) != 0 {
-			st.NotAction = ls[listNotAction].of(strs)
+			st.NotAction = ls[listSlot(listNotAction)].of(strs)
 		}
 		if lset&(1<<listResource) != 0 {
-			st.Resource = ls[listResource].of(strs)
+			st.Resource = ls[listSlot(listResource)].of(strs)
 		}
 		if lset&(1<<listNotResource) != 0 {
-			st.NotResource = ls[listNotResource].of(strs)
+			st.NotResource = ls[listSlot(listNotResource)].of(strs)
 		}
 		if raw.seen&elemPrincipal != 0 {
 			pr := &principals[i]
 			st.Principal = pr
 			if lset&(1<<listRAM) != 0 {
-				pr.RAM = ls[listRAM].of(strs)
+				pr.RAM = ls[listSlot(listRAM)].of(strs)
 			}
 			if lset&(1<<listService) != 0 {
-				pr.Service = ls[listService].of(strs)
+				pr.Service = ls[listSlot(listService)].of(strs)
 			}
 			if lset&(1<<listFederated) != 0 {
-				pr.Federated = ls[listFederated].of(strs)
+				pr.Federated = ls[listSlot(listFederated)].of(strs)
 			}
 		}
 		if raw.seen&elemCondition != 0 {

@@ -36,7 +36,7 @@ import (
 // entries of a scratch list for a list.
 type span struct{ start, end uint32 }
 
-// The string lists of a statement, as indexes of rawStatement.lists.
+// The string lists of a statement (the kinds of readStrings).
 const (
 	listAction = iota
 	listNotAction
@@ -48,15 +48,29 @@ const (
 	numLists
 )
 
+// listSlot returns where rawStatement.lists keeps list k. Action and
+// NotAction share slot 0, Resource and NotResource slot 1: a statement with
+// both of a pair is refused, so one slot holds whichever it has (lset says
+// which), and the scratch record is 60 bytes instead of 76. The principal
+// lists follow.
+func listSlot(k int) int {
+	if k < listRAM {
+		return k >> 1
+	}
+	return k - 2
+}
+
+const numSlots = numLists - 2
+
 // rawStatement is a statement as read: strings as input ranges, lists as
 // ranges of scratch.strs and scratch.conds.
 type rawStatement struct {
 	sid    span
-	effect Effect
-	seen   uint16 // elem bits of the elements present
-	lists  [numLists]span
-	lset   uint8 // bit k set when lists[k] is present
 	conds  span
+	lists  [numSlots]span // by listSlot
+	seen   uint16         // elem bits of the elements present
+	effect Effect
+	lset   uint8 // bit k set when list k is present
 }
 
 // rawCondition is one (operator, key) pair as read.
@@ -383,7 +397,7 @@ func (r *fastReader) stringList(st *rawStatement, k int) bool {
 	default:
 		ok = r.item(k)
 	}
-	st.lists[k] = span{start, start + uint32(n)}
+	st.lists[listSlot(k)] = span{start, start + uint32(n)}
 	return ok
 }
 
