@@ -51,7 +51,7 @@ const (
 // listSlot returns where rawStatement.lists keeps list k. Action and
 // NotAction share slot 0, Resource and NotResource slot 1: a statement with
 // both of a pair is refused, so one slot holds whichever it has (lset says
-// which), and the scratch record is 60 bytes instead of 76. The principal
+// which), and the scratch record is 60 bytes instead of 80. The principal
 // lists follow.
 func listSlot(k int) int {
 	if k < listRAM {
