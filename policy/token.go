@@ -88,14 +88,13 @@ func (c *cursor) skip() byte {
 			}
 			i += 8
 		}
-		switch s[i] {
-		case ' ', '\n', '\t', '\r':
-			i++ // a tab, a carriage return, or a space among the last few bytes
-			continue
+		// Usually a token's first byte, above ' ': one comparison.
+		if b := s[i]; b > ' ' || b != ' ' && b != '\n' && b != '\t' && b != '\r' {
+			c.ws += i - c.i
+			c.i = i
+			return b
 		}
-		c.ws += i - c.i
-		c.i = i
-		return s[i]
+		i++ // a tab, a carriage return, or a space among the last few bytes
 	}
 }
 
