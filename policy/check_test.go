@@ -103,3 +103,40 @@ func TestResourceAcceptedOnlyWhatResourceProblemAccepts(t *testing.T) {
 	require.False(t, resourceAccepted("acs:oss:*:*:b/*", 3), "longer than the wildcard limit: resourceProblem counts")
 	require.False(t, resourceAccepted("oss:*", 64))
 }
+
+// TestActionRunAgreesWithByteLoop checks actionRun, which steps four bytes
+// at a time, against a byte-at-a-time count over actionClass, for strings
+// of 0 to 20 bytes with a stop byte (or none) at every position.
+func TestActionRunAgreesWithByteLoop(t *testing.T) {
+	ref := func(s string) (n, colons, wild int) {
+		for ; n < len(s); n++ {
+			switch actionClass[s[n]] {
+			case actionBad:
+				return n, colons, wild
+			case actionColon:
+				colons++
+			case actionWild:
+				wild++
+			}
+		}
+		return n, colons, wild
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "aZ9-_.:*?"
+	for _, stop := range []byte{'"', '\\', 0, ' ', '/', 0x7f, 0xc3} {
+		for size := 0; size <= 20; size++ {
+			for at := -1; at < size; at++ {
+				b := make([]byte, size)
+				for i := range b {
+					b[i] = alphabet[rng.IntN(len(alphabet))]
+				}
+				if at >= 0 {
+					b[at] = stop
+				}
+				n, colons, wild := actionRun(string(b))
+				rn, rcolons, rwild := ref(string(b))
+				require.Equal(t, []int{rn, rcolons, rwild}, []int{n, colons, wild}, "%q", b)
+			}
+		}
+	}
+}
