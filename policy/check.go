@@ -147,7 +147,8 @@ const actionStop = 1 << 63
 func actionRun(s string) (n, colons, wild int) {
 	var sum uint64
 	for ; n+4 <= len(s); n += 4 {
-		c0, c1, c2, c3 := actionCount[s[n]], actionCount[s[n+1]], actionCount[s[n+2]], actionCount[s[n+3]]
+		w := s[n : n+4] // one bounds check for the four
+		c0, c1, c2, c3 := actionCount[w[0]], actionCount[w[1]], actionCount[w[2]], actionCount[w[3]]
 		if (c0|c1|c2|c3)&actionStop != 0 {
 			break
 		}
