@@ -226,8 +226,12 @@ func patternText(list []string, fold bool) (text, mids int) {
 		if fold && hasUpper(s) {
 			text += len(s)
 		}
-		if stars := strings.Count(s, "*"); stars > 1 {
-			mids += stars - 1
+		// Only a star before the last byte can have another after it
+		// (most patterns end in their only star: "ecs:Describe*").
+		if i := strings.IndexByte(s, '*'); i >= 0 && i < len(s)-1 {
+			if stars := 1 + strings.Count(s[i+1:], "*"); stars > 1 {
+				mids += stars - 1
+			}
 		}
 	}
 	return text, mids

@@ -3,8 +3,10 @@ package evaluator
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/ramauthz/ramauthz/internal/match"
 	"github.com/ramauthz/ramauthz/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,4 +146,28 @@ func holdsPointers(t reflect.Type) bool {
 		return false
 	}
 	return t.Kind() >= reflect.Chan // channels, funcs, interfaces, maps, pointers, slices, strings
+}
+
+// TestPatternTextCoversTable checks the sizing pass against what the table
+// needs: patternText's count of chunks between stars is never below
+// match.Mids, for patterns with no star, one star at either end or inside,
+// and several (adjacent ones included); and its text is at least each
+// pattern's bytes, twice for a folding pattern with an upper-case letter.
+func TestPatternTextCoversTable(t *testing.T) {
+	for _, p := range []string{"", "*", "**", "a", "ecs:Describe*", "*Describe", "a*b", "a*b*c", "a**b", "*a*",
+		"acs:oss:*:*:bucket/*", "acs:svc7:*:1234567890123456:res/7/*", "a*b*c*d*e", "?*?", "*x*y*"} {
+		for _, fold := range []bool{false, true} {
+			text, mids := patternText([]string{p}, fold)
+			if want := match.Mids(p); mids < want {
+				t.Errorf("patternText(%q, %v) mids = %d, below match.Mids %d", p, fold, mids, want)
+			}
+			want := len(p)
+			if fold && strings.ToLower(p) != p {
+				want *= 2
+			}
+			if text < want {
+				t.Errorf("patternText(%q, %v) text = %d, want at least %d", p, fold, text, want)
+			}
+		}
+	}
 }

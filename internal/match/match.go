@@ -32,6 +32,8 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ramauthz/ramauthz/internal/strhash"
 )
 
 // ErrBadPattern is returned by Compile for a pattern that is not valid UTF-8.
@@ -115,14 +117,6 @@ func (l *layout) wildcardAt(pattern string, i int, lastStar, lastQ *int) {
 // ones has 1 in every byte, for reading eight bytes at a time.
 const ones = 0x0101010101010101
 
-// le64 returns the first eight bytes of s (at least eight long) as a
-// little-endian number (one load).
-func le64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
 // hasZeroByte reports whether one of the eight bytes of x is zero.
 func hasZeroByte(x uint64) bool { return (x-ones)&^x&(0x80*ones) != 0 }
 
@@ -165,7 +159,7 @@ func (l *layout) of(pattern string) {
 	var seen uint8
 	for i := 0; i < len(pattern); {
 		if len(pattern)-i >= 8 {
-			x := le64(pattern[i:])
+			x := strhash.Load64(pattern[i:])
 			if x&(0x80*ones) != 0 {
 				seen |= classNonASCII
 			}

@@ -46,13 +46,13 @@ func String(seed Seed, s string) uint64 {
 	n := len(s)
 	h := uint64(seed) ^ mixA ^ uint64(n)*mixC
 	for len(s) > 16 {
-		h = mix(le64(s)^mixB, le64(s[8:])^h)
+		h = mix(Load64(s)^mixB, Load64(s[8:])^h)
 		s = s[16:]
 	}
 	var a, b uint64
 	switch m := len(s); {
 	case m >= 8:
-		a, b = le64(s), le64(s[m-8:])
+		a, b = Load64(s), Load64(s[m-8:])
 	case m >= 4:
 		a, b = uint64(le32(s)), uint64(le32(s[m-4:]))
 	case m > 0:
@@ -61,7 +61,12 @@ func String(seed Seed, s string) uint64 {
 	return mix(mixB^uint64(n), mix(a^mixB, b^h))
 }
 
-func le64(s string) uint64 {
+// Load64 returns the first eight bytes of s, which must be at least eight
+// long, as a little-endian number: the compiler makes it one 8-byte load.
+// It is the library's one word-at-a-time read of text, shared by this hash,
+// the pattern tables of internal/match and the tries of internal/trie. It
+// panics (index out of range) when s is shorter than eight bytes.
+func Load64(s string) uint64 {
 	_ = s[7]
 	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56

@@ -1,6 +1,7 @@
 package strhash
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/rand/v2"
 	"strconv"
@@ -128,5 +129,24 @@ func TestReduce(t *testing.T) {
 	}
 	if Reduce(^uint64(0), 5) != 4 || Reduce(0, 5) != 0 {
 		t.Error("Reduce misses the ends of the range")
+	}
+}
+
+// TestLoad64 checks the word read against encoding/binary's little-endian
+// decoding, at every offset of a text with every byte value, and that only
+// the first eight bytes count.
+func TestLoad64(t *testing.T) {
+	var text [264]byte
+	for i := range text {
+		text[i] = byte(i * 7)
+	}
+	for i := 0; i+8 <= len(text); i++ {
+		s := string(text[i:])
+		if got, want := Load64(s), binary.LittleEndian.Uint64(text[i:]); got != want {
+			t.Fatalf("Load64(text[%d:]) = %#x, want %#x", i, got, want)
+		}
+		if Load64(s) != Load64(s[:8]) {
+			t.Fatalf("Load64 reads past eight bytes at %d", i)
+		}
 	}
 }

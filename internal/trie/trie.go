@@ -12,9 +12,12 @@ package trie
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"unsafe"
+
+	"github.com/ramauthz/ramauthz/internal/strhash"
 )
 
 // Builder collects keys and values for a Trie. The zero value is ready to
@@ -145,7 +148,13 @@ func (b *Builder) BuildInto(t *Trie) {
 		return
 	}
 	order := b.order()
-	items := func(k int32) *item { return &b.items[order[k]] }
+	// The items in sorted order, copied once (small pointer-free records):
+	// the loops below then read them without going through order.
+	its := make([]item, len(order))
+	for i, k := range order {
+		its[i] = b.items[k]
+	}
+	keys := b.keys
 	// Every node but the root holds a value or has two or more children
 	// (labels run to the longest common prefix), so there are at most
 	// 2×len(items) nodes; the estimate below avoids most regrowth without
@@ -165,33 +174,30 @@ func (b *Builder) BuildInto(t *Trie) {
 		lo, hi := n.vStart, n.vEnd
 		depth := int32(0)
 		if qi > 0 {
-			depth = n.lOff + n.lLen - items(lo).off
+			depth = n.lOff + n.lLen - its[lo].off
 		}
 		// Items whose key ends here come first in sorted order; within
 		// them, prefix (non-exact) values sort before exact ones.
 		k := lo
-		for k < hi && items(k).n == depth {
+		for k < hi && its[k].n == depth {
 			k++
 		}
 		w := lo
-		for w < k && !items(w).exact {
+		for w < k && !its[w].exact {
 			w++
 		}
 		n.vStart, n.vWild, n.vEnd = lo, w, k
 		n.cStart = int32(len(nodes))
 		for g := k; g < hi; {
-			a := b.key(items(g))
+			a := b.key(&its[g])
 			c := a[depth]
 			e := g + 1
-			for e < hi && b.key(items(e))[depth] == c {
+			for e < hi && keys[its[e].off+depth] == c {
 				e++
 			}
-			z := b.key(items(e - 1))
-			l := depth + 1
-			for int(l) < len(a) && int(l) < len(z) && a[l] == z[l] {
-				l++
-			}
-			nodes = append(nodes, node{lab: load8(a[depth:l]), lOff: items(g).off + depth, lLen: l - depth, vStart: g, vEnd: e})
+			z := b.key(&its[e-1])
+			l := depth + 1 + commonPrefix(a[depth+1:], z[depth+1:])
+			nodes = append(nodes, node{lab: load8(a[depth:l]), lOff: its[g].off + depth, lLen: l - depth, vStart: g, vEnd: e})
 			firsts = append(firsts, c)
 			g = e
 		}
@@ -199,8 +205,8 @@ func (b *Builder) BuildInto(t *Trie) {
 	}
 	t.nodes, t.firsts = nodes, firsts
 	// The order is not needed any more: it becomes the values.
-	for i, k := range order {
-		order[i] = b.items[k].val
+	for i := range its {
+		order[i] = its[i].val
 	}
 	t.vals = order
 }
@@ -404,6 +410,17 @@ func (w *Walker) advance(nd *node) {
 			}
 		}
 	} else {
+		// Many children: their first bytes are distinct and sorted, so
+		// the child for c is at most c-firsts[lo] places in, and exactly
+		// there when the bytes before it run without a gap (digits, the
+		// letters of a name): one comparison instead of a search.
+		if d := int32(c) - int32(t.firsts[lo]); d >= 0 && d < hi-lo {
+			if t.firsts[lo+d] == c {
+				child = lo + d
+				goto found
+			}
+			hi = lo + d
+		}
 		for lo < hi {
 			m := int32(uint32(lo+hi) >> 1)
 			if t.firsts[m] < c {
@@ -416,6 +433,7 @@ func (w *Walker) advance(nd *node) {
 			child = lo
 		}
 	}
+found:
 	if child < 0 {
 		w.done = true
 		return
@@ -431,7 +449,7 @@ func (w *Walker) advance(nd *node) {
 	switch {
 	case n == 1: // the first byte was the label
 	case n <= 8 && len(w.s)-w.pos >= 8:
-		x := load64(w.s[w.pos:])
+		x := strhash.Load64(w.s[w.pos:])
 		if t.fold {
 			x = lower64(x)
 		}
@@ -459,12 +477,20 @@ func (w *Walker) advance(nd *node) {
 	w.pos += n
 }
 
-// load64 returns the first eight bytes of s (at least eight long) as a
-// little-endian number: one load.
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+// commonPrefix returns the length of the longest common prefix of a and
+// b, comparing eight bytes at a time (keys under one node share long runs:
+// "acs:ecs:*:1234567890123456:instance/").
+func commonPrefix(a, b string) int32 {
+	n := min(len(a), len(b))
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if x := strhash.Load64(a[i:]) ^ strhash.Load64(b[i:]); x != 0 {
+			return int32(i + bits.TrailingZeros64(x)/8)
+		}
+	}
+	for ; i < n && a[i] == b[i]; i++ {
+	}
+	return int32(i)
 }
 
 // load8 returns up to the first eight bytes of s as a little-endian

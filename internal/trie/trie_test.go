@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ramauthz/ramauthz/internal/strhash"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -320,7 +321,7 @@ func TestLower64(t *testing.T) {
 			want[i] = lowerByte[c]
 		}
 		s := string(b[:])
-		require.Equal(t, load64(string(want[:])), lower64(load64(s)), "%q", s)
+		require.Equal(t, strhash.Load64(string(want[:])), lower64(strhash.Load64(s)), "%q", s)
 	}
 	for c := 0; c < 256; c++ {
 		for pos := 0; pos < 8; pos++ {
@@ -341,8 +342,8 @@ func TestLower64(t *testing.T) {
 		check(b)
 	}
 	assert.Equal(t, uint64(0), load8(""))
-	assert.Equal(t, load64("abc\x00\x00\x00\x00\x00"), load8("abc"))
-	assert.Equal(t, load64("abcdefgh"), load8("abcdefghij"))
+	assert.Equal(t, strhash.Load64("abc\x00\x00\x00\x00\x00"), load8("abc"))
+	assert.Equal(t, strhash.Load64("abcdefgh"), load8("abcdefghij"))
 }
 
 // TestRandomLong compares walks with the naive scan where labels run past
@@ -406,4 +407,89 @@ func asciiUpper(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// TestChildGaps checks the child lookup on fan-outs whose first bytes have
+// gaps (where the one-comparison guess misses and narrows the search) and
+// runs (where it hits), of every width up to 256, with labels longer than
+// eight bytes after them: every possible next byte is walked and compared
+// with the naive scan.
+func TestChildGaps(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for round := 0; round < 120; round++ {
+		fold := round%2 == 0
+		width := 1 + r.IntN(256)
+		if round%5 == 0 {
+			width = 1 + r.IntN(12)
+		}
+		var keys []kv
+		for _, c := range r.Perm(256)[:width] {
+			b := byte(c)
+			if fold {
+				b = lowerByte[b]
+			}
+			tail := make([]byte, r.IntN(20))
+			for i := range tail {
+				tail[i] = "abc"[r.IntN(3)]
+			}
+			keys = append(keys, kv{"p" + string(b) + string(tail), r.IntN(4) == 0}, kv{"p" + string(b), false})
+		}
+		tr := build(keys, fold)
+		for c := 0; c < 256; c++ {
+			for _, tail := range []string{"", "aaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb", "AAAAAAAAAAAAAAAAAAAA", "aaaaaaaaab"} {
+				in := "p" + string(byte(c)) + tail
+				if fold && r.IntN(2) == 0 {
+					in = asciiUpper(in)
+				}
+				got, _ := collect(tr, in)
+				want := naive(keys, in, false)
+				if fold {
+					want = naive(keys, asciiLower(in), false)
+				}
+				require.ElementsMatch(t, want, got, "round %d input %q", round, in)
+			}
+		}
+		// Each key with one byte changed, at every position: a label
+		// compared a word at a time must see a difference anywhere.
+		for _, k := range keys {
+			for j := range len(k.key) {
+				for _, extra := range []string{"", "zzzzzzzz"} {
+					b := []byte(k.key + extra)
+					b[j] ^= 0x04
+					in := string(b)
+					got, _ := collect(tr, in)
+					want := naive(keys, in, false)
+					if fold {
+						want = naive(keys, asciiLower(in), false)
+					}
+					require.ElementsMatch(t, want, got, "round %d input %q", round, in)
+				}
+			}
+		}
+	}
+}
+
+// TestCommonPrefix checks the word-at-a-time common prefix against a
+// byte-by-byte count, for a difference at every position of strings of
+// every length up to 40 (the mismatch in every byte of a word, and none).
+func TestCommonPrefix(t *testing.T) {
+	base := "abcdefghijklmnopqrstuvwxyz0123456789ABCD"
+	for n := 0; n <= len(base); n++ {
+		a := base[:n]
+		for m := 0; m <= len(base); m++ {
+			for j := 0; j <= max(n, m); j++ {
+				b := []byte(base[:m])
+				if j < m {
+					b[j] ^= 0x40
+				}
+				want := 0
+				for want < len(a) && want < len(b) && a[want] == b[want] {
+					want++
+				}
+				if got := commonPrefix(a, string(b)); int(got) != want {
+					t.Fatalf("commonPrefix(%q, %q) = %d, want %d", a, b, got, want)
+				}
+			}
+		}
+	}
 }
