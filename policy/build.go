@@ -54,17 +54,32 @@ func build(sc *scratch, s string, kind Kind) *Document {
 			st.Sid = s[raw.sid.start:raw.sid.end]
 		}
 		st.Effect = raw.effect
-		if raw.lset != 0 {
-			lists := [numLists]*[]string{&st.Action, &st.NotAction, &st.Resource, &st.NotResource}
-			if raw.seen&elemPrincipal != 0 {
-				pr := &principals[i]
-				st.Principal = pr
-				lists[listRAM], lists[listService], lists[listFederated] = &pr.RAM, &pr.Service, &pr.Federated
+		// Each list is set straight into its field: no table of field
+		// pointers, no loop over lists a statement does not have.
+		lset, ls := raw.lset, &raw.lists
+		if lset&(1<<listAction) != 0 {
+			st.Action = ls[listSlot(listAction)].of(strs)
+		}
+		if lset&(1<<listNotAction) != 0 {
+			st.NotAction = ls[listSlot(listNotAction)].of(strs)
+		}
+		if lset&(1<<listResource) != 0 {
+			st.Resource = ls[listSlot(listResource)].of(strs)
+		}
+		if lset&(1<<listNotResource) != 0 {
+			st.NotResource = ls[listSlot(listNotResource)].of(strs)
+		}
+		if raw.seen&elemPrincipal != 0 {
+			pr := &principals[i]
+			st.Principal = pr
+			if lset&(1<<listRAM) != 0 {
+				pr.RAM = ls[listSlot(listRAM)].of(strs)
 			}
-			for k, sp := range raw.lists {
-				if raw.lset&(1<<k) != 0 {
-					*lists[k] = strs[sp.start:sp.end:sp.end]
-				}
+			if lset&(1<<listService) != 0 {
+				pr.Service = ls[listSlot(listService)].of(strs)
+			}
+			if lset&(1<<listFederated) != 0 {
+				pr.Federated = ls[listSlot(listFederated)].of(strs)
 			}
 		}
 		if raw.seen&elemCondition != 0 {
@@ -89,3 +104,7 @@ func sortRawConditions(conds []rawCondition, s string) {
 		return compareConditions(a.op, a.ifExists, s[a.key.start:a.key.end], b.op, b.ifExists, s[b.key.start:b.key.end])
 	})
 }
+
+// of returns the strings of list range sp, capped at its end so that an
+// append to the list never writes into the next one.
+func (sp span) of(strs []string) []string { return strs[sp.start:sp.end:sp.end] }

@@ -73,3 +73,70 @@ func TestChecksAgreeWithReference(t *testing.T) {
 		}
 	}
 }
+
+// TestResourceAcceptedOnlyWhatResourceProblemAccepts checks the quick yes
+// against the full check: every resource it accepts, resourceProblem
+// accepts too, and it does say yes for the usual short ARN and "*" (else
+// the shortcut would be dead code).
+func TestResourceAcceptedOnlyWhatResourceProblemAccepts(t *testing.T) {
+	inputs := []string{"*", "acs:", "acs:oss:*:*:b/*", "acs:ecs:*:1234567890123456:instance/i-1",
+		"", "a", "ac", "acs", "acS:x", "ACS:x", "**", "acs:*?*?", "acs:" + strings.Repeat("*", 60),
+		"acs:" + strings.Repeat("?", 61), "x:acs:", " acs:x", "acs:\u00e9*"}
+	rng := rand.New(rand.NewPCG(7, 12))
+	alphabet := "acs:*?x/"
+	for range 20000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		inputs = append(inputs, string(b))
+	}
+	for _, maxWild := range []int{0, 1, 2, 3, 8, 64} {
+		for _, s := range inputs {
+			if resourceAccepted(s, maxWild) {
+				require.NoError(t, resourceProblem(s, maxWild, true).err, "%q with at most %d wildcards", s, maxWild)
+			}
+		}
+	}
+	require.True(t, resourceAccepted("*", 0))
+	require.True(t, resourceAccepted("acs:oss:*:*:b/*", 64))
+	require.False(t, resourceAccepted("acs:oss:*:*:b/*", 3), "longer than the wildcard limit: resourceProblem counts")
+	require.False(t, resourceAccepted("oss:*", 64))
+}
+
+// TestActionRunAgreesWithByteLoop checks actionRun, which steps four bytes
+// at a time, against a byte-at-a-time count over actionClass, for strings
+// of 0 to 20 bytes with a stop byte (or none) at every position.
+func TestActionRunAgreesWithByteLoop(t *testing.T) {
+	ref := func(s string) (n, colons, wild int) {
+		for ; n < len(s); n++ {
+			switch actionClass[s[n]] {
+			case actionBad:
+				return n, colons, wild
+			case actionColon:
+				colons++
+			case actionWild:
+				wild++
+			}
+		}
+		return n, colons, wild
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "aZ9-_.:*?"
+	for _, stop := range []byte{'"', '\\', 0, ' ', '/', 0x7f, 0xc3} {
+		for size := 0; size <= 20; size++ {
+			for at := -1; at < size; at++ {
+				b := make([]byte, size)
+				for i := range b {
+					b[i] = alphabet[rng.IntN(len(alphabet))]
+				}
+				if at >= 0 {
+					b[at] = stop
+				}
+				n, colons, wild := actionRun(string(b))
+				rn, rcolons, rwild := ref(string(b))
+				require.Equal(t, []int{rn, rcolons, rwild}, []int{n, colons, wild}, "%q", b)
+			}
+		}
+	}
+}

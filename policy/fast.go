@@ -36,7 +36,7 @@ import (
 // entries of a scratch list for a list.
 type span struct{ start, end uint32 }
 
-// The string lists of a statement, as indexes of rawStatement.lists.
+// The string lists of a statement (the kinds of readStrings).
 const (
 	listAction = iota
 	listNotAction
@@ -48,15 +48,29 @@ const (
 	numLists
 )
 
+// listSlot returns where rawStatement.lists keeps list k. Action and
+// NotAction share slot 0, Resource and NotResource slot 1: a statement with
+// both of a pair is refused, so one slot holds whichever it has (lset says
+// which), and the scratch record is 60 bytes instead of 80. The principal
+// lists follow.
+func listSlot(k int) int {
+	if k < listRAM {
+		return k >> 1
+	}
+	return k - 2
+}
+
+const numSlots = numLists - 2
+
 // rawStatement is a statement as read: strings as input ranges, lists as
 // ranges of scratch.strs and scratch.conds.
 type rawStatement struct {
 	sid    span
-	effect Effect
-	seen   uint16 // elem bits of the elements present
-	lists  [numLists]span
-	lset   uint8 // bit k set when lists[k] is present
 	conds  span
+	lists  [numSlots]span // by listSlot
+	seen   uint16         // elem bits of the elements present
+	effect Effect
+	lset   uint8 // bit k set when list k is present
 }
 
 // rawCondition is one (operator, key) pair as read.
@@ -195,19 +209,15 @@ func (r *fastReader) statements() bool {
 	if !r.open('[') {
 		return false
 	}
-	for first := true; ; first = false {
-		done, ok := r.elem(first)
-		if !ok {
-			return false
-		}
-		if done {
-			break
-		}
+	// An empty list names no statement: the first element must be one.
+	for {
 		if len(r.sc.stmts) == r.lim.MaxStatements || r.overSize() || !r.statement() {
 			return false
 		}
+		if sep := r.sep(']'); sep != sepMore {
+			return sep == sepEnd
+		}
 	}
-	return len(r.sc.stmts) > 0
 }
 
 // The elements of a statement, as bits of a set.
@@ -229,20 +239,15 @@ func (r *fastReader) statement() bool {
 	}
 	r.sc.stmts = append(r.sc.stmts, rawStatement{})
 	st := &r.sc.stmts[len(r.sc.stmts)-1] // nothing else appends to stmts until this statement is read
+	// An empty statement has no Effect: the first member must be there.
 	seen := 0
-	for first := true; ; first = false {
-		done, ok := r.next(first, '}')
-		if !ok {
-			return false
-		}
-		if done {
-			break
-		}
+	for sep := sepMore; sep == sepMore; {
 		bit := r.statementKey()
 		if bit == 0 || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
+		var ok bool
 		switch bit {
 		case elemSid:
 			st.sid, ok = r.strSpan()
@@ -263,6 +268,9 @@ func (r *fastReader) statement() bool {
 			ok = r.conditions(st)
 		}
 		if !ok {
+			return false
+		}
+		if sep = r.sep('}'); sep == sepBad {
 			return false
 		}
 	}
@@ -332,7 +340,7 @@ func (r *fastReader) item(kind int) bool {
 	}
 	switch kind {
 	case listResource, listNotResource:
-		if resourceProblem(s, r.lim.MaxWildcards, true).err != nil {
+		if !resourceAccepted(s, r.lim.MaxWildcards) && resourceProblem(s, r.lim.MaxWildcards, true).err != nil {
 			return false
 		}
 	case listRAM, listService, listFederated:
@@ -373,12 +381,23 @@ func (r *fastReader) action() bool {
 	return true
 }
 
-// stringList reads list k of st.
+// stringList reads list k of st. A single string, the usual way of
+// writing a statement's one action or resource, is read here, without
+// readStrings' list loop.
 func (r *fastReader) stringList(st *rawStatement, k int) bool {
 	start := uint32(len(r.sc.strs))
-	n, ok := r.readStrings(k)
-	st.lists[k] = span{start, start + uint32(n)}
 	st.lset |= 1 << k
+	var ok bool
+	n := 1
+	switch {
+	case r.peek() == '[':
+		n, ok = r.readStrings(k)
+	case k == listAction || k == listNotAction:
+		ok = r.action()
+	default:
+		ok = r.item(k)
+	}
+	st.lists[listSlot(k)] = span{start, start + uint32(n)}
 	return ok
 }
 

@@ -318,3 +318,31 @@ func TestParseAllocations(t *testing.T) {
 		assert.Equal(t, tc.allocs, got, tc.name)
 	}
 }
+
+// TestListSlots checks the scratch layout build relies on: the two lists
+// of each exclusive pair share a slot, every other list has a slot of its
+// own, and every slot is within rawStatement.lists.
+func TestListSlots(t *testing.T) {
+	require.Equal(t, listSlot(listAction), listSlot(listNotAction))
+	require.Equal(t, listSlot(listResource), listSlot(listNotResource))
+	used := map[int]int{}
+	for k := range numLists {
+		require.Less(t, listSlot(k), numSlots, "list %d", k)
+		used[listSlot(k)]++
+	}
+	require.Len(t, used, numSlots)
+	for _, k := range []int{listRAM, listService, listFederated} {
+		require.Equal(t, 1, used[listSlot(k)], "principal list %d shares its slot", k)
+	}
+	// A statement holding both lists of a pair must still be refused by
+	// both readers (the shared slot would otherwise lose one of them).
+	for _, st := range []string{
+		`{"Effect":"Allow","Action":"a:b","NotAction":"c:d","Resource":"*"}`,
+		`{"Effect":"Allow","Action":"a:b","Resource":"*","NotResource":"acs:x"}`,
+	} {
+		in := []byte(`{"Version":"1","Statement":[` + st + `]}`)
+		require.Nil(t, parseFast(in, &config{limits: Limits{}.withDefaults(Identity), kind: Identity}))
+		_, err := Parse(in)
+		require.Error(t, err)
+	}
+}

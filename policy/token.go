@@ -88,14 +88,13 @@ func (c *cursor) skip() byte {
 			}
 			i += 8
 		}
-		switch s[i] {
-		case ' ', '\n', '\t', '\r':
-			i++ // a tab, a carriage return, or a space among the last few bytes
-			continue
+		// Usually a token's first byte, above ' ': one comparison.
+		if b := s[i]; b > ' ' || b != ' ' && b != '\n' && b != '\t' && b != '\r' {
+			c.ws += i - c.i
+			c.i = i
+			return b
 		}
-		c.ws += i - c.i
-		c.i = i
-		return s[i]
+		i++ // a tab, a carriage return, or a space among the last few bytes
 	}
 }
 
@@ -221,6 +220,39 @@ func (c *cursor) next(first bool, end byte) (done, ok bool) {
 		}
 	}
 	return false, true
+}
+
+// What sep reads after a member or element.
+const (
+	sepBad  = iota // neither a comma nor the closing bracket
+	sepMore        // a comma: another member or element follows
+	sepEnd         // the closing bracket
+)
+
+// sep reads what follows a member or element of an object or array opened
+// by open, whose closing bracket is end ('}' or ']'), and says which it
+// was. It is next for a loop that reads its first member or element before
+// the first call. A comma right after the member, the usual case, is read
+// inline; anything else by sepSlow.
+func (c *cursor) sep(end byte) int {
+	if c.s[c.i] == ',' {
+		c.i++
+		return sepMore
+	}
+	return c.sepSlow(end)
+}
+
+func (c *cursor) sepSlow(end byte) int {
+	switch c.peek() {
+	case ',':
+		c.i++
+		return sepMore
+	case end:
+		c.i++
+		c.depth--
+		return sepEnd
+	}
+	return sepBad
 }
 
 // key reads the next member name of an object opened by open('{'), and
