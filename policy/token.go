@@ -4,6 +4,8 @@ import (
 	"math/bits"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ramauthz/ramauthz/internal/strhash"
 )
 
 // token.go is the tokenizer of the single-pass reader (fast.go): a cursor
@@ -181,13 +183,9 @@ func special(w uint64) uint64 {
 	return ((q - ones) | (b - ones) | (d - ones) | (w - ones*0x20) | w) & highs
 }
 
-// load64 reads the eight bytes of s from i on as a little-endian word (the
-// compiler turns this into one load).
-func load64(s string, i int) uint64 {
-	s = s[i : i+8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
+// load64 reads the eight bytes of s from i on as a little-endian word
+// (strhash.Load64, the library's one such read; one load once inlined).
+func load64(s string, i int) uint64 { return strhash.Load64(s[i:]) }
 
 // open reads the bracket b ('{' or '['), one level deeper.
 func (c *cursor) open(b byte) bool {
