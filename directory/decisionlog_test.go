@@ -45,6 +45,10 @@ func logFixture(t *testing.T, cfg DecisionLog) (*fixture, *lockedBuffer) {
 	buf := &lockedBuffer{}
 	cfg.Handler = slog.NewJSONHandler(buf, nil)
 	f := newFixture(t, func(o *Options) { o.DecisionLog = cfg; o.ReplicaID = "r1" })
+	// Closed at the end, so that no test leaves the log's writer running
+	// into the next: the Close tests count this package's goroutines, and
+	// under -count=3 they found writers earlier tests had left.
+	t.Cleanup(func() { _ = f.d.Close() })
 	return f, buf
 }
 
