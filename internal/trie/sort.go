@@ -1,0 +1,156 @@
+package trie
+
+import (
+	"slices"
+	"strings"
+)
+
+// insertionMax is the most items sorted by insertion (in arrays on the
+// stack: BuildInto allocates no scratch for them).
+const insertionMax = 32
+
+// radixMin is the fewest items sorted by radixSort: below it, the
+// histograms cost more than comparisons.
+const radixMin = 256
+
+// sortRec is an item's place in the sort: its key's first eight bytes
+// (prefix8), its position in Add order, and its key's length.
+type sortRec struct {
+	pre    uint64
+	seq, n int32
+}
+
+// sorted returns the items sorted as BuildInto sorts them (sortRecs).
+func (b *Builder) sorted() []item {
+	n := len(b.items)
+	recs := make([]sortRec, 2*n)
+	b.sortRecs(recs[:n], recs[n:])
+	items := make([]item, n)
+	for i := range items {
+		items[i] = b.items[recs[i].seq]
+	}
+	return items
+}
+
+// sortRecs fills recs (len(b.items) long) with the records of the items
+// and sorts them by key, prefix values before exact ones, then in the
+// order of Add. tmp, as long as recs, is scratch for the radix sort; it
+// may be nil when there are fewer than radixMin items.
+//
+// The first eight bytes of each key, as a big-endian number, settle most
+// comparisons without reading the keys: records of 16 pointer-free bytes
+// are sorted by them (by insertion for a few, a radix sort for many), and
+// only runs of equal prefixes are then sorted by the whole key. (A
+// comparison sort of the items themselves, 40-byte records holding a
+// string, once took two fifths of compiling a 10,000-statement policy set,
+// much of it in the write barriers of moving the strings.)
+func (b *Builder) sortRecs(recs, tmp []sortRec) {
+	text := b.keys
+	for i := range recs {
+		it := &b.items[i]
+		recs[i] = sortRec{pre: prefixAt(text, it.off, it.n), seq: int32(i), n: it.n}
+	}
+	n := len(recs)
+	switch {
+	case n <= insertionMax:
+		for i := 1; i < n; i++ {
+			x := recs[i]
+			j := i
+			// x comes after every record before it in Add order, so
+			// ties go to the one already placed.
+			for ; j > 0; j-- {
+				y := &recs[j-1]
+				if y.pre < x.pre || y.pre == x.pre && b.cmpTie(y, &x) < 0 {
+					break
+				}
+				recs[j] = *y
+			}
+			recs[j] = x
+		}
+	case n < radixMin:
+		slices.SortFunc(recs, b.cmp)
+	default:
+		radixSort(recs, tmp[:n])
+		for lo := 0; lo < n; {
+			hi := lo + 1
+			for hi < n && recs[hi].pre == recs[lo].pre {
+				hi++
+			}
+			if hi-lo > 1 {
+				slices.SortFunc(recs[lo:hi], b.cmp)
+			}
+			lo = hi
+		}
+	}
+}
+
+// cmp orders two records as sortRecs does.
+func (b *Builder) cmp(x, y sortRec) int {
+	if x.pre != y.pre {
+		if x.pre < y.pre {
+			return -1
+		}
+		return 1
+	}
+	return b.cmpTie(&x, &y)
+}
+
+// cmpTie orders two records whose prefixes are equal: by the whole key,
+// then prefix values before exact ones, then in the order of Add.
+func (b *Builder) cmpTie(x, y *sortRec) int {
+	a, c := &b.items[x.seq], &b.items[y.seq]
+	if d := strings.Compare(b.key(a), b.key(c)); d != 0 {
+		return d
+	}
+	if a.exact != c.exact {
+		if !a.exact {
+			return -1
+		}
+		return 1
+	}
+	return int(x.seq - y.seq)
+}
+
+// radixSort sorts recs by pre, stably (least significant byte first),
+// using tmp (as long as recs) as scratch. One pass counts all eight bytes;
+// a byte that is the same in every record then costs no pass at all.
+func radixSort(recs, tmp []sortRec) {
+	if len(recs) == 0 {
+		return
+	}
+	var count [8][256]int32
+	for i := range recs {
+		p := recs[i].pre
+		count[0][byte(p)]++
+		count[1][byte(p>>8)]++
+		count[2][byte(p>>16)]++
+		count[3][byte(p>>24)]++
+		count[4][byte(p>>32)]++
+		count[5][byte(p>>40)]++
+		count[6][byte(p>>48)]++
+		count[7][byte(p>>56)]++
+	}
+	src, dst := recs, tmp[:len(recs)]
+	for pass := range count {
+		c := &count[pass]
+		shift := 8 * uint(pass)
+		if c[byte(src[0].pre>>shift)] == int32(len(src)) {
+			continue
+		}
+		pos := int32(0)
+		for d := range c {
+			k := c[d]
+			c[d] = pos
+			pos += k
+		}
+		for i := range src {
+			d := byte(src[i].pre >> shift)
+			dst[c[d]] = src[i]
+			c[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &recs[0] {
+		copy(recs, src)
+	}
+}
