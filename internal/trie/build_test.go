@@ -1,7 +1,9 @@
 package trie
 
 import (
+	"cmp"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -337,3 +339,36 @@ func BenchmarkWalk(b *testing.B) {
 }
 
 var sinkVals int
+
+// TestRadixSort checks radixSort against a stable sort by prefix on sets
+// where a byte position is shared by every record but one (the pass that
+// must not be skipped), by every record (the pass that is), or varies
+// freely.
+func TestRadixSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, n := range []int{1, 2, 3, 17, 256, 1000} {
+		for round := range 60 {
+			recs := make([]sortRec, n)
+			base := r.Uint64()
+			odd := r.IntN(n)
+			for i := range recs {
+				p := base
+				switch round % 3 {
+				case 0: // one record differs in one byte
+					if i == odd {
+						p ^= uint64(1+r.IntN(255)) << (8 * uint(r.IntN(8)))
+					}
+				case 1: // few values
+					p ^= uint64(r.IntN(4)) << (8 * uint(r.IntN(8)))
+				default:
+					p = r.Uint64()
+				}
+				recs[i] = sortRec{pre: p, seq: int32(i)}
+			}
+			want := slices.Clone(recs)
+			slices.SortStableFunc(want, func(x, y sortRec) int { return cmp.Compare(x.pre, y.pre) })
+			radixSort(recs, make([]sortRec, n))
+			require.Equal(t, want, recs, "n=%d round %d", n, round)
+		}
+	}
+}
