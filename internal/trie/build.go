@@ -1,6 +1,7 @@
 package trie
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"slices"
@@ -99,8 +100,8 @@ func (b *Builder) Build() *Trie {
 // for a caller that keeps the Trie inside a structure of its own.
 //
 // The build sorts the keys (sortRecs), measures the longest common prefix
-// of each key with the one before it in that order, counts the nodes from
-// those lengths (countNodes), and lays the nodes out breadth first in one
+// of each key with the one before it in that order and counts the nodes
+// from those lengths (measure), and lays the nodes out breadth first in one
 // block sized exactly: one allocation for the whole Trie (nodes, first
 // bytes and values), plus one scratch block when there are more than
 // insertionMax keys. Building touches the key text once per key and once
@@ -115,7 +116,7 @@ func (b *Builder) BuildInto(t *Trie) {
 	// A few keys (a system policy's) are sorted and measured in arrays
 	// on the stack; more take one scratch block: the records, the radix
 	// sort's second buffer, and then, in that buffer's place, the common
-	// prefixes and the stack of countNodes.
+	// prefixes and the stack of measure.
 	var (
 		smallRecs  [insertionMax]sortRec
 		smallLCP   [insertionMax]int32
@@ -135,8 +136,7 @@ func (b *Builder) BuildInto(t *Trie) {
 		ints := unsafe.Slice((*int32)(unsafe.Pointer(&scratch[n])), 4*n)
 		lcp, stack = ints[:n:n], ints[n:3*n+1]
 	}
-	b.commonPrefixes(recs, lcp)
-	count := countNodes(recs, lcp, stack)
+	count := b.measure(recs, lcp, stack)
 	nodes, firsts, vals := carve(count, n)
 
 	// Nodes are made breadth first, so the nodes slice is its own work
@@ -155,7 +155,7 @@ func (b *Builder) BuildInto(t *Trie) {
 			k++
 		}
 		w := lo
-		for w < k && !b.items[recs[w].seq].exact {
+		for w < k && recs[w].ord&exactBit == 0 {
 			w++
 		}
 		nd.vStart, nd.vWild, nd.vEnd = lo, w, k
@@ -172,8 +172,12 @@ func (b *Builder) BuildInto(t *Trie) {
 				end = min(end, lcp[e])
 				e++
 			}
-			off := b.items[recs[g].seq].off + depth
-			lab := labelAt(text, off, end-depth)
+			off := b.items[recs[g].seq()].off + depth
+			lab, ok := wordAt(text, off)
+			if !ok {
+				lab = load8(view(text, off, end-depth))
+			}
+			lab &= lowBytes(end - depth)
 			nodes[next] = node{lab: lab, lOff: off, lLen: end - depth, vStart: g, vEnd: e, cStart: end}
 			firsts[next] = byte(lab)
 			next++
@@ -182,7 +186,7 @@ func (b *Builder) BuildInto(t *Trie) {
 		nd.cEnd = next
 	}
 	for i := range recs {
-		vals[i] = b.items[recs[i].seq].val
+		vals[i] = b.items[recs[i].seq()].val
 	}
 	// Filled in locals and stored once: t usually lives in the heap.
 	*t = Trie{fold: b.fold, text: text, nodes: nodes, firsts: firsts, vals: vals}
@@ -201,45 +205,38 @@ func carve(count, n int) (nodes []node, firsts []byte, vals []int32) {
 		unsafe.Slice((*int32)(tail), n)
 }
 
-// commonPrefixes sets lcp[i] to the length of the longest common prefix of
-// the keys of recs[i-1] and recs[i] (sorted), and lcp[0] to 0. Where the
-// keys' first eight bytes differ, the prefixes settle it without reading
-// the keys.
-func (b *Builder) commonPrefixes(recs []sortRec, lcp []int32) {
-	lcp = lcp[:len(recs)]
-	lcp[0] = 0
-	for i := 1; i < len(recs); i++ {
-		x, y := &recs[i-1], &recs[i]
-		m := min(x.n, y.n)
-		if d := x.pre ^ y.pre; d != 0 {
-			// The first differing byte, unless one key ends before it
-			// (the prefixes are zero-padded).
-			lcp[i] = min(int32(bits.LeadingZeros64(d)/8), m)
-		} else if m <= 8 {
-			lcp[i] = m
-		} else {
-			lcp[i] = 8 + commonPrefixAt(b.keys, b.items[x.seq].off+8, b.items[y.seq].off+8, m-8)
-		}
-	}
-}
-
-// countNodes returns the number of nodes of the trie of the sorted keys
-// of recs, given their common prefixes with their predecessors (lcp),
-// using stack (at least 2×len(recs)+1 long) as scratch.
+// measure sets lcp[i] to the length of the longest common prefix of the
+// keys of recs[i-1] and recs[i] (sorted), and lcp[0] to 0, and returns the
+// number of nodes of the trie of those keys, using stack (at least
+// 2×len(recs)+1 long) as scratch.
 //
-// The nodes are the root, every distinct key, and every place where two
-// neighbouring keys part with both going on. Walking the keys in order,
-// the stack holds the depths of the nodes on the path to the last key:
-// the next key shares the nodes down to their common prefix, may add one
-// where it parts from the last key, and adds its own unless it is already
-// there (an empty or repeated key).
-func countNodes(recs []sortRec, lcp, stack []int32) int {
+// Where two keys' first eight bytes differ, their prefixes give the
+// common prefix without reading the keys. The nodes are the root, every
+// distinct key, and every place where two neighbouring keys part with both
+// going on. Walking the keys in order, the stack holds the depths of the
+// nodes on the path to the last key: the next key shares the nodes down to
+// their common prefix, may add one where it parts from the last key, and
+// adds its own unless it is already there (an empty or repeated key).
+func (b *Builder) measure(recs []sortRec, lcp, stack []int32) int {
 	lcp = lcp[:len(recs)]
 	stack = stack[:2*len(recs)+1]
 	count, top := 1, 0
 	stack[0] = 0
+	var prev *sortRec
 	for i := range recs {
-		h := lcp[i]
+		r := &recs[i]
+		h := int32(0)
+		if i > 0 {
+			m := min(prev.n, r.n)
+			if d := prev.pre ^ r.pre; d != 0 {
+				// The first differing byte, unless a key ends before it
+				// (the prefixes are zero-padded).
+				h = min(int32(bits.LeadingZeros64(d)/8), m)
+			} else if h = m; m > 8 {
+				h = 8 + commonPrefixAt(b.keys, b.items[prev.seq()].off+8, b.items[r.seq()].off+8, m-8)
+			}
+		}
+		lcp[i] = h
 		for stack[top] > h {
 			top--
 		}
@@ -248,47 +245,27 @@ func countNodes(recs []sortRec, lcp, stack []int32) int {
 			stack[top] = h
 			count++
 		}
-		if k := recs[i].n; stack[top] < k {
+		if stack[top] < r.n {
 			top++
-			stack[top] = k
+			stack[top] = r.n
 			count++
 		}
+		prev = r
 	}
 	return count
 }
 
-// word returns the eight bytes of text from off, little-endian; off+8 must
-// not pass the end of text.
-func word(text []byte, off int32) uint64 {
-	w := text[off : off+8 : off+8]
-	return strhash.Load64(unsafe.String(&w[0], 8))
+// wordAt returns the eight bytes of text from off, little-endian, and
+// whether there are eight.
+func wordAt(text []byte, off int32) (uint64, bool) {
+	if int(off)+8 > len(text) {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(text[off:]), true
 }
 
-// prefixAt returns prefix8 of the key text[off:off+n], reading one word
-// when the text goes on for eight bytes.
-func prefixAt(text []byte, off, n int32) uint64 {
-	if int(off)+8 > len(text) {
-		return prefix8(view(text, off, n))
-	}
-	p := bits.ReverseBytes64(word(text, off))
-	if n < 8 {
-		p &^= ^uint64(0) >> (8 * uint(n))
-	}
-	return p
-}
-
-// labelAt returns load8 of the label text[off:off+n], reading one word
-// when the text goes on for eight bytes.
-func labelAt(text []byte, off, n int32) uint64 {
-	if int(off)+8 > len(text) {
-		return load8(view(text, off, n))
-	}
-	x := word(text, off)
-	if n < 8 {
-		x &= 1<<(8*uint(n)) - 1
-	}
-	return x
-}
+// lowBytes returns the mask of the low min(n, 8) bytes of a word.
+func lowBytes(n int32) uint64 { return ^uint64(0) >> (64 - 8*uint(min(n, 8))) }
 
 // commonPrefixAt returns the length of the longest common prefix of
 // text[a:a+n] and text[b:b+n], comparing a word at a time as long as the
@@ -299,7 +276,7 @@ func commonPrefixAt(text []byte, a, b, n int32) int32 {
 		if int(max(a, b)+i)+8 > len(text) {
 			return i + commonPrefix(view(text, a+i, n-i), view(text, b+i, n-i))
 		}
-		if x := word(text, a+i) ^ word(text, b+i); x != 0 {
+		if x := binary.LittleEndian.Uint64(text[a+i:]) ^ binary.LittleEndian.Uint64(text[b+i:]); x != 0 {
 			return min(i+int32(bits.TrailingZeros64(x)/8), n)
 		}
 		i += 8

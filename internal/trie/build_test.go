@@ -363,12 +363,39 @@ func TestRadixSort(t *testing.T) {
 				default:
 					p = r.Uint64()
 				}
-				recs[i] = sortRec{pre: p, seq: int32(i)}
+				recs[i] = sortRec{pre: p, ord: uint32(i)}
 			}
 			want := slices.Clone(recs)
 			slices.SortStableFunc(want, func(x, y sortRec) int { return cmp.Compare(x.pre, y.pre) })
 			radixSort(recs, make([]sortRec, n))
 			require.Equal(t, want, recs, "n=%d round %d", n, round)
+		}
+	}
+}
+
+// The word reads of fill and BuildInto give what prefix8 and load8 give
+// for every key length at every offset, the last eight bytes of the text
+// (where they fall back to those) included.
+func TestWordReads(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	text := make([]byte, 40)
+	for i := range text {
+		text[i] = byte(r.IntN(256))
+	}
+	b := NewBuilderOver(false, text)
+	for off := range len(text) + 1 {
+		for n := 0; off+n <= len(text); n++ {
+			b.items = b.items[:0]
+			b.AddRef(int32(off), int32(n), false, 0)
+			var rec [1]sortRec
+			b.fill(rec[:])
+			key := view(text, int32(off), int32(n))
+			require.Equal(t, prefix8(key), rec[0].pre, "off %d n %d", off, n)
+			if x, ok := wordAt(text, int32(off)); ok {
+				require.Equal(t, load8(key), x&lowBytes(int32(n)), "off %d n %d", off, n)
+			} else {
+				require.Greater(t, off+8, len(text))
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package trie
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -14,11 +15,21 @@ const insertionMax = 32
 const radixMin = 256
 
 // sortRec is an item's place in the sort: its key's first eight bytes
-// (prefix8), its position in Add order, and its key's length.
+// (prefix8), its position in Add order with exactBit set for an exact
+// value (so that, for equal keys, ord alone gives the order: prefix
+// values first, then Add order), and its key's length.
 type sortRec struct {
-	pre    uint64
-	seq, n int32
+	pre uint64
+	ord uint32
+	n   int32
 }
+
+// exactBit marks an exact value in sortRec.ord. Add and AddRef keep the
+// number of items below math.MaxInt32, so positions never reach it.
+const exactBit = 1 << 31
+
+// seq returns the record's position in Add order.
+func (r *sortRec) seq() int32 { return int32(r.ord &^ exactBit) }
 
 // sorted returns the items sorted as BuildInto sorts them (sortRecs).
 func (b *Builder) sorted() []item {
@@ -26,10 +37,30 @@ func (b *Builder) sorted() []item {
 	recs := make([]sortRec, 2*n)
 	b.sortRecs(recs[:n], recs[n:])
 	items := make([]item, n)
-	for i := range items {
-		items[i] = b.items[recs[i].seq]
+	for i := range recs[:n] {
+		items[i] = b.items[recs[i].seq()]
 	}
 	return items
+}
+
+// fill sets recs[i] to the record of item i.
+func (b *Builder) fill(recs []sortRec) {
+	text := b.keys
+	items := b.items[:len(recs)]
+	for i := range items {
+		it := &items[i]
+		var pre uint64
+		if x, ok := wordAt(text, it.off); ok {
+			pre = bits.ReverseBytes64(x & lowBytes(it.n))
+		} else {
+			pre = prefix8(view(text, it.off, it.n)) // the last bytes of text
+		}
+		ord := uint32(i)
+		if it.exact {
+			ord |= exactBit
+		}
+		recs[i] = sortRec{pre: pre, ord: ord, n: it.n}
+	}
 }
 
 // sortRecs fills recs (len(b.items) long) with the records of the items
@@ -39,37 +70,45 @@ func (b *Builder) sorted() []item {
 //
 // The first eight bytes of each key, as a big-endian number, settle most
 // comparisons without reading the keys: records of 16 pointer-free bytes
-// are sorted by them (by insertion for a few, a radix sort for many), and
-// only runs of equal prefixes are then sorted by the whole key. (A
-// comparison sort of the items themselves, 40-byte records holding a
-// string, once took two fifths of compiling a 10,000-statement policy set,
-// much of it in the write barriers of moving the strings.)
+// are sorted by them (a radix sort for many), and only runs of equal
+// prefixes are then sorted by the whole key. (A comparison sort of the
+// items themselves, 40-byte records holding a string, once took two
+// fifths of compiling a 10,000-statement policy set, much of it in the
+// write barriers of moving the strings.) A few records are sorted by
+// insertion as single words: the prefix's top 59 bits and the record's
+// index, so that a comparison is one instruction unless those bits tie.
 func (b *Builder) sortRecs(recs, tmp []sortRec) {
-	text := b.keys
-	for i := range recs {
-		it := &b.items[i]
-		recs[i] = sortRec{pre: prefixAt(text, it.off, it.n), seq: int32(i), n: it.n}
-	}
 	n := len(recs)
 	switch {
 	case n <= insertionMax:
-		for i := 1; i < n; i++ {
-			x := recs[i]
+		const low = insertionMax - 1 // the index bits (insertionMax is a power of two)
+		var (
+			in   [insertionMax]sortRec
+			word [insertionMax]uint64
+		)
+		b.fill(in[:n])
+		for i := range n {
+			x := in[i].pre&^low | uint64(i)
 			j := i
 			// x comes after every record before it in Add order, so
 			// ties go to the one already placed.
 			for ; j > 0; j-- {
-				y := &recs[j-1]
-				if y.pre < x.pre || y.pre == x.pre && b.cmpTie(y, &x) < 0 {
+				y := word[j-1]
+				if (x^y) > low && y < x || (x^y) <= low && b.cmpTie(&in[y&low], &in[x&low]) < 0 {
 					break
 				}
-				recs[j] = *y
+				word[j] = y
 			}
-			recs[j] = x
+			word[j] = x
+		}
+		for i := range recs {
+			recs[i] = in[word[i]&low]
 		}
 	case n < radixMin:
+		b.fill(recs)
 		slices.SortFunc(recs, b.cmp)
 	default:
+		b.fill(recs)
 		radixSort(recs, tmp[:n])
 		for lo := 0; lo < n; {
 			hi := lo + 1
@@ -98,17 +137,13 @@ func (b *Builder) cmp(x, y sortRec) int {
 // cmpTie orders two records whose prefixes are equal: by the whole key,
 // then prefix values before exact ones, then in the order of Add.
 func (b *Builder) cmpTie(x, y *sortRec) int {
-	a, c := &b.items[x.seq], &b.items[y.seq]
-	if d := strings.Compare(b.key(a), b.key(c)); d != 0 {
+	if d := strings.Compare(b.key(&b.items[x.seq()]), b.key(&b.items[y.seq()])); d != 0 {
 		return d
 	}
-	if a.exact != c.exact {
-		if !a.exact {
-			return -1
-		}
-		return 1
+	if x.ord < y.ord {
+		return -1
 	}
-	return int(x.seq - y.seq)
+	return 1
 }
 
 // radixSort sorts recs by pre, stably (least significant byte first),
