@@ -185,6 +185,7 @@ func (b *Builder) BuildInto(t *Trie) {
 		}
 		nd.cEnd = next
 	}
+	vals = vals[:len(recs)]
 	for i := range recs {
 		vals[i] = b.items[recs[i].seq()].val
 	}
@@ -264,8 +265,13 @@ func wordAt(text []byte, off int32) (uint64, bool) {
 	return binary.LittleEndian.Uint64(text[off:]), true
 }
 
-// lowBytes returns the mask of the low min(n, 8) bytes of a word.
-func lowBytes(n int32) uint64 { return ^uint64(0) >> (64 - 8*uint(min(n, 8))) }
+// lowBytes returns the mask of the low min(n, 8) bytes of a word (n >= 0).
+func lowBytes(n int32) uint64 {
+	if n >= 8 {
+		return ^uint64(0)
+	}
+	return 1<<(8*(uint(n)&7)) - 1 // the &7 spares the check for a shift of 64 or more
+}
 
 // commonPrefixAt returns the length of the longest common prefix of
 // text[a:a+n] and text[b:b+n], comparing a word at a time as long as the

@@ -75,34 +75,31 @@ func (b *Builder) fill(recs []sortRec) {
 // items themselves, 40-byte records holding a string, once took two
 // fifths of compiling a 10,000-statement policy set, much of it in the
 // write barriers of moving the strings.) A few records are sorted by
-// insertion as single words: the prefix's top 59 bits and the record's
-// index, so that a comparison is one instruction unless those bits tie.
+// insertion.
 func (b *Builder) sortRecs(recs, tmp []sortRec) {
 	n := len(recs)
 	switch {
 	case n <= insertionMax:
-		const low = insertionMax - 1 // the index bits (insertionMax is a power of two)
-		var (
-			in   [insertionMax]sortRec
-			word [insertionMax]uint64
-		)
-		b.fill(in[:n])
-		for i := range n {
-			x := in[i].pre&^low | uint64(i)
-			j := i
-			// x comes after every record before it in Add order, so
-			// ties go to the one already placed.
-			for ; j > 0; j-- {
-				y := word[j-1]
-				if (x^y) > low && y < x || (x^y) <= low && b.cmpTie(&in[y&low], &in[x&low]) < 0 {
-					break
+		b.fill(recs)
+		for i := 1; i < n; i++ {
+			// x's place among the sorted records before it, found by
+			// binary search, mostly by prefix alone (x comes after
+			// each of them in Add order, so equal ones stay before
+			// it); the records after that place move up at once.
+			x := recs[i]
+			lo, hi := 0, i
+			for lo < hi {
+				m := int(uint(lo+hi) >> 1)
+				if y := &recs[m]; y.pre < x.pre || y.pre == x.pre && b.cmpTie(y, &x) < 0 {
+					lo = m + 1
+				} else {
+					hi = m
 				}
-				word[j] = y
 			}
-			word[j] = x
-		}
-		for i := range recs {
-			recs[i] = in[word[i]&low]
+			if lo < i {
+				copy(recs[lo+1:i+1], recs[lo:i])
+				recs[lo] = x
+			}
 		}
 	case n < radixMin:
 		b.fill(recs)
