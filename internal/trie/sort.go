@@ -1,9 +1,9 @@
 package trie
 
 import (
+	"cmp"
 	"math/bits"
 	"slices"
-	"strings"
 )
 
 // insertionMax is the most items sorted by insertion (in arrays on the
@@ -132,15 +132,20 @@ func (b *Builder) cmp(x, y sortRec) int {
 }
 
 // cmpTie orders two records whose prefixes are equal: by the whole key,
-// then prefix values before exact ones, then in the order of Add.
+// then prefix values before exact ones, then in the order of Add (ord).
+// Equal prefixes mean the keys agree on their first min(8, lengths)
+// bytes; the rest is compared a word at a time.
 func (b *Builder) cmpTie(x, y *sortRec) int {
-	if d := strings.Compare(b.key(&b.items[x.seq()]), b.key(&b.items[y.seq()])); d != 0 {
-		return d
+	m := min(x.n, y.n)
+	s := min(m, 8)
+	ox, oy := b.items[x.seq()].off, b.items[y.seq()].off
+	if l := s + commonPrefixAt(b.keys, ox+s, oy+s, m-s); l < m {
+		return cmp.Compare(b.keys[ox+l], b.keys[oy+l])
 	}
-	if x.ord < y.ord {
-		return -1
+	if x.n != y.n {
+		return cmp.Compare(x.n, y.n)
 	}
-	return 1
+	return cmp.Compare(x.ord, y.ord)
 }
 
 // radixSort sorts recs by pre, stably (least significant byte first),
