@@ -399,3 +399,38 @@ func TestWordReads(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBuild builds a trie of the keys in data (split at '|', '!' ending a
+// key marks it exact; the first byte chooses folding) and checks walks
+// over every key, each key with a byte more, and the last key upper-cased
+// against refGroups, and the node count against refNodes.
+func FuzzBuild(f *testing.F) {
+	f.Add([]byte("\x00arms:get|arms:get!|arms:|a|ab|abcdefghij|abcdefghik"))
+	f.Add([]byte("\x01svc1:verb1|svc10:verb10|svc1:verb1!||\xff\x00|x"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 || len(data) > 4096 {
+			return
+		}
+		fold := data[0]&1 == 1
+		var keys []kv
+		for _, k := range strings.Split(string(data[1:]), "|") {
+			exact := strings.HasSuffix(k, "!")
+			k = strings.TrimSuffix(k, "!")
+			if fold {
+				k = asciiLower(k)
+			}
+			keys = append(keys, kv{k, exact})
+		}
+		tr := build(keys, fold)
+		require.Equal(t, refNodes(keys), tr.Nodes())
+		checkShape(t, tr)
+		byKey := keyIndex(keys)
+		inputs := []string{asciiUpper(keys[len(keys)-1].key)}
+		for _, k := range keys {
+			inputs = append(inputs, k.key, k.key+"a")
+		}
+		for _, in := range inputs {
+			require.Equal(t, refGroups(keys, byKey, in, fold), walkGroups(tr, in), "input %q", in)
+		}
+	})
+}
