@@ -3,9 +3,11 @@
 // walked along an input string to visit every value whose key is a prefix of
 // the input.
 //
-// A Trie is flat: nodes, first bytes and values live in three slices, the
-// children of a node are contiguous and sorted, and the values stored at a
-// node are a contiguous run of one slice. Walking allocates nothing; the
+// A Trie is flat: nodes, first bytes and values live in three slices cut
+// from one pointer-free block, the children of a node are contiguous and
+// sorted, and the values stored at a node are a contiguous run of one
+// slice. Building allocates that block and, for more than 32 keys, one
+// scratch block. Walking allocates nothing; the
 // Walker is a small value kept on the caller's stack. A built Trie is
 // immutable and safe for concurrent use.
 package trie
