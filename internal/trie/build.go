@@ -178,7 +178,7 @@ func (b *Builder) BuildInto(t *Trie) {
 				lab = load8(view(text, off, end-depth))
 			}
 			lab &= lowBytes(end - depth)
-			// The block is zeroed: only the fields that are not.
+			// The block comes zeroed: set only the fields that are not.
 			c := &nodes[next]
 			c.lab, c.lOff, c.lLen, c.vStart, c.vEnd, c.cStart = lab, off, end-depth, g, e, end
 			firsts[next] = byte(lab)
