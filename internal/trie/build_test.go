@@ -291,13 +291,13 @@ func manyKeys(n int) []kv {
 	return keys
 }
 
-// BenchmarkBuild times BuildInto alone: the arms-readonly action prefixes
-// and the 10,000 of the statements-10000 workload.
+// BenchmarkBuild times BuildInto alone: the arms-readonly action prefixes,
+// and 100, 1,000 and 10,000 keys of the statements-N workloads.
 func BenchmarkBuild(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		keys []kv
-	}{{"arms", armsKeys}, {"keys-10000", manyKeys(10000)}} {
+	}{{"arms", armsKeys}, {"keys-100", manyKeys(100)}, {"keys-1000", manyKeys(1000)}, {"keys-10000", manyKeys(10000)}} {
 		b.Run(c.name, func(b *testing.B) {
 			bl := builderOf(c.keys)
 			var tr Trie
