@@ -121,6 +121,12 @@ func ParseFile(fsys fs.FS, name string, opts ...Option) (*Document, error) {
 // its operator's family. Strings (member names included) may not contain
 // control characters, nor \u escapes of lone UTF-16 surrogates (ErrInvalid,
 // at the escape).
+//
+// The Document shares no memory with data. Its strings may share one block
+// with the text of the input, white space included, but only while the
+// input is at most four times the bytes of the document's strings plus
+// 4,096 bytes; beyond that they are copied into a block of their own, so
+// that white space around a small document does not stay alive with it.
 func Parse(data []byte, opts ...Option) (*Document, error) {
 	c := newConfig(opts)
 	c.limits = c.limits.withDefaults(c.kind)
@@ -128,7 +134,7 @@ func Parse(data []byte, opts ...Option) (*Document, error) {
 	// anything else goes to the diagnosing walk, which accepts escapes and
 	// finds the first problem with its position.
 	if doc := parseFast(data, &c); doc != nil {
-		return doc, nil
+		return keepOwnStrings(doc, len(data)), nil
 	}
 	// The walk's parser escapes; its own copy of c keeps c on the stack
 	// for the path that matters.
@@ -138,7 +144,7 @@ func Parse(data []byte, opts ...Option) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	return doc, nil
+	return keepOwnStrings(doc, len(data)), nil
 }
 
 func (l Limits) withDefaults(k Kind) Limits {
