@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -69,7 +70,7 @@ func TestAttackDocumentDoesNotKeepItsInput(t *testing.T) {
 // A compacted Document is the Document the same text without the padding
 // parses to, field for field (numbers, whose digits are slices of their
 // value's text, included), in identity and trust documents, from both
-// readers.
+// readers, and for random documents.
 func TestAttackCompactedDocumentUnchanged(t *testing.T) {
 	docs := []struct {
 		kind Kind
@@ -92,4 +93,21 @@ func TestAttackCompactedDocumentUnchanged(t *testing.T) {
 			require.True(t, equalDocs(want, got), "%s\n%s", want, got)
 		}
 	}
+	// Random documents (TestAttackFastRandomIndentation's), padded on both
+	// sides to well past the bound.
+	rng := rand.New(rand.NewPCG(7, 70))
+	compared := 0
+	for range 400 {
+		text := attackDocument(rng)
+		want, err := Parse([]byte(text), WithLimits(Limits{MaxSize: 1 << 20, MaxValues: 2000}))
+		if err != nil {
+			continue
+		}
+		pad := strings.Repeat(" ", 4*len(text)+4096)
+		got, err := Parse([]byte(pad+text+pad), WithLimits(Limits{MaxSize: 1 << 20, MaxValues: 2000}))
+		require.NoError(t, err)
+		require.True(t, equalDocs(want, got), "%q", text)
+		compared++
+	}
+	require.Greater(t, compared, 100)
 }
