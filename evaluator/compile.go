@@ -141,10 +141,8 @@ type cond struct {
 //
 // On error Compile returns nil and a *CompileError.
 func Compile(policies ...Policy) (*Evaluator, error) {
-	e := &Evaluator{ids: make([]string, len(policies))}
 	n := 0
-	for i, p := range policies {
-		e.ids[i] = p.ID
+	for _, p := range policies {
 		if p.Document != nil {
 			n += len(p.Document.Statements)
 		}
@@ -152,8 +150,17 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 	if n > math.MaxInt32 || len(policies) > math.MaxInt32 {
 		return nil, &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many statements"}
 	}
-	e.stmts = make([]stmt, 0, n)
-	b := builder{e: e}
+	// The tables are filled in an Evaluator on the stack and stored in
+	// the heap once, at the end: appending to slices held in a heap
+	// Evaluator cost a write barrier per append while the collector was
+	// marking.
+	var ev Evaluator
+	ev.ids = make([]string, len(policies))
+	for i, p := range policies {
+		ev.ids[i] = p.ID
+	}
+	ev.stmts = make([]stmt, 0, n)
+	b := builder{e: &ev}
 	if err := b.alloc(policies); err != nil {
 		return nil, err
 	}
@@ -163,9 +170,11 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 			return nil, err
 		}
 	}
-	if err := e.buildIndexes(); err != nil {
+	if err := ev.buildIndexes(); err != nil {
 		return nil, err
 	}
+	e := new(Evaluator)
+	*e = ev
 	return e, nil
 }
 
@@ -217,34 +226,8 @@ func (b *builder) alloc(policies []Policy) *CompileError {
 	return nil
 }
 
-// patternText is the room a match.Table needs for list: the bytes of each
-// pattern once, and once more folded when it folds and has an upper-case
-// letter; and at most how many chunks lie between its stars.
-func patternText(list []string, fold bool) (text, mids int) {
-	for _, s := range list {
-		text += len(s)
-		if fold && hasUpper(s) {
-			text += len(s)
-		}
-		// Only a star before the last byte can have another after it
-		// (most patterns end in their only star: "ecs:Describe*").
-		if i := strings.IndexByte(s, '*'); i >= 0 && i < len(s)-1 {
-			if stars := 1 + strings.Count(s[i+1:], "*"); stars > 1 {
-				mids += stars - 1
-			}
-		}
-	}
-	return text, mids
-}
-
-func hasUpper(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			return true
-		}
-	}
-	return false
-}
+// patternText is the room a match.Table needs for list (match.Need).
+func patternText(list []string, fold bool) (text, mids int) { return match.Need(list, fold) }
 
 // stmtPath is the index of a statement in its document, rendered as a JSON
 // path ("Statement[3]") only when an error needs it.

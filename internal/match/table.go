@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -86,11 +87,10 @@ const (
 )
 
 // Grow makes room for patterns more patterns whose text adds up to text
-// bytes (counted once, and once more for a folding pattern with an
-// upper-case letter), and mids chunks between stars, so that adding them
-// allocates nothing but the tables of folded chunks and the searches of
-// chunks with '?'. Counts that are too small cost a regrowth, not
-// correctness.
+// bytes and which have mids chunks between stars (the counts Need
+// returns), so that adding them allocates nothing but the tables of folded
+// chunks and the searches of chunks with '?'. Counts that are too small
+// cost a regrowth, not correctness.
 func (t *Table) Grow(patterns, text, mids int) {
 	if cap(t.text)-len(t.text) < text {
 		t.text = append(make([]byte, 0, len(t.text)+text), t.text...)
@@ -101,6 +101,19 @@ func (t *Table) Grow(patterns, text, mids int) {
 	if cap(t.mids)-len(t.mids) < mids {
 		t.mids = append(make([]tmid, 0, len(t.mids)+mids), t.mids...)
 	}
+}
+
+// Need returns the room that adding every pattern of list with the fold
+// given takes in a Table, for Grow: the bytes of text (each pattern once,
+// and once more folded when it folds and has an ASCII upper-case letter)
+// and a bound on the chunks between stars (at least Mids of each
+// pattern). It reads each pattern once, eight bytes at a time.
+func Need(list []string, fold bool) (text, mids int) {
+	for _, s := range list {
+		t, m := need(s, fold)
+		text, mids = text+t, mids+m
+	}
+	return text, mids
 }
 
 // Mids returns the number of non-empty chunks between the first and the
@@ -114,29 +127,47 @@ func Mids(pattern string) int {
 // Add compiles pattern as Compile does, copies its text into the table, and
 // returns its number. The table keeps no reference to pattern. The only
 // possible error is ErrBadPattern; a table of more than math.MaxInt32
-// bytes of text or patterns reports ErrTableFull.
+// bytes of text or patterns reports ErrTableFull. A pattern that fails
+// leaves the table as it was.
+//
+// Add reads the pattern eight bytes at a time, copying it into the table's
+// text as it finds where its parts lie, and folds it in a second pass when
+// it folds and has an upper-case letter.
 func (t *Table) Add(pattern string, fold bool) (int32, error) {
+	n := len(pattern)
+	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*n > math.MaxInt32 || len(t.mids)+n > math.MaxInt32 {
+		return -1, ErrTableFull
+	}
+	// The pattern is copied past the end of the text, into room no string
+	// views, and kept only once it proves valid; a folding pattern is
+	// written folded after it in the same pass, and kept if that changed
+	// it (when there is room for both: else it is folded afterwards).
+	src := len(t.text)
+	if cap(t.text)-src < n {
+		t.text = slices.Grow(t.text, n)
+	}
 	var l layout
-	l.of(pattern)
+	var folded []byte
+	if fold && cap(t.text)-src >= 2*n {
+		folded = t.text[src+n : src+2*n]
+	}
+	l.wildcards(pattern)
+	l.upper, l.ascii = copyFold(t.text[src:src+n], folded, pattern)
 	if !l.ascii && !utf8.ValidString(pattern) {
 		return -1, ErrBadPattern
 	}
-	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*len(pattern) > math.MaxInt32 || len(t.mids)+len(pattern) > math.MaxInt32 {
-		return -1, ErrTableFull
-	}
+	t.text = t.text[:src+n]
 	// The record is filled in place: building it on the stack and
 	// appending it cost a copy as large as the work.
-	t.recs = append(t.recs, rec{src: int32(len(t.text)), n: int32(len(pattern))})
+	t.recs = append(t.recs, rec{src: int32(src), pat: int32(src), n: int32(n)})
 	r := &t.recs[len(t.recs)-1]
-	t.text = append(t.text, pattern...)
-	r.pat = r.src
 	if fold && l.upper {
-		r.pat = int32(len(t.text))
-		t.text = append(t.text, pattern...)
-		folded := t.text[r.pat:]
-		for i, c := range folded {
-			folded[i] = lower(c)
+		r.pat = int32(src + n)
+		if folded == nil {
+			t.text = slices.Grow(t.text, n)
+			foldInto(t.text[src+n:src+2*n], pattern)
 		}
+		t.text = t.text[:src+2*n]
 	}
 	text := t.str(r.pat, r.n)
 	r.lit, r.head, r.tail, r.tailN = int32(l.lit), int32(l.head), int32(l.tail), int32(l.tailN)
@@ -238,7 +269,7 @@ func (t *Table) Literal(i int32) string {
 // pattern's literal prefix, so that an index over the literals can share
 // it. The caller must not change it. Adding patterns later may move the
 // table to a new block; the bytes returned stay as they are.
-func (t *Table) Text() []byte { return t.text }
+func (t *Table) Text() []byte { return t.text[:len(t.text):len(t.text)] }
 
 // LiteralAt returns where the literal prefix of pattern i (Literal(i)) lies
 // in Text(): Text()[off:off+n].
