@@ -130,9 +130,9 @@ func Mids(pattern string) int {
 // bytes of text or patterns reports ErrTableFull. A pattern that fails
 // leaves the table as it was.
 //
-// Add reads the pattern eight bytes at a time, copying it into the table's
-// text as it finds where its parts lie, and folds it in a second pass when
-// it folds and has an upper-case letter.
+// Add finds the pattern's wildcards with strings.IndexByte and copies it,
+// and its folded form when it folds, into the table's text in one pass
+// eight bytes at a time.
 func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	n := len(pattern)
 	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*n > math.MaxInt32 || len(t.mids)+n > math.MaxInt32 {

@@ -251,3 +251,125 @@ func TestLayoutAgreesWithByteByByte(t *testing.T) {
 		require.Equal(t, slow(string(b)), got, "%q", b)
 	}
 }
+
+// copyFold, which copies and folds eight bytes at a time (the last eight
+// overlapping), agrees with a byte-by-byte copy and lower, for strings of
+// every length up to 24 bytes with an upper-case letter, a non-ASCII byte,
+// '*' or '?' at every position, and with every byte of the alphabet
+// around the letter range.
+func TestCopyFoldAgreesWithByteByByte(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		dst, fold := make([]byte, len(s)+8), make([]byte, len(s)+8)
+		for i := range dst {
+			dst[i], fold[i] = '#', '#'
+		}
+		upper, ascii := copyFold(dst[:len(s)], fold[:len(s)], s)
+		want := []byte(s)
+		wantUpper, wantASCII := false, true
+		for i := range want {
+			if c := want[i]; c >= 'A' && c <= 'Z' {
+				wantUpper = true
+			} else if c >= 0x80 {
+				wantASCII = false
+			}
+			want[i] = lower(want[i])
+		}
+		require.Equal(t, s, string(dst[:len(s)]), "copy of %q", s)
+		require.Equal(t, string(want), string(fold[:len(s)]), "fold of %q", s)
+		require.Equal(t, strings.Repeat("#", 8), string(dst[len(s):]), "copy of %q writes past its end", s)
+		require.Equal(t, strings.Repeat("#", 8), string(fold[len(s):]), "fold of %q writes past its end", s)
+		require.Equal(t, wantUpper, upper, "upper of %q", s)
+		require.Equal(t, wantASCII, ascii, "ascii of %q", s)
+		u2, a2 := copyFold(nil, nil, s)
+		require.Equal(t, [2]bool{upper, ascii}, [2]bool{u2, a2}, "%q without destinations", s)
+	}
+	for n := range 25 {
+		for _, c := range []byte{'A', 'Z', 'M', '@', '[', '`', '{', 'a', 'z', '*', '?', 0x7f, 0x80, 0xc3, 0xff, 0} {
+			for i := range n {
+				b := []byte(strings.Repeat("x", n))
+				b[i] = c
+				check(string(b))
+				if i > 0 {
+					b[0] = 'Q' // a second mark in the first word
+					check(string(b))
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(31, 32))
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		check(string(b))
+	}
+}
+
+// Patterns of every length up to 24 bytes with '*', '?', an upper-case
+// letter or a non-ASCII character at every position (and a star at both
+// ends of the words around it) are added to a Table as Compile compiles
+// them, and match what the reference matcher matches.
+func TestTableWordEdges(t *testing.T) {
+	var tb Table
+	inputs := func(p string) []string {
+		// The pattern's text itself, with wildcards replaced, and a few
+		// strings that differ from it in case, length or one byte.
+		lit := strings.NewReplacer("*", "", "?", "q").Replace(p)
+		return []string{"", lit, strings.ToUpper(lit), strings.ToLower(lit), lit + "x", "x" + lit,
+			strings.Replace(lit, "x", "xé", 1), strings.Replace(lit, "x", "", 1)}
+	}
+	for n := 1; n <= 24; n++ {
+		for _, mark := range []string{"*", "?", "B", "é", "\xff"} {
+			for i := 0; i+len(mark) <= n; i++ {
+				base := strings.Repeat("x", i) + mark + strings.Repeat("x", n-i-len(mark))
+				for _, p := range []string{base, base[:min(8, len(base))] + "*" + base[min(8, len(base)):], "*" + base, base + "*"} {
+					for _, fold := range []bool{false, true} {
+						want, err := Compile(p, fold)
+						k, terr := tb.Add(p, fold)
+						if err != nil {
+							require.ErrorIs(t, terr, ErrBadPattern, "%q", p)
+							continue
+						}
+						require.NoError(t, terr, "%q", p)
+						r := &tb.recs[k]
+						got := tb.view(r)
+						got.mids = want.mids
+						require.True(t, reflect.DeepEqual(want, got), "%q fold=%v:\n%#v\n%#v", p, fold, want, got)
+						require.Equal(t, len(want.mids), int(r.midN), "%q", p)
+						require.Equal(t, p, tb.String(k))
+						for _, in := range inputs(p) {
+							require.Equal(t, naiveMatch(p, in, fold), tb.Match(k, in), "%q fold=%v ~ %q", p, fold, in)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Need's counts cover what adding the patterns takes: after Grow with
+// them, adding allocates nothing (no pattern here has a chunk with '?' or
+// a folded chunk, which have blocks of their own).
+func TestNeedCoversAdd(t *testing.T) {
+	for _, set := range loadSets() {
+		var tb Table
+		text, mids := Need(set.actions, true)
+		t2, m2 := Need(set.resources, false)
+		tb.Grow(len(set.actions)+len(set.resources), text+t2, mids+m2)
+		allocs := testing.AllocsPerRun(1, func() {
+			tb.text, tb.recs, tb.mids = tb.text[:0], tb.recs[:0], tb.mids[:0]
+			for _, p := range set.actions {
+				_, err := tb.Add(p, true)
+				require.NoError(t, err)
+			}
+			for _, p := range set.resources {
+				_, err := tb.Add(p, false)
+				require.NoError(t, err)
+			}
+		})
+		assert.Zero(t, allocs, set.name)
+		assert.Equal(t, text+t2, len(tb.text), "%s: the text bound is exact for patterns that all have capitals or do not fold", set.name)
+	}
+}
