@@ -158,24 +158,3 @@ func need(s string, fold bool) (text, mids int) {
 	}
 	return text, mids
 }
-
-// foldInto writes s into dst (len(dst) >= len(s)) with ASCII upper-case
-// letters folded to lower case, as lower does byte by byte, eight bytes at
-// a time.
-func foldInto(dst []byte, s string) {
-	n, i := len(s), 0
-	for ; n-i >= 8; i += 8 {
-		binary.LittleEndian.PutUint64(dst[i:], lower64(strhash.Load64(s[i:])))
-	}
-	switch {
-	case i == n:
-	case n >= 8:
-		// The last eight bytes, overlapping: the bytes written twice get
-		// the same value.
-		binary.LittleEndian.PutUint64(dst[n-8:], lower64(strhash.Load64(s[n-8:])))
-	default:
-		for ; i < n; i++ {
-			dst[i] = lower(s[i])
-		}
-	}
-}

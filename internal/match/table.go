@@ -141,71 +141,72 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	// The pattern is copied past the end of the text, into room no string
 	// views, and kept only once it proves valid; a folding pattern is
 	// written folded after it in the same pass, and kept if that changed
-	// it (when there is room for both: else it is folded afterwards).
-	src := len(t.text)
-	if cap(t.text)-src < n {
-		t.text = slices.Grow(t.text, n)
+	// it. (Need counts the room for both.)
+	src, room := len(t.text), n
+	if fold {
+		room = 2 * n
 	}
-	var l layout
+	if cap(t.text)-src < room {
+		t.text = slices.Grow(t.text, room)
+	}
 	var folded []byte
-	if fold && cap(t.text)-src >= 2*n {
+	if fold {
 		folded = t.text[src+n : src+2*n]
 	}
-	l.wildcards(pattern)
-	l.upper, l.ascii = copyFold(t.text[src:src+n], folded, pattern)
-	if !l.ascii && !utf8.ValidString(pattern) {
+	upper, ascii := copyFold(t.text[src:src+n], folded, pattern)
+	if !ascii && !utf8.ValidString(pattern) {
 		return -1, ErrBadPattern
 	}
-	t.text = t.text[:src+n]
-	// The record is filled in place: building it on the stack and
-	// appending it cost a copy as large as the work.
-	t.recs = append(t.recs, rec{src: int32(src), pat: int32(src), n: int32(n)})
-	r := &t.recs[len(t.recs)-1]
-	if fold && l.upper {
-		r.pat = int32(src + n)
-		if folded == nil {
-			t.text = slices.Grow(t.text, n)
-			foldInto(t.text[src+n:src+2*n], pattern)
-		}
-		t.text = t.text[:src+2*n]
-	}
-	text := t.str(r.pat, r.n)
-	r.lit, r.head, r.tail, r.tailN = int32(l.lit), int32(l.head), int32(l.tail), int32(l.tailN)
+	var l layout
+	l.wildcards(pattern)
+	r := rec{src: int32(src), pat: int32(src), n: int32(n),
+		lit: int32(l.lit), head: int32(l.head), tail: int32(l.tail), tailN: int32(l.tailN)}
+	end := src + n
 	if fold {
-		r.flags |= flagFold
+		r.flags = flagFold
+		if upper {
+			r.pat, end = int32(end), end+n
+		}
 	}
+	t.text = t.text[:end]
 	if l.tailQ {
 		r.flags |= flagTailQ
 	}
 	switch {
-	case !l.star && l.head == l.lit:
-		r.shape = shapeExact
-	case l.star && l.head == l.lit && l.mids == 0 && l.tail == len(text):
-		if l.lit == 0 {
-			r.shape = shapeAny
-		} else if l.head == len(text)-1 {
-			r.shape = shapePrefix
+	case !l.star:
+		if l.head == l.lit {
+			r.shape = shapeExact
 		}
-	}
-	if l.star && l.head == l.lit && l.tail == len(text) {
+	case l.head == l.lit && l.tail == n:
 		r.flags |= flagOpenEnds
+		if l.mids == 0 {
+			if l.lit == 0 {
+				r.shape = shapeAny
+			} else if l.head == n-1 {
+				r.shape = shapePrefix
+			}
+		}
 	}
 	if l.star {
 		r.flags |= flagStar
 		r.mid0 = int32(len(t.mids))
-		end := max(l.head+1, l.tail-1)
-		for pos := l.head + 1; pos < end; {
-			n := strings.IndexByte(text[pos:end], '*')
-			if n < 0 {
-				n = end - pos
+		if l.mids > 0 {
+			text := t.str(r.pat, r.n)
+			end := max(l.head+1, l.tail-1)
+			for pos := l.head + 1; pos < end; {
+				k := strings.IndexByte(text[pos:end], '*')
+				if k < 0 {
+					k = end - pos
+				}
+				if k > 0 {
+					t.addMid(r.pat+int32(pos), text[pos:pos+k], fold)
+				}
+				pos += k + 1
 			}
-			if n > 0 {
-				t.addMid(r.pat+int32(pos), text[pos:pos+n], fold)
-			}
-			pos += n + 1
+			r.midN = int32(len(t.mids)) - r.mid0
 		}
-		r.midN = int32(len(t.mids)) - r.mid0
 	}
+	t.recs = append(t.recs, r)
 	return int32(len(t.recs) - 1), nil
 }
 
