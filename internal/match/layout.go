@@ -56,7 +56,7 @@ func lower64(x uint64) uint64 { return x | upper64(x)>>2 }
 // pattern.)
 func (l *layout) of(pattern string) {
 	l.wildcards(pattern)
-	l.upper, l.ascii = copyFold(nil, nil, pattern)
+	l.upper, l.ascii = foldWords(nil, pattern)
 }
 
 // wildcards sets where the parts of pattern lie (every field of l but
@@ -93,21 +93,17 @@ func (l *layout) wildcards(pattern string) {
 	}
 }
 
-// copyFold copies s into dst when dst is not nil and writes it folded
-// (lower) into fold when fold is not nil (each at least len(s) long), in
-// one pass eight bytes at a time (the last eight again, overlapping, when
-// the length is not a multiple of eight; bytes written twice get the same
-// value). It reports whether s has an ASCII upper-case letter and whether
-// all its bytes are ASCII.
-func copyFold(dst, fold []byte, s string) (upper, ascii bool) {
+// foldWords writes s folded (lower) into fold when fold is not nil (at
+// least len(s) long), eight bytes at a time (the last eight again,
+// overlapping, when the length is not a multiple of eight; bytes written
+// twice get the same value). It reports whether s has an ASCII upper-case
+// letter and whether all its bytes are ASCII.
+func foldWords(fold []byte, s string) (upper, ascii bool) {
 	var all, up uint64 // every byte ORed; every upper-case mark ORed
 	n := len(s)
 	if n < 8 {
 		for i := 0; i < n; i++ {
 			c := s[i]
-			if dst != nil {
-				dst[i] = c
-			}
 			all |= uint64(c)
 			if c >= 'A' && c <= 'Z' {
 				up, c = 1, c+('a'-'A')
@@ -131,9 +127,6 @@ func copyFold(dst, fold []byte, s string) (upper, ascii bool) {
 			u = upper64(x)
 		}
 		up |= u
-		if dst != nil {
-			binary.LittleEndian.PutUint64(dst[i:], x)
-		}
 		if fold != nil {
 			binary.LittleEndian.PutUint64(fold[i:], x|u>>2)
 		}

@@ -140,8 +140,8 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	}
 	// The pattern is copied past the end of the text, into room no string
 	// views, and kept only once it proves valid; a folding pattern is
-	// written folded after it in the same pass, and kept if that changed
-	// it. (Need counts the room for both.)
+	// written folded after it, and kept if that changed it. (Need counts
+	// the room for both.)
 	src, room := len(t.text), n
 	if fold {
 		room = 2 * n
@@ -149,12 +149,15 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	if cap(t.text)-src < room {
 		t.text = slices.Grow(t.text, room)
 	}
-	var folded []byte
+	copy(t.text[src:src+n], pattern)
+	upper := false
 	if fold {
-		folded = t.text[src+n : src+2*n]
-	}
-	upper, ascii := copyFold(t.text[src:src+n], folded, pattern)
-	if !ascii && !utf8.ValidString(pattern) {
+		var ascii bool
+		upper, ascii = foldWords(t.text[src+n:src+2*n], pattern)
+		if !ascii && !utf8.ValidString(pattern) {
+			return -1, ErrBadPattern
+		}
+	} else if !utf8.ValidString(pattern) {
 		return -1, ErrBadPattern
 	}
 	var l layout
