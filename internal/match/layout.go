@@ -136,6 +136,27 @@ func foldWords(fold []byte, s string) (upper, ascii bool) {
 	}
 }
 
+// isASCII reports whether every byte of s is below 0x80, reading eight
+// bytes at a time (the last eight again when the length is not a multiple
+// of eight), as a first check of a pattern's UTF-8: most patterns are
+// ASCII, and utf8.ValidString costs several times more.
+func isASCII(s string) bool {
+	var all uint64
+	n := len(s)
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			all |= uint64(s[i])
+		}
+		return all&high == 0
+	}
+	last := strhash.Load64(s[n-8:])
+	for len(s) >= 8 {
+		all |= strhash.Load64(s)
+		s = s[8:]
+	}
+	return (all|last)&high == 0
+}
+
 // need returns the bytes and chunks between stars that s takes in a Table
 // (see Need): twice its length when it folds (the most it can take), else
 // its length; and, for a pattern with a star before its last byte, the

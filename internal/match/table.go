@@ -157,7 +157,7 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 		if !ascii && !utf8.ValidString(pattern) {
 			return -1, ErrBadPattern
 		}
-	} else if !utf8.ValidString(pattern) {
+	} else if !isASCII(pattern) && !utf8.ValidString(pattern) {
 		return -1, ErrBadPattern
 	}
 	var l layout

@@ -279,6 +279,7 @@ func TestFoldWordsAgreesWithByteByByte(t *testing.T) {
 		require.Equal(t, strings.Repeat("#", 8), string(fold[len(s):]), "fold of %q writes past its end", s)
 		require.Equal(t, wantUpper, upper, "upper of %q", s)
 		require.Equal(t, wantASCII, ascii, "ascii of %q", s)
+		require.Equal(t, wantASCII, isASCII(s), "isASCII(%q)", s)
 		u2, a2 := foldWords(nil, s)
 		require.Equal(t, [2]bool{upper, ascii}, [2]bool{u2, a2}, "%q without a destination", s)
 	}
