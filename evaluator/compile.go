@@ -170,7 +170,7 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 			return nil, err
 		}
 	}
-	if err := ev.buildIndexes(); err != nil {
+	if err := ev.buildIndexes(&b); err != nil {
 		return nil, err
 	}
 	e := new(Evaluator)
@@ -188,6 +188,10 @@ func errAt(path string, sentinel error, msg string) *CompileError {
 // statement.
 type builder struct {
 	e *Evaluator
+	// The action patterns (Action) and statements (NotAction) each
+	// effect's index will hold, counted by alloc for buildIndexes;
+	// position 1 for Deny, 0 for Allow.
+	actions, notActions [2]int
 }
 
 // alloc sizes the tables for policies. It reports ErrLimit when the
@@ -203,13 +207,23 @@ func (b *builder) alloc(policies []Policy) *CompileError {
 			np += len(st.Action) + len(st.NotAction) + len(st.Resource) + len(st.NotResource)
 			nc += len(st.Condition)
 			sids = sids || st.Sid != ""
-			for _, l := range [...][]string{st.Action, st.NotAction} {
-				t, m := patternText(l, true)
-				text, mids = text+t, mids+m
+			deny := 0
+			if st.Effect == policy.Deny {
+				deny = 1
 			}
-			for _, l := range [...][]string{st.Resource, st.NotResource} {
-				t, m := patternText(l, false)
-				text, mids = text+t, mids+m
+			if st.Action != nil {
+				b.actions[deny] += len(st.Action)
+			} else if st.NotAction != nil {
+				b.notActions[deny]++
+			}
+			for _, l := range [...]struct {
+				list []string
+				fold bool
+			}{{st.Action, true}, {st.NotAction, true}, {st.Resource, false}, {st.NotResource, false}} {
+				if len(l.list) > 0 {
+					t, m := patternText(l.list, l.fold)
+					text, mids = text+t, mids+m
+				}
 			}
 		}
 	}
@@ -498,27 +512,11 @@ func compileCond(cd *cond, c *policy.Condition, sp stmtPath) *CompileError {
 // buildIndexes files every action pattern under its literal prefix, per
 // effect. NotAction statements cannot be indexed by what they exclude and go
 // to the always-checked list.
-func (e *Evaluator) buildIndexes() *CompileError {
+func (e *Evaluator) buildIndexes(sized *builder) *CompileError {
 	// The tries' keys are the patterns' literal prefixes, which the
 	// pattern table already holds: the tries share its text.
 	deny, allow := trie.NewBuilderOver(true, e.pats.Text()), trie.NewBuilderOver(true, e.pats.Text())
-	var nDeny, nAllow, xDeny, xAllow int
-	for si := range e.stmts {
-		s := &e.stmts[si]
-		n := &nAllow
-		if s.effect == policy.Deny {
-			n = &nDeny
-		}
-		if s.notAction {
-			if s.effect == policy.Deny {
-				xDeny++
-			} else {
-				xAllow++
-			}
-			continue
-		}
-		*n += int(s.actions.hi - s.actions.lo)
-	}
+	nAllow, nDeny, xAllow, xDeny := sized.actions[0], sized.actions[1], sized.notActions[0], sized.notActions[1]
 	if nDeny+nAllow > math.MaxInt32 {
 		return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
 	}
