@@ -197,7 +197,8 @@ type builder struct {
 // alloc sizes the tables for policies. It reports ErrLimit when the
 // patterns or conditions would not fit the tables' int32 positions.
 func (b *builder) alloc(policies []Policy) *CompileError {
-	np, nc, text, mids, sids := 0, 0, 0, 0, false
+	np, nc, sids := 0, 0, false
+	var room tableRoom
 	for _, p := range policies {
 		if p.Document == nil {
 			continue
@@ -216,17 +217,13 @@ func (b *builder) alloc(policies []Policy) *CompileError {
 			} else if st.NotAction != nil {
 				b.notActions[deny]++
 			}
-			for _, l := range [...]struct {
-				list []string
-				fold bool
-			}{{st.Action, true}, {st.NotAction, true}, {st.Resource, false}, {st.NotResource, false}} {
-				if len(l.list) > 0 {
-					t, m := patternText(l.list, l.fold)
-					text, mids = text+t, mids+m
-				}
-			}
+			room.add(st.Action, true)
+			room.add(st.NotAction, true)
+			room.add(st.Resource, false)
+			room.add(st.NotResource, false)
 		}
 	}
+	text, mids := room.text, room.mids
 	if np > math.MaxInt32 || nc > math.MaxInt32 || text > math.MaxInt32 {
 		return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many patterns or conditions"}
 	}
@@ -242,6 +239,16 @@ func (b *builder) alloc(policies []Policy) *CompileError {
 
 // patternText is the room a match.Table needs for list (match.Need).
 func patternText(list []string, fold bool) (text, mids int) { return match.Need(list, fold) }
+
+// tableRoom sums the room lists of patterns take in a match.Table.
+type tableRoom struct{ text, mids int }
+
+func (r *tableRoom) add(list []string, fold bool) {
+	if len(list) > 0 {
+		t, m := patternText(list, fold)
+		r.text, r.mids = r.text+t, r.mids+m
+	}
+}
 
 // stmtPath is the index of a statement in its document, rendered as a JSON
 // path ("Statement[3]") only when an error needs it.
