@@ -46,11 +46,6 @@ func upperASCII(x uint64) uint64 {
 	return (x + (0x80-'A')*ones) &^ (x + (0x80-'Z'-1)*ones) & high // bit 7 where x >= 'A', and not where x > 'Z'
 }
 
-// lower64 folds the ASCII upper-case letters of x to lower case (sets
-// their bit 5) and leaves every other byte alone, as lower does byte by
-// byte.
-func lower64(x uint64) uint64 { return x | upper64(x)>>2 }
-
 // of sets l to where the parts of pattern lie and what bytes it has. (It
 // fills l in place: returning the struct cost as much as reading a short
 // pattern.)

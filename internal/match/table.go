@@ -104,10 +104,14 @@ func (t *Table) Grow(patterns, text, mids int) {
 }
 
 // Need returns the room that adding every pattern of list with the fold
-// given takes in a Table, for Grow: the bytes of text (each pattern once,
-// and once more folded when it folds and has an ASCII upper-case letter)
-// and a bound on the chunks between stars (at least Mids of each
-// pattern). It reads each pattern once, eight bytes at a time.
+// given takes in a Table, for Grow: a bound on the bytes of text (each
+// pattern's length, twice when it folds: Add keeps the folded copy only
+// for a pattern with an ASCII upper-case letter, as action names have, so
+// a folding pattern without one, such as "oss:*", leaves its length
+// unused) and a bound on the chunks between stars (at least Mids of each
+// pattern). It costs one strings.IndexByte for a pattern whose only star
+// is its last byte, and a strings.Count more for one with a star before
+// that.
 func Need(list []string, fold bool) (text, mids int) {
 	for _, s := range list {
 		t, m := need(s, fold)
@@ -130,9 +134,11 @@ func Mids(pattern string) int {
 // bytes of text or patterns reports ErrTableFull. A pattern that fails
 // leaves the table as it was.
 //
-// Add finds the pattern's wildcards with strings.IndexByte and copies it,
-// and its folded form when it folds, into the table's text in one pass
-// eight bytes at a time.
+// Add finds the pattern's wildcards with strings.IndexByte, copies it into
+// the table's text with copy, and writes its folded form after it (for a
+// folding pattern) eight bytes at a time, checking on the way that it is
+// ASCII; only a pattern with other bytes is checked by
+// utf8.ValidString.
 func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	n := len(pattern)
 	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*n > math.MaxInt32 || len(t.mids)+n > math.MaxInt32 {
