@@ -245,7 +245,7 @@ type tableRoom struct{ text, mids int }
 
 func (r *tableRoom) add(list []string, fold bool) {
 	if len(list) > 0 {
-		t, m := patternText(list, fold)
+		t, m := match.Need(list, fold)
 		r.text, r.mids = r.text+t, r.mids+m
 	}
 }

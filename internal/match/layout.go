@@ -151,19 +151,3 @@ func isASCII(s string) bool {
 	}
 	return (all|last)&high == 0
 }
-
-// need returns the bytes and chunks between stars that s takes in a Table
-// (see Need): twice its length when it folds (the most it can take), else
-// its length; and, for a pattern with a star before its last byte, the
-// stars after the first (a bound on its chunks between stars). Most
-// patterns cost one strings.IndexByte.
-func need(s string, fold bool) (text, mids int) {
-	text = len(s)
-	if fold {
-		text *= 2
-	}
-	if i := strings.IndexByte(s, '*'); i >= 0 && i < len(s)-1 {
-		mids = strings.Count(s[i+1:], "*")
-	}
-	return text, mids
-}

@@ -114,8 +114,13 @@ func (t *Table) Grow(patterns, text, mids int) {
 // that.
 func Need(list []string, fold bool) (text, mids int) {
 	for _, s := range list {
-		t, m := need(s, fold)
-		text, mids = text+t, mids+m
+		text += len(s)
+		if i := strings.IndexByte(s, '*'); i >= 0 && i < len(s)-1 {
+			mids += strings.Count(s[i+1:], "*")
+		}
+	}
+	if fold {
+		text *= 2
 	}
 	return text, mids
 }
