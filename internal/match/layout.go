@@ -57,18 +57,25 @@ func (l *layout) of(pattern string) {
 // wildcards sets where the parts of pattern lie (every field of l but
 // upper and ascii, which it clears). It finds the wildcards with
 // strings.IndexByte, which reads many bytes an instruction: most patterns
-// have one star, at the end, and no '?', and cost two searches.
+// have one star, at the end, and no '?', and cost two searches, the second
+// only up to the star.
 func (l *layout) wildcards(pattern string) {
 	n := len(pattern)
 	*l = layout{lit: n, head: n, tail: n}
-	star, q := strings.IndexByte(pattern, '*'), strings.IndexByte(pattern, '?')
-	if q >= 0 {
-		l.lit = q
-	}
+	star := strings.IndexByte(pattern, '*')
 	if star < 0 {
+		if q := strings.IndexByte(pattern, '?'); q >= 0 {
+			l.lit = q
+		}
 		return
 	}
-	l.star, l.head, l.lit = true, star, min(l.lit, star)
+	// A '?' matters here only before the first star (the literal prefix
+	// ends there) and after the last (the tail): between them it belongs
+	// to a chunk, which Table.Add and Compile look at on their own.
+	l.star, l.head, l.lit = true, star, star
+	if q := strings.IndexByte(pattern[:star], '?'); q >= 0 {
+		l.lit = q
+	}
 	last := star
 	for from := star + 1; from < n; {
 		k := strings.IndexByte(pattern[from:], '*')
@@ -82,7 +89,7 @@ func (l *layout) wildcards(pattern string) {
 		from = last + 1
 	}
 	l.tail = last + 1
-	if q > last || q >= 0 && strings.IndexByte(pattern[l.tail:], '?') >= 0 {
+	if l.tail < n && strings.IndexByte(pattern[l.tail:], '?') >= 0 {
 		l.tailQ = true
 		l.tailN = utf8.RuneCountInString(pattern[l.tail:])
 	}
