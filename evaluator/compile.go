@@ -574,12 +574,13 @@ func (e *Evaluator) buildIndexes(sized *builder) *CompileError {
 			continue
 		}
 		for p := s.actions.lo; p < s.actions.hi; p++ {
-			if e.pats.Any(p) {
+			off, n, exact, any, restAny := e.pats.IndexKey(p)
+			if any {
 				ix.any = append(ix.any, int32(len(ix.ents)))
-			} else if off, n := e.pats.LiteralAt(p); !b.AddRef(off, n, e.pats.Exact(p), int32(len(ix.ents))) {
+			} else if !b.AddRef(off, n, exact, int32(len(ix.ents))) {
 				return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
 			}
-			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: p, restAny: e.pats.RestAny(p)})
+			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: p, restAny: restAny})
 		}
 	}
 	if deny.Len() > 0 {

@@ -317,6 +317,15 @@ func (t *Table) LiteralAt(i int32) (off, n int32) {
 	return r.pat, r.lit
 }
 
+// IndexKey returns in one look-up what an index over the patterns'
+// literal prefixes needs of pattern i: LiteralAt(i), Exact(i), Any(i) and
+// RestAny(i).
+func (t *Table) IndexKey(i int32) (off, n int32, exact, any, restAny bool) {
+	r := &t.recs[i]
+	sh := r.shape
+	return r.pat, r.lit, sh == shapeExact, sh == shapeAny, sh == shapePrefix || sh == shapeAny
+}
+
 // Exact reports whether pattern i has no wildcard, as Pattern.Exact.
 func (t *Table) Exact(i int32) bool { return t.recs[i].shape == shapeExact }
 

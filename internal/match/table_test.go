@@ -70,6 +70,8 @@ func TestTableAgreesWithCompile(t *testing.T) {
 		restAny := strings.IndexAny(a.s, "*?") == len(a.s)-1 && strings.HasSuffix(a.s, "*") ||
 			a.s != "" && strings.Trim(a.s, "*") == ""
 		assert.Equal(t, restAny, tb.RestAny(a.i), a.s)
+		kOff, kN, kExact, kAny, kRestAny := tb.IndexKey(a.i)
+		assert.Equal(t, []any{off, n, want.Exact(), want.Any(), restAny}, []any{kOff, kN, kExact, kAny, kRestAny}, "IndexKey(%q)", a.s)
 		for _, in := range tableInputs {
 			assert.Equal(t, want.Match(in), tb.Match(a.i, in), "%q fold=%v ~ %q", a.s, a.fold, in)
 			assert.Equal(t, naiveMatch(a.s, in, a.fold), tb.Match(a.i, in), "%q fold=%v ~ %q (reference)", a.s, a.fold, in)
