@@ -365,15 +365,23 @@ func (r *fastReader) item(kind int) bool {
 // action reads an action and checks it with the grammar's own loop
 // (actionRun), which also finds the closing quote: one pass over its
 // bytes. An action with a byte actionRun stops at other than the quote
-// (an escape, say) is not for this reader.
+// (an escape, say) is not for this reader. The checks after the loop are
+// actionValid's and actionProblem's, made on the bytes in place.
 func (r *fastReader) action() bool {
 	if r.peek() != '"' {
 		return false
 	}
-	start := r.i + 1
-	n, colons, wild := actionRun(r.s[start:]) // stops at the sentinel at the latest
-	a, end := r.s[start:start+n], start+n
-	if r.s[end] != '"' || !actionValid(a, colons) || a != "*" && wild > r.lim.MaxWildcards {
+	s, start := r.s, r.i+1
+	n, colons, wild := actionRun(s[start:]) // stops at the sentinel at the latest
+	end := start + n
+	switch {
+	case s[end] != '"':
+		return false
+	case colons == 1: // <service>:<action>, both parts non-empty
+		if s[start] == ':' || s[end-1] == ':' || wild > r.lim.MaxWildcards {
+			return false
+		}
+	case n != 1 || s[start] != '*': // "*" alone, whatever the wildcard limit
 		return false
 	}
 	r.i, r.last = end+1, start
