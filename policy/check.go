@@ -141,11 +141,10 @@ const actionStop = 1 << 60
 
 // actionRun scans s up to the first byte no action may hold and returns
 // that byte's index, with the number of ':' and of wildcards before it.
-// The single-pass reader runs it on the input from an action's first byte
-// on, so that one loop finds the closing quote and classifies the bytes.
 // One table load and one addition per byte: eight bytes at a time while
 // none of them stops the run (their sum tells), then four, then a byte at
-// a time to the stop.
+// a time to the stop. (The single-pass reader's loop over a list of
+// actions, fastReader.actions, runs the same scan inline on its text.)
 func actionRun(s string) (n, colons, wild int) {
 	var sum uint64
 	for ; n+8 <= len(s); n += 8 {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math"
+	"math/bits"
 	"strings"
 	"sync"
 )
@@ -21,8 +22,9 @@ import (
 // eight bytes at a time, and UTF-8 is validated only where a byte above
 // 0x7F appears (token.go); runs of indentation are stepped over a word at
 // a time; a statement's member names are compared a word at a time
-// against constants (names.go); an action is scanned and checked by one
-// loop (actionRun); a sentinel NUL after the copy of the input ends every
+// against constants (names.go); a list of actions is read by one loop
+// (actions) that scans and classifies each action's bytes in one pass;
+// a sentinel NUL after the copy of the input ends every
 // loop without a bounds test of its own.
 //
 // It is an accept path only. At the first thing it does not accept it
@@ -290,20 +292,15 @@ func (r *fastReader) statement() bool {
 
 // readStrings reads a string or a non-empty list of at most MaxValues
 // strings, each read and checked as an element of list kind (a list of a
-// statement, or listValues; see item). It returns the number read.
+// statement other than actions, which have their own loop, actions; or
+// listValues; see item). It returns the number read.
 func (r *fastReader) readStrings(kind int) (int, bool) {
 	list := r.peek() == '['
 	if list && !r.open('[') {
 		return 0, false
 	}
 	for n := 1; ; n++ {
-		var ok bool
-		if kind == listAction || kind == listNotAction {
-			ok = r.action()
-		} else {
-			ok = r.item(kind)
-		}
-		if !ok {
+		if !r.item(kind) {
 			return 0, false
 		}
 		if !list {
@@ -330,7 +327,7 @@ func (r *fastReader) readStrings(kind int) (int, bool) {
 const listValues = numLists
 
 // item reads one string of list kind (see readStrings; actions have their
-// own loop, action), checks it, and appends its range to the scratch: to
+// own loop, actions), checks it, and appends its range to the scratch: to
 // strs, or for listValues to vals. (String values cannot hold a control
 // character: str has made sure of that.)
 func (r *fastReader) item(kind int) bool {
@@ -362,46 +359,143 @@ func (r *fastReader) item(kind int) bool {
 	return true
 }
 
-// action reads an action and checks it with the grammar's own loop
-// (actionRun), which also finds the closing quote: one pass over its
-// bytes. An action with a byte actionRun stops at other than the quote
-// (an escape, say) is not for this reader. The checks after the loop are
-// actionValid's and actionProblem's, made on the bytes in place.
-func (r *fastReader) action() bool {
-	if r.peek() != '"' {
-		return false
+// actions reads the value of Action or NotAction, one action or a
+// non-empty list of at most MaxValues, and appends their ranges to
+// scratch.strs; it returns how many it read. It is readStrings and the
+// check of each element fused into one loop without calls, which keeps
+// its place in the text and its counts in registers: the lists of actions
+// are most of what a policy holds. It steps over the usual white space
+// before an element (a line break and up to fifteen spaces) in a word or
+// two, and scans each action a word at a time up to its first byte no
+// action may hold, adding up the actionCount entries of its bytes: the
+// scan also finds the closing quote, and the sum says whether there was
+// one colon and how many wildcards. The checks are actionProblem's, made
+// on the bytes in place (TestActionsAgreeWithActionProblem); an action
+// with a byte the scan stops at other than the quote (an escape, say) is
+// not for this reader.
+func (r *fastReader) actions() (int, bool) {
+	s, i, strs := r.s, r.i, r.sc.strs
+	ws := 0 // the white space stepped over
+	if s[i] <= ' ' {
+		j := skipSpace(s, i)
+		ws += j - i
+		i = j
 	}
-	s, start := r.s, r.i+1
-	n, colons, wild := actionRun(s[start:]) // stops at the sentinel at the latest
-	end := start + n
-	switch {
-	case s[end] != '"':
-		return false
-	case colons == 1: // <service>:<action>, both parts non-empty
-		if s[start] == ':' || s[end-1] == ':' || wild > r.lim.MaxWildcards {
-			return false
+	list := s[i] == '['
+	if list {
+		if r.depth++; r.depth > r.maxDepth {
+			return 0, false
 		}
-	case n != 1 || s[start] != '*': // "*" alone, whatever the wildcard limit
-		return false
+		i++
 	}
-	r.i, r.last = end+1, start
-	r.sc.strs = append(r.sc.strs, span{uint32(start), uint32(end)})
-	return true
+	maxValues, maxWild := r.lim.MaxValues, uint64(r.lim.MaxWildcards)
+	n := 0 // the actions read, less one
+	for {
+		if s[i] <= ' ' {
+			// A line break and its indentation: spaces are zero bytes
+			// once XOR-ed out, the line break first masked out too.
+			j := i
+			x := load64(s, j) ^ (ones * ' ') // in bounds: j is at most the sentinel's offset
+			if x&0xff == '\n'^' ' {
+				x &^= 0xff
+			}
+			if x == 0 {
+				j += 8
+				x = load64(s, j) ^ (ones * ' ')
+			}
+			j += bits.TrailingZeros64(x) >> 3
+			if s[j] <= ' ' { // more than that, or other white space
+				j = skipSpace(s, j)
+			}
+			ws += j - i
+			i = j
+		}
+		if s[i] != '"' {
+			return 0, false
+		}
+		start := i + 1
+		// The scan (actionRun's, inline): it stops at the sentinel at the
+		// latest, so the eight bytes it reads are in bounds.
+		j, sum := start, uint64(0)
+		for {
+			w := s[j : j+8]
+			t := actionCount[w[0]] + actionCount[w[1]] + actionCount[w[2]] + actionCount[w[3]] +
+				actionCount[w[4]] + actionCount[w[5]] + actionCount[w[6]] + actionCount[w[7]]
+			if t >= actionStop {
+				break
+			}
+			sum += t
+			j += 8
+		}
+		if w := s[j : j+4]; actionCount[w[0]]+actionCount[w[1]]+actionCount[w[2]]+actionCount[w[3]] < actionStop {
+			sum += actionCount[w[0]] + actionCount[w[1]] + actionCount[w[2]] + actionCount[w[3]]
+			j += 4
+		}
+		for {
+			c := actionCount[s[j]]
+			if c >= actionStop {
+				break
+			}
+			sum += c
+			j++
+		}
+		switch {
+		case s[j] != '"':
+			return 0, false
+		case sum>>32 == 1: // <service>:<action>, both parts non-empty
+			if s[start] == ':' || s[j-1] == ':' || sum&(1<<32-1) > maxWild {
+				return 0, false
+			}
+		case j != start+1 || s[start] != '*': // "*" alone, whatever the wildcard limit
+			return 0, false
+		}
+		strs = append(strs, span{uint32(start), uint32(j)})
+		i = j + 1
+		if !list {
+			break
+		}
+		if s[i] <= ' ' {
+			j := skipSpace(s, i)
+			ws += j - i
+			i = j
+		}
+		if s[i] == ',' {
+			if n++; n == maxValues {
+				return 0, false
+			}
+			i++
+			continue
+		}
+		if s[i] != ']' {
+			return 0, false
+		}
+		i++
+		r.depth--
+		break
+	}
+	if cap(strs) == cap(r.sc.strs) {
+		r.sc.strs = r.sc.strs[:len(strs)] // the same array: no pointer to store
+	} else {
+		r.sc.strs = strs
+	}
+	r.ws += ws
+	r.i, r.last = i, int(strs[len(strs)-1].start)
+	return n + 1, true
 }
 
 // stringList reads list k of st. A single string, the usual way of
-// writing a statement's one action or resource, is read here, without
-// readStrings' list loop.
+// writing a statement's one resource, is read here, without readStrings'
+// list loop; actions, single or listed, are read by actions.
 func (r *fastReader) stringList(st *rawStatement, k int) bool {
 	start := uint32(len(r.sc.strs))
 	st.lset |= 1 << k
 	var ok bool
 	n := 1
 	switch {
+	case k == listAction || k == listNotAction:
+		n, ok = r.actions()
 	case r.peek() == '[':
 		n, ok = r.readStrings(k)
-	case k == listAction || k == listNotAction:
-		ok = r.action()
 	default:
 		ok = r.item(k)
 	}
