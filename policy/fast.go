@@ -362,9 +362,9 @@ func (r *fastReader) item(kind int) bool {
 // actions reads the value of Action or NotAction, one action or a
 // non-empty list of at most MaxValues, and appends their ranges to
 // scratch.strs; it returns how many it read. It is readStrings and the
-// check of each element fused into one loop without calls, which keeps
-// its place in the text and its counts in registers: the lists of actions
-// are most of what a policy holds. It steps over the usual white space
+// check of each element fused into one loop without calls (a call spills
+// every register), which keeps its place in the text in a local: the
+// lists of actions are most of what a policy holds. It steps over the usual white space
 // before an element (a line break and up to fifteen spaces) in a word or
 // two, and scans each action a word at a time up to its first byte no
 // action may hold, adding up the actionCount entries of its bytes: the
@@ -374,11 +374,10 @@ func (r *fastReader) item(kind int) bool {
 // with a byte the scan stops at other than the quote (an escape, say) is
 // not for this reader.
 func (r *fastReader) actions() (int, bool) {
-	s, i, strs := r.s, r.i, r.sc.strs
-	ws := 0 // the white space stepped over
+	s, i, sc := r.s, r.i, r.sc
 	if s[i] <= ' ' {
 		j := skipSpace(s, i)
-		ws += j - i
+		r.ws += j - i
 		i = j
 	}
 	list := s[i] == '['
@@ -388,7 +387,6 @@ func (r *fastReader) actions() (int, bool) {
 		}
 		i++
 	}
-	maxValues, maxWild := r.lim.MaxValues, uint64(r.lim.MaxWildcards)
 	n := 0 // the actions read, less one
 	for {
 		if s[i] <= ' ' {
@@ -407,15 +405,16 @@ func (r *fastReader) actions() (int, bool) {
 			if s[j] <= ' ' { // more than that, or other white space
 				j = skipSpace(s, j)
 			}
-			ws += j - i
+			r.ws += j - i
 			i = j
 		}
 		if s[i] != '"' {
 			return 0, false
 		}
 		start := i + 1
-		// The scan (actionRun's, inline): it stops at the sentinel at the
-		// latest, so the eight bytes it reads are in bounds.
+		// The scan (actionRun's, inline, without its four-byte step): it
+		// stops at the sentinel at the latest, so the eight bytes it reads
+		// are in bounds.
 		j, sum := start, uint64(0)
 		for {
 			w := s[j : j+8]
@@ -426,10 +425,6 @@ func (r *fastReader) actions() (int, bool) {
 			}
 			sum += t
 			j += 8
-		}
-		if w := s[j : j+4]; actionCount[w[0]]+actionCount[w[1]]+actionCount[w[2]]+actionCount[w[3]] < actionStop {
-			sum += actionCount[w[0]] + actionCount[w[1]] + actionCount[w[2]] + actionCount[w[3]]
-			j += 4
 		}
 		for {
 			c := actionCount[s[j]]
@@ -443,24 +438,24 @@ func (r *fastReader) actions() (int, bool) {
 		case s[j] != '"':
 			return 0, false
 		case sum>>32 == 1: // <service>:<action>, both parts non-empty
-			if s[start] == ':' || s[j-1] == ':' || sum&(1<<32-1) > maxWild {
+			if s[start] == ':' || s[j-1] == ':' || int(sum&(1<<32-1)) > r.lim.MaxWildcards {
 				return 0, false
 			}
 		case j != start+1 || s[start] != '*': // "*" alone, whatever the wildcard limit
 			return 0, false
 		}
-		strs = append(strs, span{uint32(start), uint32(j)})
+		sc.strs = append(sc.strs, span{uint32(start), uint32(j)})
 		i = j + 1
 		if !list {
 			break
 		}
 		if s[i] <= ' ' {
 			j := skipSpace(s, i)
-			ws += j - i
+			r.ws += j - i
 			i = j
 		}
 		if s[i] == ',' {
-			if n++; n == maxValues {
+			if n++; n == r.lim.MaxValues {
 				return 0, false
 			}
 			i++
@@ -473,13 +468,7 @@ func (r *fastReader) actions() (int, bool) {
 		r.depth--
 		break
 	}
-	if cap(strs) == cap(r.sc.strs) {
-		r.sc.strs = r.sc.strs[:len(strs)] // the same array: no pointer to store
-	} else {
-		r.sc.strs = strs
-	}
-	r.ws += ws
-	r.i, r.last = i, int(strs[len(strs)-1].start)
+	r.i, r.last = i, int(sc.strs[len(sc.strs)-1].start)
 	return n + 1, true
 }
 
