@@ -256,14 +256,26 @@ func (r *fastReader) statement() bool {
 		case elemEffect:
 			st.effect = r.effect()
 			ok = st.effect != 0
-		case elemAction:
-			ok = r.stringList(st, listAction)
-		case elemNotAction:
-			ok = r.stringList(st, listNotAction)
-		case elemResource:
-			ok = r.stringList(st, listResource)
-		case elemNotResource:
-			ok = r.stringList(st, listNotResource)
+		case elemAction, elemNotAction:
+			k := listAction
+			if bit == elemNotAction {
+				k = listNotAction
+			}
+			start := uint32(len(r.sc.strs))
+			var n int
+			n, ok = r.actions()
+			st.lists[listSlot(k)] = span{start, start + uint32(n)}
+			st.lset |= 1 << k
+		case elemResource, elemNotResource:
+			k := listResource
+			if bit == elemNotResource {
+				k = listNotResource
+			}
+			start := uint32(len(r.sc.strs))
+			var n int
+			n, ok = r.resources()
+			st.lists[listSlot(k)] = span{start, start + uint32(n)}
+			st.lset |= 1 << k
 		case elemPrincipal:
 			ok = r.kind == Trust && r.principal(st)
 		case elemCondition:
@@ -291,9 +303,9 @@ func (r *fastReader) statement() bool {
 }
 
 // readStrings reads a string or a non-empty list of at most MaxValues
-// strings, each read and checked as an element of list kind (a list of a
-// statement other than actions, which have their own loop, actions; or
-// listValues; see item). It returns the number read.
+// strings, each read and checked as an element of list kind (a principal
+// list, or listValues; see item). It returns the number read. (Actions and
+// resources have loops of their own: actions, resources.)
 func (r *fastReader) readStrings(kind int) (int, bool) {
 	list := r.peek() == '['
 	if list && !r.open('[') {
@@ -326,8 +338,8 @@ func (r *fastReader) readStrings(kind int) (int, bool) {
 // parsed for the operator r.op.
 const listValues = numLists
 
-// item reads one string of list kind (see readStrings; actions have their
-// own loop, actions), checks it, and appends its range to the scratch: to
+// item reads one string of list kind (a principal list, or listValues;
+// see readStrings), checks it, and appends its range to the scratch: to
 // strs, or for listValues to vals. (String values cannot hold a control
 // character: str has made sure of that.)
 func (r *fastReader) item(kind int) bool {
@@ -336,10 +348,6 @@ func (r *fastReader) item(kind int) bool {
 		return false
 	}
 	switch kind {
-	case listResource, listNotResource:
-		if !resourceAccepted(s, r.lim.MaxWildcards) && resourceProblem(s, r.lim.MaxWildcards, true).err != nil {
-			return false
-		}
 	case listRAM, listService, listFederated:
 		if principalProblem(s, kind).err != nil {
 			return false
@@ -472,20 +480,53 @@ func (r *fastReader) actions() (int, bool) {
 	return n + 1, true
 }
 
-// stringList reads list k of st. A single string, the usual way of
-// writing a statement's one resource, is read here, without readStrings'
-// list loop; actions, single or listed, are read by actions.
+// resources reads the value of Resource or NotResource, one resource or
+// a non-empty list of at most MaxValues, appends their ranges to
+// scratch.strs and returns how many it read: readStrings with item's
+// check of a resource, without the calls and the switches on the kind of
+// list between them.
+func (r *fastReader) resources() (int, bool) {
+	list := r.peek() == '['
+	if list && !r.open('[') {
+		return 0, false
+	}
+	sc, maxWild := r.sc, r.lim.MaxWildcards
+	for n := 1; ; n++ {
+		s, ok := r.str()
+		if !ok || !resourceAccepted(s, maxWild) && resourceProblem(s, maxWild, true).err != nil {
+			return 0, false
+		}
+		sc.strs = append(sc.strs, r.lastSpan(s))
+		if !list {
+			return 1, true
+		}
+		switch r.peek() {
+		case ',':
+			if n == r.lim.MaxValues {
+				return 0, false
+			}
+			r.i++
+		case ']':
+			r.i++
+			r.depth--
+			return n, true
+		default:
+			return 0, false
+		}
+	}
+}
+
+// stringList reads the principal list k of st (listRAM, listService or
+// listFederated). A single string is read here, without readStrings' list
+// loop.
 func (r *fastReader) stringList(st *rawStatement, k int) bool {
 	start := uint32(len(r.sc.strs))
 	st.lset |= 1 << k
 	var ok bool
 	n := 1
-	switch {
-	case k == listAction || k == listNotAction:
-		n, ok = r.actions()
-	case r.peek() == '[':
+	if r.peek() == '[' {
 		n, ok = r.readStrings(k)
-	default:
+	} else {
 		ok = r.item(k)
 	}
 	st.lists[listSlot(k)] = span{start, start + uint32(n)}
