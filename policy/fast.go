@@ -382,13 +382,8 @@ func (r *fastReader) item(kind int) bool {
 // with a byte the scan stops at other than the quote (an escape, say) is
 // not for this reader.
 func (r *fastReader) actions() (int, bool) {
+	list := r.peek() == '['
 	s, i, sc := r.s, r.i, r.sc
-	if s[i] <= ' ' {
-		j := skipSpace(s, i)
-		r.ws += j - i
-		i = j
-	}
-	list := s[i] == '['
 	if list {
 		if r.depth++; r.depth > r.maxDepth {
 			return 0, false
@@ -410,11 +405,13 @@ func (r *fastReader) actions() (int, bool) {
 				x = load64(s, j) ^ (ones * ' ')
 			}
 			j += bits.TrailingZeros64(x) >> 3
-			if s[j] <= ' ' { // more than that, or other white space
-				j = skipSpace(s, j)
-			}
 			r.ws += j - i
 			i = j
+			if s[i] <= ' ' { // more than that, or other white space
+				r.i = i
+				r.skip()
+				i = r.i
+			}
 		}
 		if s[i] != '"' {
 			return 0, false
@@ -458,9 +455,9 @@ func (r *fastReader) actions() (int, bool) {
 			break
 		}
 		if s[i] <= ' ' {
-			j := skipSpace(s, i)
-			r.ws += j - i
-			i = j
+			r.i = i
+			r.skip()
+			i = r.i
 		}
 		if s[i] == ',' {
 			if n++; n == r.lim.MaxValues {

@@ -85,15 +85,7 @@ func withSentinel(data []byte) string {
 // Tabs, carriage returns and line breaks elsewhere in a run take one more
 // turn of the loop each.
 func (c *cursor) skip() byte {
-	i := skipSpace(c.s, c.i)
-	c.ws += i - c.i
-	c.i = i
-	return c.s[i]
-}
-
-// skipSpace returns the offset of the first byte at or after i in s, a
-// cursor's text, that is not white space (see skip).
-func skipSpace(s string, i int) int {
+	s, i := c.s, c.i
 	for {
 		x := load64(s, i) ^ (ones * ' ') // in bounds: i is at most the sentinel's offset
 		if x&0xff == '\n'^' ' {
@@ -107,7 +99,9 @@ func skipSpace(s string, i int) int {
 		// Usually a token's first byte, above ' ': one comparison. (A
 		// space cannot be here: it was XOR-ed to zero.)
 		if b := s[i]; b > ' ' || b != '\n' && b != '\t' && b != '\r' {
-			return i
+			c.ws += i - c.i
+			c.i = i
+			return b
 		}
 		i++ // a tab, a carriage return, or a line break not first in its word
 	}
