@@ -118,8 +118,9 @@ var actionClass = func() (t [256]uint8) {
 
 // actionCount holds, for each byte, what actionRun adds up: 1 for a
 // wildcard, 1<<32 for ':', and actionStop for a byte no action may hold.
-// (A string shorter than 256 MiB cannot carry wildcards into the colon
-// count, nor colons into the stop count.)
+// (The wildcards of a string shorter than 4 GiB cannot carry into the
+// colon count; eight entries, at most eight colons, cannot carry into the
+// stop count.)
 var actionCount = func() (t [256]uint64) {
 	for c := range t {
 		switch actionClass[c] {

@@ -23,9 +23,10 @@ import (
 // 0x7F appears (token.go); runs of indentation are stepped over a word at
 // a time; a statement's member names are compared a word at a time
 // against constants (names.go); a list of actions is read by one loop
-// (actions) that scans and classifies each action's bytes in one pass;
-// a sentinel NUL after the copy of the input ends every
-// loop without a bounds test of its own.
+// without calls (actions) that scans and classifies each action's bytes
+// in one pass; NUL bytes after the copy of the input end every loop
+// without a bounds test of its own, and let a word be read anywhere up to
+// the end of the input.
 //
 // It is an accept path only. At the first thing it does not accept it
 // gives up and returns nil, without saying why; Parse then runs the
@@ -372,9 +373,9 @@ func (r *fastReader) item(kind int) bool {
 // scratch.strs; it returns how many it read. It is readStrings and the
 // check of each element fused into one loop without calls (a call spills
 // every register), which keeps its place in the text in a local: the
-// lists of actions are most of what a policy holds. It steps over the usual white space
-// before an element (a line break and up to fifteen spaces) in a word or
-// two, and scans each action a word at a time up to its first byte no
+// lists of actions are most of what a policy holds. It steps over the
+// usual white space before an element (a line break and up to fifteen
+// spaces) in a word or two, and scans each action a word at a time up to its first byte no
 // action may hold, adding up the actionCount entries of its bytes: the
 // scan also finds the closing quote, and the sum says whether there was
 // one colon and how many wildcards. The checks are actionProblem's, made

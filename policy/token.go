@@ -63,7 +63,7 @@ type cursor struct {
 // padding is the number of NUL bytes withSentinel puts after the input:
 // the sentinel and seven more, so that an eight-byte load at any offset
 // up to the sentinel's stays within the text. The word loops (skip, str,
-// the fast reader's action) therefore need no test for the end of the
+// the fast reader's actions) therefore need no test for the end of the
 // text: they stop at the sentinel, which none of them steps over.
 const padding = 8
 
