@@ -85,7 +85,14 @@ func (r *fastReader) statementKey() int {
 			}
 		}
 		if n > 0 {
-			r.i = i + n
+			// Indented documents put one space after the colon: stepped
+			// over here, without a call to skip.
+			i += n
+			if s[i] == ' ' && s[i+1] > ' ' {
+				i++
+				r.ws++
+			}
+			r.i = i
 			return bit
 		}
 	}
