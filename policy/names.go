@@ -63,18 +63,27 @@ const (
 // whole, a word at a time, without scanning its bytes; anything else is
 // read as a string and looked up.
 func (r *fastReader) statementKey() int {
-	if s, i := r.s, r.i; s[i] == '\n' {
-		// An indented document's line break and indentation before the
-		// name, up to seven spaces, in one step (skip's word, inline):
-		// spaces are zero bytes once XOR-ed out.
-		x := load64(s, i+1) ^ (ones * ' ') // in bounds: i is below the sentinel's offset
-		if k := bits.TrailingZeros64(x) >> 3; s[i+1+k] == '"' {
-			r.ws += 1 + k
-			r.i = i + 1 + k
+	s, i := r.s, r.i
+	if s[i] <= ' ' {
+		// White space before the name. An indented document's line
+		// break and up to seven spaces go in one step (skip's word,
+		// inline: spaces are zero bytes once XOR-ed out); anything else
+		// goes to skip.
+		if s[i] == '\n' {
+			x := load64(s, i+1) ^ (ones * ' ') // in bounds: i is below the sentinel's offset
+			if k := bits.TrailingZeros64(x) >> 3; s[i+1+k] == '"' {
+				r.ws += 1 + k
+				i += 1 + k
+			}
+		}
+		if s[i] <= ' ' {
+			r.i = i
+			r.skip()
+			i = r.i
 		}
 	}
-	if r.peek() == '"' && r.i+17 <= len(r.s) {
-		s, i := r.s, r.i+1
+	if s[i] == '"' && i+17 <= len(s) {
+		i++
 		bit, n := 0, 0
 		switch w := load64(s, i); w {
 		case wordEffect:
@@ -107,7 +116,9 @@ func (r *fastReader) statementKey() int {
 			r.i = i
 			return bit
 		}
+		i--
 	}
+	r.i = i
 	name, ok := r.name()
 	if !ok {
 		return 0
