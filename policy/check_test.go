@@ -140,3 +140,133 @@ func TestActionRunAgreesWithByteLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestActionsAgreeWithActionProblem checks the reader's fused action loop
+// (fastReader.actions, which scans and checks actions inline) against a
+// slow reference built from the walk's checks: strReference reads each
+// element, actionProblem checks it. Values are a single string or a list
+// of up to four, each element of 0 to 20 bytes drawn from action bytes
+// and bytes that stop a scan, with white space of every kind and length
+// between the tokens, under wildcard and value limits that the elements
+// meet, reach and pass.
+func TestActionsAgreeWithActionProblem(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const alphabet = "aZ9-_.:*?"
+	stops := []string{`"`, `\`, "\x00", " ", "/", "\x7f", "é", "\n", "\x01"}
+	space := func() string {
+		var b strings.Builder
+		switch rng.IntN(4) {
+		case 1:
+			b.WriteString("\n" + strings.Repeat(" ", rng.IntN(20)))
+		case 2:
+			for range rng.IntN(6) {
+				b.WriteByte(" \n\t\r"[rng.IntN(4)])
+			}
+		case 3:
+			b.WriteString(" ")
+		}
+		return b.String()
+	}
+	for range 200000 {
+		lim := Limits{MaxValues: 1 + rng.IntN(4), MaxWildcards: rng.IntN(4), MaxDepth: 16}
+		list := rng.IntN(4) != 0
+		count := 1
+		if list {
+			count = rng.IntN(6)
+		}
+		var b strings.Builder
+		b.WriteString(space())
+		if list {
+			b.WriteString("[")
+		}
+		for k := range count {
+			if k > 0 {
+				b.WriteString(space() + ",")
+			}
+			b.WriteString(space() + `"`)
+			for range rng.IntN(21) {
+				if rng.IntN(12) == 0 {
+					b.WriteString(stops[rng.IntN(len(stops))])
+				} else {
+					b.WriteByte(alphabet[rng.IntN(len(alphabet))])
+				}
+			}
+			if rng.IntN(16) != 0 {
+				b.WriteString(`"`)
+			}
+		}
+		if list && rng.IntN(16) != 0 {
+			b.WriteString(space() + "]")
+		}
+		b.WriteString(space() + "}")
+		data := b.String()
+
+		// The reference: token by token, with the walk's check.
+		var want []string
+		end := 0 // where the reference stops
+		wantOK := func() bool {
+			i := 0
+			skipWS := func() {
+				for i < len(data) && strings.IndexByte(" \n\t\r", data[i]) >= 0 {
+					i++
+				}
+			}
+			skipWS()
+			isList := i < len(data) && data[i] == '['
+			if isList {
+				i++
+			}
+			for {
+				skipWS()
+				if i >= len(data) || data[i] != '"' {
+					return false
+				}
+				a, _, ok := strReference(data, i)
+				if !ok || actionProblem(a, lim.MaxWildcards).err != nil {
+					return false
+				}
+				want = append(want, a)
+				i += len(a) + 2
+				if !isList {
+					end = i
+					return true
+				}
+				skipWS()
+				switch {
+				case i < len(data) && data[i] == ',' && len(want) < lim.MaxValues:
+					i++
+				case i < len(data) && data[i] == ']':
+					end = i + 1
+					return true
+				default:
+					return false
+				}
+			}
+		}()
+
+		sc := new(scratch)
+		r := fastReader{cursor: cursor{s: withSentinel([]byte(data)), n: len(data), maxDepth: lim.MaxDepth}, lim: lim, sc: sc}
+		n, ok := r.actions()
+		require.Equal(t, wantOK, ok, "%q (limits %+v)", data, lim)
+		if !ok {
+			continue
+		}
+		var got []string
+		for _, sp := range sc.strs {
+			got = append(got, r.s[sp.start:sp.end])
+		}
+		require.Equal(t, want, got, "%q", data)
+		require.Equal(t, len(want), n, "%q", data)
+		require.Equal(t, end, r.i, "%q: the reader stops after the value", data)
+		// An action holds no white space: all of it in data[:end] was
+		// stepped over.
+		ws := 0
+		for _, c := range []byte(data[:end]) {
+			if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+				ws++
+			}
+		}
+		require.Equal(t, ws, r.ws, "%q: white space counted", data)
+		require.Equal(t, 0, r.depth, "%q", data)
+	}
+}

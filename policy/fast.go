@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math"
+	"math/bits"
 	"strings"
 	"sync"
 )
@@ -21,9 +22,11 @@ import (
 // eight bytes at a time, and UTF-8 is validated only where a byte above
 // 0x7F appears (token.go); runs of indentation are stepped over a word at
 // a time; a statement's member names are compared a word at a time
-// against constants (names.go); an action is scanned and checked by one
-// loop (actionRun); a sentinel NUL after the copy of the input ends every
-// loop without a bounds test of its own.
+// against constants (names.go); a list of actions is read by one loop
+// without calls (actions) that scans and classifies each action's bytes
+// in one pass; NUL bytes after the copy of the input end every loop
+// without a bounds test of its own, and let a word be read anywhere up to
+// the end of the input.
 //
 // It is an accept path only. At the first thing it does not accept it
 // gives up and returns nil, without saying why; Parse then runs the
@@ -254,14 +257,26 @@ func (r *fastReader) statement() bool {
 		case elemEffect:
 			st.effect = r.effect()
 			ok = st.effect != 0
-		case elemAction:
-			ok = r.stringList(st, listAction)
-		case elemNotAction:
-			ok = r.stringList(st, listNotAction)
-		case elemResource:
-			ok = r.stringList(st, listResource)
-		case elemNotResource:
-			ok = r.stringList(st, listNotResource)
+		case elemAction, elemNotAction:
+			k := listAction
+			if bit == elemNotAction {
+				k = listNotAction
+			}
+			start := uint32(len(r.sc.strs))
+			var n int
+			n, ok = r.actions()
+			st.lists[listSlot(k)] = span{start, start + uint32(n)}
+			st.lset |= 1 << k
+		case elemResource, elemNotResource:
+			k := listResource
+			if bit == elemNotResource {
+				k = listNotResource
+			}
+			start := uint32(len(r.sc.strs))
+			var n int
+			n, ok = r.resources()
+			st.lists[listSlot(k)] = span{start, start + uint32(n)}
+			st.lset |= 1 << k
 		case elemPrincipal:
 			ok = r.kind == Trust && r.principal(st)
 		case elemCondition:
@@ -289,21 +304,16 @@ func (r *fastReader) statement() bool {
 }
 
 // readStrings reads a string or a non-empty list of at most MaxValues
-// strings, each read and checked as an element of list kind (a list of a
-// statement, or listValues; see item). It returns the number read.
+// strings, each read and checked as an element of list kind (a principal
+// list, or listValues; see item). It returns the number read. (Actions and
+// resources have loops of their own: actions, resources.)
 func (r *fastReader) readStrings(kind int) (int, bool) {
 	list := r.peek() == '['
 	if list && !r.open('[') {
 		return 0, false
 	}
 	for n := 1; ; n++ {
-		var ok bool
-		if kind == listAction || kind == listNotAction {
-			ok = r.action()
-		} else {
-			ok = r.item(kind)
-		}
-		if !ok {
+		if !r.item(kind) {
 			return 0, false
 		}
 		if !list {
@@ -329,8 +339,8 @@ func (r *fastReader) readStrings(kind int) (int, bool) {
 // parsed for the operator r.op.
 const listValues = numLists
 
-// item reads one string of list kind (see readStrings; actions have their
-// own loop, action), checks it, and appends its range to the scratch: to
+// item reads one string of list kind (a principal list, or listValues;
+// see readStrings), checks it, and appends its range to the scratch: to
 // strs, or for listValues to vals. (String values cannot hold a control
 // character: str has made sure of that.)
 func (r *fastReader) item(kind int) bool {
@@ -339,10 +349,6 @@ func (r *fastReader) item(kind int) bool {
 		return false
 	}
 	switch kind {
-	case listResource, listNotResource:
-		if !resourceAccepted(s, r.lim.MaxWildcards) && resourceProblem(s, r.lim.MaxWildcards, true).err != nil {
-			return false
-		}
 	case listRAM, listService, listFederated:
 		if principalProblem(s, kind).err != nil {
 			return false
@@ -362,39 +368,163 @@ func (r *fastReader) item(kind int) bool {
 	return true
 }
 
-// action reads an action and checks it with the grammar's own loop
-// (actionRun), which also finds the closing quote: one pass over its
-// bytes. An action with a byte actionRun stops at other than the quote
-// (an escape, say) is not for this reader.
-func (r *fastReader) action() bool {
-	if r.peek() != '"' {
-		return false
+// actions reads the value of Action or NotAction, one action or a
+// non-empty list of at most MaxValues, and appends their ranges to
+// scratch.strs; it returns how many it read. It is readStrings and the
+// check of each element fused into one loop without calls (a call spills
+// every register), which keeps its place in the text in a local: the
+// lists of actions are most of what a policy holds. It steps over the
+// usual white space before an element (a line break and up to fifteen
+// spaces) in a word or two, and scans each action a word at a time up to its first byte no
+// action may hold, adding up the actionCount entries of its bytes: the
+// scan also finds the closing quote, and the sum says whether there was
+// one colon and how many wildcards. The checks are actionProblem's, made
+// on the bytes in place (TestActionsAgreeWithActionProblem); an action
+// with a byte the scan stops at other than the quote (an escape, say) is
+// not for this reader.
+func (r *fastReader) actions() (int, bool) {
+	list := r.peek() == '['
+	s, i, sc := r.s, r.i, r.sc
+	if list {
+		if r.depth++; r.depth > r.maxDepth {
+			return 0, false
+		}
+		i++
 	}
-	start := r.i + 1
-	n, colons, wild := actionRun(r.s[start:]) // stops at the sentinel at the latest
-	a, end := r.s[start:start+n], start+n
-	if r.s[end] != '"' || !actionValid(a, colons) || a != "*" && wild > r.lim.MaxWildcards {
-		return false
+	n := 0 // the actions read, less one
+	for {
+		if s[i] <= ' ' {
+			// A line break and its indentation: spaces are zero bytes
+			// once XOR-ed out, the line break first masked out too.
+			j := i
+			x := load64(s, j) ^ (ones * ' ') // in bounds: j is at most the sentinel's offset
+			if x&0xff == '\n'^' ' {
+				x &^= 0xff
+			}
+			if x == 0 {
+				j += 8
+				x = load64(s, j) ^ (ones * ' ')
+			}
+			j += bits.TrailingZeros64(x) >> 3
+			r.ws += j - i
+			i = j
+			if s[i] <= ' ' { // more than that, or other white space
+				r.i = i
+				r.skip()
+				i = r.i
+			}
+		}
+		if s[i] != '"' {
+			return 0, false
+		}
+		start := i + 1
+		// The scan (actionRun's, inline, without its four-byte step): it
+		// stops at the sentinel at the latest, so the eight bytes it reads
+		// are in bounds.
+		j, sum := start, uint64(0)
+		for {
+			w := s[j : j+8]
+			t := actionCount[w[0]] + actionCount[w[1]] + actionCount[w[2]] + actionCount[w[3]] +
+				actionCount[w[4]] + actionCount[w[5]] + actionCount[w[6]] + actionCount[w[7]]
+			if t >= actionStop {
+				break
+			}
+			sum += t
+			j += 8
+		}
+		for {
+			c := actionCount[s[j]]
+			if c >= actionStop {
+				break
+			}
+			sum += c
+			j++
+		}
+		switch {
+		case s[j] != '"':
+			return 0, false
+		case sum>>32 == 1: // <service>:<action>, both parts non-empty
+			if s[start] == ':' || s[j-1] == ':' || int(sum&(1<<32-1)) > r.lim.MaxWildcards {
+				return 0, false
+			}
+		case j != start+1 || s[start] != '*': // "*" alone, whatever the wildcard limit
+			return 0, false
+		}
+		sc.strs = append(sc.strs, span{uint32(start), uint32(j)})
+		i = j + 1
+		if !list {
+			break
+		}
+		if s[i] <= ' ' {
+			r.i = i
+			r.skip()
+			i = r.i
+		}
+		if s[i] == ',' {
+			if n++; n == r.lim.MaxValues {
+				return 0, false
+			}
+			i++
+			continue
+		}
+		if s[i] != ']' {
+			return 0, false
+		}
+		i++
+		r.depth--
+		break
 	}
-	r.i, r.last = end+1, start
-	r.sc.strs = append(r.sc.strs, span{uint32(start), uint32(end)})
-	return true
+	r.i, r.last = i, int(sc.strs[len(sc.strs)-1].start)
+	return n + 1, true
 }
 
-// stringList reads list k of st. A single string, the usual way of
-// writing a statement's one action or resource, is read here, without
-// readStrings' list loop.
+// resources reads the value of Resource or NotResource, one resource or
+// a non-empty list of at most MaxValues, appends their ranges to
+// scratch.strs and returns how many it read: readStrings with item's
+// check of a resource, without the calls and the switches on the kind of
+// list between them.
+func (r *fastReader) resources() (int, bool) {
+	list := r.peek() == '['
+	if list && !r.open('[') {
+		return 0, false
+	}
+	sc, maxWild := r.sc, r.lim.MaxWildcards
+	for n := 1; ; n++ {
+		s, ok := r.str()
+		if !ok || !resourceAccepted(s, maxWild) && resourceProblem(s, maxWild, true).err != nil {
+			return 0, false
+		}
+		sc.strs = append(sc.strs, r.lastSpan(s))
+		if !list {
+			return 1, true
+		}
+		switch r.peek() {
+		case ',':
+			if n == r.lim.MaxValues {
+				return 0, false
+			}
+			r.i++
+		case ']':
+			r.i++
+			r.depth--
+			return n, true
+		default:
+			return 0, false
+		}
+	}
+}
+
+// stringList reads the principal list k of st (listRAM, listService or
+// listFederated). A single string is read here, without readStrings' list
+// loop.
 func (r *fastReader) stringList(st *rawStatement, k int) bool {
 	start := uint32(len(r.sc.strs))
 	st.lset |= 1 << k
 	var ok bool
 	n := 1
-	switch {
-	case r.peek() == '[':
+	if r.peek() == '[' {
 		n, ok = r.readStrings(k)
-	case k == listAction || k == listNotAction:
-		ok = r.action()
-	default:
+	} else {
 		ok = r.item(k)
 	}
 	st.lists[listSlot(k)] = span{start, start + uint32(n)}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -344,5 +345,31 @@ func TestListSlots(t *testing.T) {
 		require.Nil(t, parseFast(in, &config{limits: Limits{}.withDefaults(Identity), kind: Identity}))
 		_, err := Parse(in)
 		require.Error(t, err)
+	}
+}
+
+// White space is counted exactly wherever the reader steps over it, so
+// that MaxSize holds at its boundary for indented documents too: the one
+// space after a member's colon (stepped over where the name is matched),
+// two spaces or a tab there (stepped over by skip), and indentation before
+// actions (stepped over by the action loop). The size is the length of
+// the document with its white space removed (json.Compact).
+func TestFastSizeOfIndentedDocuments(t *testing.T) {
+	arms, err := os.ReadFile("system/AliyunARMSReadOnlyAccess.json")
+	require.NoError(t, err)
+	for _, data := range [][]byte{
+		arms,
+		bytes.ReplaceAll(arms, []byte(": "), []byte(":  ")),
+		bytes.ReplaceAll(arms, []byte(": "), []byte(":\t")),
+		bytes.ReplaceAll(arms, []byte("\n"), []byte("\r\n")),
+		bytes.ReplaceAll(arms, []byte("        \""), []byte("                    \"")),
+	} {
+		var compact bytes.Buffer
+		require.NoError(t, json.Compact(&compact, data))
+		size := compact.Len()
+		require.NotNil(t, fast(data, WithLimits(Limits{MaxSize: size})), "%d characters at MaxSize %d", size, size)
+		require.Nil(t, fast(data, WithLimits(Limits{MaxSize: size - 1})), "%d characters at MaxSize %d", size, size-1)
+		checkFastAgrees(t, data, WithLimits(Limits{MaxSize: size}))
+		checkFastAgrees(t, data, WithLimits(Limits{MaxSize: size - 1}))
 	}
 }

@@ -3,6 +3,8 @@ package policy
 // names.go matches the member names of a statement, and the value of its
 // Effect, for the single-pass reader (fast.go).
 
+import "math/bits"
+
 // statementElement returns the elem bit of a statement's member name, or 0
 // for a name that is none, by length first: one comparison per name.
 func statementElement(name string) int {
@@ -61,8 +63,27 @@ const (
 // whole, a word at a time, without scanning its bytes; anything else is
 // read as a string and looked up.
 func (r *fastReader) statementKey() int {
-	if r.peek() == '"' && r.i+17 <= len(r.s) {
-		s, i := r.s, r.i+1
+	s, i := r.s, r.i
+	if s[i] <= ' ' {
+		// White space before the name. An indented document's line
+		// break and up to seven spaces go in one step (skip's word,
+		// inline: spaces are zero bytes once XOR-ed out); anything else
+		// goes to skip.
+		if s[i] == '\n' {
+			x := load64(s, i+1) ^ (ones * ' ') // in bounds: i is below the sentinel's offset
+			if k := bits.TrailingZeros64(x) >> 3; s[i+1+k] == '"' {
+				r.ws += 1 + k
+				i += 1 + k
+			}
+		}
+		if s[i] <= ' ' {
+			r.i = i
+			r.skip()
+			i = r.i
+		}
+	}
+	if s[i] == '"' && i+17 <= len(s) {
+		i++
 		bit, n := 0, 0
 		switch w := load64(s, i); w {
 		case wordEffect:
@@ -85,10 +106,19 @@ func (r *fastReader) statementKey() int {
 			}
 		}
 		if n > 0 {
-			r.i = i + n
+			// Indented documents put one space after the colon: stepped
+			// over here, without a call to skip.
+			i += n
+			if s[i] == ' ' && s[i+1] > ' ' {
+				i++
+				r.ws++
+			}
+			r.i = i
 			return bit
 		}
+		i--
 	}
+	r.i = i
 	name, ok := r.name()
 	if !ok {
 		return 0

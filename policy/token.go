@@ -43,15 +43,15 @@ const (
 	classHigh
 )
 
-// cursor reads JSON tokens from s, which holds the input followed by one
-// NUL byte, a sentinel: every loop over s stops at it (a NUL is neither
-// white space nor a character a string may hold), so none needs a check
-// for the end of s beside the one Go makes for memory safety. Every method
-// reports false when the input is not what it expects; the cursor is then
-// in no useful state.
+// cursor reads JSON tokens from s, which holds the input followed by NUL
+// bytes (withSentinel): the first, at s[n], is a sentinel: every loop over
+// s stops at it (a NUL is neither white space nor a character a string
+// may hold), so none needs a check for the end of s beside the one Go
+// makes for memory safety. Every method reports false when the input is
+// not what it expects; the cursor is then in no useful state.
 type cursor struct {
 	s        string
-	n        int // the input's length: s[n] is the sentinel
+	n        int // the input's length: s[n] is the sentinel, s[n:] all NUL
 	i        int
 	ws       int // white-space bytes outside strings
 	cont     int // UTF-8 continuation bytes inside strings
@@ -60,43 +60,50 @@ type cursor struct {
 	last     int // offset of the body of the string str read last
 }
 
-// withSentinel returns a copy of data followed by a NUL byte, made in one
-// allocation: the text of a cursor.
+// padding is the number of NUL bytes withSentinel puts after the input:
+// the sentinel and seven more, so that an eight-byte load at any offset
+// up to the sentinel's stays within the text. The word loops (skip, str,
+// the fast reader's actions) therefore need no test for the end of the
+// text: they stop at the sentinel, which none of them steps over.
+const padding = 8
+
+// withSentinel returns a copy of data followed by padding NUL bytes, made
+// in one allocation: the text of a cursor.
 func withSentinel(data []byte) string {
 	var b strings.Builder
-	b.Grow(len(data) + 1)
+	b.Grow(len(data) + padding)
 	b.Write(data)
-	b.WriteByte(0)
+	b.WriteString("\x00\x00\x00\x00\x00\x00\x00\x00")
 	return b.String()
 }
 
 // skip steps over white space and returns the next byte (0 at the end).
 // Indented documents put a line break and a run of spaces before most
-// tokens: a run of spaces goes a word at a time, and its last, partial
-// word in one step, by counting the word's leading spaces.
+// tokens: the line break and the spaces after it go a word at a time, and
+// the word holding the first other byte is counted in one step (its
+// leading spaces are its trailing zero bytes once spaces are XOR-ed out).
+// Tabs, carriage returns and line breaks elsewhere in a run take one more
+// turn of the loop each.
 func (c *cursor) skip() byte {
 	s, i := c.s, c.i
 	for {
-		if s[i] == '\n' {
-			i++
+		x := load64(s, i) ^ (ones * ' ') // in bounds: i is at most the sentinel's offset
+		if x&0xff == '\n'^' ' {
+			x &^= 0xff // a line break first: step over it with the spaces
 		}
-		// A run of spaces, a word at a time; the word with the first
-		// other byte is counted in one step.
-		for i+8 <= len(s) {
-			x := load64(s, i) ^ (ones * ' ')
-			if x != 0 {
-				i += bits.TrailingZeros64(x) >> 3
-				break
-			}
+		if x == 0 {
 			i += 8
+			continue
 		}
-		// Usually a token's first byte, above ' ': one comparison.
-		if b := s[i]; b > ' ' || b != ' ' && b != '\n' && b != '\t' && b != '\r' {
+		i += bits.TrailingZeros64(x) >> 3
+		// Usually a token's first byte, above ' ': one comparison. (A
+		// space cannot be here: it was XOR-ed to zero.)
+		if b := s[i]; b > ' ' || b != '\n' && b != '\t' && b != '\r' {
 			c.ws += i - c.i
 			c.i = i
 			return b
 		}
-		i++ // a tab, a carriage return, or a space among the last few bytes
+		i++ // a tab, a carriage return, or a line break not first in its word
 	}
 }
 
@@ -133,31 +140,25 @@ func (c *cursor) str() (string, bool) {
 	c.last = start
 	j := start
 	for {
-		for j+8 <= len(s) {
-			m := special(load64(s, j))
-			if m == 0 {
-				j += 8
-				continue
-			}
-			j += bits.TrailingZeros64(m) >> 3
-			break
+		m := special(load64(s, j)) // in bounds: the sentinel stops the loop
+		if m == 0 {
+			j += 8
+			continue
 		}
-		b := s[j] // at worst the sentinel, a classStop
-		switch byteClass[b] {
-		case 0:
-			j++ // an ordinary byte of the last, short word
+		j += bits.TrailingZeros64(m) >> 3
+		switch b := s[j]; byteClass[b] { // special is exact for its lowest byte
 		case classQuote:
 			c.i = j + 1
 			return s[start:j], true
-		case classStop:
-			return "", false
-		default: // a byte above 0x7F: the start of a multi-byte character
+		case classHigh: // a byte above 0x7F: the start of a multi-byte character
 			r, n := utf8.DecodeRuneInString(s[j:])
 			if r == utf8.RuneError && n <= 1 {
 				return "", false
 			}
 			c.cont += n - 1
 			j += n
+		default: // a backslash, a control character, DEL, or the sentinel
+			return "", false
 		}
 	}
 }
@@ -185,7 +186,9 @@ func special(w uint64) uint64 {
 
 // load64 reads the eight bytes of s from i on as a little-endian word
 // (strhash.Load64, the library's one such read; one load once inlined).
-func load64(s string, i int) uint64 { return strhash.Load64(s[i:]) }
+// Slicing exactly eight bytes leaves the compiler one bounds test and no
+// length arithmetic.
+func load64(s string, i int) uint64 { return strhash.Load64(s[i : i+8]) }
 
 // open reads the bracket b ('{' or '['), one level deeper.
 func (c *cursor) open(b byte) bool {

@@ -32,8 +32,6 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/ramauthz/ramauthz/internal/strhash"
 )
 
 // ErrBadPattern is returned by Compile for a pattern that is not valid UTF-8.
@@ -77,122 +75,6 @@ func Compile(pattern string, fold bool) (Pattern, error) {
 	}
 	p.tailQ, p.tailN = l.tailQ, l.tailN
 	return p, nil
-}
-
-// layout is where the parts of a pattern lie: pattern[:lit] is the literal
-// prefix, pattern[lit:head] the head (up to the first star),
-// pattern[tail:] the tail (after the last star, when star), and the text
-// between the first and the last star holds mids non-empty chunks. Folding
-// moves nothing, so the layout of a pattern is that of its folded form.
-type layout struct {
-	lit, head, tail int
-	mids            int
-	tailN           int  // characters in the tail, when tailQ
-	star, tailQ     bool //
-	upper           bool // the pattern has an ASCII upper-case letter
-	ascii           bool // every byte of the pattern is ASCII
-}
-
-// wildcardAt records pattern[i] in l if it is a wildcard.
-func (l *layout) wildcardAt(pattern string, i int, lastStar, lastQ *int) {
-	switch pattern[i] {
-	case '?':
-		if l.lit < 0 {
-			l.lit = i
-		}
-		*lastQ = i
-	case '*':
-		if l.head < 0 {
-			l.head = i
-			if l.lit < 0 {
-				l.lit = i
-			}
-		} else if pattern[i-1] != '*' {
-			l.mids++ // the chunk since the previous star is not empty
-		}
-		*lastStar = i
-	}
-}
-
-// ones has 1 in every byte, for reading eight bytes at a time.
-const ones = 0x0101010101010101
-
-// hasZeroByte reports whether one of the eight bytes of x is zero.
-func hasZeroByte(x uint64) bool { return (x-ones)&^x&(0x80*ones) != 0 }
-
-// upper64 has bit 7 set in each byte of x that is an ASCII upper-case
-// letter, and no other bit.
-func upper64(x uint64) uint64 {
-	h := x & (0x7f * ones)      // below 0x80 each: the sums below stay in their byte
-	ge := h + (0x80-'A')*ones   // bit 7 where h >= 'A'
-	gt := h + (0x80-'Z'-1)*ones // bit 7 where h > 'Z'
-	return ge &^ gt &^ x & (0x80 * ones)
-}
-
-// Byte classes for layout.of: most pattern bytes are none of these, and
-// cost one table load.
-const (
-	classStar uint8 = 1 << iota
-	classQuestion
-	classUpper
-	classNonASCII
-)
-
-var byteClass = func() (t [256]uint8) {
-	t['*'], t['?'] = classStar, classQuestion
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = classUpper
-	}
-	for c := utf8.RuneSelf; c < 256; c++ {
-		t[c] = classNonASCII
-	}
-	return t
-}()
-
-// of reads pattern once and sets l to where its parts lie. (It fills l in
-// place: returning the struct cost as much as reading a short pattern.)
-// Eight bytes at a time where they hold no wildcard (most of a pattern),
-// else byte by byte.
-func (l *layout) of(pattern string) {
-	*l = layout{lit: -1, head: -1}
-	lastStar, lastQ := -1, -1
-	var seen uint8
-	for i := 0; i < len(pattern); {
-		if len(pattern)-i >= 8 {
-			x := strhash.Load64(pattern[i:])
-			if x&(0x80*ones) != 0 {
-				seen |= classNonASCII
-			}
-			if upper64(x) != 0 {
-				seen |= classUpper
-			}
-			if !hasZeroByte(x^('*'*ones)) && !hasZeroByte(x^('?'*ones)) {
-				i += 8
-				continue
-			}
-			for end := i + 8; i < end; i++ {
-				l.wildcardAt(pattern, i, &lastStar, &lastQ)
-			}
-			continue
-		}
-		seen |= byteClass[pattern[i]] &^ (classStar | classQuestion)
-		l.wildcardAt(pattern, i, &lastStar, &lastQ)
-		i++
-	}
-	l.upper, l.ascii = seen&classUpper != 0, seen&classNonASCII == 0
-	if l.lit < 0 {
-		l.lit = len(pattern)
-	}
-	if l.head < 0 {
-		l.head, l.tail = len(pattern), len(pattern)
-		return
-	}
-	l.star = true
-	l.tail = lastStar + 1
-	if lastQ > lastStar {
-		l.tailQ = true
-		l.tailN = utf8.RuneCountInString(pattern[l.tail:])
-	}
 }
 
 // appendMids appends the compiled chunks between the first and the last

@@ -150,6 +150,12 @@ func FuzzMatch(f *testing.F) {
 		{"*abcdefghijklmnop?q*", "xxabcdefghijklmnopéqyy", false},
 		{"*a?a?a?a?a?a?a?a?a?b*", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaab", true},
 		{"x*日本語?日本語?日本語?日本語?日本語?*", "x日本語日本語x日本語日本語日本語日本語\xff日本語", false},
+		// Table.Add copies and folds eight bytes at a time: marks at the
+		// edges of words, and lengths just off a multiple of eight.
+		{"ARMS:GetTRACE*", "arms:gettrace", true},
+		{"abcdefg*Hijklmno?", "ABCDEFGxxHIJKLMNOé", true},
+		{"Abcdefgh*", "abcdefgh\xff", true},
+		{"é1234567*?Z", "é1234567zzz", true},
 	}
 	for _, s := range seeds {
 		f.Add(s.p, s.s, s.fold)
@@ -181,6 +187,9 @@ func FuzzMatch(f *testing.F) {
 		i, err := tb.Add(pattern, fold)
 		if err != nil {
 			t.Fatalf("Table.Add(%q): %v", pattern, err)
+		}
+		if tb.String(i) != pattern || tb.Literal(i) != p.Literal() {
+			t.Fatalf("Table: String %q, Literal %q; want %q, %q", tb.String(i), tb.Literal(i), pattern, p.Literal())
 		}
 		if got := tb.Match(i, s); got != want {
 			t.Fatalf("Table: Match(%q, %q, fold=%v) = %v, reference says %v", pattern, s, fold, got, want)

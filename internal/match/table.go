@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -86,21 +87,66 @@ const (
 )
 
 // Grow makes room for patterns more patterns whose text adds up to text
-// bytes (counted once, and once more for a folding pattern with an
-// upper-case letter), and mids chunks between stars, so that adding them
-// allocates nothing but the tables of folded chunks and the searches of
-// chunks with '?'. Counts that are too small cost a regrowth, not
-// correctness.
+// bytes and which have mids chunks between stars (the counts Need
+// returns), so that adding them allocates nothing but the tables of folded
+// chunks and the searches of chunks with '?'. Counts that are too small
+// cost a regrowth, not correctness. The records, the chunks and the text
+// that need room get it in one allocation between them (all three are
+// free of pointers): compiling a small policy once spent a fifth of its
+// instructions in the allocator.
 func (t *Table) Grow(patterns, text, mids int) {
-	if cap(t.text)-len(t.text) < text {
-		t.text = append(make([]byte, 0, len(t.text)+text), t.text...)
-	}
+	var nr, nm, nt int // the new capacities of the parts that need room
 	if cap(t.recs)-len(t.recs) < patterns {
-		t.recs = append(make([]rec, 0, len(t.recs)+patterns), t.recs...)
+		nr = len(t.recs) + patterns
 	}
 	if cap(t.mids)-len(t.mids) < mids {
-		t.mids = append(make([]tmid, 0, len(t.mids)+mids), t.mids...)
+		nm = len(t.mids) + mids
 	}
+	if cap(t.text)-len(t.text) < text {
+		nt = len(t.text) + text
+	}
+	if nr+nm+nt == 0 {
+		return
+	}
+	// The records come first, then the chunks, then the text: the first
+	// two are of int32 fields (4-byte aligned, sizes multiples of 4) and
+	// the block is 8-byte aligned.
+	const recSize, midSize = int(unsafe.Sizeof(rec{})), int(unsafe.Sizeof(tmid{}))
+	blk := make([]uint64, (nr*recSize+nm*midSize+nt+7)/8)
+	base := unsafe.Pointer(unsafe.SliceData(blk))
+	// (A part is cut only when it has room, so no pointer is made past
+	// the block's end.)
+	if nr > 0 {
+		t.recs = append(unsafe.Slice((*rec)(base), nr)[:0], t.recs...)
+	}
+	if nm > 0 {
+		t.mids = append(unsafe.Slice((*tmid)(unsafe.Add(base, nr*recSize)), nm)[:0], t.mids...)
+	}
+	if nt > 0 {
+		t.text = append(unsafe.Slice((*byte)(unsafe.Add(base, nr*recSize+nm*midSize)), nt)[:0], t.text...)
+	}
+}
+
+// Need returns the room that adding every pattern of list with the fold
+// given takes in a Table, for Grow: a bound on the bytes of text (each
+// pattern's length, twice when it folds: Add keeps the folded copy only
+// for a pattern with an ASCII upper-case letter, as action names have, so
+// a folding pattern without one, such as "oss:*", leaves its length
+// unused) and a bound on the chunks between stars (at least Mids of each
+// pattern). It costs one strings.IndexByte for a pattern whose only star
+// is its last byte, and a strings.Count more for one with a star before
+// that.
+func Need(list []string, fold bool) (text, mids int) {
+	for _, s := range list {
+		text += len(s)
+		if i := strings.IndexByte(s, '*'); i >= 0 && i < len(s)-1 {
+			mids += strings.Count(s[i+1:], "*")
+		}
+	}
+	if fold {
+		text *= 2
+	}
+	return text, mids
 }
 
 // Mids returns the number of non-empty chunks between the first and the
@@ -114,67 +160,91 @@ func Mids(pattern string) int {
 // Add compiles pattern as Compile does, copies its text into the table, and
 // returns its number. The table keeps no reference to pattern. The only
 // possible error is ErrBadPattern; a table of more than math.MaxInt32
-// bytes of text or patterns reports ErrTableFull.
+// bytes of text or patterns reports ErrTableFull. A pattern that fails
+// leaves the table as it was.
+//
+// Add finds the pattern's wildcards with strings.IndexByte, copies it into
+// the table's text with copy, and writes its folded form after it (for a
+// folding pattern) eight bytes at a time, checking on the way that it is
+// ASCII; only a pattern with other bytes is checked by
+// utf8.ValidString.
 func (t *Table) Add(pattern string, fold bool) (int32, error) {
-	var l layout
-	l.of(pattern)
-	if !l.ascii && !utf8.ValidString(pattern) {
-		return -1, ErrBadPattern
-	}
-	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*len(pattern) > math.MaxInt32 || len(t.mids)+len(pattern) > math.MaxInt32 {
+	n := len(pattern)
+	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*n > math.MaxInt32 || len(t.mids)+n > math.MaxInt32 {
 		return -1, ErrTableFull
 	}
-	// The record is filled in place: building it on the stack and
-	// appending it cost a copy as large as the work.
-	t.recs = append(t.recs, rec{src: int32(len(t.text)), n: int32(len(pattern))})
-	r := &t.recs[len(t.recs)-1]
-	t.text = append(t.text, pattern...)
-	r.pat = r.src
-	if fold && l.upper {
-		r.pat = int32(len(t.text))
-		t.text = append(t.text, pattern...)
-		folded := t.text[r.pat:]
-		for i, c := range folded {
-			folded[i] = lower(c)
+	// The pattern is copied past the end of the text, into room no string
+	// views, and kept only once it proves valid; a folding pattern is
+	// written folded after it, and kept if that changed it. (Need counts
+	// the room for both.)
+	src, room := len(t.text), n
+	if fold {
+		room = 2 * n
+	}
+	if cap(t.text)-src < room {
+		t.text = slices.Grow(t.text, room)
+	}
+	copy(t.text[src:src+n], pattern)
+	upper := false
+	if fold {
+		var ascii bool
+		upper, ascii = foldWords(t.text[src+n:src+2*n], pattern)
+		if !ascii && !utf8.ValidString(pattern) {
+			return -1, ErrBadPattern
+		}
+	} else if !isASCII(pattern) && !utf8.ValidString(pattern) {
+		return -1, ErrBadPattern
+	}
+	var l layout
+	l.wildcards(pattern)
+	r := rec{src: int32(src), pat: int32(src), n: int32(n),
+		lit: int32(l.lit), head: int32(l.head), tail: int32(l.tail), tailN: int32(l.tailN)}
+	end := src + n
+	if fold {
+		r.flags = flagFold
+		if upper {
+			r.pat, end = int32(end), end+n
 		}
 	}
-	text := t.str(r.pat, r.n)
-	r.lit, r.head, r.tail, r.tailN = int32(l.lit), int32(l.head), int32(l.tail), int32(l.tailN)
-	if fold {
-		r.flags |= flagFold
-	}
+	t.text = t.text[:end]
 	if l.tailQ {
 		r.flags |= flagTailQ
 	}
 	switch {
-	case !l.star && l.head == l.lit:
-		r.shape = shapeExact
-	case l.star && l.head == l.lit && l.mids == 0 && l.tail == len(text):
-		if l.lit == 0 {
-			r.shape = shapeAny
-		} else if l.head == len(text)-1 {
-			r.shape = shapePrefix
+	case !l.star:
+		if l.head == l.lit {
+			r.shape = shapeExact
 		}
-	}
-	if l.star && l.head == l.lit && l.tail == len(text) {
+	case l.head == l.lit && l.tail == n:
 		r.flags |= flagOpenEnds
+		if l.mids == 0 {
+			if l.lit == 0 {
+				r.shape = shapeAny
+			} else if l.head == n-1 {
+				r.shape = shapePrefix
+			}
+		}
 	}
 	if l.star {
 		r.flags |= flagStar
 		r.mid0 = int32(len(t.mids))
-		end := max(l.head+1, l.tail-1)
-		for pos := l.head + 1; pos < end; {
-			n := strings.IndexByte(text[pos:end], '*')
-			if n < 0 {
-				n = end - pos
+		if l.mids > 0 {
+			text := t.str(r.pat, r.n)
+			end := max(l.head+1, l.tail-1)
+			for pos := l.head + 1; pos < end; {
+				k := strings.IndexByte(text[pos:end], '*')
+				if k < 0 {
+					k = end - pos
+				}
+				if k > 0 {
+					t.addMid(r.pat+int32(pos), text[pos:pos+k], fold)
+				}
+				pos += k + 1
 			}
-			if n > 0 {
-				t.addMid(r.pat+int32(pos), text[pos:pos+n], fold)
-			}
-			pos += n + 1
+			r.midN = int32(len(t.mids)) - r.mid0
 		}
-		r.midN = int32(len(t.mids)) - r.mid0
 	}
+	t.recs = append(t.recs, r)
 	return int32(len(t.recs) - 1), nil
 }
 
@@ -238,13 +308,22 @@ func (t *Table) Literal(i int32) string {
 // pattern's literal prefix, so that an index over the literals can share
 // it. The caller must not change it. Adding patterns later may move the
 // table to a new block; the bytes returned stay as they are.
-func (t *Table) Text() []byte { return t.text }
+func (t *Table) Text() []byte { return t.text[:len(t.text):len(t.text)] }
 
 // LiteralAt returns where the literal prefix of pattern i (Literal(i)) lies
 // in Text(): Text()[off:off+n].
 func (t *Table) LiteralAt(i int32) (off, n int32) {
 	r := &t.recs[i]
 	return r.pat, r.lit
+}
+
+// IndexKey returns in one look-up what an index over the patterns'
+// literal prefixes needs of pattern i: LiteralAt(i), Exact(i), Any(i) and
+// RestAny(i).
+func (t *Table) IndexKey(i int32) (off, n int32, exact, any, restAny bool) {
+	r := &t.recs[i]
+	sh := r.shape
+	return r.pat, r.lit, sh == shapeExact, sh == shapeAny, sh == shapePrefix || sh == shapeAny
 }
 
 // Exact reports whether pattern i has no wildcard, as Pattern.Exact.

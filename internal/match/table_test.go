@@ -70,6 +70,8 @@ func TestTableAgreesWithCompile(t *testing.T) {
 		restAny := strings.IndexAny(a.s, "*?") == len(a.s)-1 && strings.HasSuffix(a.s, "*") ||
 			a.s != "" && strings.Trim(a.s, "*") == ""
 		assert.Equal(t, restAny, tb.RestAny(a.i), a.s)
+		kOff, kN, kExact, kAny, kRestAny := tb.IndexKey(a.i)
+		assert.Equal(t, []any{off, n, want.Exact(), want.Any(), restAny}, []any{kOff, kN, kExact, kAny, kRestAny}, "IndexKey(%q)", a.s)
 		for _, in := range tableInputs {
 			assert.Equal(t, want.Match(in), tb.Match(a.i, in), "%q fold=%v ~ %q", a.s, a.fold, in)
 			assert.Equal(t, naiveMatch(a.s, in, a.fold), tb.Match(a.i, in), "%q fold=%v ~ %q (reference)", a.s, a.fold, in)
@@ -250,4 +252,175 @@ func TestLayoutAgreesWithByteByByte(t *testing.T) {
 		got.of(string(b))
 		require.Equal(t, slow(string(b)), got, "%q", b)
 	}
+}
+
+// foldWords, which folds eight bytes at a time (the last eight
+// overlapping), agrees with a byte-by-byte lower, for strings of
+// every length up to 24 bytes with an upper-case letter, a non-ASCII byte,
+// '*' or '?' at every position, and with every byte of the alphabet
+// around the letter range.
+func TestFoldWordsAgreesWithByteByByte(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		fold := make([]byte, len(s)+8)
+		for i := range fold {
+			fold[i] = '#'
+		}
+		upper, ascii := foldWords(fold[:len(s)], s)
+		want := []byte(s)
+		wantUpper, wantASCII := false, true
+		for i := range want {
+			if c := want[i]; c >= 'A' && c <= 'Z' {
+				wantUpper = true
+			} else if c >= 0x80 {
+				wantASCII = false
+			}
+			want[i] = lower(want[i])
+		}
+		require.Equal(t, string(want), string(fold[:len(s)]), "fold of %q", s)
+		require.Equal(t, strings.Repeat("#", 8), string(fold[len(s):]), "fold of %q writes past its end", s)
+		require.Equal(t, wantUpper, upper, "upper of %q", s)
+		require.Equal(t, wantASCII, ascii, "ascii of %q", s)
+		require.Equal(t, wantASCII, isASCII(s), "isASCII(%q)", s)
+		u2, a2 := foldWords(nil, s)
+		require.Equal(t, [2]bool{upper, ascii}, [2]bool{u2, a2}, "%q without a destination", s)
+	}
+	for n := range 25 {
+		for _, c := range []byte{'A', 'Z', 'M', '@', '[', '`', '{', 'a', 'z', '*', '?', 0x7f, 0x80, 0xc3, 0xff, 0} {
+			for i := range n {
+				b := []byte(strings.Repeat("x", n))
+				b[i] = c
+				check(string(b))
+				if i > 0 {
+					b[0] = 'Q' // a second mark in the first word
+					check(string(b))
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(31, 32))
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		check(string(b))
+	}
+}
+
+// Patterns of every length up to 24 bytes with '*', '?', an upper-case
+// letter or a non-ASCII character at every position (and a star at both
+// ends of the words around it) are added to a Table as Compile compiles
+// them, and match what the reference matcher matches.
+func TestTableWordEdges(t *testing.T) {
+	var tb Table
+	inputs := func(p string) []string {
+		// The pattern's text itself, with wildcards replaced, and a few
+		// strings that differ from it in case, length or one byte.
+		lit := strings.NewReplacer("*", "", "?", "q").Replace(p)
+		return []string{"", lit, strings.ToUpper(lit), strings.ToLower(lit), lit + "x", "x" + lit,
+			strings.Replace(lit, "x", "xé", 1), strings.Replace(lit, "x", "", 1)}
+	}
+	for n := 1; n <= 24; n++ {
+		for _, mark := range []string{"*", "?", "B", "é", "\xff"} {
+			for i := 0; i+len(mark) <= n; i++ {
+				base := strings.Repeat("x", i) + mark + strings.Repeat("x", n-i-len(mark))
+				for _, p := range []string{base, base[:min(8, len(base))] + "*" + base[min(8, len(base)):], "*" + base, base + "*"} {
+					for _, fold := range []bool{false, true} {
+						want, err := Compile(p, fold)
+						k, terr := tb.Add(p, fold)
+						if err != nil {
+							require.ErrorIs(t, terr, ErrBadPattern, "%q", p)
+							continue
+						}
+						require.NoError(t, terr, "%q", p)
+						r := &tb.recs[k]
+						got := tb.view(r)
+						got.mids = want.mids
+						require.True(t, reflect.DeepEqual(want, got), "%q fold=%v:\n%#v\n%#v", p, fold, want, got)
+						require.Equal(t, len(want.mids), int(r.midN), "%q", p)
+						require.Equal(t, p, tb.String(k))
+						for _, in := range inputs(p) {
+							require.Equal(t, naiveMatch(p, in, fold), tb.Match(k, in), "%q fold=%v ~ %q", p, fold, in)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Need's counts cover what adding the patterns takes: after Grow with
+// them, adding allocates nothing (no pattern here has a chunk with '?' or
+// a folded chunk, which have blocks of their own).
+func TestNeedCoversAdd(t *testing.T) {
+	for _, set := range loadSets() {
+		var tb Table
+		text, mids := Need(set.actions, true)
+		t2, m2 := Need(set.resources, false)
+		tb.Grow(len(set.actions)+len(set.resources), text+t2, mids+m2)
+		allocs := testing.AllocsPerRun(1, func() {
+			tb.text, tb.recs, tb.mids = tb.text[:0], tb.recs[:0], tb.mids[:0]
+			for _, p := range set.actions {
+				_, err := tb.Add(p, true)
+				require.NoError(t, err)
+			}
+			for _, p := range set.resources {
+				_, err := tb.Add(p, false)
+				require.NoError(t, err)
+			}
+		})
+		assert.Zero(t, allocs, set.name)
+		assert.Equal(t, text+t2, len(tb.text), "%s: the text bound is exact for patterns that all have capitals or do not fold", set.name)
+	}
+}
+
+// Grow moves the records, chunks and text of a table that already holds
+// patterns into one new block without changing what any pattern is or
+// matches, and the room it makes takes the Adds it was sized for without
+// allocating; growing only one part leaves the others where they are.
+func TestTableGrowKeepsPatterns(t *testing.T) {
+	pats := []string{"Ecs:Describe*", "acs:oss:*:*:bucket/*/Key*", "a?c*d*E", "*", "exact"}
+	var tb Table
+	for i, p := range pats {
+		_, err := tb.Add(p, i%2 == 0)
+		require.NoError(t, err)
+	}
+	inputs := []string{"ecs:DescribeX", "acs:oss:cn:1:bucket/b/KeyZ", "abcxdE", "abcxde", "exact", "Exact", ""}
+	want := make([][]bool, len(pats))
+	for i := range pats {
+		for _, s := range inputs {
+			want[i] = append(want[i], tb.Match(int32(i), s))
+		}
+	}
+	// AllocsPerRun runs the function twice; case-sensitive chunks need
+	// no table of their own.
+	text, mids := Need(pats, false)
+	tb.Grow(2*len(pats), 2*text, 2*mids)
+	require.GreaterOrEqual(t, cap(tb.recs)-len(tb.recs), 2*len(pats))
+	require.GreaterOrEqual(t, cap(tb.mids)-len(tb.mids), 2*mids)
+	require.GreaterOrEqual(t, cap(tb.text)-len(tb.text), 2*text)
+	check := func() {
+		t.Helper()
+		for i, p := range pats {
+			require.Equal(t, p, tb.String(int32(i)))
+			for k, s := range inputs {
+				require.Equal(t, want[i][k], tb.Match(int32(i), s), "%q on %q", p, s)
+			}
+		}
+	}
+	check()
+	allocs := testing.AllocsPerRun(1, func() {
+		for _, p := range pats {
+			if _, err := tb.Add(p, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	require.Zero(t, allocs)
+	check()
+	recs := &tb.recs[0]
+	tb.Grow(0, 1<<10, 0)
+	require.Same(t, recs, &tb.recs[0], "growing the text alone moves no record")
+	check()
 }
