@@ -16,7 +16,9 @@ var tableAttackPieces = []string{"a", "A", "z", "Z", "x", "X", "@", "[", "`", "{
 	"\xc1", "\xda", "\xe1", "\xfa", "\xc3", "\xff", "*", "?"}
 
 // Sixty patterns of 1 to 24 bytes, folding or not, per table (half of the
-// tables grown first by a random amount): each Add fails exactly when
+// tables grown first by a random amount, and every table grown again by a
+// random amount between random Adds: Grow cuts records, chunks and text
+// from one block, and moves only the parts short of room): each Add fails exactly when
 // Compile does, each pattern matches what the reference matcher matches
 // right after it is added, and once all are added every earlier one still
 // has its text, literal prefix (also at LiteralAt in Text), shape and
@@ -44,6 +46,11 @@ func TestAttackTableAgainstReference(t *testing.T) {
 		}
 		var kept []added
 		for range 60 {
+			if rng.IntN(8) == 0 {
+				// Grow again between Adds, by too little or too much:
+				// the parts move to a new block, or some of them do.
+				tb.Grow(rng.IntN(5), rng.IntN(60), rng.IntN(4))
+			}
 			p, fold := gen(1+rng.IntN(24)), rng.IntN(2) == 0
 			_, cerr := Compile(p, fold)
 			k, err := tb.Add(p, fold)
