@@ -1,0 +1,44 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// stringBlock gives n empty strings whatever the branch it takes, and its
+// spare room never goes past the size class the allocator gives a slice of
+// n strings (16 bytes each): 272 to 512 bytes round up to 288, 320, ...,
+// 512.
+func TestStringBlock(t *testing.T) {
+	for n := 0; n <= 70; n++ {
+		b := stringBlock(n)
+		assert.Len(t, b, n)
+		for _, s := range b {
+			assert.Equal(t, "", s)
+		}
+		if n > 16 && n <= 32 {
+			assert.Equal(t, (n+1)/2*2, cap(b), "n=%d: the size class of %d bytes holds %d strings", n, 16*n, (n+1)/2*2)
+		}
+	}
+}
+
+// Documents of 2 to 40 strings (n-1 actions and a resource), both sides of every stringBlock branch:
+// the readers build the same document and no list has spare capacity
+// (checkFastAgrees).
+func TestFastAgreesOnStringBlockSizes(t *testing.T) {
+	for n := 2; n <= 40; n++ {
+		actions := make([]string, n-1)
+		for i := range actions {
+			actions[i] = `"svc:Act` + itoa(i) + `*"`
+		}
+		d := []byte(doc(`{"Effect":"Allow","Action":[` + strings.Join(actions, ",") + `],"Resource":"*"}`))
+		checkFastAgrees(t, d)
+		got := fast(d)
+		if assert.NotNil(t, got, "n=%d", n) {
+			st := got.Statements[0]
+			assert.Equal(t, n, len(st.Action)+len(st.NotAction)+len(st.Resource), "n=%d", n)
+		}
+	}
+}
