@@ -42,3 +42,41 @@ func TestFastAgreesOnStringBlockSizes(t *testing.T) {
 		}
 	}
 }
+
+// newDocument gives n zero statements with no spare capacity, on both
+// sides of its one-allocation limit, and a zero Document.
+func TestNewDocument(t *testing.T) {
+	for n := 1; n <= 12; n++ {
+		d, stmts := newDocument(n)
+		assert.Equal(t, Document{}, *d)
+		assert.Len(t, stmts, n)
+		assert.Equal(t, n, cap(stmts), "n=%d", n)
+		for i := range stmts {
+			assert.Equal(t, Statement{}, stmts[i])
+		}
+	}
+}
+
+// Documents of 1 to 12 statements: the readers build the same document,
+// and appending a statement to one does not write into anything else of
+// it.
+func TestFastAgreesOnStatementCounts(t *testing.T) {
+	for n := 1; n <= 12; n++ {
+		stmts := make([]string, n)
+		for i := range stmts {
+			stmts[i] = `{"Sid":"s` + itoa(i) + `","Effect":"Deny","Action":"svc:A` + itoa(i) + `","Resource":"*"}`
+		}
+		d := []byte(doc(stmts...))
+		checkFastAgrees(t, d)
+		got := fast(d)
+		if !assert.NotNil(t, got, "n=%d", n) {
+			continue
+		}
+		assert.Len(t, got.Statements, n)
+		assert.Equal(t, n, cap(got.Statements))
+		before := got.Statements
+		got.Statements = append(got.Statements, Statement{Sid: "extra"})
+		assert.Equal(t, "s0", before[0].Sid)
+		assert.Len(t, before, n)
+	}
+}
