@@ -17,8 +17,9 @@ import "slices"
 // reader's configuration must not escape with it.)
 func build(sc *scratch, s string, kind Kind) *Document {
 	strs := stringBlock(len(sc.strs))
-	for i, sp := range sc.strs {
-		strs[i] = s[sp.start:sp.end]
+	spans := sc.strs[:len(strs)] // of one length: no bounds test in the loop
+	for i := range strs {
+		strs[i] = s[spans[i].start:spans[i].end]
 	}
 	var vals []Value
 	var conds []Condition
