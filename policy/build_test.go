@@ -80,3 +80,27 @@ func TestFastAgreesOnStatementCounts(t *testing.T) {
 		assert.Len(t, before, n)
 	}
 }
+
+// The resource "*" is read as one word (resources); everything near it
+// goes the usual way: both readers agree on each, with every padding in
+// front so that the word meets every offset, and on every prefix.
+func TestFastAgreesOnStarResources(t *testing.T) {
+	for _, res := range []string{
+		`"*"`, `["*"]`, `["*","*"]`, `[ "*" , "*" ]`, `["acs:ecs:*:*:*","*"]`, `["*","acs:ecs:*:*:*"]`,
+		`"**"`, `"*?"`, `"*\u002a"`, `"*\""`, `"*`, `"*"]`, `["*"`, `["*",]`, `"*" "*"`, `"\"*"`, `""`,
+	} {
+		for pad := range 9 {
+			d := []byte(doc(`{"Effect":"Allow","Action":"a:b","Resource":` + strings.Repeat(" ", pad) + res + `}`))
+			for _, k := range []Kind{Identity, Session} {
+				checkFastAgrees(t, d, WithKind(k))
+			}
+			for n := range len(d) {
+				checkFastAgrees(t, d[:n])
+			}
+		}
+	}
+	got := fast([]byte(doc(`{"Effect":"Allow","Action":"a:b","Resource":["*", "*"]}`)))
+	if assert.NotNil(t, got) {
+		assert.Equal(t, []string{"*", "*"}, got.Statements[0].Resource)
+	}
+}

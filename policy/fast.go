@@ -482,7 +482,8 @@ func (r *fastReader) actions() (int, bool) {
 // a non-empty list of at most MaxValues, appends their ranges to
 // scratch.strs and returns how many it read: readStrings with item's
 // check of a resource, without the calls and the switches on the kind of
-// list between them.
+// list between them. The resource "*" is compared as one word, without
+// str's scan.
 func (r *fastReader) resources() (int, bool) {
 	list := r.peek() == '['
 	if list && !r.open('[') {
@@ -490,11 +491,20 @@ func (r *fastReader) resources() (int, bool) {
 	}
 	sc, maxWild := r.sc, r.lim.MaxWildcards
 	for n := 1; ; n++ {
-		s, ok := r.str()
-		if !ok || !resourceAccepted(s, maxWild) && resourceProblem(s, maxWild, true).err != nil {
-			return 0, false
+		// "*", the resource most statements name, is taken whole: one
+		// word compared instead of a string scanned and checked. (The
+		// word is in bounds: peek stops at the sentinel at the latest.)
+		if r.peek() == '"' && load64(r.s, r.i)&(1<<24-1) == wordStar {
+			r.last = r.i + 1
+			r.i += 3
+			sc.strs = append(sc.strs, span{uint32(r.last), uint32(r.i - 1)})
+		} else {
+			s, ok := r.str()
+			if !ok || !resourceAccepted(s, maxWild) && resourceProblem(s, maxWild, true).err != nil {
+				return 0, false
+			}
+			sc.strs = append(sc.strs, r.lastSpan(s))
 		}
-		sc.strs = append(sc.strs, r.lastSpan(s))
 		if !list {
 			return 1, true
 		}

@@ -287,9 +287,10 @@ func TestFastAgreesOnEdgeCases(t *testing.T) {
 // A parse allocates what the document is made of and nothing else: the
 // copy of the input, one array per kind of list, and the Document with
 // its statements (one allocation up to eight statements, two above: see
-// TestParseAllocationsDoNotGrowWithStatements); options cost one more, the config they are applied to. (The
-// collector is off while counting: a collection empties the pool of
-// scratches, and the next parse would count a new one.)
+// TestParseAllocationsDoNotGrowWithStatements); options cost one more,
+// the config they are applied to. (The collector is off while counting: a
+// collection empties the pool of scratches, and the next parse would
+// count a new one.)
 func TestParseAllocations(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	arms, err := os.ReadFile("system/AliyunARMSReadOnlyAccess.json")

@@ -55,6 +55,7 @@ const (
 	wordSid      = 0x3a22646953       // Sid": (five bytes)
 	wordAllow    = 0x22776f6c6c4122   // "Allow" (seven bytes)
 	wordDeny     = 0x22796e654422     // "Deny" (six bytes)
+	wordStar     = 0x222a22           // "*" (three bytes)
 )
 
 // statementKey reads a statement's member name and its colon and returns
