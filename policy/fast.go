@@ -405,7 +405,7 @@ func (r *fastReader) actions() (int, bool) {
 				j += 8
 				x = load64(s, j) ^ (ones * ' ')
 			}
-			j += bits.TrailingZeros64(x) >> 3
+			j += bits.TrailingZeros64(x|1<<63) >> 3 // the top bit set: at most 7 (a space, for skip), and no test for zero
 			r.ws += j - i
 			i = j
 			if s[i] <= ' ' { // more than that, or other white space

@@ -72,7 +72,7 @@ func (r *fastReader) statementKey() int {
 		// goes to skip.
 		if s[i] == '\n' {
 			x := load64(s, i+1) ^ (ones * ' ') // in bounds: i is below the sentinel's offset
-			if k := bits.TrailingZeros64(x) >> 3; s[i+1+k] == '"' {
+			if k := bits.TrailingZeros64(x|1<<63) >> 3; s[i+1+k] == '"' {
 				r.ws += 1 + k
 				i += 1 + k
 			}
