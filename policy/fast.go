@@ -482,29 +482,30 @@ func (r *fastReader) actions() (int, bool) {
 // a non-empty list of at most MaxValues, appends their ranges to
 // scratch.strs and returns how many it read: readStrings with item's
 // check of a resource, without the calls and the switches on the kind of
-// list between them. The resource "*" is compared as one word, without
-// str's scan.
+// list between them. A lone "*" is compared as one word, without str's
+// scan.
 func (r *fastReader) resources() (int, bool) {
+	// "*" alone, the resource most statements name, right after the
+	// colon (where statementKey leaves the reader): one word compared
+	// instead of a string scanned and checked. (The word is in bounds: r.i
+	// is at most the sentinel's offset.)
+	if load64(r.s, r.i)&(1<<24-1) == wordStar {
+		r.last = r.i + 1
+		r.i += 3
+		r.sc.strs = append(r.sc.strs, span{uint32(r.last), uint32(r.last + 1)})
+		return 1, true
+	}
 	list := r.peek() == '['
 	if list && !r.open('[') {
 		return 0, false
 	}
 	sc, maxWild := r.sc, r.lim.MaxWildcards
 	for n := 1; ; n++ {
-		// "*", the resource most statements name, is taken whole: one
-		// word compared instead of a string scanned and checked. (The
-		// word is in bounds: peek stops at the sentinel at the latest.)
-		if r.peek() == '"' && load64(r.s, r.i)&(1<<24-1) == wordStar {
-			r.last = r.i + 1
-			r.i += 3
-			sc.strs = append(sc.strs, span{uint32(r.last), uint32(r.i - 1)})
-		} else {
-			s, ok := r.str()
-			if !ok || !resourceAccepted(s, maxWild) && resourceProblem(s, maxWild, true).err != nil {
-				return 0, false
-			}
-			sc.strs = append(sc.strs, r.lastSpan(s))
+		s, ok := r.str()
+		if !ok || !resourceAccepted(s, maxWild) && resourceProblem(s, maxWild, true).err != nil {
+			return 0, false
 		}
+		sc.strs = append(sc.strs, r.lastSpan(s))
 		if !list {
 			return 1, true
 		}
