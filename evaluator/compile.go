@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ramauthz/ramauthz/internal/match"
 	"github.com/ramauthz/ramauthz/internal/trie"
@@ -159,9 +160,8 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 	for i, p := range policies {
 		ev.ids[i] = p.ID
 	}
-	ev.stmts = make([]stmt, 0, n)
 	b := builder{e: &ev}
-	if err := b.alloc(policies); err != nil {
+	if err := b.alloc(policies, n); err != nil {
 		return nil, err
 	}
 	for i, p := range policies {
@@ -194,9 +194,10 @@ type builder struct {
 	actions, notActions [2]int
 }
 
-// alloc sizes the tables for policies. It reports ErrLimit when the
-// patterns or conditions would not fit the tables' int32 positions.
-func (b *builder) alloc(policies []Policy) *CompileError {
+// alloc sizes the tables for policies, which hold n statements. It
+// reports ErrLimit when the patterns or conditions would not fit the
+// tables' int32 positions.
+func (b *builder) alloc(policies []Policy, n int) *CompileError {
 	np, nc, sids := 0, 0, false
 	var room tableRoom
 	for _, p := range policies {
@@ -227,6 +228,8 @@ func (b *builder) alloc(policies []Policy) *CompileError {
 	if np > math.MaxInt32 || nc > math.MaxInt32 || text > math.MaxInt32 {
 		return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many patterns or conditions"}
 	}
+	// (np bounds the action patterns.)
+	b.e.stmts, b.e.allow.ents, b.e.deny.ents = carveStmts(n, b.actions[0], b.actions[1])
 	b.e.pats.Grow(np, text, mids)
 	if nc > 0 {
 		b.e.conds = make([]cond, 0, nc)
@@ -235,6 +238,31 @@ func (b *builder) alloc(policies []Policy) *CompileError {
 		b.e.sids = make([]string, 0, cap(b.e.stmts))
 	}
 	return nil
+}
+
+// carveStmts returns empty slices with room for n statements and for the
+// entries of an allow index and a deny index, cut from one pointer-free
+// block: one allocation where there were three (each ≈250 instructions
+// in the allocator, for a system policy a tenth of Compile).
+func carveStmts(n, allow, deny int) (stmts []stmt, allowEnts, denyEnts []entry) {
+	const stmtSize, entSize = int(unsafe.Sizeof(stmt{})), int(unsafe.Sizeof(entry{}))
+	// Both are of 4-byte fields and the block is 8-byte aligned; a part
+	// is cut only when it has room, so no pointer is made past the end.
+	blk := make([]uint64, (n*stmtSize+(allow+deny)*entSize+7)/8)
+	if len(blk) == 0 {
+		return nil, nil, nil
+	}
+	base := unsafe.Pointer(unsafe.SliceData(blk))
+	if n > 0 {
+		stmts = unsafe.Slice((*stmt)(base), n)[:0]
+	}
+	if allow > 0 {
+		allowEnts = unsafe.Slice((*entry)(unsafe.Add(base, n*stmtSize)), allow)[:0]
+	}
+	if deny > 0 {
+		denyEnts = unsafe.Slice((*entry)(unsafe.Add(base, n*stmtSize+allow*entSize)), deny)[:0]
+	}
+	return stmts, allowEnts, denyEnts
 }
 
 // patternText is the room a match.Table needs for list (match.Need).
@@ -529,8 +557,6 @@ func (e *Evaluator) buildIndexes(sized *builder) *CompileError {
 	}
 	deny.Grow(nDeny, 0)
 	allow.Grow(nAllow, 0)
-	e.deny.ents = make([]entry, 0, nDeny)
-	e.allow.ents = make([]entry, 0, nAllow)
 	if xDeny > 0 {
 		e.deny.notAction = make([]int32, 0, xDeny)
 	}
@@ -548,12 +574,13 @@ func (e *Evaluator) buildIndexes(sized *builder) *CompileError {
 			continue
 		}
 		for p := s.actions.lo; p < s.actions.hi; p++ {
-			if e.pats.Any(p) {
+			off, n, exact, any, restAny := e.pats.IndexKey(p)
+			if any {
 				ix.any = append(ix.any, int32(len(ix.ents)))
-			} else if off, n := e.pats.LiteralAt(p); !b.AddRef(off, n, e.pats.Exact(p), int32(len(ix.ents))) {
+			} else if !b.AddRef(off, n, exact, int32(len(ix.ents))) {
 				return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many action patterns"}
 			}
-			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: p, restAny: e.pats.RestAny(p)})
+			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: p, restAny: restAny})
 		}
 	}
 	if deny.Len() > 0 {

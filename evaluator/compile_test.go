@@ -171,3 +171,35 @@ func TestPatternTextCoversTable(t *testing.T) {
 		}
 	}
 }
+
+// carveStmts cuts its three parts from one block without overlap: each
+// filled to its capacity keeps what was written to it, and empty parts
+// are nil.
+func TestCarveStmtsParts(t *testing.T) {
+	for _, c := range [][3]int{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {5, 29, 0}, {3, 7, 11}, {10001, 10000, 1}} {
+		stmts, allow, deny := carveStmts(c[0], c[1], c[2])
+		if assert.Equal(t, [3]int{c[0], c[1], c[2]}, [3]int{cap(stmts), cap(allow), cap(deny)}, "%v", c) {
+			for i := range c[0] {
+				stmts = append(stmts, stmt{policy: int32(i), index: -int32(i), resAll: true})
+			}
+			for i := range c[1] {
+				allow = append(allow, entry{stmt: int32(i), pat: 1, restAny: true})
+			}
+			for i := range c[2] {
+				deny = append(deny, entry{stmt: -int32(i), pat: 2})
+			}
+			for i, s := range stmts {
+				require.Equal(t, stmt{policy: int32(i), index: -int32(i), resAll: true}, s)
+			}
+			for i, en := range allow {
+				require.Equal(t, entry{stmt: int32(i), pat: 1, restAny: true}, en)
+			}
+			for i, en := range deny {
+				require.Equal(t, entry{stmt: -int32(i), pat: 2}, en)
+			}
+		}
+		assert.Equal(t, c[0] == 0, stmts == nil, "%v", c)
+		assert.Equal(t, c[1] == 0, allow == nil, "%v", c)
+		assert.Equal(t, c[2] == 0, deny == nil, "%v", c)
+	}
+}

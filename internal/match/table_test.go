@@ -70,6 +70,8 @@ func TestTableAgreesWithCompile(t *testing.T) {
 		restAny := strings.IndexAny(a.s, "*?") == len(a.s)-1 && strings.HasSuffix(a.s, "*") ||
 			a.s != "" && strings.Trim(a.s, "*") == ""
 		assert.Equal(t, restAny, tb.RestAny(a.i), a.s)
+		kOff, kN, kExact, kAny, kRestAny := tb.IndexKey(a.i)
+		assert.Equal(t, []any{off, n, want.Exact(), want.Any(), restAny}, []any{kOff, kN, kExact, kAny, kRestAny}, "IndexKey(%q)", a.s)
 		for _, in := range tableInputs {
 			assert.Equal(t, want.Match(in), tb.Match(a.i, in), "%q fold=%v ~ %q", a.s, a.fold, in)
 			assert.Equal(t, naiveMatch(a.s, in, a.fold), tb.Match(a.i, in), "%q fold=%v ~ %q (reference)", a.s, a.fold, in)
@@ -371,4 +373,54 @@ func TestNeedCoversAdd(t *testing.T) {
 		assert.Zero(t, allocs, set.name)
 		assert.Equal(t, text+t2, len(tb.text), "%s: the text bound is exact for patterns that all have capitals or do not fold", set.name)
 	}
+}
+
+// Grow moves the records, chunks and text of a table that already holds
+// patterns into one new block without changing what any pattern is or
+// matches, and the room it makes takes the Adds it was sized for without
+// allocating; growing only one part leaves the others where they are.
+func TestTableGrowKeepsPatterns(t *testing.T) {
+	pats := []string{"Ecs:Describe*", "acs:oss:*:*:bucket/*/Key*", "a?c*d*E", "*", "exact"}
+	var tb Table
+	for i, p := range pats {
+		_, err := tb.Add(p, i%2 == 0)
+		require.NoError(t, err)
+	}
+	inputs := []string{"ecs:DescribeX", "acs:oss:cn:1:bucket/b/KeyZ", "abcxdE", "abcxde", "exact", "Exact", ""}
+	want := make([][]bool, len(pats))
+	for i := range pats {
+		for _, s := range inputs {
+			want[i] = append(want[i], tb.Match(int32(i), s))
+		}
+	}
+	// AllocsPerRun runs the function twice; case-sensitive chunks need
+	// no table of their own.
+	text, mids := Need(pats, false)
+	tb.Grow(2*len(pats), 2*text, 2*mids)
+	require.GreaterOrEqual(t, cap(tb.recs)-len(tb.recs), 2*len(pats))
+	require.GreaterOrEqual(t, cap(tb.mids)-len(tb.mids), 2*mids)
+	require.GreaterOrEqual(t, cap(tb.text)-len(tb.text), 2*text)
+	check := func() {
+		t.Helper()
+		for i, p := range pats {
+			require.Equal(t, p, tb.String(int32(i)))
+			for k, s := range inputs {
+				require.Equal(t, want[i][k], tb.Match(int32(i), s), "%q on %q", p, s)
+			}
+		}
+	}
+	check()
+	allocs := testing.AllocsPerRun(1, func() {
+		for _, p := range pats {
+			if _, err := tb.Add(p, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	require.Zero(t, allocs)
+	check()
+	recs := &tb.recs[0]
+	tb.Grow(0, 1<<10, 0)
+	require.Same(t, recs, &tb.recs[0], "growing the text alone moves no record")
+	check()
 }
