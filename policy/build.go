@@ -16,9 +16,10 @@ import "slices"
 // takes the reader's parts, not the reader: the document keeps s, and the
 // reader's configuration must not escape with it.)
 func build(sc *scratch, s string, kind Kind) *Document {
-	strs := make([]string, len(sc.strs))
-	for i, sp := range sc.strs {
-		strs[i] = s[sp.start:sp.end]
+	strs := stringBlock(len(sc.strs))
+	spans := sc.strs[:len(strs)] // of one length: no bounds test in the loop
+	for i := range strs {
+		strs[i] = s[spans[i].start:spans[i].end]
 	}
 	var vals []Value
 	var conds []Condition
@@ -47,7 +48,7 @@ func build(sc *scratch, s string, kind Kind) *Document {
 	if kind == Trust {
 		principals = make([]Principal, len(sc.stmts))
 	}
-	stmts := make([]Statement, len(sc.stmts))
+	d, stmts := newDocument(len(sc.stmts))
 	for i := range sc.stmts {
 		raw, st := &sc.stmts[i], &stmts[i]
 		if raw.sid.end > raw.sid.start {
@@ -90,7 +91,8 @@ func build(sc *scratch, s string, kind Kind) *Document {
 			}
 		}
 	}
-	return &Document{Kind: kind, Version: "1", Statements: stmts}
+	*d = Document{Kind: kind, Version: "1", Statements: stmts}
+	return d
 }
 
 // sortRawConditions puts one statement's conditions in the order of
@@ -108,3 +110,82 @@ func sortRawConditions(conds []rawCondition, s string) {
 // of returns the strings of list range sp, capped at its end so that an
 // append to the list never writes into the next one.
 func (sp span) of(strs []string) []string { return strs[sp.start:sp.end:sp.end] }
+
+// stringBlock returns a new []string of length n, all "". Between 17 and
+// 32 strings (272 to 512 bytes) it allocates an array of the size class
+// the allocator would round the block up to anyway, as one value of an
+// array type: the runtime then records which words of the block are
+// pointers from the type's own mask in one step, where for a slice of n
+// strings it repeats the mask of one string n times (objects of 512 bytes
+// or less carry no header; their pointer bits are written at allocation).
+// On the 31 strings of AliyunARMSReadOnlyAccess that is about 450 of
+// 15,400 instructions per Parse. Below 17 strings the repetition is short;
+// above 32 the block has a header and no bits are written. The memory
+// used is the same: n strings take the same size class either way.
+func stringBlock(n int) []string {
+	switch {
+	case n <= 16 || n > 32:
+		return make([]string, n)
+	case n <= 18:
+		return new([18]string)[:n]
+	case n <= 20:
+		return new([20]string)[:n]
+	case n <= 22:
+		return new([22]string)[:n]
+	case n <= 24:
+		return new([24]string)[:n]
+	case n <= 26:
+		return new([26]string)[:n]
+	case n <= 28:
+		return new([28]string)[:n]
+	case n <= 30:
+		return new([30]string)[:n]
+	default:
+		return new([32]string)[:n]
+	}
+}
+
+// docBlock is a Document and the array of its statements, allocated
+// together by newDocument.
+type docBlock[A any] struct {
+	doc   Document
+	stmts A
+}
+
+// newDocument returns a new Document and n zero statements for it (n at
+// least 1). Up to eight statements, the two are one allocation: one call
+// to the allocator instead of two, and no more memory (a Document takes 48
+// bytes and a Statement 152; every n up to 8 but 4 and 5 takes as much or
+// less in one size class as in two, and those two take 16 and 80 bytes
+// more). Statements has capacity n either way, so an append to it moves
+// the list out of the block. (A caller that keeps the statements keeps the
+// 48 bytes of the Document with them.)
+func newDocument(n int) (*Document, []Statement) {
+	switch n {
+	case 1:
+		b := new(docBlock[[1]Statement])
+		return &b.doc, b.stmts[:]
+	case 2:
+		b := new(docBlock[[2]Statement])
+		return &b.doc, b.stmts[:]
+	case 3:
+		b := new(docBlock[[3]Statement])
+		return &b.doc, b.stmts[:]
+	case 4:
+		b := new(docBlock[[4]Statement])
+		return &b.doc, b.stmts[:]
+	case 5:
+		b := new(docBlock[[5]Statement])
+		return &b.doc, b.stmts[:]
+	case 6:
+		b := new(docBlock[[6]Statement])
+		return &b.doc, b.stmts[:]
+	case 7:
+		b := new(docBlock[[7]Statement])
+		return &b.doc, b.stmts[:]
+	case 8:
+		b := new(docBlock[[8]Statement])
+		return &b.doc, b.stmts[:]
+	}
+	return new(Document), make([]Statement, n)
+}

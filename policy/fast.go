@@ -405,7 +405,7 @@ func (r *fastReader) actions() (int, bool) {
 				j += 8
 				x = load64(s, j) ^ (ones * ' ')
 			}
-			j += bits.TrailingZeros64(x) >> 3
+			j += bits.TrailingZeros64(x|1<<63) >> 3 // the top bit set: at most 7 (a space, for skip), and no test for zero
 			r.ws += j - i
 			i = j
 			if s[i] <= ' ' { // more than that, or other white space
@@ -482,8 +482,19 @@ func (r *fastReader) actions() (int, bool) {
 // a non-empty list of at most MaxValues, appends their ranges to
 // scratch.strs and returns how many it read: readStrings with item's
 // check of a resource, without the calls and the switches on the kind of
-// list between them.
+// list between them. A lone "*" is compared as one word, without str's
+// scan.
 func (r *fastReader) resources() (int, bool) {
+	// "*" alone, the resource most statements name, right after the
+	// colon (where statementKey leaves the reader): one word compared
+	// instead of a string scanned and checked. (The word is in bounds: r.i
+	// is at most the sentinel's offset.)
+	if load64(r.s, r.i)&(1<<24-1) == wordStar {
+		r.last = r.i + 1
+		r.i += 3
+		r.sc.strs = append(r.sc.strs, span{uint32(r.last), uint32(r.last + 1)})
+		return 1, true
+	}
 	list := r.peek() == '['
 	if list && !r.open('[') {
 		return 0, false

@@ -55,6 +55,7 @@ const (
 	wordSid      = 0x3a22646953       // Sid": (five bytes)
 	wordAllow    = 0x22776f6c6c4122   // "Allow" (seven bytes)
 	wordDeny     = 0x22796e654422     // "Deny" (six bytes)
+	wordStar     = 0x222a22           // "*" (three bytes)
 )
 
 // statementKey reads a statement's member name and its colon and returns
@@ -71,7 +72,7 @@ func (r *fastReader) statementKey() int {
 		// goes to skip.
 		if s[i] == '\n' {
 			x := load64(s, i+1) ^ (ones * ' ') // in bounds: i is below the sentinel's offset
-			if k := bits.TrailingZeros64(x) >> 3; s[i+1+k] == '"' {
+			if k := bits.TrailingZeros64(x|1<<63) >> 3; s[i+1+k] == '"' {
 				r.ws += 1 + k
 				i += 1 + k
 			}

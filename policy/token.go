@@ -2,8 +2,8 @@ package policy
 
 import (
 	"math/bits"
-	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ramauthz/ramauthz/internal/strhash"
 )
@@ -70,11 +70,9 @@ const padding = 8
 // withSentinel returns a copy of data followed by padding NUL bytes, made
 // in one allocation: the text of a cursor.
 func withSentinel(data []byte) string {
-	var b strings.Builder
-	b.Grow(len(data) + padding)
-	b.Write(data)
-	b.WriteString("\x00\x00\x00\x00\x00\x00\x00\x00")
-	return b.String()
+	b := make([]byte, len(data)+padding) // the padding is make's zeroes
+	copy(b, data)
+	return unsafe.String(&b[0], len(b)) // b is not written again
 }
 
 // skip steps over white space and returns the next byte (0 at the end).
@@ -173,15 +171,16 @@ const (
 // (lowest) byte of w that the string loop must look at: '"', '\\', a
 // control character, DEL, or a byte above 0x7F. It is 0 when there is none.
 // Bits above the lowest may be set for bytes that are not special (a borrow
-// carries into the next byte), so only the lowest is meaningful. Each
-// subtraction sets a byte's high bit when the byte is below the constant
-// (0 after the XOR, or below 0x20) or already has it, and borrows only
-// from a byte above a flagged one.
+// or carry crosses into the next byte), so only the lowest is meaningful.
+// Each subtraction sets a byte's high bit when the byte is below the
+// constant (0 after the XOR, or below 0x20) or already has it, and borrows
+// only from a byte above a flagged one; the addition of one sets it for DEL
+// (and for 0x80 to 0xFE, which w itself flags), and carries only from 0xFF,
+// also flagged by w.
 func special(w uint64) uint64 {
 	q := w ^ (ones * '"')
 	b := w ^ (ones * '\\')
-	d := w ^ (ones * 0x7f)
-	return ((q - ones) | (b - ones) | (d - ones) | (w - ones*0x20) | w) & highs
+	return ((q - ones) | (b - ones) | (w + ones) | (w - ones*0x20) | w) & highs
 }
 
 // load64 reads the eight bytes of s from i on as a little-endian word

@@ -176,7 +176,7 @@ func TestNameWords(t *testing.T) {
 	for w, s := range map[uint64]string{
 		wordEffect: `Effect":`, wordAction: `Action":`, wordResource: "Resource", wordConditio: "Conditio",
 		wordPrincipa: "Principa", wordNotActio: "NotActio", wordNotResou: "NotResou", wordSid: `Sid":`,
-		wordAllow: `"Allow"`, wordDeny: `"Deny"`,
+		wordAllow: `"Allow"`, wordDeny: `"Deny"`, wordStar: `"*"`,
 	} {
 		assert.Equal(t, word(s), w, s)
 	}
