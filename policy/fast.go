@@ -319,18 +319,8 @@ func (r *fastReader) readStrings(kind int) (int, bool) {
 		if !list {
 			return 1, true
 		}
-		switch r.peek() {
-		case ',':
-			if n == r.lim.MaxValues {
-				return 0, false
-			}
-			r.i++
-		case ']':
-			r.i++
-			r.depth--
-			return n, true
-		default:
-			return 0, false
+		if more, ok := r.listNext(r.peek(), n); !more {
+			return n, ok
 		}
 	}
 }
@@ -342,6 +332,26 @@ const listValues = numLists
 // item reads one string of list kind (a principal list, or listValues;
 // see readStrings), checks it, and appends its range to the scratch: to
 // strs, or for listValues to vals. (String values cannot hold a control
+// listNext takes b, the byte after the n-th value of a list (peeked): a
+// comma (more values, unless n is already MaxValues) or the closing
+// bracket (the list ends). It reports whether another value follows, and
+// whether the input is still good.
+func (r *fastReader) listNext(b byte, n int) (more, ok bool) {
+	switch b {
+	case ',':
+		if n == r.lim.MaxValues {
+			return false, false
+		}
+		r.i++
+		return true, true
+	case ']':
+		r.i++
+		r.depth--
+		return false, true
+	}
+	return false, false
+}
+
 // character: str has made sure of that.)
 func (r *fastReader) item(kind int) bool {
 	s, ok := r.str()
@@ -509,18 +519,8 @@ func (r *fastReader) resources() (int, bool) {
 		if !list {
 			return 1, true
 		}
-		switch r.peek() {
-		case ',':
-			if n == r.lim.MaxValues {
-				return 0, false
-			}
-			r.i++
-		case ']':
-			r.i++
-			r.depth--
-			return n, true
-		default:
-			return 0, false
+		if more, ok := r.listNext(r.peek(), n); !more {
+			return n, ok
 		}
 	}
 }
