@@ -257,24 +257,25 @@ func (r *fastReader) statement() bool {
 		case elemEffect:
 			st.effect = r.effect()
 			ok = st.effect != 0
-		case elemAction, elemNotAction:
-			k := listAction
-			if bit == elemNotAction {
-				k = listNotAction
-			}
+		case elemAction, elemNotAction, elemResource, elemNotResource:
+			// Actions and resources have a reading loop each: their
+			// checks differ.
+			var k, n int
 			start := uint32(len(r.sc.strs))
-			var n int
-			n, ok = r.actions()
-			st.lists[listSlot(k)] = span{start, start + uint32(n)}
-			st.lset |= 1 << k
-		case elemResource, elemNotResource:
-			k := listResource
-			if bit == elemNotResource {
-				k = listNotResource
+			switch bit {
+			case elemAction, elemNotAction:
+				k = listAction
+				if bit == elemNotAction {
+					k = listNotAction
+				}
+				n, ok = r.actions()
+			default:
+				k = listResource
+				if bit == elemNotResource {
+					k = listNotResource
+				}
+				n, ok = r.resources()
 			}
-			start := uint32(len(r.sc.strs))
-			var n int
-			n, ok = r.resources()
 			st.lists[listSlot(k)] = span{start, start + uint32(n)}
 			st.lset |= 1 << k
 		case elemPrincipal:
