@@ -379,16 +379,22 @@ func TestRandomLong(t *testing.T) {
 					in = asciiUpper(in)
 				}
 			}
-			got, _ := collect(tr, in)
-			// strings.ToLower would turn the invalid bytes into U+FFFD,
-			// so the reference gets the input folded byte by byte.
-			want := naive(keys, in, false)
-			if fold {
-				want = naive(keys, asciiLower(in), false)
-			}
-			require.ElementsMatch(t, want, got, "round %d keys %q input %q", round, keys, in)
+			requireWalk(t, tr, keys, in, fold, "round %d keys %q input %q", round, keys, in)
 		}
 	}
+}
+
+// requireWalk checks that walking tr along in visits exactly the values
+// the naive scan of keys finds. With fold, the reference gets the input
+// folded byte by byte (strings.ToLower would turn invalid bytes into
+// U+FFFD).
+func requireWalk(t *testing.T, tr *Trie, keys []kv, in string, fold bool, msg ...any) {
+	t.Helper()
+	got, _ := collect(tr, in)
+	if fold {
+		in = asciiLower(in)
+	}
+	require.ElementsMatch(t, naive(keys, in, false), got, msg...)
 }
 
 func asciiLower(s string) string {
@@ -441,12 +447,7 @@ func TestChildGaps(t *testing.T) {
 				if fold && r.IntN(2) == 0 {
 					in = asciiUpper(in)
 				}
-				got, _ := collect(tr, in)
-				want := naive(keys, in, false)
-				if fold {
-					want = naive(keys, asciiLower(in), false)
-				}
-				require.ElementsMatch(t, want, got, "round %d input %q", round, in)
+				requireWalk(t, tr, keys, in, fold, "round %d input %q", round, in)
 			}
 		}
 		// Each key with one byte changed, at every position: a label
@@ -457,12 +458,7 @@ func TestChildGaps(t *testing.T) {
 					b := []byte(k.key + extra)
 					b[j] ^= 0x04
 					in := string(b)
-					got, _ := collect(tr, in)
-					want := naive(keys, in, false)
-					if fold {
-						want = naive(keys, asciiLower(in), false)
-					}
-					require.ElementsMatch(t, want, got, "round %d input %q", round, in)
+					requireWalk(t, tr, keys, in, fold, "round %d input %q", round, in)
 				}
 			}
 		}
