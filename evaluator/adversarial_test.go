@@ -166,7 +166,7 @@ func candidates(e *Evaluator, action string) (int, map[int32]bool) {
 func stmtIndex(e *Evaluator, m Match) int32 {
 	for i := range e.stmts {
 		s := &e.stmts[i]
-		if e.ids[s.policy] == m.PolicyID && int(s.index) == m.Statement {
+		if e.policyID(s.policy) == m.PolicyID && int(s.index) == m.Statement {
 			return int32(i)
 		}
 	}

@@ -172,31 +172,58 @@ func TestPatternTextCoversTable(t *testing.T) {
 	}
 }
 
-// carveStmts cuts its three parts from one block without overlap: each
-// filled to its capacity keeps what was written to it, and empty parts
-// are nil.
-func TestCarveStmtsParts(t *testing.T) {
-	for _, c := range [][3]int{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {5, 29, 0}, {3, 7, 11}, {10001, 10000, 1}} {
-		stmts, allow, deny := carveStmts(c[0], c[1], c[2])
-		if assert.Equal(t, [3]int{c[0], c[1], c[2]}, [3]int{cap(stmts), cap(allow), cap(deny)}, "%v", c) {
-			for i := range c[0] {
-				stmts = append(stmts, stmt{policy: int32(i), index: -int32(i), resAll: true})
+// carve cuts the statements, both indexes' entries and the pattern
+// table from one block without overlap: each filled to its capacity keeps
+// what was written to it, the table's patterns read back as added, and
+// empty parts are nil.
+func TestCarveParts(t *testing.T) {
+	// Patterns whose text Need counts exactly: a folded one with an upper
+	// case letter (kept twice) and a resource with a chunk between stars.
+	const act, res = "Svc:Get*", "acs:svc:*:1:x/*a*"
+	for _, c := range [][4]int{{0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}, {5, 29, 0, 3}, {3, 7, 11, 1}, {10001, 10000, 1, 20}} {
+		var ev Evaluator
+		b := builder{e: &ev, actions: [2]int{c[1], c[2]}}
+		at, am := match.Need([]string{act}, true)
+		rt, rm := match.Need([]string{res}, false)
+		// Room for the patterns twice: AllocsPerRun adds them twice.
+		b.carve(c[0], 4*c[3], 2*c[3]*(at+rt), 2*c[3]*(am+rm))
+		stmts, allow, deny := ev.stmts, ev.allow.ents, ev.deny.ents
+		if !assert.Equal(t, [3]int{c[0], c[1], c[2]}, [3]int{cap(stmts), cap(allow), cap(deny)}, "%v", c) {
+			continue
+		}
+		for i := range c[0] {
+			stmts = append(stmts, stmt{policy: int32(i), index: -int32(i), resAll: true})
+		}
+		for i := range c[1] {
+			allow = append(allow, entry{stmt: int32(i), pat: 1, restAny: true})
+		}
+		for i := range c[2] {
+			deny = append(deny, entry{stmt: -int32(i), pat: 2})
+		}
+		allocs := testing.AllocsPerRun(1, func() {
+			for range c[3] {
+				_, err := ev.pats.Add(act, true)
+				require.NoError(t, err)
+				_, err = ev.pats.Add(res, false)
+				require.NoError(t, err)
 			}
-			for i := range c[1] {
-				allow = append(allow, entry{stmt: int32(i), pat: 1, restAny: true})
-			}
-			for i := range c[2] {
-				deny = append(deny, entry{stmt: -int32(i), pat: 2})
-			}
-			for i, s := range stmts {
-				require.Equal(t, stmt{policy: int32(i), index: -int32(i), resAll: true}, s)
-			}
-			for i, en := range allow {
-				require.Equal(t, entry{stmt: int32(i), pat: 1, restAny: true}, en)
-			}
-			for i, en := range deny {
-				require.Equal(t, entry{stmt: -int32(i), pat: 2}, en)
-			}
+		})
+		assert.Zero(t, allocs, "%v: the table grew out of the block", c)
+		for i, s := range stmts {
+			require.Equal(t, stmt{policy: int32(i), index: -int32(i), resAll: true}, s)
+		}
+		for i, en := range allow {
+			require.Equal(t, entry{stmt: int32(i), pat: 1, restAny: true}, en)
+		}
+		for i, en := range deny {
+			require.Equal(t, entry{stmt: -int32(i), pat: 2}, en)
+		}
+		require.Equal(t, 4*c[3], ev.pats.Len())
+		for i := range int32(2 * c[3]) {
+			require.Equal(t, act, ev.pats.String(2*i))
+			require.Equal(t, res, ev.pats.String(2*i+1))
+			require.True(t, ev.pats.Match(2*i, "svc:getthing"))
+			require.True(t, ev.pats.Match(2*i+1, "acs:svc:cn:1:x/bab"))
 		}
 		assert.Equal(t, c[0] == 0, stmts == nil, "%v", c)
 		assert.Equal(t, c[1] == 0, allow == nil, "%v", c)

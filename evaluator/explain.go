@@ -73,7 +73,7 @@ func (e *Evaluator) Explain(r Request) Explanation {
 			sid = e.sids[i]
 		}
 		m := Match{
-			PolicyID:  e.ids[s.policy],
+			PolicyID:  e.policyID(s.policy),
 			Statement: int(s.index),
 			Sid:       sid,
 			Effect:    s.effect,

@@ -66,3 +66,25 @@ func TestExplain(t *testing.T) {
 		assert.Empty(t, x.NearMisses)
 	})
 }
+
+// Explanations cite the policy's ID whether the Evaluator holds one policy
+// (its ID kept in the Evaluator value) or several (a table of IDs).
+func TestExplainCitesPolicyID(t *testing.T) {
+	doc := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:Get*","Resource":"*"}]}`
+	d, err := policy.Parse([]byte(doc))
+	require.NoError(t, err)
+	r := Request{Action: "ecs:GetThing", Resource: res}
+	one, err := Compile(Policy{ID: "solo", Document: d})
+	require.NoError(t, err)
+	x := one.Explain(r)
+	require.Len(t, x.Matched, 1)
+	assert.Equal(t, "solo", x.Matched[0].PolicyID)
+
+	three, err := Compile(Policy{ID: "a", Document: d}, Policy{ID: "b", Document: d}, Policy{ID: "c", Document: d})
+	require.NoError(t, err)
+	var ids []string
+	for _, m := range three.Explain(r).Matched {
+		ids = append(ids, m.PolicyID)
+	}
+	assert.ElementsMatch(t, []string{"a", "b", "c"}, ids)
+}

@@ -95,7 +95,39 @@ const (
 // free of pointers): compiling a small policy once spent a fifth of its
 // instructions in the allocator.
 func (t *Table) Grow(patterns, text, mids int) {
-	var nr, nm, nt int // the new capacities of the parts that need room
+	nr, nm, nt := t.growth(patterns, text, mids)
+	if nr+nm+nt == 0 {
+		return
+	}
+	t.place(make([]uint64, blockWords(nr, nm, nt)), nr, nm, nt)
+}
+
+// Words returns the length of the block GrowIn needs to make room in an
+// empty Table for patterns, text and mids (as for Grow): records of 40
+// bytes, chunks of 16 and text bytes, rounded up to whole words.
+func Words(patterns, text, mids int) int { return blockWords(patterns, mids, text) }
+
+// GrowIn is Grow with a block the caller allocated, so that the table's
+// records, chunks and text can share one allocation with other tables of
+// numbers: the table cuts them from the start of blk, Words(patterns,
+// text, mids) words long for an empty table. The caller must not use
+// that part of blk otherwise, nor keep a pointer into it that the table's
+// lifetime does not cover. When blk is too short (a table that already
+// holds patterns needs room for them too), GrowIn allocates as Grow does.
+func (t *Table) GrowIn(blk []uint64, patterns, text, mids int) {
+	nr, nm, nt := t.growth(patterns, text, mids)
+	if nr+nm+nt == 0 {
+		return
+	}
+	if w := blockWords(nr, nm, nt); len(blk) < w {
+		blk = make([]uint64, w)
+	}
+	t.place(blk, nr, nm, nt)
+}
+
+// growth returns the new capacities of the records, chunks and text that
+// lack the room asked for, and 0 for those that have it.
+func (t *Table) growth(patterns, text, mids int) (nr, nm, nt int) {
 	if cap(t.recs)-len(t.recs) < patterns {
 		nr = len(t.recs) + patterns
 	}
@@ -105,14 +137,21 @@ func (t *Table) Grow(patterns, text, mids int) {
 	if cap(t.text)-len(t.text) < text {
 		nt = len(t.text) + text
 	}
-	if nr+nm+nt == 0 {
-		return
-	}
-	// The records come first, then the chunks, then the text: the first
-	// two are of int32 fields (4-byte aligned, sizes multiples of 4) and
-	// the block is 8-byte aligned.
-	const recSize, midSize = int(unsafe.Sizeof(rec{})), int(unsafe.Sizeof(tmid{}))
-	blk := make([]uint64, (nr*recSize+nm*midSize+nt+7)/8)
+	return nr, nm, nt
+}
+
+const recSize, midSize = int(unsafe.Sizeof(rec{})), int(unsafe.Sizeof(tmid{}))
+
+// blockWords is the words of a block for nr records, nm chunks and nt
+// bytes of text.
+func blockWords(nr, nm, nt int) int { return (nr*recSize + nm*midSize + nt + 7) / 8 }
+
+// place moves the records, chunks and text with new capacities nr, nm and
+// nt (0: left where they are) to blk, at least blockWords(nr, nm, nt)
+// long. The records come first, then the chunks, then the text: the first
+// two are of int32 fields (4-byte aligned, sizes multiples of 4) and the
+// block is 8-byte aligned.
+func (t *Table) place(blk []uint64, nr, nm, nt int) {
 	base := unsafe.Pointer(unsafe.SliceData(blk))
 	// (A part is cut only when it has room, so no pointer is made past
 	// the block's end.)

@@ -424,3 +424,66 @@ func TestTableGrowKeepsPatterns(t *testing.T) {
 	require.Same(t, recs, &tb.recs[0], "growing the text alone moves no record")
 	check()
 }
+
+// GrowIn cuts an empty table's records, chunks and text from the caller's
+// block, Words long, leaving the words after them alone: adding what the
+// counts cover allocates nothing and writes nothing past that part. A
+// block too short for a table that already holds patterns is not used;
+// the table grows as Grow makes it, keeping its patterns.
+func TestTableGrowIn(t *testing.T) {
+	for _, set := range loadSets() {
+		text, mids := Need(set.actions, true)
+		t2, m2 := Need(set.resources, false)
+		np := len(set.actions) + len(set.resources)
+		w := Words(np, text+t2, mids+m2)
+		blk := make([]uint64, w+4)
+		for i := range blk[w:] {
+			blk[w+i] = 0x5a5a5a5a5a5a5a5a
+		}
+		var tb, want Table
+		tb.GrowIn(blk, np, text+t2, mids+m2)
+		allocs := testing.AllocsPerRun(1, func() {
+			tb.text, tb.recs, tb.mids = tb.text[:0], tb.recs[:0], tb.mids[:0]
+			for _, p := range set.actions {
+				_, err := tb.Add(p, true)
+				require.NoError(t, err)
+			}
+			for _, p := range set.resources {
+				_, err := tb.Add(p, false)
+				require.NoError(t, err)
+			}
+		})
+		assert.Zero(t, allocs, set.name)
+		for _, p := range set.actions {
+			_, err := want.Add(p, true)
+			require.NoError(t, err)
+		}
+		for _, p := range set.resources {
+			_, err := want.Add(p, false)
+			require.NoError(t, err)
+		}
+		for i := range blk[w:] {
+			require.Equal(t, uint64(0x5a5a5a5a5a5a5a5a), blk[w+i], "%s: word %d past the table's part was written", set.name, w+i)
+		}
+		require.Equal(t, want.Len(), tb.Len())
+		for i := range int32(want.Len()) {
+			require.Equal(t, want.String(i), tb.String(i))
+			require.Equal(t, want.Literal(i), tb.Literal(i))
+			for _, s := range []string{want.String(i), strings.ToUpper(want.String(i)), want.Literal(i) + "x"} {
+				require.Equal(t, want.Match(i, s), tb.Match(i, s), "%s: %q on %q", set.name, want.String(i), s)
+			}
+		}
+	}
+
+	var tb Table
+	_, err := tb.Add("Ecs:Describe*", true)
+	require.NoError(t, err)
+	short := make([]uint64, Words(1, 4, 0))
+	tb.GrowIn(short, 1, 4, 0) // room for the new pattern only: too short
+	_, err = tb.Add("ecs:List*", true)
+	require.NoError(t, err)
+	assert.Equal(t, "Ecs:Describe*", tb.String(0))
+	assert.Equal(t, "ecs:List*", tb.String(1))
+	assert.True(t, tb.Match(0, "ECS:DescribeX"))
+	assert.Equal(t, make([]uint64, len(short)), short, "a block too short is not written")
+}
