@@ -604,11 +604,15 @@ func (e *Evaluator) buildIndexes(sized *builder) *CompileError {
 			ix.ents = append(ix.ents, entry{stmt: int32(si), pat: p, restAny: restAny})
 		}
 	}
+	// The builders' scratch goes back to be reused by the next compile
+	// (a system policy's is ≈400 bytes, a tenth of what it allocated).
 	if deny.Len() > 0 {
 		deny.BuildInto(&e.deny.trie)
+		deny.Release()
 	}
 	if allow.Len() > 0 {
 		allow.BuildInto(&e.allow.trie)
+		allow.Release()
 	}
 	return nil
 }

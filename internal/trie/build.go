@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/ramauthz/ramauthz/internal/strhash"
@@ -20,7 +21,30 @@ type Builder struct {
 	fold  bool
 	keys  []byte // every key added, one after the other; never rewritten
 	items []item
+	recs  []sortRec // the sort's scratch, kept for another build when small
+	// spare is the box of the scratch this Builder took from scratchPool,
+	// which Release fills and puts back; nil when it took none.
+	spare *scratch
 }
+
+// scratch is the memory a build uses only while it runs: the items and,
+// for more than insertionMax keys, the sort's records and second buffer.
+// Builders that Grow for at most poolMax values take it from scratchPool
+// and Release gives it back, so that compiling many small policy sets
+// does not allocate it each time. Nothing in it is read before it is
+// written: items are appended from empty, and the sort fills its records
+// (and writes each slot of its second buffer) before reading them.
+type scratch struct {
+	items []item
+	recs  []sortRec
+}
+
+// poolMax is the most values whose scratch goes back to scratchPool: 1,024
+// items (16 KiB) and 2,048 records (32 KiB), so that one large build does
+// not keep a large block alive in the pool.
+const poolMax = 1024
+
+var scratchPool sync.Pool // of *scratch
 
 type item struct {
 	off, n int32 // the key: keys[off:off+n]
@@ -69,10 +93,49 @@ func (b *Builder) Add(key string, exact bool, val int32) bool {
 func (b *Builder) Len() int { return len(b.items) }
 
 // Grow makes room for n more values whose keys add up to text bytes, so
-// that as many Adds do not allocate.
+// that as many Adds do not allocate. A Builder that holds no values and
+// grows for at most 1,024 takes the room from memory other Builders
+// gave back (Release).
 func (b *Builder) Grow(n, text int) {
+	if n > 0 && len(b.items) == 0 && n <= poolMax && b.spare == nil {
+		if s, _ := scratchPool.Get().(*scratch); s != nil {
+			b.spare = s
+			if cap(s.items) >= n {
+				b.items = s.items[:0]
+			}
+			if cap(b.recs) < cap(s.recs) {
+				b.recs = s.recs
+			}
+			s.items, s.recs = nil, nil
+		}
+	}
 	b.items = slices.Grow(b.items, n)
 	b.keys = slices.Grow(b.keys, text)
+}
+
+// Release gives b's scratch memory (the values' records and the sort's)
+// back for other Builders to reuse, when it is small (at most 1,024
+// values), and empties b of values. Tries built from b are unaffected:
+// they share none of it. Release is optional; a Builder that is
+// dropped without it leaves its memory to the garbage collector. After
+// Release, b may be used again as if new, keeping the keys' text it had.
+func (b *Builder) Release() {
+	s, items, recs := b.spare, b.items, b.recs
+	b.spare, b.items, b.recs = nil, nil, nil
+	if cap(items) > poolMax {
+		items = nil
+	}
+	if cap(recs) > 2*poolMax {
+		recs = nil
+	}
+	if cap(items) == 0 && cap(recs) == 0 {
+		return
+	}
+	if s == nil {
+		s = new(scratch)
+	}
+	s.items, s.recs = items[:0], recs
+	scratchPool.Put(s)
 }
 
 // key returns the key of it.
@@ -128,7 +191,7 @@ func (b *Builder) BuildInto(t *Trie) {
 		recs, lcp, stack = smallRecs[:n], smallLCP[:n], smallStack[:2*n+1]
 		b.sortRecs(recs, nil)
 	} else {
-		scratch := make([]sortRec, 2*n)
+		scratch := b.recScratch(2 * n)
 		recs = scratch[:n]
 		b.sortRecs(recs, scratch[n:])
 		// sortRec is 16 bytes: the second half holds 4n int32s, n for
@@ -193,6 +256,20 @@ func (b *Builder) BuildInto(t *Trie) {
 	}
 	// Filled in locals and stored once: t usually lives in the heap.
 	*t = Trie{fold: b.fold, text: text, nodes: nodes, firsts: firsts, vals: vals}
+}
+
+// recScratch returns n records of scratch for the sort: those b keeps,
+// when they are enough, else new ones, which b keeps for another build
+// (and Release) when n is at most 2×poolMax.
+func (b *Builder) recScratch(n int) []sortRec {
+	if cap(b.recs) >= n {
+		return b.recs[:n]
+	}
+	recs := make([]sortRec, n)
+	if n <= 2*poolMax {
+		b.recs = recs
+	}
+	return recs
 }
 
 // carve returns nodes, their first bytes and n values, all three cut from
