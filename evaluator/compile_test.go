@@ -151,8 +151,10 @@ func holdsPointers(t reflect.Type) bool {
 // TestPatternTextCoversTable checks the sizing pass against what the table
 // needs: patternText's count of chunks between stars is never below
 // match.Mids, for patterns with no star, one star at either end or inside,
-// and several (adjacent ones included); and its text is at least each
-// pattern's bytes, twice for a folding pattern with an upper-case letter.
+// and several (adjacent ones included); and its text is at least what the
+// table takes: each pattern's bytes and, for a folding pattern with an
+// upper-case letter, its case bitmap (an eighth more; it was a second,
+// folded copy, twice the bytes, before the table kept patterns once).
 func TestPatternTextCoversTable(t *testing.T) {
 	for _, p := range []string{"", "*", "**", "a", "ecs:Describe*", "*Describe", "a*b", "a*b*c", "a**b", "*a*",
 		"acs:oss:*:*:bucket/*", "acs:svc7:*:1234567890123456:res/7/*", "a*b*c*d*e", "?*?", "*x*y*"} {
@@ -161,9 +163,15 @@ func TestPatternTextCoversTable(t *testing.T) {
 			if want := match.Mids(p); mids < want {
 				t.Errorf("patternText(%q, %v) mids = %d, below match.Mids %d", p, fold, mids, want)
 			}
-			want := len(p)
+			// The text a table takes for the pattern: its bytes and,
+			// for a folding pattern with an upper-case letter, its case
+			// bitmap, an eighth of that rounded up.
+			var tb match.Table
+			_, err := tb.Add(p, fold)
+			require.NoError(t, err)
+			want := len(tb.Text())
 			if fold && strings.ToLower(p) != p {
-				want *= 2
+				require.Equal(t, len(p)+(len(p)+7)/8, want, "%q", p)
 			}
 			if text < want {
 				t.Errorf("patternText(%q, %v) text = %d, want at least %d", p, fold, text, want)

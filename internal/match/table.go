@@ -1,12 +1,15 @@
 package match
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/ramauthz/ramauthz/internal/strhash"
 )
 
 // ErrTableFull is returned by Table.Add when the table would pass
@@ -30,9 +33,11 @@ var ErrTableFull = errors.New("pattern table is full")
 // concurrent use; once the last Add has returned, every other method is
 // safe for concurrent use and none allocates.
 type Table struct {
-	// text holds every pattern as given and, for a folding pattern with
-	// an upper-case letter, once more folded. Bytes are only ever
-	// appended, never rewritten, so strings viewing them stay valid.
+	// text holds every pattern once, folded when it folds, and after a
+	// folded pattern that had ASCII upper-case letters a bitmap of where
+	// they were (caseMap), from which String rebuilds it as given. Bytes
+	// are only ever appended, never rewritten, so strings viewing them
+	// stay valid.
 	text []byte
 	recs []rec
 	mids []tmid
@@ -53,7 +58,7 @@ type tmid struct {
 // rec is one pattern of a Table: offsets into the table's text, and which
 // of the common shapes it has.
 type rec struct {
-	src   int32 // offset of the pattern as given
+	src   int32 // offset of the pattern as given; with flagCaseMap, of its case bitmap
 	pat   int32 // offset of the pattern as matched (folded); src if the same
 	n     int32 // bytes of the pattern
 	lit   int32 // end of the literal prefix, from pat
@@ -84,6 +89,9 @@ const (
 	// end (no head, no tail), as in "acs:oss:*:*:bucket/*": only the
 	// chunks between stars are left to find.
 	flagOpenEnds
+	// flagCaseMap: the pattern folds and had ASCII upper-case letters;
+	// src is the offset of the bitmap of where they were (caseMap).
+	flagCaseMap
 )
 
 // Grow makes room for patterns more patterns whose text adds up to text
@@ -168,22 +176,22 @@ func (t *Table) place(blk []uint64, nr, nm, nt int) {
 
 // Need returns the room that adding every pattern of list with the fold
 // given takes in a Table, for Grow: a bound on the bytes of text (each
-// pattern's length, twice when it folds: Add keeps the folded copy only
-// for a pattern with an ASCII upper-case letter, as action names have, so
-// a folding pattern without one, such as "oss:*", leaves its length
-// unused) and a bound on the chunks between stars (at least Mids of each
-// pattern). It costs one strings.IndexByte for a pattern whose only star
+// pattern's length and, when it folds, an eighth of it more, rounded up:
+// Add keeps a bitmap of a folded pattern's ASCII upper-case letters, as
+// action names have, so a folding pattern without one, such as "oss:*",
+// leaves that room unused) and a bound on the chunks between stars (at
+// least Mids of each pattern). It costs one strings.IndexByte for a pattern whose only star
 // is its last byte, and a strings.Count more for one with a star before
 // that.
 func Need(list []string, fold bool) (text, mids int) {
 	for _, s := range list {
 		text += len(s)
+		if fold {
+			text += caseMapLen(len(s))
+		}
 		if i := strings.IndexByte(s, '*'); i >= 0 && i < len(s)-1 {
 			mids += strings.Count(s[i+1:], "*")
 		}
-	}
-	if fold {
-		text *= 2
 	}
 	return text, mids
 }
@@ -202,37 +210,39 @@ func Mids(pattern string) int {
 // bytes of text or patterns reports ErrTableFull. A pattern that fails
 // leaves the table as it was.
 //
-// Add finds the pattern's wildcards with strings.IndexByte, copies it into
-// the table's text with copy, and writes its folded form after it (for a
-// folding pattern) eight bytes at a time, checking on the way that it is
-// ASCII; only a pattern with other bytes is checked by
-// utf8.ValidString.
+// Add finds the pattern's wildcards with strings.IndexByte and copies it
+// into the table's text with copy, or, for a folding pattern, writes it
+// folded eight bytes at a time, checking on the way that it is ASCII
+// (followed by its case bitmap when folding changed it); only a pattern
+// with other bytes is checked by utf8.ValidString.
 func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	n := len(pattern)
 	if len(t.recs) >= math.MaxInt32 || len(t.text)+2*n > math.MaxInt32 || len(t.mids)+n > math.MaxInt32 {
 		return -1, ErrTableFull
 	}
-	// The pattern is copied past the end of the text, into room no string
-	// views, and kept only once it proves valid; a folding pattern is
-	// written folded after it, and kept if that changed it. (Need counts
-	// the room for both.)
+	// The pattern is written past the end of the text, into room no
+	// string views, and kept only once it proves valid: as given, or
+	// folded and, if that changed it, followed by its case bitmap. (Need
+	// counts the room for both.)
 	src, room := len(t.text), n
 	if fold {
-		room = 2 * n
+		room += caseMapLen(n)
 	}
 	if cap(t.text)-src < room {
 		t.text = slices.Grow(t.text, room)
 	}
-	copy(t.text[src:src+n], pattern)
 	upper := false
 	if fold {
 		var ascii bool
-		upper, ascii = foldWords(t.text[src+n:src+2*n], pattern)
+		upper, ascii = foldWords(t.text[src:src+n], pattern)
 		if !ascii && !utf8.ValidString(pattern) {
 			return -1, ErrBadPattern
 		}
-	} else if !isASCII(pattern) && !utf8.ValidString(pattern) {
-		return -1, ErrBadPattern
+	} else {
+		copy(t.text[src:src+n], pattern)
+		if !isASCII(pattern) && !utf8.ValidString(pattern) {
+			return -1, ErrBadPattern
+		}
 	}
 	var l layout
 	l.wildcards(pattern)
@@ -242,7 +252,10 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	if fold {
 		r.flags = flagFold
 		if upper {
-			r.pat, end = int32(end), end+n
+			m := caseMapLen(n)
+			caseMap(t.text[end:end+m], pattern, t.text[src:end])
+			r.flags |= flagCaseMap
+			r.src, end = int32(end), end+m
 		}
 	}
 	t.text = t.text[:end]
@@ -331,10 +344,51 @@ func (t *Table) str(off, n int32) string {
 // Len returns the number of patterns in the table.
 func (t *Table) Len() int { return len(t.recs) }
 
-// String returns pattern i as it was given to Add.
-func (t *Table) String(i int32) string {
-	r := &t.recs[i]
-	return t.str(r.src, r.n)
+// String returns pattern i as it was given to Add. For a folding pattern
+// that had ASCII upper-case letters it is rebuilt from the folded text and
+// the letters' bitmap, and allocates; nothing on a decision's path calls
+// it.
+func (t *Table) String(i int32) string { return t.given(&t.recs[i]) }
+
+// given returns pattern r as it was given to Add (String).
+func (t *Table) given(r *rec) string {
+	if r.flags&flagCaseMap == 0 {
+		return t.str(r.src, r.n)
+	}
+	b := []byte(t.str(r.pat, r.n))
+	m := t.text[r.src : r.src+int32(caseMapLen(len(b)))]
+	for k := range b {
+		if m[k>>3]>>(k&7)&1 != 0 {
+			b[k] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// caseMapLen is the bytes of the case bitmap of an n-byte pattern: one bit
+// a byte.
+func caseMapLen(n int) int { return (n + 7) / 8 }
+
+// caseMap writes to m (caseMapLen(len(s)) bytes) the bitmap of the bytes
+// where folded, s folded to lower case (foldWords), differs from s: bit
+// k&7 of m[k>>3] for byte k. Folding changes only ASCII upper-case letters,
+// and only bit 5 of them, so eight bytes at a time that bit, moved to bit
+// 0 of each byte, is gathered into one byte by a multiplication.
+func caseMap(m []byte, s string, folded []byte) {
+	n := len(s)
+	folded = folded[:n]
+	k := 0
+	for ; k+8 <= n; k += 8 {
+		x := (strhash.Load64(s[k:]) ^ binary.LittleEndian.Uint64(folded[k:])) >> 5 & ones
+		m[k>>3] = byte(x * 0x0102040810204080 >> 56)
+	}
+	if k < n {
+		var b byte
+		for j := k; j < n; j++ {
+			b |= (s[j] ^ folded[j]) >> 5 & 1 << (j - k)
+		}
+		m[k>>3] = b
+	}
 }
 
 // Literal returns the literal prefix of pattern i, as Pattern.Literal.

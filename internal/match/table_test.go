@@ -186,7 +186,7 @@ func (t *Table) view(r *rec) Pattern {
 		fold:  r.flags&flagFold != 0,
 		tailQ: r.flags&flagTailQ != 0,
 		tailN: int(r.tailN),
-		src:   t.str(r.src, r.n),
+		src:   t.given(r),
 	}
 	if p.star {
 		p.tail = text[r.tail:]
@@ -486,4 +486,70 @@ func TestTableGrowIn(t *testing.T) {
 	assert.Equal(t, "ecs:List*", tb.String(1))
 	assert.True(t, tb.Match(0, "ECS:DescribeX"))
 	assert.Equal(t, make([]uint64, len(short)), short, "a block too short is not written")
+}
+
+// A folding pattern is kept once, folded, with a bitmap of its ASCII
+// upper-case letters when it has any: String gives it back as given, for
+// every length around the eight-byte steps of caseMap, letters anywhere,
+// and non-ASCII bytes (which folding leaves alone) among them; the text
+// takes the pattern's length and, with capitals, the bitmap's, no more.
+func TestTableKeepsCaseOnce(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 40))
+	for round := range 3000 {
+		n := 1 + round%40
+		b := make([]byte, 0, n+1)
+		for len(b) < n {
+			switch k := r.IntN(10); {
+			case k < 4:
+				b = append(b, byte('a'+r.IntN(26)))
+			case k < 7:
+				b = append(b, byte('A'+r.IntN(26)))
+			case k == 7:
+				b = append(b, "é"...)
+			case k == 8:
+				b = append(b, "*:/?["[r.IntN(5)])
+			default:
+				b = append(b, byte('@'+r.IntN(2)*27)) // '@' and '[', beside the letters
+			}
+		}
+		p := string(b)
+		var tb Table
+		i, err := tb.Add(p, true)
+		require.NoError(t, err, "%q", p)
+		require.Equal(t, p, tb.String(i))
+		want := len(p)
+		if strings.ToLower(p) != p {
+			want += (len(p) + 7) / 8
+		}
+		require.Equal(t, want, len(tb.Text()), "%q", p)
+		require.True(t, tb.Match(i, p), "%q", p)
+		j, err := tb.Add(p, false)
+		require.NoError(t, err)
+		require.Equal(t, p, tb.String(j))
+		require.Equal(t, p, tb.String(i), "adding after it leaves it as it was")
+	}
+}
+
+// caseMap agrees with a byte-by-byte reading of where folding changed a
+// string.
+func TestCaseMapByteByByte(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 50))
+	for round := range 2000 {
+		n := round % 33
+		s := make([]byte, n)
+		for i := range s {
+			s[i] = byte(r.IntN(256))
+		}
+		folded := make([]byte, n)
+		foldWords(folded, string(s))
+		m := make([]byte, caseMapLen(n))
+		caseMap(m, string(s), folded)
+		for k := range n {
+			want := s[k] >= 'A' && s[k] <= 'Z'
+			require.Equal(t, want, m[k>>3]>>(k&7)&1 != 0, "%q byte %d", s, k)
+		}
+		if n%8 != 0 {
+			require.Zero(t, m[len(m)-1]>>(n%8), "%q: bits past the end", s)
+		}
+	}
 }
