@@ -168,7 +168,8 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 		}
 	}
 	b := builder{e: &ev}
-	if err := b.alloc(policies, n); err != nil {
+	vals, err := b.alloc(policies, n)
+	if err != nil {
 		return nil, err
 	}
 	for i, p := range policies {
@@ -177,7 +178,7 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 			return nil, err
 		}
 	}
-	if err := ev.buildIndexes(&b); err != nil {
+	if err := ev.buildIndexes(&b, vals); err != nil {
 		return nil, err
 	}
 	e := new(Evaluator)
@@ -209,10 +210,17 @@ type builder struct {
 	actions, notActions [2]int
 }
 
+// trieVals is room for the values of the deny (1) and allow (0) indexes'
+// tries (trie.Builder.BuildIntoVals), cut by carve: one per action
+// pattern, a bound on a trie's keys. (It is kept out of builder: a slice
+// a trie keeps, stored in a builder, made escape analysis move the
+// Evaluator Compile fills on its stack to the heap.)
+type trieVals [2][]int32
+
 // alloc sizes the tables for policies, which hold n statements. It
 // reports ErrLimit when the patterns or conditions would not fit the
 // tables' int32 positions.
-func (b *builder) alloc(policies []Policy, n int) *CompileError {
+func (b *builder) alloc(policies []Policy, n int) (trieVals, *CompileError) {
 	np, nc, sids := 0, 0, false
 	var room tableRoom
 	for _, p := range policies {
@@ -241,36 +249,39 @@ func (b *builder) alloc(policies []Policy, n int) *CompileError {
 	}
 	text, mids := room.text, room.mids
 	if np > math.MaxInt32 || nc > math.MaxInt32 || text > math.MaxInt32 {
-		return &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many patterns or conditions"}
+		return trieVals{}, &CompileError{Index: -1, Err: policy.ErrLimit, Msg: "too many patterns or conditions"}
 	}
 	// (np bounds the action patterns.)
-	b.carve(n, np, text, mids)
+	vals := b.carve(n, np, text, mids)
 	if nc > 0 {
 		b.e.conds = make([]cond, 0, nc)
 	}
 	if sids {
 		b.e.sids = make([]string, 0, cap(b.e.stmts))
 	}
-	return nil
+	return vals, nil
 }
 
 // carve gives the Evaluator room for n statements, the entries of its
-// allow and deny indexes (b.actions) and a pattern table of np patterns,
-// text bytes and mids chunks (as match.Table.Grow takes them), all cut
-// from one pointer-free block: one allocation where there were four (each
-// ≈250 instructions in the allocator and, with the collector on, ≈200 ns
-// of a system policy's compile).
-func (b *builder) carve(n, np, text, mids int) {
+// allow and deny indexes and their tries' values (b.actions of each) and a
+// pattern table of np patterns, text bytes and mids chunks (as
+// match.Table.Grow takes them), all cut from one pointer-free block: one
+// allocation where there were four (each ≈250 instructions in the
+// allocator and, with the collector on, ≈200 ns of a system policy's
+// compile). The tries' nodes, counted only once their keys are sorted,
+// stay in blocks of their own.
+func (b *builder) carve(n, np, text, mids int) (vals trieVals) {
 	const stmtSize, entSize = int(unsafe.Sizeof(stmt{})), int(unsafe.Sizeof(entry{}))
 	allow, deny := b.actions[0], b.actions[1]
-	// The statements and entries are of 4-byte fields and the block is
-	// 8-byte aligned; they take whole words, so that the table's part
-	// starts 8-byte aligned too. A part is cut only when it has room, so
-	// no pointer is made past the end.
-	own := (n*stmtSize + (allow+deny)*entSize + 7) / 8
+	// The statements, entries and values are of 4-byte fields and the
+	// block is 8-byte aligned; they take whole words, so that the table's
+	// part starts 8-byte aligned too. A part is cut only when it has
+	// room, so no pointer is made past the end.
+	ents := n*stmtSize + (allow+deny)*entSize // where the values start
+	own := (ents + 4*(allow+deny) + 7) / 8
 	blk := make([]uint64, own+match.Words(np, text, mids))
 	if len(blk) == 0 {
-		return
+		return vals
 	}
 	base := unsafe.Pointer(unsafe.SliceData(blk))
 	e := b.e
@@ -282,8 +293,13 @@ func (b *builder) carve(n, np, text, mids int) {
 	}
 	if deny > 0 {
 		e.deny.ents = unsafe.Slice((*entry)(unsafe.Add(base, n*stmtSize+allow*entSize)), deny)[:0]
+		vals[1] = unsafe.Slice((*int32)(unsafe.Add(base, ents+4*allow)), deny)
+	}
+	if allow > 0 {
+		vals[0] = unsafe.Slice((*int32)(unsafe.Add(base, ents)), allow)
 	}
 	e.pats.GrowIn(blk[own:], np, text, mids)
+	return vals
 }
 
 // patternText is the room a match.Table needs for list (match.Need).
@@ -568,7 +584,7 @@ func compileCond(cd *cond, c *policy.Condition, sp stmtPath) *CompileError {
 // buildIndexes files every action pattern under its literal prefix, per
 // effect. NotAction statements cannot be indexed by what they exclude and go
 // to the always-checked list.
-func (e *Evaluator) buildIndexes(sized *builder) *CompileError {
+func (e *Evaluator) buildIndexes(sized *builder, vals trieVals) *CompileError {
 	// The tries' keys are the patterns' literal prefixes, which the
 	// pattern table already holds: the tries share its text.
 	deny, allow := trie.NewBuilderOver(true, e.pats.Text()), trie.NewBuilderOver(true, e.pats.Text())
@@ -607,11 +623,11 @@ func (e *Evaluator) buildIndexes(sized *builder) *CompileError {
 	// The builders' scratch goes back to be reused by the next compile
 	// (a system policy's is ≈400 bytes, a tenth of what it allocated).
 	if deny.Len() > 0 {
-		deny.BuildInto(&e.deny.trie)
+		deny.BuildIntoVals(&e.deny.trie, vals[1])
 		deny.Release()
 	}
 	if allow.Len() > 0 {
-		allow.BuildInto(&e.allow.trie)
+		allow.BuildIntoVals(&e.allow.trie, vals[0])
 		allow.Release()
 	}
 	return nil

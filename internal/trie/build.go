@@ -169,7 +169,22 @@ func (b *Builder) Build() *Trie {
 // bytes and values), plus one scratch block when there are more than
 // insertionMax keys. Building touches the key text once per key and once
 // per node, not once per key per level.
-func (b *Builder) BuildInto(t *Trie) {
+func (b *Builder) BuildInto(t *Trie) { b.buildInto(t, nil) }
+
+// BuildIntoVals is BuildInto with room for the trie's values given by the
+// caller: the first Len() int32s of vals, which the Trie keeps (so the
+// caller must not change them) and the build's block then leaves out. A
+// caller that allocates a block of numbers of its own can so hold them
+// there. With vals shorter than Len(), it is BuildInto.
+func (b *Builder) BuildIntoVals(t *Trie, vals []int32) {
+	if len(vals) < len(b.items) {
+		vals = nil
+	}
+	b.buildInto(t, vals)
+}
+
+// buildInto is BuildInto, with the values in own when it is not nil.
+func (b *Builder) buildInto(t *Trie, own []int32) {
 	text := b.keys[:len(b.keys):len(b.keys)]
 	n := len(b.items)
 	if n == 0 {
@@ -200,7 +215,15 @@ func (b *Builder) BuildInto(t *Trie) {
 		lcp, stack = ints[:n:n], ints[n:3*n+1]
 	}
 	count := b.measure(recs, lcp, stack)
-	nodes, firsts, vals := carve(count, n)
+	var nodes []node
+	var firsts []byte
+	var vals []int32
+	if own != nil {
+		nodes, firsts, _ = carve(count, 0)
+		vals = own[:n:n]
+	} else {
+		nodes, firsts, vals = carve(count, n)
+	}
 
 	// Nodes are made breadth first, so the nodes slice is its own work
 	// queue: until node qi is reached, its vStart and vEnd hold the run of

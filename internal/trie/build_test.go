@@ -438,3 +438,37 @@ func FuzzBuild(f *testing.F) {
 		}
 	})
 }
+
+// BuildIntoVals builds the trie BuildInto builds, with its values in the
+// caller's slice (which the trie's own block then leaves out); a slice
+// too short is not used.
+func TestBuildIntoVals(t *testing.T) {
+	for _, n := range []int{1, 5, insertionMax, insertionMax + 1, radixMin + 3} {
+		var keys []kv
+		b := NewBuilder(true)
+		for i := range n {
+			k := "svc" + strconv.Itoa(i%7) + ":verb" + strconv.Itoa(i)
+			keys = append(keys, kv{k, i%3 == 0})
+			b.Add(k, i%3 == 0, int32(i))
+		}
+		var own, plain Trie
+		vals := make([]int32, n+2)
+		vals[n], vals[n+1] = -7, -8
+		b.BuildIntoVals(&own, vals)
+		b.BuildInto(&plain)
+		require.Equal(t, n, own.Len())
+		assert.Same(t, &vals[0], &own.vals[0], "%d keys: the values are in the caller's slice", n)
+		assert.Equal(t, plain.vals, own.vals)
+		assert.Equal(t, n, cap(own.vals), "a walk's groups cannot be appended past the values")
+		assert.Equal(t, []int32{-7, -8}, vals[n:], "nothing written past Len")
+		for i := range n {
+			in := keys[i].key
+			requireWalk(t, &own, keys, in, true, "%d keys %q", n, in)
+			requireWalk(t, &own, keys, asciiUpper(in)+"x", true, "%d keys %q", n, in)
+		}
+		var short Trie
+		b.BuildIntoVals(&short, vals[:n-1])
+		assert.Equal(t, plain.vals, short.vals)
+		assert.NotSame(t, &vals[0], &short.vals[0], "%d keys: a slice too short is not used", n)
+	}
+}
