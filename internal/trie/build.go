@@ -188,7 +188,7 @@ func (b *Builder) buildInto(t *Trie, own []int32) {
 	text := b.keys[:len(b.keys):len(b.keys)]
 	n := len(b.items)
 	if n == 0 {
-		*t = Trie{fold: b.fold, text: text}
+		*t = Trie{fold: b.fold, text: asString(text)}
 		return
 	}
 	// A few keys (a system policy's) are sorted and measured in arrays
@@ -278,7 +278,7 @@ func (b *Builder) buildInto(t *Trie, own []int32) {
 		vals[i] = b.items[recs[i].seq()].val
 	}
 	// Filled in locals and stored once: t usually lives in the heap.
-	*t = Trie{fold: b.fold, text: text, nodes: nodes, firsts: firsts, vals: vals}
+	*t = Trie{fold: b.fold, text: asString(text), nodes: nodes, firsts: asString(firsts), vals: vals}
 }
 
 // recScratch returns n records of scratch for the sort: those b keeps,
@@ -294,6 +294,11 @@ func (b *Builder) recScratch(n int) []sortRec {
 	}
 	return recs
 }
+
+// asString views b as a string. The Builder's key text is only appended
+// to, never rewritten, and a trie's first bytes are written only before
+// it is stored, so the strings never change.
+func asString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // carve returns nodes, their first bytes and n values, all three cut from
 // one pointer-free block: one allocation, which the garbage collector never

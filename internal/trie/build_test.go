@@ -110,7 +110,7 @@ func checkShape(t *testing.T, tr *Trie) {
 	}
 	next := int32(1)
 	for i, nd := range tr.nodes {
-		label := view(tr.text, nd.lOff, nd.lLen)
+		label := tr.text[nd.lOff : nd.lOff+nd.lLen]
 		if i > 0 {
 			require.NotEmpty(t, label, "node %d", i)
 			require.Equal(t, label[0], tr.firsts[i], "node %d", i)

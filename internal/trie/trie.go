@@ -17,10 +17,13 @@ import "github.com/ramauthz/ramauthz/internal/strhash"
 // Trie is an immutable radix tree built by Builder.Build. The zero value is
 // an empty trie.
 type Trie struct {
-	fold   bool
-	text   []byte // the keys, which the labels are slices of
+	fold bool
+	// text and firsts are strings, never changed, rather than byte
+	// slices: 8 bytes less each, read the same way (an Evaluator holds
+	// two Tries, and its size class is what a compile allocates).
+	text   string // the keys, which the labels are slices of
 	nodes  []node
-	firsts []byte // firsts[i] is the first byte of nodes[i].label
+	firsts string // firsts[i] is the first byte of nodes[i].label
 	vals   []int32
 }
 
