@@ -38,9 +38,13 @@ type Policy struct {
 // neither write-barriers nor scans; only conditions, principals and Sids,
 // which are rare, are kept as Go values with strings.
 type Evaluator struct {
-	// The policies' IDs (policyID): ids, or, for a single policy (the
-	// common case), id, which spares an allocation.
-	ids        []string
+	// The policies' IDs (policyID): with one policy (the common case),
+	// id, which spares an allocation; with several, ids points to the
+	// first of theirs, one per policy. (A pointer rather than a slice:
+	// 16 bytes less keep the Evaluator, with the 8-byte header the
+	// allocator adds to an object of pointers over 512 bytes, in the
+	// 576-byte size class rather than the 640-byte one.)
+	ids        *string
 	id         string
 	sids       []string // Sid of each statement; nil when no statement has one
 	stmts      []stmt
@@ -162,10 +166,11 @@ func Compile(policies ...Policy) (*Evaluator, error) {
 	if len(policies) == 1 {
 		ev.id = policies[0].ID
 	} else if len(policies) > 1 {
-		ev.ids = make([]string, len(policies))
+		ids := make([]string, len(policies))
 		for i, p := range policies {
-			ev.ids[i] = p.ID
+			ids[i] = p.ID
 		}
+		ev.ids = &ids[0]
 	}
 	b := builder{e: &ev}
 	vals, err := b.alloc(policies, n)
@@ -191,7 +196,7 @@ func (e *Evaluator) policyID(i int32) string {
 	if e.ids == nil {
 		return e.id
 	}
-	return e.ids[i]
+	return unsafe.Slice(e.ids, i+1)[i]
 }
 
 func errAt(path string, sentinel error, msg string) *CompileError {

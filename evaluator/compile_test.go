@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/ramauthz/ramauthz/internal/match"
 	"github.com/ramauthz/ramauthz/policy"
@@ -271,4 +272,12 @@ func TestCompileAllocations(t *testing.T) {
 	} else {
 		assert.Equal(t, 3.0, got)
 	}
+}
+
+// An Evaluator value stays in the 576-byte size class: objects holding
+// pointers that are larger than 512 bytes carry an 8-byte header, so it
+// must be at most 568 bytes (it was 592, in the 640-byte class, before the
+// tries held strings and the IDs a pointer).
+func TestEvaluatorSize(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(Evaluator{}), uintptr(568))
 }
