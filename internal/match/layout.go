@@ -51,7 +51,7 @@ func upperASCII(x uint64) uint64 {
 // pattern.)
 func (l *layout) of(pattern string) {
 	l.wildcards(pattern)
-	l.upper, l.ascii = foldWords(nil, pattern)
+	l.upper, l.ascii = foldWords(nil, nil, pattern)
 }
 
 // wildcards sets where the parts of pattern lie (every field of l but
@@ -98,28 +98,40 @@ func (l *layout) wildcards(pattern string) {
 // foldWords writes s folded (lower) into fold when fold is not nil (at
 // least len(s) long), eight bytes at a time (the last eight again,
 // overlapping, when the length is not a multiple of eight; bytes written
-// twice get the same value). It reports whether s has an ASCII upper-case
-// letter and whether all its bytes are ASCII.
-func foldWords(fold []byte, s string) (upper, ascii bool) {
+// twice get the same value), and, when caseMap is not nil (at least
+// caseMapLen(len(s)) long), the bitmap of s's ASCII upper-case letters:
+// bit k&7 of caseMap[k>>3] for byte k. It reports whether s has an ASCII
+// upper-case letter and whether all its bytes are ASCII.
+//
+// A word's bitmap byte is its upper-case marks (bit 7 of each byte),
+// moved to bit 0 of each byte and gathered into the top byte by one
+// multiplication: byte j's bit lands in bit 56+j, no two products
+// overlapping.
+func foldWords(fold, caseMap []byte, s string) (upper, ascii bool) {
 	var all, up uint64 // every byte ORed; every upper-case mark ORed
 	n := len(s)
 	if n < 8 {
+		var m byte
 		for i := 0; i < n; i++ {
 			c := s[i]
 			all |= uint64(c)
 			if c >= 'A' && c <= 'Z' {
 				up, c = 1, c+('a'-'A')
+				m |= 1 << i
 			}
 			if fold != nil {
 				fold[i] = c
 			}
 		}
+		if caseMap != nil && n > 0 {
+			caseMap[0] = m
+		}
 		return up != 0, all&high == 0
 	}
-	for i := 0; ; i += 8 {
-		if i > n-8 {
-			i = n - 8
-		}
+	// Whole words, then, when the length is not a multiple of eight, the
+	// last eight bytes again: word folds one and returns its upper-case
+	// marks.
+	word := func(i int) uint64 {
 		x := strhash.Load64(s[i:])
 		all |= x
 		var u uint64
@@ -132,11 +144,29 @@ func foldWords(fold []byte, s string) (upper, ascii bool) {
 		if fold != nil {
 			binary.LittleEndian.PutUint64(fold[i:], x|u>>2)
 		}
-		if i == n-8 {
-			return up != 0, all&high == 0
+		return u
+	}
+	i := 0
+	for ; i <= n-8; i += 8 {
+		u := word(i)
+		if caseMap != nil {
+			caseMap[i>>3] = byte((u >> 7) * 0x0102040810204080 >> 56)
 		}
 	}
+	if i < n {
+		u := word(n - 8)
+		if caseMap != nil {
+			// Bytes n-8 to n-1: the ones from i on, the top n-i bits,
+			// are new.
+			caseMap[i>>3] = byte((u>>7)*0x0102040810204080>>56) >> (8 - uint(n-i))
+		}
+	}
+	return up != 0, all&high == 0
 }
+
+// caseMapLen is the bytes of the case bitmap of an n-byte pattern: one bit
+// a byte.
+func caseMapLen(n int) int { return (n + 7) / 8 }
 
 // isASCII reports whether every byte of s is below 0x80, reading eight
 // bytes at a time (the last eight again when the length is not a multiple

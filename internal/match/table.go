@@ -1,15 +1,12 @@
 package match
 
 import (
-	"encoding/binary"
 	"errors"
 	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
-
-	"github.com/ramauthz/ramauthz/internal/strhash"
 )
 
 // ErrTableFull is returned by Table.Add when the table would pass
@@ -35,7 +32,7 @@ var ErrTableFull = errors.New("pattern table is full")
 type Table struct {
 	// text holds every pattern once, folded when it folds, and after a
 	// folded pattern that had ASCII upper-case letters a bitmap of where
-	// they were (caseMap), from which String rebuilds it as given. Bytes
+	// they were (foldWords), from which String rebuilds it as given. Bytes
 	// are only ever appended, never rewritten, so strings viewing them
 	// stay valid.
 	text []byte
@@ -90,7 +87,7 @@ const (
 	// chunks between stars are left to find.
 	flagOpenEnds
 	// flagCaseMap: the pattern folds and had ASCII upper-case letters;
-	// src is the offset of the bitmap of where they were (caseMap).
+	// src is the offset of the bitmap of where they were (foldWords).
 	flagCaseMap
 )
 
@@ -184,14 +181,16 @@ func (t *Table) place(blk []uint64, nr, nm, nt int) {
 // is its last byte, and a strings.Count more for one with a star before
 // that.
 func Need(list []string, fold bool) (text, mids int) {
+	maps := 0
 	for _, s := range list {
 		text += len(s)
-		if fold {
-			text += caseMapLen(len(s))
-		}
+		maps += caseMapLen(len(s))
 		if i := strings.IndexByte(s, '*'); i >= 0 && i < len(s)-1 {
 			mids += strings.Count(s[i+1:], "*")
 		}
+	}
+	if fold {
+		text += maps
 	}
 	return text, mids
 }
@@ -234,7 +233,9 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	upper := false
 	if fold {
 		var ascii bool
-		upper, ascii = foldWords(t.text[src:src+n], pattern)
+		// The bitmap goes after the folded pattern, kept only if
+		// there is an upper-case letter.
+		upper, ascii = foldWords(t.text[src:src+n], t.text[src+n:src+room], pattern)
 		if !ascii && !utf8.ValidString(pattern) {
 			return -1, ErrBadPattern
 		}
@@ -252,10 +253,8 @@ func (t *Table) Add(pattern string, fold bool) (int32, error) {
 	if fold {
 		r.flags = flagFold
 		if upper {
-			m := caseMapLen(n)
-			caseMap(t.text[end:end+m], pattern, t.text[src:end])
 			r.flags |= flagCaseMap
-			r.src, end = int32(end), end+m
+			r.src, end = int32(end), end+caseMapLen(n)
 		}
 	}
 	t.text = t.text[:end]
@@ -363,32 +362,6 @@ func (t *Table) given(r *rec) string {
 		}
 	}
 	return string(b)
-}
-
-// caseMapLen is the bytes of the case bitmap of an n-byte pattern: one bit
-// a byte.
-func caseMapLen(n int) int { return (n + 7) / 8 }
-
-// caseMap writes to m (caseMapLen(len(s)) bytes) the bitmap of the bytes
-// where folded, s folded to lower case (foldWords), differs from s: bit
-// k&7 of m[k>>3] for byte k. Folding changes only ASCII upper-case letters,
-// and only bit 5 of them, so eight bytes at a time that bit, moved to bit
-// 0 of each byte, is gathered into one byte by a multiplication.
-func caseMap(m []byte, s string, folded []byte) {
-	n := len(s)
-	folded = folded[:n]
-	k := 0
-	for ; k+8 <= n; k += 8 {
-		x := (strhash.Load64(s[k:]) ^ binary.LittleEndian.Uint64(folded[k:])) >> 5 & ones
-		m[k>>3] = byte(x * 0x0102040810204080 >> 56)
-	}
-	if k < n {
-		var b byte
-		for j := k; j < n; j++ {
-			b |= (s[j] ^ folded[j]) >> 5 & 1 << (j - k)
-		}
-		m[k>>3] = b
-	}
 }
 
 // Literal returns the literal prefix of pattern i, as Pattern.Literal.
