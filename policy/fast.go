@@ -132,14 +132,20 @@ type fastReader struct {
 
 // parseFast returns the document data holds, or nil when the single-pass
 // reader does not accept it (see above). c's limits must have their
-// defaults filled in.
-func parseFast(data []byte, c *config) *Document {
+// defaults filled in. With t nil the document is allocated anew; with t
+// it is built in t's memory (transient.go).
+func parseFast(data []byte, c *config, t *transient) *Document {
 	if len(data) > c.limits.MaxInputBytes || len(data) >= math.MaxUint32 {
 		return nil
 	}
 	sc := scratchPool.Get().(*scratch)
 	// text is kept apart from r: the document keeps it.
-	text := withSentinel(data)
+	var text string
+	if t == nil {
+		text = withSentinel(data)
+	} else {
+		text = t.input(data)
+	}
 	if cap(sc.stmts) == 0 {
 		sc.presize(text, c.limits)
 	}
@@ -152,7 +158,7 @@ func parseFast(data []byte, c *config) *Document {
 	}
 	var doc *Document
 	if r.document() && r.atEnd() && r.size() <= r.lim.MaxSize {
-		doc = build(sc, text, c.kind) // nil for a condition value that does not parse
+		doc = build(sc, text, c.kind, t) // nil for a condition value that does not parse
 	}
 	if len(sc.stmts) <= maxPooledStatements {
 		sc.reset()

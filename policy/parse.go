@@ -133,13 +133,17 @@ func Parse(data []byte, opts ...Option) (*Document, error) {
 	// The single-pass reader takes every valid document without escapes;
 	// anything else goes to the diagnosing walk, which accepts escapes and
 	// finds the first problem with its position.
-	if doc := parseFast(data, &c); doc != nil {
+	if doc := parseFast(data, &c, nil); doc != nil {
 		return keepOwnStrings(doc, len(data)), nil
 	}
-	// The walk's parser escapes; its own copy of c keeps c on the stack
-	// for the path that matters.
-	walkCfg := c
-	p := &parser{data: data, cfg: &walkCfg, lone: -1}
+	return parseWalk(data, c)
+}
+
+// parseWalk is Parse's diagnosing walk, for what the single-pass reader
+// does not accept. (The walk's parser escapes; its own copy of c keeps
+// Parse's on the stack for the path that matters.)
+func parseWalk(data []byte, c config) (*Document, error) {
+	p := &parser{data: data, cfg: &c, lone: -1}
 	doc, err := p.parse()
 	if err != nil {
 		return nil, err

@@ -1,0 +1,144 @@
+package policy
+
+import (
+	"sync"
+	"unsafe"
+
+	"github.com/ramauthz/ramauthz/internal/docpool"
+)
+
+// transient.go parses a document into reusable memory, for a caller that
+// compiles it at once and keeps none of it (evaluator.Load, through
+// internal/docpool). Parse allocates the document, its lists of strings,
+// its conditions and a copy of its input on every call: a few kilobytes
+// for a system policy, which a load writes into memory the processor has
+// not touched for a while and the collector must then reclaim. A
+// transient parse builds the same Document in one pooled set of blocks
+// instead; the strings a compiled Evaluator keeps (Sids, condition keys
+// and values, principals) are then copied out into a block of their own,
+// and only the pattern lists (Action, NotAction, Resource, NotResource),
+// which Compile copies into its own tables, stay in the pooled text.
+
+// transient is the reusable memory of one transient parse.
+type transient struct {
+	text  []byte // the padded copy of the input (withSentinel's layout)
+	strs  []string
+	vals  []Value
+	conds []Condition
+	prins []Principal
+	stmts []Statement
+	doc   Document
+}
+
+var transientPool = sync.Pool{New: func() any { return new(transient) }}
+
+// maxTransientText caps the bytes of input whose memory goes back to the
+// pool, so that one huge document does not keep megabytes alive.
+const maxTransientText = 1 << 20
+
+func init() {
+	docpool.Parse = parseTransient
+	docpool.Release = releaseTransient
+}
+
+// parseTransient is docpool.Parse.
+func parseTransient(data []byte, opts any) (doc, mem any, err error) {
+	var o []Option
+	if opts != nil {
+		o = opts.([]Option)
+	}
+	c := newConfig(o)
+	c.limits = c.limits.withDefaults(c.kind)
+	t := transientPool.Get().(*transient)
+	if d := parseFast(data, &c, t); d != nil {
+		ownKeptStrings(d)
+		return d, t, nil
+	}
+	t.release()
+	// The diagnosing walk: a document with escapes, or an error.
+	d, err := parseWalk(data, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, nil, nil
+}
+
+// releaseTransient is docpool.Release.
+func releaseTransient(mem any) {
+	if t, ok := mem.(*transient); ok && t != nil {
+		t.release()
+	}
+}
+
+func (t *transient) release() {
+	if docpool.Scribble.Load() {
+		for i := range t.text {
+			t.text[i] = 0xA5
+		}
+		for i := range t.strs {
+			t.strs[i] = "\xa5"
+		}
+		clear(t.vals)
+		clear(t.conds)
+		clear(t.prins)
+		clear(t.stmts)
+		t.doc = Document{}
+	}
+	if cap(t.text) > maxTransientText || cap(t.stmts) > maxPooledStatements {
+		return
+	}
+	transientPool.Put(t)
+}
+
+// input returns data followed by padding NUL bytes, in t's text: the text
+// of a cursor, as withSentinel's.
+func (t *transient) input(data []byte) string {
+	n := len(data) + padding
+	if cap(t.text) < n {
+		t.text = make([]byte, n)
+	}
+	b := t.text[:n]
+	copy(b, data)
+	clear(b[len(data):])
+	return unsafe.String(&b[0], n)
+}
+
+// strings returns n strings for build to fill in, every one of them.
+func (t *transient) strings(n int) []string {
+	if cap(t.strs) < n {
+		t.strs = make([]string, n)
+	}
+	return t.strs[:n]
+}
+
+// values returns n values and c conditions for build to fill in.
+func (t *transient) conditions(n, c int) ([]Value, []Condition) {
+	if cap(t.vals) < n {
+		t.vals = make([]Value, n)
+	}
+	if cap(t.conds) < c {
+		t.conds = make([]Condition, c)
+	}
+	return t.vals[:n], t.conds[:c]
+}
+
+// principals returns n zero principals.
+func (t *transient) principals(n int) []Principal {
+	if cap(t.prins) < n {
+		t.prins = make([]Principal, n)
+	}
+	p := t.prins[:n]
+	clear(p)
+	return p
+}
+
+// document returns t's Document and n zero statements for it, capped at
+// n as newDocument's are.
+func (t *transient) document(n int) (*Document, []Statement) {
+	if cap(t.stmts) < n {
+		t.stmts = make([]Statement, n)
+	}
+	s := t.stmts[:n:n]
+	clear(s)
+	return &t.doc, s
+}
