@@ -36,6 +36,15 @@ var transientPool = sync.Pool{New: func() any { return new(transient) }}
 // pool, so that one huge document does not keep megabytes alive.
 const maxTransientText = 1 << 20
 
+// maxTransientBytes caps the bytes of all the blocks of a transient that
+// goes back to the pool: text and containers. The text cap alone did not
+// bound them: a Value takes 120 bytes and an empty condition value three
+// bytes of input, so a document of 880 KB with raised limits left 36 MB
+// in the pool (TestAttackTransientPoolKeepsBoundedBytes). A document
+// within the default limits needs at most 1 MiB of text and about half a
+// megabyte of containers.
+const maxTransientBytes = 2 * maxTransientText
+
 func init() {
 	docpool.Parse = parseTransient
 	docpool.Release = releaseTransient
@@ -84,10 +93,33 @@ func (t *transient) release() {
 		clear(t.stmts)
 		t.doc = Document{}
 	}
-	if cap(t.text) > maxTransientText || cap(t.stmts) > maxPooledStatements {
+	if cap(t.text) > maxTransientText || cap(t.stmts) > maxPooledStatements || t.bytes() > maxTransientBytes {
 		return
 	}
+	// The containers hold the strings the caller was given to keep
+	// (ownKeptStrings points the document's headers at them): a pooled
+	// transient must not keep those alive after the caller drops them
+	// (TestAttackTransientKeepsNoKeptStrings). Only what the last parse
+	// used is cleared: each getter below leaves its block that long, and
+	// the blocks are left empty for the next.
+	clear(t.strs)
+	clear(t.vals)
+	clear(t.conds)
+	clear(t.prins)
+	clear(t.stmts)
+	t.strs, t.vals, t.conds, t.prins, t.stmts = t.strs[:0], t.vals[:0], t.conds[:0], t.prins[:0], t.stmts[:0]
+	t.doc = Document{}
 	transientPool.Put(t)
+}
+
+// bytes returns the bytes of all of t's blocks.
+func (t *transient) bytes() int {
+	return cap(t.text) +
+		cap(t.strs)*int(unsafe.Sizeof("")) +
+		cap(t.vals)*int(unsafe.Sizeof(Value{})) +
+		cap(t.conds)*int(unsafe.Sizeof(Condition{})) +
+		cap(t.prins)*int(unsafe.Sizeof(Principal{})) +
+		cap(t.stmts)*int(unsafe.Sizeof(Statement{}))
 }
 
 // input returns data followed by padding NUL bytes, in t's text: the text
@@ -108,7 +140,8 @@ func (t *transient) strings(n int) []string {
 	if cap(t.strs) < n {
 		t.strs = make([]string, n)
 	}
-	return t.strs[:n]
+	t.strs = t.strs[:n]
+	return t.strs
 }
 
 // values returns n values and c conditions for build to fill in.
@@ -119,7 +152,8 @@ func (t *transient) conditions(n, c int) ([]Value, []Condition) {
 	if cap(t.conds) < c {
 		t.conds = make([]Condition, c)
 	}
-	return t.vals[:n], t.conds[:c]
+	t.vals, t.conds = t.vals[:n], t.conds[:c]
+	return t.vals, t.conds
 }
 
 // principals returns n zero principals.
@@ -127,9 +161,9 @@ func (t *transient) principals(n int) []Principal {
 	if cap(t.prins) < n {
 		t.prins = make([]Principal, n)
 	}
-	p := t.prins[:n]
-	clear(p)
-	return p
+	t.prins = t.prins[:n]
+	clear(t.prins)
+	return t.prins
 }
 
 // document returns t's Document and n zero statements for it, capped at
@@ -138,7 +172,7 @@ func (t *transient) document(n int) (*Document, []Statement) {
 	if cap(t.stmts) < n {
 		t.stmts = make([]Statement, n)
 	}
-	s := t.stmts[:n:n]
-	clear(s)
-	return &t.doc, s
+	t.stmts = t.stmts[:n]
+	clear(t.stmts)
+	return &t.doc, t.stmts[:n:n]
 }
