@@ -417,6 +417,15 @@ func atkHostile() []loadInput {
 // their Evaluator, and a valid load after each still equals Parse and
 // Compile's (the failed parse left the pooled memory fit for use).
 func TestAttackLoadErrorsEqualParseCompile(t *testing.T) {
+	// The kinds Compile alone refuses take Load's second path (the error
+	// made again from an ordinary Document): make sure they do.
+	for _, x := range atkHostile() {
+		if x.name == "kind 3" {
+			_, err := Load("p", x.js, x.opts...)
+			var ce *CompileError
+			require.ErrorAs(t, err, &ce, x.name)
+		}
+	}
 	for _, scribbled := range []bool{false, true} {
 		docpool.Scribble.Store(scribbled)
 		for _, x := range atkHostile() {
@@ -623,4 +632,50 @@ func TestAttackLoadConcurrentGOGC1(t *testing.T) {
 		require.Positive(t, n)
 	}
 	docpool.Scribble.Store(false)
+}
+
+// FuzzAttackLoadOptions: for any input, kind (including kinds only Compile
+// refuses), strictness and limits, Load returns what Parse and Compile
+// return, and a valid document's Evaluator, built by Load's own steps,
+// shares no memory with the pooled blocks or the input (Scribble on).
+func FuzzAttackLoadOptions(f *testing.F) {
+	for _, x := range atkInputs(f, 10) {
+		f.Add(x.js, byte(0), byte(0), uint16(0), uint16(0), uint16(0))
+	}
+	for _, x := range atkDocs {
+		f.Add(x.js, byte(1), byte(1), uint16(3), uint16(2), uint16(2))
+		f.Add(x.js, byte(2), byte(2), uint16(500), uint16(1), uint16(1))
+		f.Add(x.js, byte(3), byte(0), uint16(0), uint16(0), uint16(0))
+	}
+	docpool.Scribble.Store(true)
+	f.Cleanup(func() { docpool.Scribble.Store(false) })
+	f.Fuzz(func(t *testing.T, js []byte, kind, flags byte, size, values, wild uint16) {
+		opts := []policy.Option{policy.WithKind(policy.Kind(kind % 5))}
+		if flags&1 != 0 {
+			opts = append(opts, policy.Lenient())
+		}
+		if flags&2 != 0 {
+			opts = append(opts, nil, policy.WithFile("f.json"))
+		}
+		if flags&4 != 0 {
+			opts = append(opts, policy.WithLimits(policy.Limits{MaxSize: int(size), MaxValues: int(values), MaxWildcards: int(wild), MaxStatements: int(flags >> 4), MaxDepth: int(kind >> 4)}))
+		}
+		x := loadInput{"fuzz", js, opts}
+		want, werr := atkWant(x, "p")
+		got, gerr := Load("p", js, opts...)
+		atkSame(t, "fuzz", want, werr, got, gerr)
+		if werr != nil {
+			return
+		}
+		d, mem, err := docpool.Parse(js, atkOpts(opts))
+		require.NoError(t, err)
+		ev, err := Compile(Policy{ID: "p", Document: d.(*policy.Document)})
+		require.NoError(t, err)
+		bs := atkBlocks(mem, js)
+		if mem != nil {
+			docpool.Release(mem)
+		}
+		require.Empty(t, atkShared(reflect.ValueOf(ev), bs))
+		require.Empty(t, atkShared(reflect.ValueOf(got), atkBlocks(nil, js)))
+	})
 }
