@@ -160,13 +160,13 @@ func (t *transient) conditions(n, c int) ([]Value, []Condition) {
 	return t.vals, t.conds
 }
 
-// principals returns n zero principals.
+// principals returns n zero principals. (Every block of a transient is
+// zero from its last release on: release clears what the parse used.)
 func (t *transient) principals(n int) []Principal {
 	if cap(t.prins) < n {
 		t.prins = make([]Principal, n)
 	}
 	t.prins = t.prins[:n]
-	clear(t.prins)
 	return t.prins
 }
 
@@ -177,6 +177,5 @@ func (t *transient) document(n int) (*Document, []Statement) {
 		t.stmts = make([]Statement, n)
 	}
 	t.stmts = t.stmts[:n]
-	clear(t.stmts)
 	return &t.doc, t.stmts[:n:n]
 }

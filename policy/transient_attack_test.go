@@ -206,13 +206,16 @@ func TestAttackTransientStringsOutsidePool(t *testing.T) {
 	require.Positive(t, pooled)
 }
 
+// attackDoc is a document and the options it is parsed with.
+type attackDoc struct {
+	js   string
+	opts []Option
+}
+
 // attackDocs are documents of every kind and operator family, written
 // without escapes so that the single-pass reader builds them in pooled
 // memory.
-var attackDocs = []struct {
-	js   string
-	opts []Option
-}{
+var attackDocs = []attackDoc{
 	{`{"Version":"1","Statement":[{"Sid":"allConds","Effect":"Allow","Action":["oss:Get*","ecs:Describe?nstances"],"Resource":["acs:oss:*:*:bucket/a*/b?c","*"],"Condition":{` +
 		`"StringEquals":{"acs:SourceVpc":["vpc-1","vpc-2"],"oss:Prefix":"logs/"},` +
 		`"StringNotEqualsIgnoreCase":{"acs:UserAgent":"Evil"},` +
@@ -325,4 +328,44 @@ func TestAttackTransientPoolsStatementLists(t *testing.T) {
 		transientPool.Put(got)
 	}
 	require.Positive(t, back, "the 10,000-statement set's memory never went back to the pool")
+}
+
+// TestAttackTransientReleasedIsZero: build fills statements and principals
+// field by field, only those present, into blocks it takes as zero; the
+// pool gives it blocks whose last parse release cleared. After parses of
+// every kind, large then small, valid, refused half-way and failing in
+// build, each released transient's blocks are zero to their capacity.
+func TestAttackTransientReleasedIsZero(t *testing.T) {
+	ins := append([]attackDoc(nil), attackDocs...)
+	for _, x := range attackDocs {
+		ins = append(ins, attackDoc{x.js[:len(x.js)*2/3], x.opts})
+	}
+	ins = append(ins, attackDoc{`{"Version":"1","Statement":[{"Sid":"a","Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{"k":"v"},"NumericEquals":{"n":["1","2","x3"]}}}]}`, nil})
+	for _, x := range ins {
+		for _, y := range ins {
+			for _, z := range []attackDoc{x, y} {
+				_, mem, _ := docpool.Parse([]byte(z.js), z.opts)
+				if mem == nil {
+					continue
+				}
+				tr := mem.(*transient)
+				docpool.Release(mem)
+				require.True(t, isZeroSlice(tr.strs[:cap(tr.strs)]))
+				require.True(t, isZeroSlice(tr.vals[:cap(tr.vals)]))
+				require.True(t, isZeroSlice(tr.conds[:cap(tr.conds)]))
+				require.True(t, isZeroSlice(tr.prins[:cap(tr.prins)]))
+				require.True(t, isZeroSlice(tr.stmts[:cap(tr.stmts)]))
+				require.True(t, reflect.ValueOf(tr.doc).IsZero())
+			}
+		}
+	}
+}
+
+func isZeroSlice[E any](s []E) bool {
+	for i := range s {
+		if !reflect.ValueOf(&s[i]).Elem().IsZero() {
+			return false
+		}
+	}
+	return true
 }
