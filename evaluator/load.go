@@ -44,9 +44,10 @@ func Load(id string, data []byte, opts ...policy.Option) (*Evaluator, error) {
 	docpool.Release(mem)
 	if cerr != nil {
 		// The error is made again from an ordinary Document, so that no
-		// string of it can be one of the released document's. (Parse
-		// accepted the document, so Compile fails only on limits it
-		// alone checks: a rare path.)
+		// string of it can be one of the released document's. (No
+		// document reaches this today: Compile refuses nothing Parse
+		// accepts. It is here so that a check Compile alone makes one
+		// day cannot hand out pooled memory.)
 		doc, err := policy.Parse(data, opts...)
 		if err != nil {
 			return nil, err

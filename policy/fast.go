@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // fast.go is the single-pass reader: the path of every valid document
@@ -100,6 +101,20 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // pool, so that one huge document does not keep its scratch alive.
 const maxPooledStatements = 1 << 16
 
+// maxScratchBytes caps the bytes of a scratch that goes back to the pool.
+// The statement cap alone did not bound it: a condition value takes an
+// 8-byte span and an empty one three bytes of input, so a document of
+// 880 KB with raised limits left 5 MB in the pool
+// (TestScratchPoolKeepsBoundedBytes). The 10,000-statement set of
+// BenchmarkLoad takes about 0.8 MB and stays pooled.
+const maxScratchBytes = 2 << 20
+
+// bytes returns the bytes of all of sc's blocks.
+func (sc *scratch) bytes() int {
+	return cap(sc.strs)*int(unsafe.Sizeof(span{})) + cap(sc.stmts)*int(unsafe.Sizeof(rawStatement{})) +
+		cap(sc.conds)*int(unsafe.Sizeof(rawCondition{})) + cap(sc.vals)*int(unsafe.Sizeof(span{}))
+}
+
 // presize gives a new scratch room for the document in text in one
 // allocation per list, instead of a growth step per doubling: a statement
 // per "Effect" (every statement has one; a statement takes at least 30
@@ -160,7 +175,7 @@ func parseFast(data []byte, c *config, t *transient) *Document {
 	if r.document() && r.atEnd() && r.size() <= r.lim.MaxSize {
 		doc = build(sc, text, c.kind, t) // nil for a condition value that does not parse
 	}
-	if len(sc.stmts) <= maxPooledStatements {
+	if len(sc.stmts) <= maxPooledStatements && sc.bytes() <= maxScratchBytes {
 		sc.reset()
 		scratchPool.Put(sc)
 	}

@@ -61,6 +61,9 @@ func parseTransient(data []byte, opts any) (doc, mem any, err error) {
 		o = opts.([]Option)
 	}
 	c := newConfig(o)
+	if err := c.badKind(); err != nil {
+		return nil, nil, err
+	}
 	c.limits = c.limits.withDefaults(c.kind)
 	t := transientPool.Get().(*transient)
 	if d := parseFast(data, &c, t); d != nil {
