@@ -15,17 +15,15 @@ type Ramauthz struct{}
 // Name returns "ramauthz".
 func (Ramauthz) Name() string { return "ramauthz" }
 
-// Compiler's build step parses the workload's JSON with policy.Parse (limits
-// raised to fit the large generated workloads) and compiles the document.
+// Compiler's build step is evaluator.Load: it parses the workload's JSON
+// (limits raised to fit the large generated workloads) and compiles it, as
+// a service that loads policies from JSON does; it keeps no Document.
 func (Ramauthz) Compiler(w *Workload) (func() (Loaded, error), error) {
 	src := w.JSON
 	id := w.PolicyID
+	opts := []policy.Option{policy.WithLimits(BenchLimits)}
 	return func() (Loaded, error) {
-		doc, err := policy.Parse(src, policy.WithLimits(BenchLimits))
-		if err != nil {
-			return nil, err
-		}
-		ev, err := evaluator.Compile(evaluator.Policy{ID: id, Document: doc})
+		ev, err := evaluator.Load(id, src, opts...)
 		if err != nil {
 			return nil, err
 		}

@@ -75,7 +75,7 @@ type Workload struct {
 	// Doc is the policy document every adapter translates.
 	Doc *policy.Document
 	// JSON is the same document as RAM policy JSON: the source ramauthz
-	// loads (policy.Parse, then evaluator.Compile).
+	// loads (evaluator.Load: parse and compile in one call).
 	JSON []byte
 	// Requests are asked round-robin by the decision benchmarks.
 	Requests []Request

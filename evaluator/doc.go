@@ -7,6 +7,8 @@
 // any applicable Deny wins, otherwise any applicable Allow allows, otherwise
 // the request is implicitly denied. Explain gives the same decision together
 // with the statements that applied and those stopped only by a condition.
+// Load parses and compiles one JSON document in a step, for a service that
+// keeps no Document: it builds the same Evaluator with fewer allocations.
 //
 // Matching rules (see the specification, §1.3 to §4): actions are compared
 // without regard to ASCII case and resources case-sensitively; '*' matches

@@ -63,6 +63,19 @@ func ExampleCompile() {
 	// true Statement[0].Action true
 }
 
+func ExampleLoad() {
+	js := []byte(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"acs:oss:*:*:bucket/*"}]}`)
+	e, err := evaluator.Load("oss-read", js)
+	fmt.Println(e.Decide(evaluator.Request{Action: "oss:GetObject", Resource: "acs:oss:*:*:bucket/a/b.txt"}), err)
+
+	_, err = evaluator.Load("oss-read", []byte(`{"Version":"1","Statement":[{"Effect":"Allow","Resource":"*"}]}`))
+	var pe *policy.ParseError
+	fmt.Println(errors.As(err, &pe), pe.Path, errors.Is(err, policy.ErrMissing))
+	// Output:
+	// Allow <nil>
+	// true Statement[0].Action true
+}
+
 func ExampleEvaluator_Decide() {
 	allow, _ := policy.Parse([]byte(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:*","Resource":"*"}]}`))
 	deny, _ := policy.Parse([]byte(`{"Version":"1","Statement":[{"Effect":"Deny","Action":"ecs:Delete*","Resource":"*"}]}`))

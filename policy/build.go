@@ -14,9 +14,15 @@ import "slices"
 // made here rather than while reading: the value is parsed once, into the
 // document). (It
 // takes the reader's parts, not the reader: the document keeps s, and the
-// reader's configuration must not escape with it.)
-func build(sc *scratch, s string, kind Kind) *Document {
-	strs := stringBlock(len(sc.strs))
+// reader's configuration must not escape with it.) With t nil every block
+// is allocated anew; with t the blocks are t's (transient.go).
+func build(sc *scratch, s string, kind Kind, t *transient) *Document {
+	var strs []string
+	if t == nil {
+		strs = stringBlock(len(sc.strs))
+	} else {
+		strs = t.strings(len(sc.strs))
+	}
 	spans := sc.strs[:len(strs)] // of one length: no bounds test in the loop
 	for i := range strs {
 		strs[i] = s[spans[i].start:spans[i].end]
@@ -24,8 +30,11 @@ func build(sc *scratch, s string, kind Kind) *Document {
 	var vals []Value
 	var conds []Condition
 	if len(sc.conds) > 0 {
-		vals = make([]Value, len(sc.vals))
-		conds = make([]Condition, len(sc.conds))
+		if t == nil {
+			vals, conds = make([]Value, len(sc.vals)), make([]Condition, len(sc.conds))
+		} else {
+			vals, conds = t.conditions(len(sc.vals), len(sc.conds))
+		}
 		for i := range sc.stmts {
 			sortRawConditions(sc.conds[sc.stmts[i].conds.start:sc.stmts[i].conds.end], s)
 		}
@@ -45,10 +54,19 @@ func build(sc *scratch, s string, kind Kind) *Document {
 		}
 	}
 	var principals []Principal
-	if kind == Trust {
-		principals = make([]Principal, len(sc.stmts))
+	var d *Document
+	var stmts []Statement
+	if t == nil {
+		if kind == Trust {
+			principals = make([]Principal, len(sc.stmts))
+		}
+		d, stmts = newDocument(len(sc.stmts))
+	} else {
+		if kind == Trust {
+			principals = t.principals(len(sc.stmts))
+		}
+		d, stmts = t.document(len(sc.stmts))
 	}
-	d, stmts := newDocument(len(sc.stmts))
 	for i := range sc.stmts {
 		raw, st := &sc.stmts[i], &stmts[i]
 		if raw.sid.end > raw.sid.start {

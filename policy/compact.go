@@ -37,21 +37,34 @@ func keepOwnStrings(d *Document, n int) *Document {
 	}
 	budget := (n - compactSlack) / compactRatio
 	total := 0
-	if eachString(d, func(s *string) bool { total += len(*s); return total < budget }) {
-		compactStrings(d, total)
+	if eachString(d, true, func(s *string) bool { total += len(*s); return total < budget }) {
+		compactStrings(d, total, true)
 	}
 	return d
 }
 
-// compactStrings copies every string of d, total bytes in all, into one
-// new block and points d at the copies. Numbers keep slices of their
-// value's text, so numeric values are read again from theirs.
-func compactStrings(d *Document, total int) {
+// ownKeptStrings copies the strings of d that a compiled Evaluator keeps
+// (every string but the Action, NotAction, Resource and NotResource
+// patterns, which Compile copies into tables of its own) into one new
+// block, for a transient parse (transient.go), whose input text is reused.
+func ownKeptStrings(d *Document) {
+	total := 0
+	eachString(d, false, func(s *string) bool { total += len(*s); return true })
+	if total > 0 {
+		compactStrings(d, total, false)
+	}
+}
+
+// compactStrings copies every string of d (but the patterns, unless
+// patterns is set), total bytes in all, into one new block and points d
+// at the copies. Numbers keep slices of their value's text, so numeric
+// values are read again from theirs.
+func compactStrings(d *Document, total int, patterns bool) {
 	var b strings.Builder
 	b.Grow(total)
-	eachString(d, func(s *string) bool { b.WriteString(*s); return true })
+	eachString(d, patterns, func(s *string) bool { b.WriteString(*s); return true })
 	all, off := b.String(), 0
-	eachString(d, func(s *string) bool {
+	eachString(d, patterns, func(s *string) bool {
 		*s = all[off : off+len(*s)]
 		off += len(*s)
 		return true
@@ -71,9 +84,10 @@ func compactStrings(d *Document, total int) {
 }
 
 // eachString calls fn with a pointer to every string of d taken from the
-// input, in one fixed order, until fn returns false; it reports whether
-// fn never did.
-func eachString(d *Document, fn func(*string) bool) bool {
+// input (the Action, NotAction, Resource and NotResource patterns only
+// when patterns is set), in one fixed order, until fn returns false; it
+// reports whether fn never did.
+func eachString(d *Document, patterns bool, fn func(*string) bool) bool {
 	list := func(l []string) bool {
 		for i := range l {
 			if !fn(&l[i]) {
@@ -84,7 +98,10 @@ func eachString(d *Document, fn func(*string) bool) bool {
 	}
 	for i := range d.Statements {
 		st := &d.Statements[i]
-		if !fn(&st.Sid) || !list(st.Action) || !list(st.NotAction) || !list(st.Resource) || !list(st.NotResource) {
+		if !fn(&st.Sid) {
+			return false
+		}
+		if patterns && (!list(st.Action) || !list(st.NotAction) || !list(st.Resource) || !list(st.NotResource)) {
 			return false
 		}
 		if p := st.Principal; p != nil && (!list(p.RAM) || !list(p.Service) || !list(p.Federated)) {

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // fast.go is the single-pass reader: the path of every valid document
@@ -100,6 +101,20 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // pool, so that one huge document does not keep its scratch alive.
 const maxPooledStatements = 1 << 16
 
+// maxScratchBytes caps the bytes of a scratch that goes back to the pool.
+// The statement cap alone did not bound it: a condition value takes an
+// 8-byte span and an empty one three bytes of input, so a document of
+// 880 KB with raised limits left 5 MB in the pool
+// (TestScratchPoolKeepsBoundedBytes). The 10,000-statement set of
+// BenchmarkLoad takes about 0.8 MB and stays pooled.
+const maxScratchBytes = 2 << 20
+
+// bytes returns the bytes of all of sc's blocks.
+func (sc *scratch) bytes() int {
+	return cap(sc.strs)*int(unsafe.Sizeof(span{})) + cap(sc.stmts)*int(unsafe.Sizeof(rawStatement{})) +
+		cap(sc.conds)*int(unsafe.Sizeof(rawCondition{})) + cap(sc.vals)*int(unsafe.Sizeof(span{}))
+}
+
 // presize gives a new scratch room for the document in text in one
 // allocation per list, instead of a growth step per doubling: a statement
 // per "Effect" (every statement has one; a statement takes at least 30
@@ -132,14 +147,20 @@ type fastReader struct {
 
 // parseFast returns the document data holds, or nil when the single-pass
 // reader does not accept it (see above). c's limits must have their
-// defaults filled in.
-func parseFast(data []byte, c *config) *Document {
+// defaults filled in. With t nil the document is allocated anew; with t
+// it is built in t's memory (transient.go).
+func parseFast(data []byte, c *config, t *transient) *Document {
 	if len(data) > c.limits.MaxInputBytes || len(data) >= math.MaxUint32 {
 		return nil
 	}
 	sc := scratchPool.Get().(*scratch)
 	// text is kept apart from r: the document keeps it.
-	text := withSentinel(data)
+	var text string
+	if t == nil {
+		text = withSentinel(data)
+	} else {
+		text = t.input(data)
+	}
 	if cap(sc.stmts) == 0 {
 		sc.presize(text, c.limits)
 	}
@@ -152,9 +173,9 @@ func parseFast(data []byte, c *config) *Document {
 	}
 	var doc *Document
 	if r.document() && r.atEnd() && r.size() <= r.lim.MaxSize {
-		doc = build(sc, text, c.kind) // nil for a condition value that does not parse
+		doc = build(sc, text, c.kind, t) // nil for a condition value that does not parse
 	}
-	if len(sc.stmts) <= maxPooledStatements {
+	if len(sc.stmts) <= maxPooledStatements && sc.bytes() <= maxScratchBytes {
 		sc.reset()
 		scratchPool.Put(sc)
 	}

@@ -35,7 +35,7 @@ func fast(data []byte, opts ...Option) *Document {
 		o(&c)
 	}
 	c.limits = c.limits.withDefaults(c.kind)
-	return parseFast(data, &c)
+	return parseFast(data, &c, nil)
 }
 
 // checkFastAgrees fails when the single-pass reader accepts what the
@@ -344,7 +344,7 @@ func TestListSlots(t *testing.T) {
 		`{"Effect":"Allow","Action":"a:b","Resource":"*","NotResource":"acs:x"}`,
 	} {
 		in := []byte(`{"Version":"1","Statement":[` + st + `]}`)
-		require.Nil(t, parseFast(in, &config{limits: Limits{}.withDefaults(Identity), kind: Identity}))
+		require.Nil(t, parseFast(in, &config{limits: Limits{}.withDefaults(Identity), kind: Identity}, nil))
 		_, err := Parse(in)
 		require.Error(t, err)
 	}

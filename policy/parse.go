@@ -70,7 +70,17 @@ func newConfig(opts []Option) config {
 	return *c
 }
 
-// WithKind parses the document as kind k (default Identity).
+// badKind returns the error for a config whose kind is none of Identity,
+// Trust and Session (WithKind with another number), or nil.
+func (c *config) badKind() error {
+	if c.kind <= Session {
+		return nil
+	}
+	return &ParseError{File: c.file, Offset: -1, Err: ErrInvalid, Msg: "unknown document kind " + c.kind.String() + "; WithKind takes Identity, Trust or Session"}
+}
+
+// WithKind parses the document as kind k (default Identity). Any other
+// kind makes Parse fail with ErrInvalid.
 func WithKind(k Kind) Option { return func(c *config) { c.kind = k } }
 
 // Lenient accepts a Statement given as a single object instead of a list, as
@@ -109,7 +119,9 @@ func ParseFile(fsys fs.FS, name string, opts ...Option) (*Document, error) {
 // Parse reports the first problem it finds, scanning the document in order,
 // as a *ParseError whose Err is one of ErrSyntax, ErrDuplicateKey,
 // ErrUnknownElement, ErrMissing, ErrInvalid, ErrConflict or ErrLimit. No other
-// error is returned. On error the document is nil.
+// error is returned. On error the document is nil. A kind given by
+// WithKind other than Identity, Trust and Session is an ErrInvalid error
+// before the input is read.
 //
 // Parse is strict: the input must be valid UTF-8 and valid JSON; member names
 // must be unique in every object and spelled exactly as the language spells
@@ -129,17 +141,24 @@ func ParseFile(fsys fs.FS, name string, opts ...Option) (*Document, error) {
 // that white space around a small document does not stay alive with it.
 func Parse(data []byte, opts ...Option) (*Document, error) {
 	c := newConfig(opts)
+	if err := c.badKind(); err != nil {
+		return nil, err
+	}
 	c.limits = c.limits.withDefaults(c.kind)
 	// The single-pass reader takes every valid document without escapes;
 	// anything else goes to the diagnosing walk, which accepts escapes and
 	// finds the first problem with its position.
-	if doc := parseFast(data, &c); doc != nil {
+	if doc := parseFast(data, &c, nil); doc != nil {
 		return keepOwnStrings(doc, len(data)), nil
 	}
-	// The walk's parser escapes; its own copy of c keeps c on the stack
-	// for the path that matters.
-	walkCfg := c
-	p := &parser{data: data, cfg: &walkCfg, lone: -1}
+	return parseWalk(data, c)
+}
+
+// parseWalk is Parse's diagnosing walk, for what the single-pass reader
+// does not accept. (The walk's parser escapes; its own copy of c keeps
+// Parse's on the stack for the path that matters.)
+func parseWalk(data []byte, c config) (*Document, error) {
+	p := &parser{data: data, cfg: &c, lone: -1}
 	doc, err := p.parse()
 	if err != nil {
 		return nil, err

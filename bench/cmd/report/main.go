@@ -276,7 +276,7 @@ func Write(w *strings.Builder, r *Results, probes []bench.AdvProbe, m Machine, c
 		writeTable(w, r, t.prefix, false)
 	}
 
-	p("## load\n\nBuild a decider from each engine's native source: ramauthz parses the RAM JSON (policy.Parse; limits raised for statements-%d) and compiles it; Cedar parses its policy text; OPA fills an in-memory store and prepares the query; casbin parses its model and adds the rules; ladon stores the policies in its memory manager (ladon compiles regular expressions lazily, on the first request that reaches a policy, so its load does almost nothing). B/op is what a build allocates; retained B is the live heap of one built decider.\n\n", bench.CompileSize)
+	p("## load\n\nBuild a decider from each engine's native source: ramauthz parses and compiles the RAM JSON in one call (evaluator.Load; limits raised for statements-%d); Cedar parses its policy text; OPA fills an in-memory store and prepares the query; casbin parses its model and adds the rules; ladon stores the policies in its memory manager (ladon compiles regular expressions lazily, on the first request that reaches a policy, so its load does almost nothing). B/op is what a build allocates; retained B is the live heap of one built decider.\n\n", bench.CompileSize)
 	for _, c := range compileTables() {
 		p("### %s\n\n", c.title)
 		writeTable(w, r, c.prefix, true)
