@@ -167,7 +167,8 @@ func (b *Builder) Build() *Trie {
 // from those lengths (measure), and lays the nodes out breadth first in one
 // block sized exactly: one allocation for the whole Trie (nodes, first
 // bytes and values), plus one scratch block when there are more than
-// insertionMax keys. Building touches the key text once per key and once
+// insertionMax keys (kept for the next build, and reused from the pool,
+// when there are at most 2×poolMax records). Building touches the key text once per key and once
 // per node, not once per key per level.
 func (b *Builder) BuildInto(t *Trie) { b.buildInto(t, nil) }
 

@@ -7,7 +7,8 @@
 // from one pointer-free block, the children of a node are contiguous and
 // sorted, and the values stored at a node are a contiguous run of one
 // slice. Building allocates that block and, for more than 32 keys, one
-// scratch block. Walking allocates nothing; the
+// scratch block, which a Builder of at most 1,024 values takes from memory
+// earlier Builders gave back (Builder.Release) when there is some. Walking allocates nothing; the
 // Walker is a small value kept on the caller's stack. A built Trie is
 // immutable and safe for concurrent use.
 package trie
