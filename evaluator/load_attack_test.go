@@ -231,12 +231,15 @@ func atkInputs(t testing.TB, n int) []loadInput {
 	return append(append([]loadInput(nil), atkDocs...), loadInputs(t, n)...)
 }
 
-// atkOpts is opts as docpool.Parse takes them (Load's conversion).
-func atkOpts(opts []policy.Option) any {
-	if len(opts) == 0 {
-		return nil
+// atkParse is Load's first step: package policy's parse into pooled
+// memory (docpool.Parse), with its document as an interface that is nil
+// when there is none.
+func atkParse(data []byte, opts []policy.Option) (doc, mem any, err error) {
+	d, mem, err := parseTransient(data, opts)
+	if d == nil {
+		return nil, mem, err
 	}
-	return opts
+	return d, mem, err
 }
 
 // TestAttackLoadSharesNoMemory checks where an Evaluator's memory is, not
@@ -250,7 +253,7 @@ func atkOpts(opts []policy.Option) any {
 func TestAttackLoadSharesNoMemory(t *testing.T) {
 	pooled := 0
 	for _, x := range atkInputs(t, 150) {
-		d, mem, err := docpool.Parse(x.js, atkOpts(x.opts))
+		d, mem, err := atkParse(x.js, x.opts)
 		require.NoError(t, err, x.name)
 		ev, err := Compile(Policy{ID: "p", Document: d.(*policy.Document)})
 		require.NoError(t, err, x.name)
@@ -669,7 +672,7 @@ func FuzzAttackLoadOptions(f *testing.F) {
 		if werr != nil {
 			return
 		}
-		d, mem, err := docpool.Parse(js, atkOpts(opts))
+		d, mem, err := atkParse(js, opts)
 		require.NoError(t, err)
 		ev, err := Compile(Policy{ID: "p", Document: d.(*policy.Document)})
 		require.NoError(t, err)

@@ -200,19 +200,22 @@ func TestLoadConcurrent(t *testing.T) {
 }
 
 // TestLoadAllocations: once the pool is warm, Load allocates what Compile
-// allocates for the same document and nothing for the document itself,
-// but for one block of the strings an Evaluator keeps (Sids, condition
-// keys and values) when the document has any.
+// allocates for the same document and nothing for the document itself or
+// its options, but for one block of the strings an Evaluator keeps (Sids,
+// condition keys and values) when the document has any.
 func TestLoadAllocations(t *testing.T) {
+	opts := []policy.Option{policy.WithLimits(policy.Limits{MaxStatements: 50}), policy.WithKind(policy.Identity), policy.WithFile("p.json")}
 	for _, tc := range []struct {
 		name  string
 		js    string
+		opts  []policy.Option
 		extra float64
 	}{
-		{"system", readFile(t, "testdata/arms-readonly-v13.json"), 0},
-		{"sid and condition", `{"Version":"1","Statement":[{"Sid":"s","Effect":"Allow","Action":"oss:Get*","Resource":"*","Condition":{"StringEquals":{"acs:SourceVpc":"vpc-1"}}}]}`, 1},
+		{"system", readFile(t, "testdata/arms-readonly-v13.json"), nil, 0},
+		{"system, with options", readFile(t, "testdata/arms-readonly-v13.json"), opts, 0},
+		{"sid and condition", `{"Version":"1","Statement":[{"Sid":"s","Effect":"Allow","Action":"oss:Get*","Resource":"*","Condition":{"StringEquals":{"acs:SourceVpc":"vpc-1"}}}]}`, nil, 1},
 	} {
-		d, err := policy.Parse([]byte(tc.js))
+		d, err := policy.Parse([]byte(tc.js), tc.opts...)
 		require.NoError(t, err)
 		// The fewest of 40 single runs: under the race detector a pool
 		// drops a quarter of what it is given, and a run then counts new
@@ -226,7 +229,7 @@ func TestLoadAllocations(t *testing.T) {
 		}
 		compile := fewest(func() { _, _ = Compile(Policy{ID: "p", Document: d}) })
 		js := []byte(tc.js)
-		load := fewest(func() { _, _ = Load("p", js) })
+		load := fewest(func() { _, _ = Load("p", js, tc.opts...) })
 		require.Equal(t, compile+tc.extra, load, tc.name)
 	}
 }

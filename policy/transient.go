@@ -28,6 +28,7 @@ type transient struct {
 	prins []Principal
 	stmts []Statement
 	doc   Document
+	cfg   config // the options of the last parse
 }
 
 var transientPool = sync.Pool{New: func() any { return new(transient) }}
@@ -54,18 +55,24 @@ func init() {
 	docpool.Release = releaseTransient
 }
 
-// parseTransient is docpool.Parse.
-func parseTransient(data []byte, opts any) (doc, mem any, err error) {
-	var o []Option
-	if opts != nil {
-		o = opts.([]Option)
+// parseTransient is docpool.Parse. Its options run on a config in t,
+// not on one of their own as Parse's do (newConfig): an Option may keep
+// its config's pointer, which costs Parse an allocation, and t is memory
+// this package owns.
+func parseTransient(data []byte, opts []Option) (*Document, any, error) {
+	t := transientPool.Get().(*transient)
+	t.cfg = config{}
+	for _, o := range opts {
+		if o != nil {
+			o(&t.cfg)
+		}
 	}
-	c := newConfig(o)
+	c := t.cfg
 	if err := c.badKind(); err != nil {
+		t.release()
 		return nil, nil, err
 	}
 	c.limits = c.limits.withDefaults(c.kind)
-	t := transientPool.Get().(*transient)
 	if d := parseFast(data, &c, t); d != nil {
 		ownKeptStrings(d)
 		return d, t, nil
@@ -115,7 +122,7 @@ func (t *transient) release() {
 	clear(t.prins)
 	clear(t.stmts)
 	t.strs, t.vals, t.conds, t.prins, t.stmts = t.strs[:0], t.vals[:0], t.conds[:0], t.prins[:0], t.stmts[:0]
-	t.doc = Document{}
+	t.doc, t.cfg = Document{}, config{}
 	transientPool.Put(t)
 }
 

@@ -90,7 +90,7 @@ func TestAttackTransientPoolKeepsBoundedBytes(t *testing.T) {
 		require.Less(t, len(js)+padding, maxTransientText)
 		want, err := Parse([]byte(js), lim...)
 		require.NoError(t, err)
-		d, mem, err := docpool.Parse([]byte(js), lim)
+		d, mem, err := testParseTransient([]byte(js), lim)
 		require.NoError(t, err)
 		require.Equal(t, want, d)
 		tr := mem.(*transient)
@@ -111,14 +111,14 @@ func TestAttackTransientPoolKeepsBoundedBytes(t *testing.T) {
 // values, principals: one block, the Sid first).
 func keptByPool(t *testing.T, big, small []byte, opts []Option) weak.Pointer[byte] {
 	t.Helper()
-	d, mem, err := docpool.Parse(big, opts)
+	d, mem, err := testParseTransient(big, opts)
 	require.NoError(t, err)
 	require.NotNil(t, mem)
 	sid := d.(*Document).Statements[0].Sid
 	require.Greater(t, len(sid), 100)
 	w := weak.Make(unsafe.StringData(sid))
 	docpool.Release(mem)
-	_, mem, err = docpool.Parse(small, opts)
+	_, mem, err = testParseTransient(small, opts)
 	require.NoError(t, err)
 	docpool.Release(mem)
 	return w
@@ -177,7 +177,7 @@ func TestAttackTransientStringsOutsidePool(t *testing.T) {
 	}
 	pooled := 0
 	for _, x := range ins {
-		d, mem, err := docpool.Parse(x.js, x.opts)
+		d, mem, err := testParseTransient(x.js, x.opts)
 		require.NoError(t, err, x.name)
 		doc := d.(*Document)
 		var bs []block
@@ -253,14 +253,14 @@ func TestAttackTransientBuildFailsMidway(t *testing.T) {
 		for i, bad := range bads {
 			_, perr := Parse([]byte(bad))
 			require.Error(t, perr, i)
-			d, mem, err := docpool.Parse([]byte(bad), nil)
+			d, mem, err := testParseTransient([]byte(bad), nil)
 			require.Nil(t, d)
 			require.Nil(t, mem)
 			require.Equal(t, perr, err, i)
 			for k, good := range attackDocs {
 				want, err := Parse([]byte(good.js), good.opts...)
 				require.NoError(t, err)
-				d, mem, err := docpool.Parse([]byte(good.js), good.opts)
+				d, mem, err := testParseTransient([]byte(good.js), good.opts)
 				require.NoError(t, err)
 				require.Equal(t, want, d, "scribble %v, after bad %d: good %d", scribble, i, k)
 				docpool.Release(mem)
@@ -283,7 +283,7 @@ func TestAttackParseIsNotPooled(t *testing.T) {
 		before, err := json.Marshal(doc)
 		require.NoError(t, err)
 		for _, y := range attackDocs {
-			_, mem, err := docpool.Parse([]byte(y.js), y.opts)
+			_, mem, err := testParseTransient([]byte(y.js), y.opts)
 			require.NoError(t, err)
 			bs := transientBlocks(mem.(*transient))
 			require.Empty(t, inside(unsafe.Pointer(unsafe.SliceData(doc.Statements)), len(doc.Statements), bs), "%d", i)
@@ -316,7 +316,7 @@ func TestAttackTransientPoolsStatementLists(t *testing.T) {
 	lim := []Option{WithLimits(Limits{MaxInputBytes: 16 << 20, MaxSize: 16 << 20, MaxStatements: 100000})}
 	back := 0
 	for range 10 { // (under the race detector the pool drops a quarter of what it is given)
-		_, mem, err := docpool.Parse(b, lim)
+		_, mem, err := testParseTransient(b, lim)
 		require.NoError(t, err)
 		tr := mem.(*transient)
 		require.Greater(t, transientBytes(tr), 2<<20)
@@ -344,7 +344,7 @@ func TestAttackTransientReleasedIsZero(t *testing.T) {
 	for _, x := range ins {
 		for _, y := range ins {
 			for _, z := range []attackDoc{x, y} {
-				_, mem, _ := docpool.Parse([]byte(z.js), z.opts)
+				_, mem, _ := testParseTransient([]byte(z.js), z.opts)
 				if mem == nil {
 					continue
 				}

@@ -35,7 +35,7 @@ func TestTransientEqualsParse(t *testing.T) {
 		opts := []Option{WithKind(kindFromName(t, name))}
 		want, err := Parse(data, opts...)
 		require.NoError(t, err)
-		d, mem, err := docpool.Parse(data, opts)
+		d, mem, err := testParseTransient(data, opts)
 		require.NoError(t, err, name)
 		got := d.(*Document)
 		require.Equal(t, want, got, name)
@@ -62,14 +62,14 @@ func TestTransientEqualsParse(t *testing.T) {
 // memory); an invalid one gets Parse's error.
 func TestTransientFallsBack(t *testing.T) {
 	js := []byte(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"\u0061rms:Get*","Resource":"*"}]}`)
-	d, mem, err := docpool.Parse(js, nil)
+	d, mem, err := testParseTransient(js, nil)
 	require.NoError(t, err)
 	require.Nil(t, mem)
 	require.Equal(t, []string{"arms:Get*"}, d.(*Document).Statements[0].Action)
 
 	bad := []byte(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"arms","Resource":"*"}]}`)
 	_, perr := Parse(bad)
-	doc, mem, err := docpool.Parse(bad, nil)
+	doc, mem, err := testParseTransient(bad, nil)
 	require.Nil(t, doc)
 	require.Nil(t, mem)
 	require.Equal(t, perr, err)
@@ -79,7 +79,7 @@ func TestTransientFallsBack(t *testing.T) {
 // maxTransientText bytes is not kept for the next parse.
 func TestTransientDropsLargeMemory(t *testing.T) {
 	js := []byte(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*"}]}` + strings.Repeat(" ", maxTransientText))
-	d, mem, err := docpool.Parse(js, []Option{WithLimits(Limits{MaxInputBytes: 2 * maxTransientText})})
+	d, mem, err := testParseTransient(js, []Option{WithLimits(Limits{MaxInputBytes: 2 * maxTransientText})})
 	require.NoError(t, err)
 	require.NotNil(t, d)
 	tr := mem.(*transient)
@@ -104,7 +104,7 @@ func TestParseRefusesUnknownKind(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalid)
 		require.Equal(t, "p.json", pe.File)
 		require.Contains(t, pe.Msg, k.String())
-		doc, mem, terr := docpool.Parse(js, []Option{WithKind(k)})
+		doc, mem, terr := testParseTransient(js, []Option{WithKind(k)})
 		require.Nil(t, doc)
 		require.Nil(t, mem)
 		require.ErrorIs(t, terr, ErrInvalid)
@@ -135,7 +135,7 @@ func TestScratchPoolKeepsBoundedBytes(t *testing.T) {
 	for _, parse := range []func(){
 		func() { _, err := Parse(js, lim...); require.NoError(t, err) },
 		func() {
-			_, mem, err := docpool.Parse(js, lim)
+			_, mem, err := testParseTransient(js, lim)
 			require.NoError(t, err)
 			docpool.Release(mem)
 		},
@@ -157,4 +157,14 @@ func TestScratchPoolKeepsBoundedBytes(t *testing.T) {
 	require.NoError(t, err)
 	sc := scratchPool.Get().(*scratch)
 	require.Greater(t, cap(sc.stmts), 10_000, "the 10,000-statement set's scratch should have been pooled")
+}
+
+// testParseTransient runs parseTransient, docpool.Parse, with its
+// document as an interface that is nil when there is none.
+func testParseTransient(data []byte, opts []Option) (doc, mem any, err error) {
+	d, mem, err := parseTransient(data, opts)
+	if d == nil {
+		return nil, mem, err
+	}
+	return d, mem, err
 }

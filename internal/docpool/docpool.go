@@ -12,9 +12,16 @@ package docpool
 import "sync/atomic"
 
 var (
-	// Parse parses data as policy.Parse(data, opts...) does, where opts
-	// is nil or a []policy.Option, and returns the same *policy.Document
-	// (as doc) or the same error. When mem is not nil, the document's
+	// Parse holds package policy's
+	//
+	//	func(data []byte, opts []policy.Option) (doc *policy.Document, mem any, err error)
+	//
+	// which parses data as policy.Parse(data, opts...) does and returns
+	// the same Document or the same error. (It is held as any because
+	// this package cannot name policy's types; package evaluator asserts
+	// it to that type once. Passing the options and the document as
+	// their own types costs no allocation, where an interface holding a
+	// slice of options would.) When mem is not nil, the document's
 	// containers (statements, lists, conditions, values, principals) and
 	// its Action, NotAction, Resource and NotResource strings live in
 	// memory that Release(mem) hands to a later Parse: the caller must be
@@ -22,7 +29,7 @@ var (
 	// (Sids, condition keys and values, principals) is a copy of its own,
 	// which the caller may keep. When mem is nil the document is an
 	// ordinary one.
-	Parse func(data []byte, opts any) (doc, mem any, err error)
+	Parse any
 	// Release gives back the memory of a document Parse returned with mem.
 	Release func(mem any)
 )
