@@ -119,8 +119,12 @@ func TestParseRefusesUnknownKind(t *testing.T) {
 // back to the pool only within maxScratchBytes. A document of 880 KB of
 // empty condition values ("", three bytes of input, an 8-byte span each)
 // once left a 5 MB scratch there, through Parse and Load alike.
-func TestScratchPoolKeepsBoundedBytes(t *testing.T) {
-	lim := []Option{WithLimits(Limits{MaxSize: 4 << 20, MaxInputBytes: 4 << 20, MaxValues: 100_000})}
+// emptyValuesDocument returns a document of about 880 KB (under
+// maxTransientText) that is one statement whose condition has keys of a
+// thousand empty values each: three bytes of input per Value, so the
+// parse's containers grow far faster than its text. emptyValuesLimits
+// admits it.
+func emptyValuesDocument() string {
 	vals := strings.TrimSuffix(strings.Repeat(`"",`, 1000), ",")
 	var b strings.Builder
 	b.WriteString(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{`)
@@ -131,7 +135,14 @@ func TestScratchPoolKeepsBoundedBytes(t *testing.T) {
 		b.WriteString(`"k` + strconv.Itoa(k) + `":[` + vals + `]`)
 	}
 	b.WriteString(`}}}]}`)
-	js := []byte(b.String())
+	return b.String()
+}
+
+var emptyValuesLimits = []Option{WithLimits(Limits{MaxSize: 4 << 20, MaxInputBytes: 4 << 20, MaxValues: 100_000})}
+
+func TestScratchPoolKeepsBoundedBytes(t *testing.T) {
+	lim := emptyValuesLimits
+	js := []byte(emptyValuesDocument())
 	for _, parse := range []func(){
 		func() { _, err := Parse(js, lim...); require.NoError(t, err) },
 		func() {

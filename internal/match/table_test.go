@@ -356,22 +356,14 @@ func TestTableWordEdges(t *testing.T) {
 func TestNeedCoversAdd(t *testing.T) {
 	for _, set := range loadSets() {
 		var tb Table
-		text, mids := Need(set.actions, true)
-		t2, m2 := Need(set.resources, false)
-		tb.Grow(len(set.actions)+len(set.resources), text+t2, mids+m2)
+		np, text, mids := set.need()
+		tb.Grow(np, text, mids)
 		allocs := testing.AllocsPerRun(1, func() {
 			tb.text, tb.recs, tb.mids = tb.text[:0], tb.recs[:0], tb.mids[:0]
-			for _, p := range set.actions {
-				_, err := tb.Add(p, true)
-				require.NoError(t, err)
-			}
-			for _, p := range set.resources {
-				_, err := tb.Add(p, false)
-				require.NoError(t, err)
-			}
+			set.addTo(t, &tb)
 		})
 		assert.Zero(t, allocs, set.name)
-		assert.Equal(t, text+t2, len(tb.text), "%s: the text bound is exact for patterns that all have capitals or do not fold", set.name)
+		assert.Equal(t, text, len(tb.text), "%s: the text bound is exact for patterns that all have capitals or do not fold", set.name)
 	}
 }
 
@@ -433,37 +425,21 @@ func TestTableGrowKeepsPatterns(t *testing.T) {
 // the table grows as Grow makes it, keeping its patterns.
 func TestTableGrowIn(t *testing.T) {
 	for _, set := range loadSets() {
-		text, mids := Need(set.actions, true)
-		t2, m2 := Need(set.resources, false)
-		np := len(set.actions) + len(set.resources)
-		w := Words(np, text+t2, mids+m2)
+		np, text, mids := set.need()
+		w := Words(np, text, mids)
 		blk := make([]uint64, w+4)
 		for i := range blk[w:] {
 			blk[w+i] = 0x5a5a5a5a5a5a5a5a
 		}
 		var tb, want Table
-		tb.GrowIn(blk, np, text+t2, mids+m2)
-		for _, p := range set.actions {
-			_, err := tb.Add(p, true)
-			require.NoError(t, err)
-		}
-		for _, p := range set.resources {
-			_, err := tb.Add(p, false)
-			require.NoError(t, err)
-		}
+		tb.GrowIn(blk, np, text, mids)
+		set.addTo(t, &tb)
 		// Every part is still in the block: nothing regrew.
 		base := uintptr(unsafe.Pointer(&blk[0]))
 		for _, p := range []unsafe.Pointer{unsafe.Pointer(&tb.recs[0]), unsafe.Pointer(&tb.text[0])} {
 			require.True(t, uintptr(p) >= base && uintptr(p) < base+uintptr(8*w), "%s: a part of the table left the block", set.name)
 		}
-		for _, p := range set.actions {
-			_, err := want.Add(p, true)
-			require.NoError(t, err)
-		}
-		for _, p := range set.resources {
-			_, err := want.Add(p, false)
-			require.NoError(t, err)
-		}
+		set.addTo(t, &want)
 		for i := range blk[w:] {
 			require.Equal(t, uint64(0x5a5a5a5a5a5a5a5a), blk[w+i], "%s: word %d past the table's part was written", set.name, w+i)
 		}
