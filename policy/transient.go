@@ -158,7 +158,7 @@ func (t *transient) strings(n int) []string {
 	return t.strs
 }
 
-// values returns n values and c conditions for build to fill in.
+// conditions returns n values and c conditions for build to fill in.
 func (t *transient) conditions(n, c int) ([]Value, []Condition) {
 	if cap(t.vals) < n {
 		t.vals = make([]Value, n)
