@@ -421,3 +421,67 @@ func TestAttackConcurrentCompileSizesGOGC1(t *testing.T) {
 		}
 	}
 }
+
+// a7FuzzPieces are the fuzz target's alphabet: a7Pieces, the wildcards
+// (twice, so that they are common) and runs that make long literal
+// prefixes.
+var a7FuzzPieces = append([]string{"*", "?", "*", "?", "ab", "AB", "abcdefgh", "ABCDEFGH"}, a7Pieces...)
+
+// Policies drawn from fuzz bytes (one to six statements, one to three
+// action patterns each of up to 80 pieces, some NotAction, a resource
+// pattern or "*"): Decide and Explain equal the reference for the
+// action and resource given and for requests made from every pattern
+// (wildcards filled with the action, upper-cased, lengthened), and the
+// table gives back every pattern as written.
+func FuzzAttackCompileLayout(f *testing.F) {
+	f.Add([]byte("abcdefghijklmnopqrstuvwxyz0123456789"), "ab:AB", "x")
+	f.Add([]byte{7, 1, 2, 9, 63, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 64, 3, 3, 3, 3, 1}, "ABCDEFGHabcdefgh", "é")
+	f.Add([]byte{65, 200, 17, 3, 0, 0, 0, 5, 1, 2, 255, 254, 8, 8, 8, 8, 8, 8, 8, 8, 8}, "abcdefghABCDEFGH\u212a", "acs:x")
+	f.Fuzz(func(t *testing.T, data []byte, action, resource string) {
+		if len(data) > 600 || len(action) > 200 || len(resource) > 200 {
+			return
+		}
+		s := &bytesSource{b: data}
+		pat := func() string {
+			var b strings.Builder
+			for range 1 + s.next()%80 {
+				b.WriteString(a7FuzzPieces[s.next()%len(a7FuzzPieces)])
+			}
+			return b.String()
+		}
+		d := &policy.Document{Kind: policy.Identity, Version: "1"}
+		var pats []string
+		for range 1 + s.next()%6 {
+			st := policy.Statement{Effect: policy.Effect(1 + s.next()%2)}
+			var acts []string
+			for range 1 + s.next()%3 {
+				acts = append(acts, pat())
+			}
+			if s.next()%5 == 0 {
+				st.NotAction = acts
+			} else {
+				st.Action = acts
+			}
+			st.Resource = []string{"*"}
+			if s.next()%3 != 0 {
+				st.Resource[0] = pat()
+			}
+			pats = append(pats, acts...)
+			pats = append(pats, st.Resource...)
+			d.Statements = append(d.Statements, st)
+		}
+		set := a7Set{ps: []Policy{{ID: "f", Document: d}}, all: pats}
+		e, err := Compile(set.ps...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a7CheckTable(t, e, set)
+		a7Check(t, e, set.ps, Request{Action: action, Resource: resource})
+		for _, p := range pats {
+			a := strings.NewReplacer("*", action, "?", "q").Replace(p)
+			for _, r := range []Request{{Action: a, Resource: resource}, {Action: strings.ToUpper(a), Resource: resource}, {Action: a + action, Resource: resource}} {
+				a7Check(t, e, set.ps, r)
+			}
+		}
+	})
+}
