@@ -247,16 +247,16 @@ func a7CheckTable(t testing.TB, e *Evaluator, set a7Set) {
 
 // Patterns of lengths around every word step up to 129 bytes, wildcards
 // anywhere, mixed case and non-ASCII text, in sets of one to 40
-// statements and, one round in twelve, of 300 to 800 (trie builds past
+// statements and, one round in sixteen, of 300 to 800 (trie builds past
 // the stack sort and the radix threshold, from the pool or not): Decide
 // and Explain equal the reference, and the table gives back every
 // pattern as written.
 func TestAttackBoundaryPatternsAgainstReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	seen := map[Decision]int{}
-	for round := range 80 {
+	for round := range 64 {
 		nst := 1 + rng.IntN(40)
-		if round%12 == 0 {
+		if round%16 == 0 {
 			nst = 300 + rng.IntN(500)
 		}
 		set := a7Gen(rng, nst, false)
@@ -268,7 +268,7 @@ func TestAttackBoundaryPatternsAgainstReference(t *testing.T) {
 		}
 	}
 	for _, d := range []Decision{ImplicitDeny, Allow, ExplicitDeny} {
-		require.GreaterOrEqual(t, seen[d], 300, "decisions %v: the generator tests too little", seen)
+		require.GreaterOrEqual(t, seen[d], 250, "decisions %v: the generator tests too little", seen)
 	}
 }
 

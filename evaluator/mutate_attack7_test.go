@@ -22,7 +22,7 @@ import (
 func TestAttackPatternBufferReusedAfterCompile(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 4))
 	changed := 0
-	for round := range 40 {
+	for round := range 24 {
 		nst := 1 + rng.IntN(20)
 		if round%4 == 0 {
 			nst = 260 + rng.IntN(200)
